@@ -1,0 +1,41 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target shares: Swift 6 language mode with complete strict concurrency.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "kgtop",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kgtop", targets: ["kgtop"]),
+        .library(name: "KafkaWire", targets: ["KafkaWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - Wire and protocol
+        .target(name: "KafkaWire", swiftSettings: strict),
+        // KafkaProtocol: added with the generated code.
+        // ProtocolGen: added with the generator.
+
+        // MARK: - CLI
+        .target(
+            name: "KgtopCLI",
+            dependencies: [
+                "KafkaWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "kgtop", dependencies: ["KgtopCLI"], swiftSettings: strict),
+
+        // MARK: - Tests
+    ]
+)

@@ -1,0 +1,267 @@
+/// Reads Kafka wire primitives from a byte buffer, front to back.
+///
+/// Every read checks bounds first and throws ``WireError`` instead of trapping. Lengths and counts
+/// are checked against the bytes that remain before anything is allocated, so a hostile length
+/// prefix cannot make the reader allocate more than the input's size.
+public struct WireReader: Sendable {
+    @usableFromInline let storage: [UInt8]
+    @usableFromInline let end: Int
+    /// The index of the next byte to read.
+    public private(set) var offset: Int
+
+    /// Creates a reader over all of `bytes`.
+    public init(_ bytes: [UInt8]) {
+        self.storage = bytes
+        self.offset = 0
+        self.end = bytes.count
+    }
+
+    /// Creates a reader over `bytes[range]`.
+    public init(_ bytes: [UInt8], range: Range<Int>) {
+        self.storage = bytes
+        self.offset = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    /// Bytes left to read.
+    @inlinable public var remaining: Int { end - offset }
+    /// Whether every byte has been read.
+    @inlinable public var isAtEnd: Bool { offset >= end }
+
+    @inline(__always)
+    mutating func need(_ n: Int) throws(WireError) {
+        if n > end - offset { throw .truncated(needed: n, remaining: end - offset, offset: offset) }
+    }
+
+    /// Throws ``WireError/trailingBytes(count:)`` unless every byte was consumed.
+    public func expectEnd() throws(WireError) {
+        if offset != end { throw .trailingBytes(count: end - offset) }
+    }
+
+    // MARK: - Fixed-width integers
+
+    /// Reads an `int8`.
+    public mutating func readInt8() throws(WireError) -> Int8 {
+        try need(1)
+        defer { offset += 1 }
+        return Int8(bitPattern: storage[offset])
+    }
+
+    /// Reads a `bool` (any non-zero byte is true, as Kafka's Java reader does).
+    public mutating func readBool() throws(WireError) -> Bool { try readInt8() != 0 }
+
+    @inline(__always)
+    mutating func readBigEndian(_ width: Int) throws(WireError) -> UInt64 {
+        try need(width)
+        var v: UInt64 = 0
+        for i in 0..<width { v = v << 8 | UInt64(storage[offset + i]) }
+        offset += width
+        return v
+    }
+
+    /// Reads a big-endian `int16`.
+    public mutating func readInt16() throws(WireError) -> Int16 { Int16(truncatingIfNeeded: try readBigEndian(2)) }
+    /// Reads a big-endian `uint16`.
+    public mutating func readUInt16() throws(WireError) -> UInt16 { UInt16(truncatingIfNeeded: try readBigEndian(2)) }
+    /// Reads a big-endian `int32`.
+    public mutating func readInt32() throws(WireError) -> Int32 { Int32(truncatingIfNeeded: try readBigEndian(4)) }
+    /// Reads a big-endian `uint32`.
+    public mutating func readUInt32() throws(WireError) -> UInt32 { UInt32(truncatingIfNeeded: try readBigEndian(4)) }
+    /// Reads a big-endian `int64`.
+    public mutating func readInt64() throws(WireError) -> Int64 { Int64(bitPattern: try readBigEndian(8)) }
+    /// Reads a big-endian IEEE 754 `float64`.
+    public mutating func readFloat64() throws(WireError) -> Double { Double(bitPattern: try readBigEndian(8)) }
+
+    // MARK: - Variable-length integers
+
+    /// Reads an unsigned LEB128 varint of at most 5 bytes (32 bits).
+    public mutating func readUnsignedVarint() throws(WireError) -> UInt32 {
+        let start = offset
+        var value: UInt32 = 0
+        var shift: UInt32 = 0
+        while true {
+            try need(1)
+            let b = storage[offset]
+            offset += 1
+            if shift == 28 && b > 0x0F { throw .varintTooLong(offset: start) }
+            value |= UInt32(b & 0x7F) << shift
+            if b & 0x80 == 0 { return value }
+            shift += 7
+            if shift > 28 { throw .varintTooLong(offset: start) }
+        }
+    }
+
+    /// Reads an unsigned LEB128 varlong of at most 10 bytes (64 bits).
+    public mutating func readUnsignedVarlong() throws(WireError) -> UInt64 {
+        let start = offset
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            try need(1)
+            let b = storage[offset]
+            offset += 1
+            if shift == 63 && b > 0x01 { throw .varintTooLong(offset: start) }
+            value |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return value }
+            shift += 7
+            if shift > 63 { throw .varintTooLong(offset: start) }
+        }
+    }
+
+    /// Reads a zig-zag encoded signed varint (32 bits).
+    public mutating func readVarint() throws(WireError) -> Int32 {
+        let u = try readUnsignedVarint()
+        return Int32(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    /// Reads a zig-zag encoded signed varlong (64 bits).
+    public mutating func readVarlong() throws(WireError) -> Int64 {
+        let u = try readUnsignedVarlong()
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    // MARK: - Lengths
+
+    /// Reads a length prefix: `int16` (classic strings), `int32` (classic bytes and arrays) or an
+    /// unsigned varint minus one (compact forms). Returns nil for null (-1), and checks that the
+    /// length fits in what remains when `bytesPerUnit` > 0.
+    @inline(__always)
+    mutating func readLength(compact: Bool, wide: Bool, bytesPerUnit: Int) throws(WireError) -> Int? {
+        let start = offset
+        let n: Int64
+        if compact {
+            n = Int64(try readUnsignedVarint()) - 1
+        } else if wide {
+            n = Int64(try readInt32())
+        } else {
+            n = Int64(try readInt16())
+        }
+        if n < -1 { throw .invalidLength(n, offset: start) }
+        if n == -1 { return nil }
+        if bytesPerUnit > 0 && n > Int64(remaining / bytesPerUnit) {
+            throw .lengthTooLarge(n, limit: remaining, offset: start)
+        }
+        return Int(n)
+    }
+
+    /// Reads an array's element count (int32, or compact varint), nil for a null array. The count is
+    /// bounded by the remaining bytes: every element in Kafka's schemas takes at least one byte.
+    public mutating func readArrayCount(compact: Bool) throws(WireError) -> Int? {
+        try readLength(compact: compact, wide: true, bytesPerUnit: 1)
+    }
+
+    /// Reads `count` raw bytes.
+    public mutating func readRawBytes(_ count: Int) throws(WireError) -> [UInt8] {
+        if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
+        try need(count)
+        defer { offset += count }
+        return Array(storage[offset..<offset + count])
+    }
+
+    /// Skips `count` bytes.
+    public mutating func skip(_ count: Int) throws(WireError) {
+        if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
+        try need(count)
+        offset += count
+    }
+
+    /// A reader over the next `count` bytes, which this reader then skips.
+    public mutating func subReader(_ count: Int) throws(WireError) -> WireReader {
+        if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
+        try need(count)
+        defer { offset += count }
+        return WireReader(storage, range: offset..<offset + count)
+    }
+
+    // MARK: - Strings and bytes
+
+    @inline(__always)
+    mutating func decodeString(_ count: Int) throws(WireError) -> String {
+        let start = offset
+        try need(count)
+        offset += count
+        if count == 0 { return "" }
+        // Fast path: ASCII needs no validation beyond the high bit.
+        var ascii = true
+        for i in start..<start + count where storage[i] >= 0x80 { ascii = false; break }
+        if ascii { return String(decoding: storage[start..<start + count], as: UTF8.self) }
+        guard let s = String(validating: storage[start..<start + count], as: UTF8.self) else {
+            throw .invalidUTF8(offset: start)
+        }
+        return s
+    }
+
+    /// Reads a nullable string (classic: int16 length; compact: varint length + 1).
+    public mutating func readNullableString(compact: Bool) throws(WireError) -> String? {
+        guard let n = try readLength(compact: compact, wide: false, bytesPerUnit: 1) else { return nil }
+        return try decodeString(n)
+    }
+
+    /// Reads a non-nullable string; a null on the wire is an error naming `field`.
+    public mutating func readString(compact: Bool, field: String = "string") throws(WireError) -> String {
+        let at = offset
+        guard let s = try readNullableString(compact: compact) else { throw .unexpectedNull(field: field, offset: at) }
+        return s
+    }
+
+    /// Reads nullable bytes (classic: int32 length; compact: varint length + 1).
+    public mutating func readNullableBytes(compact: Bool) throws(WireError) -> [UInt8]? {
+        guard let n = try readLength(compact: compact, wide: true, bytesPerUnit: 1) else { return nil }
+        return try readRawBytes(n)
+    }
+
+    /// Reads non-nullable bytes; a null on the wire is an error naming `field`.
+    public mutating func readBytes(compact: Bool, field: String = "bytes") throws(WireError) -> [UInt8] {
+        let at = offset
+        guard let b = try readNullableBytes(compact: compact) else { throw .unexpectedNull(field: field, offset: at) }
+        return b
+    }
+
+    /// Reads a 16-byte UUID.
+    public mutating func readUUID() throws(WireError) -> KafkaUUID {
+        let h = try readBigEndian(8)
+        let l = try readBigEndian(8)
+        return KafkaUUID(high: h, low: l)
+    }
+
+    // MARK: - Tagged fields
+
+    /// Reads a tagged-field section, calling `known` for each field; `known` reads the field from
+    /// the sub-reader it is given and returns true, or returns false for a tag it does not know,
+    /// which is then kept in `unknown` with its raw bytes.
+    public mutating func readTaggedFields(
+        unknown: inout [RawTaggedField],
+        _ known: (UInt32, inout WireReader) throws(WireError) -> Bool
+    ) throws(WireError) {
+        let count = try readUnsignedVarint()
+        if Int(count) > remaining { throw .lengthTooLarge(Int64(count), limit: remaining, offset: offset) }
+        var previous: Int64 = -1
+        for _ in 0..<count {
+            let tagAt = offset
+            let tag = try readUnsignedVarint()
+            if Int64(tag) <= previous { throw .invalidLength(Int64(tag), offset: tagAt) }
+            previous = Int64(tag)
+            let size = Int(try readUnsignedVarint())
+            var sub = try subReader(size)
+            if try known(tag, &sub) {
+                try sub.expectEnd()
+            } else {
+                unknown.append(RawTaggedField(tag: tag, data: try sub.readRawBytes(sub.remaining)))
+            }
+        }
+    }
+}
+
+/// A tagged field this codec does not know, kept byte for byte so it survives a re-encode.
+public struct RawTaggedField: Sendable, Hashable {
+    /// The field's tag.
+    public var tag: UInt32
+    /// The field's raw value bytes.
+    public var data: [UInt8]
+
+    /// Creates a raw tagged field.
+    public init(tag: UInt32, data: [UInt8]) {
+        self.tag = tag
+        self.data = data
+    }
+}

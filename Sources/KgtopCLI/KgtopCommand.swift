@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// kgtop's version, printed by `kgtop --version`.
+public let kgtopVersion = "0.1.0"
+
+/// The root of kgtop's command tree.
+public struct KgtopCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kgtop",
+        abstract: "top for Kafka consumer groups: classic and KIP-848 groups, epochs, assignments, lag.",
+        version: kgtopVersion,
+        subcommands: []
+    )
+
+    public init() {}
+
+    public func run() async throws {
+        print(KgtopCommand.helpMessage())
+    }
+}
