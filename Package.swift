@@ -12,7 +12,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kgtop", targets: ["kgtop"]),
+        .executable(name: "ProtocolGen", targets: ["ProtocolGen"]),
         .library(name: "KafkaWire", targets: ["KafkaWire"]),
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -23,8 +25,11 @@ let package = Package(
     targets: [
         // MARK: - Wire and protocol
         .target(name: "KafkaWire", swiftSettings: strict),
-        // KafkaProtocol: added with the generated code.
-        // ProtocolGen: added with the generator.
+        .target(name: "KafkaProtocol", dependencies: ["KafkaWire"], swiftSettings: strict),
+        .executableTarget(
+            name: "ProtocolGen",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
 
         // MARK: - CLI
         .target(
@@ -37,5 +42,8 @@ let package = Package(
         .executableTarget(name: "kgtop", dependencies: ["KgtopCLI"], swiftSettings: strict),
 
         // MARK: - Tests
+        .testTarget(
+            name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol"],
+            exclude: [], swiftSettings: strict),
     ]
 )
