@@ -37,5 +37,6 @@ let package = Package(
         .executableTarget(name: "kgtop", dependencies: ["KgtopCLI"], swiftSettings: strict),
 
         // MARK: - Tests
+        .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
     ]
 )
