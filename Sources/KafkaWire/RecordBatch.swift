@@ -332,7 +332,7 @@ public struct RecordBatch: Sendable, Hashable {
     }
 
     /// The batches of a `records` field, and what was left over.
-    public struct Sequence: Sendable, Hashable {
+    public struct DecodedBatches: Sendable, Hashable {
         /// The complete batches, in order.
         public var batches: [RecordBatch]
         /// Bytes of a trailing partial batch that were skipped (0 when the input ended cleanly).
@@ -342,24 +342,24 @@ public struct RecordBatch: Sendable, Hashable {
     /// Decodes every batch of a `records` field (Fetch responses, Produce requests).
     ///
     /// A broker may cut the last batch short at the fetch size limit; such a trailing partial batch
-    /// ends decoding cleanly and its size is reported in ``Sequence/skippedTrailingBytes``. A complete
+    /// ends decoding cleanly and its size is reported in ``DecodedBatches/skippedTrailingBytes``. A complete
     /// batch that fails validation still throws.
-    public static func decodeAll(_ bytes: [UInt8]) throws(WireError) -> Sequence {
+    public static func decodeAll(_ bytes: [UInt8]) throws(WireError) -> DecodedBatches {
         var batches: [RecordBatch] = []
         var r = WireReader(bytes)
         while !r.isAtEnd {
             let start = r.offset
-            if r.remaining < logOverhead { return Sequence(batches: batches, skippedTrailingBytes: r.remaining) }
+            if r.remaining < logOverhead { return DecodedBatches(batches: batches, skippedTrailingBytes: r.remaining) }
             var peek = r
             _ = try peek.readInt64()
             let batchLength = try peek.readInt32()
             // A length below the header size is corruption, not truncation; let decode report it.
             if batchLength >= 0, Int(batchLength) > peek.remaining {
-                return Sequence(batches: batches, skippedTrailingBytes: bytes.count - start)
+                return DecodedBatches(batches: batches, skippedTrailingBytes: bytes.count - start)
             }
             batches.append(try decode(from: &r))
         }
-        return Sequence(batches: batches, skippedTrailingBytes: 0)
+        return DecodedBatches(batches: batches, skippedTrailingBytes: 0)
     }
 
     // MARK: - Working on encoded bytes
