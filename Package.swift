@@ -44,6 +44,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol"],
-            exclude: [], swiftSettings: strict),
+            swiftSettings: strict),
+        .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
     ]
 )
