@@ -26,6 +26,9 @@ let package = Package(
         // KafkaProtocol: added with the generated code.
         // ProtocolGen: added with the generator.
 
+        // MARK: - Model
+        .target(name: "GroupModel", swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
@@ -37,5 +40,6 @@ let package = Package(
         .executableTarget(name: "kgtop", dependencies: ["KgtopCLI"], swiftSettings: strict),
 
         // MARK: - Tests
+        .testTarget(name: "GroupModelTests", dependencies: ["GroupModel"], swiftSettings: strict),
     ]
 )
