@@ -31,6 +31,9 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
+        // MARK: - Model
+        .target(name: "GroupModel", swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
@@ -46,5 +49,6 @@ let package = Package(
             name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol"],
             swiftSettings: strict),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
+        .testTarget(name: "GroupModelTests", dependencies: ["GroupModel"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,288 @@
+/// One consumer group as kgtop shows it: identity, protocol, state, epochs, members, and one row per
+/// partition the group consumes, plus figures derived from them.
+///
+/// Build groups with ``GroupAssembler``; the derived fields (``protocol``, ``summary``) are
+/// recomputed whenever the group is created through ``init(groupID:type:protocolType:state:assignor:groupEpoch:assignmentEpoch:generationID:coordinatorID:members:partitions:error:)``.
+public struct Group: Sendable, Hashable, Codable {
+    /// The group id.
+    public var groupID: String
+    /// The group's type from ListGroups (or from the describe API that answered).
+    public var type: GroupType
+    /// Classic protocol type (`consumer`, `connect`, ...); `""` or `nil` for KIP-848 groups.
+    public var protocolType: String?
+    /// The group's state.
+    public var state: GroupState
+    /// KIP-848: the server assignor name; classic: the protocol (client assignor) chosen by the leader.
+    public var assignor: String?
+    /// KIP-848: the group epoch (bumped on membership / subscription / partition-count change).
+    public var groupEpoch: Int32?
+    /// KIP-848: the group epoch the current target assignment was computed for.
+    public var assignmentEpoch: Int32?
+    /// Classic: the best known generation id (see ``DescribedClassicGroupInput/generationID``).
+    public var generationID: Int32?
+    /// The coordinator's node id, when known.
+    public var coordinatorID: Int32?
+    /// Members, sorted by member id.
+    public var members: [GroupMember]
+    /// One row per partition the group consumes, sorted by topic and partition.
+    public var partitions: [GroupPartition]
+    /// The error describing or fetching offsets for this group, if any.
+    public var error: GroupError?
+    /// Derived: classic / consumer / mixed / share / streams / unknown.
+    public private(set) var `protocol`: GroupProtocol
+    /// Derived figures: lag totals, hand-off counts, members behind.
+    public private(set) var summary: GroupSummary
+
+    /// Creates a group and computes its derived fields. Members and partitions are sorted.
+    public init(
+        groupID: String, type: GroupType, protocolType: String? = nil, state: GroupState,
+        assignor: String? = nil, groupEpoch: Int32? = nil, assignmentEpoch: Int32? = nil,
+        generationID: Int32? = nil, coordinatorID: Int32? = nil, members: [GroupMember] = [],
+        partitions: [GroupPartition] = [], error: GroupError? = nil
+    ) {
+        self.groupID = groupID
+        self.type = type
+        self.protocolType = protocolType
+        self.state = state
+        self.assignor = assignor
+        self.groupEpoch = groupEpoch
+        self.assignmentEpoch = assignmentEpoch
+        self.generationID = generationID
+        self.coordinatorID = coordinatorID
+        self.members = members.map { $0.normalized() }.sorted { $0.memberID < $1.memberID }
+        self.partitions = partitions.sorted { $0.topicPartition < $1.topicPartition }
+        self.error = error
+        self.protocol = .unknown
+        self.summary = GroupSummary()
+        recomputeDerived()
+    }
+
+    /// Recomputes ``protocol`` and ``summary`` after members or partitions were edited.
+    public mutating func recomputeDerived() {
+        self.protocol = GroupProtocol.derive(type: type, memberTypes: members.map(\.memberType))
+        self.summary = GroupSummary(group: self)
+    }
+
+    /// Whether a consumer group holds classic members (online migration in progress).
+    public var isMixed: Bool { self.protocol == .mixed }
+
+    /// The member with this id, if present.
+    public func member(_ memberID: String) -> GroupMember? {
+        members.first { $0.memberID == memberID }
+    }
+
+    /// The row for this partition, if the group has one.
+    public func partition(_ topicPartition: TopicPartition) -> GroupPartition? {
+        partitions.first { $0.topicPartition == topicPartition }
+    }
+
+    /// Members whose epoch is below the assignment epoch (KIP-848 only; empty otherwise).
+    public var membersBehindAssignmentEpoch: [GroupMember] {
+        guard let assignmentEpoch else { return [] }
+        return members.filter { member in member.memberEpoch.map { $0 < assignmentEpoch } ?? false }
+    }
+
+    /// A copy with members and partitions sorted (and the members' lists sorted).
+    public func normalized() -> Group {
+        var copy = self
+        copy.members = members.map { $0.normalized() }.sorted { $0.memberID < $1.memberID }
+        copy.partitions = partitions.sorted { $0.topicPartition < $1.topicPartition }
+        return copy
+    }
+}
+
+/// Figures derived from a group's members and partitions.
+public struct GroupSummary: Sendable, Hashable, Codable {
+    /// Sum of the known partition lags.
+    public var totalLag: Int64
+    /// The largest known partition lag, or `nil` when no partition lag is known.
+    public var maxLag: Int64?
+    /// The partition with the largest known lag (first in order on ties).
+    public var maxLagPartition: TopicPartition?
+    /// Partitions whose lag is unknown (``totalLag`` is then a lower bound).
+    public var partitionsLagUnknown: Int
+    /// Partitions the group should consume that are in nobody's current assignment.
+    public var partitionsUnowned: Int
+    /// Partitions still owned by a member whose target no longer includes them.
+    public var pendingRevocation: Int
+    /// Partitions in member B's target that B cannot own yet: still owned by another member, or
+    /// (when the broker hides revoking partitions) in nobody's assignment while some member is
+    /// behind the assignment epoch.
+    public var awaitingRelease: Int
+    /// Ids of members whose epoch is below the assignment epoch, sorted.
+    public var membersBehindAssignmentEpoch: [String]
+    /// Whether classic members sit in a consumer group.
+    public var isMixed: Bool
+
+    /// An all-zero summary.
+    public init() {
+        totalLag = 0
+        maxLag = nil
+        maxLagPartition = nil
+        partitionsLagUnknown = 0
+        partitionsUnowned = 0
+        pendingRevocation = 0
+        awaitingRelease = 0
+        membersBehindAssignmentEpoch = []
+        isMixed = false
+    }
+
+    /// Computes the summary of a group from its members and partition rows.
+    public init(group: Group) {
+        self.init()
+        for row in group.partitions {
+            switch row.lag {
+            case .known(let lag):
+                totalLag += lag
+                if maxLag.map({ lag > $0 }) ?? true {
+                    maxLag = lag
+                    maxLagPartition = row.topicPartition
+                }
+            case .unknown:
+                partitionsLagUnknown += 1
+            }
+            if row.owner == nil && row.handoff != .notAssigned { partitionsUnowned += 1 }
+            if row.handoff == .pendingRevocation { pendingRevocation += 1 }
+            if let target = row.targetOwner, target != row.owner, row.owner != nil || row.handoff == .awaitingRelease {
+                awaitingRelease += 1
+            }
+        }
+        membersBehindAssignmentEpoch = group.membersBehindAssignmentEpoch.map(\.memberID).sorted()
+        isMixed = group.type == .consumer && group.members.contains { $0.memberType == .classic }
+    }
+}
+
+/// One member of a group.
+public struct GroupMember: Sendable, Hashable, Codable {
+    /// The member id.
+    public var memberID: String
+    /// The static membership instance id (`group.instance.id`), if any.
+    public var instanceID: String?
+    /// The client's `client.id`.
+    public var clientID: String
+    /// The client's host as the coordinator saw it.
+    public var clientHost: String
+    /// The member's rack (`client.rack`), if reported.
+    public var rackID: String?
+    /// Which protocol the member speaks.
+    public var memberType: MemberType
+    /// KIP-848: the member's epoch; `nil` for classic groups.
+    public var memberEpoch: Int32?
+    /// Subscribed topic names, sorted.
+    public var subscribedTopics: [String]
+    /// KIP-848: the subscribed regular expression, if any.
+    public var subscribedTopicRegex: String?
+    /// The member's current assignment, sorted.
+    public var assignment: [TopicPartition]
+    /// KIP-848: the member's target assignment, sorted; `nil` for classic groups.
+    public var targetAssignment: [TopicPartition]?
+    /// Classic: owned partitions from the member's subscription (v1+), as of its last join.
+    public var ownedPartitions: [TopicPartition]?
+    /// Classic: the generation id from the member's subscription (v2+), as of its last join.
+    public var generationID: Int32?
+
+    /// Creates a member; lists are sorted.
+    public init(
+        memberID: String, instanceID: String? = nil, clientID: String, clientHost: String,
+        rackID: String? = nil, memberType: MemberType, memberEpoch: Int32? = nil,
+        subscribedTopics: [String] = [], subscribedTopicRegex: String? = nil,
+        assignment: [TopicPartition] = [], targetAssignment: [TopicPartition]? = nil,
+        ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil
+    ) {
+        self.memberID = memberID
+        self.instanceID = instanceID
+        self.clientID = clientID
+        self.clientHost = clientHost
+        self.rackID = rackID
+        self.memberType = memberType
+        self.memberEpoch = memberEpoch
+        self.subscribedTopics = subscribedTopics
+        self.subscribedTopicRegex = subscribedTopicRegex
+        self.assignment = assignment
+        self.targetAssignment = targetAssignment
+        self.ownedPartitions = ownedPartitions
+        self.generationID = generationID
+        self = normalized()
+    }
+
+    /// Whether the member has reached `assignmentEpoch` (always true when either epoch is unknown).
+    public func isReconciled(assignmentEpoch: Int32?) -> Bool {
+        guard let assignmentEpoch, let memberEpoch else { return true }
+        return memberEpoch >= assignmentEpoch
+    }
+
+    /// Partitions the member owns but is no longer targeted for (empty without a target).
+    public var pendingRevocation: [TopicPartition] {
+        guard let targetAssignment else { return [] }
+        let target = Set(targetAssignment)
+        return assignment.filter { !target.contains($0) }
+    }
+
+    /// A copy with every list sorted and de-duplicated.
+    public func normalized() -> GroupMember {
+        var copy = self
+        copy.subscribedTopics = Array(Set(subscribedTopics)).sorted()
+        copy.assignment = assignment.sortedUnique()
+        copy.targetAssignment = targetAssignment?.sortedUnique()
+        copy.ownedPartitions = ownedPartitions?.sortedUnique()
+        return copy
+    }
+}
+
+/// Where a partition stands in a rebalance hand-off.
+public enum HandoffState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Owned by its target owner (or, with no targets, owned by a member).
+    case settled
+    /// Still owned by a member whose target no longer includes it.
+    case pendingRevocation
+    /// In a member's target, in nobody's assignment, while a member behind the assignment epoch may
+    /// still hold it (the broker does not list partitions being revoked before Kafka 4.3).
+    case awaitingRelease
+    /// The group should consume it (subscribed, targeted or committed) but nobody owns it, and no
+    /// lagging member explains it.
+    case unowned
+    /// Not part of the group's assignment at all (e.g. only committed offsets, no members).
+    case notAssigned
+}
+
+/// One partition the group consumes: offsets, lag, owner and target owner.
+public struct GroupPartition: Sendable, Hashable, Codable {
+    /// The partition.
+    public var topicPartition: TopicPartition
+    /// The group's committed offset, or `nil` when the group never committed one.
+    public var committedOffset: Int64?
+    /// The metadata string stored with the commit, if any.
+    public var commitMetadata: String?
+    /// Log start offset, when known.
+    public var logStart: Int64?
+    /// Log end offset, when known.
+    public var logEnd: Int64?
+    /// Lag in offsets (see ``LagCalculator``).
+    public var lag: LagValue
+    /// Member id of the member whose current assignment includes the partition.
+    public var owner: String?
+    /// Member id of the member whose target assignment includes the partition (KIP-848).
+    public var targetOwner: String?
+    /// The partition's hand-off state.
+    public var handoff: HandoffState
+    /// The offset-fetch or list-offsets error for this partition, if any.
+    public var error: ItemError?
+
+    /// Creates a partition row.
+    public init(
+        topicPartition: TopicPartition, committedOffset: Int64? = nil, commitMetadata: String? = nil,
+        logStart: Int64? = nil, logEnd: Int64? = nil, lag: LagValue, owner: String? = nil,
+        targetOwner: String? = nil, handoff: HandoffState, error: ItemError? = nil
+    ) {
+        self.topicPartition = topicPartition
+        self.committedOffset = committedOffset
+        self.commitMetadata = commitMetadata
+        self.logStart = logStart
+        self.logEnd = logEnd
+        self.lag = lag
+        self.owner = owner
+        self.targetOwner = targetOwner
+        self.handoff = handoff
+        self.error = error
+    }
+}

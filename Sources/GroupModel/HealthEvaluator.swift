@@ -1,0 +1,233 @@
+/// A health verdict, ordered by severity (``severity``).
+public enum HealthStatus: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    /// Healthy.
+    case ok = "OK"
+    /// A rebalance is in progress, or the partition is in a hand-off within its grace period.
+    case rebalancing = "REBALANCING"
+    /// Lag grows while the consumer advances.
+    case warn = "WARN"
+    /// A member has been behind the assignment epoch longer than the threshold.
+    case stuck = "STUCK"
+    /// The partition or group could not be observed (an error, an unknown lag).
+    case err = "ERR"
+    /// Nobody consumes the partition: its committed offset stands still, lag > 0, no owner.
+    case stop = "STOP"
+    /// The committed offset stands still while lag > 0 and a member owns the partition.
+    case stall = "STALL"
+    /// The committed offset went backwards and did not recover.
+    case rewind = "REWIND"
+
+    /// Severity rank: OK < REBALANCING < WARN < STUCK < ERR < STOP < STALL < REWIND (the last four in
+    /// Burrow's order).
+    public var severity: Int {
+        switch self {
+        case .ok: return 0
+        case .rebalancing: return 1
+        case .warn: return 2
+        case .stuck: return 3
+        case .err: return 4
+        case .stop: return 5
+        case .stall: return 6
+        case .rewind: return 7
+        }
+    }
+
+    /// Orders by severity.
+    public static func < (lhs: HealthStatus, rhs: HealthStatus) -> Bool { lhs.severity < rhs.severity }
+}
+
+/// The verdict on one partition of one group.
+public struct PartitionVerdict: Sendable, Hashable, Codable {
+    /// The partition.
+    public var topicPartition: TopicPartition
+    /// The verdict.
+    public var status: HealthStatus
+    /// Why, in words and numbers.
+    public var reason: String
+    /// The current lag.
+    public var lag: LagValue
+    /// Observations the verdict was based on.
+    public var observations: Int
+
+    /// Creates a partition verdict.
+    public init(topicPartition: TopicPartition, status: HealthStatus, reason: String, lag: LagValue, observations: Int) {
+        self.topicPartition = topicPartition
+        self.status = status
+        self.reason = reason
+        self.lag = lag
+        self.observations = observations
+    }
+}
+
+/// The verdict on one group: the worst of its own conditions and its partitions'.
+public struct GroupVerdict: Sendable, Hashable, Codable {
+    /// The group.
+    public var groupID: String
+    /// The verdict.
+    public var status: HealthStatus
+    /// Why, in words and numbers.
+    public var reason: String
+    /// Every partition's verdict, sorted by partition.
+    public var partitions: [PartitionVerdict]
+    /// Members behind the assignment epoch longer than the threshold.
+    public var stuckMembers: [StuckMember]
+
+    /// Creates a group verdict.
+    public init(groupID: String, status: HealthStatus, reason: String, partitions: [PartitionVerdict], stuckMembers: [StuckMember]) {
+        self.groupID = groupID
+        self.status = status
+        self.reason = reason
+        self.partitions = partitions
+        self.stuckMembers = stuckMembers
+    }
+}
+
+/// Settings for ``HealthEvaluator``.
+public struct HealthConfig: Sendable, Hashable, Codable {
+    /// Lag at or below this counts as caught up (Burrow's `allowed-lag`).
+    public var allowedLag: Int64
+    /// Observations needed before a partition is judged (fewer gives OK, "window incomplete").
+    public var minimumObservations: Int
+    /// How long a partition may sit in a rebalance hand-off before it is judged normally (ms).
+    public var handoffGraceMs: Int64
+    /// How long a member may stay behind the assignment epoch before the group is STUCK (ms).
+    public var stuckThresholdMs: Int64
+
+    /// Creates a configuration.
+    public init(allowedLag: Int64 = 0, minimumObservations: Int = 3, handoffGraceMs: Int64 = 60_000, stuckThresholdMs: Int64 = 30_000) {
+        self.allowedLag = allowedLag
+        self.minimumObservations = minimumObservations
+        self.handoffGraceMs = handoffGraceMs
+        self.stuckThresholdMs = stuckThresholdMs
+    }
+}
+
+/// Burrow-style verdicts computed from the poller's own history (no `__consumer_offsets`). Pure.
+///
+/// Per partition, over its observations (oldest to newest), first match wins:
+/// 1. **ERR**: the latest observation has an error or an unknown lag.
+/// 2. **OK**: fewer than `minimumObservations` observations (not judged yet).
+/// 3. **OK**: current lag ≤ `allowedLag`.
+/// 4. **REWIND**: the committed offset went below an earlier one and did not come back.
+/// 5. **REBALANCING**: the partition is pending revocation or awaiting release (or unowned while the
+///    group rebalances) and has been for less than `handoffGraceMs`.
+/// 6. **OK**: some observation in the window had lag ≤ `allowedLag` (recently caught up).
+/// 7. **STOP** / **STALL**: the committed offset did not move across the window while lag > 0:
+///    STOP when nobody owns the partition (no consumer), STALL when a member owns it (a consumer is
+///    there but makes no progress). Polling cannot see commits of an unchanged offset, so ownership
+///    stands in for Burrow's commit timestamps.
+/// 8. **WARN**: the committed offset moved, yet lag never decreased and ended higher than it started.
+///    (Unlike Burrow, a constant lag with a moving consumer is OK: it keeps pace.)
+/// 9. **OK** otherwise.
+///
+/// Per group: ERR for a group-level error, STUCK for members behind the assignment epoch longer than
+/// `stuckThresholdMs`, REBALANCING while the state is Assigning / Reconciling / PreparingRebalance /
+/// CompletingRebalance; the group's verdict is the most severe of these and its partitions'.
+public enum HealthEvaluator {
+    /// Evaluates one group against the history (which should already include the group's snapshot).
+    public static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig = HealthConfig()) -> GroupVerdict {
+        let partitions = group.partitions.map { row in
+            evaluate(row: row, observations: history.observations(groupID: group.groupID, topicPartition: row.topicPartition),
+                     groupRebalancing: group.state.isRebalancing, now: now, config: config)
+        }
+        var candidates: [(HealthStatus, String)] = []
+        if let error = group.error { candidates.append((.err, "group error \(error)")) }
+
+        var stuck: [StuckMember] = []
+        for member in group.membersBehindAssignmentEpoch {
+            guard let since = history.behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
+            stuck.append(StuckMember(
+                memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
+                instanceID: member.instanceID, rackID: member.rackID, memberEpoch: member.memberEpoch,
+                assignmentEpoch: group.assignmentEpoch, behindSince: since, behindForMs: now - since))
+        }
+        if !stuck.isEmpty {
+            let names = stuck.map { member in
+                "\(member.clientID)@\(member.clientHost)\(member.instanceID.map { " (instance \($0))" } ?? "") at epoch \(member.memberEpoch.map(String.init) ?? "?") for \(seconds(member.behindForMs))"
+            }
+            candidates.append((.stuck, "\(stuck.count) member(s) behind assignment epoch \(group.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; ")))
+        }
+        if group.state.isRebalancing {
+            let progress = RebalanceProgress(group: group)
+            candidates.append((.rebalancing, "group is \(group.state.brokerString): \(progress)"))
+        }
+        if let worst = partitions.max(by: { $0.status < $1.status }), worst.status > .ok {
+            let count = partitions.filter { $0.status == worst.status }.count
+            candidates.append((worst.status, "\(count) partition(s) \(worst.status.rawValue); worst \(worst.topicPartition): \(worst.reason)"))
+        }
+        let verdict = candidates.max { $0.0 < $1.0 }
+        let reason = verdict?.1 ?? "\(partitions.count) partition(s) OK, total lag \(group.summary.totalLag)"
+        return GroupVerdict(groupID: group.groupID, status: verdict?.0 ?? .ok, reason: reason, partitions: partitions, stuckMembers: stuck)
+    }
+
+    /// Evaluates one partition from its observations (oldest first; the last is the current one).
+    public static func evaluate(
+        row: GroupPartition, observations: [PartitionObservation], groupRebalancing: Bool, now: Int64, config: HealthConfig
+    ) -> PartitionVerdict {
+        let window = observations.isEmpty ? [PartitionObservation(row: row, timestamp: now)] : observations
+        func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
+            PartitionVerdict(topicPartition: row.topicPartition, status: status, reason: reason, lag: row.lag, observations: observations.count)
+        }
+        // 1. Errors.
+        if let error = row.error { return verdict(.err, "error \(error)") }
+        guard let lag = row.lag.offsets else {
+            if case .unknown(let why) = row.lag { return verdict(.err, "lag unknown: \(why)") }
+            return verdict(.err, "lag unknown")
+        }
+        // 2. Incomplete window.
+        if observations.count < config.minimumObservations {
+            return verdict(.ok, "window incomplete (\(observations.count)/\(config.minimumObservations) observations), lag \(lag)")
+        }
+        // 3. Caught up now.
+        if lag <= config.allowedLag { return verdict(.ok, "lag \(lag)") }
+        // 4. Rewind.
+        let commits = window.compactMap(\.committed)
+        for i in commits.indices.dropFirst() where commits[i] < commits[i - 1] {
+            let high = commits[i - 1]
+            if !commits[(i + 1)...].contains(where: { $0 >= high }) {
+                return verdict(.rewind, "committed offset went back from \(high) to \(commits[i]) and has not recovered (now \(commits.last ?? commits[i]))")
+            }
+        }
+        let span = (window.last?.timestamp ?? now) - (window.first?.timestamp ?? now)
+        // 5. Hand-off grace.
+        let inHandoff: (PartitionObservation) -> Bool = { obs in
+            obs.handoff == .pendingRevocation || obs.handoff == .awaitingRelease || (obs.handoff == .unowned && groupRebalancing)
+        }
+        if let latest = window.last, inHandoff(latest) {
+            var since = latest.timestamp
+            for obs in window.reversed() {
+                guard inHandoff(obs) else { break }
+                since = obs.timestamp
+            }
+            if now - since < config.handoffGraceMs {
+                return verdict(.rebalancing, "in hand-off (\(latest.handoff.rawValue)) for \(seconds(now - since)) of a \(seconds(config.handoffGraceMs)) grace, lag \(lag)")
+            }
+        }
+        // 6. Recently caught up.
+        let lags = window.compactMap(\.lag.offsets)
+        if lags.contains(where: { $0 <= config.allowedLag }) {
+            return verdict(.ok, "caught up within the last \(seconds(span)), lag \(lag)")
+        }
+        // 7. Not moving.
+        let first = lags.first ?? lag
+        let committedNow = row.committedOffset
+        if window.allSatisfy({ $0.committed == committedNow }) {
+            let at = committedNow.map { "committed offset \($0)" } ?? "no committed offset"
+            if row.owner == nil {
+                return verdict(.stop, "\(at) unchanged for \(seconds(span)) while lag went \(first) → \(lag); no member owns the partition")
+            }
+            return verdict(.stall, "\(at) unchanged for \(seconds(span)) while lag is \(lag) (owner \(row.owner ?? "?"))")
+        }
+        // 8. Falling behind.
+        let neverDecreases = zip(lags, lags.dropFirst()).allSatisfy { $1 >= $0 }
+        if neverDecreases, lag > first {
+            return verdict(.warn, "lag grew \(first) → \(lag) over \(seconds(span)) while the consumer advanced")
+        }
+        return verdict(.ok, "lag \(lag), consumer advancing")
+    }
+
+    /// Milliseconds as `12 s` / `1.5 s`.
+    static func seconds(_ ms: Int64) -> String {
+        ms % 1000 == 0 ? "\(ms / 1000) s" : "\(Double(ms) / 1000) s"
+    }
+}

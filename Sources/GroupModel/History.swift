@@ -1,0 +1,111 @@
+/// What one poll saw of one partition of one group.
+public struct PartitionObservation: Sendable, Hashable, Codable {
+    /// Snapshot time (ms since the Unix epoch).
+    public var timestamp: Int64
+    /// Committed offset, when the group has one.
+    public var committed: Int64?
+    /// Log end offset, when known.
+    public var logEnd: Int64?
+    /// Lag at that time.
+    public var lag: LagValue
+    /// Owner at that time.
+    public var owner: String?
+    /// Hand-off state at that time.
+    public var handoff: HandoffState
+    /// Error at that time.
+    public var error: ItemError?
+
+    /// Creates an observation.
+    public init(timestamp: Int64, committed: Int64?, logEnd: Int64?, lag: LagValue, owner: String?, handoff: HandoffState, error: ItemError?) {
+        self.timestamp = timestamp
+        self.committed = committed
+        self.logEnd = logEnd
+        self.lag = lag
+        self.owner = owner
+        self.handoff = handoff
+        self.error = error
+    }
+
+    /// The observation of a partition row at `timestamp`.
+    public init(row: GroupPartition, timestamp: Int64) {
+        self.init(timestamp: timestamp, committed: row.committedOffset, logEnd: row.logEnd, lag: row.lag,
+                  owner: row.owner, handoff: row.handoff, error: row.error)
+    }
+}
+
+/// A bounded history of snapshots, kept by the Monitor: per group and partition a ring of the last
+/// ``capacity`` observations, per partition a ring of log-end samples (for time lag), and per group
+/// when each member was first seen behind the assignment epoch. Groups that disappear are dropped.
+public struct History: Sendable, Hashable, Codable {
+    /// Observations kept per partition (Burrow's `intervals`).
+    public var capacity: Int
+    /// Per group id, per partition: observations, oldest first.
+    public private(set) var partitions: [String: [TopicPartition: [PartitionObservation]]] = [:]
+    /// Per partition: log-end samples, oldest first.
+    public private(set) var logEnds: [TopicPartition: [OffsetSample]] = [:]
+    /// Per group id, per member id: the first snapshot time the member was behind, while it still is.
+    public private(set) var behindSince: [String: [String: Int64]] = [:]
+    /// Time of the latest recorded snapshot.
+    public private(set) var latestTimestamp: Int64?
+
+    /// Creates an empty history.
+    public init(capacity: Int = 10) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Records a snapshot (snapshots must arrive in time order).
+    public mutating func record(_ snapshot: ClusterSnapshot) {
+        let at = snapshot.takenAt
+        latestTimestamp = at
+        for topic in snapshot.topics {
+            for partition in topic.partitions {
+                guard let logEnd = partition.logEnd else { continue }
+                let tp = TopicPartition(topic: topic.name, partition: partition.partition)
+                append(&logEnds[tp, default: []], OffsetSample(timestamp: at, logEnd: logEnd))
+            }
+        }
+        let liveTopics = Set(snapshot.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0.partition) } })
+        logEnds = logEnds.filter { liveTopics.contains($0.key) }
+
+        var groupsNow: [String: [TopicPartition: [PartitionObservation]]] = [:]
+        var behindNow: [String: [String: Int64]] = [:]
+        for group in snapshot.groups {
+            var rows: [TopicPartition: [PartitionObservation]] = [:]
+            for row in group.partitions {
+                var ring = partitions[group.groupID]?[row.topicPartition] ?? []
+                append(&ring, PartitionObservation(row: row, timestamp: at))
+                rows[row.topicPartition] = ring
+            }
+            groupsNow[group.groupID] = rows
+            var behind: [String: Int64] = [:]
+            for member in group.membersBehindAssignmentEpoch {
+                behind[member.memberID] = behindSince[group.groupID]?[member.memberID] ?? at
+            }
+            if !behind.isEmpty { behindNow[group.groupID] = behind }
+        }
+        partitions = groupsNow
+        behindSince = behindNow
+    }
+
+    /// Observations of one partition of one group, oldest first.
+    public func observations(groupID: String, topicPartition: TopicPartition) -> [PartitionObservation] {
+        partitions[groupID]?[topicPartition] ?? []
+    }
+
+    /// Log-end samples of one partition, oldest first.
+    public func logEndSamples(_ topicPartition: TopicPartition) -> [OffsetSample] {
+        logEnds[topicPartition] ?? []
+    }
+
+    /// Known lags of one partition of one group, oldest first (for ``TimeLagEstimator/trend(_:steadyTolerance:)``).
+    public func lagSamples(groupID: String, topicPartition: TopicPartition) -> [LagSample] {
+        observations(groupID: groupID, topicPartition: topicPartition).compactMap { obs in
+            obs.lag.offsets.map { LagSample(timestamp: obs.timestamp, lag: $0) }
+        }
+    }
+
+    private func append<T>(_ ring: inout [T], _ value: T) {
+        ring.append(value)
+        if ring.count > capacity { ring.removeFirst(ring.count - capacity) }
+    }
+}

@@ -1,0 +1,33 @@
+/// Computes a partition's lag in offsets from its committed offset and log offsets. Pure.
+///
+/// Precedence, first match wins:
+/// 1. the commit could not be read (offset-fetch error for the group or the partition) → unknown;
+/// 2. the log offsets could not be read (list-offsets error) → unknown;
+/// 3. the log end offset is unknown → unknown;
+/// 4. no committed offset: lag is measured from the log start (`logEnd − logStart`), because a new
+///    consumer with `auto.offset.reset=earliest` would read everything retained; unknown when the log
+///    start is unknown;
+/// 5. otherwise `logEnd − committed`, clamped at 0 (log offsets may be read before the commit, so a
+///    commit can briefly appear ahead of the log end).
+public enum LagCalculator {
+    /// The lag of one partition.
+    /// - Parameters:
+    ///   - committed: the committed offset, `nil` when the group has none for the partition.
+    ///   - logStart: the log start offset, when known.
+    ///   - logEnd: the log end offset, when known.
+    ///   - commitError: the offset-fetch error (group-level or partition-level), if any.
+    ///   - offsetsError: the list-offsets error for the partition, if any.
+    public static func lag(
+        committed: Int64?, logStart: Int64?, logEnd: Int64?,
+        commitError: ItemError? = nil, offsetsError: ItemError? = nil
+    ) -> LagValue {
+        if let commitError { return .unknown(reason: "committed offset unavailable: \(commitError.name)") }
+        if let offsetsError { return .unknown(reason: "log offsets unavailable: \(offsetsError.name)") }
+        guard let logEnd else { return .unknown(reason: "log end offset unknown") }
+        guard let committed else {
+            guard let logStart else { return .unknown(reason: "no commit and log start offset unknown") }
+            return .known(max(0, logEnd - logStart))
+        }
+        return .known(max(0, logEnd - committed))
+    }
+}

@@ -1,0 +1,154 @@
+/// Compares two snapshots and reports what changed, as typed events. Pure.
+///
+/// Order of the events: broker and poll errors first, then groups by id; within a group: appeared /
+/// disappeared, state, coordinator, epochs, members (by id), partitions (by topic and partition).
+///
+/// Fenced vs left (polling cannot see the LeaveGroup / epoch -1 heartbeat itself), a member that
+/// vanished counts as **fenced** when, in the older snapshot, it
+/// - was behind the assignment epoch (it was still reconciling: rebalance timeout), or
+/// - still owned partitions outside its target (pending revocation), or
+/// - belonged to a classic group that was in PreparingRebalance / CompletingRebalance (it did not
+///   rejoin in time);
+/// otherwise it **left**. A member whose epoch went *down* while it stayed (a KIP-848 member that was
+/// fenced and rejoined with the same id) is also reported as fenced.
+public enum SnapshotDiff {
+    /// The events that turn `old` into `new`, stamped with `new.takenAt`.
+    public static func diff(old: ClusterSnapshot, new: ClusterSnapshot) -> [GroupEvent] {
+        let at = new.takenAt
+        var events = clusterEvents(old: old, new: new, at: at)
+        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        let newGroups = Dictionary(new.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        for groupID in Set(oldGroups.keys).union(newGroups.keys).sorted() {
+            switch (oldGroups[groupID], newGroups[groupID]) {
+            case (nil, let added?):
+                events.append(GroupEvent(type: .groupAppeared, timestamp: at, groupID: groupID,
+                                         new: .text(added.state.brokerString), detail: added.protocol.rawValue))
+            case (let removed?, nil):
+                events.append(GroupEvent(type: .groupDisappeared, timestamp: at, groupID: groupID,
+                                         old: .text(removed.state.brokerString)))
+            case (let before?, let after?):
+                events += diff(old: before, new: after, at: at)
+            case (nil, nil):
+                break
+            }
+        }
+        return events
+    }
+
+    /// The events that turn one group into its next observation.
+    public static func diff(old: Group, new: Group, at: Int64) -> [GroupEvent] {
+        let groupID = new.groupID
+        var events: [GroupEvent] = []
+        func add(_ type: GroupEventType, _ old: EventValue?, _ new: EventValue?, member: GroupMember? = nil,
+                 partition: TopicPartition? = nil, detail: String? = nil) {
+            events.append(GroupEvent(
+                type: type, timestamp: at, groupID: groupID, memberID: member?.memberID,
+                clientID: member?.clientID, clientHost: member?.clientHost, instanceID: member?.instanceID,
+                topicPartition: partition, old: old, new: new, detail: detail))
+        }
+
+        if old.state != new.state { add(.stateChanged, .text(old.state.brokerString), .text(new.state.brokerString)) }
+        if old.coordinatorID != new.coordinatorID, let to = new.coordinatorID {
+            add(.coordinatorMoved, old.coordinatorID.map { .int($0) }, .int(to))
+        }
+        if let from = old.groupEpoch, let to = new.groupEpoch, to > from { add(.groupEpochBumped, .int(from), .int(to)) }
+        if let from = old.assignmentEpoch, let to = new.assignmentEpoch, to != from {
+            add(.targetAssignmentChanged, .int(from), .int(to))
+        }
+        if let from = old.generationID, let to = new.generationID, to != from { add(.generationChanged, .int(from), .int(to)) }
+        if old.error != new.error {
+            add(.groupError, old.error.map { .text($0.description) }, new.error.map { .text($0.description) })
+        }
+
+        // Members.
+        let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+        let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+        for memberID in Set(oldMembers.keys).union(newMembers.keys).sorted() {
+            switch (oldMembers[memberID], newMembers[memberID]) {
+            case (nil, let joined?):
+                add(.memberJoined, nil, .text(memberID), member: joined)
+            case (let gone?, nil):
+                if let why = fenceReason(member: gone, group: old) {
+                    add(.memberFenced, .text(memberID), nil, member: gone, detail: why)
+                } else {
+                    add(.memberLeft, .text(memberID), nil, member: gone)
+                }
+            case (let before?, let after?):
+                if let from = before.memberEpoch, let to = after.memberEpoch {
+                    if to > from { add(.memberEpochAdvanced, .int(from), .int(to), member: after) }
+                    if to < from {
+                        add(.memberFenced, .int(from), .int(to), member: after,
+                            detail: "member epoch went back from \(from) to \(to): fenced and rejoined")
+                    }
+                }
+                if before.subscribedTopics != after.subscribedTopics || before.subscribedTopicRegex != after.subscribedTopicRegex {
+                    add(.subscriptionChanged, subscription(before), subscription(after), member: after)
+                }
+                if before.targetAssignment != after.targetAssignment, let target = after.targetAssignment {
+                    add(.memberTargetChanged, before.targetAssignment.map { .partitions($0) }, .partitions(target), member: after)
+                }
+                if before.assignment != after.assignment {
+                    add(.memberAssignmentChanged, .partitions(before.assignment), .partitions(after.assignment), member: after)
+                }
+            case (nil, nil):
+                break
+            }
+        }
+
+        // Partition ownership.
+        let oldRows = Dictionary(old.partitions.map { ($0.topicPartition, $0) }, uniquingKeysWith: { a, _ in a })
+        for row in new.partitions {
+            let before = oldRows[row.topicPartition]?.owner
+            guard before != row.owner else { continue }
+            if let owner = row.owner {
+                add(.partitionOwned, before.map { .text($0) }, .text(owner), partition: row.topicPartition)
+            } else if let before {
+                add(.partitionUnowned, .text(before), nil, partition: row.topicPartition, detail: row.handoff.rawValue)
+            }
+        }
+        return events
+    }
+
+    /// Why a vanished member counts as fenced, or `nil` for a clean leave.
+    static func fenceReason(member: GroupMember, group: Group) -> String? {
+        if let epoch = member.memberEpoch, let assignmentEpoch = group.assignmentEpoch, epoch < assignmentEpoch {
+            return "vanished at member epoch \(epoch), behind assignment epoch \(assignmentEpoch)"
+        }
+        let pending = member.pendingRevocation
+        if !pending.isEmpty {
+            return "vanished while still revoking \(pending.count) partition(s)"
+        }
+        if group.type == .classic, group.state == .preparingRebalance || group.state == .completingRebalance {
+            return "vanished during \(group.state.brokerString): did not rejoin in time"
+        }
+        return nil
+    }
+
+    private static func subscription(_ member: GroupMember) -> EventValue {
+        var items = member.subscribedTopics
+        if let regex = member.subscribedTopicRegex { items.append("regex:\(regex)") }
+        return .list(items)
+    }
+
+    private static func clusterEvents(old: ClusterSnapshot, new: ClusterSnapshot, at: Int64) -> [GroupEvent] {
+        var events: [GroupEvent] = []
+        let oldBrokers = Dictionary(old.cluster.brokers.map { ($0.nodeID, $0) }, uniquingKeysWith: { a, _ in a })
+        for broker in new.cluster.brokers {
+            let wasReachable = oldBrokers[broker.nodeID]?.reachable ?? true
+            if wasReachable != broker.reachable {
+                events.append(GroupEvent(
+                    type: .brokerError, timestamp: at, brokerID: broker.nodeID,
+                    old: .text(wasReachable ? "reachable" : "unreachable"),
+                    new: .text(broker.reachable ? "reachable" : "unreachable"), detail: broker.error))
+            }
+        }
+        let seen = Set(old.errors)
+        for error in new.errors where !seen.contains(error) {
+            events.append(GroupEvent(
+                type: .pollError, timestamp: at, groupID: error.groupID,
+                topicPartition: error.topic.flatMap { topic in error.partition.map { TopicPartition(topic: topic, partition: $0) } },
+                brokerID: error.brokerID, new: .text(error.kafkaError?.name ?? error.operation), detail: error.description))
+        }
+        return events
+    }
+}

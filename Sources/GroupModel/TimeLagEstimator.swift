@@ -1,0 +1,236 @@
+/// One observation of a partition's log end by the poller.
+public struct OffsetSample: Sendable, Hashable, Codable {
+    /// When the log end was read (ms since the Unix epoch).
+    public var timestamp: Int64
+    /// The log end offset at that time.
+    public var logEnd: Int64
+
+    /// Creates a sample.
+    public init(timestamp: Int64, logEnd: Int64) {
+        self.timestamp = timestamp
+        self.logEnd = logEnd
+    }
+}
+
+/// One observation of a partition's lag in offsets.
+public struct LagSample: Sendable, Hashable, Codable {
+    /// When it was observed (ms since the Unix epoch).
+    public var timestamp: Int64
+    /// The lag in offsets.
+    public var lag: Int64
+
+    /// Creates a sample.
+    public init(timestamp: Int64, lag: Int64) {
+        self.timestamp = timestamp
+        self.lag = lag
+    }
+}
+
+/// How a time-lag figure was obtained; every result carries one so the output can label it.
+public enum TimeLagMethod: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The committed offset is at the log end: 0 s, whatever the traffic.
+    case caughtUp = "caught_up"
+    /// Interpolated between two of the poller's own log-end samples.
+    case interpolation
+    /// The committed offset is older than every sample: the figure is a lower bound (time since the
+    /// oldest sample).
+    case lowerBound = "lower_bound"
+    /// Interpolated between broker timestamp anchors (log start and MAX_TIMESTAMP offsets).
+    case timestampAnchors = "timestamp_anchors"
+    /// Compared with the broker's answer to ListOffsets by timestamp (exact).
+    case offsetForTime = "offset_for_time"
+}
+
+/// A time lag ("seconds behind"): known with its method, or unknown with a reason. Never NaN.
+public enum TimeLag: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Seconds behind (≥ 0), and how it was computed.
+    case known(seconds: Double, method: TimeLagMethod)
+    /// Not computable, and why.
+    case unknown(reason: String)
+
+    /// Seconds when known.
+    public var seconds: Double? {
+        if case .known(let seconds, _) = self { return seconds }
+        return nil
+    }
+
+    /// `12.5 s (interpolation)` or `unknown (reason)`.
+    public var description: String {
+        switch self {
+        case .known(let seconds, let method): return "\(seconds) s (\(method.rawValue))"
+        case .unknown(let reason): return "unknown (\(reason))"
+        }
+    }
+}
+
+/// Direction of a lag over a window.
+public enum LagTrend: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Lag rises.
+    case growing
+    /// Lag falls.
+    case shrinking
+    /// Lag changes less than the tolerance.
+    case steady
+    /// Fewer than two samples.
+    case unknown
+}
+
+/// Lag trend with its rate and the time to catch up at that rate.
+public struct LagTrendResult: Sendable, Hashable, Codable {
+    /// The direction.
+    public var trend: LagTrend
+    /// Least-squares slope of the lag, in offsets per second (`nil` with fewer than two samples).
+    public var offsetsPerSecond: Double?
+    /// Seconds until the lag reaches 0 at the current rate: 0 when already 0, `nil` when not shrinking.
+    public var etaSeconds: Double?
+
+    /// Creates a result.
+    public init(trend: LagTrend, offsetsPerSecond: Double?, etaSeconds: Double?) {
+        self.trend = trend
+        self.offsetsPerSecond = offsetsPerSecond
+        self.etaSeconds = etaSeconds
+    }
+}
+
+/// Outcome of a "less than X seconds behind" check.
+public enum ThresholdResult: Sendable, Hashable, Codable {
+    /// The committed offset is at or past the offset the log had X seconds ago.
+    case within(method: TimeLagMethod)
+    /// It is not.
+    case exceeded(method: TimeLagMethod)
+    /// Could not decide, and why.
+    case unknown(reason: String)
+}
+
+/// Time lag from the poller's own log-end samples, lag trend and ETA, and the threshold test.
+/// Pure; all times are milliseconds since the Unix epoch, supplied by the caller.
+public enum TimeLagEstimator {
+    /// The usable samples: time-ordered, and only the stretch after the last log-end decrease
+    /// (a truncated or recreated log makes older samples meaningless).
+    public static func usable(_ samples: [OffsetSample]) -> [OffsetSample] {
+        let sorted = samples.sorted { $0.timestamp < $1.timestamp }
+        var start = 0
+        for i in sorted.indices.dropFirst() where sorted[i].logEnd < sorted[i - 1].logEnd { start = i }
+        return Array(sorted[start...])
+    }
+
+    /// When the log end first passed `offset` (that is, when the record at `offset` was appended),
+    /// interpolated between the bracketing samples; `nil` when the log end had already passed it at
+    /// the oldest sample or never passed it.
+    public static func timeWhenLogEndPassed(_ offset: Int64, samples: [OffsetSample]) -> Double? {
+        let points = usable(samples)
+        guard let firstAbove = points.firstIndex(where: { $0.logEnd > offset }), firstAbove > 0 else { return nil }
+        let left = points[firstAbove - 1]
+        let right = points[firstAbove]
+        // The record at `offset` arrived somewhere in (left.timestamp, right.timestamp]; assume a
+        // steady rate between the two samples.
+        let fraction = Double(offset + 1 - left.logEnd) / Double(right.logEnd - left.logEnd)
+        return Double(left.timestamp) + fraction * Double(right.timestamp - left.timestamp)
+    }
+
+    /// Seconds behind for a committed offset, from the poller's log-end samples.
+    /// - An idle or caught-up partition (committed at or past the latest log end) is 0 s.
+    /// - A committed offset inside the sampled range is interpolated.
+    /// - One older than every sample gives a lower bound (time since the oldest sample).
+    public static func timeLag(committed: Int64?, samples: [OffsetSample], now: Int64) -> TimeLag {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        let points = usable(samples)
+        guard let latest = points.last else { return .unknown(reason: "no log-end samples yet") }
+        if committed >= latest.logEnd { return .known(seconds: 0, method: .caughtUp) }
+        if let appended = timeWhenLogEndPassed(committed, samples: points) {
+            return .known(seconds: max(0, (Double(now) - appended) / 1000), method: .interpolation)
+        }
+        if let oldest = points.first, oldest.logEnd > committed {
+            return .known(seconds: max(0, Double(now - oldest.timestamp) / 1000), method: .lowerBound)
+        }
+        return .unknown(reason: "committed offset outside the sampled log-end range")
+    }
+
+    /// Seconds behind from broker timestamp anchors: the log start (offset, timestamp) and the
+    /// MAX_TIMESTAMP answer (offset, timestamp of the newest record), interpolated linearly.
+    public static func timeLag(
+        committed: Int64?, logEnd: Int64?, start: OffsetSample?, maxTimestamp: OffsetSample?, now: Int64
+    ) -> TimeLag {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        guard let logEnd else { return .unknown(reason: "log end offset unknown") }
+        if committed >= logEnd { return .known(seconds: 0, method: .caughtUp) }
+        guard let newest = maxTimestamp else { return .unknown(reason: "no MAX_TIMESTAMP anchor") }
+        if committed >= newest.logEnd {
+            return .known(seconds: max(0, Double(now - newest.timestamp) / 1000), method: .timestampAnchors)
+        }
+        guard let oldest = start, oldest.logEnd <= committed, newest.logEnd > oldest.logEnd else {
+            return .unknown(reason: "committed offset outside the timestamp anchors")
+        }
+        let fraction = Double(committed - oldest.logEnd) / Double(newest.logEnd - oldest.logEnd)
+        let recordTime = Double(oldest.timestamp) + fraction * Double(newest.timestamp - oldest.timestamp)
+        return .known(seconds: max(0, (Double(now) - recordTime) / 1000), method: .timestampAnchors)
+    }
+
+    /// The log end at `time`, interpolated from samples (the offset `offsetFor(time)` would give);
+    /// `nil` outside the sampled span.
+    public static func offsetFor(time: Int64, samples: [OffsetSample]) -> Double? {
+        let points = usable(samples)
+        guard let first = points.first, let last = points.last, time >= first.timestamp else { return nil }
+        if time >= last.timestamp { return Double(last.logEnd) }
+        guard let rightIndex = points.firstIndex(where: { $0.timestamp >= time }) else { return nil }
+        let right = points[rightIndex]
+        if right.timestamp == time || rightIndex == 0 { return Double(right.logEnd) }
+        let left = points[rightIndex - 1]
+        let fraction = Double(time - left.timestamp) / Double(right.timestamp - left.timestamp)
+        return Double(left.logEnd) + fraction * Double(right.logEnd - left.logEnd)
+    }
+
+    /// Whether `committed` is less than `maxLagMs` behind: `committed >= offsetFor(now − maxLagMs)`,
+    /// with `offsetFor` interpolated from samples.
+    public static func isWithin(maxLagMs: Int64, committed: Int64?, samples: [OffsetSample], now: Int64) -> ThresholdResult {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        let points = usable(samples)
+        if let latest = points.last, committed >= latest.logEnd { return .within(method: .caughtUp) }
+        if let first = points.first, committed >= first.logEnd, now - maxLagMs < first.timestamp {
+            // Everything appended after the oldest sample is newer than the threshold time.
+            return .within(method: .interpolation)
+        }
+        guard let offset = offsetFor(time: now - maxLagMs, samples: points) else {
+            return .unknown(reason: "threshold time is before the oldest log-end sample")
+        }
+        return Double(committed) >= offset.rounded(.down) ? .within(method: .interpolation) : .exceeded(method: .interpolation)
+    }
+
+    /// The exact threshold test with the broker's ListOffsets-by-timestamp answer for `now − X`
+    /// (`nil` when no record is that old or newer: the partition has nothing older than X).
+    public static func isWithin(committed: Int64?, offsetAtThresholdTime: Int64?) -> ThresholdResult {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        guard let offset = offsetAtThresholdTime else { return .within(method: .offsetForTime) }
+        return committed >= offset ? .within(method: .offsetForTime) : .exceeded(method: .offsetForTime)
+    }
+
+    /// Lag trend over samples by least squares; `steadyTolerance` is in offsets per second.
+    public static func trend(_ samples: [LagSample], steadyTolerance: Double = 0.1) -> LagTrendResult {
+        let points = samples.sorted { $0.timestamp < $1.timestamp }
+        guard points.count >= 2, let first = points.first, let last = points.last, last.timestamp > first.timestamp else {
+            return LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: points.last.map { $0.lag == 0 ? 0 : nil } ?? nil)
+        }
+        let xs = points.map { Double($0.timestamp - first.timestamp) / 1000 }
+        let ys = points.map { Double($0.lag) }
+        let n = Double(points.count)
+        let meanX = xs.reduce(0, +) / n
+        let meanY = ys.reduce(0, +) / n
+        var num = 0.0
+        var den = 0.0
+        for (x, y) in zip(xs, ys) {
+            num += (x - meanX) * (y - meanY)
+            den += (x - meanX) * (x - meanX)
+        }
+        let slope = den == 0 ? 0 : num / den
+        let trend: LagTrend = slope > steadyTolerance ? .growing : slope < -steadyTolerance ? .shrinking : .steady
+        let eta: Double?
+        if last.lag == 0 {
+            eta = 0
+        } else if trend == .shrinking {
+            eta = Double(last.lag) / -slope
+        } else {
+            eta = nil
+        }
+        return LagTrendResult(trend: trend, offsetsPerSecond: slope, etaSeconds: eta)
+    }
+}

@@ -1,0 +1,70 @@
+import Testing
+@testable import GroupModel
+
+@Suite("TimeLagEstimator")
+struct TimeLagEstimatorTests {
+    /// 10 records per second, sampled every 10 s from t=0 (log end 1000) to t=60 s (log end 1600).
+    let samples = (0...6).map { OffsetSample(timestamp: Int64($0) * 10_000, logEnd: 1000 + Int64($0) * 100) }
+
+    @Test("Interpolates the time the committed record was appended")
+    func interpolation() {
+        // Record 1250 was appended at 25.1 s; now = 60 s.
+        let lag = TimeLagEstimator.timeLag(committed: 1250, samples: samples, now: 60_000)
+        guard case .known(let seconds, let method) = lag else { Issue.record("expected known"); return }
+        #expect(method == .interpolation)
+        #expect(abs(seconds - 34.9) < 0.001)
+    }
+
+    @Test("An idle, caught-up partition is 0 s, not NaN; no samples is unknown")
+    func idleAndUnknown() {
+        let idle = (0...3).map { OffsetSample(timestamp: Int64($0) * 10_000, logEnd: 500) }
+        #expect(TimeLagEstimator.timeLag(committed: 500, samples: idle, now: 999_000) == .known(seconds: 0, method: .caughtUp))
+        #expect(TimeLagEstimator.timeLag(committed: 5, samples: [], now: 0) == .unknown(reason: "no log-end samples yet"))
+        #expect(TimeLagEstimator.timeLag(committed: nil, samples: samples, now: 0) == .unknown(reason: "no committed offset"))
+    }
+
+    @Test("A commit older than every sample is a lower bound")
+    func lowerBound() {
+        #expect(TimeLagEstimator.timeLag(committed: 900, samples: samples, now: 60_000) == .known(seconds: 60, method: .lowerBound))
+    }
+
+    @Test("Samples before a log-end decrease are ignored")
+    func truncation() {
+        let mixed = [OffsetSample(timestamp: 0, logEnd: 5000)] + samples.map { OffsetSample(timestamp: $0.timestamp + 1, logEnd: $0.logEnd) }
+        #expect(TimeLagEstimator.usable(mixed).count == samples.count)
+    }
+
+    @Test("Timestamp anchors interpolate between log start and MAX_TIMESTAMP")
+    func anchors() {
+        let lag = TimeLagEstimator.timeLag(committed: 150, logEnd: 201, start: OffsetSample(timestamp: 0, logEnd: 100),
+                                           maxTimestamp: OffsetSample(timestamp: 100_000, logEnd: 200), now: 120_000)
+        #expect(lag == .known(seconds: 70, method: .timestampAnchors))
+    }
+
+    @Test("Threshold test committed >= offsetFor(now - X)")
+    func threshold() {
+        // offsetFor(60 s - 30 s) = 1300.
+        #expect(TimeLagEstimator.offsetFor(time: 30_000, samples: samples) == 1300)
+        #expect(TimeLagEstimator.isWithin(maxLagMs: 30_000, committed: 1300, samples: samples, now: 60_000) == .within(method: .interpolation))
+        #expect(TimeLagEstimator.isWithin(maxLagMs: 30_000, committed: 1299, samples: samples, now: 60_000) == .exceeded(method: .interpolation))
+        #expect(TimeLagEstimator.isWithin(maxLagMs: 600_000, committed: 900, samples: samples, now: 60_000)
+            == .unknown(reason: "threshold time is before the oldest log-end sample"))
+        #expect(TimeLagEstimator.isWithin(committed: 10, offsetAtThresholdTime: 11) == .exceeded(method: .offsetForTime))
+        #expect(TimeLagEstimator.isWithin(committed: 10, offsetAtThresholdTime: nil) == .within(method: .offsetForTime))
+    }
+
+    @Test("Trend and ETA")
+    func trendAndETA() {
+        let shrinking = (0..<5).map { LagSample(timestamp: Int64($0) * 10_000, lag: 1000 - Int64($0) * 100) }
+        let result = TimeLagEstimator.trend(shrinking)
+        #expect(result.trend == .shrinking)
+        #expect(result.offsetsPerSecond == -10)
+        #expect(result.etaSeconds == 60)
+        let growing = (0..<5).map { LagSample(timestamp: Int64($0) * 10_000, lag: Int64($0) * 50) }
+        #expect(TimeLagEstimator.trend(growing).trend == .growing)
+        #expect(TimeLagEstimator.trend(growing).etaSeconds == nil)
+        let steady = (0..<5).map { LagSample(timestamp: Int64($0) * 10_000, lag: 7) }
+        #expect(TimeLagEstimator.trend(steady).trend == .steady)
+        #expect(TimeLagEstimator.trend([LagSample(timestamp: 0, lag: 3)]).trend == .unknown)
+    }
+}
