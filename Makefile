@@ -10,7 +10,8 @@ SHELL := bash
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 SWIFT ?= swift
-# Flags for every build, test and run, kept identical so `swift test` and `swift run` reuse the build.
+# Flags for every build and run, kept identical so `swift run` reuses the build; `swift test` runs
+# with --skip-build what `swift build --build-tests` just built with them.
 SWIFT_BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 # Extra flags for `swift test`. XCTest runs serially by default (no --parallel worker processes);
 # Swift Testing runs tests concurrently inside one process on the machine's cores (2 here), which
@@ -49,8 +50,8 @@ test: bootstrap
 	@echo "==> swift build $(SWIFT_BUILD_FLAGS) --build-tests"
 	@$(SWIFT) build $(SWIFT_BUILD_FLAGS) --build-tests
 	@if bash "$(ROOT)/scripts/pkg-query.sh" has-tests; then \
-	    echo "==> swift test $(SWIFT_BUILD_FLAGS) $(SWIFT_TEST_FLAGS)"; \
-	    $(SWIFT) test $(SWIFT_BUILD_FLAGS) $(SWIFT_TEST_FLAGS); \
+	    echo "==> swift test --skip-build $(SWIFT_TEST_FLAGS)"; \
+	    $(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS); \
 	else \
 	    echo "==> swift test skipped: Package.swift has no test targets yet"; \
 	fi

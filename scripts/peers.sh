@@ -45,26 +45,51 @@ check_port() {
     [[ "${1:-}" =~ ^[0-9]+$ ]] && (($1 > 0 && $1 < 65536)) || die "bad port '${1:-}'"
 }
 
+# True while process $1 runs (a zombie, exited but not yet reaped, counts as gone).
+alive() {
+    local state
+    kill -0 "$1" 2>/dev/null || return 1
+    state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+    [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
 # True when something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp, no extra tools).
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Runs "$@" with a clean slate: no descriptor above 2, no blocked signal, default dispositions.
+# A Swift test's Foundation.Process hands its children (1) a socket it watches to see the child exit,
+# which a broker that inherited it keeps open, so waitUntilExit() on `tansu-start` never returns, and
+# (2) the signal mask of a dispatch thread, with SIGTERM and SIGINT blocked, so the broker would never
+# see tansu-stop's SIGTERM. Bash cannot unblock signals, so the venv's Python does it, then execs.
+exec_clean() {
+    exec "$PYBIN" -I -S -c '
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGPIPE):
+    signal.signal(s, signal.SIG_DFL)
+os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+os.execv(sys.argv[1], sys.argv[1:])
+' "$@"
+}
 
 tansu_start() {
     local port="${1:-}" wait_s="${KGTOP_TANSU_WAIT:-10}" tansu log pid deadline
     check_port "$port"
     tansu="$(tansu_path)"
+    PYBIN="$(venv_python)"
     port_open "$port" && die "127.0.0.1:$port is already in use"
     log="${TMPDIR:-/tmp}/kgtop-tansu-$port.log"
-    # Detached from the caller's stdin/stdout/stderr so a caller reading our output to EOF
-    # (a Swift test's Process pipe) is not held open by the broker.
-    nohup "$tansu" broker \
-        --listener-url "tcp://127.0.0.1:$port" \
-        --advertised-listener-url "tcp://127.0.0.1:$port" \
-        --storage-engine "memory://tansu/" \
-        </dev/null >"$log" 2>&1 &
+    # Detached from the caller's stdin/stdout/stderr and every other descriptor (see exec_clean).
+    (
+        exec_clean "$tansu" broker \
+            --listener-url "tcp://127.0.0.1:$port" \
+            --advertised-listener-url "tcp://127.0.0.1:$port" \
+            --storage-engine "memory://tansu/"
+    ) </dev/null >"$log" 2>&1 &
     pid=$!
     deadline=$((SECONDS + wait_s))
     until port_open "$port"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! alive "$pid"; then
             echo "peers: Tansu exited before listening on 127.0.0.1:$port; last lines of $log:" >&2
             tail -n 20 "$log" >&2 || true
             exit 1
@@ -81,12 +106,12 @@ tansu_start() {
 tansu_stop() {
     local pid="${1:-}" i
     [[ "$pid" =~ ^[0-9]+$ ]] || die "bad pid '$pid'"
-    kill -0 "$pid" 2>/dev/null || return 0 # already gone
+    alive "$pid" || return 0 # already gone
     # Only ever stop a Tansu.
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'tansu' || die "pid $pid is not a Tansu"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 250; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        alive "$pid" || return 0
         sleep 0.02
     done
     kill -KILL "$pid" 2>/dev/null || true
