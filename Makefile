@@ -1,0 +1,99 @@
+# kgtop developer entry points. `make help` lists them; docs/DEVELOPING.md explains them.
+#
+# Every target that builds or tests runs scripts/bootstrap.sh first: it installs what is missing
+# (Debian packages, the .venv with the test peers) and is a fast no-op when all is present.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.PHONY: help bootstrap build test demo fuzz bench soak clean distclean
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+SWIFT ?= swift
+# Flags for every build and run, kept identical so `swift run` reuses the build; `swift test` runs
+# with --skip-build what `swift build --build-tests` just built with them.
+SWIFT_BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
+# Extra flags for `swift test`. XCTest runs serially by default (no --parallel worker processes);
+# Swift Testing runs tests concurrently inside one process on the machine's cores (2 here), which
+# is the sensible limit. Use e.g. SWIFT_TEST_FLAGS='--no-parallel' or '--filter Wire' to narrow.
+SWIFT_TEST_FLAGS ?=
+
+# Where the tests find their peers (see scripts/peers.sh): always this clone's own .venv.
+export KGTOP_VENV := $(ROOT)/.venv
+export KGTOP_RDKAFKA216_DIR := $(KGTOP_VENV)/rdkafka216
+export KGTOP_TANSU := $(KGTOP_VENV)/peers/tansu
+# ../shared (fixtures, message specs, peer notes) sits beside the clone; exported only when present.
+SHARED_DIR := $(abspath $(ROOT)/../shared)
+ifneq ($(wildcard $(SHARED_DIR)/.),)
+export KGTOP_SHARED := $(SHARED_DIR)
+else
+unexport KGTOP_SHARED
+endif
+
+help:
+	@echo "make demo       bootstrap, build, run the kgtop demo (prints kgtop --help until the demo exists)"
+	@echo "make test       bootstrap, build with warnings as errors, swift test, ProtocolGen --check"
+	@echo "make build      bootstrap, swift build $(SWIFT_BUILD_FLAGS)"
+	@echo "make bootstrap  install what is missing (apt packages, .venv test peers)"
+	@echo "make fuzz|bench|soak   run scripts/<name>.sh when it exists"
+	@echo "make clean      remove build folders; make distclean also removes .venv"
+
+bootstrap:
+	@bash "$(ROOT)/scripts/bootstrap.sh"
+
+build: bootstrap
+	@echo "==> swift build $(SWIFT_BUILD_FLAGS)"
+	@$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+test: bootstrap
+	@echo "==> peers: KGTOP_VENV=$(KGTOP_VENV) KGTOP_TANSU=$(KGTOP_TANSU) KGTOP_RDKAFKA216_DIR=$(KGTOP_RDKAFKA216_DIR) KGTOP_SHARED=$(or $(KGTOP_SHARED),<absent>)"
+	@echo "==> swift build $(SWIFT_BUILD_FLAGS) --build-tests"
+	@$(SWIFT) build $(SWIFT_BUILD_FLAGS) --build-tests
+	@if bash "$(ROOT)/scripts/pkg-query.sh" has-tests; then \
+	    echo "==> swift test --skip-build $(SWIFT_TEST_FLAGS)"; \
+	    $(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS); \
+	else \
+	    echo "==> swift test skipped: Package.swift has no test targets yet"; \
+	fi
+	@if bash "$(ROOT)/scripts/pkg-query.sh" has-target ProtocolGen; then \
+	    echo "==> swift run $(SWIFT_BUILD_FLAGS) ProtocolGen --check"; \
+	    $(SWIFT) run $(SWIFT_BUILD_FLAGS) ProtocolGen --check; \
+	else \
+	    echo "==> ProtocolGen --check skipped: Package.swift has no ProtocolGen yet"; \
+	fi
+	@echo "==> make test: all steps passed"
+
+# The demo runs once `kgtop demo --help` shows the demo's own usage (ArgumentParser also answers
+# `kgtop demo --help` with the root help, and exit 0, while there is no demo subcommand).
+demo: bootstrap
+	@echo "==> swift build $(SWIFT_BUILD_FLAGS) --product kgtop"
+	@$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product kgtop
+	@bin="$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)/kgtop"; \
+	if "$$bin" demo --help 2>&1 | grep -qi 'usage: *kgtop demo'; then \
+	    echo "==> kgtop demo"; \
+	    exec "$$bin" demo; \
+	else \
+	    echo; \
+	    echo "kgtop is 'top' for Kafka consumer groups: a terminal dashboard (and a headless tool) that"; \
+	    echo "shows, live, every consumer group of a cluster: protocol (classic or KIP-848), state, epochs,"; \
+	    echo "members, assignments and lag, and turns what it sees into rebalance episodes and health verdicts."; \
+	    echo "'kgtop demo' (the TUI against an embedded simulated cluster) is not built yet; meanwhile:"; \
+	    echo; \
+	    echo "$$ kgtop --version"; "$$bin" --version; \
+	    echo "$$ kgtop --help"; "$$bin" --help; \
+	fi
+
+# Placeholders until their scripts land: each runs scripts/<target>.sh when it exists.
+fuzz bench soak: bootstrap
+	@if [[ -f "$(ROOT)/scripts/$@.sh" ]]; then \
+	    echo "==> scripts/$@.sh"; \
+	    bash "$(ROOT)/scripts/$@.sh"; \
+	else \
+	    echo "make $@: not built yet (scripts/$@.sh does not exist)"; \
+	fi
+
+clean:
+	rm -rf "$(ROOT)/.build" "$(ROOT)"/.build-* "$(ROOT)"/.build_*
+
+distclean: clean
+	rm -rf "$(ROOT)/.venv"
