@@ -26,6 +26,15 @@ let package = Package(
         // MARK: - Wire and protocol
         .target(name: "KafkaWire", swiftSettings: strict),
         .target(name: "KafkaProtocol", dependencies: ["KafkaWire"], swiftSettings: strict),
+        .target(
+            name: "KafkaAdmin",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "ProtocolGen",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -50,5 +59,14 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
         .testTarget(name: "GroupModelTests", dependencies: ["GroupModel"], swiftSettings: strict),
+            exclude: [], swiftSettings: strict),
+        .testTarget(
+            name: "KafkaAdminTests",
+            dependencies: [
+                "KafkaAdmin", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
     ]
 )

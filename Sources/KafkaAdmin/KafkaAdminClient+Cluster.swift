@@ -1,0 +1,270 @@
+import KafkaProtocol
+import KafkaWire
+
+/// Which offset ListOffsets should return.
+public enum OffsetSpec: Sendable, Hashable {
+    /// The log end (high watermark, or the last stable offset with read_committed).
+    case latest
+    /// The log start.
+    case earliest
+    /// The offset of the record with the highest timestamp (ListOffsets v7+).
+    case maxTimestamp
+    /// The first offset whose timestamp is at or after this many milliseconds since the epoch.
+    case timestamp(Int64)
+
+    /// The value sent in the request's `Timestamp`.
+    var wireTimestamp: Int64 {
+        switch self {
+        case .latest: return -1
+        case .earliest: return -2
+        case .maxTimestamp: return -3
+        case let .timestamp(ms): return ms
+        }
+    }
+
+    /// The lowest ListOffsets version that can carry this spec.
+    var minimumVersion: Int16 {
+        if case .maxTimestamp = self { return 7 }
+        return 1
+    }
+}
+
+/// ListOffsets isolation.
+public enum IsolationLevel: Int8, Sendable, Hashable {
+    /// Latest = high watermark.
+    case readUncommitted = 0
+    /// Latest = last stable offset.
+    case readCommitted = 1
+}
+
+/// One partition's listed offset.
+public struct ListedOffset: Sendable, Hashable {
+    /// The offset.
+    public var offset: Int64
+    /// The timestamp of that offset's record, nil when the broker sent -1.
+    public var timestamp: Int64?
+    /// The leader epoch, nil when unknown.
+    public var leaderEpoch: Int32?
+}
+
+/// ListOffsets for many partitions, one request per leader.
+public struct ListOffsetsResult: Sendable {
+    /// Per partition: the offset or why there is none.
+    public var partitions: [PartitionID: Result<ListedOffset, AdminItemError>]
+    /// Requests and bytes spent (Metadata refreshes included).
+    public var stats: RequestStats
+}
+
+/// The cluster as DescribeCluster (or, for old brokers, Metadata) describes it.
+public struct ClusterDescription: Sendable, Hashable {
+    /// Cluster id.
+    public var clusterID: String?
+    /// Controller node id (as the broker reports it), nil when unknown.
+    public var controllerID: Int32?
+    /// Brokers, sorted by node id.
+    public var brokers: [BrokerInfo]
+    /// Node ids of fenced brokers (DescribeCluster v2+).
+    public var fencedBrokers: Set<Int32>
+    /// `DescribeCluster` or `Metadata`: where the answer came from.
+    public var source: String
+    /// Requests and bytes spent.
+    public var stats: RequestStats
+}
+
+/// One configuration entry.
+public struct ConfigEntry: Sendable, Hashable {
+    /// The value, nil when sensitive or unset.
+    public var value: String?
+    /// Kafka's config source (1 dynamic topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, ...).
+    public var source: Int8
+    /// Whether the value is the built-in default.
+    public var isDefault: Bool { source == 5 }
+    /// Whether the value is hidden.
+    public var isSensitive: Bool
+    /// Whether it cannot be changed dynamically.
+    public var isReadOnly: Bool
+}
+
+/// Broker configurations, one DescribeConfigs per broker.
+public struct BrokerConfigsResult: Sendable {
+    /// Per broker: its configuration entries by name, or why there are none.
+    public var brokers: [Int32: Result<[String: ConfigEntry], AdminItemError>]
+    /// Requests and bytes spent.
+    public var stats: RequestStats
+}
+
+extension KafkaAdminClient {
+    /// The broker settings that shape KIP-848 groups.
+    public static let groupConsumerConfigKeys: [String] = [
+        "group.consumer.heartbeat.interval.ms", "group.consumer.session.timeout.ms",
+        "group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms",
+        "group.consumer.max.size", "group.consumer.assignors", "group.consumer.migration.policy",
+        "group.coordinator.rebalance.protocols",
+    ]
+
+    /// Offsets of `partitions` per `spec`: one ListOffsets per partition leader. Partitions whose
+    /// leader moved (NOT_LEADER_OR_FOLLOWER and similar) are retried once after a Metadata refresh.
+    public func listOffsets(
+        _ partitions: [PartitionID], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
+    ) async throws(KafkaAdminError) -> ListOffsetsResult {
+        var stats = RequestStats()
+        var results: [PartitionID: Result<ListedOffset, AdminItemError>] = [:]
+        var pending = Array(Set(partitions)).sorted()
+        for attempt in 0..<2 where !pending.isEmpty {
+            let metadata: ClusterMetadata
+            if attempt == 0 {
+                metadata = try await ensureMetadata(&stats)
+            } else {
+                let (m, s) = try await fetchMetadata()
+                stats.merge(s)
+                metadata = m
+            }
+            var byLeader: [Int32: [PartitionID]] = [:]
+            for p in pending {
+                guard let topic = metadata.topics[p.topic], let info = topic.partitions.first(where: { $0.partition == p.partition }) else {
+                    results[p] = .failure(.broker(KafkaErrorCodes.unknownTopicOrPartition, message: "not in metadata"))
+                    continue
+                }
+                guard let leader = info.leaderID else {
+                    results[p] = .failure(.broker(KafkaErrorCodes.leaderNotAvailable))
+                    continue
+                }
+                byLeader[leader, default: []].append(p)
+            }
+            let batches = byLeader
+            let timeoutMs = Int32(clamping: config.requestTimeout.milliseconds)
+            let answers = await withTaskGroup(of: (Int32, RoutedResponse<ListOffsetsResponse>).self) { group in
+                for (leader, parts) in batches {
+                    group.addTask {
+                        let topics = Dictionary(grouping: parts, by: \.topic).sorted { $0.key < $1.key }.map { name, ps in
+                            ListOffsetsRequest.ListOffsetsTopic(
+                                name: name,
+                                partitions: ps.sorted().map {
+                                    ListOffsetsRequest.ListOffsetsPartition(partitionIndex: $0.partition, timestamp: spec.wireTimestamp)
+                                })
+                        }
+                        let answer = await self.send(to: leader, versions: spec.minimumVersion...Caps.listOffsets.upperBound) { version in
+                            ListOffsetsRequest(
+                                replicaID: -1, isolationLevel: version >= 2 ? isolation.rawValue : 0, topics: topics,
+                                timeoutMs: version >= 10 ? timeoutMs : 0)
+                        }
+                        return (leader, answer)
+                    }
+                }
+                var all: [(Int32, RoutedResponse<ListOffsetsResponse>)] = []
+                for await x in group { all.append(x) }
+                return all
+            }
+            var retry: [PartitionID] = []
+            for (leader, answer) in answers {
+                stats.merge(answer.stats)
+                var answered: [PartitionID: ListOffsetsResponse.ListOffsetsPartitionResponse] = [:]
+                if case let .success(r) = answer.result {
+                    for t in r.topics { for p in t.partitions { answered[PartitionID(topic: t.name, partition: p.partitionIndex)] = p } }
+                }
+                for p in batches[leader] ?? [] {
+                    let r: Result<ListedOffset, AdminItemError>
+                    switch answer.result {
+                    case let .failure(e): r = .failure(e)
+                    case .success:
+                        if let a = answered[p] {
+                            if let e = AdminItemError.fromCode(a.errorCode) {
+                                r = .failure(e)
+                            } else {
+                                r = .success(ListedOffset(
+                                    offset: a.offset, timestamp: a.timestamp >= 0 ? a.timestamp : nil,
+                                    leaderEpoch: a.leaderEpoch >= 0 ? a.leaderEpoch : nil))
+                            }
+                        } else {
+                            r = .failure(AdminItemError(.missingFromResponse))
+                        }
+                    }
+                    if case let .failure(e) = r, case let .broker(code) = e.kind, KafkaErrorCodes.staleMetadataErrors.contains(code) {
+                        metadataStale = true
+                        if attempt == 0 {
+                            retry.append(p)
+                            continue
+                        }
+                    }
+                    results[p] = r
+                }
+            }
+            pending = retry.sorted()
+        }
+        return ListOffsetsResult(partitions: results, stats: stats)
+    }
+
+    /// DescribeCluster to one broker (Metadata for brokers without it). Throws when no broker answers.
+    public func describeCluster() async throws(KafkaAdminError) -> ClusterDescription {
+        var stats = RequestStats()
+        let metadata = try await ensureMetadata(&stats)
+        var lastError = AdminItemError(.notRoutable, message: "no broker")
+        for broker in metadata.brokers {
+            let answer = await send(to: broker.nodeID, versions: Caps.describeCluster) { _ in DescribeClusterRequest() }
+            stats.merge(answer.stats)
+            switch answer.result {
+            case let .success(r):
+                if let e = AdminItemError.fromCode(r.errorCode, message: r.errorMessage) {
+                    throw .requestFailed(api: "DescribeCluster", error: e)
+                }
+                return ClusterDescription(
+                    clusterID: r.clusterID, controllerID: r.controllerID >= 0 ? r.controllerID : nil,
+                    brokers: r.brokers.map { BrokerInfo(nodeID: $0.brokerID, host: $0.host, port: Int($0.port), rack: $0.rack) }.sorted(),
+                    fencedBrokers: Set(r.brokers.filter(\.isFenced).map(\.brokerID)), source: "DescribeCluster", stats: stats)
+            case let .failure(e) where e.kind == .unsupportedVersion:
+                let (m, s) = try await fetchMetadata()
+                stats.merge(s)
+                return ClusterDescription(
+                    clusterID: m.clusterID, controllerID: m.controllerID, brokers: m.brokers, fencedBrokers: [],
+                    source: "Metadata", stats: stats)
+            case let .failure(e):
+                lastError = e
+            }
+        }
+        throw .requestFailed(api: "DescribeCluster", error: lastError)
+    }
+
+    /// One DescribeConfigs per broker for its own BROKER resource (all brokers when `nodeIDs` is nil),
+    /// limited to `keys` when given (e.g. ``groupConsumerConfigKeys``).
+    public func describeBrokerConfigs(nodeIDs: [Int32]? = nil, keys: [String]? = nil) async throws(KafkaAdminError) -> BrokerConfigsResult {
+        var stats = RequestStats()
+        let metadata = try await ensureMetadata(&stats)
+        let nodes = nodeIDs ?? metadata.brokers.map(\.nodeID)
+        let answers = await withTaskGroup(of: (Int32, RoutedResponse<DescribeConfigsResponse>).self) { group in
+            for node in nodes {
+                group.addTask {
+                    (node, await self.send(to: node, versions: Caps.describeConfigs) { _ in
+                        DescribeConfigsRequest(resources: [
+                            DescribeConfigsRequest.DescribeConfigsResource(resourceType: 4, resourceName: String(node), configurationKeys: keys)
+                        ])
+                    })
+                }
+            }
+            var all: [(Int32, RoutedResponse<DescribeConfigsResponse>)] = []
+            for await x in group { all.append(x) }
+            return all
+        }
+        var brokers: [Int32: Result<[String: ConfigEntry], AdminItemError>] = [:]
+        for (node, answer) in answers {
+            stats.merge(answer.stats)
+            switch answer.result {
+            case let .failure(e): brokers[node] = .failure(e)
+            case let .success(r):
+                guard let resource = r.results.first else {
+                    brokers[node] = .failure(AdminItemError(.missingFromResponse))
+                    continue
+                }
+                if let e = AdminItemError.fromCode(resource.errorCode, message: resource.errorMessage) {
+                    brokers[node] = .failure(e)
+                    continue
+                }
+                var entries: [String: ConfigEntry] = [:]
+                for c in resource.configs {
+                    entries[c.name] = ConfigEntry(value: c.value, source: c.configSource, isSensitive: c.isSensitive, isReadOnly: c.readOnly)
+                }
+                brokers[node] = .success(entries)
+            }
+        }
+        return BrokerConfigsResult(brokers: brokers, stats: stats)
+    }
+}

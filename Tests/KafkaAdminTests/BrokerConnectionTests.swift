@@ -1,0 +1,204 @@
+import KafkaProtocol
+import KafkaWire
+import NIOCore
+import Testing
+@testable import KafkaAdmin
+
+@Suite("BrokerConnection")
+struct BrokerConnectionTests {
+    func connect(_ broker: TestBroker, _ options: BrokerConnection.Options = .init(requestTimeout: .seconds(5))) async throws -> BrokerConnection {
+        try await BrokerConnection.connect(
+            host: "127.0.0.1", port: broker.port, options: options, eventLoopGroup: KafkaAdminClient.sharedEventLoopGroup)
+    }
+
+    @Test("pipelined requests answered out of order reach the right callers")
+    func pipelining() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let connection = try await connect(broker)
+        let count = 20
+        // The broker holds every request, then answers them newest first, echoing the filter as group id.
+        let server = Task {
+            var held: [ReceivedRequest] = []
+            for await request in broker.requests {
+                held.append(request)
+                if held.count == count { break }
+            }
+            for request in held.reversed() {
+                let filter = try request.decode(ListGroupsRequest.self).typesFilter.first ?? "?"
+                request.respond(ListGroupsResponse(groups: [.init(groupID: filter, protocolType: "consumer", groupType: filter)]))
+            }
+            return held.map(\.correlationID)
+        }
+        let answers = await withTaskGroup(of: (Int, String?).self) { group in
+            for i in 0..<count {
+                group.addTask {
+                    let r = try? await connection.send(ListGroupsRequest(typesFilter: ["g\(i)"]), version: 5)
+                    return (i, r?.groups.first?.groupID)
+                }
+            }
+            var all: [Int: String?] = [:]
+            for await (i, id) in group { all[i] = id }
+            return all
+        }
+        for i in 0..<count { #expect(answers[i] == "g\(i)") }
+        let ids = try await server.value
+        #expect(Set(ids).count == count)
+        await connection.close()
+    }
+
+    @Test("a request without an answer times out; a late answer is dropped and the connection keeps working")
+    func perRequestTimeout() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let connection = try await connect(broker)
+        var iterator = broker.requests.makeAsyncIterator()
+        do {
+            _ = try await connection.send(ListGroupsRequest(), version: 4, timeout: .milliseconds(150))
+            Issue.record("expected a timeout")
+        } catch {
+            guard case let .requestTimedOut(_, api, _, after) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(api == "ListGroups")
+            #expect(after == .milliseconds(150))
+        }
+        let late = try #require(await iterator.next())
+        late.respond(ListGroupsResponse())  // after the timeout: must be ignored
+        async let next = connection.send(ListGroupsRequest(), version: 4)
+        let second = try #require(await iterator.next())
+        second.respond(ListGroupsResponse(groups: [.init(groupID: "after", protocolType: "")]))
+        #expect(try await next.groups.first?.groupID == "after")
+        #expect(connection.isActive)
+        await connection.close()
+    }
+
+    @Test("a dropped connection fails every pending request with .closed")
+    func dropFailsPending() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let connection = try await connect(broker)
+        let server = Task {
+            var seen = 0
+            for await request in broker.requests {
+                seen += 1
+                if seen == 3 { request.close(); break }
+            }
+        }
+        let results = await withTaskGroup(of: BrokerConnectionError?.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    do throws(BrokerConnectionError) {
+                        _ = try await connection.send(ListGroupsRequest(), version: 3)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var all: [BrokerConnectionError?] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        await server.value
+        #expect(results.count == 3)
+        for r in results {
+            guard case .closed? = r else { Issue.record("expected .closed, got \(String(describing: r))"); continue }
+        }
+        #expect(await eventually { !connection.isActive })
+        do {
+            _ = try await connection.send(ListGroupsRequest(), version: 3)
+            Issue.record("send on a closed connection succeeded")
+        } catch {
+            #expect(error.description.contains("closed") || error.description.contains("write failed"))
+        }
+    }
+
+    @Test("frames split across reads and several frames in one read are decoded")
+    func splitFrames() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let connection = try await connect(broker)
+        let server = Task {
+            var held: [ReceivedRequest] = []
+            for await request in broker.requests {
+                held.append(request)
+                if held.count == 3 { break }
+            }
+            // First answer one byte per write; the other two glued together in one write.
+            let first = held[0].frame(try! ListGroupsResponse(groups: [.init(groupID: "one", protocolType: "")]).encoded(version: 3))
+            for byte in first {
+                held[0].writeRaw([byte])
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+            let second = held[1].frame(try! ListGroupsResponse(groups: [.init(groupID: "two", protocolType: "")]).encoded(version: 3))
+            let third = held[2].frame(try! ListGroupsResponse(groups: [.init(groupID: "three", protocolType: "")]).encoded(version: 3))
+            held[1].writeRaw(second + third)
+        }
+        async let a = connection.send(ListGroupsRequest(), version: 3)
+        try await Task.sleep(for: .milliseconds(20))
+        async let b = connection.send(ListGroupsRequest(), version: 3)
+        try await Task.sleep(for: .milliseconds(20))
+        async let c = connection.send(ListGroupsRequest(), version: 3)
+        let (ra, rb, rc) = try await (a, b, c)
+        await server.value
+        #expect(ra.groups.first?.groupID == "one")
+        #expect(rb.groups.first?.groupID == "two")
+        #expect(rc.groups.first?.groupID == "three")
+        await connection.close()
+    }
+
+    @Test("an oversized frame fails with .frameTooLarge and closes the connection")
+    func oversizedFrame() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let connection = try await connect(broker, .init(requestTimeout: .seconds(5), maxFrameSize: 1024))
+        let server = broker.serve { request in
+            var w = WireWriter()
+            w.writeInt32(10_000)
+            w.writeInt32(request.correlationID)
+            request.writeRaw(w.bytes)
+        }
+        defer { server.cancel() }
+        do {
+            _ = try await connection.send(ListGroupsRequest(), version: 3)
+            Issue.record("expected frameTooLarge")
+        } catch {
+            guard case let .frameTooLarge(_, size, limit) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(size == 10_000)
+            #expect(limit == 1024)
+        }
+        #expect(await eventually { !connection.isActive })
+    }
+
+    @Test("response header v1 (flexible) and v0 (ApiVersions, always) are both read")
+    func headerVersions() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let connection = try await connect(broker)
+        let server = broker.serve { request in
+            FakeCluster.answer(request, port: broker.port) { r in
+                r.respond(ConsumerGroupDescribeResponse(groups: [.init(groupID: "g", groupState: "Stable", groupEpoch: 3)]))
+            }
+        }
+        defer { server.cancel() }
+        let versions = try await connection.send(ApiVersionsRequest(clientSoftwareName: "t", clientSoftwareVersion: "1"), version: 3)
+        #expect(versions.apiKeys.count == FakeCluster.fullRanges.count)
+        let described = try await connection.send(ConsumerGroupDescribeRequest(groupIDs: ["g"]), version: 1)
+        #expect(described.groups.first?.groupEpoch == 3)
+        await connection.close()
+    }
+
+    @Test("connecting to a closed port fails with connection refused")
+    func connectRefused() async throws {
+        let broker = try await TestBroker.start()
+        let port = broker.port
+        await broker.stop()
+        do {
+            _ = try await BrokerConnection.connect(
+                host: "127.0.0.1", port: port, options: .init(connectTimeout: .seconds(2)),
+                eventLoopGroup: KafkaAdminClient.sharedEventLoopGroup)
+            Issue.record("connected to a closed port")
+        } catch {
+            #expect(error.description.contains("127.0.0.1:\(port)"))
+        }
+    }
+}
