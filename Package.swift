@@ -59,7 +59,6 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
         .testTarget(name: "GroupModelTests", dependencies: ["GroupModel"], swiftSettings: strict),
-            exclude: [], swiftSettings: strict),
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: [

@@ -226,6 +226,18 @@ public struct WireReader: Sendable {
 
     // MARK: - Tagged fields
 
+    /// Reads one tagged field's tag and size and returns the tag with a reader over its bytes.
+    /// Tags must be strictly ascending within a section (`previous` tracks the last one; start at -1),
+    /// which keeps a decoded value's re-encoding byte-exact.
+    public mutating func readTaggedField(previous: inout Int64) throws(WireError) -> (tag: UInt32, data: WireReader) {
+        let at = offset
+        let tag = try readUnsignedVarint()
+        if Int64(tag) <= previous { throw .invalidLength(Int64(tag), offset: at) }
+        previous = Int64(tag)
+        let size = Int(try readUnsignedVarint())
+        return (tag, try subReader(size))
+    }
+
     /// Reads a tagged-field section, calling `known` for each field; `known` reads the field from
     /// the sub-reader it is given and returns true, or returns false for a tag it does not know,
     /// which is then kept in `unknown` with its raw bytes.

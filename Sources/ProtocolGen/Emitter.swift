@@ -366,10 +366,9 @@ struct Emitter {
             let tagged = fields.filter { $0.isTagged }
             out.append("\(i)    if flexible {")
             out.append("\(i)        let tagCount = try r.readUnsignedVarint()")
+            out.append("\(i)        var previousTag: Int64 = -1")
             out.append("\(i)        for _ in 0..<tagCount {")
-            out.append("\(i)            let tag = try r.readUnsignedVarint()")
-            out.append("\(i)            let size = Int(try r.readUnsignedVarint())")
-            out.append("\(i)            var t = try r.subReader(size)")
+            out.append("\(i)            var (tag, t) = try r.readTaggedField(previous: &previousTag)")
             out.append("\(i)            switch tag {")
             for f in tagged {
                 let cond = condition(f.taggedVersions)

@@ -79,10 +79,9 @@ public struct OffsetCommitRequest: KafkaRequestMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -170,10 +169,9 @@ extension OffsetCommitRequest {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -245,10 +243,9 @@ extension OffsetCommitRequest {
             self.committedMetadata = try r.readNullableString(compact: flexible)
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -322,10 +319,9 @@ public struct OffsetCommitResponse: KafkaAPIMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -398,10 +394,9 @@ extension OffsetCommitResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -461,10 +456,9 @@ extension OffsetCommitResponse {
             self.errorCode = try r.readInt16()
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))

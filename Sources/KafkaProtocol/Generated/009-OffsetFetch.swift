@@ -78,10 +78,9 @@ public struct OffsetFetchRequest: KafkaRequestMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -176,10 +175,9 @@ extension OffsetFetchRequest {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -275,10 +273,9 @@ extension OffsetFetchRequest {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -377,10 +374,9 @@ extension OffsetFetchRequest {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -486,10 +482,9 @@ public struct OffsetFetchResponse: KafkaAPIMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -574,10 +569,9 @@ extension OffsetFetchResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -671,10 +665,9 @@ extension OffsetFetchResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -775,10 +768,9 @@ extension OffsetFetchResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -867,10 +859,9 @@ extension OffsetFetchResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -964,10 +955,9 @@ extension OffsetFetchResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))

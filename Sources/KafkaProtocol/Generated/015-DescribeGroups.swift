@@ -53,10 +53,9 @@ public struct DescribeGroupsRequest: KafkaRequestMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -134,10 +133,9 @@ public struct DescribeGroupsResponse: KafkaAPIMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -239,10 +237,9 @@ extension DescribeGroupsResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -345,10 +342,9 @@ extension DescribeGroupsResponse {
             self.memberAssignment = try r.readBytes(compact: flexible, field: "memberAssignment")
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))

@@ -62,10 +62,9 @@ public struct ListGroupsRequest: KafkaRequestMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -156,10 +155,9 @@ public struct ListGroupsResponse: KafkaAPIMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -231,10 +229,9 @@ extension ListGroupsResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))

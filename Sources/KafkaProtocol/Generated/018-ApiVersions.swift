@@ -66,10 +66,9 @@ public struct ApiVersionsRequest: KafkaRequestMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -202,10 +201,9 @@ public struct ApiVersionsResponse: KafkaAPIMessage {
         }
         if flexible {
             let tagCount = try r.readUnsignedVarint()
+            var previousTag: Int64 = -1
             for _ in 0..<tagCount {
-                let tag = try r.readUnsignedVarint()
-                let size = Int(try r.readUnsignedVarint())
-                var t = try r.subReader(size)
+                var (tag, t) = try r.readTaggedField(previous: &previousTag)
                 switch tag {
                 case 0 where version >= 3:
                     if let count = try t.readArrayCount(compact: true) {
@@ -338,10 +336,9 @@ extension ApiVersionsResponse {
             self.maxVersion = try r.readInt16()
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -405,10 +402,9 @@ extension ApiVersionsResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
@@ -487,10 +483,9 @@ extension ApiVersionsResponse {
             }
             if flexible {
                 let tagCount = try r.readUnsignedVarint()
+                var previousTag: Int64 = -1
                 for _ in 0..<tagCount {
-                    let tag = try r.readUnsignedVarint()
-                    let size = Int(try r.readUnsignedVarint())
-                    var t = try r.subReader(size)
+                    var (tag, t) = try r.readTaggedField(previous: &previousTag)
                     switch tag {
                     default:
                         self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: try t.readRawBytes(t.remaining)))
