@@ -294,7 +294,7 @@ public final class Dashboard {
             return
         }
         var line = StyledLine()
-        for binding in keyMap.bindings {
+        for binding in keyMap.barBindings {
             guard let label = binding.barLabel, let key = binding.keys.first else { continue }
             line.append(" " + key.displayName, .keyBarKey)
             line.append(" " + label + " ", .keyBar)

@@ -44,6 +44,7 @@ enum Format {
     /// `850ms`, `4.2s`, `42s`, `3m04s`, `2h05m`, `3d04h`.
     static func duration(ms: Int64) -> String {
         let ms = max(0, ms)
+        if ms == 0 { return "0s" }
         if ms < 1000 { return "\(ms)ms" }
         if ms < 10_000 { return fixed(Double(ms) / 1000, 1) + "s" }
         let s = ms / 1000
@@ -53,10 +54,13 @@ enum Format {
         return "\(s / 86_400)d" + two((s % 86_400) / 3600) + "h"
     }
 
-    /// A whole-second age: `0s`, `12s`, `3m04s`.
+    /// A coarse age: `0s`, `42s`, `12m`, `5h`, `3d`.
     static func age(ms: Int64) -> String {
-        let ms = max(0, ms)
-        return ms < 10_000 ? "\(ms / 1000)s" : duration(ms: ms)
+        let s = max(0, ms) / 1000
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
     }
 
     private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }

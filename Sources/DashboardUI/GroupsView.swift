@@ -41,7 +41,10 @@ struct GroupsCache {
     mutating func stateCounts(_ update: DashboardUpdate, version: Int) -> [(state: String, count: Int)] {
         if countsVersion == version { return counts }
         var byState: [String: Int] = [:]
-        for group in update.snapshot.groups { byState[Format.state(group.state), default: 0] += 1 }
+        for group in update.snapshot.groups {
+            let name = Format.state(group.state)
+            byState[name == "?" ? "unknown" : name, default: 0] += 1
+        }
         let preferred = ["Stable", "Reconciling", "Assigning", "Preparing", "Completing", "Empty", "Dead"]
         counts = preferred.compactMap { name in byState[name].map { (name, $0) } }
             + byState.filter { !preferred.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -143,7 +146,7 @@ extension Dashboard {
             ColumnSpec(id: .lag, title: "LAG", width: 7, alignment: .right, priority: 1),
             ColumnSpec(id: .timeLag, title: "TIME LAG", width: 8, alignment: .right, priority: 7),
             ColumnSpec(id: .trend, title: "TREND", width: 8, priority: 10),
-            ColumnSpec(id: .verdict, title: "VERDICT", width: 7, priority: 3),
+            ColumnSpec(id: .verdict, title: "VERDICT", width: 8, priority: 3),
             ColumnSpec(id: .sinceRebalance, title: "REBALANCED", width: 10, alignment: .right, priority: 11),
         ]
     }

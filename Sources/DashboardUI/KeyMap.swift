@@ -225,32 +225,39 @@ public struct KeyMap: Sendable {
 
     /// kgtop's bindings.
     public static let standard = KeyMap(bindings: [
-        KeyBinding([.up, .character("k")], .moveUp, "Move the selection up"),
-        KeyBinding([.down, .character("j")], .moveDown, "Move the selection down"),
+        KeyBinding([.up, .character("k")], .moveUp, "Selection up"),
+        KeyBinding([.down, .character("j")], .moveDown, "Selection down"),
         KeyBinding([.pageUp, .character("b")], .pageUp, "Page up"),
         KeyBinding([.pageDown, .character(" ")], .pageDown, "Page down"),
         KeyBinding([.home, .character("g")], .top, "First row"),
         KeyBinding([.end, .character("G")], .bottom, "Last row"),
         KeyBinding([.enter, .right, .character("l")], .drillIn, "Open the selected group", bar: "Open"),
-        KeyBinding([.escape, .left, .character("h")], .drillOut, "Back; close help or filter", bar: "Back"),
+        KeyBinding([.escape, .left, .character("h")], .drillOut, "Back; clear filter", bar: "Back"),
         KeyBinding([.tab], .nextView, "Next view", bar: "View"),
         KeyBinding([.backTab], .previousView, "Previous view"),
         KeyBinding([.character("1")], .showGroups, "Groups view"),
-        KeyBinding([.character("2")], .showGroup, "Group detail of the selected group"),
+        KeyBinding([.character("2")], .showGroup, "Group view (selected)"),
         KeyBinding([.character("3")], .showRebalances, "Rebalances view"),
         KeyBinding([.character("4")], .showProtocols, "Protocols view"),
         KeyBinding([.character("5")], .showErrors, "Errors view"),
-        KeyBinding([.character("/")], .filter, "Filter rows by regular expression", bar: "Filter"),
-        KeyBinding([.character("s")], .sortNext, "Sort by the next column", bar: "Sort"),
-        KeyBinding([.character("S")], .sortReverse, "Reverse the sort order"),
+        KeyBinding([.character("/")], .filter, "Filter (regex)", bar: "Filter"),
+        KeyBinding([.character("s")], .sortNext, "Sort by next column", bar: "Sort"),
+        KeyBinding([.character("S")], .sortReverse, "Reverse sort order"),
         KeyBinding([.character("o")], .toggleProblemsOnly, "Only groups with problems", bar: "Problems"),
-        KeyBinding([.character("v")], .cycleSeverity, "Errors: cycle the minimum severity"),
-        KeyBinding([.character("p")], .togglePause, "Pause / resume data (navigation continues)", bar: "Pause"),
+        KeyBinding([.character("v")], .cycleSeverity, "Errors: minimum severity"),
+        KeyBinding([.character("p")], .togglePause, "Pause / resume data", bar: "Pause"),
         KeyBinding([.character("r")], .refreshNow, "Refresh now"),
         KeyBinding([.character("t")], .nextTheme, "Next theme"),
-        KeyBinding([.character("?")], .toggleHelp, "Show / hide this help", bar: "Help"),
+        KeyBinding([.character("?")], .toggleHelp, "Help", bar: "Help"),
         KeyBinding([.character("q")], .quit, "Quit", bar: "Quit"),
     ])
+
+    /// The bindings shown in the key bar, most important first: quit and help, then table order.
+    public var barBindings: [KeyBinding] {
+        let labelled = bindings.filter { $0.barLabel != nil }
+        let first: [Action] = [.quit, .toggleHelp]
+        return first.compactMap { action in labelled.first { $0.action == action } } + labelled.filter { !first.contains($0.action) }
+    }
 
     /// The key table as Markdown (the README's and docs/TUI.md's table).
     public func markdownTable() -> String {

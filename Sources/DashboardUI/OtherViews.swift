@@ -33,7 +33,7 @@ extension Dashboard {
     static let episodeColumns: [ColumnSpec<EpisodeColumn>] = [
         ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 0, flexible: true, maxWidth: 48),
         ColumnSpec(id: .protocolName, title: "PROTOCOL", width: 8, priority: 5),
-        ColumnSpec(id: .trigger, title: "TRIGGER", width: 18, priority: 1),
+        ColumnSpec(id: .trigger, title: "TRIGGER", width: 22, priority: 1),
         ColumnSpec(id: .started, title: "STARTED", width: 9, alignment: .right, priority: 3),
         ColumnSpec(id: .duration, title: "DURATION", width: 8, alignment: .right, priority: 2),
         ColumnSpec(id: .epochs, title: "EPOCH", width: 9, alignment: .right, priority: 6),

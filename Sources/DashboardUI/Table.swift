@@ -56,7 +56,11 @@ struct TableLayout<ID: Hashable & Sendable>: Sendable {
         var line = StyledLine(" ", .columnHeader)
         for (i, column) in columns.enumerated() {
             var title = column.spec.title
-            if column.spec.id == sortedBy { title += descending ? "▼" : "▲" }
+            if column.spec.id == sortedBy {
+                // Keep the arrow visible when the title fills the column.
+                if DisplayWidth.of(title) >= column.width { title = String(title.prefix(max(0, column.width - 1))) }
+                title += descending ? "▼" : "▲"
+            }
             line.append((i > 0 ? " " : "") + Format.fit(title, column.width, right: column.spec.alignment == .right), .columnHeader)
         }
         return line
