@@ -125,8 +125,12 @@ extension Dashboard {
 
         let summary = group.summary
         var second = StyledLine(" lag ", .dim)
-        second.append(Format.grouped(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+ (\(summary.partitionsLagUnknown) unknown)" : ""),
-                      insight?.verdict?.lagRole ?? (summary.totalLag == 0 ? .lagOK : .normal))
+        if !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count {
+            second.append("unknown", .stale)
+        } else {
+            second.append(Format.grouped(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+ (\(summary.partitionsLagUnknown) unknown)" : ""),
+                          insight?.verdict?.lagRole ?? (summary.totalLag == 0 ? .lagOK : .normal))
+        }
         if let maxLag = summary.maxLag, let partition = summary.maxLagPartition, maxLag > 0 {
             second.append(" max \(Format.grouped(maxLag)) on \(partition)", .dim)
         }
