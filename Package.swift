@@ -43,6 +43,13 @@ let package = Package(
         // MARK: - Model
         .target(name: "GroupModel", swiftSettings: strict),
 
+        // MARK: - Terminal UI
+        // CNcurses: system library (ncursesw); only NcursesTerminal imports it.
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        // DashboardUI: curses-free views, key map, themes (themes/*.json are embedded, see docs/TUI.md).
+        .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
+        .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
@@ -67,5 +74,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
+            exclude: ["Golden"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,358 @@
+import GroupModel
+
+/// What a view puts on screen: fixed lines at the top, then a scrollable list whose rows are
+/// formatted only when visible.
+struct ViewContent {
+    var fixed: [StyledLine] = []
+    var count = 0
+    var row: (Int) -> StyledLine = { _ in StyledLine() }
+    var groupAt: (Int) -> String? = { _ in nil }
+    var empty = ""
+}
+
+/// The dashboard: state, the data on screen, caches, input handling and rendering into a
+/// ``CellGrid``. Synchronous and curses-free; ``DashboardApp`` drives it from a terminal and a stream.
+///
+/// Costs: a new update costs O(n log n) in the groups (row models and sort, once per data version,
+/// sort key and filter); a frame costs O(visible rows).
+public final class Dashboard {
+    /// The UI state.
+    public internal(set) var state = DashboardState()
+    /// The key bindings.
+    public let keyMap: KeyMap
+    /// Themes `t` cycles through.
+    public let themes: [Theme]
+    /// The update on screen.
+    public private(set) var update: DashboardUpdate?
+    /// The newest update received while paused (shown on resume).
+    public private(set) var heldUpdate: DashboardUpdate?
+    /// Bumped whenever ``update`` changes; caches are keyed by it.
+    public private(set) var dataVersion = 0
+    /// The screen size frames are rendered for.
+    public var size: TerminalSize
+    /// The wall clock used for ages, in ms since the epoch (the app sets it before each frame).
+    public var now: Int64 = 0
+    /// Whether the data source ended (shown in the header).
+    public var dataEnded = false
+
+    var groupsCache = GroupsCache()
+    var regexCache: [String: FilterMatcher] = [:]
+
+    static let headerRows = 3
+    static let footerRows = 1
+
+    /// Creates a dashboard.
+    public init(size: TerminalSize, keyMap: KeyMap = .standard, themes: [Theme] = Theme.builtins, initialTheme: Int = 0) {
+        self.size = size
+        self.keyMap = keyMap
+        self.themes = themes.isEmpty ? [Theme.standard] : themes
+        state.themeIndex = min(max(0, initialTheme), self.themes.count - 1)
+    }
+
+    /// The current theme.
+    public var theme: Theme { themes[state.themeIndex] }
+
+    // MARK: - Data
+
+    /// Takes a new update; while paused it is held (newest wins) and the screen stays frozen.
+    @discardableResult
+    public func receive(_ newUpdate: DashboardUpdate) -> Reaction {
+        if state.paused {
+            heldUpdate = newUpdate
+            return []
+        }
+        show(newUpdate)
+        return .redraw
+    }
+
+    private func show(_ newUpdate: DashboardUpdate) {
+        update = newUpdate
+        heldUpdate = nil
+        dataVersion &+= 1
+        if state.selectedGroupID == nil { state.selectedGroupID = newUpdate.snapshot.groups.first?.groupID }
+    }
+
+    // MARK: - Input
+
+    /// Handles one input event and says what the loop must do.
+    public func handle(_ event: InputEvent) -> Reaction {
+        switch event {
+        case .resize(let newSize):
+            size = newSize
+            return .redraw
+        case .mouse(let mouse):
+            return handleMouse(mouse)
+        case .key(let key):
+            if state.editingFilter != nil { return state.editFilter(key) }
+            guard let action = keyMap.action(for: key) else {
+                if state.helpVisible { state.helpVisible = false; return .redraw }
+                return []
+            }
+            return perform(action)
+        }
+    }
+
+    /// Performs an action (as if its key was pressed).
+    public func perform(_ action: Action) -> Reaction {
+        let content = self.content(width: size.width)
+        let rows = RowContext(count: content.count, pageSize: pageSize(content), themeCount: themes.count, groupAt: content.groupAt)
+        let wasPaused = state.paused
+        let reaction = state.reduce(action, rows: rows)
+        if wasPaused && !state.paused, let held = heldUpdate { show(held) }
+        return reaction
+    }
+
+    private func handleMouse(_ mouse: MouseEvent) -> Reaction {
+        guard !state.helpVisible, state.editingFilter == nil else { return [] }
+        switch mouse {
+        case .wheelUp:
+            var reaction: Reaction = []
+            for _ in 0..<3 { reaction.formUnion(perform(.moveUp)) }
+            return reaction
+        case .wheelDown:
+            var reaction: Reaction = []
+            for _ in 0..<3 { reaction.formUnion(perform(.moveDown)) }
+            return reaction
+        case .click(let x, let y):
+            if y == 2, let view = tabAt(x: x) {
+                return perform([.showGroups, .showGroup, .showRebalances, .showProtocols, .showErrors][view.rawValue - 1])
+            }
+            let content = self.content(width: size.width)
+            let listTop = Self.headerRows + content.fixed.count
+            let index = state.position(state.view).top + (y - listTop)
+            guard y >= listTop, y < size.height - Self.footerRows, index < content.count else { return [] }
+            if index == state.position(state.view).selected { return perform(.drillIn) }
+            var position = state.position(state.view)
+            position.selected = index
+            return moveSelection(to: position, content: content)
+        }
+    }
+
+    private func moveSelection(to position: ListPosition, content: ViewContent) -> Reaction {
+        var position = position
+        position.clamp(count: content.count, page: pageSize(content))
+        state.positions[state.view] = position
+        if state.view == .groups { state.selectedGroupID = content.groupAt(position.selected) }
+        return .redraw
+    }
+
+    func pageSize(_ content: ViewContent) -> Int {
+        max(1, size.height - Self.headerRows - Self.footerRows - content.fixed.count)
+    }
+
+    // MARK: - Content
+
+    func content(width: Int) -> ViewContent {
+        guard let update else { return ViewContent(empty: "waiting for the first poll…") }
+        switch state.view {
+        case .groups: return groupsContent(update, width: width)
+        case .group: return groupContent(update, width: width)
+        case .rebalances: return rebalancesContent(update, width: width)
+        case .protocols: return protocolsContent(update, width: width)
+        case .errors: return errorsContent(update, width: width)
+        }
+    }
+
+    /// A matcher for a filter pattern: a case-insensitive regex, or plain text when it is not one.
+    func matcher(_ pattern: String) -> FilterMatcher {
+        if let cached = regexCache[pattern] { return cached }
+        let made = FilterMatcher(pattern)
+        if regexCache.count > 64 { regexCache.removeAll() }
+        regexCache[pattern] = made
+        return made
+    }
+
+    // MARK: - Rendering
+
+    /// Renders the current frame.
+    public func render() -> CellGrid {
+        var grid = CellGrid(width: size.width, height: size.height)
+        guard size.width > 0, size.height > 0 else { return grid }
+        drawHeader(into: &grid)
+        drawTabs(into: &grid)
+        drawContent(into: &grid)
+        drawKeyBar(into: &grid)
+        if state.helpVisible { drawHelp(into: &grid) }
+        return grid
+    }
+
+    private func drawContent(into grid: inout CellGrid) {
+        let content = self.content(width: size.width)
+        let bottom = size.height - Self.footerRows
+        var y = Self.headerRows
+        for line in content.fixed where y < bottom {
+            if line.spans.first?.role == .columnHeader { grid.fill(row: y, role: .columnHeader) }
+            grid.put(line, x: 0, y: y)
+            y += 1
+        }
+        guard y < bottom else { return }
+        var position = state.position(state.view)
+        position.clamp(count: content.count, page: bottom - y)
+        state.positions[state.view] = position
+        if content.count == 0 {
+            grid.put("  " + content.empty, x: 0, y: y, role: .dim)
+            return
+        }
+        var index = position.top
+        while y < bottom && index < content.count {
+            grid.put(content.row(index), x: 0, y: y)
+            if index == position.selected { grid.restyle(row: y, role: .selection) }
+            y += 1
+            index += 1
+        }
+    }
+
+    private func tabAt(x: Int) -> ViewID? {
+        var column = 0
+        for view in ViewID.allCases {
+            let w = DisplayWidth.of(tabLabel(view))
+            if x >= column && x < column + w { return view }
+            column += w
+        }
+        return nil
+    }
+
+    private func tabLabel(_ view: ViewID) -> String { " \(view.rawValue) \(view.title) " }
+
+    private func drawTabs(into grid: inout CellGrid) {
+        let y = 2
+        guard y < size.height - Self.footerRows else { return }
+        grid.fill(row: y, role: .tabs)
+        var x = 0
+        for view in ViewID.allCases {
+            x += grid.put(tabLabel(view), x: x, y: y, role: view == state.view ? .tabActive : .tabs)
+        }
+        let right = state.message ?? "theme \(theme.name)"
+        let w = DisplayWidth.of(right) + 1
+        if x + w + 1 <= size.width {
+            grid.put(right, x: size.width - w, y: y, role: .tabs)
+        }
+    }
+
+    private func drawHeader(into grid: inout CellGrid) {
+        grid.fill(row: 0, role: .header)
+        if size.height > 1 { grid.fill(row: 1, role: .header) }
+        var line = StyledLine(" kgtop", .headerAccent)
+        var markers: [String] = []
+        if state.paused { markers.append(heldUpdate == nil ? "PAUSED" : "PAUSED (newer data held)") }
+        if update?.isReplay == true { markers.append("REPLAY") }
+        if dataEnded { markers.append("ENDED") }
+        guard let update else {
+            line.append("  waiting for the first poll…", .header)
+            grid.put(line, x: 0, y: 0)
+            drawMarkers(markers, into: &grid)
+            return
+        }
+        let snapshot = update.snapshot
+        let cluster = snapshot.cluster
+        line.append("  cluster ", .header)
+        line.append(cluster.clusterID ?? "?", .headerAccent)
+        let up = cluster.brokers.filter(\.reachable).count
+        line.append("  brokers ", .header)
+        line.append("\(up)/\(cluster.brokers.count) up", up == cluster.brokers.count ? .headerAccent : .errorText)
+        let age = max(0, now - snapshot.takenAt)
+        let staleAfter = max(15_000, 3 * (update.pollIntervalMs ?? 5_000))
+        line.append("  poll ", .header)
+        line.append("\(Format.age(ms: age)) ago", age > staleAfter && !state.paused && !update.isReplay ? .stale : .headerAccent)
+        line.append(" in \(Format.duration(ms: snapshot.pollDurationMs))", .header)
+        grid.put(line, x: 0, y: 0)
+        drawMarkers(markers, into: &grid)
+
+        guard size.height > 1 else { return }
+        let counts = groupsCache.stateCounts(update, version: dataVersion)
+        var second = StyledLine(" groups ", .header)
+        second.append("\(snapshot.groups.count)", .headerAccent)
+        for (i, entry) in counts.enumerated() {
+            second.append(i == 0 ? "  " : " · ", .header)
+            second.append("\(entry.count) ", .headerAccent)
+            second.append(entry.state, .header)
+        }
+        grid.put(second, x: 0, y: 1)
+    }
+
+    private func drawMarkers(_ markers: [String], into grid: inout CellGrid) {
+        var x = size.width
+        for marker in markers.reversed() {
+            let text = " \(marker) "
+            x -= DisplayWidth.of(text) + 1
+            guard x > size.width / 2 else { break }
+            grid.put(text, x: x, y: 0, role: .paused)
+        }
+    }
+
+    private func drawKeyBar(into grid: inout CellGrid) {
+        let y = size.height - 1
+        guard y >= Self.headerRows else { return }
+        grid.fill(row: y, role: .keyBar)
+        if let editing = state.editingFilter {
+            var line = StyledLine(" Filter /", .keyBarKey)
+            line.append(editing, .filter)
+            line.append("█", .filter)
+            let valid = editing.isEmpty || matcher(editing).isRegex
+            line.append(valid ? "   Enter apply  Esc cancel  (regex, any case)" : "   not a regex: matching the text", valid ? .keyBar : .warnText)
+            grid.put(line, x: 0, y: y)
+            return
+        }
+        var line = StyledLine()
+        for binding in keyMap.barBindings {
+            guard let label = binding.barLabel, let key = binding.keys.first else { continue }
+            line.append(" " + key.displayName, .keyBarKey)
+            line.append(" " + label + " ", .keyBar)
+        }
+        grid.put(line, x: 0, y: y)
+    }
+
+    private func drawHelp(into grid: inout CellGrid) {
+        let entries = keyMap.bindings.map { (keys: $0.keyNames, summary: $0.summary) }
+        let keyWidth = min(12, (entries.map { DisplayWidth.of($0.keys) }.max() ?? 4) + 1)
+        let summaryWidth = entries.map { DisplayWidth.of($0.summary) }.max() ?? 10
+        let cellWidth = 1 + keyWidth + summaryWidth
+        let available = size.width - 4
+        let columns = available >= 2 * cellWidth + 2 ? 2 : 1
+        let perColumn = (entries.count + columns - 1) / columns
+        let boxWidth = min(size.width, columns * cellWidth + (columns - 1) * 2 + 4)
+        let boxHeight = min(size.height - Self.headerRows - Self.footerRows, perColumn + 2)
+        guard boxHeight >= 3, boxWidth >= 10 else { return }
+        let x0 = (size.width - boxWidth) / 2
+        let y0 = Self.headerRows + max(0, (size.height - Self.headerRows - Self.footerRows - boxHeight) / 2)
+        for y in y0..<(y0 + boxHeight) { grid.fill(row: y, from: x0, count: boxWidth, role: .help) }
+        let title = " Keys (? or Esc closes) "
+        let inner = boxWidth - 2
+        let dashes = max(0, inner - DisplayWidth.of(title))
+        grid.put("┌" + String(repeating: "─", count: dashes / 2) + title + String(repeating: "─", count: dashes - dashes / 2) + "┐", x: x0, y: y0, role: .help)
+        for y in (y0 + 1)..<(y0 + boxHeight - 1) {
+            grid.put("│", x: x0, y: y, role: .help)
+            grid.put("│", x: x0 + boxWidth - 1, y: y, role: .help)
+        }
+        grid.put("└" + String(repeating: "─", count: inner) + "┘", x: x0, y: y0 + boxHeight - 1, role: .help)
+        let colWidth = columns == 2 ? (inner - 2) / 2 : inner - 2
+        for (i, entry) in entries.enumerated() {
+            let column = i / perColumn
+            let row = i % perColumn
+            let y = y0 + 1 + row
+            guard y < y0 + boxHeight - 1 else { continue }
+            let x = x0 + 2 + column * (colWidth + 1)
+            grid.put(Format.fit(entry.keys, keyWidth), x: x, y: y, maxWidth: colWidth, role: .keyBarKey)
+            grid.put(entry.summary, x: x + keyWidth, y: y, maxWidth: max(0, colWidth - keyWidth), role: .help)
+        }
+    }
+}
+
+/// A compiled filter: a case-insensitive regular expression, or (when the pattern is not a valid
+/// one) a case-insensitive substring.
+struct FilterMatcher {
+    let regex: Regex<AnyRegexOutput>?
+    let lowered: String
+
+    init(_ pattern: String) {
+        lowered = pattern.lowercased()
+        regex = (try? Regex(pattern))?.ignoresCase()
+    }
+
+    var isRegex: Bool { regex != nil }
+
+    func matches(_ text: String) -> Bool {
+        if let regex { return (try? regex.firstMatch(in: text)) != nil }
+        return text.lowercased().contains(lowered)
+    }
+}

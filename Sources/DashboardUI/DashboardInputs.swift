@@ -1,0 +1,331 @@
+import GroupModel
+
+// View-model inputs: what the UI shows beyond a ClusterSnapshot. GroupModel's rebalance tracker,
+// time-lag estimator and health evaluator are not wired yet; whoever builds a ``DashboardUpdate``
+// (the Monitor, a replay, the demo) fills these small types from them.
+
+// MARK: - Verdicts
+
+/// A health verdict label, as the health evaluator names them.
+public enum Verdict: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Consuming normally.
+    case ok = "OK"
+    /// Lag is growing, or something needs watching.
+    case warn = "WARN"
+    /// Committing, but not catching up.
+    case stall = "STALL"
+    /// Not committing while lag exists.
+    case stop = "STOP"
+    /// The committed offset went backwards.
+    case rewind = "REWIND"
+    /// The group or partition could not be evaluated, or is failing.
+    case err = "ERR"
+
+    /// The theme role the label is drawn with.
+    public var role: ThemeRole {
+        switch self {
+        case .ok: return .verdictOK
+        case .warn: return .verdictWarn
+        case .stall: return .verdictStall
+        case .stop: return .verdictStop
+        case .rewind: return .verdictRewind
+        case .err: return .verdictErr
+        }
+    }
+
+    /// The role lag figures take under this verdict.
+    public var lagRole: ThemeRole {
+        switch self {
+        case .ok: return .lagOK
+        case .warn: return .lagWarn
+        case .stall, .stop, .rewind, .err: return .lagCritical
+        }
+    }
+
+    /// Badness, for sorting: OK 0 ... ERR 5.
+    public var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+}
+
+/// What the health evaluator and time-lag estimator say about one partition.
+public struct PartitionInsight: Sendable, Hashable {
+    /// The partition's verdict.
+    public var verdict: Verdict?
+    /// Estimated time lag in milliseconds.
+    public var timeLagMs: Int64?
+
+    /// Creates a partition insight.
+    public init(verdict: Verdict? = nil, timeLagMs: Int64? = nil) {
+        self.verdict = verdict
+        self.timeLagMs = timeLagMs
+    }
+}
+
+/// What the tracker knows about one member beyond the snapshot.
+public struct MemberInsight: Sendable, Hashable {
+    /// Since when (ms since the epoch) the member has been behind the assignment epoch.
+    public var reconcilingSince: Int64?
+    /// Whether the member joined in the last few polls.
+    public var recentlyJoined: Bool
+    /// Whether the tracker considers the member stuck (behind the assignment epoch for too long).
+    public var stuck: Bool
+
+    /// Creates a member insight.
+    public init(reconcilingSince: Int64? = nil, recentlyJoined: Bool = false, stuck: Bool = false) {
+        self.reconcilingSince = reconcilingSince
+        self.recentlyJoined = recentlyJoined
+        self.stuck = stuck
+    }
+}
+
+/// Everything the UI shows about a group that a single snapshot cannot say: verdicts, time lag,
+/// lag trend, rebalance history, member history.
+public struct GroupInsight: Sendable, Hashable {
+    /// The group's verdict.
+    public var verdict: Verdict?
+    /// Why, in a few words (shown in the group detail).
+    public var verdictReason: String?
+    /// The largest estimated time lag over the group's partitions, in milliseconds.
+    public var maxTimeLagMs: Int64?
+    /// Recent total-lag samples, oldest first (drawn as a sparkline).
+    public var lagTrend: [Int64]
+    /// When the last rebalance of the group ended (ms since the epoch).
+    public var lastRebalanceAt: Int64?
+    /// Per-partition verdicts and time lag.
+    public var partitions: [TopicPartition: PartitionInsight]
+    /// Per-member history, by member id.
+    public var members: [String: MemberInsight]
+    /// Members that left in the last few polls (client id or member id), shown as departed rows.
+    public var recentlyLeft: [String]
+
+    /// Creates a group insight.
+    public init(
+        verdict: Verdict? = nil, verdictReason: String? = nil, maxTimeLagMs: Int64? = nil, lagTrend: [Int64] = [],
+        lastRebalanceAt: Int64? = nil, partitions: [TopicPartition: PartitionInsight] = [:],
+        members: [String: MemberInsight] = [:], recentlyLeft: [String] = []
+    ) {
+        self.verdict = verdict
+        self.verdictReason = verdictReason
+        self.maxTimeLagMs = maxTimeLagMs
+        self.lagTrend = lagTrend
+        self.lastRebalanceAt = lastRebalanceAt
+        self.partitions = partitions
+        self.members = members
+        self.recentlyLeft = recentlyLeft
+    }
+}
+
+// MARK: - Rebalance episodes
+
+/// How one member moved towards the target epoch during an episode.
+public struct MemberConvergence: Sendable, Hashable {
+    /// The member id.
+    public var memberID: String
+    /// The member's client id.
+    public var clientID: String
+    /// The member's epoch when the episode started (`nil` if it joined during the episode).
+    public var fromEpoch: Int32?
+    /// The member's epoch now (or at the end).
+    public var currentEpoch: Int32?
+    /// When (ms since the epoch) the member reached the target epoch, if it did.
+    public var reachedAt: Int64?
+
+    /// Creates a member convergence row.
+    public init(memberID: String, clientID: String, fromEpoch: Int32? = nil, currentEpoch: Int32? = nil, reachedAt: Int64? = nil) {
+        self.memberID = memberID
+        self.clientID = clientID
+        self.fromEpoch = fromEpoch
+        self.currentEpoch = currentEpoch
+        self.reachedAt = reachedAt
+    }
+}
+
+/// One rebalance episode of one group, ongoing or finished (filled from the rebalance tracker).
+public struct EpisodeRow: Sendable, Hashable {
+    /// The group.
+    public var groupID: String
+    /// The group's protocol.
+    public var groupProtocol: GroupProtocol
+    /// What started it, in words (`member joined`, `member left`, `subscription changed`, ...).
+    public var trigger: String
+    /// When it started (ms since the epoch).
+    public var startedAt: Int64
+    /// When it ended; `nil` while ongoing.
+    public var endedAt: Int64?
+    /// The epoch (KIP-848 group epoch, or classic generation) before the episode.
+    public var fromEpoch: Int32?
+    /// The epoch the group converges to.
+    public var targetEpoch: Int32?
+    /// Members at the target epoch.
+    public var membersReconciled: Int
+    /// Members in the group.
+    public var membersTotal: Int
+    /// Partitions owned by their target owner.
+    public var partitionsSettled: Int
+    /// Partitions in the target assignment.
+    public var partitionsTotal: Int
+    /// Per-member convergence (the epoch timeline).
+    public var members: [MemberConvergence]
+    /// How it ended (`completed`, `superseded`, `group emptied`), `nil` while ongoing.
+    public var outcome: String?
+
+    /// Creates an episode row.
+    public init(
+        groupID: String, groupProtocol: GroupProtocol, trigger: String, startedAt: Int64, endedAt: Int64? = nil,
+        fromEpoch: Int32? = nil, targetEpoch: Int32? = nil, membersReconciled: Int = 0, membersTotal: Int = 0,
+        partitionsSettled: Int = 0, partitionsTotal: Int = 0, members: [MemberConvergence] = [], outcome: String? = nil
+    ) {
+        self.groupID = groupID
+        self.groupProtocol = groupProtocol
+        self.trigger = trigger
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.fromEpoch = fromEpoch
+        self.targetEpoch = targetEpoch
+        self.membersReconciled = membersReconciled
+        self.membersTotal = membersTotal
+        self.partitionsSettled = partitionsSettled
+        self.partitionsTotal = partitionsTotal
+        self.members = members
+        self.outcome = outcome
+    }
+
+    /// Whether the episode is still running.
+    public var isOngoing: Bool { endedAt == nil }
+}
+
+// MARK: - Errors
+
+/// How bad an error-stream entry is.
+public enum ErrorSeverity: Int, Sendable, Hashable, CaseIterable, Comparable {
+    /// Informational (coordinator moved, member fenced and rejoined).
+    case info
+    /// Worth a look (retriable errors, stuck member warnings).
+    case warning
+    /// A failed request or a broken group.
+    case error
+    /// The cluster or poller is failing.
+    case critical
+
+    /// `info`, `warning`, `error`, `critical`.
+    public var name: String {
+        switch self {
+        case .info: return "info"
+        case .warning: return "warning"
+        case .error: return "error"
+        case .critical: return "critical"
+        }
+    }
+
+    /// Orders by badness.
+    public static func < (lhs: ErrorSeverity, rhs: ErrorSeverity) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Where an error-stream entry comes from.
+public enum ErrorSource: String, Sendable, Hashable, CaseIterable {
+    /// A request of the poll failed.
+    case poll
+    /// A broker was unreachable or answered with an error.
+    case broker
+    /// An anomaly the tracker noticed (stuck member, fencing, coordinator move, duplicate instance id).
+    case anomaly
+}
+
+/// One entry of the error stream.
+public struct ErrorRow: Sendable, Hashable {
+    /// When it happened (ms since the epoch).
+    public var at: Int64
+    /// How bad it is.
+    public var severity: ErrorSeverity
+    /// Where it comes from.
+    public var source: ErrorSource
+    /// The group concerned, if any.
+    public var groupID: String?
+    /// The broker concerned, if any.
+    public var brokerID: Int32?
+    /// What happened.
+    public var message: String
+
+    /// Creates an error row.
+    public init(at: Int64, severity: ErrorSeverity, source: ErrorSource, groupID: String? = nil, brokerID: Int32? = nil, message: String) {
+        self.at = at
+        self.severity = severity
+        self.source = source
+        self.groupID = groupID
+        self.brokerID = brokerID
+        self.message = message
+    }
+
+    /// The rows for a snapshot's own poll errors (used when an update carries no error stream):
+    /// cluster errors are critical, broker and group errors errors, topic and partition errors warnings.
+    public static func rows(for snapshot: ClusterSnapshot) -> [ErrorRow] {
+        snapshot.errors.map { error in
+            let severity: ErrorSeverity
+            switch error.scope {
+            case .cluster: severity = .critical
+            case .broker, .group: severity = .error
+            case .topic, .partition: severity = .warning
+            }
+            return ErrorRow(
+                at: snapshot.takenAt, severity: severity, source: error.scope == .broker ? .broker : .poll,
+                groupID: error.groupID, brokerID: error.brokerID, message: error.description)
+        }
+    }
+}
+
+// MARK: - Broker settings
+
+/// One broker-side group setting (from DescribeConfigs), e.g. `group.consumer.session.timeout.ms`.
+public struct BrokerSetting: Sendable, Hashable {
+    /// The config name.
+    public var key: String
+    /// Its value.
+    public var value: String
+    /// Where the value comes from (`default`, `static`, `dynamic`), when known.
+    public var source: String?
+
+    /// Creates a setting.
+    public init(key: String, value: String, source: String? = nil) {
+        self.key = key
+        self.value = value
+        self.source = source
+    }
+}
+
+// MARK: - Update
+
+/// One update of what the dashboard shows: a snapshot plus optional inputs from the tracker,
+/// estimator, evaluator and config reader. `nil` inputs mean "this source does not provide them".
+public struct DashboardUpdate: Sendable, Hashable {
+    /// The snapshot.
+    public var snapshot: ClusterSnapshot
+    /// Rebalance episodes, any order (ongoing ones are shown first).
+    public var episodes: [EpisodeRow]?
+    /// The error stream, any order (shown newest first); `nil` shows the snapshot's own poll errors.
+    public var errors: [ErrorRow]?
+    /// Insights per group id.
+    public var insights: [String: GroupInsight]
+    /// Broker-side group settings, `nil` when not read.
+    public var brokerSettings: [BrokerSetting]?
+    /// The poll interval, to tell when the data is stale.
+    public var pollIntervalMs: Int64?
+    /// Whether this is a replay of recorded data (the header shows REPLAY).
+    public var isReplay: Bool
+
+    /// Creates an update.
+    public init(
+        snapshot: ClusterSnapshot, episodes: [EpisodeRow]? = nil, errors: [ErrorRow]? = nil,
+        insights: [String: GroupInsight] = [:], brokerSettings: [BrokerSetting]? = nil,
+        pollIntervalMs: Int64? = nil, isReplay: Bool = false
+    ) {
+        self.snapshot = snapshot
+        self.episodes = episodes
+        self.errors = errors
+        self.insights = insights
+        self.brokerSettings = brokerSettings
+        self.pollIntervalMs = pollIntervalMs
+        self.isReplay = isReplay
+    }
+
+    /// The error stream to show: ``errors``, or the snapshot's poll errors.
+    public var effectiveErrors: [ErrorRow] { errors ?? ErrorRow.rows(for: snapshot) }
+}

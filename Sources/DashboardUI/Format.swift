@@ -1,0 +1,141 @@
+import GroupModel
+
+/// Number, duration and bar formatting shared by the views. Pure and locale-free, so screens are
+/// the same everywhere.
+enum Format {
+    /// `987`, `12.3k`, `4.56M`, `1.20G`: at most 6 columns.
+    static func compact(_ value: Int64) -> String {
+        let magnitude = value < 0 ? -value : value
+        let sign = value < 0 ? "-" : ""
+        if magnitude < 10_000 { return String(value) }
+        let units: [(Int64, String)] = [(1_000_000_000_000, "T"), (1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")]
+        for (scale, suffix) in units where magnitude >= scale {
+            let scaled = Double(magnitude) / Double(scale)
+            let text = scaled >= 100 ? String(Int64(scaled)) : scaled >= 10 ? fixed(scaled, 1) : fixed(scaled, 2)
+            return sign + text + suffix
+        }
+        return String(value)
+    }
+
+    /// `1,234,567`.
+    static func grouped(_ value: Int64) -> String {
+        let digits = String(value < 0 ? -value : value)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    /// A non-negative double with `digits` decimals, rounded half up.
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int64((value * scale).rounded())
+        let whole = scaled / Int64(scale)
+        let frac = scaled % Int64(scale)
+        guard digits > 0 else { return String(whole) }
+        var fracText = String(frac)
+        while fracText.count < digits { fracText = "0" + fracText }
+        return "\(whole).\(fracText)"
+    }
+
+    /// `850ms`, `4.2s`, `42s`, `3m04s`, `2h05m`, `3d04h`.
+    static func duration(ms: Int64) -> String {
+        let ms = max(0, ms)
+        if ms == 0 { return "0s" }
+        if ms < 1000 { return "\(ms)ms" }
+        if ms < 10_000 { return fixed(Double(ms) / 1000, 1) + "s" }
+        let s = ms / 1000
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" + two(s % 60) + "s" }
+        if s < 86_400 { return "\(s / 3600)h" + two((s % 3600) / 60) + "m" }
+        return "\(s / 86_400)d" + two((s % 86_400) / 3600) + "h"
+    }
+
+    /// A coarse age: `0s`, `42s`, `12m`, `5h`, `3d`.
+    static func age(ms: Int64) -> String {
+        let s = max(0, ms) / 1000
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
+    }
+
+    private static func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// A sparkline of `width` cells from samples (the newest `width` ones), scaled from 0 to the max.
+    static func sparkline(_ samples: [Int64], width: Int) -> String {
+        guard !samples.isEmpty, width > 0 else { return "" }
+        let ticks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let shown = samples.suffix(width)
+        let top = max(shown.max() ?? 0, 1)
+        return String(shown.map { value -> Character in
+            let level = Int((Double(max(0, value)) / Double(top)) * 7.0 + 0.5)
+            return ticks[min(7, max(0, level))]
+        })
+    }
+
+    /// A bar `[████░░░░]` of `width` cells (brackets included) as two spans: done and to-do.
+    static func bar(done: Int, total: Int, width: Int) -> [Span] {
+        let inner = max(1, width - 2)
+        let filled = total <= 0 ? inner : min(inner, (done * inner) / max(total, 1))
+        return [
+            Span("[", .dim),
+            Span(String(repeating: "█", count: filled), .progressDone),
+            Span(String(repeating: "░", count: inner - filled), .progressTodo),
+            Span("]", .dim),
+        ]
+    }
+
+    /// A group state as the tables show it: long classic names shortened, empty unknowns as `?`.
+    static func state(_ state: GroupState) -> String {
+        switch state {
+        case .preparingRebalance: return "Preparing"
+        case .completingRebalance: return "Completing"
+        case .unknown(let raw): return raw.isEmpty ? "?" : raw
+        default: return state.brokerString
+        }
+    }
+
+    /// The role a group state is drawn with.
+    static func stateRole(_ state: GroupState) -> ThemeRole {
+        switch state {
+        case .stable: return .normal
+        case .empty, .dead: return .dim
+        case .assigning, .reconciling, .preparingRebalance, .completingRebalance: return .rebalancing
+        case .notReady: return .warnText
+        case .unknown: return .stale
+        }
+    }
+
+    /// Epoch column text: `7/7` (group / assignment epoch) or `gen 42` (classic generation).
+    static func epochs(_ group: Group) -> String {
+        if let groupEpoch = group.groupEpoch {
+            return "\(groupEpoch)/" + (group.assignmentEpoch.map(String.init) ?? "?")
+        }
+        if let generation = group.generationID { return "gen \(generation)" }
+        return "-"
+    }
+
+    /// Pads or truncates to exactly `width` columns (`…` marks truncation).
+    static func fit(_ text: String, _ width: Int, right: Bool = false) -> String {
+        guard width > 0 else { return "" }
+        let w = DisplayWidth.of(text)
+        if w == width { return text }
+        if w < width {
+            let pad = String(repeating: " ", count: width - w)
+            return right ? pad + text : text + pad
+        }
+        var out = ""
+        var used = 0
+        for grapheme in text {
+            let gw = DisplayWidth.of(grapheme)
+            if used + gw > width - 1 { break }
+            out.append(grapheme)
+            used += gw
+        }
+        return out + String(repeating: " ", count: max(0, width - 1 - used)) + "…"
+    }
+}

@@ -1,0 +1,232 @@
+import GroupModel
+
+/// Sort keys and flags of one group, computed once per data version.
+struct GroupRowModel {
+    var index: Int
+    var id: String
+    var protocolName: String
+    var state: String
+    var members: Int
+    var epoch: Int64
+    var assignor: String
+    var partitions: Int
+    var lag: Int64
+    var timeLag: Int64
+    var trend: Int64
+    var verdict: Int
+    var lastRebalance: Int64
+    var problem: Bool
+}
+
+/// Caches for the Groups view and the header: row models per data version, and the visible order
+/// per (data version, sort, filter, only-problems).
+struct GroupsCache {
+    struct OrderKey: Hashable {
+        var version: Int
+        var column: GroupColumn
+        var descending: Bool
+        var filter: String?
+        var onlyProblems: Bool
+    }
+
+    private(set) var modelsVersion = -1
+    private(set) var models: [GroupRowModel] = []
+    private(set) var longestID = 0
+    private var orderKey: OrderKey?
+    private(set) var order: [Int] = []
+    private var positionByID: [String: Int] = [:]
+    private var countsVersion = -1
+    private var counts: [(state: String, count: Int)] = []
+
+    mutating func stateCounts(_ update: DashboardUpdate, version: Int) -> [(state: String, count: Int)] {
+        if countsVersion == version { return counts }
+        var byState: [String: Int] = [:]
+        for group in update.snapshot.groups {
+            let name = Format.state(group.state)
+            byState[name == "?" ? "unknown" : name, default: 0] += 1
+        }
+        let preferred = ["Stable", "Reconciling", "Assigning", "Preparing", "Completing", "Empty", "Dead"]
+        counts = preferred.compactMap { name in byState[name].map { (name, $0) } }
+            + byState.filter { !preferred.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        countsVersion = version
+        return counts
+    }
+
+    mutating func prepare(_ update: DashboardUpdate, version: Int) {
+        guard modelsVersion != version else { return }
+        let groups = update.snapshot.groups
+        var models: [GroupRowModel] = []
+        models.reserveCapacity(groups.count)
+        var longest = 0
+        for (i, group) in groups.enumerated() {
+            let insight = update.insights[group.groupID]
+            let summary = group.summary
+            let lagKnown = group.partitions.isEmpty || summary.partitionsLagUnknown < group.partitions.count
+            let verdictRank = insight?.verdict?.rank ?? -1
+            let problem = verdictRank >= Verdict.warn.rank || group.error != nil || group.state.isRebalancing
+                || group.state == .dead || group.state == .notReady || Self.isUnknown(group.state)
+                || summary.partitionsUnowned > 0 || summary.pendingRevocation > 0 || summary.awaitingRelease > 0
+                || !summary.membersBehindAssignmentEpoch.isEmpty || summary.partitionsLagUnknown > 0
+            let trend = insight.map { ($0.lagTrend.last ?? 0) - ($0.lagTrend.first ?? 0) } ?? 0
+            let epoch = Int64(group.groupEpoch ?? group.generationID ?? -1)
+            models.append(GroupRowModel(
+                index: i, id: group.groupID, protocolName: group.protocol.rawValue, state: Format.state(group.state),
+                members: group.members.count, epoch: epoch, assignor: group.assignor ?? "",
+                partitions: group.partitions.count, lag: lagKnown ? summary.totalLag : -1,
+                timeLag: insight?.maxTimeLagMs ?? -1, trend: trend, verdict: verdictRank,
+                lastRebalance: insight?.lastRebalanceAt ?? Int64.min, problem: problem))
+            longest = max(longest, DisplayWidth.of(group.groupID))
+        }
+        self.models = models
+        self.longestID = longest
+        modelsVersion = version
+        orderKey = nil
+    }
+
+    private static func isUnknown(_ state: GroupState) -> Bool {
+        if case .unknown = state { return true }
+        return false
+    }
+
+    /// The visible rows (indexes into ``models``), filtered and sorted; cached per key.
+    mutating func order(for key: OrderKey, matcher: FilterMatcher?) -> [Int] {
+        if orderKey == key { return order }
+        let models = self.models
+        var rows = Array(models.indices)
+        if key.onlyProblems { rows = rows.filter { models[$0].problem } }
+        if let matcher { rows = rows.filter { matcher.matches(models[$0].id) } }
+        func less(_ a: GroupRowModel, _ b: GroupRowModel) -> Bool? {
+            switch key.column {
+            case .group: return nil
+            case .protocol: return a.protocolName == b.protocolName ? nil : a.protocolName < b.protocolName
+            case .state: return a.state == b.state ? nil : a.state < b.state
+            case .members: return a.members == b.members ? nil : a.members < b.members
+            case .epoch: return a.epoch == b.epoch ? nil : a.epoch < b.epoch
+            case .assignor: return a.assignor == b.assignor ? nil : a.assignor < b.assignor
+            case .partitions: return a.partitions == b.partitions ? nil : a.partitions < b.partitions
+            case .lag: return a.lag == b.lag ? nil : a.lag < b.lag
+            case .timeLag: return a.timeLag == b.timeLag ? nil : a.timeLag < b.timeLag
+            case .trend: return a.trend == b.trend ? nil : a.trend < b.trend
+            case .verdict: return a.verdict == b.verdict ? nil : a.verdict < b.verdict
+            case .sinceRebalance: return a.lastRebalance == b.lastRebalance ? nil : a.lastRebalance > b.lastRebalance
+            }
+        }
+        rows.sort { ia, ib in
+            let a = models[ia], b = models[ib]
+            if let result = less(a, b) { return key.descending ? !result : result }
+            // Ties (and the group column) by id; the id order follows the sort direction only
+            // when sorting by id.
+            return key.column == .group && key.descending ? a.id > b.id : a.id < b.id
+        }
+        order = rows
+        orderKey = key
+        positionByID = [:]
+        return rows
+    }
+
+    /// Where a group sits in the current order.
+    mutating func position(of groupID: String) -> Int? {
+        if positionByID.isEmpty && !order.isEmpty {
+            for (position, row) in order.enumerated() { positionByID[models[row].id] = position }
+        }
+        return positionByID[groupID]
+    }
+}
+
+extension Dashboard {
+    static func groupColumns(longestID: Int) -> [ColumnSpec<GroupColumn>] {
+        [
+            ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 0, flexible: true, maxWidth: max(16, min(60, longestID))),
+            ColumnSpec(id: .protocol, title: "PROTOCOL", width: 8, priority: 4),
+            ColumnSpec(id: .state, title: "STATE", width: 11, priority: 2),
+            ColumnSpec(id: .members, title: "MEMB", width: 4, alignment: .right, priority: 5),
+            ColumnSpec(id: .epoch, title: "EPOCH", width: 9, alignment: .right, priority: 6),
+            ColumnSpec(id: .assignor, title: "ASSIGNOR", width: 12, priority: 9),
+            ColumnSpec(id: .partitions, title: "PARTS", width: 5, alignment: .right, priority: 8),
+            ColumnSpec(id: .lag, title: "LAG", width: 7, alignment: .right, priority: 1),
+            ColumnSpec(id: .timeLag, title: "TIME LAG", width: 8, alignment: .right, priority: 7),
+            ColumnSpec(id: .trend, title: "TREND", width: 8, priority: 10),
+            ColumnSpec(id: .verdict, title: "VERDICT", width: 8, priority: 3),
+            ColumnSpec(id: .sinceRebalance, title: "REBALANCED", width: 10, alignment: .right, priority: 11),
+        ]
+    }
+
+    func groupsContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
+        groupsCache.prepare(update, version: dataVersion)
+        let filter = state.effectiveFilter(.groups)
+        let key = GroupsCache.OrderKey(
+            version: dataVersion, column: state.sortColumn, descending: state.sortDescending,
+            filter: filter, onlyProblems: state.onlyProblems)
+        let order = groupsCache.order(for: key, matcher: filter.map(matcher))
+        // Keep the selection on the same group when the order changes.
+        if let id = state.selectedGroupID, let position = groupsCache.position(of: id), state.position(.groups).selected != position {
+            var current = state.position(.groups)
+            current.selected = position
+            state.positions[.groups] = current
+        }
+        let layout = TableLayout(Self.groupColumns(longestID: groupsCache.longestID), width: width)
+        var status = StyledLine(" \(order.count) of \(update.snapshot.groups.count) groups", .dim)
+        status.append(" · sorted by \(state.sortColumn.title) \(state.sortDescending ? "▼" : "▲")", .dim)
+        if let filter {
+            status.append(" · filter ", .dim)
+            status.append("/\(filter)/", .filter)
+        }
+        if state.onlyProblems { status.append(" · problems only", .warnText) }
+        let models = groupsCache.models
+        let groups = update.snapshot.groups
+        let now = self.now
+        return ViewContent(
+            fixed: [status, layout.header(sortedBy: state.sortColumn, descending: state.sortDescending)],
+            count: order.count,
+            row: { position in
+                let model = models[order[position]]
+                return Self.groupRow(groups[model.index], insight: update.insights[model.id], layout: layout, now: now)
+            },
+            groupAt: { position in position < order.count ? models[order[position]].id : nil },
+            empty: groups.isEmpty ? "no groups in this cluster" : "no group matches (Esc clears the filter, o toggles problems only)")
+    }
+
+    static func groupRow(_ group: Group, insight: GroupInsight?, layout: TableLayout<GroupColumn>, now: Int64) -> StyledLine {
+        let summary = group.summary
+        var cells: [GroupColumn: Span] = [:]
+        cells[.group] = Span(group.groupID, group.error != nil ? .errorText : .normal)
+        let protocolRole: ThemeRole = group.protocol == .mixed ? .rebalancing : group.protocol == .unknown ? .stale : .normal
+        cells[.protocol] = Span(group.protocol == .unknown ? (group.type.brokerString.isEmpty ? "?" : group.type.brokerString) : group.protocol.rawValue, protocolRole)
+        cells[.state] = Span(Format.state(group.state), Format.stateRole(group.state))
+        let behind = !summary.membersBehindAssignmentEpoch.isEmpty
+        cells[.members] = Span(String(group.members.count), behind ? .rebalancing : .normal)
+        let epochMoving = behind || (group.groupEpoch != nil && group.groupEpoch != group.assignmentEpoch)
+        cells[.epoch] = Span(Format.epochs(group), epochMoving ? .rebalancing : .normal)
+        cells[.assignor] = Span(group.assignor ?? "-", group.assignor == nil ? .dim : .normal)
+        cells[.partitions] = Span(String(group.partitions.count), summary.partitionsUnowned > 0 ? .lagCritical : .normal)
+        let allUnknown = !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count
+        if allUnknown {
+            cells[.lag] = Span("?", .stale)
+        } else {
+            let text = Format.compact(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+" : "")
+            let role: ThemeRole = insight?.verdict?.lagRole ?? (summary.totalLag == 0 ? .lagOK : .normal)
+            cells[.lag] = Span(text, role)
+        }
+        if let timeLag = insight?.maxTimeLagMs {
+            cells[.timeLag] = Span(Format.duration(ms: timeLag), insight?.verdict?.lagRole ?? .normal)
+        } else {
+            cells[.timeLag] = Span("-", .dim)
+        }
+        if let trend = insight?.lagTrend, !trend.isEmpty {
+            cells[.trend] = Span(Format.sparkline(trend, width: 8), (trend.last ?? 0) > (trend.first ?? 0) ? .lagWarn : .lagOK)
+        }
+        if let verdict = insight?.verdict {
+            cells[.verdict] = Span(verdict.rawValue, verdict.role)
+        } else {
+            cells[.verdict] = Span("-", .dim)
+        }
+        if group.state.isRebalancing {
+            cells[.sinceRebalance] = Span("now", .rebalancing)
+        } else if let at = insight?.lastRebalanceAt {
+            cells[.sinceRebalance] = Span(Format.age(ms: now - at) + " ago", .normal)
+        } else {
+            cells[.sinceRebalance] = Span("-", .dim)
+        }
+        return layout.row(cells)
+    }
+}

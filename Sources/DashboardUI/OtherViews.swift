@@ -1,0 +1,268 @@
+import GroupModel
+
+/// A line of a document-like view, with the group it drills into.
+struct DocumentLine {
+    var line: StyledLine
+    var groupID: String?
+
+    init(_ line: StyledLine, group: String? = nil) {
+        self.line = line
+        self.groupID = group
+    }
+}
+
+enum EpisodeColumn: Hashable, Sendable {
+    case group, protocolName, trigger, started, duration, epochs, members, outcome
+}
+
+enum ErrorColumn: Hashable, Sendable {
+    case age, severity, source, group, message
+}
+
+extension Dashboard {
+    static func documentContent(_ lines: [DocumentLine], fixed: [StyledLine] = [], empty: String) -> ViewContent {
+        ViewContent(
+            fixed: fixed, count: lines.count,
+            row: { lines[$0].line },
+            groupAt: { $0 < lines.count ? lines[$0].groupID : nil },
+            empty: empty)
+    }
+
+    // MARK: - Rebalances
+
+    static let episodeColumns: [ColumnSpec<EpisodeColumn>] = [
+        ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 0, flexible: true, maxWidth: 48),
+        ColumnSpec(id: .protocolName, title: "PROTOCOL", width: 8, priority: 5),
+        ColumnSpec(id: .trigger, title: "TRIGGER", width: 22, priority: 1),
+        ColumnSpec(id: .started, title: "STARTED", width: 9, alignment: .right, priority: 3),
+        ColumnSpec(id: .duration, title: "DURATION", width: 8, alignment: .right, priority: 2),
+        ColumnSpec(id: .epochs, title: "EPOCH", width: 9, alignment: .right, priority: 6),
+        ColumnSpec(id: .members, title: "MEMB", width: 5, alignment: .right, priority: 7),
+        ColumnSpec(id: .outcome, title: "OUTCOME", width: 11, priority: 4),
+    ]
+
+    func rebalancesContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
+        guard let episodes = update.episodes else {
+            return Self.documentContent([], fixed: [StyledLine(" Rebalances", .sectionTitle)], empty: "no rebalance history from this data source yet")
+        }
+        let matcher = state.effectiveFilter(.rebalances).map(matcher)
+        let shown = episodes.filter { matcher?.matches($0.groupID) ?? true }
+        let ongoing = shown.filter(\.isOngoing).sorted { ($0.startedAt, $0.groupID) < ($1.startedAt, $1.groupID) }
+        let finished = shown.filter { !$0.isOngoing }.sorted { ($0.endedAt ?? 0, $0.groupID) > ($1.endedAt ?? 0, $1.groupID) }
+        var lines: [DocumentLine] = []
+        lines.append(DocumentLine(StyledLine(" ONGOING \(ongoing.count)", .sectionTitle)))
+        if ongoing.isEmpty { lines.append(DocumentLine(StyledLine("   none: every group is settled", .dim))) }
+        for episode in ongoing { lines += ongoingLines(episode, width: width) }
+        lines.append(DocumentLine(StyledLine()))
+        lines.append(DocumentLine(StyledLine(" FINISHED \(finished.count)", .sectionTitle)))
+        let layout = TableLayout(Self.episodeColumns, width: width)
+        lines.append(DocumentLine(layout.header()))
+        for episode in finished {
+            var cells: [EpisodeColumn: Span] = [:]
+            cells[.group] = Span(episode.groupID)
+            cells[.protocolName] = Span(episode.groupProtocol.rawValue)
+            cells[.trigger] = Span(episode.trigger)
+            cells[.started] = Span(Format.age(ms: now - episode.startedAt) + " ago", .dim)
+            cells[.duration] = Span(Format.duration(ms: (episode.endedAt ?? now) - episode.startedAt))
+            cells[.epochs] = Span("\(episode.fromEpoch.map(String.init) ?? "?")→\(episode.targetEpoch.map(String.init) ?? "?")")
+            cells[.members] = Span(String(episode.membersTotal))
+            let outcome = episode.outcome ?? "completed"
+            cells[.outcome] = Span(outcome, outcome == "completed" ? .normal : .warnText)
+            lines.append(DocumentLine(layout.row(cells), group: episode.groupID))
+        }
+        var counts: [String: Int] = [:]
+        for episode in shown { counts[episode.groupID, default: 0] += 1 }
+        lines.append(DocumentLine(StyledLine()))
+        lines.append(DocumentLine(StyledLine(" REBALANCES PER GROUP", .sectionTitle)))
+        for (group, count) in counts.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+            var line = StyledLine("   " + Format.fit(group, max(8, min(48, width - 12))), .normal)
+            line.append(" " + Format.fit(String(count), 6, right: true), .normal)
+            lines.append(DocumentLine(line, group: group))
+        }
+        let fixed = state.effectiveFilter(.rebalances).map { filter -> [StyledLine] in
+            var line = StyledLine(" filter ", .dim)
+            line.append("/\(filter)/", .filter)
+            return [line]
+        } ?? []
+        return Self.documentContent(lines, fixed: fixed, empty: "")
+    }
+
+    private func ongoingLines(_ episode: EpisodeRow, width: Int) -> [DocumentLine] {
+        var lines: [DocumentLine] = []
+        var head = StyledLine("  " + episode.groupID, .rebalancing, .bold)
+        head.append("  \(episode.groupProtocol.rawValue)", .normal)
+        head.append("  epoch \(episode.fromEpoch.map(String.init) ?? "?")→\(episode.targetEpoch.map(String.init) ?? "?")", .rebalancing)
+        head.append("  \(episode.trigger)", .normal)
+        head.append("  running \(Format.duration(ms: now - episode.startedAt))", .warnText)
+        lines.append(DocumentLine(head, group: episode.groupID))
+
+        let barWidth = max(8, min(30, (width - 44) / 2))
+        var bars = StyledLine("    members    ", .dim)
+        bars.spans += Format.bar(done: episode.membersReconciled, total: episode.membersTotal, width: barWidth)
+        bars.append(" " + Format.fit("\(episode.membersReconciled)/\(episode.membersTotal)", 7), .normal)
+        bars.append("  partitions ", .dim)
+        bars.spans += Format.bar(done: episode.partitionsSettled, total: episode.partitionsTotal, width: barWidth)
+        bars.append(" \(episode.partitionsSettled)/\(episode.partitionsTotal)", .normal)
+        lines.append(DocumentLine(bars, group: episode.groupID))
+
+        // Epoch convergence: one line per member; the strip spans start..now, filled from the moment
+        // the member reached the target epoch.
+        let span = max(1, now - episode.startedAt)
+        let stripWidth = max(6, min(40, width - 60))
+        let labelWidth = max(8, min(24, width - stripWidth - 36))
+        for member in episode.members.sorted(by: { ($0.reachedAt ?? Int64.max, $0.clientID, $0.memberID) < ($1.reachedAt ?? Int64.max, $1.clientID, $1.memberID) }) {
+            var line = StyledLine("    " + Format.fit(member.clientID.isEmpty ? member.memberID : member.clientID, labelWidth), .normal)
+            let from = member.fromEpoch.map(String.init) ?? "new"
+            let current = member.currentEpoch.map(String.init) ?? "?"
+            line.append(" " + Format.fit("\(from)→\(current)", 9, right: true) + " ", member.reachedAt == nil ? .rebalancing : .normal)
+            let reachedCell = member.reachedAt.map { Int((($0 - episode.startedAt) * Int64(stripWidth)) / span) }
+            let doneCells = reachedCell.map { stripWidth - min(stripWidth, max(0, $0)) } ?? 0
+            line.append(String(repeating: "·", count: stripWidth - doneCells), .progressTodo)
+            line.append(String(repeating: "█", count: doneCells), .progressDone)
+            if let reached = member.reachedAt {
+                line.append("  reached +\(Format.duration(ms: reached - episode.startedAt))", .lagOK)
+            } else {
+                line.append("  waiting \(Format.duration(ms: now - episode.startedAt))", .rebalancing)
+            }
+            lines.append(DocumentLine(line, group: episode.groupID))
+        }
+        return lines
+    }
+
+    // MARK: - Protocols
+
+    func protocolsContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
+        let snapshot = update.snapshot
+        var lines: [DocumentLine] = []
+        lines.append(DocumentLine(StyledLine(" KIP-848 CONSUMER PROTOCOL", .sectionTitle)))
+        var kip = StyledLine("   brokers: ", .dim)
+        switch snapshot.cluster.kip848Enabled {
+        case true?:
+            kip.append("enabled", .lagOK)
+            kip.append(" (group.version \(snapshot.cluster.finalizedFeatures["group.version"] ?? 0))", .dim)
+        case false?:
+            kip.append("disabled", .warnText)
+            kip.append(" (group.version not finalized: consumer-protocol groups cannot form)", .dim)
+        case nil:
+            kip.append("unknown", .stale)
+            kip.append(" (no feature levels reported)", .dim)
+        }
+        lines.append(DocumentLine(kip))
+        lines.append(DocumentLine(StyledLine()))
+
+        // Inventory by protocol and assignor.
+        struct Key: Hashable, Comparable {
+            var proto: String
+            var assignor: String
+            static func < (a: Key, b: Key) -> Bool { (a.proto, a.assignor) < (b.proto, b.assignor) }
+        }
+        var inventory: [Key: (groups: Int, members: Int)] = [:]
+        var mixed: [Group] = []
+        var movable: [Group] = []
+        for group in snapshot.groups {
+            let key = Key(proto: group.protocol.rawValue, assignor: group.assignor ?? "-")
+            let old = inventory[key] ?? (0, 0)
+            inventory[key] = (old.groups + 1, old.members + group.members.count)
+            if group.protocol == .mixed { mixed.append(group) }
+            if group.protocol == .classic && (group.protocolType ?? "consumer") == "consumer" { movable.append(group) }
+        }
+        lines.append(DocumentLine(StyledLine(" GROUPS BY PROTOCOL AND ASSIGNOR", .sectionTitle)))
+        lines.append(DocumentLine(StyledLine(" " + Format.fit("PROTOCOL", 10) + " " + Format.fit("ASSIGNOR", 22) + " " + Format.fit("GROUPS", 7, right: true) + " " + Format.fit("MEMBERS", 8, right: true), .columnHeader)))
+        for (key, value) in inventory.sorted(by: { $0.key < $1.key }) {
+            lines.append(DocumentLine(StyledLine(" " + Format.fit(key.proto, 10) + " " + Format.fit(key.assignor, 22) + " " + Format.fit(String(value.groups), 7, right: true) + " " + Format.fit(String(value.members), 8, right: true))))
+        }
+        if inventory.isEmpty { lines.append(DocumentLine(StyledLine("   no groups", .dim))) }
+        lines.append(DocumentLine(StyledLine()))
+
+        lines.append(DocumentLine(StyledLine(" MIXED GROUPS (online migration in progress) \(mixed.count)", .sectionTitle)))
+        if mixed.isEmpty { lines.append(DocumentLine(StyledLine("   none", .dim))) }
+        for group in mixed {
+            let classic = group.members.filter { $0.memberType == .classic }.count
+            var line = StyledLine("   " + Format.fit(group.groupID, max(8, min(40, width - 40))), .normal)
+            line.append("  \(classic) classic / \(group.members.count) members", .rebalancing)
+            lines.append(DocumentLine(line, group: group.groupID))
+        }
+        lines.append(DocumentLine(StyledLine()))
+
+        lines.append(DocumentLine(StyledLine(" CLASSIC GROUPS THAT COULD MOVE TO KIP-848 \(movable.count)", .sectionTitle)))
+        if movable.isEmpty { lines.append(DocumentLine(StyledLine("   none", .dim))) }
+        for group in movable {
+            var line = StyledLine("   " + Format.fit(group.groupID, max(8, min(40, width - 44))), .normal)
+            line.append("  assignor \(group.assignor ?? "-")  \(group.members.count) members", .dim)
+            lines.append(DocumentLine(line, group: group.groupID))
+        }
+        lines.append(DocumentLine(StyledLine()))
+
+        lines.append(DocumentLine(StyledLine(" BROKER GROUP SETTINGS", .sectionTitle)))
+        if let settings = update.brokerSettings {
+            if settings.isEmpty { lines.append(DocumentLine(StyledLine("   none reported", .dim))) }
+            let keyWidth = min(48, settings.map { DisplayWidth.of($0.key) }.max() ?? 10)
+            for setting in settings.sorted(by: { $0.key < $1.key }) {
+                var line = StyledLine("   " + Format.fit(setting.key, keyWidth), .normal)
+                line.append(" = ", .dim)
+                line.append(setting.value, .normal)
+                if let source = setting.source { line.append("  (\(source))", .dim) }
+                lines.append(DocumentLine(line))
+            }
+        } else {
+            lines.append(DocumentLine(StyledLine("   not read by this data source", .dim)))
+        }
+        return Self.documentContent(lines, empty: "")
+    }
+
+    // MARK: - Errors
+
+    static let errorColumns: [ColumnSpec<ErrorColumn>] = [
+        ColumnSpec(id: .age, title: "AGE", width: 6, alignment: .right, priority: 1),
+        ColumnSpec(id: .severity, title: "SEVERITY", width: 8, priority: 0),
+        ColumnSpec(id: .source, title: "SOURCE", width: 7, priority: 4),
+        ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 3),
+        ColumnSpec(id: .message, title: "MESSAGE", width: 20, priority: 2, flexible: true, maxWidth: 400),
+    ]
+
+    func errorsContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
+        let all = update.effectiveErrors
+        let filter = state.effectiveFilter(.errors)
+        let matcher = filter.map(matcher)
+        let minimum = state.minimumSeverity
+        let shown = all
+            .filter { row in row.severity >= minimum && (matcher.map { $0.matches(row.message) || $0.matches(row.groupID ?? "") } ?? true) }
+            .sorted { ($0.at, $0.severity.rawValue) > ($1.at, $1.severity.rawValue) }
+        var counts = StyledLine(" \(all.count) errors", .normal)
+        for severity in ErrorSeverity.allCases.reversed() {
+            let n = all.filter { $0.severity == severity }.count
+            counts.append(" · \(n) \(severity.name)", n > 0 ? Self.severityRole(severity) : .dim)
+        }
+        counts.append(" · showing ≥ \(minimum.name) (v)", .dim)
+        if let filter {
+            counts.append(" · filter ", .dim)
+            counts.append("/\(filter)/", .filter)
+        }
+        let layout = TableLayout(Self.errorColumns, width: width)
+        let now = self.now
+        return ViewContent(
+            fixed: [counts, layout.header()],
+            count: shown.count,
+            row: { index in
+                let error = shown[index]
+                var cells: [ErrorColumn: Span] = [:]
+                cells[.age] = Span(Format.age(ms: now - error.at), .dim)
+                cells[.severity] = Span(error.severity.name, Self.severityRole(error.severity))
+                cells[.source] = Span(error.source.rawValue)
+                cells[.group] = error.groupID.map { Span($0) } ?? Span(error.brokerID.map { "broker \($0)" } ?? "-", .dim)
+                cells[.message] = Span(error.message, error.severity >= .error ? .errorText : .normal)
+                return layout.row(cells)
+            },
+            groupAt: { $0 < shown.count ? shown[$0].groupID : nil },
+            empty: all.isEmpty ? "no errors" : "no error matches (v cycles the severity, Esc clears the filter)")
+    }
+
+    static func severityRole(_ severity: ErrorSeverity) -> ThemeRole {
+        switch severity {
+        case .info: return .normal
+        case .warning: return .warnText
+        case .error: return .errorText
+        case .critical: return .verdictErr
+        }
+    }
+}

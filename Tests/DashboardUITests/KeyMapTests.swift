@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import DashboardUI
+
+@Suite("Key map, help and docs")
+@MainActor
+struct KeyMapTests {
+    @Test("one binding per key, every action bound")
+    func complete() {
+        let map = KeyMap.standard
+        #expect(map.duplicateKeys.isEmpty)
+        #expect(Set(map.bindings.map(\.action)) == Set(Action.allCases))
+        for binding in map.bindings {
+            for key in binding.keys { #expect(map.action(for: key) == binding.action) }
+        }
+    }
+
+    @Test("help lists every binding of the key map", arguments: [TerminalSize(width: 80, height: 24), TerminalSize(width: 200, height: 60)])
+    func help(size: TerminalSize) {
+        let dashboard = makeDashboard(size)
+        _ = dashboard.handle(.key(.character("?")))
+        let screen = dashboard.render().text.joined(separator: "\n")
+        for binding in KeyMap.standard.bindings {
+            #expect(screen.contains(binding.summary), "help misses \(binding.action)")
+            #expect(screen.contains(binding.keyNames), "help misses the keys of \(binding.action)")
+        }
+    }
+
+    @Test("docs/TUI.md's key table is the key map's")
+    func docs() throws {
+        let url = ThemeTests.repoRoot.appendingPathComponent("docs/TUI.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let begin = "<!-- keys:begin (generated from KeyMap.standard; KGTOP_UPDATE_GOLDEN=1 swift test rewrites it) -->\n"
+        let end = "<!-- keys:end -->"
+        let start = try #require(text.range(of: begin))
+        let stop = try #require(text.range(of: end))
+        let table = String(text[start.upperBound..<stop.lowerBound])
+        let expected = KeyMap.standard.markdownTable()
+        if ProcessInfo.processInfo.environment["KGTOP_UPDATE_GOLDEN"] == "1" {
+            var updated = text
+            updated.replaceSubrange(start.upperBound..<stop.lowerBound, with: expected)
+            try updated.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(table == expected, "docs/TUI.md's key table is stale: run KGTOP_UPDATE_GOLDEN=1 swift test --filter DashboardUITests")
+    }
+}
