@@ -43,6 +43,12 @@ let package = Package(
         // MARK: - Model
         .target(name: "GroupModel", swiftSettings: strict),
 
+        // MARK: - Monitor
+        .target(
+            name: "Monitor",
+            dependencies: ["GroupModel", "KafkaAdmin", "KafkaProtocol", "KafkaWire", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // MARK: - Terminal UI
         // CNcurses: system library (ncursesw); only NcursesTerminal imports it.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -54,7 +60,7 @@ let package = Package(
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
