@@ -31,11 +31,23 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
+        // MARK: - Simulator
+        .target(
+            name: "KafkaSim",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire",
+                "KafkaSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -45,5 +57,13 @@ let package = Package(
         .testTarget(
             name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol"],
             exclude: [], swiftSettings: strict),
+        .testTarget(
+            name: "KafkaSimTests",
+            dependencies: [
+                "KafkaSim", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
     ]
 )
