@@ -336,7 +336,7 @@ extension SimCluster {
             if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KErr.fencedInstanceID }
             guard cg.members[memberID] != nil else { return KErr.unknownMemberID }
             guard generationOrEpoch == cg.generation else { return KErr.illegalGeneration }
-            if cg.state == .completingRebalance || cg.state == .preparingRebalance { return KErr.rebalanceInProgress }
+            if cg.state == .completingRebalance { return KErr.rebalanceInProgress }
             return 0
         case .consumer:
             let cg = g.consumer
