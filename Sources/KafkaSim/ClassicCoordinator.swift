@@ -286,6 +286,9 @@ extension SimCluster {
     func expireClassicMembers(_ g: SimGroup, now: Int64) {
         let cg = g.classic
         var removed = false
+        let due = cg.state == .completingRebalance || cg.state == .preparingRebalance
+            || cg.members.values.contains { $0.joinCallback == nil && now - $0.lastHeartbeatMs > Int64($0.sessionTimeoutMs) }
+        guard due else { return }
         for m in Array(cg.members.values) where m.joinCallback == nil {
             if now - m.lastHeartbeatMs > Int64(m.sessionTimeoutMs) {
                 m.syncCallback?(SyncOutcome(errorCode: KErr.unknownMemberID, protocolType: nil, protocolName: nil, assignment: []))

@@ -93,6 +93,7 @@ final class SimulatedMember {
     var paused = false
     var nextHeartbeatMs: Int64 = 0
     var lastCommitMs: Int64 = 0
+    var lastConsumeMs: Int64 = 0
     // Classic callbacks land here; the next tick acts on them.
     var joinResult: JoinOutcome?
     var syncResult: SyncOutcome?
@@ -126,6 +127,7 @@ extension SimCluster {
         for t in topics where self.topics[t] == nil { throw .unknownTopic(t) }
         let handle = "\(groupID)#\(simMemberOrder.count + 1)"
         let m = SimulatedMember(handle: handle, groupID: groupID, proto: proto, topics: topics, options: options)
+        m.lastConsumeMs = clock.nowMs()
         simMembers[handle] = m
         simMemberOrder.append(handle)
         stepMember(m, now: clock.nowMs(), elapsedMs: 0)
@@ -277,11 +279,14 @@ extension SimCluster {
         case .consumer: stepConsumerMember(m, now: now)
         case .classic: stepClassicMember(m, now: now)
         }
-        consume(m, elapsedMs: elapsedMs)
         if now - m.lastCommitMs >= m.options.commitIntervalMs { commit(m, now: now) }
     }
 
-    private func consume(_ m: SimulatedMember, elapsedMs: Int64) {
+    /// Moves the member's positions to `now`: consumption is computed lazily, when the member
+    /// commits or gives partitions up, so idle ticks cost nothing per partition.
+    func consume(_ m: SimulatedMember, now: Int64) {
+        let elapsedMs = max(0, now - m.lastConsumeMs)
+        m.lastConsumeMs = now
         guard !m.owned.isEmpty else { return }
         let perPartition = m.options.consumeRatePerSec.map { $0 * Double(elapsedMs) / 1000 / Double(m.owned.count) }
         for tp in m.owned {
@@ -295,6 +300,7 @@ extension SimCluster {
     }
 
     func commit(_ m: SimulatedMember, now: Int64) {
+        consume(m, now: now)
         m.lastCommitMs = now
         guard !m.owned.isEmpty, !m.memberID.isEmpty else { return }
         let code = validateCommit(groupID: m.groupID, memberID: m.memberID, generationOrEpoch: m.epoch, instanceID: m.options.instanceID)
@@ -311,6 +317,7 @@ extension SimCluster {
 
     private func stepConsumerMember(_ m: SimulatedMember, now: Int64) {
         if let pending = m.pending, now >= m.pendingReadyAt {
+            consume(m, now: now)
             for tp in m.owned.subtracting(pending) { m.positions[tp] = nil }
             m.owned = pending
             m.pending = nil
@@ -358,6 +365,7 @@ extension SimCluster {
         if let a = r.assignment, a != m.owned, a != m.pending {
             let revoked = m.owned.subtracting(a)
             if revoked.isEmpty {
+                consume(m, now: now)
                 m.owned = a
                 m.pending = nil
                 m.ackNow = true
@@ -480,6 +488,7 @@ extension SimCluster {
         }
         let revoked = m.owned.subtracting(assigned)
         if !revoked.isEmpty { commit(m, now: now) }
+        consume(m, now: now)
         for tp in revoked { m.positions[tp] = nil }
         m.owned = assigned
         m.phase = .stable
