@@ -315,3 +315,22 @@ extension SimCluster {
         }
     }
 }
+
+extension SimCluster {
+    /// Answers every JoinGroup/SyncGroup still waiting at coordinator `broker` (all brokers when nil)
+    /// with `errorCode`, as a coordinator going away would leave them: the clients rejoin.
+    public func abortPendingRequests(coordinatedBy broker: Int32? = nil, errorCode: Int16 = 16) {
+        for g in groups.values where g.type == .classic && (broker == nil || coordinator(for: g.id) == broker) {
+            for m in g.classic.members.values {
+                if let cb = m.joinCallback {
+                    m.joinCallback = nil
+                    cb(JoinOutcome(errorCode: errorCode, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: m.memberID, members: []))
+                }
+                if let cb = m.syncCallback {
+                    m.syncCallback = nil
+                    cb(SyncOutcome(errorCode: errorCode, protocolType: nil, protocolName: nil, assignment: []))
+                }
+            }
+        }
+    }
+}

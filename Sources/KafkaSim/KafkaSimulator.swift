@@ -187,6 +187,7 @@ public actor KafkaSimulator {
         l.task.cancel()
         for c in (connections[nodeID] ?? [:]).values { try? await c.close() }
         connections[nodeID] = [:]
+        await cluster.abortPendingRequests(coordinatedBy: nodeID)
     }
 
     /// Binds broker `nodeID` again on the same port.

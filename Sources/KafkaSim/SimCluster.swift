@@ -281,3 +281,10 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension SimCluster {
+    /// The leader of a partition, nil when it does not exist.
+    public func partitionLeader(topic: String, partition: Int32) -> Int32? {
+        partitionLog(TP(topic: topic, partition: partition))?.leader
+    }
+}
