@@ -83,6 +83,8 @@ public actor SimCluster {
     var producers: [String: ScriptedProducer] = [:]
     var lastTickMs: Int64
     var pendingClassicMembers: Set<String> = []
+    var scheduled: [ScheduledCommand] = []
+    var memberCounters: [String: Int] = [:]
 
     /// Creates a cluster; its brokers get addresses when ``KafkaSimulator`` binds them (or
     /// ``setBrokerPorts(_:)`` is called).
@@ -254,6 +256,7 @@ public actor SimCluster {
         let now = clock.nowMs()
         let elapsed = max(0, now - lastTickMs)
         lastTickMs = now
+        runScheduled(now: now)
         runProducers(now: now, elapsedMs: elapsed)
         runGroupTimeouts(now: now)
         runSimulatedMembers(now: now, elapsedMs: elapsed)

@@ -8,6 +8,8 @@ public enum SimScenario: Sendable, Hashable {
     /// `groups` groups (alternating KIP-848 and classic, one or two simulated members each), each on
     /// its own topic of `partitions` partitions, with committed offsets and some records.
     case scale(groups: Int, partitions: Int)
+    /// A parsed scenario file.
+    case script(SimScript)
 
     /// Parses `empty`, `demo` or `scale` (with `groups`, default 10,000).
     public init?(name: String, groups: Int? = nil) {
@@ -31,6 +33,8 @@ public enum SimScenario: Sendable, Hashable {
             try await cluster.applyDemo()
         case .scale(let groups, let partitions):
             try await cluster.applyScale(groups: groups, partitions: partitions)
+        case .script(let script):
+            try await script.apply(to: cluster)
         }
     }
 }
@@ -54,7 +58,7 @@ extension SimCluster {
         o.clientID = "ledger"
         try addClassicGroup("ledger", topics: ["payments"], members: 2, assignor: .cooperativeSticky, options: o)
         o.clientID = "clickstream"
-        o.consumeRatePerSec = 1_500  // cannot keep up with 2,400/s: lag grows
+        o.consumeRatePerSec = 600  // per member: 3 x 600/s cannot keep up with 2,400/s, so lag grows
         try addClassicGroup("clickstream-etl", topics: ["clicks"], members: 3, assignor: .range, options: o)
         o = SimMemberOptions()
         o.clientID = "search-indexer"
@@ -62,7 +66,26 @@ extension SimCluster {
         o.classicInConsumerGroup = true
         try addMember(group: "search-indexer", protocol: .consumer, topics: ["orders"], options: o)
         for p in 0..<3 { commitOffset(group: "audit-replay", topic: "audit", partition: Int32(p), offset: 1_000 * Int64(p + 1)) }
+        try runScript(Self.demoChurn)
     }
+
+    /// Every 20 s something happens in the demo; the cycle repeats every 3 minutes.
+    static let demoChurn: SimScript = {
+        let text = """
+            every 180s
+            at 20s add order-service consumer orders client=order-service
+            at 40s slow fraud-check#first 8s
+            at 41s add fraud-check consumer orders,payments assignor=range client=fraud-check
+            at 60s stop order-service#last
+            at 80s pause ledger#first
+            at 100s kill clickstream-etl#last
+            at 140s resume ledger#first
+            at 150s add clickstream-etl classic clicks assignor=range rate=500 client=clickstream
+            at 170s stop fraud-check#last
+            at 171s slow fraud-check#first 0s
+            """
+        return (try? SimScript(parsing: text)) ?? SimScript()
+    }()
 
     func applyScale(groups count: Int, partitions: Int) throws {
         let topicCount = count

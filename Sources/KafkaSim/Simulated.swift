@@ -125,7 +125,8 @@ extension SimCluster {
                           options: SimMemberOptions = SimMemberOptions()) throws(SimError) -> String {
         guard !groupID.isEmpty else { throw .invalidArgument("group id can't be empty") }
         for t in topics where self.topics[t] == nil { throw .unknownTopic(t) }
-        let handle = "\(groupID)#\(simMemberOrder.count + 1)"
+        memberCounters[groupID, default: 0] += 1
+        let handle = "\(groupID)#\(memberCounters[groupID]!)"
         let m = SimulatedMember(handle: handle, groupID: groupID, proto: proto, topics: topics, options: options)
         m.lastConsumeMs = clock.nowMs()
         simMembers[handle] = m

@@ -30,6 +30,10 @@ public struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Number of groups (implies --scenario scale).")
     public var groups: Int?
 
+    /// A scenario file.
+    @Option(name: .long, help: "Scenario file (one command per line; see the simulator docs).")
+    public var scenarioFile: String?
+
     /// Classic initial rebalance delay.
     @Option(name: .long, help: "group.initial.rebalance.delay.ms for classic groups.")
     public var initialRebalanceDelayMs: Int = 3_000
@@ -53,8 +57,25 @@ public struct SimCommand: AsyncParsableCommand {
         var config = SimConfig(brokerCount: brokers)
         config.basePort = port
         config.classicInitialRebalanceDelayMs = Int64(initialRebalanceDelayMs)
-        let name = scenario ?? (groups != nil ? "scale" : "demo")
-        guard let chosen = SimScenario(name: name, groups: groups) else { throw ValidationError("unknown scenario '\(name)'") }
+        var name = scenario ?? (groups != nil ? "scale" : "demo")
+        var chosen: SimScenario
+        if let path = scenarioFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read scenario file \(path): \(error.localizedDescription)")
+            }
+            do {
+                chosen = .script(try SimScript(parsing: text))
+            } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+            name = path
+        } else {
+            guard let named = SimScenario(name: name, groups: groups) else { throw ValidationError("unknown scenario '\(name)'") }
+            chosen = named
+        }
         let sim = try await KafkaSimulator.start(config: config)
         let started = ContinuousClock.now
         try await chosen.apply(to: sim.cluster)
