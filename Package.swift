@@ -56,11 +56,22 @@ let package = Package(
         .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
 
+        // MARK: - Simulator
+        .target(
+            name: "KafkaSim",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -76,6 +87,14 @@ let package = Package(
             name: "KafkaAdminTests",
             dependencies: [
                 "KafkaAdmin", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KafkaSimTests",
+            dependencies: [
+                "KafkaSim", "KafkaWire", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
