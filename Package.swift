@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
