@@ -58,16 +58,19 @@ extension String {
 }
 
 /// The admin client's settings, under librdkafka's property names.
-public struct AdminConfig: Sendable, Hashable {
+///
+/// Its description leaves out every `sasl.*` and `ssl.*` value, so printing a configuration never
+/// shows a password or token.
+public struct AdminConfig: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     /// `security.protocol` values.
     public enum SecurityProtocol: String, Sendable, Hashable, CaseIterable {
         /// Plain TCP.
         case plaintext
-        /// TLS (not supported yet).
+        /// TLS.
         case ssl
-        /// SASL over plain TCP (not supported yet).
+        /// SASL over plain TCP.
         case saslPlaintext = "sasl_plaintext"
-        /// SASL over TLS (not supported yet).
+        /// SASL over TLS.
         case saslSSL = "sasl_ssl"
     }
 
@@ -88,12 +91,24 @@ public struct AdminConfig: Sendable, Hashable {
     public var metadataRefreshInterval: Duration = .seconds(300)
     /// `receive.message.max.bytes`: the largest answer accepted.
     public var maxResponseSize: Int = 100_000_000
-    /// `security.protocol`: only `plaintext` is supported for now.
+    /// `security.protocol`.
     public var securityProtocol: SecurityProtocol = .plaintext
-    /// `sasl.*` and `ssl.*` properties, kept for when they are supported (never logged).
+    /// `sasl.*` and `ssl.*` properties as given (never logged; see ``security`` for their meaning).
     public var securityProperties: [String: String] = [:]
+    /// TLS and SASL settings, validated from ``securityProtocol`` and ``securityProperties``.
+    public var security: SecuritySettings = .plaintext
     /// The client software version sent in ApiVersions v3+.
     public var clientSoftwareVersion: String = "0.1.0"
+
+    /// The settings without secrets.
+    public var description: String {
+        "AdminConfig(bootstrap.servers=\(bootstrapServers.map(\.description).joined(separator: ",")) client.id=\(clientID) \(security))"
+    }
+
+    /// Hides the security properties from `dump` and mirrors.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description], displayStyle: .struct)
+    }
 
     /// Creates a configuration with defaults.
     public init(bootstrapServers: [BrokerAddress]) {
@@ -104,7 +119,7 @@ public struct AdminConfig: Sendable, Hashable {
     public static let knownProperties: [String] = [
         "bootstrap.servers", "client.id", "socket.timeout.ms", "socket.connection.setup.timeout.ms",
         "reconnect.backoff.ms", "reconnect.backoff.max.ms", "topic.metadata.refresh.interval.ms",
-        "receive.message.max.bytes", "security.protocol",
+        "receive.message.max.bytes", "security.protocol", "enable.ssl.certificate.verification",
     ]
 
     /// Parses librdkafka-style properties. Keys starting with `sasl.` or `ssl.` are kept in
@@ -156,12 +171,9 @@ public struct AdminConfig: Sendable, Hashable {
                         key: key,
                         message: "'\(value)' is not one of \(SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                guard p == .plaintext else {
-                    throw .notSupportedYet(key: key, value: value, supported: [SecurityProtocol.plaintext.rawValue])
-                }
                 securityProtocol = p
             default:
-                if key.hasPrefix("sasl.") || key.hasPrefix("ssl.") {
+                if key.hasPrefix("sasl.") || key.hasPrefix("ssl.") || key == "enable.ssl.certificate.verification" {
                     securityProperties[key] = value
                 } else {
                     throw .invalidConfiguration(
@@ -169,6 +181,7 @@ public struct AdminConfig: Sendable, Hashable {
                 }
             }
         }
+        security = try SecuritySettings(securityProtocol: securityProtocol, properties: securityProperties)
         if reconnectBackoffMax < reconnectBackoff {
             throw .invalidConfiguration(
                 key: "reconnect.backoff.max.ms", message: "must be at least reconnect.backoff.ms (\(reconnectBackoff.milliseconds))")

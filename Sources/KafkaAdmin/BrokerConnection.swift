@@ -2,6 +2,7 @@ import KafkaProtocol
 import KafkaWire
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 // MARK: - Errors
 
@@ -25,6 +26,11 @@ public enum BrokerConnectionError: Error, Sendable, Hashable, CustomStringConver
     case encoding(api: String, version: Int16, reason: String)
     /// A recent attempt to reach the broker failed; kgtop waits before the next one.
     case backingOff(address: String, retryIn: Duration, lastError: String)
+    /// The TLS handshake failed (certificate not trusted or expired, wrong host name, or the
+    /// broker does not speak TLS on this port).
+    case tlsFailed(address: String, reason: String)
+    /// SASL authentication failed; `message` is the broker's (never the password).
+    case authenticationFailed(address: String, message: String)
 
     public var description: String {
         switch self {
@@ -40,6 +46,8 @@ public enum BrokerConnectionError: Error, Sendable, Hashable, CustomStringConver
         case let .encoding(api, version, reason): return "cannot encode \(api) v\(version): \(reason)"
         case let .backingOff(address, retryIn, lastError):
             return "\(address) is unreachable (\(lastError)); next attempt in \(formatDuration(retryIn))"
+        case let .tlsFailed(address, reason): return "TLS with \(address) failed: \(reason)"
+        case let .authenticationFailed(address, message): return "authentication failed at \(address): \(message)"
         }
     }
 }
@@ -119,27 +127,55 @@ public final class BrokerConnection: Sendable {
     }
 
     /// Opens a connection to `host:port`.
+    ///
+    /// With `tls`, the TLS handshake is part of connecting: it must finish within
+    /// `options.connectTimeout`, and its failure is ``BrokerConnectionError/tlsFailed(address:reason:)``.
     public static func connect(
-        host: String, port: Int, options: Options = Options(), eventLoopGroup: any EventLoopGroup
+        host: String, port: Int, options: Options = Options(), tls: NIOSSLContext? = nil,
+        eventLoopGroup: any EventLoopGroup
     ) async throws(BrokerConnectionError) -> BrokerConnection {
         let address = BrokerAddress(host: host, port: port).description
         let maxFrame = options.maxFrameSize
+        // SNI takes host names only; an IP literal is checked against the certificate's IP SANs.
+        let sniName: String? = TLSHandshakeWaiter.isIPAddress(host) ? nil : host
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(TimeAmount(options.connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sniName))
+                        try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: channel.eventLoop.makePromise()))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrame)))
                     try channel.pipeline.syncOperations.addHandler(KafkaClientHandler(address: address))
                 }
             }
+        let start = ContinuousClock.now
+        let channel: any Channel
         do {
-            let channel = try await bootstrap.connect(host: host, port: port).get()
-            return BrokerConnection(host: host, port: port, options: options, channel: channel)
+            channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
             throw Self.connectError(error, address: address, timeout: options.connectTimeout)
         }
+        if tls != nil {
+            let remaining = options.connectTimeout - start.duration(to: .now)
+            do {
+                try await TLSHandshakeWaiter.wait(on: channel, timeout: max(remaining, .milliseconds(1)))
+            } catch {
+                try? await channel.close()
+                var mapped = TLSHandshakeWaiter.mapError(error, address: address, timeout: options.connectTimeout)
+                if case let .tlsFailed(_, reason) = mapped, reason.contains("expired, or not yet valid"),
+                   let why = await TLSHandshakeWaiter.diagnoseValidity(
+                       host: host, port: port, timeout: options.connectTimeout, group: eventLoopGroup)
+                {
+                    mapped = .tlsFailed(address: address, reason: "certificate verification failed: \(why)")
+                }
+                throw mapped
+            }
+        }
+        return BrokerConnection(host: host, port: port, options: options, channel: channel)
     }
 
     private static func connectError(_ error: any Error, address: String, timeout: Duration) -> BrokerConnectionError {

@@ -43,6 +43,22 @@ public enum KafkaAdminError: Error, Sendable, Hashable, CustomStringConvertible 
     }
 }
 
+extension KafkaAdminError {
+    /// A key that stays the same while the same fault lasts, although the message may vary (which
+    /// address failed first, how long until the next attempt): the Monitor reports a fault once.
+    public var faultKey: String {
+        switch self {
+        case let .invalidConfiguration(key, _): return "configuration|\(key)"
+        case let .notSupportedYet(key, value, _): return "notSupported|\(key)=\(value)"
+        case let .noBrokerReachable(addresses, _, _): return "unreachable|\(addresses.joined(separator: ","))"
+        case .unsupportedBroker: return "unsupportedBroker"
+        case .authentication: return "authentication"
+        case let .requestFailed(api, error): return "request|\(api)|\(error.code)"
+        case .closed: return "closed"
+        }
+    }
+}
+
 /// Formats a duration for messages: `10 s`, `1.5 s` or `250 ms`.
 func formatDuration(_ d: Duration) -> String {
     let ms = d.milliseconds
@@ -164,7 +180,7 @@ public struct AdminItemError: Error, Sendable, Hashable, CustomStringConvertible
         case .requestTimedOut, .connectTimedOut: self.init(.timeout, message: error.description)
         case .malformedResponse, .unexpectedCorrelationID, .frameTooLarge: self.init(.malformedResponse, message: error.description)
         case .encoding: self.init(.unsupportedVersion, message: error.description)
-        case .connectFailed, .closed, .backingOff: self.init(.connection, message: error.description)
+        case .connectFailed, .closed, .backingOff, .tlsFailed, .authenticationFailed: self.init(.connection, message: error.description)
         }
     }
 

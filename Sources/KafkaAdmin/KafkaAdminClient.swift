@@ -3,6 +3,7 @@ import KafkaWire
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The answer of one routed request: which broker, at which version, and what came back.
 public struct RoutedResponse<Response: Sendable>: Sendable {
@@ -121,15 +122,30 @@ public actor KafkaAdminClient {
         let group: any EventLoopGroup
         let softwareVersion: String
         let handshakeTimeout: Duration
+        let security: SecuritySettings
+        let tls: Result<NIOSSLContext?, KafkaAdminError>
     }
 
-    private var setupParameters: SetupParameters {
-        SetupParameters(
-            options: BrokerConnection.Options(
-                clientID: config.clientID, requestTimeout: config.requestTimeout,
-                connectTimeout: config.connectionSetupTimeout, maxFrameSize: config.maxResponseSize),
-            group: eventLoopGroup, softwareVersion: config.clientSoftwareVersion,
-            handshakeTimeout: min(config.requestTimeout, config.connectionSetupTimeout))
+    /// The TLS context, made once (files are read when the first connection is made).
+    private var tlsContext: Result<NIOSSLContext?, KafkaAdminError>?
+
+    private func makeSetupParameters() -> SetupParameters {
+        do {
+            let tls: Result<NIOSSLContext?, KafkaAdminError>
+            if let made = tlsContext {
+                tls = made
+            } else {
+                do { tls = .success(try config.security.makeTLSContext()) } catch { tls = .failure(error) }
+                tlsContext = tls
+            }
+            return SetupParameters(
+                options: BrokerConnection.Options(
+                    clientID: config.clientID, requestTimeout: config.requestTimeout,
+                    connectTimeout: config.connectionSetupTimeout, maxFrameSize: config.maxResponseSize),
+                group: eventLoopGroup, softwareVersion: config.clientSoftwareVersion,
+                handshakeTimeout: min(config.requestTimeout, config.connectionSetupTimeout),
+                security: config.security, tls: tls)
+        }
     }
 
     /// The open connection (and negotiated versions) to `address`, connecting when needed.
@@ -153,7 +169,7 @@ public actor KafkaAdminClient {
         }
         attemptCounter += 1
         let attempt = attemptCounter
-        let parameters = setupParameters
+        let parameters = makeSetupParameters()
         let task = Task { () async throws -> (Established, RequestStats) in
             try await Self.establish(address, parameters)
         }
@@ -203,11 +219,19 @@ public actor KafkaAdminClient {
     }
 
     private static func establish(_ address: BrokerAddress, _ p: SetupParameters) async throws(BrokerConnectionError) -> (Established, RequestStats) {
+        let tls: NIOSSLContext?
+        switch p.tls {
+        case let .success(context): tls = context
+        case let .failure(error): throw .tlsFailed(address: address.description, reason: error.description)
+        }
         let connection = try await BrokerConnection.connect(
-            host: address.host, port: address.port, options: p.options, eventLoopGroup: p.group)
+            host: address.host, port: address.port, options: p.options, tls: tls, eventLoopGroup: p.group)
         do {
-            let (versions, stats) = try await negotiateAPIVersions(
+            let (versions, negotiation) = try await negotiateAPIVersions(
                 on: connection, softwareVersion: p.softwareVersion, timeout: p.handshakeTimeout)
+            var stats = negotiation
+            try await SASLAuthenticator.authenticate(
+                on: connection, versions: versions, settings: p.security, timeout: p.handshakeTimeout, stats: &stats)
             return (Established(connection: connection, versions: versions), stats)
         } catch {
             await connection.close()
@@ -309,6 +333,7 @@ public actor KafkaAdminClient {
         }
         var causes: [String] = []
         var unsupported: KafkaAdminError?
+        var authentication: KafkaAdminError?
         for address in candidates {
             let isBootstrap = config.bootstrapServers.contains(address)
             let established: Established
@@ -317,6 +342,9 @@ public actor KafkaAdminClient {
                 stats.merge(s)
                 established = e
             } catch {
+                if case let .authenticationFailed(a, message) = error, authentication == nil {
+                    authentication = .authentication(address: a, message: message)
+                }
                 causes.append(error.description)
                 continue
             }
@@ -346,6 +374,7 @@ public actor KafkaAdminClient {
                 causes.append("\(address): \(error)")
             }
         }
+        if let authentication { throw authentication }
         if let unsupported { throw unsupported }
         throw .noBrokerReachable(
             addresses: config.bootstrapServers.map(\.description), timeout: config.connectionSetupTimeout, causes: causes)

@@ -2,6 +2,7 @@ import KafkaWire
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Splits a TCP byte stream into Kafka frames (the bytes after each `int32` size prefix).
 struct KafkaFrameDecoder: ByteToMessageDecoder {
@@ -37,6 +38,8 @@ public actor KafkaSimulator {
     private var ports: [Int32: Int] = [:]
     private var connections: [Int32: [ObjectIdentifier: any Channel]] = [:]
     private var ticker: Task<Void, Never>?
+    /// The listeners' TLS context (``SimConfig/security``), made once.
+    private var tls: NIOSSLContext?
     private let logger = Logger(label: "kgtop.sim.net")
 
     private struct Listener {
@@ -83,6 +86,7 @@ public actor KafkaSimulator {
     }
 
     private func bindAll() async throws {
+        tls = try config.security.makeServerContext()
         var bound: [Int] = []
         for i in 0..<config.brokerCount {
             let id = Int32(i + 1)
@@ -94,11 +98,13 @@ public actor KafkaSimulator {
 
     private func bind(broker id: Int32, port: Int) async throws -> Int {
         let maxFrame = Frame.defaultMaxSize
+        let tls = self.tls
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: config.host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrame)))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
@@ -140,10 +146,12 @@ public actor KafkaSimulator {
         let host = conn.channel.remoteAddress?.ipAddress ?? "127.0.0.1"
         do {
             try await conn.executeThenClose { inbound, outbound in
+                var gate = SimAuthGate(security: cluster.config.security)
                 for try await frame in inbound {
                     let bytes = Array(frame.readableBytesView)
                     let faults = await cluster.faults(broker: broker)
-                    let reply = await cluster.handle(frame: bytes, broker: broker, clientHost: host)
+                    let gated = await gate.intercept(frame: bytes, cluster: cluster)
+                    let reply = if let gated { gated } else { await cluster.handle(frame: bytes, broker: broker, clientHost: host) }
                     if faults.delayMs > 0 { try await Task.sleep(for: .milliseconds(faults.delayMs)) }
                     switch reply {
                     case .response(let body):
@@ -214,7 +222,10 @@ public actor KafkaSimulator {
     public func shutdown() async {
         ticker?.cancel()
         ticker = nil
+        let serving = listeners.values.map(\.task)
         for id in Array(listeners.keys) { await stopBroker(id) }
+        // Let closing connections (a TLS close_notify) finish before their event loop goes away.
+        for task in serving { await task.value }
         try? await group.shutdownGracefully()
     }
 }

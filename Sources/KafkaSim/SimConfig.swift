@@ -30,6 +30,8 @@ public struct SimConfig: Sendable {
     public var offsetsRetentionMinutes: Int = 10_080
     /// `offsets.topic.num.partitions`: group ids hash onto these, and each one's leader is a coordinator.
     public var offsetsTopicPartitions: Int = 50
+    /// What the listeners speak: plaintext (default), SASL, TLS or both (see ``SimSecurity``).
+    public var security: SimSecurity = .plaintext
     /// Granularity of ``SimCluster/advance(by:)``: time moves in steps of at most this many ms.
     public var tickMs: Int64 = 100
 

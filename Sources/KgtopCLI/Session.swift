@@ -15,6 +15,8 @@ struct Session {
     /// Connects lazily (the first poll bootstraps). Invalid configuration is a usage error.
     static func open(_ options: ConnectionOptions, interval: Duration = .seconds(2), historyCapacity: Int = 10) throws(UserFacingError) -> Session {
         let config = try options.adminConfig()
+        // Printed once, before anything connects (and before the TUI takes the terminal).
+        for warning in config.security.warnings { printError("kgtop: warning: \(warning)") }
         let admin = KafkaAdminClient(config: config)
         let poller = Poller(admin: admin, now: wallClockMs)
         let monitor = Monitor(poller: poller, interval: interval, historyCapacity: historyCapacity, now: wallClockMs)

@@ -182,7 +182,8 @@ public actor Monitor {
                 openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt },
                 finishedEpisodes: tracker.finished, verdicts: [:], stats: nil, failure: message,
                 newErrors: [], lastSuccessAt: lastSuccessAt, at: at)
-            let key = "cluster|poll|\(message)"
+            // Keyed by the kind of fault, not its wording, so a lasting fault is reported once.
+            let key = "cluster|poll|\(error.faultKey)"
             if !previousErrorKeys.contains(key) {
                 update.newErrors = [PollError(scope: .cluster, operation: "poll", message: message)]
             }
