@@ -503,7 +503,35 @@ public actor KafkaAdminClient {
             stats.record(api: api, bytesSent: 0, bytesReceived: 0, failed: true)
             cumulativeStats.merge(stats)
             logger.debug("request failed", metadata: ["api": "\(api)", "error": "\(error)"])
+            if case .requestTimedOut = error {
+                // As librdkafka does: a broker that let a request time out is stalled; the requests
+                // queued behind it on this connection would wait too. Drop the connection so the
+                // next request starts on a fresh one.
+                await dropConnection(established.connection)
+            }
             return RoutedResponse(nodeID: nodeID, version: version, result: .failure(AdminItemError(error)), stats: stats)
+        }
+    }
+
+    /// Closes `connection` and forgets it (its slot becomes idle, with no backoff).
+    func dropConnection(_ connection: BrokerConnection) async {
+        for (address, slot) in slots {
+            if case let .ready(e) = slot.state, e.connection === connection {
+                slots[address] = Slot()
+            }
+        }
+        await connection.close()
+    }
+
+    /// Forgets the reconnect backoff of every broker, so the next request to each tries once.
+    ///
+    /// The poller calls it at the start of every poll: a poll already limits attempts to one per
+    /// broker per interval, and a broker that came back must be seen within a poll, not after a
+    /// backoff that grew while it was down.
+    public func resetBackoff() {
+        for (address, var slot) in slots where slot.retryAt != nil {
+            slot.retryAt = nil
+            slots[address] = slot
         }
     }
 

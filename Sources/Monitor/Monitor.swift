@@ -193,7 +193,8 @@ public actor Monitor {
     }
 
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
-    public func ingest(_ snapshot: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
+    public func ingest(_ taken: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
+        let snapshot = carryOver(into: taken)
         let events = last.map { SnapshotDiff.diff(old: $0, new: snapshot) } ?? []
         let episodeEvents = tracker.ingest(snapshot)
         history.record(snapshot)
@@ -220,6 +221,31 @@ public actor Monitor {
             for g in snapshot.groups { update.timeLags[g.groupID] = timeLags(of: g, now: snapshot.takenAt) }
         }
         return update
+    }
+
+    /// Groups whose coordinator did not answer ListGroups this poll would vanish from the
+    /// snapshot (and read as deleted). They are kept from the last good snapshot instead, with
+    /// the broker's error on them, so the dashboard shows the last known data marked as stale.
+    private func carryOver(into snapshot: ClusterSnapshot) -> ClusterSnapshot {
+        guard let last else { return snapshot }
+        var failed: [Int32: PollError] = [:]
+        for e in snapshot.errors where e.operation == "ListGroups" {
+            if let b = e.brokerID, failed[b] == nil { failed[b] = e }
+        }
+        guard !failed.isEmpty else { return snapshot }
+        var out = snapshot
+        let present = Set(snapshot.groups.map(\.groupID))
+        var added = false
+        for var g in last.groups where !present.contains(g.groupID) {
+            guard let c = g.coordinatorID, let e = failed[c] else { continue }
+            if g.error == nil {
+                g.error = e.kafkaError ?? ItemError(code: -1, name: "STALE", message: e.message)
+            }
+            out.groups.append(g)
+            added = true
+        }
+        if added { out.groups.sort { $0.groupID < $1.groupID } }
+        return out
     }
 
     /// The log-end samples kept for a partition (for time lag).

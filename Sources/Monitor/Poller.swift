@@ -41,6 +41,7 @@ public actor Poller {
         var stats = RequestStats()
         var errors: [PollError] = []
 
+        await admin.resetBackoff()
         let metadata = try await admin.metadata()
         var topicNames: [KafkaUUID: String] = [:]
         for (name, t) in metadata.topics where !t.topicID.isZero { topicNames[t.topicID] = name }
@@ -56,6 +57,13 @@ public actor Poller {
                 kafkaError: PollConversion.itemError(error), message: "broker \(node): \(error)"))
         }
         let listed = listing.groups
+        if !metadata.brokers.isEmpty, metadata.brokers.allSatisfy({ listing.errors[$0.nodeID] != nil }) {
+            // Not one broker answered: this poll observed nothing (the metadata is cached). The
+            // monitor keeps the last good snapshot rather than showing an empty cluster.
+            throw .noBrokerReachable(
+                addresses: metadata.brokers.map(\.address.description), timeout: admin.config.connectionSetupTimeout,
+                causes: listing.errors.sorted { $0.key < $1.key }.map { "broker \($0.key): \($0.value)" })
+        }
 
         // 2. Describe (FindCoordinator batched inside) and fetch committed offsets, concurrently.
         let describable = listed.filter { g in

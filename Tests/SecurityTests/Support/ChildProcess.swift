@@ -18,6 +18,18 @@ enum ChildProcess {
         var description: String
     }
 
+    /// Like ``run(_:_:environment:timeout:)``, waiting on a Dispatch thread: a test that blocked
+    /// a cooperative thread could starve the simulator the child talks to (two cores, two threads).
+    static func runAsync(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, any Error>) in
+            DispatchQueue.global().async {
+                c.resume(with: Swift.Result { try run(executable, arguments, environment: environment, timeout: timeout) })
+            }
+        }
+    }
+
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)
     ) throws -> Result {
