@@ -18,7 +18,10 @@ struct SoakTests {
     static func connections(to ports: Set<Int>) -> Int {
         var count = 0
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            // /proc files report size 0: read to EOF rather than by the size.
+            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
+            let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            try? handle.close()
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard f.count > 3, f[3] == "01" else { continue }
@@ -63,6 +66,7 @@ struct SoakTests {
             await monitor.start()
             try await Task.sleep(for: .seconds(2))
             let baseConnections = Self.connections(to: ports)
+            #expect(baseConnections > 0, "the monitor's connections are visible in /proc/net/tcp")
             let baseMemory = Self.residentMiB()
             var maxConnections = baseConnections
             var maxMemory = baseMemory
