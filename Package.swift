@@ -100,6 +100,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "PollerTests",
+            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI"],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
     ]
