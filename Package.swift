@@ -50,11 +50,19 @@ let package = Package(
         .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
 
+        // MARK: - Real clients
+        // CRdKafka: system library (librdkafka); only Workload imports it.
+        .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "Workload",
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel"],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire",
+                "KafkaWire", "Workload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -77,5 +85,6 @@ let package = Package(
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel"], swiftSettings: strict),
     ]
 )
