@@ -43,6 +43,12 @@ let package = Package(
         // MARK: - Model
         .target(name: "GroupModel", swiftSettings: strict),
 
+        // MARK: - Monitor
+        .target(
+            name: "Monitor",
+            dependencies: ["GroupModel", "KafkaAdmin", "KafkaProtocol", "KafkaWire", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // MARK: - Terminal UI
         // CNcurses: system library (ncursesw); only NcursesTerminal imports it.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -62,7 +68,7 @@ let package = Package(
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "Workload",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "Workload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -9,7 +9,7 @@ public struct KgtopCommand: AsyncParsableCommand {
         commandName: "kgtop",
         abstract: "top for Kafka consumer groups: classic and KIP-848 groups, epochs, assignments, lag.",
         version: kgtopVersion,
-        subcommands: []
+        subcommands: [SnapshotCommand.self]
     )
 
     public init() {}
