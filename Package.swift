@@ -61,7 +61,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
         .target(
             name: "Workload",
-            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel"],
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
             swiftSettings: strict),
 
         // MARK: - CLI

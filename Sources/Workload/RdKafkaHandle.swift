@@ -101,7 +101,7 @@ func makeClient(_ type: rd_kafka_type_t, conf: OpaquePointer) throws(WorkloadErr
     var errstr = [CChar](repeating: 0, count: 512)
     guard let rk = rd_kafka_new(type, conf, &errstr, errstr.count) else {
         rd_kafka_conf_destroy(conf)
-        throw .clientCreation(String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        throw .clientCreation(cString(errstr))
     }
     return rk
 }
@@ -121,3 +121,8 @@ func topicPartitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_
     }.sorted()
 }
 
+
+/// The text in a NUL-terminated C buffer.
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -236,6 +236,17 @@ final class ConsumerCore: ClientCallbacks {
                 state.withLock { $0.lastError = text }
             }
             rd_kafka_destroy(rk)
+            // Close normally revokes through the callback; whatever is still owned was given up
+            // with the client.
+            let leftover = state.withLock { s -> [TopicPartition] in
+                defer { s.assignment = [] }
+                return s.assignment.sorted()
+            }
+            if !leftover.isEmpty {
+                journal.record(AssignmentEvent(
+                    member: config.name, incarnation: config.incarnation, kind: .revoked, partitions: leftover,
+                    incremental: false, atMs: Workload.nowMs()))
+            }
         case .kill:
             let owned = state.withLock { s -> [TopicPartition] in
                 let owned = s.assignment.sorted()
