@@ -56,6 +56,17 @@ let package = Package(
         .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
 
+        // MARK: - Simulator
+        .target(
+            name: "KafkaSim",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - Real clients
         // CRdKafka: system library (librdkafka); only Workload imports it.
         .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
@@ -68,7 +79,7 @@ let package = Package(
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "Workload",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -89,8 +100,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "KafkaSimTests",
+            dependencies: [
+                "KafkaSim", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
     ]
 )

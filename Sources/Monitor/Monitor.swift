@@ -28,6 +28,9 @@ public struct MonitorUpdate: Sendable {
     public var lastSuccessAt: Int64?
     /// When this update was made (epoch ms).
     public var at: Int64
+    /// Per group, per partition time lag by interpolation over the poller's own log-end samples
+    /// (empty when the monitor was created with `computeTimeLags: false`).
+    public var timeLags: [String: [TopicPartition: TimeLag]] = [:]
 
     /// Whether the data shown is older than this update (the last poll failed).
     public var isStale: Bool { failure != nil }
@@ -58,6 +61,11 @@ public actor Monitor {
     private var wake: CheckedContinuation<Void, Never>?
     private var timer: Task<Void, Never>?
     private let now: @Sendable () -> Int64
+    /// Whether each update carries per-partition time lags (the dashboard wants them).
+    public var computeTimeLags = true
+
+    /// Turns time-lag computation on or off.
+    public func setComputeTimeLags(_ on: Bool) { computeTimeLags = on }
 
     /// Creates a monitor.
     /// - Parameters:
@@ -202,11 +210,15 @@ public actor Monitor {
         previousErrorKeys = keys
         last = snapshot
         lastSuccessAt = snapshot.takenAt
-        return MonitorUpdate(
+        var update = MonitorUpdate(
             sequence: sequence, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
             openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt },
             finishedEpisodes: tracker.finished, verdicts: verdicts, stats: stats, failure: nil,
             newErrors: fresh, lastSuccessAt: lastSuccessAt, at: at ?? snapshot.takenAt)
+        if computeTimeLags {
+            for g in snapshot.groups { update.timeLags[g.groupID] = timeLags(of: g, now: snapshot.takenAt) }
+        }
+        return update
     }
 
     /// The log-end samples kept for a partition (for time lag).
