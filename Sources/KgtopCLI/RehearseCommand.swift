@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaSim
 import Workload
 
 /// `kgtop rehearse`: real consumers cause rebalances on purpose while kgtop measures them.
@@ -75,6 +76,24 @@ public struct RehearseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep measuring this long after the group settled (default 1s).", valueName: "duration"))
     var cooldown: String = "1s"
 
+    @Flag(help: "Run against an embedded simulated cluster (KafkaSim) started for this run instead of -b.")
+    var sim = false
+
+    @Option(name: .customLong("sim-brokers"), help: ArgumentHelp("Brokers of the --sim cluster (default 3).", valueName: "N"))
+    var simBrokers: Int = 3
+
+    @Option(name: .customLong("sim-session-timeout-ms"), help: ArgumentHelp(
+        "--sim: group.consumer.session.timeout.ms, when a KIP-848 member that stopped heartbeating is removed (default 45000, as Kafka).", valueName: "ms"))
+    var simSessionTimeoutMs: Int32 = 45_000
+
+    @Option(name: .customLong("sim-heartbeat-interval-ms"), help: ArgumentHelp(
+        "--sim: group.consumer.heartbeat.interval.ms for KIP-848 members (default 5000, as Kafka).", valueName: "ms"))
+    var simHeartbeatIntervalMs: Int32 = 5_000
+
+    @Option(name: .customLong("sim-rebalance-delay-ms"), help: ArgumentHelp(
+        "--sim: group.initial.rebalance.delay.ms for classic groups (default 3000, as Kafka).", valueName: "ms"))
+    var simRebalanceDelayMs: Int64 = 3_000
+
     @Flag(help: "Print the report as JSON (schema kgtop.rehearsal/1) on stdout.")
     var json = false
 
@@ -85,9 +104,39 @@ public struct RehearseCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do {
-            let plan = try makePlan(properties: try connection.resolvedProperties())
-            let report = try await execute(plan)
-            try output(report)
+            guard sim else {
+                let plan = try makePlan(properties: try connection.resolvedProperties())
+                try output(try await execute(plan))
+                return
+            }
+            if connection.bootstrapServers != nil {
+                throw UserFacingError("--sim starts its own cluster: leave out -b/--bootstrap-server")
+            }
+            guard (1...16).contains(simBrokers) else { throw UserFacingError("--sim-brokers must be 1...16") }
+            var config = SimConfig(brokerCount: simBrokers)
+            config.consumerSessionTimeoutMs = simSessionTimeoutMs
+            config.consumerHeartbeatIntervalMs = simHeartbeatIntervalMs
+            config.classicInitialRebalanceDelayMs = simRebalanceDelayMs
+            let simulator: KafkaSimulator
+            do {
+                simulator = try await KafkaSimulator.start(config: config, tickIntervalMs: 20)
+            } catch {
+                throw UserFacingError("cannot start the simulated cluster: \(error)", code: KgtopExit.unobservable)
+            }
+            let servers = await simulator.bootstrapServers()
+            var plan = try makePlan(properties: try connection.resolvedProperties(environment: ["KGTOP_BOOTSTRAP_SERVERS": servers]))
+            let cluster = simulator.cluster
+            // CreatePartitions is not in kgtop's protocol layer nor in the simulator's wire API:
+            // the simulator's own admin hook raises the partition count.
+            plan.addPartitions = { topic, total in try await cluster.addPartitions(topic, totalCount: total) }
+            let outcome: Result<RehearsalReport, UserFacingError>
+            do {
+                outcome = .success(try await execute(plan))
+            } catch {
+                outcome = .failure(error)
+            }
+            await simulator.shutdown()
+            try output(try outcome.get())
         } catch let e as UserFacingError {
             throw report(e)
         }

@@ -266,7 +266,12 @@ public actor Rehearsal {
         }
 
         let window = observations.filter { $0.atMs >= t0 && $0.atMs <= end }
-        let targetAt = RehearsalAnalysis.targetComputedAt(window, epochBefore: epochBefore, until: reconciledAt ?? end)
+        var targetAt = RehearsalAnalysis.targetComputedAt(window, epochBefore: epochBefore, until: reconciledAt ?? end)
+        var targetSource: String? = targetAt == nil ? nil : "coordinator"
+        if targetAt == nil, plan.protocol == .classic {
+            targetAt = RehearsalAnalysis.targetFromCallbacks(journal.events(since: t0), fromMs: t0, untilMs: reconciledAt ?? end)
+            targetSource = targetAt == nil ? nil : "members"
+        }
         let partitions = (0..<partitionCount).map { TopicPartition(topic: plan.topic, partition: Int32($0)) }
         let unowned = RehearsalAnalysis.unowned(
             events: journal.events(since: t0), initialOwners: initialOwners, partitions: partitions,
@@ -288,7 +293,7 @@ public actor Rehearsal {
         }
         return RehearsalStepReport(
             step: step, trigger: description, startedAtMs: t0, triggerMs: triggerDone - t0,
-            targetComputedMs: targetAt.map { max(0, $0 - t0) }, reconciledMs: reconciledAt.map { $0 - t0 },
+            targetComputedMs: targetAt.map { max(0, $0 - t0) }, targetSource: targetSource, reconciledMs: reconciledAt.map { $0 - t0 },
             assignmentCompleteMs: unowned.completeSinceMs.map { max(0, $0 - t0) },
             maxUnownedMs: unowned.maxGapMs, maxUnownedPartition: unowned.maxGapPartition?.description,
             partitionsUnowned: unowned.partitionsWithGap, unownedPartitionMs: unowned.totalGapMs,

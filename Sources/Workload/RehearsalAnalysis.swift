@@ -95,6 +95,16 @@ enum RehearsalAnalysis {
         return nil
     }
 
+    /// Classic fallback when the coordinator's generations are not visible (DescribeGroups carries
+    /// none; member metadata only from subscription v2 on): the leader's assignment reached the
+    /// members when the first member applied an assignment after the last partitions were given
+    /// up (eager: all revoked, then all assigned; cooperative: the second round's assignment).
+    static func targetFromCallbacks(_ events: [AssignmentEvent], fromMs: Int64, untilMs: Int64) -> Int64? {
+        let window = events.filter { $0.atMs >= fromMs && $0.atMs <= untilMs }
+        let lastRelease = window.filter { $0.kind != .assigned }.map(\.atMs).max() ?? fromMs
+        return window.first { $0.kind == .assigned && $0.atMs >= lastRelease }?.atMs
+    }
+
     /// Replays the members' assignment events from `fromMs` to `toMs` and measures how long each
     /// partition went without an owner.
     /// - Parameters:

@@ -199,6 +199,10 @@ public struct RehearsalStepReport: Sendable, Hashable, Codable {
     /// epoch reached the bumped group epoch; classic, the final generation went Stable. Resolution:
     /// one poll. Nil when the epochs could not be observed or did not move.
     public var targetComputedMs: Int64?
+    /// Where ``targetComputedMs`` comes from: `coordinator` (epochs or generations seen by the
+    /// polls) or `members` (classic without visible generations: the first assignment the members
+    /// applied after the last partitions were given up).
+    public var targetSource: String?
     /// Step start until every member was at the assignment epoch with nothing pending and every
     /// partition owned by exactly one member (members' own assignments) — confirmed by a poll.
     public var reconciledMs: Int64?
