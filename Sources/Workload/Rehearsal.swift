@@ -241,7 +241,7 @@ public actor Rehearsal {
         _ trigger: () async throws(RehearsalError) -> String
     ) async throws(RehearsalError) -> RehearsalStepReport {
         let t0 = Workload.nowMs()
-        let epochBefore = RehearsalAnalysis.epoch(observations.last?.group)
+        let epochBefore = observations.reversed().lazy.compactMap { RehearsalAnalysis.epoch($0.group) }.first
         let duplicatesBefore = journal.duplicates
         let consumedBefore = journal.consumed
         var initialOwners: [TopicPartition: Set<String>] = [:]
@@ -298,7 +298,7 @@ public actor Rehearsal {
             maxUnownedMs: unowned.maxGapMs, maxUnownedPartition: unowned.maxGapPartition?.description,
             partitionsUnowned: unowned.partitionsWithGap, unownedPartitionMs: unowned.totalGapMs,
             duplicates: journal.duplicates - duplicatesBefore, consumed: journal.consumed - consumedBefore,
-            lagPeak: lags.max(), epochBefore: epochBefore, epochAfter: RehearsalAnalysis.epoch(observations.last?.group),
+            lagPeak: lags.max(), epochBefore: epochBefore, epochAfter: window.reversed().lazy.compactMap { RehearsalAnalysis.epoch($0.group) }.first,
             membersAfter: live.count, partitionsAfter: partitionCount,
             memberCallbacks: journal.events.count - callbacksBefore, timedOut: reconciledAt == nil, notes: notes)
     }
