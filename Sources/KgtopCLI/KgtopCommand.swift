@@ -9,7 +9,7 @@ public struct KgtopCommand: AsyncParsableCommand {
         commandName: "kgtop",
         abstract: "top for Kafka consumer groups: classic and KIP-848 groups, epochs, assignments, lag.",
         version: kgtopVersion,
-        subcommands: [SnapshotCommand.self, SimCommand.self]
+        subcommands: [SnapshotCommand.self, SimCommand.self, EventsCommand.self, CheckCommand.self, WaitCommand.self]
     )
 
     public init() {}
