@@ -100,6 +100,12 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "ScenarioTests",
+            dependencies: [
+                "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin",
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
     ]

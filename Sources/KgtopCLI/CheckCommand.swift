@@ -363,7 +363,16 @@ enum CheckRunner {
             let regex = compile(rule.group)
             let groups = snapshot.groups.filter { g in regex.map { GroupFilter.matches($0, g.groupID) } ?? true }
             if groups.isEmpty {
-                problems.append(CheckFinding(rule: "group", status: .critical, message: "no group matches \(rule.group.map { "/\($0)/" } ?? "(any)")"))
+                let pattern = rule.group.map { "/\($0)/" } ?? "(any)"
+                // A broker that could not list its groups may coordinate the missing group.
+                let unlisted = snapshot.errors.filter { $0.scope == .broker && $0.operation == "ListGroups" }.compactMap(\.brokerID)
+                if unlisted.isEmpty {
+                    problems.append(CheckFinding(rule: "group", status: .critical, message: "no group matches \(pattern)"))
+                } else {
+                    problems.append(CheckFinding(
+                        rule: "group", status: .unknown,
+                        message: "no group matches \(pattern), but broker(s) \(unlisted.sorted().map(String.init).joined(separator: ", ")) could not list their groups"))
+                }
                 continue
             }
             let timeFindings = await timeLagFindings(rule: rule, groups: groups, admin: admin, now: now)
