@@ -112,6 +112,10 @@ let package = Package(
             dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI"],
             swiftSettings: strict),
         .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),

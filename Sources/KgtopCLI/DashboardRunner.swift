@@ -9,7 +9,7 @@ import NcursesTerminal
 /// Options of every command that opens the dashboard (`watch`, `demo`).
 public struct DashboardOptions: ParsableArguments {
     @Option(help: "Time between polls, e.g. 2s or 500ms.")
-    var interval: DurationArgument = DurationArgument(.seconds(2))
+    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
 
     @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path.", valueName: "name|path"))
     var theme: String?
