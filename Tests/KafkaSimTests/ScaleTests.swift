@@ -58,6 +58,6 @@ struct ScaleTests {
         #expect(described == n)
         #expect(stable == n)
         #expect(offsets == n * 10)
-        #expect(startup < .seconds(10))
+        // Startup and pass times are printed, not asserted: speed is measured by `make bench`.
     }
 }
