@@ -32,7 +32,7 @@ extension SimCluster {
         if let existing = groups[r.groupID] {
             g = existing
             if g.type == .consumer {
-                guard g.consumer.members.isEmpty else { return fail(KErr.inconsistentGroupProtocol) }
+                guard g.consumer.members.isEmpty else { return classicJoinToConsumerGroup(g, r, completion: completion) }
                 g.type = .classic
                 g.classic = ClassicGroupState()
             }
@@ -197,7 +197,11 @@ extension SimCluster {
     func classicSync(groupID: String, generation: Int32, memberID: String, instanceID: String?, protocolType: String?,
                      protocolName: String?, assignments: [String: [UInt8]], completion: @escaping (SyncOutcome) -> Void) {
         func fail(_ code: Int16) { completion(SyncOutcome(errorCode: code, protocolType: nil, protocolName: nil, assignment: [])) }
-        guard let g = groups[groupID], g.type == .classic else { return fail(KErr.unknownMemberID) }
+        guard let g = groups[groupID] else { return fail(KErr.unknownMemberID) }
+        if g.type == .consumer {
+            return classicSyncToConsumerGroup(g, generation: generation, memberID: memberID, protocolType: protocolType,
+                                              protocolName: protocolName, completion: completion)
+        }
         let cg = g.classic
         guard let m = cg.members[memberID] else { return fail(KErr.unknownMemberID) }
         if let inst = instanceID, cg.staticMembers[inst] != memberID { return fail(KErr.fencedInstanceID) }
@@ -228,7 +232,8 @@ extension SimCluster {
     // MARK: - Heartbeat and LeaveGroup
 
     func classicHeartbeat(groupID: String, generation: Int32, memberID: String, instanceID: String?) -> Int16 {
-        guard let g = groups[groupID], g.type == .classic else { return KErr.unknownMemberID }
+        guard let g = groups[groupID] else { return KErr.unknownMemberID }
+        if g.type == .consumer { return classicHeartbeatToConsumerGroup(g, generation: generation, memberID: memberID, instanceID: instanceID) }
         let cg = g.classic
         if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KErr.fencedInstanceID }
         guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
@@ -238,9 +243,10 @@ extension SimCluster {
     }
 
     func classicLeave(groupID: String, members: [(memberID: String, instanceID: String?)]) -> (Int16, [Int16]) {
-        guard let g = groups[groupID], g.type == .classic else {
+        guard let g = groups[groupID] else {
             return (KErr.unknownMemberID, members.map { _ in KErr.unknownMemberID })
         }
+        if g.type == .consumer { return (KErr.none, classicLeaveConsumerGroup(g, members: members)) }
         let cg = g.classic
         let now = clock.nowMs()
         var codes: [Int16] = []

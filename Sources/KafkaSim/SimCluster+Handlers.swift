@@ -342,7 +342,7 @@ extension SimCluster {
             let cg = g.consumer
             if generationOrEpoch < 0 && memberID.isEmpty && cg.members.isEmpty { return 0 }
             guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
-            if generationOrEpoch != m.memberEpoch { return KErr.staleMemberEpoch }
+            if generationOrEpoch != m.memberEpoch { return m.classicProtocols != nil ? KErr.illegalGeneration : KErr.staleMemberEpoch }
             return 0
         }
     }

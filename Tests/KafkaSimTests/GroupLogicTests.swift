@@ -140,6 +140,34 @@ struct GroupLogicTests {
     }
 }
 
+extension GroupLogicTests {
+    @Test("Online upgrade: a KIP-848 member joining a Stable classic group converts it; classic members keep working", arguments: [ClassicAssignor.range, .cooperativeSticky])
+    func onlineUpgrade(assignor: ClassicAssignor) async throws {
+        let c = Self.cluster()
+        try await c.createTopic("t", partitions: 6)
+        let classic = try await c.addClassicGroup("up", topics: ["t"], members: 2, assignor: assignor)
+        await c.advance(by: 5_000)
+        #expect(await c.groupState("up")?.state == "Stable")
+        let modern = try await c.addMember(group: "up", protocol: .consumer, topics: ["t"])
+        #expect(await c.groupState("up")?.type == .consumer)
+        await c.advance(by: 20_000)
+        #expect(await c.groupState("up")?.state == "Stable")
+        let owned = await (classic + [modern]).asyncMap { await c.memberStatus($0)?.owned ?? [] }
+        #expect(owned.map(\.count) == [2, 2, 2])
+        #expect(Set(owned.flatMap { $0 }).count == 6)
+        let d = await c.consumerGroupDescribe(ConsumerGroupDescribeRequest(groupIDs: ["up"]), version: 1, broker: await c.coordinator(for: "up"))
+        #expect(d.groups.first?.members.map(\.memberType).sorted() == [0, 0, 1])
+        // Commits from the classic members still land.
+        await c.advance(by: 6_000)
+        #expect(await c.committedOffset(group: "up", topic: "t", partition: 0) != nil)
+        // A classic member leaving rebalances the rest.
+        try await c.stopMember(classic[0])
+        await c.advance(by: 20_000)
+        #expect(await c.memberStatus(modern)?.owned.count == 3)
+        #expect(await c.memberStatus(classic[1])?.owned.count == 3)
+    }
+}
+
 extension Array {
     func asyncMap<T>(_ f: (Element) async throws -> T) async rethrows -> [T] {
         var out: [T] = []
