@@ -248,7 +248,8 @@ extension SimCluster {
         var resp = OffsetFetchResponse()
         if version < 8 {
             let requested: [(String, [Int32])]? = req.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-            let (code, topics) = fetchGroupOffsets(req.groupID, requested: requested, memberID: nil, memberEpoch: -1, broker: broker)
+            let (code, fetched) = fetchGroupOffsets(req.groupID, requested: requested, memberID: nil, memberEpoch: -1, broker: broker)
+            let topics = code == 0 || version < 2 ? fetched : []
             resp.topics = topics.map { t in
                 .init(name: t.name, partitions: t.partitions.map {
                     .init(partitionIndex: $0.0, committedOffset: $0.1.offset, committedLeaderEpoch: version >= 5 ? $0.1.leaderEpoch : -1,
@@ -260,7 +261,8 @@ extension SimCluster {
         }
         resp.groups = req.groups.map { grp in
             let requested: [(String, [Int32])]? = grp.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-            let (code, topics) = fetchGroupOffsets(grp.groupID, requested: requested, memberID: grp.memberID, memberEpoch: grp.memberEpoch, broker: broker)
+            let (code, fetched) = fetchGroupOffsets(grp.groupID, requested: requested, memberID: grp.memberID, memberEpoch: grp.memberEpoch, broker: broker)
+            let topics = code == 0 ? fetched : []
             return .init(groupID: grp.groupID, topics: topics.map { t in
                 .init(name: t.name, partitions: t.partitions.map {
                     .init(partitionIndex: $0.0, committedOffset: $0.1.offset, committedLeaderEpoch: $0.1.leaderEpoch, metadata: $0.1.metadata, errorCode: 0)
@@ -276,13 +278,16 @@ extension SimCluster {
     }
 
     func fetchGroupOffsets(_ groupID: String, requested: [(String, [Int32])]?, memberID: String?, memberEpoch: Int32, broker: Int32) -> (Int16, [FetchedTopic]) {
-        if let e = coordinatorError(groupID, broker: broker) { return (e, []) }
+        let none = CommittedOffset(offset: -1, leaderEpoch: -1, metadata: "", commitTimestampMs: 0)
+        if let e = coordinatorError(groupID, broker: broker) {
+            // v0-1 have no group-level error: the requested partitions carry it.
+            return (e, (requested ?? []).map { name, parts in FetchedTopic(name: name, partitions: parts.map { ($0, none) }) })
+        }
         let g = groups[groupID]
         if let g, g.type == .consumer, let memberID, !memberID.isEmpty {
             guard let m = g.consumer.members[memberID] else { return (KErr.unknownMemberID, []) }
             if memberEpoch != m.memberEpoch { return (KErr.staleMemberEpoch, []) }
         }
-        let none = CommittedOffset(offset: -1, leaderEpoch: -1, metadata: "", commitTimestampMs: 0)
         if let requested {
             return (0, requested.map { name, parts in
                 FetchedTopic(name: name, partitions: parts.map { p in (p, g?.offsets[TP(topic: name, partition: p)] ?? none) })
