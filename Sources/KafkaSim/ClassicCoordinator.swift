@@ -314,10 +314,21 @@ extension SimCluster {
     /// Runs the timeouts of every group.
     func runGroupTimeouts(now: Int64) {
         for g in groups.values {
+            let rebalancing = g.type == .classic && (g.classic.state == .preparingRebalance || g.classic.state == .completingRebalance)
+            guard rebalancing || now >= g.nextTimeoutCheckMs else { continue }
+            var next = now + 1_000
             switch g.type {
-            case .classic: if !g.classic.members.isEmpty || g.classic.state == .preparingRebalance { expireClassicMembers(g, now: now) }
-            case .consumer: if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
+            case .classic:
+                if !g.classic.members.isEmpty || g.classic.state == .preparingRebalance { expireClassicMembers(g, now: now) }
+                for m in g.classic.members.values { next = min(next, m.lastHeartbeatMs + Int64(m.sessionTimeoutMs) + 1) }
+            case .consumer:
+                if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
+                for m in g.consumer.members.values {
+                    let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+                    next = min(next, m.lastHeartbeatMs + session + 1, m.revocationDeadlineMs.map { $0 + 1 } ?? next)
+                }
             }
+            g.nextTimeoutCheckMs = next
         }
     }
 }

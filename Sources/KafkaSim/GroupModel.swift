@@ -212,6 +212,8 @@ final class SimGroup {
     var classic = ClassicGroupState()
     var consumer = ConsumerGroupState()
     var offsets: [TP: CommittedOffset] = [:]
+    /// The next time a member's session or rebalance timeout can expire (checked at least every second).
+    var nextTimeoutCheckMs: Int64 = 0
 
     init(id: String, type: GroupProtocol) {
         self.id = id

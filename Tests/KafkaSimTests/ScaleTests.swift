@@ -25,6 +25,9 @@ struct ScaleTests {
         await cluster.advance(by: 12_000)
         print("kgtop-sim scale: scenario applied in \(applied)")
         let startup = ContinuousClock.now - t0
+        let tTick = ContinuousClock.now
+        for _ in 0..<20 { await cluster.tick() }
+        print("kgtop-sim scale: one idle tick over \(n) groups takes \((ContinuousClock.now - tTick) / 20)")
         #expect(await cluster.groupCount() == n)
 
         let sim = try await KafkaSimulator.start(cluster: cluster, tickIntervalMs: nil)
