@@ -58,8 +58,9 @@ extension SimCluster {
                     old.syncCallback?(SyncOutcome(errorCode: KErr.fencedInstanceID, protocolType: nil, protocolName: nil, assignment: []))
                     old.joinCallback = nil
                     old.syncCallback = nil
-                    let sameMetadata = old.protocols.map(\.name) == r.protocols.map(\.name)
-                        && old.protocols.map(\.metadata) == r.protocols.map(\.metadata)
+                    // Like Kafka, a restarted static member in a Stable group skips the rebalance as long
+                    // as the group would still pick the same protocol.
+                    let sameProtocol = r.protocols.contains { $0.name == cg.protocolName }
                     cg.members[oldID] = nil
                     cg.order = cg.order.map { $0 == oldID ? newID : $0 }
                     if cg.leaderID == oldID { cg.leaderID = newID }
@@ -70,9 +71,14 @@ extension SimCluster {
                     old.lastHeartbeatMs = now
                     cg.members[newID] = old
                     cg.staticMembers[inst] = newID
-                    if cg.state == .stable && sameMetadata {
-                        completion(JoinOutcome(errorCode: 0, generationID: cg.generation, protocolType: cg.protocolType,
-                                               protocolName: cg.protocolName, leader: cg.leaderID ?? "", memberID: newID, members: []))
+                    if cg.state == .stable && sameProtocol {
+                        // A returning leader gets the member list but must not assign again (skipAssignment, v9).
+                        let isLeader = cg.leaderID == newID
+                        let members = isLeader ? cg.order.compactMap { id in cg.members[id].map { (id, $0.instanceID, $0.metadata(for: cg.protocolName)) } } : []
+                        var outcome = JoinOutcome(errorCode: 0, generationID: cg.generation, protocolType: cg.protocolType,
+                                                  protocolName: cg.protocolName, leader: cg.leaderID ?? "", memberID: newID, members: members)
+                        outcome.skipAssignment = isLeader
+                        completion(outcome)
                         return
                     }
                     old.joinCallback = completion

@@ -43,6 +43,7 @@ struct JoinOutcome {
     var leader: String
     var memberID: String
     var members: [(memberID: String, instanceID: String?, metadata: [UInt8])]
+    var skipAssignment = false
 }
 
 /// The answer to a SyncGroup.

@@ -444,7 +444,7 @@ extension SimCluster {
             JoinGroupResponse(
                 errorCode: o.errorCode, generationID: o.generationID, protocolType: version >= 7 ? o.protocolType : nil,
                 protocolName: version >= 7 ? o.protocolName : (o.protocolName ?? ""), leader: o.leader,
-                memberID: o.memberID,
+                skipAssignment: version >= 9 && o.skipAssignment, memberID: o.memberID,
                 members: o.members.map { .init(memberID: $0.memberID, groupInstanceID: version >= 5 ? $0.instanceID : nil, metadata: $0.metadata) })
         }
         if let e = coordinatorError(req.groupID, broker: broker) {

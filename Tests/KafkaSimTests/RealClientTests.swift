@@ -106,6 +106,20 @@ struct RealClientTests {
         #expect(summary.members == 3)
     }
 
+    @Test(
+        "Static membership: a restarted member gets its partitions back without disturbing the other",
+        .timeLimit(.minutes(3)),
+        arguments: [("consumer", "uniform"), ("classic", "range")])
+    func staticMembers(groupProtocol: String, assignor: String) async throws {
+        let line = try await Self.runClients(groupProtocol: groupProtocol, assignor: assignor, mode: "static", name: "static-\(groupProtocol)")
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
+        #expect(summary.consumed == 400)
+        #expect(summary.duplicates == 0)
+        #expect(summary.missing == 0)
+        #expect(summary.fullRevokesOnJoin == 0, "the other static member saw a rebalance: \(line)")
+        #expect(summary.members == 2, "the restarted member got different partitions: \(line)")
+    }
+
     /// The client program: a producer and three consumers, one leaving and one joining.
     static let script = #"""
 import json, sys, threading, time
@@ -129,7 +143,7 @@ seen = {}          # value -> count
 events = []        # (consumer, kind, partitions)
 
 class Worker(threading.Thread):
-    def __init__(self, name, proto=None):
+    def __init__(self, name, proto=None, instance=None):
         super().__init__(daemon=True)
         self.proto = proto or protocol
         self.name_ = name
@@ -138,6 +152,7 @@ class Worker(threading.Thread):
         conf = {"bootstrap.servers": bootstrap, "group.id": group, "client.id": name,
                 "enable.auto.commit": False, "auto.offset.reset": "earliest",
                 "group.protocol": self.proto}
+        if instance: conf["group.instance.id"] = instance
         if self.proto == "classic":
             conf.update({"partition.assignment.strategy": assignor, "session.timeout.ms": 10000,
                          "heartbeat.interval.ms": 500})
@@ -197,6 +212,31 @@ if MODE == "migrate":
     missing = [i for i in range(3 * N) if f"v{i}" not in seen]
     print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "events": events,
                       "fullRevokesOnJoin": 0, "members": gmembers}))
+    sys.exit(0)
+
+if MODE == "static":
+    # Static members: one restarts within the session timeout; the other is not disturbed.
+    produce(0, N)
+    ws = [Worker("s0", instance="i0"), Worker("s1", instance="i1")]
+    for w in ws: w.start()
+    wait(lambda: len(seen) >= N and all(w.assigned for w in ws), "static members consuming")
+    time.sleep(1)
+    with lock: mark = len(events)
+    before = sorted(ws[0].assigned)
+    ws[0].stop.set(); ws[0].join(30)
+    produce(N, N)
+    again = Worker("s0-restarted", instance="i0"); again.start()
+    wait(lambda: bool(again.assigned), "restarted static member assigned")
+    wait(lambda: len(seen) >= 2 * N, "all records consumed after the restart")
+    time.sleep(1)
+    with lock: other = [e for e in events[mark:] if e[0] == "s1"]
+    after = sorted(again.assigned)
+    for w in (ws[1], again): w.stop.set()
+    for w in (ws[1], again): w.join(30)
+    dups = {k: v for k, v in seen.items() if v > 1}
+    missing = [i for i in range(2 * N) if f"v{i}" not in seen]
+    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "events": events,
+                      "fullRevokesOnJoin": len(other), "members": 2 if before == after else 0}))
     sys.exit(0)
 
 log("producing", N)
