@@ -188,6 +188,14 @@ public actor KafkaSimulator {
         for c in (connections[nodeID] ?? [:]).values { try? await c.close() }
         connections[nodeID] = [:]
         await cluster.abortPendingRequests(coordinatedBy: nodeID)
+        // Let the connection tasks wind down (bounded), so nothing touches the event loop after shutdown.
+        let task = l.task
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await task.value }
+            group.addTask { try? await Task.sleep(for: .seconds(5)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Binds broker `nodeID` again on the same port.
