@@ -45,7 +45,8 @@ struct RealClientTests {
     /// Starts a 3-broker simulator, runs the client program in `mode`, returns its JSON summary line.
     static func runClients(
         groupProtocol: String, assignor: String, mode: String, name: String,
-        inspect: (SimCluster, String) async -> Void = { _, _ in }
+        inspect: (SimCluster, String) async -> Void = { _, _ in },
+        during: (@Sendable (KafkaSimulator, String) async throws -> Void)? = nil
     ) async throws -> String {
         let python = try #require(RealClientEnv.python)
         var config = SimConfig(brokerCount: 3)
@@ -76,11 +77,13 @@ struct RealClientTests {
             try? await Task.sleep(for: .seconds(150))
             if process.isRunning { process.terminate() }
         }
+        let chaos = during.map { action in Task { try await action(sim, group) } }
         let status: Int32 = try await withCheckedThrowingContinuation { cont in
             process.terminationHandler = { cont.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { cont.resume(throwing: error) }
         }
         watchdog.cancel()
+        try await chaos?.value
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
         await inspect(sim.cluster, group)
@@ -118,6 +121,27 @@ struct RealClientTests {
         #expect(summary.missing == 0)
         #expect(summary.fullRevokesOnJoin == 0, "the other static member saw a rebalance: \(line)")
         #expect(summary.members == 2, "the restarted member got different partitions: \(line)")
+    }
+
+    @Test(
+        "Faults: the coordinator restarts and answers COORDINATOR_LOAD_IN_PROGRESS, clients recover and lose nothing",
+        .timeLimit(.minutes(3)),
+        arguments: ["consumer", "classic"])
+    func faults(groupProtocol: String) async throws {
+        let line = try await Self.runClients(
+            groupProtocol: groupProtocol, assignor: groupProtocol == "consumer" ? "uniform" : "cooperative-sticky",
+            mode: "standard", name: "faults-\(groupProtocol)",
+            during: { sim, group in
+            let coordinator = await sim.cluster.coordinator(for: group)
+            try await Task.sleep(for: .seconds(2))
+            try await sim.restartBroker(coordinator, downMs: 1_000)
+            try await sim.setFaults(BrokerFaults(coordinatorError: 14), broker: coordinator)
+            try await Task.sleep(for: .seconds(2))
+            try await sim.setFaults(BrokerFaults(), broker: coordinator)
+            })
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
+        #expect(summary.consumed == 600)
+        #expect(summary.missing == 0)
     }
 
     /// The client program: a producer and three consumers, one leaving and one joining.
