@@ -74,11 +74,19 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Real clients
+        // CRdKafka: system library (librdkafka); only Workload imports it.
+        .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "Workload",
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -115,7 +123,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "PollerTests",
+            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
     ]
 )

@@ -2,13 +2,14 @@ import ArgumentParser
 import DashboardUI
 import Foundation
 import GroupModel
+import KafkaAdmin
 import Monitor
 import NcursesTerminal
 
 /// Options of every command that opens the dashboard (`watch`, `demo`).
 public struct DashboardOptions: ParsableArguments {
     @Option(help: "Time between polls, e.g. 2s or 500ms.")
-    var interval: DurationArgument = DurationArgument(.seconds(2))
+    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
 
     @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path.", valueName: "name|path"))
     var theme: String?
@@ -72,6 +73,18 @@ struct DashboardSettings: Sendable {
 
 /// Connects a Monitor's updates to the dashboard loop, on a real terminal or headless.
 enum DashboardRunner {
+    /// The group.* settings of the first broker that answers DescribeConfigs, nil when none does.
+    static func brokerSettings(_ admin: KafkaAdminClient) async -> [BrokerSetting]? {
+        guard let result = try? await admin.describeBrokerConfigs(keys: KafkaAdminClient.groupConsumerConfigKeys) else { return nil }
+        for (_, r) in result.brokers.sorted(by: { $0.key < $1.key }) {
+            guard case let .success(entries) = r else { continue }
+            return entries.sorted { $0.key < $1.key }.map { key, e in
+                BrokerSetting(key: key, value: e.isSensitive ? "[sensitive]" : (e.value ?? "-"), source: e.isDefault ? "default" : "set")
+            }
+        }
+        return nil
+    }
+
     /// Runs until the user quits (or `--max-iterations`, or the data ends). Returns the exit code.
     @MainActor
     static func run(monitor: Monitor, options: DashboardSettings, brokerSettings: [BrokerSetting]? = nil) async throws -> Int32 {
@@ -80,9 +93,16 @@ enum DashboardRunner {
         let updates = await monitor.updates(bufferingNewest: nil)
         let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let pollMs = options.pollIntervalMs
+        let admin = await monitor.poller.admin
         let feedTask = Task.detached {
             var feed = DashboardFeed(pollIntervalMs: pollMs, brokerSettings: brokerSettings)
+            var settingsRead = brokerSettings != nil
             for await u in updates {
+                if !settingsRead, u.snapshot != nil {
+                    // Once the cluster answers: the broker-side settings that govern rebalance timing.
+                    settingsRead = true
+                    feed.brokerSettings = await Self.brokerSettings(admin)
+                }
                 let snapshot = u.snapshot ?? ClusterSnapshot(
                     takenAt: u.at, pollDurationMs: 0, cluster: ClusterInfo(),
                     errors: [PollError(scope: .cluster, operation: "poll", message: u.failure ?? "no data yet")])

@@ -26,9 +26,9 @@ struct KeyMapTests {
         }
     }
 
-    @Test("docs/TUI.md's key table is the key map's")
-    func docs() throws {
-        let url = ThemeTests.repoRoot.appendingPathComponent("docs/TUI.md")
+    @Test("the key tables in docs/TUI.md and README.md are the key map's", arguments: ["docs/TUI.md", "README.md"])
+    func docs(_ file: String) throws {
+        let url = ThemeTests.repoRoot.appendingPathComponent(file)
         let text = try String(contentsOf: url, encoding: .utf8)
         let begin = "<!-- keys:begin (generated from KeyMap.standard; KGTOP_UPDATE_GOLDEN=1 swift test rewrites it) -->\n"
         let end = "<!-- keys:end -->"
@@ -42,6 +42,6 @@ struct KeyMapTests {
             try updated.write(to: url, atomically: true, encoding: .utf8)
             return
         }
-        #expect(table == expected, "docs/TUI.md's key table is stale: run KGTOP_UPDATE_GOLDEN=1 swift test --filter DashboardUITests")
+        #expect(table == expected, "\(file)'s key table is stale: run KGTOP_UPDATE_GOLDEN=1 swift test --filter DashboardUITests")
     }
 }
