@@ -138,6 +138,7 @@ public final class BrokerConnection: Sendable {
         let maxFrame = options.maxFrameSize
         // SNI takes host names only; an IP literal is checked against the certificate's IP SANs.
         let sniName: String? = TLSHandshakeWaiter.isIPAddress(host) ? nil : host
+        let outcomes = TLSHandshakeWaiter.Outcomes()
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(TimeAmount(options.connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -145,7 +146,7 @@ public final class BrokerConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sniName))
-                        try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: channel.eventLoop.makePromise()))
+                        try outcomes.install(on: channel)
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrame)))
@@ -162,7 +163,7 @@ public final class BrokerConnection: Sendable {
         if tls != nil {
             let remaining = options.connectTimeout - start.duration(to: .now)
             do {
-                try await TLSHandshakeWaiter.wait(on: channel, timeout: max(remaining, .milliseconds(1)))
+                try await TLSHandshakeWaiter.wait(for: outcomes.take(channel), on: channel, timeout: max(remaining, .milliseconds(1)))
             } catch {
                 try? await channel.close()
                 var mapped = TLSHandshakeWaiter.mapError(error, address: address, timeout: options.connectTimeout)

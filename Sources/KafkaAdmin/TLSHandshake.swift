@@ -39,18 +39,38 @@ final class TLSHandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
         promise.fail(ClosedDuringHandshake())
     }
 
-    /// Waits for the waiter in `channel`'s pipeline, failing after `timeout`.
-    static func wait(on channel: any Channel, timeout: Duration) async throws {
-        let future = try await channel.eventLoop.submit { () -> EventLoopFuture<Void> in
-            let waiter = try channel.pipeline.syncOperations.handler(type: TLSHandshakeWaiter.self)
-            let promise = waiter.promise
-            let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                promise.fail(ChannelError.connectTimeout(TimeAmount(timeout)))
-            }
-            promise.futureResult.whenComplete { _ in timer.cancel() }
-            return promise.futureResult
-        }.get()
-        try await future.get()
+    /// The handshake outcome of each channel, recorded by the channel initializer, so it can be
+    /// awaited even when the channel already closed (and its handlers are gone) by then.
+    final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var promises: [ObjectIdentifier: EventLoopPromise<Void>] = [:]
+
+        /// Adds a waiter to `channel` and records its future (call in the channel initializer).
+        func install(on channel: any Channel) throws {
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: promise))
+            lock.lock()
+            promises[ObjectIdentifier(channel)] = promise
+            lock.unlock()
+        }
+
+        /// Removes and returns the promise recorded for `channel`.
+        func take(_ channel: any Channel) -> EventLoopPromise<Void>? {
+            lock.lock()
+            defer { lock.unlock() }
+            return promises.removeValue(forKey: ObjectIdentifier(channel))
+        }
+    }
+
+    /// Waits for the handshake `promise` of `channel`, failing it (and closing) after `timeout`.
+    static func wait(for promise: EventLoopPromise<Void>?, on channel: any Channel, timeout: Duration) async throws {
+        guard let promise else { throw ClosedDuringHandshake() }
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            promise.fail(ChannelError.connectTimeout(TimeAmount(timeout)))
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        try await promise.futureResult.get()
     }
 
     /// Whether `host` is an IPv4 or IPv6 literal (those are not sent as SNI).
@@ -113,17 +133,18 @@ final class TLSHandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
         config.certificateVerification = .none
         guard let context = try? NIOSSLContext(configuration: config) else { return nil }
         let sni: String? = isIPAddress(host) ? nil : host
+        let outcomes = Outcomes()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: sni))
-                    try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: channel.eventLoop.makePromise()))
+                    try outcomes.install(on: channel)
                 }
             }
         guard let channel = try? await bootstrap.connect(host: host, port: port).get() else { return nil }
         defer { channel.close(promise: nil) }
-        do { try await wait(on: channel, timeout: timeout) } catch { return nil }
+        do { try await wait(for: outcomes.take(channel), on: channel, timeout: timeout) } catch { return nil }
         guard let times = try? await channel.eventLoop.submit({ () -> (Int, Int)? in
             let handler = try channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
             guard let cert = handler.peerCertificate else { return nil }

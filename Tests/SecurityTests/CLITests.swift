@@ -128,7 +128,7 @@ struct CLITests {
 
     @Test("Turning certificate verification off prints one warning")
     func verificationOffWarning() async throws {
-        let pki = try TestPKI.shared()
+        let pki = try await TestPKI.shared()
         try await Fixture.withSim(.ssl(Fixture.serverTLS(pki))) { sim in
             let servers = await sim.bootstrapServers()
             let r = try await Self.kgtop([

@@ -64,7 +64,11 @@ struct SoakTests {
             }
             await monitor.setInterval(.milliseconds(100))
             await monitor.start()
-            try await Task.sleep(for: .seconds(2))
+            // Until the first polls have connected to every broker (bounded).
+            let connectBy = ContinuousClock.now + .seconds(15)
+            while Self.connections(to: ports) < 3, ContinuousClock.now < connectBy {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let baseConnections = Self.connections(to: ports)
             #expect(baseConnections > 0, "the monitor's connections are visible in /proc/net/tcp")
             let baseMemory = Self.residentMiB()

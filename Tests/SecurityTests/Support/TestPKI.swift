@@ -16,21 +16,26 @@ struct TestPKI: Sendable {
     var clientKeyEncrypted: String { directory + "/client-encrypted.key" }
     static let clientKeyPassphrase = "key-pass-Zq81"
 
-    /// The PKI, generated once per test process.
-    static func shared() throws -> TestPKI {
-        try cache.get()
+    /// The PKI, generated once per test process. Generation runs on a Dispatch thread and callers
+    /// wait by suspending: blocking the cooperative pool (two threads here) would stall every
+    /// simulator in the process meanwhile.
+    static func shared() async throws -> TestPKI {
+        try await Cache.shared.get()
     }
 
-    private static let cache = Once()
+    private actor Cache {
+        static let shared = Cache()
+        private var task: Task<TestPKI, any Error>?
 
-    private final class Once: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: Result<TestPKI, any Error>?
-        func get() throws -> TestPKI {
-            lock.lock()
-            defer { lock.unlock() }
-            if value == nil { value = Result { try TestPKI.generate() } }
-            return try value!.get()
+        func get() async throws -> TestPKI {
+            if let task { return try await task.value }
+            let made = Task {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<TestPKI, any Error>) in
+                    DispatchQueue.global().async { c.resume(with: Result { try TestPKI.generate() }) }
+                }
+            }
+            task = made
+            return try await made.value
         }
     }
 
