@@ -63,7 +63,7 @@ enum SASLAuthenticator {
                 throw .authenticationFailed(address: address, message: "SCRAM: \(error.message)")
             }
         case .oauthBearer:
-            let token = try settings.currentToken(address: address)
+            let token = try await settings.currentToken(address: address)
             let bytes = Array("n,,\u{1}auth=Bearer \(token.value)\u{1}\u{1}".utf8)
             let answer = try await round(bytes)
             if !answer.authBytes.isEmpty {

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// The client side of a SCRAM exchange (RFC 5802, with the SHA-256/512 variants of RFC 7677):
 /// client-first, server-first, client-final with the proof, and the server's signature checked.
@@ -103,6 +104,40 @@ public struct SCRAMClient: Sendable {
 
     /// `Hi()` of RFC 5802: PBKDF2 with HMAC-`hash`, one block (the output is one digest long).
     public static func saltedPassword(hash: Hash, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
+        // The broker sends the same salt and iterations to every connection of a user: derive once.
+        let key = SaltedKey(hash: hash, password: password, salt: salt, iterations: iterations)
+        if let known = saltedCache.get(key) { return known }
+        let derived = derive(hash: hash, password: password, salt: salt, iterations: iterations)
+        saltedCache.set(key, derived)
+        return derived
+    }
+
+    private struct SaltedKey: Hashable {
+        let hash: Hash
+        let password: [UInt8]
+        let salt: [UInt8]
+        let iterations: Int
+    }
+
+    private final class SaltedCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [SaltedKey: [UInt8]] = [:]
+        func get(_ key: SaltedKey) -> [UInt8]? {
+            lock.lock()
+            defer { lock.unlock() }
+            return entries[key]
+        }
+        func set(_ key: SaltedKey, _ value: [UInt8]) {
+            lock.lock()
+            defer { lock.unlock() }
+            if entries.count >= 16 { entries.removeAll() }
+            entries[key] = value
+        }
+    }
+
+    private static let saltedCache = SaltedCache()
+
+    private static func derive(hash: Hash, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
         switch hash {
         case .sha256: return pbkdf2(SHA256.self, password: password, salt: salt, iterations: iterations)
         case .sha512: return pbkdf2(SHA512.self, password: password, salt: salt, iterations: iterations)
@@ -110,12 +145,18 @@ public struct SCRAMClient: Sendable {
     }
 
     private static func pbkdf2<H: HashFunction>(_: H.Type, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
-        let key = SymmetricKey(data: password)
-        var u = Array(HMAC<H>.authenticationCode(for: salt + [0, 0, 0, 1], using: key))
+        // Key the HMAC once and copy its state for every round: re-keying each of the thousands of
+        // rounds would double the work.
+        let keyed = HMAC<H>(key: SymmetricKey(data: password))
+        var first = keyed
+        first.update(data: salt + [0, 0, 0, 1])
+        var u = Array(first.finalize())
         var result = u
         if iterations > 1 {
             for _ in 2...iterations {
-                u = Array(HMAC<H>.authenticationCode(for: u, using: key))
+                var round = keyed
+                round.update(data: u)
+                u = Array(round.finalize())
                 for i in 0..<result.count { result[i] ^= u[i] }
             }
         }

@@ -261,8 +261,27 @@ public struct SecuritySettings: Sendable, Hashable, CustomStringConvertible {
         return certs
     }
 
+    /// Runs `command` with `/bin/sh -c`: its exit status and trimmed standard output.
+    private static func runTokenCommand(_ command: String) -> (Int32, String?) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return (-1, nil) }
+        try? out.fileHandleForWriting.close()
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: killer)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        return (process.terminationStatus, String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// The OAUTHBEARER token now (reading the file or running the command).
-    func currentToken(address: String) throws(BrokerConnectionError) -> Secret {
+    func currentToken(address: String) async throws(BrokerConnectionError) -> Secret {
         guard let source = sasl?.token else {
             throw .authenticationFailed(address: address, message: "no OAUTHBEARER token configured")
         }
@@ -276,23 +295,14 @@ public struct SecuritySettings: Sendable, Hashable, CustomStringConvertible {
             }
             return Secret(text)
         case let .command(command):
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            do { try process.run() } catch {
-                throw .authenticationFailed(address: address, message: "cannot run sasl.oauthbearer.token.command")
+            // Run on a Dispatch thread, never on the cooperative pool (waiting for a child there
+            // would stall every task), and killed after 10 s.
+            let outcome = await withCheckedContinuation { (c: CheckedContinuation<(Int32, String?), Never>) in
+                DispatchQueue.global().async { c.resume(returning: Self.runTokenCommand(command)) }
             }
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0,
-                  let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
-            else {
+            guard outcome.0 == 0, let text = outcome.1, !text.isEmpty else {
                 throw .authenticationFailed(
-                    address: address, message: "sasl.oauthbearer.token.command exited with status \(process.terminationStatus) and no token")
+                    address: address, message: "sasl.oauthbearer.token.command exited with status \(outcome.0) and no token")
             }
             return Secret(text)
         }

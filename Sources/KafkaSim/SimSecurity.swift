@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import KafkaProtocol
 import KafkaWire
 import NIOSSL
@@ -253,9 +254,18 @@ struct SimSCRAMServer {
         }
         guard let user, let clientNonce, let password = users[user] else { return nil }
         var rng = SystemRandomNumberGenerator()
-        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         nonce = clientNonce + Self.base64((0..<18).map { _ in UInt8.random(in: 0...255, using: &rng) })
-        saltedPassword = pbkdf2(Array(password.utf8), salt: salt)
+        // A broker stores each user's salt and salted password once (the SCRAM credential), so
+        // the costly derivation is not repeated for every connection.
+        let key = "\(hash)|\(iterations)|\(user)|\(password)"
+        let salt: [UInt8]
+        if let stored = Self.credentials.get(key) {
+            (salt, saltedPassword) = stored
+        } else {
+            salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            saltedPassword = pbkdf2(Array(password.utf8), salt: salt)
+            Self.credentials.set(key, (salt, saltedPassword))
+        }
         serverFirstText = "r=\(nonce),s=\(Self.base64(salt)),i=\(iterations)"
         return Array(serverFirstText.utf8)
     }
@@ -292,16 +302,48 @@ struct SimSCRAMServer {
     }
 
     private func pbkdf2(_ password: [UInt8], salt: [UInt8]) -> [UInt8] {
-        var u = hmac(password, salt + [0, 0, 0, 1])
+        switch hash {
+        case .sha256: return Self.pbkdf2(SHA256.self, password, salt: salt, iterations: iterations)
+        case .sha512: return Self.pbkdf2(SHA512.self, password, salt: salt, iterations: iterations)
+        }
+    }
+
+    /// PBKDF2, one block; the keyed HMAC state is copied for every round rather than re-keyed.
+    private static func pbkdf2<H: HashFunction>(_: H.Type, _ password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
+        let keyed = HMAC<H>(key: SymmetricKey(data: password))
+        var first = keyed
+        first.update(data: salt + [0, 0, 0, 1])
+        var u = Array(first.finalize())
         var out = u
         for _ in 1..<max(1, iterations) {
-            u = hmac(password, u)
+            var round = keyed
+            round.update(data: u)
+            u = Array(round.finalize())
             for i in out.indices { out[i] ^= u[i] }
         }
         return out
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Derived SCRAM credentials (salt, salted password) per mechanism, iterations, user and password.
+    static let credentials = CredentialStore()
+
+    final class CredentialStore: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [String: ([UInt8], [UInt8])] = [:]
+        func get(_ key: String) -> ([UInt8], [UInt8])? {
+            lock.lock()
+            defer { lock.unlock() }
+            return entries[key]
+        }
+        func set(_ key: String, _ value: ([UInt8], [UInt8])) {
+            lock.lock()
+            defer { lock.unlock() }
+            if entries.count > 256 { entries.removeAll() }
+            entries[key] = value
+        }
+    }
 
     static func base64(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []

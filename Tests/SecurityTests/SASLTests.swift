@@ -119,7 +119,7 @@ struct SASLTests {
             let admin = try KafkaAdminClient(properties: await Fixture.properties(sim, [:]))
             let start = ContinuousClock.now
             await #expect(throws: KafkaAdminError.self) { try await admin.bootstrap() }
-            #expect(start.duration(to: .now) < .seconds(10))
+            #expect(start.duration(to: .now) < .seconds(25), "no hang: a hang would last until the 30 s request timeout or forever")
             await admin.close()
         }
     }

@@ -63,7 +63,7 @@ struct TLSTests {
         let start = ContinuousClock.now
         let error = try await Self.attempt(.plaintext, ["security.protocol": "ssl", "ssl.ca.location": pki.caPEM])
         let text = try #require(error).description
-        #expect(start.duration(to: .now) < .seconds(10))
+        #expect(start.duration(to: .now) < .seconds(25), "no hang: a hang would last until the 30 s request timeout or forever")
         #expect(text.contains("does not speak TLS") || text.contains("no TLS handshake"), "\(text)")
     }
 

@@ -47,7 +47,7 @@ enum Fixture {
         var p = [
             "bootstrap.servers": await sim.bootstrapServers(),
             "socket.connection.setup.timeout.ms": "3000",
-            "socket.timeout.ms": "3000",
+            "socket.timeout.ms": "30000",
         ]
         for (k, v) in extra { p[k] = v }
         return p
