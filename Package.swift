@@ -42,6 +42,9 @@ let package = Package(
 
         // MARK: - Model
         .target(name: "GroupModel", swiftSettings: strict),
+        // Recording: the kgtop.recording/1 file format (writer, reader, comparison); GroupModel only,
+        // plus KafkaWire for its CRC-32C.
+        .target(name: "Recording", dependencies: ["GroupModel", "KafkaWire"], swiftSettings: strict),
 
         // MARK: - Terminal UI
         // CNcurses: system library (ncursesw); only NcursesTerminal imports it.
@@ -49,12 +52,15 @@ let package = Package(
         // DashboardUI: curses-free views, key map, themes (themes/*.json are embedded, see docs/TUI.md).
         .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
+        // Replay: a recording on the dashboard (time cursor, re-derived episodes and verdicts).
+        .target(name: "Replay", dependencies: ["Recording", "DashboardUI", "GroupModel"], swiftSettings: strict),
+        .executableTarget(name: "RecordingBench", dependencies: ["Recording", "GroupModel"], swiftSettings: strict),
 
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire",
+                "KafkaWire", "GroupModel", "Recording", "Replay", "DashboardUI", "NcursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -77,5 +83,8 @@ let package = Package(
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(
+            name: "RecordingTests", dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI"],
+            swiftSettings: strict),
     ]
 )
