@@ -46,6 +46,12 @@ let package = Package(
         // plus KafkaWire for its CRC-32C.
         .target(name: "Recording", dependencies: ["GroupModel", "KafkaWire"], swiftSettings: strict),
 
+        // MARK: - Monitor
+        .target(
+            name: "Monitor",
+            dependencies: ["GroupModel", "KafkaAdmin", "KafkaProtocol", "KafkaWire", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // MARK: - Terminal UI
         // CNcurses: system library (ncursesw); only NcursesTerminal imports it.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -56,11 +62,23 @@ let package = Package(
         .target(name: "Replay", dependencies: ["Recording", "DashboardUI", "GroupModel"], swiftSettings: strict),
         .executableTarget(name: "RecordingBench", dependencies: ["Recording", "GroupModel"], swiftSettings: strict),
 
+        // MARK: - Simulator
+        .target(
+            name: "KafkaSim",
+            dependencies: [
+                "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "GroupModel", "Recording", "Replay", "DashboardUI", "NcursesTerminal",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal",
+                "Recording", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -76,6 +94,14 @@ let package = Package(
             name: "KafkaAdminTests",
             dependencies: [
                 "KafkaAdmin", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KafkaSimTests",
+            dependencies: [
+                "KafkaSim", "KafkaWire", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

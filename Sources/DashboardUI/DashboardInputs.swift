@@ -20,6 +20,10 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, Codable {
     case rewind = "REWIND"
     /// The group or partition could not be evaluated, or is failing.
     case err = "ERR"
+    /// The partition or group is in a rebalance hand-off (grace period).
+    case rebalancing = "REBALANCING"
+    /// A member is stuck behind the assignment epoch past the threshold.
+    case stuck = "STUCK"
 
     /// The theme role the label is drawn with.
     public var role: ThemeRole {
@@ -30,20 +34,33 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, Codable {
         case .stop: return .verdictStop
         case .rewind: return .verdictRewind
         case .err: return .verdictErr
+        case .rebalancing: return .rebalancing
+        case .stuck: return .verdictStall
         }
     }
 
     /// The role lag figures take under this verdict.
     public var lagRole: ThemeRole {
         switch self {
-        case .ok: return .lagOK
+        case .ok, .rebalancing: return .lagOK
         case .warn: return .lagWarn
-        case .stall, .stop, .rewind, .err: return .lagCritical
+        case .stall, .stop, .rewind, .err, .stuck: return .lagCritical
         }
     }
 
-    /// Badness, for sorting: OK 0 ... ERR 5.
-    public var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// Badness, for sorting: OK 0, REBALANCING 1, WARN 2 ... REWIND 7 (the order of GroupModel's HealthStatus).
+    public var rank: Int {
+        switch self {
+        case .ok: return 0
+        case .rebalancing: return 1
+        case .warn: return 2
+        case .stuck: return 3
+        case .err: return 4
+        case .stop: return 5
+        case .stall: return 6
+        case .rewind: return 7
+        }
+    }
 }
 
 /// What the health evaluator and time-lag estimator say about one partition.

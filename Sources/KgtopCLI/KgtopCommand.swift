@@ -9,12 +9,9 @@ public struct KgtopCommand: AsyncParsableCommand {
         commandName: "kgtop",
         abstract: "top for Kafka consumer groups: classic and KIP-848 groups, epochs, assignments, lag.",
         version: kgtopVersion,
-        subcommands: []
+        subcommands: [WatchCommand.self, SnapshotCommand.self, DemoCommand.self, SimCommand.self],
+        defaultSubcommand: WatchCommand.self
     )
 
     public init() {}
-
-    public func run() async throws {
-        print(KgtopCommand.helpMessage())
-    }
 }

@@ -1,0 +1,182 @@
+import GroupModel
+
+/// Turns the monitor's derived data (GroupModel values) into ``DashboardUpdate``s, keeping the
+/// state the views need across polls: the error stream, lag trends and recent member changes.
+///
+/// Pure and curses-free: the live dashboard, `kgtop demo` and a replay feed it the same way.
+public struct DashboardFeed: Sendable {
+    /// Entries kept in the error stream.
+    public var errorCapacity = 1_000
+    /// Lag-trend points kept per group (the sparkline).
+    public var trendCapacity = 30
+    /// How long a member counts as recently joined or left (ms).
+    public var recentWindowMs: Int64 = 30_000
+    /// Broker-side group settings, shown in the Protocols view.
+    public var brokerSettings: [BrokerSetting]?
+    /// The poll interval, for the header's staleness.
+    public var pollIntervalMs: Int64?
+
+    private var errors: [ErrorRow] = []
+    private var trends: [String: [Int64]] = [:]
+    private var joined: [String: [String: Int64]] = [:]  // group -> member -> at
+    private var left: [String: [String: Int64]] = [:]
+    private var lastRebalance: [String: Int64] = [:]
+
+    /// Creates an empty feed.
+    public init(pollIntervalMs: Int64? = nil, brokerSettings: [BrokerSetting]? = nil) {
+        self.pollIntervalMs = pollIntervalMs
+        self.brokerSettings = brokerSettings
+    }
+
+    /// The stream so far, oldest first.
+    public var errorStream: [ErrorRow] { errors }
+
+    /// Adds one poll's worth of derived data and returns the update to draw.
+    /// - Parameters:
+    ///   - timeLags: per group, per partition time lag (interpolation over the poller's samples).
+    ///   - failure: set when this poll observed nothing; the snapshot is then the last good one.
+    public mutating func ingest(
+        snapshot: ClusterSnapshot, events: [GroupEvent], episodeEvents: [EpisodeEvent],
+        openEpisodes: [RebalanceEpisode], finishedEpisodes: [RebalanceEpisode],
+        verdicts: [String: GroupVerdict], newErrors: [PollError], timeLags: [String: [TopicPartition: TimeLag]] = [:],
+        failure: String? = nil, at: Int64, isReplay: Bool = false
+    ) -> DashboardUpdate {
+        let now = at
+        if let failure {
+            append(ErrorRow(at: now, severity: .critical, source: .poll, message: "poll failed, showing data from the last good poll: \(failure)"))
+        }
+        for e in newErrors { append(Self.row(e, at: now)) }
+        for e in events { if let row = Self.anomaly(e) { append(row) } }
+        for e in episodeEvents {
+            switch e.type {
+            case .memberStuck:
+                let m = e.member
+                let who = m.map { "\($0.clientID)@\($0.clientHost)" + ($0.instanceID.map { " (instance \($0))" } ?? "") } ?? "a member"
+                append(ErrorRow(at: e.timestamp, severity: .warning, source: .anomaly, groupID: e.groupID,
+                                message: "\(who) stuck behind the assignment epoch for \((m?.behindForMs ?? 0) / 1000) s"))
+            case .started:
+                lastRebalance[e.groupID] = e.timestamp
+            case .ended:
+                lastRebalance[e.groupID] = e.timestamp
+            default:
+                break
+            }
+        }
+        for e in events {
+            guard let member = e.memberID, let groupID = e.groupID else { continue }
+            switch e.type {
+            case .memberJoined: joined[groupID, default: [:]][member] = e.timestamp
+            case .memberLeft, .memberFenced: left[groupID, default: [:]][member] = e.timestamp
+            default: break
+            }
+        }
+
+        var insights: [String: GroupInsight] = [:]
+        for g in snapshot.groups {
+            var trend = trends[g.groupID] ?? []
+            if failure == nil {
+                trend.append(g.summary.totalLag)
+                if trend.count > trendCapacity { trend.removeFirst(trend.count - trendCapacity) }
+                trends[g.groupID] = trend
+            }
+            let verdict = verdicts[g.groupID]
+            let lags = timeLags[g.groupID] ?? [:]
+            var partitions: [TopicPartition: PartitionInsight] = [:]
+            var maxTimeLag: Int64?
+            for p in g.partitions {
+                let pv = verdict?.partitions.first { $0.topicPartition == p.topicPartition }
+                let ms = lags[p.topicPartition]?.seconds.map { Int64(($0 * 1000).rounded()) }
+                if let ms { maxTimeLag = max(maxTimeLag ?? 0, ms) }
+                partitions[p.topicPartition] = PartitionInsight(verdict: pv.map { Self.verdict($0.status) }, timeLagMs: ms)
+            }
+            let stuck = Set(verdict?.stuckMembers.map(\.memberID) ?? [])
+            var members: [String: MemberInsight] = [:]
+            let recentJoins = (joined[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }
+            for m in g.members {
+                let behind = !m.isReconciled(assignmentEpoch: g.assignmentEpoch)
+                let since = verdict?.stuckMembers.first { $0.memberID == m.memberID }?.behindSince
+                members[m.memberID] = MemberInsight(
+                    reconcilingSince: behind ? since : nil, recentlyJoined: recentJoins[m.memberID] != nil,
+                    stuck: stuck.contains(m.memberID))
+            }
+            let recentLeft = (left[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
+            insights[g.groupID] = GroupInsight(
+                verdict: verdict.map { Self.verdict($0.status) }, verdictReason: verdict?.reason,
+                maxTimeLagMs: maxTimeLag, lagTrend: trend, lastRebalanceAt: lastRebalance[g.groupID],
+                partitions: partitions, members: members, recentlyLeft: recentLeft)
+        }
+        // Forget old member changes so the maps stay bounded.
+        for (gid, m) in joined { joined[gid] = m.filter { now - $0.value <= recentWindowMs } }
+        for (gid, m) in left { left[gid] = m.filter { now - $0.value <= recentWindowMs } }
+
+        let byID = Dictionary(snapshot.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        let episodes = (openEpisodes + finishedEpisodes.reversed()).map { Self.row($0, group: byID[$0.groupID]) }
+        return DashboardUpdate(
+            snapshot: snapshot, episodes: episodes, errors: errors, insights: insights,
+            brokerSettings: brokerSettings, pollIntervalMs: pollIntervalMs, isReplay: isReplay)
+    }
+
+    private mutating func append(_ row: ErrorRow) {
+        errors.append(row)
+        if errors.count > errorCapacity { errors.removeFirst(errors.count - errorCapacity) }
+    }
+
+    // MARK: - Conversions
+
+    /// The dashboard's verdict for a health status.
+    public static func verdict(_ s: HealthStatus) -> Verdict {
+        Verdict(rawValue: s.rawValue) ?? .err
+    }
+
+    /// An error-stream row for a poll error.
+    public static func row(_ e: PollError, at: Int64) -> ErrorRow {
+        let severity: ErrorSeverity
+        switch e.scope {
+        case .cluster: severity = .critical
+        case .broker, .group: severity = .error
+        case .topic, .partition: severity = .warning
+        }
+        return ErrorRow(at: at, severity: severity, source: e.scope == .broker ? .broker : .poll,
+                        groupID: e.groupID, brokerID: e.brokerID, message: e.message)
+    }
+
+    /// An anomaly row for the events worth a line in the error stream, nil for routine events.
+    public static func anomaly(_ e: GroupEvent) -> ErrorRow? {
+        let who = [e.clientID, e.clientHost].compactMap { $0 }.joined(separator: "@")
+        switch e.type {
+        case .memberFenced:
+            return ErrorRow(at: e.timestamp, severity: .warning, source: .anomaly, groupID: e.groupID,
+                            message: "member \(who.isEmpty ? (e.memberID ?? "?") : who) was fenced" + (e.detail.map { ": \($0)" } ?? ""))
+        case .coordinatorMoved:
+            return ErrorRow(at: e.timestamp, severity: .info, source: .anomaly, groupID: e.groupID,
+                            message: "coordinator moved from broker \(e.old?.description ?? "?") to \(e.new?.description ?? "?")")
+        case .groupError:
+            return ErrorRow(at: e.timestamp, severity: .error, source: .poll, groupID: e.groupID,
+                            message: e.detail ?? "group error \(e.new?.description ?? "")")
+        default:
+            return nil
+        }
+    }
+
+    /// A Rebalances-view row for an episode; member convergence comes from the group's current members.
+    public static func row(_ ep: RebalanceEpisode, group: Group?) -> EpisodeRow {
+        let members = (group?.members ?? []).map { m in
+            MemberConvergence(memberID: m.memberID, clientID: m.clientID, fromEpoch: ep.fromEpoch, currentEpoch: m.memberEpoch,
+                              reachedAt: m.isReconciled(assignmentEpoch: group?.assignmentEpoch) ? (ep.endedAt ?? ep.targetComputedAt) : nil)
+        }
+        var outcome: String?
+        if ep.abandoned {
+            outcome = "abandoned"
+        } else if !ep.stuckMembers.isEmpty {
+            outcome = "stuck: " + ep.stuckMembers.map { "\($0.clientID)@\($0.clientHost)" }.joined(separator: ", ")
+        } else if ep.endedAt != nil {
+            outcome = "reconciled"
+        }
+        return EpisodeRow(
+            groupID: ep.groupID, groupProtocol: ep.protocol, trigger: ep.trigger.rawValue, startedAt: ep.startedAt,
+            endedAt: ep.endedAt, fromEpoch: ep.fromEpoch, targetEpoch: ep.targetEpoch,
+            membersReconciled: ep.progress.membersReconciled, membersTotal: ep.progress.membersTotal,
+            partitionsSettled: ep.progress.partitionsSettled, partitionsTotal: ep.progress.partitionsTotal,
+            members: members, outcome: outcome)
+    }
+}

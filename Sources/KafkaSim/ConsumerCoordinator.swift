@@ -1,0 +1,327 @@
+import Foundation
+import KafkaWire
+
+/// A ConsumerGroupHeartbeat, whether it came from the wire or from a simulated member.
+struct CGHeartbeat {
+    var groupID: String
+    var memberID: String
+    var memberEpoch: Int32
+    var instanceID: String? = nil
+    var rackID: String? = nil
+    var rebalanceTimeoutMs: Int32 = -1
+    var subscribedTopicNames: [String]? = nil
+    var subscribedTopicRegex: String? = nil
+    var serverAssignor: String? = nil
+    var owned: Set<TP>? = nil
+    var clientID: String = ""
+    var clientHost: String = ""
+    var version: Int16 = 1
+}
+
+/// The coordinator's answer to a ConsumerGroupHeartbeat.
+struct CGHeartbeatResult {
+    var errorCode: Int16 = 0
+    var errorMessage: String? = nil
+    var memberID: String? = nil
+    var memberEpoch: Int32 = 0
+    var heartbeatIntervalMs: Int32 = 0
+    var assignment: Set<TP>? = nil
+
+    static func error(_ code: Int16, _ message: String) -> CGHeartbeatResult {
+        CGHeartbeatResult(errorCode: code, errorMessage: message)
+    }
+}
+
+/// Kafka error codes the simulator uses.
+enum KErr {
+    static let none: Int16 = 0
+    static let unknownTopicOrPartition: Int16 = 3
+    static let notLeaderOrFollower: Int16 = 6
+    static let coordinatorLoadInProgress: Int16 = 14
+    static let coordinatorNotAvailable: Int16 = 15
+    static let notCoordinator: Int16 = 16
+    static let illegalGeneration: Int16 = 22
+    static let inconsistentGroupProtocol: Int16 = 23
+    static let invalidGroupID: Int16 = 24
+    static let unknownMemberID: Int16 = 25
+    static let invalidSessionTimeout: Int16 = 26
+    static let rebalanceInProgress: Int16 = 27
+    static let unsupportedVersion: Int16 = 35
+    static let topicAlreadyExists: Int16 = 36
+    static let invalidPartitions: Int16 = 37
+    static let invalidRequest: Int16 = 42
+    static let nonEmptyGroup: Int16 = 68
+    static let groupIDNotFound: Int16 = 69
+    static let memberIDRequired: Int16 = 79
+    static let fencedInstanceID: Int16 = 82
+    static let unknownTopicID: Int16 = 100
+    static let fencedMemberEpoch: Int16 = 110
+    static let unreleasedInstanceID: Int16 = 111
+    static let unsupportedAssignor: Int16 = 112
+    static let staleMemberEpoch: Int16 = 113
+    static let invalidRegularExpression: Int16 = 128
+}
+
+extension SimCluster {
+    // MARK: - KIP-848 heartbeat
+
+    func consumerGroupHeartbeat(_ r: CGHeartbeat) -> CGHeartbeatResult {
+        let now = clock.nowMs()
+        let interval = config.consumerHeartbeatIntervalMs
+        guard !r.groupID.isEmpty else { return .error(KErr.invalidRequest, "GroupId can't be empty.") }
+        if r.version >= 1 && r.memberID.isEmpty {
+            return .error(KErr.invalidRequest, "MemberId can't be empty.")
+        }
+        if r.memberEpoch == 0 {
+            if r.rebalanceTimeoutMs == -1 { return .error(KErr.invalidRequest, "RebalanceTimeoutMs must be provided in first request.") }
+            if r.subscribedTopicNames == nil && r.subscribedTopicRegex == nil {
+                return .error(KErr.invalidRequest, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
+            }
+        }
+        if let a = r.serverAssignor, !config.consumerAssignors.contains(a) {
+            return .error(KErr.unsupportedAssignor, "ServerAssignor \(a) is not supported. Supported assignors: \(config.consumerAssignors.joined(separator: ", ")).")
+        }
+        if let re = r.subscribedTopicRegex, !re.isEmpty, (try? NSRegularExpression(pattern: re)) == nil {
+            return .error(KErr.invalidRegularExpression, "SubscribedTopicRegex `\(re)` is not a valid regular expression.")
+        }
+
+        // Group lookup / creation / conversion.
+        var group = groups[r.groupID]
+        if let g = group, g.type == .classic {
+            if g.classic.members.isEmpty {
+                g.type = .consumer
+                g.consumer = ConsumerGroupState()
+                g.classic = ClassicGroupState()
+            } else {
+                return .error(KErr.groupIDNotFound, "Group \(r.groupID) is not a consumer group.")
+            }
+        }
+        if group == nil {
+            guard r.memberEpoch == 0 else { return .error(KErr.groupIDNotFound, "Group \(r.groupID) not found.") }
+            let g = SimGroup(id: r.groupID, type: .consumer)
+            groups[r.groupID] = g
+            group = g
+        }
+        guard let g = group else { return .error(KErr.unknownMemberID, "unknown member") }
+        let cg = g.consumer
+
+        // Leave.
+        if r.memberEpoch == -1 || r.memberEpoch == -2 {
+            let id = r.memberID.isEmpty ? (r.instanceID.flatMap { cg.staticMembers[$0] } ?? "") : r.memberID
+            guard let m = cg.members[id] else {
+                return .error(KErr.unknownMemberID, "Member \(r.memberID) is not a member of group \(r.groupID).")
+            }
+            if r.memberEpoch == -2 && m.instanceID != nil {
+                m.leftStatically = true
+                m.previousMemberEpoch = m.memberEpoch
+                m.memberEpoch = -2
+                m.lastHeartbeatMs = now
+            } else {
+                removeConsumerMember(m, from: g)
+            }
+            return CGHeartbeatResult(memberID: r.memberID, memberEpoch: r.memberEpoch, heartbeatIntervalMs: 0)
+        }
+
+        var member: ConsumerMember
+        var changed = false
+        if r.memberEpoch == 0 {
+            if let inst = r.instanceID, let holder = cg.staticMembers[inst], let existing = cg.members[holder] {
+                if !existing.leftStatically && existing.memberID != r.memberID {
+                    return .error(KErr.unreleasedInstanceID, "Static member \(r.memberID) with instance id \(inst) cannot join the group because the instance id is owned by \(existing.memberID) member.")
+                }
+                // Replace the departed static member, keeping its assignment and epoch.
+                let newID = r.memberID.isEmpty ? newMemberID() : r.memberID
+                cg.members[existing.memberID] = nil
+                for tp in existing.assigned.union(existing.pendingRevocation) where cg.owners[tp] == existing.memberID { cg.owners[tp] = newID }
+                if let t = cg.target.removeValue(forKey: existing.memberID) { cg.target[newID] = t }
+                existing.memberID = newID
+                existing.leftStatically = false
+                existing.memberEpoch = max(existing.previousMemberEpoch, 0)
+                existing.assignmentChanged = true
+                cg.members[newID] = existing
+                cg.staticMembers[inst] = newID
+                member = existing
+            } else if let existing = cg.members[r.memberID], !r.memberID.isEmpty {
+                // A rejoin with epoch 0 by a known member: it lost its state; start it over.
+                releaseAll(existing, in: cg)
+                existing.memberEpoch = 0
+                existing.previousMemberEpoch = -1
+                existing.state = .stable
+                existing.assignmentChanged = true
+                member = existing
+                changed = true
+            } else {
+                let id = r.memberID.isEmpty ? newMemberID() : r.memberID
+                let m = ConsumerMember(memberID: id, clientID: r.clientID, clientHost: r.clientHost,
+                                       rebalanceTimeoutMs: r.rebalanceTimeoutMs, topics: r.subscribedTopicNames ?? [], now: now)
+                m.instanceID = r.instanceID
+                m.rackID = r.rackID
+                m.subscribedTopicRegex = r.subscribedTopicRegex
+                m.serverAssignor = r.serverAssignor
+                cg.members[id] = m
+                if let inst = r.instanceID { cg.staticMembers[inst] = id }
+                member = m
+                changed = true
+            }
+        } else {
+            guard let m = cg.members[r.memberID] else {
+                return .error(KErr.unknownMemberID, "Member \(r.memberID) is not a member of group \(r.groupID).")
+            }
+            if r.memberEpoch > m.memberEpoch {
+                return .error(KErr.fencedMemberEpoch, "The consumer group member has a greater member epoch (\(r.memberEpoch)) than the one known by the group coordinator (\(m.memberEpoch)). The member must abandon all its partitions and rejoin.")
+            }
+            if r.memberEpoch < m.memberEpoch {
+                let ok = r.memberEpoch == m.previousMemberEpoch && r.owned.map { $0.isSubset(of: m.assigned) } == true
+                if !ok {
+                    return .error(KErr.fencedMemberEpoch, "The consumer group member has a smaller member epoch (\(r.memberEpoch)) than the one known by the group coordinator (\(m.memberEpoch)). The member must abandon all its partitions and rejoin.")
+                }
+            }
+            member = m
+        }
+        member.lastHeartbeatMs = now
+        if !r.clientID.isEmpty { member.clientID = r.clientID }
+        if !r.clientHost.isEmpty { member.clientHost = r.clientHost }
+        if r.rebalanceTimeoutMs > 0 { member.rebalanceTimeoutMs = r.rebalanceTimeoutMs }
+        if let names = r.subscribedTopicNames, names.sorted() != member.subscribedTopicNames.sorted() {
+            member.subscribedTopicNames = names
+            changed = true
+        }
+        if r.version >= 1, r.memberEpoch == 0 || r.subscribedTopicRegex != nil, r.subscribedTopicRegex != member.subscribedTopicRegex {
+            member.subscribedTopicRegex = r.subscribedTopicRegex?.isEmpty == true ? nil : r.subscribedTopicRegex
+            changed = true
+        }
+        if let a = r.serverAssignor, a != member.serverAssignor {
+            member.serverAssignor = a
+            changed = true
+        }
+        if r.rackID != nil { member.rackID = r.rackID }
+
+        let metadata = subscriptionMetadata(cg)
+        if metadata != cg.subscriptionMetadata { changed = true }
+        if changed { cg.groupEpoch += 1 }
+        if cg.groupEpoch > cg.assignmentEpoch { computeTargetAssignment(cg, metadata: metadata) }
+
+        reconcile(member, in: cg, owned: r.owned, now: now)
+
+        var result = CGHeartbeatResult(memberID: member.memberID, memberEpoch: member.memberEpoch, heartbeatIntervalMs: interval)
+        if member.assignmentChanged || r.memberEpoch == 0 || r.owned != nil && r.owned != member.assigned {
+            result.assignment = member.assigned
+            member.assignmentChanged = false
+        }
+        return result
+    }
+
+    /// Partition counts of every topic some member subscribes to (by name or regex).
+    func subscriptionMetadata(_ cg: ConsumerGroupState) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for m in cg.members.values {
+            for t in subscribedTopics(of: m) { out[t] = topics[t]?.partitions.count ?? 0 }
+        }
+        return out.filter { $0.value > 0 }
+    }
+
+    func subscribedTopics(of m: ConsumerMember) -> Set<String> {
+        var s = Set(m.subscribedTopicNames)
+        if let re = m.subscribedTopicRegex, let rx = try? NSRegularExpression(pattern: "^(?:" + re + ")$") {
+            for name in topics.keys {
+                let range = NSRange(name.startIndex..., in: name)
+                if rx.firstMatch(in: name, range: range) != nil { s.insert(name) }
+            }
+        }
+        return s
+    }
+
+    func computeTargetAssignment(_ cg: ConsumerGroupState, metadata: [String: Int]) {
+        let inputs = cg.members.values.map { m in
+            Assignors.Input(memberID: m.memberID, topics: subscribedTopics(of: m), current: cg.target[m.memberID] ?? [])
+        }
+        let assignor = cg.preferredAssignor(default: config.consumerAssignors.first ?? "uniform")
+        cg.target = Assignors.server(assignor, members: inputs, partitionCounts: metadata)
+        cg.assignmentEpoch = cg.groupEpoch
+        cg.subscriptionMetadata = metadata
+    }
+
+    /// Moves a member one step from its current assignment toward its target.
+    func reconcile(_ m: ConsumerMember, in cg: ConsumerGroupState, owned: Set<TP>?, now: Int64) {
+        if m.leftStatically { return }
+        switch m.state {
+        case .unrevokedPartitions:
+            // Waiting for the member to confirm it let go of the revoked partitions.
+            guard let owned, owned.isDisjoint(with: m.pendingRevocation) else { return }
+            for tp in m.pendingRevocation where cg.owners[tp] == m.memberID { cg.owners[tp] = nil }
+            m.pendingRevocation = []
+            m.revocationDeadlineMs = nil
+            computeNextAssignment(m, in: cg, now: now)
+        case .unreleasedPartitions, .stable:
+            if m.memberEpoch != cg.assignmentEpoch || m.state == .unreleasedPartitions {
+                computeNextAssignment(m, in: cg, now: now)
+            }
+        }
+    }
+
+    private func computeNextAssignment(_ m: ConsumerMember, in cg: ConsumerGroupState, now: Int64) {
+        let target = cg.target[m.memberID] ?? []
+        let revoking = m.assigned.subtracting(target)
+        if !revoking.isEmpty {
+            m.assigned = m.assigned.intersection(target)
+            m.pendingRevocation = revoking
+            m.state = .unrevokedPartitions
+            m.revocationDeadlineMs = now + Int64(max(m.rebalanceTimeoutMs, 0))
+            m.assignmentChanged = true
+            return
+        }
+        var next = m.assigned
+        var unreleased = false
+        for tp in target where !next.contains(tp) {
+            if let owner = cg.owners[tp], owner != m.memberID { unreleased = true } else { next.insert(tp) }
+        }
+        if next != m.assigned { m.assignmentChanged = true }
+        for tp in next { cg.owners[tp] = m.memberID }
+        m.assigned = next
+        if m.memberEpoch != cg.assignmentEpoch {
+            m.previousMemberEpoch = m.memberEpoch
+            m.memberEpoch = cg.assignmentEpoch
+        }
+        m.state = unreleased ? .unreleasedPartitions : .stable
+    }
+
+    func releaseAll(_ m: ConsumerMember, in cg: ConsumerGroupState) {
+        for tp in m.assigned.union(m.pendingRevocation) where cg.owners[tp] == m.memberID { cg.owners[tp] = nil }
+        m.assigned = []
+        m.pendingRevocation = []
+    }
+
+    func removeConsumerMember(_ m: ConsumerMember, from g: SimGroup) {
+        let cg = g.consumer
+        releaseAll(m, in: cg)
+        cg.members[m.memberID] = nil
+        cg.target[m.memberID] = nil
+        if let inst = m.instanceID, cg.staticMembers[inst] == m.memberID { cg.staticMembers[inst] = nil }
+        cg.groupEpoch += 1
+        if cg.members.isEmpty {
+            // An empty group needs no target: mark it computed so the state reads Empty.
+            cg.assignmentEpoch = cg.groupEpoch
+            cg.target = [:]
+        }
+    }
+
+    /// Session and rebalance timeouts of KIP-848 members.
+    func expireConsumerMembers(_ g: SimGroup, now: Int64) {
+        let cg = g.consumer
+        let sessionMs = Int64(config.consumerSessionTimeoutMs)
+        let due = cg.members.values.contains {
+            now - $0.lastHeartbeatMs > min(sessionMs, Int64($0.classicSessionTimeoutMs)) || $0.state == .unrevokedPartitions
+        }
+        guard due else { return }
+        for m in Array(cg.members.values) {
+            let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+            if now - m.lastHeartbeatMs > session {
+                logger.debug("fencing member after session timeout", metadata: ["group": "\(g.id)", "member": "\(m.memberID)"])
+                removeConsumerMember(m, from: g)
+            } else if m.state == .unrevokedPartitions, let deadline = m.revocationDeadlineMs, now > deadline {
+                logger.debug("fencing member after rebalance timeout", metadata: ["group": "\(g.id)", "member": "\(m.memberID)"])
+                removeConsumerMember(m, from: g)
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import KafkaProtocol
+import KafkaWire
+import Logging
+
+/// One broker's address.
+public struct SimBroker: Sendable, Hashable {
+    /// The broker's node id (1-based).
+    public var nodeID: Int32
+    /// The host it listens on.
+    public var host: String
+    /// Its port.
+    public var port: Int
+}
+
+/// Per-broker faults, set with ``SimCluster/setFaults(_:broker:)``.
+public struct BrokerFaults: Sendable, Hashable {
+    /// Delay every response by this many milliseconds (wall time).
+    public var delayMs: Int = 0
+    /// Close the connection after writing only part of the next response(s).
+    public var closeMidResponse = false
+    /// Answer group requests this broker coordinates with this error (e.g. 16 NOT_COORDINATOR,
+    /// 14 COORDINATOR_LOAD_IN_PROGRESS) instead of serving them.
+    public var coordinatorError: Int16? = nil
+    /// Refuse connections (the listener is closed while set; see ``KafkaSimulator``).
+    public var refuseConnections = false
+
+    /// No faults.
+    public init(delayMs: Int = 0, closeMidResponse: Bool = false, coordinatorError: Int16? = nil, refuseConnections: Bool = false) {
+        self.delayMs = delayMs
+        self.closeMidResponse = closeMidResponse
+        self.coordinatorError = coordinatorError
+        self.refuseConnections = refuseConnections
+    }
+}
+
+/// Errors of the scenario API.
+public enum SimError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The topic already exists.
+    case topicExists(String)
+    /// The topic does not exist.
+    case unknownTopic(String)
+    /// The group does not exist.
+    case unknownGroup(String)
+    /// The simulated member does not exist.
+    case unknownMember(String)
+    /// An argument is out of range.
+    case invalidArgument(String)
+
+    /// A readable message.
+    public var description: String {
+        switch self {
+        case .topicExists(let t): return "topic \(t) already exists"
+        case .unknownTopic(let t): return "unknown topic \(t)"
+        case .unknownGroup(let g): return "unknown group \(g)"
+        case .unknownMember(let m): return "unknown simulated member \(m)"
+        case .invalidArgument(let s): return s
+        }
+    }
+}
+
+/// The whole state of a simulated Kafka cluster: topics, logs, groups, offsets, simulated clients.
+///
+/// Pure logic with no sockets: ``KafkaSimulator`` puts listeners in front of it, tests can also call
+/// ``handle(frame:broker:clientHost:)`` with request bytes, or use the scenario API and a
+/// ``ManualClock`` with ``advance(by:)``.
+public actor SimCluster {
+    /// The cluster's settings.
+    public let config: SimConfig
+    /// The cluster's clock.
+    public let clock: any SimClock
+    let logger: Logger
+
+    var brokers: [SimBroker]
+    var topics: [String: SimTopic] = [:]
+    var topicNamesByID: [KafkaUUID: String] = [:]
+    var groups: [String: SimGroup] = [:]
+    var faults: [Int32: BrokerFaults] = [:]
+    var rng: SplitMix64
+    var nextProducerID: Int64 = 1000
+    var simMembers: [String: SimulatedMember] = [:]
+    var simMemberOrder: [String] = []
+    var producers: [String: ScriptedProducer] = [:]
+    var lastTickMs: Int64
+    var pendingClassicMembers: Set<String> = []
+    var scheduled: [ScheduledCommand] = []
+    var memberCounters: [String: Int] = [:]
+
+    /// Creates a cluster; its brokers get addresses when ``KafkaSimulator`` binds them (or
+    /// ``setBrokerPorts(_:)`` is called).
+    public init(config: SimConfig = SimConfig(), clock: any SimClock = RealClock(), seed: UInt64 = 0x6B67_746F_70) {
+        self.config = config
+        self.clock = clock
+        var logger = Logger(label: "kgtop.sim")
+        logger.logLevel = ProcessInfo.processInfo.environment["KGTOP_SIM_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        self.logger = logger
+        self.rng = SplitMix64(seed: seed)
+        self.brokers = (0..<config.brokerCount).map {
+            SimBroker(nodeID: Int32($0 + 1), host: config.host, port: config.basePort == 0 ? 0 : config.basePort + $0)
+        }
+        self.lastTickMs = clock.nowMs()
+    }
+
+    // MARK: - Brokers
+
+    /// Records the ports the listeners bound to, in broker order.
+    public func setBrokerPorts(_ ports: [Int]) {
+        for (i, p) in ports.enumerated() where i < brokers.count { brokers[i].port = p }
+    }
+
+    /// The brokers with their addresses.
+    public func brokerList() -> [SimBroker] { brokers }
+
+    /// `host:port,host:port,...` for clients.
+    public func bootstrapServers() -> String { brokers.map { "\($0.host):\($0.port)" }.joined(separator: ",") }
+
+    /// Sets (or clears, with `BrokerFaults()`) the faults of broker `nodeID`.
+    public func setFaults(_ f: BrokerFaults, broker nodeID: Int32) { faults[nodeID] = f }
+
+    /// The faults of broker `nodeID`.
+    public func faults(broker nodeID: Int32) -> BrokerFaults { faults[nodeID] ?? BrokerFaults() }
+
+    /// The node id of the coordinator of `groupID`: the leader of its `__consumer_offsets` partition.
+    public func coordinator(for groupID: String) -> Int32 {
+        Self.coordinator(for: groupID, config: config)
+    }
+
+    nonisolated static func coordinator(for groupID: String, config: SimConfig) -> Int32 {
+        let h = javaStringHash(groupID)
+        let partition = Int(h == Int32.min ? 0 : abs(h)) % config.offsetsTopicPartitions
+        return Int32(partition % config.brokerCount + 1)
+    }
+
+    func leaderFor(topic: String, partition: Int32) -> Int32 {
+        Int32((Int(fnv1a(topic) % 997) + Int(partition)) % brokers.count + 1)
+    }
+
+    // MARK: - Topics
+
+    /// Creates a topic with `partitions` partitions; leaders are spread across brokers.
+    @discardableResult
+    public func createTopic(_ name: String, partitions: Int, configs: [String: String] = [:]) throws(SimError) -> KafkaUUID {
+        guard !name.isEmpty, partitions > 0 else { throw .invalidArgument("topic needs a name and at least one partition") }
+        guard topics[name] == nil else { throw .topicExists(name) }
+        let id = KafkaUUID.random(using: &rng)
+        let retention = configs["retention.bytes"].flatMap { Int($0) }.map { $0 > 0 ? $0 : Int.max } ?? config.retentionBytesPerPartition
+        let logs = (0..<partitions).map {
+            PartitionLog(index: Int32($0), leader: leaderFor(topic: name, partition: Int32($0)), retentionBytes: retention)
+        }
+        topics[name] = SimTopic(name: name, id: id, partitions: logs, configs: configs)
+        topicNamesByID[id] = name
+        return id
+    }
+
+    /// Adds partitions to a topic (a metadata change that consumer groups react to).
+    public func addPartitions(_ name: String, totalCount: Int) throws(SimError) {
+        guard let t = topics[name] else { throw .unknownTopic(name) }
+        guard totalCount > t.partitions.count else { throw .invalidArgument("partition count can only grow") }
+        let retention = t.partitions.first?.retentionBytes ?? config.retentionBytesPerPartition
+        for p in t.partitions.count..<totalCount {
+            t.partitions.append(PartitionLog(index: Int32(p), leader: leaderFor(topic: name, partition: Int32(p)), retentionBytes: retention))
+        }
+    }
+
+    /// The names of all topics, sorted.
+    public func topicNames() -> [String] { topics.keys.sorted() }
+
+    /// The id of a topic.
+    public func topicID(_ name: String) -> KafkaUUID? { topics[name]?.id }
+
+    /// Appends `count` synthetic records (evenly timestamped up to now) to a partition; returns the base offset.
+    @discardableResult
+    public func append(topic: String, partition: Int32, count: Int, valueSize: Int = 32, spreadMs: Int64 = 0) throws(SimError) -> Int64 {
+        guard let t = topics[topic] else { throw .unknownTopic(topic) }
+        guard partition >= 0, Int(partition) < t.partitions.count else { throw .invalidArgument("no partition \(partition) in \(topic)") }
+        guard count > 0 else { return t.partitions[Int(partition)].highWatermark }
+        let now = clock.nowMs()
+        return t.partitions[Int(partition)].append(
+            recordCount: Int64(count), firstTimestamp: now - spreadMs, maxTimestamp: now, payload: .synthetic(valueSize: valueSize))
+    }
+
+    /// Log start offset and high watermark of a partition.
+    public func offsets(topic: String, partition: Int32) -> (logStart: Int64, highWatermark: Int64)? {
+        guard let t = topics[topic], partition >= 0, Int(partition) < t.partitions.count else { return nil }
+        let p = t.partitions[Int(partition)]
+        return (p.logStartOffset, p.highWatermark)
+    }
+
+    /// Moves a partition's log start offset (like retention or DeleteRecords).
+    public func truncate(topic: String, partition: Int32, before offset: Int64) throws(SimError) {
+        guard let t = topics[topic], partition >= 0, Int(partition) < t.partitions.count else { throw .unknownTopic(topic) }
+        t.partitions[Int(partition)].truncate(before: offset)
+    }
+
+    /// Moves a partition's leadership to `broker` (bumping its leader epoch).
+    public func moveLeader(topic: String, partition: Int32, to broker: Int32) throws(SimError) {
+        guard let t = topics[topic], partition >= 0, Int(partition) < t.partitions.count else { throw .unknownTopic(topic) }
+        guard brokers.contains(where: { $0.nodeID == broker }) else { throw .invalidArgument("no broker \(broker)") }
+        t.partitions[Int(partition)].leader = broker
+        t.partitions[Int(partition)].leaderEpoch += 1
+    }
+
+    func partitionLog(_ tp: TP) -> PartitionLog? {
+        guard let t = topics[tp.topic], tp.partition >= 0, Int(tp.partition) < t.partitions.count else { return nil }
+        return t.partitions[Int(tp.partition)]
+    }
+
+    // MARK: - Offsets (scenario side)
+
+    /// Commits an offset for `group` directly (creating an empty classic group if needed).
+    public func commitOffset(group: String, topic: String, partition: Int32, offset: Int64, metadata: String? = nil) {
+        let g = groups[group] ?? {
+            let g = SimGroup(id: group, type: .classic)
+            groups[group] = g
+            return g
+        }()
+        g.offsets[TP(topic: topic, partition: partition)] = CommittedOffset(
+            offset: offset, leaderEpoch: -1, metadata: metadata, commitTimestampMs: clock.nowMs())
+    }
+
+    /// The committed offset of a partition for `group`.
+    public func committedOffset(group: String, topic: String, partition: Int32) -> Int64? {
+        groups[group]?.offsets[TP(topic: topic, partition: partition)]?.offset
+    }
+
+    /// Deletes a group (only when it has no members); returns whether it was deleted.
+    @discardableResult
+    public func deleteGroup(_ id: String) -> Bool {
+        guard let g = groups[id], g.isEmptyOfMembers else { return false }
+        groups[id] = nil
+        return true
+    }
+
+    // MARK: - Time
+
+    /// Moves a ``ManualClock`` forward by `ms`, running timeouts, simulated members and producers
+    /// every ``SimConfig/tickMs`` of simulated time. With another clock it just runs one tick.
+    public func advance(by ms: Int64) {
+        guard let manual = clock as? ManualClock else {
+            tick()
+            return
+        }
+        var left = ms
+        while left > 0 {
+            let step = min(left, config.tickMs)
+            manual.advance(ms: step)
+            left -= step
+            tick()
+        }
+        if ms <= 0 { tick() }
+    }
+
+    /// Runs everything that is due at the clock's current time: session and rebalance timeouts,
+    /// simulated members, scripted producers.
+    public func tick() {
+        let now = clock.nowMs()
+        let elapsed = max(0, now - lastTickMs)
+        lastTickMs = now
+        runScheduled(now: now)
+        runProducers(now: now, elapsedMs: elapsed)
+        runGroupTimeouts(now: now)
+        runSimulatedMembers(now: now, elapsedMs: elapsed)
+    }
+
+    // MARK: - Ids
+
+    func newUUID() -> KafkaUUID { KafkaUUID.random(using: &rng) }
+
+    /// A 22-character URL-safe base64 id, like Kafka's `Uuid.randomUuid().toString()`.
+    func newMemberID() -> String { newUUID().description }
+}
+
+/// A small deterministic generator so that topic ids and member ids repeat from run to run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension SimCluster {
+    /// The leader of a partition, nil when it does not exist.
+    public func partitionLeader(topic: String, partition: Int32) -> Int32? {
+        partitionLog(TP(topic: topic, partition: partition))?.leader
+    }
+}

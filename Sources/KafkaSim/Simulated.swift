@@ -1,0 +1,541 @@
+import KafkaProtocol
+import KafkaWire
+
+/// The client-side assignor a simulated classic member's leader runs.
+public enum ClassicAssignor: String, Sendable, Hashable, CaseIterable {
+    /// Eager range assignment.
+    case range
+    /// Eager round robin.
+    case roundrobin
+    /// Incremental (cooperative) sticky assignment: partitions that move are revoked in one
+    /// rebalance and assigned in the next.
+    case cooperativeSticky = "cooperative-sticky"
+}
+
+/// How a simulated member behaves.
+public struct SimMemberOptions: Sendable, Hashable {
+    /// `client.id` shown by describe.
+    public var clientID: String = "kgtop-sim"
+    /// `group.instance.id` (static membership).
+    public var instanceID: String? = nil
+    /// Session timeout (classic members send it; KIP-848 members use the broker's).
+    public var sessionTimeoutMs: Int32 = 45_000
+    /// Rebalance timeout (`max.poll.interval.ms`).
+    public var rebalanceTimeoutMs: Int32 = 300_000
+    /// Classic heartbeat interval (`heartbeat.interval.ms`); KIP-848 members use the broker's.
+    public var heartbeatIntervalMs: Int64 = 3_000
+    /// Records per second the member consumes over all of its partitions; nil keeps up with the log.
+    public var consumeRatePerSec: Double? = nil
+    /// Auto-commit interval.
+    public var commitIntervalMs: Int64 = 5_000
+    /// How long giving up partitions takes (a slow `onPartitionsRevoked`).
+    public var revocationDelayMs: Int64 = 0
+    /// KIP-848 server assignor the member asks for (nil: the broker's default).
+    public var serverAssignor: String? = nil
+    /// Classic client-side assignor.
+    public var classicAssignor: ClassicAssignor = .range
+    /// A classic-protocol member inside a consumer group (a mixed group member, MemberType 0).
+    public var classicInConsumerGroup = false
+
+    /// Defaults like a librdkafka consumer.
+    public init() {}
+}
+
+/// A member's externally visible status.
+public struct SimMemberStatus: Sendable, Hashable {
+    /// The handle returned when it was added.
+    public var handle: String
+    /// The group.
+    public var groupID: String
+    /// The member id the coordinator knows (empty before the first join).
+    public var memberID: String
+    /// Member epoch (KIP-848) or generation (classic).
+    public var epoch: Int32
+    /// Partitions it owns, as "topic-partition" strings, sorted.
+    public var owned: [String]
+    /// Whether it is paused (not heartbeating).
+    public var paused: Bool
+}
+
+final class ScriptedProducer {
+    let topic: String
+    var ratePerSec: Double
+    var valueSize: Int
+    var carry: Double = 0
+    var nextPartition = 0
+
+    init(topic: String, ratePerSec: Double, valueSize: Int) {
+        self.topic = topic
+        self.ratePerSec = ratePerSec
+        self.valueSize = valueSize
+    }
+}
+
+final class SimulatedMember {
+    enum Phase: Equatable {
+        case needsJoin
+        case revokingBeforeJoin(readyAt: Int64)
+        case joining
+        case syncing
+        case stable
+    }
+
+    let handle: String
+    let groupID: String
+    let proto: GroupProtocol
+    var topics: [String]
+    var options: SimMemberOptions
+    var memberID = ""
+    var epoch: Int32 = 0
+    var owned: Set<TP> = []
+    var positions: [TP: Double] = [:]
+    var phase: Phase = .needsJoin
+    var paused = false
+    var nextHeartbeatMs: Int64 = 0
+    var lastCommitMs: Int64 = 0
+    var lastConsumeMs: Int64 = 0
+    // Classic callbacks land here; the next tick acts on them.
+    var joinResult: JoinOutcome?
+    var syncResult: SyncOutcome?
+    var isLeader = false
+    var leaderMembers: [(memberID: String, instanceID: String?, metadata: [UInt8])] = []
+    var protocolName: String?
+    // KIP-848: an assignment being applied after a (slow) revocation.
+    var pending: Set<TP>?
+    var pendingReadyAt: Int64 = 0
+    var ackNow = false
+
+    init(handle: String, groupID: String, proto: GroupProtocol, topics: [String], options: SimMemberOptions) {
+        self.handle = handle
+        self.groupID = groupID
+        self.proto = proto
+        self.topics = topics
+        self.options = options
+    }
+}
+
+extension SimCluster {
+    // MARK: - Scenario API: members
+
+    /// Adds a simulated member of `proto` to `groupID`, subscribed to `topics`; returns its handle.
+    /// It joins on the next tick and then behaves like a real consumer: heartbeats, reconciles,
+    /// consumes and commits.
+    @discardableResult
+    public func addMember(group groupID: String, protocol proto: GroupProtocol, topics: [String],
+                          options: SimMemberOptions = SimMemberOptions()) throws(SimError) -> String {
+        guard !groupID.isEmpty else { throw .invalidArgument("group id can't be empty") }
+        for t in topics where self.topics[t] == nil { throw .unknownTopic(t) }
+        memberCounters[groupID, default: 0] += 1
+        let handle = "\(groupID)#\(memberCounters[groupID]!)"
+        let m = SimulatedMember(handle: handle, groupID: groupID, proto: proto, topics: topics, options: options)
+        m.lastConsumeMs = clock.nowMs()
+        simMembers[handle] = m
+        simMemberOrder.append(handle)
+        stepMember(m, now: clock.nowMs(), elapsedMs: 0)
+        return handle
+    }
+
+    /// Adds a KIP-848 group with `members` simulated members; returns their handles.
+    @discardableResult
+    public func addConsumerGroup(_ groupID: String, topics: [String], members: Int, serverAssignor: String? = nil,
+                                 options: SimMemberOptions = SimMemberOptions()) throws(SimError) -> [String] {
+        var o = options
+        o.serverAssignor = serverAssignor ?? options.serverAssignor
+        var handles: [String] = []
+        for _ in 0..<members { handles.append(try addMember(group: groupID, protocol: .consumer, topics: topics, options: o)) }
+        return handles
+    }
+
+    /// Adds a classic group with `members` simulated members using `assignor`; returns their handles.
+    @discardableResult
+    public func addClassicGroup(_ groupID: String, topics: [String], members: Int, assignor: ClassicAssignor = .range,
+                                options: SimMemberOptions = SimMemberOptions()) throws(SimError) -> [String] {
+        var o = options
+        o.classicAssignor = assignor
+        var handles: [String] = []
+        for _ in 0..<members { handles.append(try addMember(group: groupID, protocol: .classic, topics: topics, options: o)) }
+        return handles
+    }
+
+    /// Stops a member cleanly: it commits and leaves the group.
+    public func stopMember(_ handle: String) throws(SimError) {
+        guard let m = simMembers.removeValue(forKey: handle) else { throw .unknownMember(handle) }
+        simMemberOrder.removeAll { $0 == handle }
+        let now = clock.nowMs()
+        commit(m, now: now)
+        switch m.proto {
+        case .classic:
+            if !m.memberID.isEmpty { _ = classicLeave(groupID: m.groupID, members: [(m.memberID, m.options.instanceID)]) }
+        case .consumer:
+            if !m.memberID.isEmpty {
+                _ = consumerGroupHeartbeat(CGHeartbeat(groupID: m.groupID, memberID: m.memberID,
+                                                       memberEpoch: m.options.instanceID != nil ? -2 : -1, instanceID: m.options.instanceID))
+            }
+        }
+    }
+
+    /// Kills a member: it stops without leaving, so the coordinator fences it after its session timeout.
+    public func killMember(_ handle: String) throws(SimError) {
+        guard simMembers.removeValue(forKey: handle) != nil else { throw .unknownMember(handle) }
+        simMemberOrder.removeAll { $0 == handle }
+    }
+
+    /// Pauses (stops heartbeating, consuming and committing) or resumes a member.
+    public func pauseMember(_ handle: String, paused: Bool = true) throws(SimError) {
+        guard let m = simMembers[handle] else { throw .unknownMember(handle) }
+        m.paused = paused
+        if !paused { m.nextHeartbeatMs = clock.nowMs() }
+    }
+
+    /// Makes a member slow to give up partitions: each revocation takes `revocationDelayMs`.
+    public func slowMember(_ handle: String, revocationDelayMs: Int64) throws(SimError) {
+        guard let m = simMembers[handle] else { throw .unknownMember(handle) }
+        m.options.revocationDelayMs = max(0, revocationDelayMs)
+    }
+
+    /// Sets how fast a member consumes (nil: keeps up with the log).
+    public func setConsumeRate(_ handle: String, recordsPerSec: Double?) throws(SimError) {
+        guard let m = simMembers[handle] else { throw .unknownMember(handle) }
+        m.options.consumeRatePerSec = recordsPerSec
+    }
+
+    /// The status of every simulated member, in the order they were added.
+    public func memberStatuses() -> [SimMemberStatus] {
+        simMemberOrder.compactMap { simMembers[$0] }.map {
+            SimMemberStatus(handle: $0.handle, groupID: $0.groupID, memberID: $0.memberID, epoch: $0.epoch,
+                            owned: $0.owned.sorted().map { "\($0.topic)-\($0.partition)" }, paused: $0.paused)
+        }
+    }
+
+    /// The status of one simulated member.
+    public func memberStatus(_ handle: String) -> SimMemberStatus? {
+        memberStatuses().first { $0.handle == handle }
+    }
+
+    // MARK: - Scenario API: producers and inspection
+
+    /// Produces synthetic records to every partition of `topic` at `recordsPerSec` (spread evenly),
+    /// driven by the clock. Calling it again for the same topic changes the rate; 0 stops it.
+    public func produce(topic: String, recordsPerSec: Double, valueSize: Int = 64) throws(SimError) {
+        guard topics[topic] != nil else { throw .unknownTopic(topic) }
+        if recordsPerSec <= 0 { producers[topic] = nil; return }
+        if let p = producers[topic] {
+            p.ratePerSec = recordsPerSec
+            p.valueSize = valueSize
+        } else {
+            producers[topic] = ScriptedProducer(topic: topic, ratePerSec: recordsPerSec, valueSize: valueSize)
+        }
+    }
+
+    /// A group's state name (`Stable`, `Reconciling`, ...) and type, nil when it does not exist.
+    public func groupState(_ groupID: String) -> (type: GroupProtocol, state: String)? {
+        groups[groupID].map { ($0.type, $0.stateName) }
+    }
+
+    /// Group epoch and assignment epoch of a KIP-848 group (generation twice for a classic one).
+    public func groupEpochs(_ groupID: String) -> (groupEpoch: Int32, assignmentEpoch: Int32)? {
+        guard let g = groups[groupID] else { return nil }
+        switch g.type {
+        case .classic: return (g.classic.generation, g.classic.generation)
+        case .consumer: return (g.consumer.groupEpoch, g.consumer.assignmentEpoch)
+        }
+    }
+
+    /// The number of groups.
+    public func groupCount() -> Int { groups.count }
+
+    // MARK: - Ticking
+
+    func runProducers(now: Int64, elapsedMs: Int64) {
+        guard elapsedMs > 0 else { return }
+        for p in producers.values {
+            guard let t = topics[p.topic], !t.partitions.isEmpty else { continue }
+            let total = p.ratePerSec * Double(elapsedMs) / 1000 + p.carry
+            let whole = Int(total.rounded(.down))
+            p.carry = total - Double(whole)
+            guard whole > 0 else { continue }
+            let n = t.partitions.count
+            let per = whole / n
+            var extra = whole % n
+            for i in 0..<n {
+                var count = per
+                if extra > 0 && (i - p.nextPartition + n) % n < whole % n { count += 1; extra -= 1 }
+                guard count > 0 else { continue }
+                t.partitions[i].append(recordCount: Int64(count), firstTimestamp: now - elapsedMs + 1, maxTimestamp: now,
+                                       payload: .synthetic(valueSize: p.valueSize))
+            }
+            p.nextPartition = (p.nextPartition + whole % n) % n
+        }
+    }
+
+    func runSimulatedMembers(now: Int64, elapsedMs: Int64) {
+        for handle in simMemberOrder {
+            guard let m = simMembers[handle], !m.paused else { continue }
+            stepMember(m, now: now, elapsedMs: elapsedMs)
+        }
+    }
+
+    func stepMember(_ m: SimulatedMember, now: Int64, elapsedMs: Int64) {
+        switch m.proto {
+        case .consumer: stepConsumerMember(m, now: now)
+        case .classic: stepClassicMember(m, now: now)
+        }
+        if now - m.lastCommitMs >= m.options.commitIntervalMs { commit(m, now: now) }
+    }
+
+    /// Moves the member's positions to `now`: consumption is computed lazily, when the member
+    /// commits or gives partitions up, so idle ticks cost nothing per partition.
+    func consume(_ m: SimulatedMember, now: Int64) {
+        let elapsedMs = max(0, now - m.lastConsumeMs)
+        m.lastConsumeMs = now
+        guard !m.owned.isEmpty else { return }
+        let perPartition = m.options.consumeRatePerSec.map { $0 * Double(elapsedMs) / 1000 / Double(m.owned.count) }
+        for tp in m.owned {
+            guard let log = partitionLog(tp) else { continue }
+            let hw = Double(log.highWatermark)
+            var pos = m.positions[tp] ?? Double(groups[m.groupID]?.offsets[tp]?.offset ?? log.logStartOffset)
+            pos = max(pos, Double(log.logStartOffset))
+            if let step = perPartition { pos = min(hw, pos + step) } else { pos = hw }
+            m.positions[tp] = pos
+        }
+    }
+
+    func commit(_ m: SimulatedMember, now: Int64) {
+        consume(m, now: now)
+        m.lastCommitMs = now
+        guard !m.owned.isEmpty, !m.memberID.isEmpty else { return }
+        let code = validateCommit(groupID: m.groupID, memberID: m.memberID, generationOrEpoch: m.epoch, instanceID: m.options.instanceID)
+        guard code == 0, let g = groups[m.groupID] else { return }
+        for tp in m.owned {
+            guard let pos = m.positions[tp] else { continue }
+            let offset = Int64(pos.rounded(.down))
+            if g.offsets[tp]?.offset == offset { continue }
+            g.offsets[tp] = CommittedOffset(offset: offset, leaderEpoch: partitionLog(tp)?.leaderEpoch ?? -1, metadata: "", commitTimestampMs: now)
+        }
+    }
+
+    // MARK: KIP-848 member
+
+    private func stepConsumerMember(_ m: SimulatedMember, now: Int64) {
+        if let pending = m.pending, now >= m.pendingReadyAt {
+            consume(m, now: now)
+            for tp in m.owned.subtracting(pending) { m.positions[tp] = nil }
+            m.owned = pending
+            m.pending = nil
+            m.ackNow = true
+        }
+        let joining = m.phase == .needsJoin
+        guard joining || m.ackNow || now >= m.nextHeartbeatMs else { return }
+        if joining && m.memberID.isEmpty { m.memberID = newMemberID() }
+        var hb = CGHeartbeat(groupID: m.groupID, memberID: m.memberID, memberEpoch: joining ? 0 : m.epoch)
+        hb.instanceID = m.options.instanceID
+        hb.clientID = m.options.clientID
+        hb.clientHost = "/127.0.0.1"
+        if joining {
+            hb.rebalanceTimeoutMs = m.options.rebalanceTimeoutMs
+            hb.subscribedTopicNames = m.topics
+            hb.serverAssignor = m.options.serverAssignor
+            hb.owned = []
+        } else {
+            hb.owned = m.owned
+        }
+        m.ackNow = false
+        let r = consumerGroupHeartbeat(hb)
+        m.nextHeartbeatMs = now + Int64(r.heartbeatIntervalMs > 0 ? r.heartbeatIntervalMs : config.consumerHeartbeatIntervalMs)
+        switch r.errorCode {
+        case 0:
+            break
+        case KErr.fencedMemberEpoch, KErr.unknownMemberID:
+            m.owned = []
+            m.positions = [:]
+            m.pending = nil
+            m.epoch = 0
+            m.phase = .needsJoin
+            if r.errorCode == KErr.unknownMemberID { m.memberID = "" }
+            return
+        default:
+            return  // retriable: try again on the next heartbeat
+        }
+        if joining, let g = groups[m.groupID], let member = g.consumer.members[m.memberID], m.options.classicInConsumerGroup {
+            member.classicProtocols = [(m.options.classicAssignor.rawValue, classicMetadata(m))]
+            member.classicSessionTimeoutMs = m.options.sessionTimeoutMs
+        }
+        m.phase = .stable
+        if let id = r.memberID { m.memberID = id }
+        m.epoch = r.memberEpoch
+        if let a = r.assignment, a != m.owned, a != m.pending {
+            let revoked = m.owned.subtracting(a)
+            if revoked.isEmpty {
+                consume(m, now: now)
+                m.owned = a
+                m.pending = nil
+                m.ackNow = true
+            } else {
+                commit(m, now: now)
+                m.pending = a
+                m.pendingReadyAt = now + m.options.revocationDelayMs
+                if m.options.revocationDelayMs == 0 {
+                    for tp in revoked { m.positions[tp] = nil }
+                    m.owned = a
+                    m.pending = nil
+                    m.ackNow = true
+                }
+            }
+        }
+    }
+
+    // MARK: Classic member
+
+    func classicMetadata(_ m: SimulatedMember) -> [UInt8] {
+        var owned: [ConsumerProtocolSubscription.TopicPartition] = []
+        var byTopic: [String: [Int32]] = [:]
+        for tp in m.owned { byTopic[tp.topic, default: []].append(tp.partition) }
+        for t in byTopic.keys.sorted() { owned.append(.init(topic: t, partitions: byTopic[t]!.sorted())) }
+        let sub = ConsumerProtocolSubscription(topics: m.topics.sorted(), userData: nil, ownedPartitions: owned,
+                                               generationID: m.epoch > 0 ? m.epoch : -1, rackID: nil)
+        return (try? sub.encodedVersionPrefixed(version: 3)) ?? []
+    }
+
+    private func stepClassicMember(_ m: SimulatedMember, now: Int64) {
+        if let j = m.joinResult {
+            m.joinResult = nil
+            handleJoinResult(m, j, now: now)
+        }
+        if let s = m.syncResult {
+            m.syncResult = nil
+            handleSyncResult(m, s, now: now)
+        }
+        switch m.phase {
+        case .needsJoin:
+            if m.options.classicAssignor != .cooperativeSticky && !m.owned.isEmpty {
+                // Eager protocols give up everything before rejoining.
+                commit(m, now: now)
+                m.phase = .revokingBeforeJoin(readyAt: now + m.options.revocationDelayMs)
+                if m.options.revocationDelayMs > 0 { return }
+                m.owned = []
+                m.positions = [:]
+            }
+            sendJoin(m)
+        case .revokingBeforeJoin(let readyAt):
+            guard now >= readyAt else { return }
+            m.owned = []
+            m.positions = [:]
+            sendJoin(m)
+        case .joining, .syncing:
+            break
+        case .stable:
+            guard now >= m.nextHeartbeatMs else { return }
+            m.nextHeartbeatMs = now + m.options.heartbeatIntervalMs
+            let code = classicHeartbeat(groupID: m.groupID, generation: m.epoch, memberID: m.memberID, instanceID: m.options.instanceID)
+            switch code {
+            case 0: break
+            case KErr.rebalanceInProgress:
+                m.phase = .needsJoin
+                stepClassicMember(m, now: now)
+            case KErr.unknownMemberID, KErr.illegalGeneration, KErr.fencedInstanceID:
+                m.owned = []
+                m.positions = [:]
+                if code == KErr.unknownMemberID { m.memberID = "" }
+                m.phase = .needsJoin
+            default: break
+            }
+        }
+    }
+
+    private func sendJoin(_ m: SimulatedMember) {
+        m.phase = .joining
+        let protocols: [(name: String, metadata: [UInt8])] = [(m.options.classicAssignor.rawValue, classicMetadata(m))]
+        let join = ClassicJoin(groupID: m.groupID, memberID: m.memberID, instanceID: m.options.instanceID,
+                               sessionTimeoutMs: m.options.sessionTimeoutMs, rebalanceTimeoutMs: m.options.rebalanceTimeoutMs,
+                               protocolType: "consumer", protocols: protocols, clientID: m.options.clientID, clientHost: "/127.0.0.1",
+                               requireKnownMemberID: m.options.instanceID == nil)
+        classicJoin(join) { [m] outcome in m.joinResult = outcome }
+    }
+
+    private func handleJoinResult(_ m: SimulatedMember, _ j: JoinOutcome, now: Int64) {
+        switch j.errorCode {
+        case 0:
+            m.memberID = j.memberID
+            m.epoch = j.generationID
+            m.protocolName = j.protocolName
+            m.isLeader = j.leader == j.memberID
+            var assignments: [String: [UInt8]] = [:]
+            if m.isLeader { assignments = leaderAssign(j.members, protocolName: j.protocolName) }
+            m.phase = .syncing
+            classicSync(groupID: m.groupID, generation: j.generationID, memberID: j.memberID, instanceID: m.options.instanceID,
+                        protocolType: "consumer", protocolName: j.protocolName, assignments: assignments) { [m] outcome in m.syncResult = outcome }
+            if let s = m.syncResult {
+                m.syncResult = nil
+                handleSyncResult(m, s, now: now)
+            }
+        case KErr.memberIDRequired:
+            m.memberID = j.memberID
+            m.phase = .needsJoin
+        default:
+            if j.errorCode == KErr.unknownMemberID || j.errorCode == KErr.fencedInstanceID { m.memberID = "" }
+            m.phase = .needsJoin
+        }
+    }
+
+    private func handleSyncResult(_ m: SimulatedMember, _ s: SyncOutcome, now: Int64) {
+        guard s.errorCode == 0 else {
+            if s.errorCode == KErr.unknownMemberID { m.memberID = ""; m.owned = []; m.positions = [:] }
+            m.phase = .needsJoin
+            return
+        }
+        var assigned = Set<TP>()
+        if let a = try? ConsumerProtocolAssignment.decodeVersionPrefixed(s.assignment).value {
+            for t in a.assignedPartitions { for p in t.partitions { assigned.insert(TP(topic: t.topic, partition: p)) } }
+        }
+        let revoked = m.owned.subtracting(assigned)
+        if !revoked.isEmpty { commit(m, now: now) }
+        consume(m, now: now)
+        for tp in revoked { m.positions[tp] = nil }
+        m.owned = assigned
+        m.phase = .stable
+        m.nextHeartbeatMs = now + m.options.heartbeatIntervalMs
+        // Cooperative: a member that gave something up rejoins so the partitions can move.
+        if m.options.classicAssignor == .cooperativeSticky && !revoked.isEmpty { m.phase = .needsJoin }
+    }
+
+    /// What a classic group leader computes: decode subscriptions, run the client assignor and,
+    /// for cooperative-sticky, hold back partitions another member still owns.
+    func leaderAssign(_ members: [(memberID: String, instanceID: String?, metadata: [UInt8])], protocolName: String?) -> [String: [UInt8]] {
+        var inputs: [Assignors.Input] = []
+        var ownedBy: [TP: String] = [:]
+        for mem in members {
+            let sub = try? ConsumerProtocolSubscription.decodeVersionPrefixed(mem.metadata).value
+            var current = Set<TP>()
+            for t in sub?.ownedPartitions ?? [] { for p in t.partitions { current.insert(TP(topic: t.topic, partition: p)); ownedBy[TP(topic: t.topic, partition: p)] = mem.memberID } }
+            inputs.append(Assignors.Input(memberID: mem.memberID, topics: Set(sub?.topics ?? []), current: current))
+        }
+        var counts: [String: Int] = [:]
+        for t in Set(inputs.flatMap(\.topics)) { if let n = topics[t]?.partitions.count { counts[t] = n } }
+        var result: [String: Set<TP>]
+        switch ClassicAssignor(rawValue: protocolName ?? "") ?? .range {
+        case .range: result = Assignors.range(members: inputs, partitionCounts: counts)
+        case .roundrobin: result = Assignors.roundRobin(members: inputs, partitionCounts: counts)
+        case .cooperativeSticky:
+            result = Assignors.uniform(members: inputs, partitionCounts: counts)
+            for (id, tps) in result {
+                result[id] = tps.filter { tp in ownedBy[tp] == nil || ownedBy[tp] == id }
+            }
+        }
+        var out: [String: [UInt8]] = [:]
+        for (id, tps) in result {
+            var byTopic: [String: [Int32]] = [:]
+            for tp in tps { byTopic[tp.topic, default: []].append(tp.partition) }
+            let a = ConsumerProtocolAssignment(assignedPartitions: byTopic.keys.sorted().map { .init(topic: $0, partitions: byTopic[$0]!.sorted()) }, userData: nil)
+            out[id] = (try? a.encodedVersionPrefixed(version: 3)) ?? []
+        }
+        return out
+    }
+}
+
+extension SimCluster {
+    /// The number of members of a KIP-848 group (including statically departed ones).
+    public func consumerMemberCount(_ groupID: String) -> Int { groups[groupID]?.consumer.members.count ?? 0 }
+
+    /// The number of members of a classic group.
+    public func classicMemberCount(_ groupID: String) -> Int { groups[groupID]?.classic.members.count ?? 0 }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import KafkaAdmin
+
+/// How kgtop reaches a cluster, with librdkafka's property names (as kcat takes them).
+///
+/// Precedence, lowest first: `KGTOP_BOOTSTRAP_SERVERS`, `-F` files in order, `-X` in order,
+/// `-b`. Secrets given here never reach output: see ``redacted(_:)``.
+public struct ConnectionOptions: ParsableArguments {
+    @Option(name: [.customShort("b"), .customLong("bootstrap-server")], help: ArgumentHelp(
+        "Brokers to start from, host:port[,host:port...] (property bootstrap.servers; env KGTOP_BOOTSTRAP_SERVERS).",
+        valueName: "hosts"))
+    var bootstrapServers: String?
+
+    @Option(name: .customShort("X"), help: ArgumentHelp(
+        "A librdkafka-style property, e.g. -X client.id=kgtop -X security.protocol=plaintext. Repeatable.",
+        valueName: "key=value"))
+    var properties: [String] = []
+
+    @Option(name: .customShort("F"), help: ArgumentHelp(
+        "A properties file (key=value lines, # comments), as kcat reads. Repeatable.", valueName: "file"))
+    var propertyFiles: [String] = []
+
+    /// Creates empty options (ArgumentParser fills them).
+    public init() {}
+
+    /// Keys whose values are secrets and are shown as `[redacted]`.
+    static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.hasSuffix("jaas.config")
+            || k.contains("private.key") || k.hasSuffix(".key.pem")
+    }
+
+    /// A copy of `props` safe to print.
+    public static func redacted(_ props: [String: String]) -> [String: String] {
+        var out = props
+        for key in props.keys where isSecret(key) { out[key] = "[redacted]" }
+        return out
+    }
+
+    /// The merged properties, validated for shape (not yet for meaning).
+    public func resolvedProperties(environment: [String: String] = ProcessInfo.processInfo.environment) throws(UserFacingError) -> [String: String] {
+        var props: [String: String] = [:]
+        if let env = environment["KGTOP_BOOTSTRAP_SERVERS"], !env.isEmpty { props["bootstrap.servers"] = env }
+        for file in propertyFiles {
+            for (k, v) in try Self.readPropertiesFile(file) { props[k] = v }
+        }
+        for item in properties {
+            guard let eq = item.firstIndex(of: "=") else {
+                throw UserFacingError("-X \(item): expected key=value, e.g. -X client.id=kgtop")
+            }
+            let key = item[..<eq].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw UserFacingError("-X \(item): the key before '=' is empty") }
+            props[key] = String(item[item.index(after: eq)...])
+        }
+        if let b = bootstrapServers { props["bootstrap.servers"] = b }
+        guard let servers = props["bootstrap.servers"], !servers.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw UserFacingError("no brokers given: use -b host:port, -X bootstrap.servers=host:port, a -F file, or KGTOP_BOOTSTRAP_SERVERS")
+        }
+        return props
+    }
+
+    /// The admin client configuration, with KafkaAdmin's validation turned into a user-facing error.
+    public func adminConfig() throws(UserFacingError) -> AdminConfig {
+        let props = try resolvedProperties()
+        do {
+            return try AdminConfig(properties: props)
+        } catch {
+            throw UserFacingError("configuration: \(error)")
+        }
+    }
+
+    /// Parses a properties file: `key=value` (or `key: value`) lines; blank lines and lines
+    /// starting with `#` or `!` are skipped. A malformed line is an error naming file and line.
+    /// A file that holds a secret and is readable by others gets a warning on stderr.
+    static func readPropertiesFile(_ path: String) throws(UserFacingError) -> [(String, String)] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw UserFacingError("-F \(path): no such file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UserFacingError("-F \(path): cannot read it (permissions?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw UserFacingError("-F \(path): not UTF-8 text")
+        }
+        var out: [(String, String)] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
+            guard let sep = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                throw UserFacingError("-F \(path): line \(n + 1): expected key=value")
+            }
+            let key = line[..<sep].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw UserFacingError("-F \(path): line \(n + 1): the key before '=' is empty") }
+            out.append((key, line[line.index(after: sep)...].trimmingCharacters(in: .whitespaces)))
+        }
+        if out.contains(where: { isSecret($0.0) }),
+           let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+           let mode = attrs[.posixPermissions] as? Int, mode & 0o044 != 0
+        {
+            printError("kgtop: warning: \(path) holds a secret and is readable by others (chmod 600 \(path))")
+        }
+        return out
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import DashboardUI
+import Foundation
+import GroupModel
+import Monitor
+import NcursesTerminal
+
+/// Options of every command that opens the dashboard (`watch`, `demo`).
+public struct DashboardOptions: ParsableArguments {
+    @Option(help: "Time between polls, e.g. 2s or 500ms.")
+    var interval: DurationArgument = DurationArgument(.seconds(2))
+
+    @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path.", valueName: "name|path"))
+    var theme: String?
+
+    @Flag(help: "Run the dashboard loop without a terminal (for tests and scripts); prints the last frame.")
+    var headless = false
+
+    @Option(help: ArgumentHelp("Stop after this many loop iterations (updates and keys).", valueName: "n"))
+    var maxIterations: Int?
+
+    @Option(help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
+    var size: String = "200x60"
+
+    /// Creates default options.
+    public init() {}
+
+    public func validate() throws {
+        if let n = maxIterations, n < 1 { throw ValidationError("--max-iterations must be at least 1") }
+        guard parsedSize != nil else { throw ValidationError("--size \(size): expected WIDTHxHEIGHT, e.g. 120x40 (at least 40x10)") }
+        if interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
+    }
+
+    var parsedSize: TerminalSize? {
+        let parts = size.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w >= 40, h >= 10 else { return nil }
+        return TerminalSize(width: w, height: h)
+    }
+
+    /// The validated, sendable form of these options.
+    func settings() throws(UserFacingError) -> DashboardSettings {
+        let (themes, initial) = try themes()
+        return DashboardSettings(
+            themes: themes, initialTheme: initial, pollIntervalMs: interval.milliseconds, headless: headless,
+            maxIterations: maxIterations, size: parsedSize ?? TerminalSize(width: 200, height: 60))
+    }
+
+    /// The theme list and the index to start with; a bad theme is a usage error naming the key.
+    func themes() throws(UserFacingError) -> ([Theme], Int) {
+        var all = Theme.builtins
+        guard let theme else { return (all, 0) }
+        if let i = all.firstIndex(where: { $0.name == theme }) { return (all, i) }
+        do {
+            let custom = try Theme.resolve(theme)
+            all.append(custom)
+            return (all, all.count - 1)
+        } catch {
+            throw UserFacingError("--theme \(theme): \(error)")
+        }
+    }
+}
+
+/// What the dashboard loop needs from ``DashboardOptions``, validated.
+struct DashboardSettings: Sendable {
+    var themes: [Theme]
+    var initialTheme: Int
+    var pollIntervalMs: Int64
+    var headless: Bool
+    var maxIterations: Int?
+    var size: TerminalSize
+}
+
+/// Connects a Monitor's updates to the dashboard loop, on a real terminal or headless.
+enum DashboardRunner {
+    /// Runs until the user quits (or `--max-iterations`, or the data ends). Returns the exit code.
+    @MainActor
+    static func run(monitor: Monitor, options: DashboardSettings, brokerSettings: [BrokerSetting]? = nil) async throws -> Int32 {
+        let themes = options.themes
+        let initialTheme = options.initialTheme
+        let updates = await monitor.updates(bufferingNewest: nil)
+        let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let pollMs = options.pollIntervalMs
+        let feedTask = Task.detached {
+            var feed = DashboardFeed(pollIntervalMs: pollMs, brokerSettings: brokerSettings)
+            for await u in updates {
+                let snapshot = u.snapshot ?? ClusterSnapshot(
+                    takenAt: u.at, pollDurationMs: 0, cluster: ClusterInfo(),
+                    errors: [PollError(scope: .cluster, operation: "poll", message: u.failure ?? "no data yet")])
+                let update = feed.ingest(
+                    snapshot: snapshot, events: u.events, episodeEvents: u.episodeEvents, openEpisodes: u.openEpisodes,
+                    finishedEpisodes: u.finishedEpisodes, verdicts: u.verdicts, newErrors: u.newErrors,
+                    timeLags: u.timeLags, failure: u.failure, at: u.at)
+                continuation.yield(update)
+            }
+            continuation.finish()
+        }
+        defer { feedTask.cancel() }
+        await monitor.start()
+        let appOptions = DashboardApp.Options(maxIterations: options.maxIterations)
+        let control: @MainActor (DashboardControl) -> Void = { c in
+            Task {
+                switch c {
+                case .refreshNow: await monitor.refreshNow()
+                case let .setPaused(p): await monitor.setPaused(p)
+                }
+            }
+        }
+        if options.headless {
+            let terminal = HeadlessTerminal(size: options.size)
+            let app = DashboardApp(terminal: terminal, themes: themes, initialTheme: initialTheme, options: appOptions)
+            app.onControl = control
+            _ = await app.run(updates: stream)
+            await monitor.stop()
+            if let frame = terminal.lastFrame { print(frame.text.joined(separator: "\n")) }
+            return KgtopExit.ok
+        }
+        do {
+            let reason = try await NcursesTerminal.withTerminal { terminal in
+                let app = DashboardApp(terminal: terminal, themes: themes, initialTheme: initialTheme, options: appOptions)
+                app.onControl = control
+                return await app.run(updates: stream)
+            }
+            _ = reason
+        } catch let e as NcursesTerminalError {
+            await monitor.stop()
+            throw UserFacingError("cannot start the terminal UI: \(e.message) (use --headless, or `kgtop snapshot` for JSON)")
+        }
+        await monitor.stop()
+        return KgtopExit.ok
+    }
+}
+
+/// `kgtop watch` (the default command): the live dashboard on a cluster.
+public struct WatchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "The live dashboard: groups, members, partitions, rebalances, protocols, errors (default command).",
+        discussion: "Keys: press ? in the dashboard; the README lists them. No cluster at hand? Try `kgtop demo`.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var dashboard: DashboardOptions
+
+    public init() {}
+
+    public func run() async throws {
+        do {
+            let settings = try dashboard.settings()
+            let session = try Session.open(connection, interval: dashboard.interval.duration)
+            let code = try await DashboardRunner.run(monitor: session.monitor, options: settings)
+            await session.close()
+            if code != 0 { throw ExitCode(code) }
+        } catch let e as UserFacingError {
+            throw report(e)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import DashboardUI
+import Foundation
+import KafkaSim
+import Monitor
+
+/// `kgtop demo`: the dashboard on an embedded simulated cluster with a scripted story.
+public struct DemoCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Open the dashboard on an embedded simulated cluster (no setup needed).",
+        discussion: """
+            The story, repeating every 3 minutes: a rolling deploy of the KIP-848 group order-service (in the
+            first seconds), members joining and leaving, a member that stops heartbeating and is fenced, a
+            slow member stuck in revocation, a classic cooperative-sticky group, a mixed group mid-migration,
+            a consumer that cannot keep up, and a broker that restarts. Press ? for keys, q to quit.
+            """)
+
+    @OptionGroup var dashboard: DashboardOptions
+
+    @Option(help: "Number of simulated brokers.")
+    var brokers: Int = 3
+
+    public init() {}
+
+    public func validate() throws {
+        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 16") }
+    }
+
+    /// The demo's additions to the simulator's demo scenario: a rolling deploy of order-service.
+    static let rollingDeploy = """
+        every 180s
+        at 6s stop order-service#first
+        at 7s add order-service consumer orders assignor=uniform client=order-service
+        at 12s stop order-service#first
+        at 13s add order-service consumer orders assignor=uniform client=order-service
+        at 18s stop order-service#first
+        at 19s add order-service consumer orders assignor=uniform client=order-service
+        """
+
+    public func run() async throws {
+        do {
+            let settings = try dashboard.settings()
+            var config = SimConfig(brokerCount: brokers)
+            config.classicInitialRebalanceDelayMs = 1_000
+            let sim = try await KafkaSimulator.start(config: config)
+            try await SimScenario.demo.apply(to: sim.cluster)
+            try await SimScript(parsing: Self.rollingDeploy).apply(to: sim.cluster)
+            // A broker hiccup: the last broker restarts 45 s into every 3-minute cycle.
+            let hiccups = Task.detached {
+                var first = true
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(first ? 45 : 180))
+                    first = false
+                    if Task.isCancelled { break }
+                    try? await sim.restartBroker(Int32(config.brokerCount), downMs: 4_000)
+                }
+            }
+            let bootstrap = await sim.bootstrapServers()
+            let connection = try ConnectionOptions.parse(["-b", bootstrap])
+            let session = try Session.open(connection, interval: dashboard.interval.duration)
+            let code = try await DashboardRunner.run(monitor: session.monitor, options: settings)
+            hiccups.cancel()
+            await session.close()
+            await sim.shutdown()
+            if code != 0 { throw ExitCode(code) }
+        } catch let e as UserFacingError {
+            throw report(e)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import KafkaSim
+
+/// `kgtop sim`: runs an embedded simulated Kafka cluster on loopback until SIGINT or SIGTERM.
+public struct SimCommand: AsyncParsableCommand {
+    /// The subcommand's name and help.
+    public static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run a simulated Kafka cluster (classic and KIP-848 groups) on 127.0.0.1.",
+        discussion: """
+            Prints the bootstrap servers on the first line of standard output, then serves until \
+            interrupted. Scenarios: \(SimScenario.names.joined(separator: ", ")).
+            """)
+
+    /// Number of brokers.
+    @Option(name: .long, help: "Number of brokers (one listener each).")
+    public var brokers: Int = 3
+
+    /// First port; 0 picks free ports.
+    @Option(name: .long, help: "Port of the first broker (the others follow); 0 picks free ports.")
+    public var port: Int = 0
+
+    /// Scenario name.
+    @Option(name: .long, help: "Scenario: empty, demo or scale.")
+    public var scenario: String?
+
+    /// Group count for the scale scenario.
+    @Option(name: .long, help: "Number of groups (implies --scenario scale).")
+    public var groups: Int?
+
+    /// A scenario file.
+    @Option(name: .long, help: "Scenario file (one command per line; see the simulator docs).")
+    public var scenarioFile: String?
+
+    /// Classic initial rebalance delay.
+    @Option(name: .long, help: "group.initial.rebalance.delay.ms for classic groups.")
+    public var initialRebalanceDelayMs: Int = 3_000
+
+    /// Creates the command with defaults.
+    public init() {}
+
+    /// Validates the options.
+    public func validate() throws {
+        guard (1...64).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 64") }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if let groups, groups < 0 { throw ValidationError("--groups must not be negative") }
+        let name = scenario ?? (groups != nil ? "scale" : "demo")
+        if SimScenario(name: name, groups: groups) == nil {
+            throw ValidationError("unknown scenario '\(name)'; valid: \(SimScenario.names.joined(separator: ", "))")
+        }
+    }
+
+    /// Starts the cluster, prints its bootstrap list and waits for a signal.
+    public func run() async throws {
+        var config = SimConfig(brokerCount: brokers)
+        config.basePort = port
+        config.classicInitialRebalanceDelayMs = Int64(initialRebalanceDelayMs)
+        var name = scenario ?? (groups != nil ? "scale" : "demo")
+        var chosen: SimScenario
+        if let path = scenarioFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read scenario file \(path): \(error.localizedDescription)")
+            }
+            do {
+                chosen = .script(try SimScript(parsing: text))
+            } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+            name = path
+        } else {
+            guard let named = SimScenario(name: name, groups: groups) else { throw ValidationError("unknown scenario '\(name)'") }
+            chosen = named
+        }
+        let sim = try await KafkaSimulator.start(config: config)
+        let started = ContinuousClock.now
+        try await chosen.apply(to: sim.cluster)
+        FileHandle.standardOutput.write(Data((await sim.bootstrapServers() + "\n").utf8))
+        let took = ContinuousClock.now - started
+        FileHandle.standardError.write(Data("kgtop sim: scenario \(name) ready in \(took); Ctrl-C to stop\n".utf8))
+        await Self.waitForTermination()
+        await sim.shutdown()
+    }
+
+    /// Suspends until SIGINT or SIGTERM.
+    static func waitForTermination() async {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        let queue = DispatchQueue(label: "kgtop.sim.signals")
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in stream { break }
+        for s in sources { s.cancel() }
+    }
+}

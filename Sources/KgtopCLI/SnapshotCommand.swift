@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import GroupModel
+import Monitor
+
+/// `kgtop snapshot`: one poll, printed as JSON (schema kgtop.snapshot/1) or as a table.
+public struct SnapshotCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Poll the cluster once and print every group as JSON or a table.",
+        discussion: """
+            JSON (schema kgtop.snapshot/1, documented in the README) is the default when stdout is not a
+            terminal; groups, members and partitions are sorted so two snapshots diff cleanly.
+            Exit codes: 0 the snapshot completed (groups with their own errors are marked in it),
+            3 the cluster could not be observed, 64 bad input.
+            """)
+
+    /// Output formats.
+    public enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, table
+    }
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Output format: json or table (default: json unless stdout is a terminal).")
+    var format: Format?
+
+    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression.", valueName: "regex"))
+    var group: String?
+
+    @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression.", valueName: "regex"))
+    var exclude: String?
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type or protocol: classic, consumer, mixed, share, streams. Repeatable.", valueName: "type"))
+    var types: [String] = []
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    public init() {}
+
+    public func run() async throws {
+        do {
+            let filter = try GroupFilter(include: group, exclude: exclude, types: types)
+            let session = try Session.open(connection)
+            let update = await session.monitor.pollOnce()
+            await session.close()
+            guard let snapshot = update.snapshot, update.failure == nil else {
+                throw UserFacingError("could not observe the cluster: \(update.failure ?? "no data")", code: KgtopExit.unobservable)
+            }
+            let shown = filter.apply(snapshot)
+            let fmt = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? .table : .json)
+            let data: Data
+            switch fmt {
+            case .json: data = try SnapshotJSON.encode(shown) + Data("\n".utf8)
+            case .table: data = Data(SnapshotTable.render(shown).utf8)
+            }
+            try write(data)
+        } catch let e as UserFacingError {
+            throw report(e)
+        }
+    }
+
+    func write(_ data: Data) throws(UserFacingError) {
+        guard let output else {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            throw UserFacingError("--output \(output): cannot write: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// The human-readable form of a snapshot.
+enum SnapshotTable {
+    static func render(_ s: ClusterSnapshot) -> String {
+        var out = ""
+        let brokersUp = s.cluster.brokers.filter(\.reachable).count
+        let kip848 = s.cluster.kip848Enabled.map { $0 ? "enabled" : "disabled" } ?? "unknown"
+        out += "cluster \(s.cluster.clusterID ?? "?")  brokers \(brokersUp)/\(s.cluster.brokers.count) up  KIP-848 \(kip848)  groups \(s.groups.count)  poll \(s.pollDurationMs) ms\n\n"
+        var rows = [["GROUP", "PROTOCOL", "STATE", "MEMBERS", "EPOCH", "TARGET", "ASSIGNOR", "PARTITIONS", "LAG", "BEHIND", "ERROR"]]
+        for g in s.groups {
+            rows.append([
+                g.groupID, g.protocol.rawValue, g.state.description, "\(g.members.count)",
+                g.groupEpoch.map(String.init) ?? g.generationID.map { "gen \($0)" } ?? "-",
+                g.assignmentEpoch.map(String.init) ?? "-", g.assignor ?? "-", "\(g.partitions.count)",
+                g.summary.partitionsLagUnknown > 0 ? "\(g.summary.totalLag)+?" : "\(g.summary.totalLag)",
+                g.summary.membersBehindAssignmentEpoch.isEmpty ? "-" : "\(g.summary.membersBehindAssignmentEpoch.count)",
+                g.error.map { $0.name } ?? "",
+            ])
+        }
+        out += table(rows)
+        if !s.errors.isEmpty {
+            out += "\nerrors:\n"
+            for e in s.errors { out += "  \(e.message)\n" }
+        }
+        return out
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = Array(repeating: 0, count: first.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,235 @@
+import GroupModel
+import KafkaAdmin
+
+/// One published state of the monitor: the newest snapshot and what was derived from it.
+public struct MonitorUpdate: Sendable {
+    /// 1 for the first poll, then counting up (failed polls count too).
+    public var sequence: Int
+    /// The newest good snapshot; after a failed poll this is the previous one (see ``isStale``),
+    /// nil when no poll has succeeded yet.
+    public var snapshot: ClusterSnapshot?
+    /// Events since the previous good snapshot (SnapshotDiff).
+    public var events: [GroupEvent]
+    /// Episode events produced by this poll (RebalanceTracker).
+    public var episodeEvents: [EpisodeEvent]
+    /// Rebalance episodes under way.
+    public var openEpisodes: [RebalanceEpisode]
+    /// Finished episodes, oldest first (bounded).
+    public var finishedEpisodes: [RebalanceEpisode]
+    /// Health verdict per group id.
+    public var verdicts: [String: GroupVerdict]
+    /// What this poll cost; nil when it failed.
+    public var stats: RequestStats?
+    /// Why this poll failed entirely, nil when it succeeded.
+    public var failure: String?
+    /// Poll errors that were not present in the previous poll (each fault is reported once).
+    public var newErrors: [PollError]
+    /// When the last good poll was taken (epoch ms).
+    public var lastSuccessAt: Int64?
+    /// When this update was made (epoch ms).
+    public var at: Int64
+    /// Per group, per partition time lag by interpolation over the poller's own log-end samples
+    /// (empty when the monitor was created with `computeTimeLags: false`).
+    public var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+
+    /// Whether the data shown is older than this update (the last poll failed).
+    public var isStale: Bool { failure != nil }
+}
+
+/// The poll loop: polls on an interval (pause, refresh now), diffs consecutive snapshots, tracks
+/// rebalance episodes, keeps a bounded history and evaluates health, and publishes
+/// ``MonitorUpdate``s to every subscriber of ``updates(bufferingNewest:)``.
+public actor Monitor {
+    /// The poller.
+    public let poller: Poller
+    /// Time between polls.
+    public private(set) var interval: Duration
+    /// Whether polling is paused (refresh-now still polls once).
+    public private(set) var isPaused = false
+    /// Health thresholds.
+    public var healthConfig: HealthConfig
+
+    private var sequence = 0
+    private var last: ClusterSnapshot?
+    private var lastSuccessAt: Int64?
+    private var previousErrorKeys: Set<String> = []
+    private var history: History
+    private var tracker: RebalanceTracker
+    private var subscribers: [Int: AsyncStream<MonitorUpdate>.Continuation] = [:]
+    private var nextSubscriber = 0
+    private var loopTask: Task<Void, Never>?
+    private var wake: CheckedContinuation<Void, Never>?
+    private var timer: Task<Void, Never>?
+    private let now: @Sendable () -> Int64
+    /// Whether each update carries per-partition time lags (the dashboard wants them).
+    public var computeTimeLags = true
+
+    /// Turns time-lag computation on or off.
+    public func setComputeTimeLags(_ on: Bool) { computeTimeLags = on }
+
+    /// Creates a monitor.
+    /// - Parameters:
+    ///   - historyCapacity: polls of history kept per partition (memory grows with it).
+    ///   - now: wall-clock milliseconds since the epoch.
+    public init(
+        poller: Poller, interval: Duration = .seconds(2), historyCapacity: Int = 10,
+        healthConfig: HealthConfig = HealthConfig(), stuckThresholdMs: Int64 = 30_000,
+        now: @escaping @Sendable () -> Int64
+    ) {
+        self.poller = poller
+        self.interval = interval
+        self.history = History(capacity: historyCapacity)
+        self.tracker = RebalanceTracker(stuckThresholdMs: stuckThresholdMs)
+        self.healthConfig = healthConfig
+        self.now = now
+    }
+
+    // MARK: - Subscribing
+
+    /// A stream of updates. With `bufferingNewest: 1` a slow reader (the TUI) sees only the newest
+    /// update; with nil nothing is dropped (`kgtop events`).
+    public func updates(bufferingNewest: Int? = 1) -> AsyncStream<MonitorUpdate> {
+        let policy: AsyncStream<MonitorUpdate>.Continuation.BufferingPolicy = bufferingNewest.map { .bufferingNewest($0) } ?? .unbounded
+        let (stream, continuation) = AsyncStream<MonitorUpdate>.makeStream(bufferingPolicy: policy)
+        let id = nextSubscriber
+        nextSubscriber += 1
+        subscribers[id] = continuation
+        continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
+        return stream
+    }
+
+    private func unsubscribe(_ id: Int) { subscribers[id] = nil }
+
+    // MARK: - Control
+
+    /// Starts the poll loop (the first poll happens at once). Calling it twice does nothing.
+    public func start() {
+        guard loopTask == nil else { return }
+        loopTask = Task { await self.run() }
+    }
+
+    /// Stops the loop and finishes every subscriber's stream.
+    public func stop() {
+        loopTask?.cancel()
+        loopTask = nil
+        fire()
+        for c in subscribers.values { c.finish() }
+        subscribers.removeAll()
+    }
+
+    /// Pauses or resumes polling.
+    public func setPaused(_ paused: Bool) {
+        isPaused = paused
+        if !paused { fire() }
+    }
+
+    /// Polls now instead of waiting for the interval (also while paused).
+    public func refreshNow() {
+        forceNext = true
+        fire()
+    }
+
+    /// Changes the interval; the next wait uses it.
+    public func setInterval(_ interval: Duration) { self.interval = interval }
+
+    private var forceNext = false
+
+    private func run() async {
+        while !Task.isCancelled {
+            if !isPaused || forceNext {
+                forceNext = false
+                let update = await pollOnce()
+                for c in subscribers.values { c.yield(update) }
+            }
+            await waitForNextPoll()
+        }
+    }
+
+    private func waitForNextPoll() async {
+        if Task.isCancelled { return }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            wake = c
+            let delay = interval
+            timer = Task { [weak self] in
+                try? await Task.sleep(for: delay)
+                if !Task.isCancelled { await self?.fire() }
+            }
+        }
+    }
+
+    private func fire() {
+        timer?.cancel()
+        timer = nil
+        let w = wake
+        wake = nil
+        w?.resume()
+    }
+
+    // MARK: - One poll
+
+    /// Polls once and derives events, episodes and verdicts. Never throws: a poll that observed
+    /// nothing is reported in ``MonitorUpdate/failure`` with the last good snapshot kept.
+    public func pollOnce() async -> MonitorUpdate {
+        sequence += 1
+        let at = now()
+        do {
+            let outcome = try await poller.poll()
+            return ingest(outcome.snapshot, stats: outcome.stats, at: at)
+        } catch {
+            let message = "\(error)"
+            var update = MonitorUpdate(
+                sequence: sequence, snapshot: last, events: [], episodeEvents: [],
+                openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt },
+                finishedEpisodes: tracker.finished, verdicts: [:], stats: nil, failure: message,
+                newErrors: [], lastSuccessAt: lastSuccessAt, at: at)
+            let key = "cluster|poll|\(message)"
+            if !previousErrorKeys.contains(key) {
+                update.newErrors = [PollError(scope: .cluster, operation: "poll", message: message)]
+            }
+            previousErrorKeys = [key]
+            return update
+        }
+    }
+
+    /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
+    public func ingest(_ snapshot: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
+        let events = last.map { SnapshotDiff.diff(old: $0, new: snapshot) } ?? []
+        let episodeEvents = tracker.ingest(snapshot)
+        history.record(snapshot)
+        var verdicts: [String: GroupVerdict] = [:]
+        for g in snapshot.groups {
+            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig)
+        }
+        var keys: Set<String> = []
+        var fresh: [PollError] = []
+        for e in snapshot.errors {
+            let key = "\(e.scope)|\(e.operation)|\(e.brokerID ?? -1)|\(e.groupID ?? "")|\(e.topic ?? "")|\(e.kafkaError?.code ?? 0)"
+            keys.insert(key)
+            if !previousErrorKeys.contains(key) { fresh.append(e) }
+        }
+        previousErrorKeys = keys
+        last = snapshot
+        lastSuccessAt = snapshot.takenAt
+        var update = MonitorUpdate(
+            sequence: sequence, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
+            openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt },
+            finishedEpisodes: tracker.finished, verdicts: verdicts, stats: stats, failure: nil,
+            newErrors: fresh, lastSuccessAt: lastSuccessAt, at: at ?? snapshot.takenAt)
+        if computeTimeLags {
+            for g in snapshot.groups { update.timeLags[g.groupID] = timeLags(of: g, now: snapshot.takenAt) }
+        }
+        return update
+    }
+
+    /// The log-end samples kept for a partition (for time lag).
+    public func logEndSamples(_ tp: TopicPartition) -> [OffsetSample] { history.logEndSamples(tp) }
+
+    /// Time lag of every partition of `group` from the kept samples (interpolation method).
+    public func timeLags(of group: Group, now: Int64) -> [TopicPartition: TimeLag] {
+        var out: [TopicPartition: TimeLag] = [:]
+        for p in group.partitions {
+            out[p.topicPartition] = TimeLagEstimator.timeLag(committed: p.committedOffset, samples: history.logEndSamples(p.topicPartition), now: now)
+        }
+        return out
+    }
+}
