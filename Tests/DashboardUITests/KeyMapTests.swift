@@ -67,7 +67,7 @@ struct KeyMapTests {
 
     @Test("replay keys reach the replay only while the data is a replay")
     func replayKeys() {
-        let dashboard = makeDashboard(TerminalSize(width: 80, height: 24))
+        let dashboard = makeDashboard(TerminalSize(width: 160, height: 30))
         #expect(!dashboard.handle(.key(.character("n"))).contains(.replayCommand))
         #expect(dashboard.takeReplayCommand() == nil)
         var update = dashboard.update!
