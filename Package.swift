@@ -73,11 +73,19 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Real clients
+        // CRdKafka: system library (librdkafka); only Workload imports it.
+        .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "Workload",
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
                 "Recording", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -107,10 +115,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "PollerTests",
+            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI"],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
-            name: "RecordingTests", dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI"],
+            name: "RecordingTests",
+            dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI", "Monitor", "KafkaSim", "KafkaAdmin"],
             swiftSettings: strict),
     ]
 )
