@@ -347,9 +347,6 @@ public struct DiffCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (schema kgtop.diff/1) instead of a table.")
     var json = false
 
-    @Flag(help: "Also list groups that did not change (JSON always lists every group).")
-    var all = false
-
     public init() {}
 
     public func run() async throws {

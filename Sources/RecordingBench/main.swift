@@ -6,7 +6,7 @@ import Recording
 // own topic), log ends advancing and commits following, recorded for one simulated hour at a 5 s
 // interval, for several keyframe intervals. Prints bytes per group per hour; asserts nothing.
 //
-//   swift run -c release RecordingBench [groups] [polls]
+//   swift run -c release RecordingBench [groups] [polls] [steady|noisy|both] [intervals, e.g. 60,360]
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
 struct SplitMix {
@@ -94,13 +94,18 @@ struct Workload {
     }
 }
 
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
-let groupCount = arguments.first ?? 1_000
-let polls = arguments.dropFirst().first ?? 720
-let intervals = [60, 120, 360, 720]
-print("RecordingBench: \(groupCount) groups x 3 members x 10 partitions, \(polls) polls at 5 s (\(Double(polls) * 5 / 3600) h)")
+/// Prints a line at once (stdout may be a file).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
-for jitter in [false, true] {
+// Arguments: [groups] [polls] [steady|noisy|both] [keyframe intervals, comma-separated]
+let arguments = Array(CommandLine.arguments.dropFirst())
+let groupCount = arguments.first.flatMap { Int($0) } ?? 1_000
+let polls = arguments.dropFirst().first.flatMap { Int($0) } ?? 720
+let variant = arguments.count > 2 ? arguments[2] : "both"
+let intervals = arguments.count > 3 ? arguments[3].split(separator: ",").compactMap { Int($0) } : [60, 120, 360, 720]
+say("RecordingBench: \(groupCount) groups x 3 members x 10 partitions, \(polls) polls at 5 s (\(Double(polls) * 5 / 3600) h)")
+
+for jitter in [false, true] where variant == "both" || (variant == "noisy") == jitter {
     var workload = Workload(groups: groupCount, jitter: jitter)
     var encoders = try intervals.map { k in
         try RecordingEncoder(header: RecordingHeader(kgtopVersion: "bench", createdAt: 0, pollIntervalMs: 5_000, source: "RecordingBench", keyframeInterval: k))
@@ -114,15 +119,15 @@ for jitter in [false, true] {
     }
     let elapsed = Date().timeIntervalSince(started)
     let hours = Double(polls) * 5 / 3600
-    print(jitter ? "\nnoisy traffic (log-end steps +-20 %, lag wandering +-20 per poll):" : "\nsteady traffic (constant rate per partition, commits following at a constant lag):")
-    print("  one snapshot as pretty JSON: \(json / groupCount) bytes per group")
+    say(jitter ? "\nnoisy traffic (log-end steps +-20 %, lag wandering +-20 per poll):" : "\nsteady traffic (constant rate per partition, commits following at a constant lag):")
+    say("  one snapshot as pretty JSON: \(json / groupCount) bytes per group")
     for (k, encoder) in zip(intervals, encoders) {
         let perGroupHour = Double(encoder.bytes.count) / Double(groupCount) / hours
-        print(String(format: "  keyframe every %4d polls: %9d bytes total, %2d keyframes, %7.0f bytes per group per hour", k, encoder.bytes.count, encoder.keyframes, perGroupHour))
+        say(String(format: "  keyframe every %4d polls: %9d bytes total, %2d keyframes, %7.0f bytes per group per hour", k, encoder.bytes.count, encoder.keyframes, perGroupHour))
     }
     // Read back the default-interval file once and check it decodes to the last poll.
-    let reader = try RecordingReader(bytes: encoders[2].bytes)
+    let reader = try RecordingReader(bytes: encoders[encoders.count - 1].bytes)
     let readStart = Date()
     _ = try reader.snapshot(at: reader.pollCount - 1)
-    print(String(format: "  (generate+encode %.1f s; read back all %d polls from keyframes: %.2f s)", elapsed, reader.pollCount, Date().timeIntervalSince(readStart)))
+    say(String(format: "  (generate+encode %.1f s; read back all %d polls from keyframes: %.2f s)", elapsed, reader.pollCount, Date().timeIntervalSince(readStart)))
 }
