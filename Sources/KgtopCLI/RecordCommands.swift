@@ -84,7 +84,7 @@ public struct RecordCommand: AsyncParsableCommand {
     var output: String
 
     @Option(help: "Time between polls, e.g. 5s.")
-    var interval: DurationArgument = DurationArgument(.seconds(5))
+    var interval: DurationArgument = DurationArgument(milliseconds: 5_000)
 
     @Option(help: ArgumentHelp("Stop after this long (e.g. 30m); default: until interrupted.", valueName: "duration"))
     var duration: DurationArgument?
