@@ -47,6 +47,9 @@ let package = Package(
 
         // MARK: - Model
         .target(name: "GroupModel", swiftSettings: strict),
+        // Recording: the kgtop.recording/1 file format (writer, reader, comparison); GroupModel only,
+        // plus KafkaWire for its CRC-32C.
+        .target(name: "Recording", dependencies: ["GroupModel", "KafkaWire"], swiftSettings: strict),
 
         // MARK: - Monitor
         .target(
@@ -60,6 +63,9 @@ let package = Package(
         // DashboardUI: curses-free views, key map, themes (themes/*.json are embedded, see docs/TUI.md).
         .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
+        // Replay: a recording on the dashboard (time cursor, re-derived episodes and verdicts).
+        .target(name: "Replay", dependencies: ["Recording", "DashboardUI", "GroupModel"], swiftSettings: strict),
+        .executableTarget(name: "RecordingBench", dependencies: ["Recording", "GroupModel"], swiftSettings: strict),
 
         // MARK: - Simulator
         .target(
@@ -87,6 +93,7 @@ let package = Package(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
+                "Recording", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -134,5 +141,9 @@ let package = Package(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(
+            name: "RecordingTests",
+            dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI", "Monitor", "KafkaSim", "KafkaAdmin"],
+            swiftSettings: strict),
     ]
 )

@@ -5,6 +5,7 @@ import GroupModel
 import KafkaAdmin
 import Monitor
 import NcursesTerminal
+import Recording
 
 /// Options of every command that opens the dashboard (`watch`, `demo`).
 public struct DashboardOptions: ParsableArguments {
@@ -22,6 +23,9 @@ public struct DashboardOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
     var size: String = "200x60"
+
+    @Option(help: ArgumentHelp("Also record every poll to this file (see `kgtop replay`).", valueName: "file"))
+    var record: String?
 
     /// Creates default options.
     public init() {}
@@ -41,9 +45,12 @@ public struct DashboardOptions: ParsableArguments {
     /// The validated, sendable form of these options.
     func settings() throws(UserFacingError) -> DashboardSettings {
         let (themes, initial) = try themes()
+        let writer = try record.map { path throws(UserFacingError) in
+            try RecordingCLI.openWriter(path: path, pollIntervalMs: interval.milliseconds, source: "kgtop watch")
+        }
         return DashboardSettings(
             themes: themes, initialTheme: initial, pollIntervalMs: interval.milliseconds, headless: headless,
-            maxIterations: maxIterations, size: parsedSize ?? TerminalSize(width: 200, height: 60))
+            maxIterations: maxIterations, size: parsedSize ?? TerminalSize(width: 200, height: 60), recorder: writer)
     }
 
     /// The theme list and the index to start with; a bad theme is a usage error naming the key.
@@ -69,6 +76,8 @@ struct DashboardSettings: Sendable {
     var headless: Bool
     var maxIterations: Int?
     var size: TerminalSize
+    /// Where `--record` appends every poll, if anywhere.
+    var recorder: RecordingWriter?
 }
 
 /// Connects a Monitor's updates to the dashboard loop, on a real terminal or headless.
@@ -94,10 +103,13 @@ enum DashboardRunner {
         let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let pollMs = options.pollIntervalMs
         let admin = await monitor.poller.admin
+        let recorder = options.recorder
         let feedTask = Task.detached {
             var feed = DashboardFeed(pollIntervalMs: pollMs, brokerSettings: brokerSettings)
             var settingsRead = brokerSettings != nil
-            for await u in updates {
+            for await var u in updates {
+                // A recording failure (disk full, unwritable) goes to the error stream; the dashboard goes on.
+                if let recorder, let failure = RecordingCLI.record(u, to: recorder) { u.newErrors.append(failure) }
                 if !settingsRead, u.snapshot != nil {
                     // Once the cluster answers: the broker-side settings that govern rebalance timing.
                     settingsRead = true

@@ -37,6 +37,9 @@ public struct EventsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop after this long, e.g. 10m.", valueName: "duration"))
     var duration: DurationArgument?
 
+    @Option(name: .customLong("from"), help: ArgumentHelp("Re-derive the events of a recording instead of polling a cluster.", valueName: "file"))
+    var from: String?
+
     /// Creates the command with defaults.
     public init() {}
 
@@ -50,6 +53,10 @@ public struct EventsCommand: AsyncParsableCommand {
     public func run() async throws {
         let code: Int32
         do {
+            if let from {
+                for line in try RecordingCLI.events(from: from) { print(line) }
+                return
+            }
             let filter = try GroupFilter(include: group, exclude: exclude, types: types)
             let session = try Session.open(connection, interval: interval.duration)
             code = await EventsRunner.run(

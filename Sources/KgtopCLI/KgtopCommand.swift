@@ -11,7 +11,8 @@ public struct KgtopCommand: AsyncParsableCommand {
         version: kgtopVersion,
         subcommands: [
             WatchCommand.self, DemoCommand.self, SnapshotCommand.self, EventsCommand.self, CheckCommand.self,
-            WaitCommand.self, SimCommand.self, LoadCommand.self, RehearseCommand.self,
+            WaitCommand.self, RecordCommand.self, ReplayFileCommand.self, DiffCommand.self, SimCommand.self,
+            LoadCommand.self, RehearseCommand.self,
         ],
         defaultSubcommand: WatchCommand.self
     )
