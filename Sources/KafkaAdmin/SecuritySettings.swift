@@ -295,10 +295,11 @@ public struct SecuritySettings: Sendable, Hashable, CustomStringConvertible {
             }
             return Secret(text)
         case let .command(command):
-            // Run on a Dispatch thread, never on the cooperative pool (waiting for a child there
-            // would stall every task), and killed after 10 s.
+            // Run on a thread of its own, never on the cooperative pool or Dispatch's global
+            // queues (on Linux both have as many threads as cores: a blocked one stalls other
+            // work), and killed after 10 s.
             let outcome = await withCheckedContinuation { (c: CheckedContinuation<(Int32, String?), Never>) in
-                DispatchQueue.global().async { c.resume(returning: Self.runTokenCommand(command)) }
+                Thread { c.resume(returning: Self.runTokenCommand(command)) }.start()
             }
             guard outcome.0 == 0, let text = outcome.1, !text.isEmpty else {
                 throw .authenticationFailed(

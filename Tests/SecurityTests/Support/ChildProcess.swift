@@ -18,15 +18,16 @@ enum ChildProcess {
         var description: String
     }
 
-    /// Like ``run(_:_:environment:timeout:)``, waiting on a Dispatch thread: a test that blocked
-    /// a cooperative thread could starve the simulator the child talks to (two cores, two threads).
+    /// Like ``run(_:_:environment:timeout:)``, waiting on a thread of its own: a test that blocked
+    /// a cooperative or Dispatch global thread (as many as cores on Linux) could starve the
+    /// simulator the child talks to.
     static func runAsync(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)
     ) async throws -> Result {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, any Error>) in
-            DispatchQueue.global().async {
+            Thread {
                 c.resume(with: Swift.Result { try run(executable, arguments, environment: environment, timeout: timeout) })
-            }
+            }.start()
         }
     }
 
@@ -53,11 +54,11 @@ enum ChildProcess {
         let collected = Collected()
         for (pipe, isOut) in [(out, true), (err, false)] {
             group.enter()
-            DispatchQueue.global().async {
+            Thread {
                 let data = pipe.fileHandleForReading.readDataToEndOfFile()
                 collected.set(data, isOut: isOut)
                 group.leave()
-            }
+            }.start()
         }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         var timedOut = false

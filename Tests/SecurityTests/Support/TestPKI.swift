@@ -31,7 +31,7 @@ struct TestPKI: Sendable {
             if let task { return try await task.value }
             let made = Task {
                 try await withCheckedThrowingContinuation { (c: CheckedContinuation<TestPKI, any Error>) in
-                    DispatchQueue.global().async { c.resume(with: Result { try TestPKI.generate() }) }
+                    Thread { c.resume(with: Result { try TestPKI.generate() }) }.start()
                 }
             }
             task = made
