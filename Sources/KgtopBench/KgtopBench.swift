@@ -146,7 +146,7 @@ struct KgtopBench {
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             try? FileManager.default.removeItem(atPath: out)
             var children = rusage()
-            getrusage(RUSAGE_CHILDREN, &children)
+            getrusage(who(RUSAGE_CHILDREN), &children)
             result.snapshotCommand = SnapshotRuns(
                 runs: Summary(runs), peakRSSMB: Double(children.ru_maxrss) / 1024, jsonBytes: bytes)
             log("\(o.label): kgtop snapshot median \(fmt(result.snapshotCommand?.runs.median ?? 0)) ms, peak RSS \(fmt(result.snapshotCommand?.peakRSSMB ?? 0)) MB")
@@ -227,14 +227,20 @@ struct KgtopBench {
 
     static func cpuSeconds() -> Double {
         var u = rusage()
-        getrusage(RUSAGE_SELF, &u)
+        getrusage(who(RUSAGE_SELF), &u)
         func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return s(u.ru_utime) + s(u.ru_stime)
     }
 
+    #if os(Linux)
+    static func who(_ w: __rusage_who) -> __rusage_who_t { __rusage_who_t(w.rawValue) }
+    #else
+    static func who(_ w: Int32) -> Int32 { w }
+    #endif
+
     static func peakRSSMB() -> Double {
         var u = rusage()
-        getrusage(RUSAGE_SELF, &u)
+        getrusage(who(RUSAGE_SELF), &u)
         return Double(u.ru_maxrss) / 1024  // kilobytes on Linux
     }
 
