@@ -34,8 +34,10 @@ def main():
     try:
         import confluent_kafka
 
-        result["version"] = confluent_kafka.version()[0]
-        result["librdkafka"] = confluent_kafka.libversion()[0]
+        # version() and libversion() answer (text, number) pairs.
+        v, lv = confluent_kafka.version(), confluent_kafka.libversion()
+        result["version"] = "confluent-kafka " + (v[0] if isinstance(v, tuple) else str(v))
+        result["librdkafka"] = lv[0] if isinstance(lv, tuple) else str(lv)
     except Exception:  # noqa: BLE001 - informational only
         pass
 
