@@ -42,6 +42,9 @@ let package = Package(
 
         // MARK: - Model
         .target(name: "GroupModel", swiftSettings: strict),
+        // Recording: the kgtop.recording/1 file format (writer, reader, comparison); GroupModel only,
+        // plus KafkaWire for its CRC-32C.
+        .target(name: "Recording", dependencies: ["GroupModel", "KafkaWire"], swiftSettings: strict),
 
         // MARK: - Monitor
         .target(
@@ -55,6 +58,9 @@ let package = Package(
         // DashboardUI: curses-free views, key map, themes (themes/*.json are embedded, see docs/TUI.md).
         .target(name: "DashboardUI", dependencies: ["GroupModel"], swiftSettings: strict),
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
+        // Replay: a recording on the dashboard (time cursor, re-derived episodes and verdicts).
+        .target(name: "Replay", dependencies: ["Recording", "DashboardUI", "GroupModel"], swiftSettings: strict),
+        .executableTarget(name: "RecordingBench", dependencies: ["Recording", "GroupModel"], swiftSettings: strict),
 
         // MARK: - Simulator
         .target(
@@ -67,11 +73,20 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Real clients
+        // CRdKafka: system library (librdkafka); only Workload imports it.
+        .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "Workload",
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
-                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal",
+                "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
+                "Recording", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -107,7 +122,20 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "PollerTests",
+            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            swiftSettings: strict),
+        .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(
+            name: "RecordingTests",
+            dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI", "Monitor", "KafkaSim", "KafkaAdmin"],
+            swiftSettings: strict),
     ]
 )

@@ -34,6 +34,8 @@ public final class Dashboard {
     public var now: Int64 = 0
     /// Whether the data source ended (shown in the header).
     public var dataEnded = false
+    /// The replay key pressed last, until the loop takes it.
+    private var pendingReplayCommand: ReplayCommand?
 
     var groupsCache = GroupsCache()
     var regexCache: [String: FilterMatcher] = [:]
@@ -84,12 +86,22 @@ public final class Dashboard {
             return handleMouse(mouse)
         case .key(let key):
             if state.editingFilter != nil { return state.editFilter(key) }
+            if update?.isReplay == true, !state.helpVisible, let command = KeyMap.replayCommand(for: key) {
+                pendingReplayCommand = command
+                return .replayCommand
+            }
             guard let action = keyMap.action(for: key) else {
                 if state.helpVisible { state.helpVisible = false; return .redraw }
                 return []
             }
             return perform(action)
         }
+    }
+
+    /// The replay command of the last replay key, once (``Reaction/replayCommand``).
+    public func takeReplayCommand() -> ReplayCommand? {
+        defer { pendingReplayCommand = nil }
+        return pendingReplayCommand
     }
 
     /// Performs an action (as if its key was pressed).
@@ -235,7 +247,7 @@ public final class Dashboard {
         var line = StyledLine(" kgtop", .headerAccent)
         var markers: [String] = []
         if state.paused { markers.append(heldUpdate == nil ? "PAUSED" : "PAUSED (newer data held)") }
-        if update?.isReplay == true { markers.append("REPLAY") }
+        if let update, update.isReplay { markers.append(["REPLAY", update.replayStatus].compactMap { $0 }.joined(separator: " ")) }
         if dataEnded { markers.append("ENDED") }
         guard let update else {
             line.append("  waiting for the first poll…", .header)
@@ -250,10 +262,16 @@ public final class Dashboard {
         let up = cluster.brokers.filter(\.reachable).count
         line.append("  brokers ", .header)
         line.append("\(up)/\(cluster.brokers.count) up", up == cluster.brokers.count ? .headerAccent : .errorText)
-        let age = max(0, now - snapshot.takenAt)
-        let staleAfter = max(15_000, 3 * (update.pollIntervalMs ?? 5_000))
-        line.append("  poll ", .header)
-        line.append("\(Format.age(ms: age)) ago", age > staleAfter && !state.paused && !update.isReplay ? .stale : .headerAccent)
+        if update.isReplay {
+            // A replay shows when the poll was recorded, not how old it is.
+            line.append("  recorded ", .header)
+            line.append(Format.utc(ms: snapshot.takenAt), .headerAccent)
+        } else {
+            let age = max(0, now - snapshot.takenAt)
+            let staleAfter = max(15_000, 3 * (update.pollIntervalMs ?? 5_000))
+            line.append("  poll ", .header)
+            line.append("\(Format.age(ms: age)) ago", age > staleAfter && !state.paused ? .stale : .headerAccent)
+        }
         line.append(" in \(Format.duration(ms: snapshot.pollDurationMs))", .header)
         grid.put(line, x: 0, y: 0)
         drawMarkers(markers, into: &grid)
@@ -303,7 +321,8 @@ public final class Dashboard {
     }
 
     private func drawHelp(into grid: inout CellGrid) {
-        let entries = keyMap.bindings.map { (keys: $0.keyNames, summary: $0.summary) }
+        var entries = keyMap.bindings.map { (keys: $0.keyNames, summary: $0.summary) }
+        if update?.isReplay == true { entries += KeyMap.replay.map { (keys: $0.keyNames, summary: $0.summary) } }
         let keyWidth = min(12, (entries.map { DisplayWidth.of($0.keys) }.max() ?? 4) + 1)
         let summaryWidth = entries.map { DisplayWidth.of($0.summary) }.max() ?? 10
         let cellWidth = 1 + keyWidth + summaryWidth

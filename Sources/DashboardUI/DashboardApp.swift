@@ -66,6 +66,8 @@ public final class DashboardApp {
     public let options: Options
     /// Called for refresh-now and pause keys, to steer the data source.
     public var onControl: (@MainActor (DashboardControl) -> Void)?
+    /// Called for replay keys (only sent while the data is a replay), to steer the replay.
+    public var onReplayCommand: (@MainActor (ReplayCommand) -> Void)?
     /// Frames drawn so far.
     public private(set) var framesDrawn = 0
 
@@ -142,6 +144,7 @@ public final class DashboardApp {
             if reaction.contains(.themeChanged) { terminal.apply(theme: dashboard.theme) }
             if reaction.contains(.refreshNow) { onControl?(.refreshNow) }
             if reaction.contains(.togglePause) { onControl?(.setPaused(dashboard.state.paused)) }
+            if reaction.contains(.replayCommand), let command = dashboard.takeReplayCommand() { onReplayCommand?(command) }
             if reaction.contains(.redraw) { draw() }
             if counts {
                 iterations += 1

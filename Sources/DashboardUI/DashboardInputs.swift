@@ -325,14 +325,16 @@ public struct DashboardUpdate: Sendable, Hashable {
     public var brokerSettings: [BrokerSetting]?
     /// The poll interval, to tell when the data is stale.
     public var pollIntervalMs: Int64?
-    /// Whether this is a replay of recorded data (the header shows REPLAY).
+    /// Whether this is a replay of recorded data (the header shows REPLAY and the recorded time).
     public var isReplay: Bool
+    /// A replay's cursor in words (`poll 12/720 ▶ 4×`), shown in the header next to REPLAY.
+    public var replayStatus: String?
 
     /// Creates an update.
     public init(
         snapshot: ClusterSnapshot, episodes: [EpisodeRow]? = nil, errors: [ErrorRow]? = nil,
         insights: [String: GroupInsight] = [:], brokerSettings: [BrokerSetting]? = nil,
-        pollIntervalMs: Int64? = nil, isReplay: Bool = false
+        pollIntervalMs: Int64? = nil, isReplay: Bool = false, replayStatus: String? = nil
     ) {
         self.snapshot = snapshot
         self.episodes = episodes
@@ -341,6 +343,7 @@ public struct DashboardUpdate: Sendable, Hashable {
         self.brokerSettings = brokerSettings
         self.pollIntervalMs = pollIntervalMs
         self.isReplay = isReplay
+        self.replayStatus = replayStatus
     }
 
     /// The error stream to show: ``errors``, or the snapshot's poll errors.

@@ -41,6 +41,24 @@ enum Format {
         return "\(whole).\(fracText)"
     }
 
+    /// A wall-clock time in UTC: `2025-06-15 14:03:05Z` (replays show when a poll was recorded).
+    static func utc(ms: Int64) -> String {
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic, 400-year cycles).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two((secondOfDay % 3600) / 60)):\(two(secondOfDay % 60))Z"
+    }
+
     /// `850ms`, `4.2s`, `42s`, `3m04s`, `2h05m`, `3d04h`.
     static func duration(ms: Int64) -> String {
         let ms = max(0, ms)

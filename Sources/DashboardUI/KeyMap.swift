@@ -166,6 +166,76 @@ public struct Reaction: OptionSet, Sendable, Hashable {
     public static let togglePause = Reaction(rawValue: 1 << 3)
     /// The theme changed: the terminal must load the new styles.
     public static let themeChanged = Reaction(rawValue: 1 << 4)
+    /// A replay key was pressed: the loop hands ``Dashboard/takeReplayCommand()`` to the replay.
+    public static let replayCommand = Reaction(rawValue: 1 << 5)
+}
+
+// MARK: - Replay keys
+
+/// What a replay key asks the replay to do. These keys are active only while the data on screen is
+/// a replay (``DashboardUpdate/isReplay``); there they take precedence over ``KeyMap/standard``.
+public enum ReplayCommand: String, Sendable, Hashable, CaseIterable {
+    /// Play or pause the replay.
+    case togglePlay
+    /// Double the speed (up to 64×).
+    case faster
+    /// Halve the speed (down to 1×).
+    case slower
+    /// Show the next poll (pauses).
+    case stepForward
+    /// Show the previous poll (pauses).
+    case stepBack
+    /// Jump to the start of the next rebalance episode.
+    case nextEpisode
+    /// Jump to the next poll with a new error.
+    case nextError
+}
+
+/// One replay key binding.
+public struct ReplayKeyBinding: Sendable, Hashable {
+    /// Keys that trigger the command.
+    public var keys: [Key]
+    /// The command.
+    public var command: ReplayCommand
+    /// What it does, for help and the docs.
+    public var summary: String
+
+    /// Creates a binding.
+    public init(_ keys: [Key], _ command: ReplayCommand, _ summary: String) {
+        self.keys = keys
+        self.command = command
+        self.summary = summary
+    }
+
+    /// The keys as help shows them.
+    public var keyNames: String { keys.map(\.displayName).joined(separator: " ") }
+}
+
+extension KeyMap {
+    /// The replay keys (`kgtop replay`), checked before the standard map during a replay.
+    public static let replay: [ReplayKeyBinding] = [
+        ReplayKeyBinding([.character(" ")], .togglePlay, "Replay: play / pause"),
+        ReplayKeyBinding([.character("+"), .character("=")], .faster, "Replay: faster (up to 64×)"),
+        ReplayKeyBinding([.character("-")], .slower, "Replay: slower (down to 1×)"),
+        ReplayKeyBinding([.character(".")], .stepForward, "Replay: next poll"),
+        ReplayKeyBinding([.character(",")], .stepBack, "Replay: previous poll"),
+        ReplayKeyBinding([.character("n")], .nextEpisode, "Replay: next rebalance episode"),
+        ReplayKeyBinding([.character("e")], .nextError, "Replay: next error"),
+    ]
+
+    /// The replay command of a key, if it is a replay key.
+    public static func replayCommand(for key: Key) -> ReplayCommand? {
+        replay.first { $0.keys.contains(key) }?.command
+    }
+
+    /// The replay keys as a Markdown table (docs/TUI.md).
+    public static func replayMarkdownTable() -> String {
+        var lines = ["| Keys | Action |", "|---|---|"]
+        for binding in replay {
+            lines.append("| " + binding.keys.map { "`\($0.displayName)`" }.joined(separator: " ") + " | \(binding.summary) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 }
 
 // MARK: - Key map

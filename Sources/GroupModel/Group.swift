@@ -180,6 +180,10 @@ public struct GroupMember: Sendable, Hashable, Codable {
     public var ownedPartitions: [TopicPartition]?
     /// Classic: the generation id from the member's subscription (v2+), as of its last join.
     public var generationID: Int32?
+    /// True when the broker did not say what the member owns (e.g. empty assignment bytes from a
+    /// broker that does not fill them): ``assignment`` is then empty for want of data, not because
+    /// the member owns nothing. Absent (nil) when the assignment is known.
+    public var assignmentUnknown: Bool?
 
     /// Creates a member; lists are sorted.
     public init(
@@ -187,7 +191,7 @@ public struct GroupMember: Sendable, Hashable, Codable {
         rackID: String? = nil, memberType: MemberType, memberEpoch: Int32? = nil,
         subscribedTopics: [String] = [], subscribedTopicRegex: String? = nil,
         assignment: [TopicPartition] = [], targetAssignment: [TopicPartition]? = nil,
-        ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil
+        ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil, assignmentUnknown: Bool? = nil
     ) {
         self.memberID = memberID
         self.instanceID = instanceID
@@ -202,6 +206,7 @@ public struct GroupMember: Sendable, Hashable, Codable {
         self.targetAssignment = targetAssignment
         self.ownedPartitions = ownedPartitions
         self.generationID = generationID
+        self.assignmentUnknown = assignmentUnknown == true ? true : nil
         self = normalized()
     }
 

@@ -107,7 +107,7 @@ public enum GroupAssembler {
                     clientHost: member.clientHost, rackID: member.subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
                     memberType: .classic, subscribedTopics: member.subscription?.topics ?? [],
                     assignment: member.assignment ?? [], ownedPartitions: member.subscription?.ownedPartitions,
-                    generationID: member.subscription?.generationID)
+                    generationID: member.subscription?.generationID, assignmentUnknown: member.assignment == nil)
             }
             generationID = classic.generationID ?? members.compactMap(\.generationID).max()
         }

@@ -33,6 +33,20 @@ public struct PartitionObservation: Sendable, Hashable, Codable {
     }
 }
 
+/// Since when a partition's committed offset has had its current value, as far as the polls saw.
+public struct CommitMark: Sendable, Hashable, Codable {
+    /// The committed offset (`nil`: none).
+    public var offset: Int64?
+    /// The first snapshot time that showed this value.
+    public var since: Int64
+
+    /// Creates a mark.
+    public init(offset: Int64?, since: Int64) {
+        self.offset = offset
+        self.since = since
+    }
+}
+
 /// A bounded history of snapshots, kept by the Monitor: per group and partition a ring of the last
 /// ``capacity`` observations, per partition a ring of log-end samples (for time lag), and per group
 /// when each member was first seen behind the assignment epoch. Groups that disappear are dropped.
@@ -45,6 +59,9 @@ public struct History: Sendable, Hashable, Codable {
     public private(set) var logEnds: [TopicPartition: [OffsetSample]] = [:]
     /// Per group id, per member id: the first snapshot time the member was behind, while it still is.
     public private(set) var behindSince: [String: [String: Int64]] = [:]
+    /// Per group id, per partition: since when the committed offset has stood at its value (kept
+    /// beyond the ring, one entry per partition, so long silences can be measured).
+    public private(set) var commitMarks: [String: [TopicPartition: CommitMark]] = [:]
     /// Time of the latest recorded snapshot.
     public private(set) var latestTimestamp: Int64?
 
@@ -74,6 +91,7 @@ public struct History: Sendable, Hashable, Codable {
         var groupsNow: [String: [TopicPartition: [PartitionObservation]]] = [:]
         groupsNow.reserveCapacity(snapshot.groups.count)
         var behindNow: [String: [String: Int64]] = [:]
+        var marksNow: [String: [TopicPartition: CommitMark]] = [:]
         for group in snapshot.groups {
             // Take the group's rings out of the old history so each one is uniquely referenced and
             // grows in place; reading them through `partitions[id]?[tp]` copied the group's whole
@@ -81,12 +99,20 @@ public struct History: Sendable, Hashable, Codable {
             var previous = partitions.removeValue(forKey: group.groupID) ?? [:]
             var rows: [TopicPartition: [PartitionObservation]] = [:]
             rows.reserveCapacity(group.partitions.count)
+            var marks: [TopicPartition: CommitMark] = [:]
+            let previousMarks = commitMarks[group.groupID] ?? [:]
             for row in group.partitions {
+                if let mark = previousMarks[row.topicPartition], mark.offset == row.committedOffset {
+                    marks[row.topicPartition] = mark
+                } else {
+                    marks[row.topicPartition] = CommitMark(offset: row.committedOffset, since: at)
+                }
                 var ring = previous.removeValue(forKey: row.topicPartition) ?? []
                 Self.append(&ring, PartitionObservation(row: row, timestamp: at), capacity: capacity)
                 rows[row.topicPartition] = ring
             }
             groupsNow[group.groupID] = rows
+            marksNow[group.groupID] = marks
             var behind: [String: Int64] = [:]
             for member in group.membersBehindAssignmentEpoch {
                 behind[member.memberID] = behindSince[group.groupID]?[member.memberID] ?? at
@@ -95,11 +121,17 @@ public struct History: Sendable, Hashable, Codable {
         }
         partitions = groupsNow
         behindSince = behindNow
+        commitMarks = marksNow
     }
 
     /// Observations of one partition of one group, oldest first.
     public func observations(groupID: String, topicPartition: TopicPartition) -> [PartitionObservation] {
         partitions[groupID]?[topicPartition] ?? []
+    }
+
+    /// Since when the committed offset of one partition of one group has stood at its current value.
+    public func commitUnchangedSince(groupID: String, topicPartition: TopicPartition) -> Int64? {
+        commitMarks[groupID]?[topicPartition]?.since
     }
 
     /// Log-end samples of one partition, oldest first.

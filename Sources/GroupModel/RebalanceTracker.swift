@@ -236,6 +236,23 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         return events
     }
 
+    /// Changes the trigger of the episode of `groupID` that started at `startedAt` (open, or
+    /// finished at the same snapshot), for causes found after ``ingest(_:)`` (a departure that
+    /// the history shows was a fence). Returns whether an episode was changed.
+    @discardableResult
+    public mutating func reclassify(groupID: String, startedAt: Int64, as trigger: RebalanceTrigger) -> Bool {
+        if var episode = open[groupID], episode.startedAt == startedAt {
+            episode.trigger = trigger
+            open[groupID] = episode
+            return true
+        }
+        if let index = finished.lastIndex(where: { $0.groupID == groupID && $0.startedAt == startedAt }) {
+            finished[index].trigger = trigger
+            return true
+        }
+        return false
+    }
+
     // MARK: - One group
 
     private mutating func step(group: Group, old: Group?, at: Int64) -> [EpisodeEvent] {

@@ -109,6 +109,35 @@ public enum SnapshotDiff {
         return events
     }
 
+    /// Reclassifies `member_left` events as `member_fenced` when the history shows the member had
+    /// stopped: every partition it owned that had lag in `old` kept the same committed offset for
+    /// at least `silentMs` before `at` (and at least one had lag). A member that leaves cleanly
+    /// commits and goes at once; one that crashed or stopped heartbeating stops committing a
+    /// session timeout before the coordinator fences it. `history` must not yet include the
+    /// snapshot taken at `at`.
+    public static func refineDepartures(_ events: [GroupEvent], old: ClusterSnapshot, history: History, at: Int64, silentMs: Int64 = 15_000) -> [GroupEvent] {
+        events.map { event in
+            guard event.type == .memberLeft, let groupID = event.groupID, let memberID = event.memberID,
+                  let group = old.groups.first(where: { $0.groupID == groupID }), let member = group.member(memberID)
+            else { return event }
+            let owned = Set(member.assignment)
+            let lagging = group.partitions.filter { owned.contains($0.topicPartition) && ($0.lag.offsets ?? 0) > 0 }
+            guard !lagging.isEmpty else { return event }
+            var quietest = Int64.max
+            for row in lagging {
+                guard let since = history.commitUnchangedSince(groupID: groupID, topicPartition: row.topicPartition), at - since >= silentMs else {
+                    return event
+                }
+                quietest = min(quietest, at - since)
+            }
+            var fenced = event
+            fenced.type = .memberFenced
+            let lag = lagging.compactMap(\.lag.offsets).reduce(0, +)
+            fenced.detail = "committed offsets of its \(lagging.count) lagging partition(s) stood still for \(quietest / 1000) s (lag \(lag)) before it vanished: it stopped without leaving and its session timed out"
+            return fenced
+        }
+    }
+
     /// Why a vanished member counts as fenced, or `nil` for a clean leave.
     static func fenceReason(member: GroupMember, group: Group) -> String? {
         if let epoch = member.memberEpoch, let assignmentEpoch = group.assignmentEpoch, epoch < assignmentEpoch {

@@ -32,7 +32,7 @@ extension SimCluster {
         if let existing = groups[r.groupID] {
             g = existing
             if g.type == .consumer {
-                guard g.consumer.members.isEmpty else { return fail(KErr.inconsistentGroupProtocol) }
+                guard g.consumer.members.isEmpty else { return classicJoinToConsumerGroup(g, r, completion: completion) }
                 g.type = .classic
                 g.classic = ClassicGroupState()
             }
@@ -58,8 +58,9 @@ extension SimCluster {
                     old.syncCallback?(SyncOutcome(errorCode: KErr.fencedInstanceID, protocolType: nil, protocolName: nil, assignment: []))
                     old.joinCallback = nil
                     old.syncCallback = nil
-                    let sameMetadata = old.protocols.map(\.name) == r.protocols.map(\.name)
-                        && old.protocols.map(\.metadata) == r.protocols.map(\.metadata)
+                    // Like Kafka, a restarted static member in a Stable group skips the rebalance as long
+                    // as the group would still pick the same protocol.
+                    let sameProtocol = r.protocols.contains { $0.name == cg.protocolName }
                     cg.members[oldID] = nil
                     cg.order = cg.order.map { $0 == oldID ? newID : $0 }
                     if cg.leaderID == oldID { cg.leaderID = newID }
@@ -70,9 +71,14 @@ extension SimCluster {
                     old.lastHeartbeatMs = now
                     cg.members[newID] = old
                     cg.staticMembers[inst] = newID
-                    if cg.state == .stable && sameMetadata {
-                        completion(JoinOutcome(errorCode: 0, generationID: cg.generation, protocolType: cg.protocolType,
-                                               protocolName: cg.protocolName, leader: cg.leaderID ?? "", memberID: newID, members: []))
+                    if cg.state == .stable && sameProtocol {
+                        // A returning leader gets the member list but must not assign again (skipAssignment, v9).
+                        let isLeader = cg.leaderID == newID
+                        let members = isLeader ? cg.order.compactMap { id in cg.members[id].map { (id, $0.instanceID, $0.metadata(for: cg.protocolName)) } } : []
+                        var outcome = JoinOutcome(errorCode: 0, generationID: cg.generation, protocolType: cg.protocolType,
+                                                  protocolName: cg.protocolName, leader: cg.leaderID ?? "", memberID: newID, members: members)
+                        outcome.skipAssignment = isLeader
+                        completion(outcome)
                         return
                     }
                     old.joinCallback = completion
@@ -197,7 +203,11 @@ extension SimCluster {
     func classicSync(groupID: String, generation: Int32, memberID: String, instanceID: String?, protocolType: String?,
                      protocolName: String?, assignments: [String: [UInt8]], completion: @escaping (SyncOutcome) -> Void) {
         func fail(_ code: Int16) { completion(SyncOutcome(errorCode: code, protocolType: nil, protocolName: nil, assignment: [])) }
-        guard let g = groups[groupID], g.type == .classic else { return fail(KErr.unknownMemberID) }
+        guard let g = groups[groupID] else { return fail(KErr.unknownMemberID) }
+        if g.type == .consumer {
+            return classicSyncToConsumerGroup(g, generation: generation, memberID: memberID, protocolType: protocolType,
+                                              protocolName: protocolName, completion: completion)
+        }
         let cg = g.classic
         guard let m = cg.members[memberID] else { return fail(KErr.unknownMemberID) }
         if let inst = instanceID, cg.staticMembers[inst] != memberID { return fail(KErr.fencedInstanceID) }
@@ -228,7 +238,8 @@ extension SimCluster {
     // MARK: - Heartbeat and LeaveGroup
 
     func classicHeartbeat(groupID: String, generation: Int32, memberID: String, instanceID: String?) -> Int16 {
-        guard let g = groups[groupID], g.type == .classic else { return KErr.unknownMemberID }
+        guard let g = groups[groupID] else { return KErr.unknownMemberID }
+        if g.type == .consumer { return classicHeartbeatToConsumerGroup(g, generation: generation, memberID: memberID, instanceID: instanceID) }
         let cg = g.classic
         if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KErr.fencedInstanceID }
         guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
@@ -238,9 +249,10 @@ extension SimCluster {
     }
 
     func classicLeave(groupID: String, members: [(memberID: String, instanceID: String?)]) -> (Int16, [Int16]) {
-        guard let g = groups[groupID], g.type == .classic else {
+        guard let g = groups[groupID] else {
             return (KErr.unknownMemberID, members.map { _ in KErr.unknownMemberID })
         }
+        if g.type == .consumer { return (KErr.none, classicLeaveConsumerGroup(g, members: members)) }
         let cg = g.classic
         let now = clock.nowMs()
         var codes: [Int16] = []
@@ -308,10 +320,21 @@ extension SimCluster {
     /// Runs the timeouts of every group.
     func runGroupTimeouts(now: Int64) {
         for g in groups.values {
+            let rebalancing = g.type == .classic && (g.classic.state == .preparingRebalance || g.classic.state == .completingRebalance)
+            guard rebalancing || now >= g.nextTimeoutCheckMs else { continue }
+            var next = now + 1_000
             switch g.type {
-            case .classic: if !g.classic.members.isEmpty || g.classic.state == .preparingRebalance { expireClassicMembers(g, now: now) }
-            case .consumer: if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
+            case .classic:
+                if !g.classic.members.isEmpty || g.classic.state == .preparingRebalance { expireClassicMembers(g, now: now) }
+                for m in g.classic.members.values { next = min(next, m.lastHeartbeatMs + Int64(m.sessionTimeoutMs) + 1) }
+            case .consumer:
+                if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
+                for m in g.consumer.members.values {
+                    let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+                    next = min(next, m.lastHeartbeatMs + session + 1, m.revocationDeadlineMs.map { $0 + 1 } ?? next)
+                }
             }
+            g.nextTimeoutCheckMs = next
         }
     }
 }

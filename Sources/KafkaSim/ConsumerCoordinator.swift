@@ -92,8 +92,8 @@ extension SimCluster {
                 g.type = .consumer
                 g.consumer = ConsumerGroupState()
                 g.classic = ClassicGroupState()
-            } else {
-                return .error(KErr.groupIDNotFound, "Group \(r.groupID) is not a consumer group.")
+            } else if r.memberEpoch != 0 || !convertClassicToConsumer(g) {
+                return .error(KErr.groupIDNotFound, "Cannot upgrade classic group \(r.groupID) to consumer group because it is not in a stable state.")
             }
         }
         if group == nil {

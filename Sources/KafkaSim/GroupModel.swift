@@ -43,6 +43,7 @@ struct JoinOutcome {
     var leader: String
     var memberID: String
     var members: [(memberID: String, instanceID: String?, metadata: [UInt8])]
+    var skipAssignment = false
 }
 
 /// The answer to a SyncGroup.
@@ -212,6 +213,8 @@ final class SimGroup {
     var classic = ClassicGroupState()
     var consumer = ConsumerGroupState()
     var offsets: [TP: CommittedOffset] = [:]
+    /// The next time a member's session or rebalance timeout can expire (checked at least every second).
+    var nextTimeoutCheckMs: Int64 = 0
 
     init(id: String, type: GroupProtocol) {
         self.id = id

@@ -53,14 +53,14 @@ public actor KafkaSimulator {
     /// Starts a cluster with `config` and `clock`, binds every broker, and (for a clock other than
     /// ``ManualClock``) runs ``SimCluster/tick()`` every `tickIntervalMs` of wall time.
     public static func start(
-        config: SimConfig = SimConfig(), clock: any SimClock = RealClock(), tickIntervalMs: Int = 50
+        config: SimConfig = SimConfig(), clock: any SimClock = RealClock(), tickIntervalMs: Int = 100
     ) async throws -> KafkaSimulator {
         let cluster = SimCluster(config: config, clock: clock)
         return try await start(cluster: cluster, tickIntervalMs: clock is ManualClock ? nil : tickIntervalMs)
     }
 
     /// Puts listeners in front of an existing cluster; `tickIntervalMs` nil means no background ticks.
-    public static func start(cluster: SimCluster, tickIntervalMs: Int? = 50) async throws -> KafkaSimulator {
+    public static func start(cluster: SimCluster, tickIntervalMs: Int? = 100) async throws -> KafkaSimulator {
         let sim = KafkaSimulator(cluster: cluster, config: cluster.config)
         do {
             try await sim.bindAll()
@@ -188,6 +188,14 @@ public actor KafkaSimulator {
         for c in (connections[nodeID] ?? [:]).values { try? await c.close() }
         connections[nodeID] = [:]
         await cluster.abortPendingRequests(coordinatedBy: nodeID)
+        // Let the connection tasks wind down (bounded), so nothing touches the event loop after shutdown.
+        let task = l.task
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await task.value }
+            group.addTask { try? await Task.sleep(for: .seconds(5)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Binds broker `nodeID` again on the same port.

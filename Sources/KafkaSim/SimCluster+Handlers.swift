@@ -248,7 +248,8 @@ extension SimCluster {
         var resp = OffsetFetchResponse()
         if version < 8 {
             let requested: [(String, [Int32])]? = req.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-            let (code, topics) = fetchGroupOffsets(req.groupID, requested: requested, memberID: nil, memberEpoch: -1, broker: broker)
+            let (code, fetched) = fetchGroupOffsets(req.groupID, requested: requested, memberID: nil, memberEpoch: -1, broker: broker)
+            let topics = code == 0 || version < 2 ? fetched : []
             resp.topics = topics.map { t in
                 .init(name: t.name, partitions: t.partitions.map {
                     .init(partitionIndex: $0.0, committedOffset: $0.1.offset, committedLeaderEpoch: version >= 5 ? $0.1.leaderEpoch : -1,
@@ -260,7 +261,8 @@ extension SimCluster {
         }
         resp.groups = req.groups.map { grp in
             let requested: [(String, [Int32])]? = grp.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-            let (code, topics) = fetchGroupOffsets(grp.groupID, requested: requested, memberID: grp.memberID, memberEpoch: grp.memberEpoch, broker: broker)
+            let (code, fetched) = fetchGroupOffsets(grp.groupID, requested: requested, memberID: grp.memberID, memberEpoch: grp.memberEpoch, broker: broker)
+            let topics = code == 0 ? fetched : []
             return .init(groupID: grp.groupID, topics: topics.map { t in
                 .init(name: t.name, partitions: t.partitions.map {
                     .init(partitionIndex: $0.0, committedOffset: $0.1.offset, committedLeaderEpoch: $0.1.leaderEpoch, metadata: $0.1.metadata, errorCode: 0)
@@ -276,13 +278,16 @@ extension SimCluster {
     }
 
     func fetchGroupOffsets(_ groupID: String, requested: [(String, [Int32])]?, memberID: String?, memberEpoch: Int32, broker: Int32) -> (Int16, [FetchedTopic]) {
-        if let e = coordinatorError(groupID, broker: broker) { return (e, []) }
+        let none = CommittedOffset(offset: -1, leaderEpoch: -1, metadata: "", commitTimestampMs: 0)
+        if let e = coordinatorError(groupID, broker: broker) {
+            // v0-1 have no group-level error: the requested partitions carry it.
+            return (e, (requested ?? []).map { name, parts in FetchedTopic(name: name, partitions: parts.map { ($0, none) }) })
+        }
         let g = groups[groupID]
         if let g, g.type == .consumer, let memberID, !memberID.isEmpty {
             guard let m = g.consumer.members[memberID] else { return (KErr.unknownMemberID, []) }
             if memberEpoch != m.memberEpoch { return (KErr.staleMemberEpoch, []) }
         }
-        let none = CommittedOffset(offset: -1, leaderEpoch: -1, metadata: "", commitTimestampMs: 0)
         if let requested {
             return (0, requested.map { name, parts in
                 FetchedTopic(name: name, partitions: parts.map { p in (p, g?.offsets[TP(topic: name, partition: p)] ?? none) })
@@ -342,7 +347,7 @@ extension SimCluster {
             let cg = g.consumer
             if generationOrEpoch < 0 && memberID.isEmpty && cg.members.isEmpty { return 0 }
             guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
-            if generationOrEpoch != m.memberEpoch { return KErr.staleMemberEpoch }
+            if generationOrEpoch != m.memberEpoch { return m.classicProtocols != nil ? KErr.illegalGeneration : KErr.staleMemberEpoch }
             return 0
         }
     }
@@ -439,7 +444,7 @@ extension SimCluster {
             JoinGroupResponse(
                 errorCode: o.errorCode, generationID: o.generationID, protocolType: version >= 7 ? o.protocolType : nil,
                 protocolName: version >= 7 ? o.protocolName : (o.protocolName ?? ""), leader: o.leader,
-                memberID: o.memberID,
+                skipAssignment: version >= 9 && o.skipAssignment, memberID: o.memberID,
                 members: o.members.map { .init(memberID: $0.memberID, groupInstanceID: version >= 5 ? $0.instanceID : nil, metadata: $0.metadata) })
         }
         if let e = coordinatorError(req.groupID, broker: broker) {

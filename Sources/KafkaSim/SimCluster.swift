@@ -92,7 +92,7 @@ public actor SimCluster {
         self.config = config
         self.clock = clock
         var logger = Logger(label: "kgtop.sim")
-        logger.logLevel = ProcessInfo.processInfo.environment["KGTOP_SIM_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        logger.logLevel = ProcessInfo.processInfo.environment["KGTOP_SIM_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         self.logger = logger
         self.rng = SplitMix64(seed: seed)
         self.brokers = (0..<config.brokerCount).map {

@@ -108,10 +108,16 @@ extension SimCluster {
         var o = SimMemberOptions()
         o.clientID = "scale"
         o.commitIntervalMs = 5_000
+        o.heartbeatIntervalMs = 1_000  // classic followers notice rebalances sooner: the cluster settles in ~2 s
         for i in 0..<count {
             let topic = "scale-topic-\(i % topicCount)"
             let group = "scale-group-\(i)"
             let members = perGroup ?? (i % 3 == 0 ? 2 : 1)
+            // Offsets as if the group had been running: some lag on every partition.
+            for p in 0..<partitions {
+                let hw = topics[topic]?.partitions[p].highWatermark ?? 0
+                commitOffset(group: group, topic: topic, partition: Int32(p), offset: hw - Int64((i + p) % 50))
+            }
             if i % 2 == 0 {
                 try addConsumerGroup(group, topics: [topic], members: members, options: o)
             } else {

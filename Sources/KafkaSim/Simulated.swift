@@ -94,6 +94,8 @@ final class SimulatedMember {
     var nextHeartbeatMs: Int64 = 0
     var lastCommitMs: Int64 = 0
     var lastConsumeMs: Int64 = 0
+    /// Nothing needs doing before this time (0: act on the next tick).
+    var dueMs: Int64 = 0
     // Classic callbacks land here; the next tick acts on them.
     var joinResult: JoinOutcome?
     var syncResult: SyncOutcome?
@@ -184,6 +186,7 @@ extension SimCluster {
     public func pauseMember(_ handle: String, paused: Bool = true) throws(SimError) {
         guard let m = simMembers[handle] else { throw .unknownMember(handle) }
         m.paused = paused
+        m.dueMs = 0
         if !paused { m.nextHeartbeatMs = clock.nowMs() }
     }
 
@@ -191,12 +194,15 @@ extension SimCluster {
     public func slowMember(_ handle: String, revocationDelayMs: Int64) throws(SimError) {
         guard let m = simMembers[handle] else { throw .unknownMember(handle) }
         m.options.revocationDelayMs = max(0, revocationDelayMs)
+        m.dueMs = 0
     }
 
     /// Sets how fast a member consumes (nil: keeps up with the log).
     public func setConsumeRate(_ handle: String, recordsPerSec: Double?) throws(SimError) {
         guard let m = simMembers[handle] else { throw .unknownMember(handle) }
+        consume(m, now: clock.nowMs())
         m.options.consumeRatePerSec = recordsPerSec
+        m.dueMs = 0
     }
 
     /// The status of every simulated member, in the order they were added.
@@ -270,9 +276,24 @@ extension SimCluster {
 
     func runSimulatedMembers(now: Int64, elapsedMs: Int64) {
         for handle in simMemberOrder {
-            guard let m = simMembers[handle], !m.paused else { continue }
+            guard let m = simMembers[handle], !m.paused, now >= m.dueMs else { continue }
             stepMember(m, now: now, elapsedMs: elapsedMs)
         }
+    }
+
+    /// When the member next has something to do on its own (heartbeat, commit, a finished
+    /// revocation); anything that reaches it from outside resets this to 0.
+    private func nextDue(_ m: SimulatedMember) -> Int64 {
+        var due = min(m.nextHeartbeatMs, m.lastCommitMs + m.options.commitIntervalMs)
+        if m.pending != nil { due = min(due, m.pendingReadyAt) }
+        switch m.phase {
+        case .needsJoin: return 0
+        case .revokingBeforeJoin(let readyAt): due = min(due, readyAt)
+        case .joining, .syncing: if m.joinResult != nil || m.syncResult != nil { return 0 }
+        case .stable: break
+        }
+        if m.ackNow || m.joinResult != nil || m.syncResult != nil { return 0 }
+        return due
     }
 
     func stepMember(_ m: SimulatedMember, now: Int64, elapsedMs: Int64) {
@@ -281,6 +302,7 @@ extension SimCluster {
         case .classic: stepClassicMember(m, now: now)
         }
         if now - m.lastCommitMs >= m.options.commitIntervalMs { commit(m, now: now) }
+        m.dueMs = nextDue(m)
     }
 
     /// Moves the member's positions to `now`: consumption is computed lazily, when the member
@@ -449,7 +471,10 @@ extension SimCluster {
                                sessionTimeoutMs: m.options.sessionTimeoutMs, rebalanceTimeoutMs: m.options.rebalanceTimeoutMs,
                                protocolType: "consumer", protocols: protocols, clientID: m.options.clientID, clientHost: "/127.0.0.1",
                                requireKnownMemberID: m.options.instanceID == nil)
-        classicJoin(join) { [m] outcome in m.joinResult = outcome }
+        classicJoin(join) { [m] outcome in
+            m.joinResult = outcome
+            m.dueMs = 0
+        }
     }
 
     private func handleJoinResult(_ m: SimulatedMember, _ j: JoinOutcome, now: Int64) {
@@ -463,7 +488,10 @@ extension SimCluster {
             if m.isLeader { assignments = leaderAssign(j.members, protocolName: j.protocolName) }
             m.phase = .syncing
             classicSync(groupID: m.groupID, generation: j.generationID, memberID: j.memberID, instanceID: m.options.instanceID,
-                        protocolType: "consumer", protocolName: j.protocolName, assignments: assignments) { [m] outcome in m.syncResult = outcome }
+                        protocolType: "consumer", protocolName: j.protocolName, assignments: assignments) { [m] outcome in
+                m.syncResult = outcome
+                m.dueMs = 0
+            }
             if let s = m.syncResult {
                 m.syncResult = nil
                 handleSyncResult(m, s, now: now)

@@ -2,13 +2,15 @@ import ArgumentParser
 import DashboardUI
 import Foundation
 import GroupModel
+import KafkaAdmin
 import Monitor
 import NcursesTerminal
+import Recording
 
 /// Options of every command that opens the dashboard (`watch`, `demo`).
 public struct DashboardOptions: ParsableArguments {
     @Option(help: "Time between polls, e.g. 2s or 500ms.")
-    var interval: DurationArgument = DurationArgument(.seconds(2))
+    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
 
     @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path.", valueName: "name|path"))
     var theme: String?
@@ -21,6 +23,9 @@ public struct DashboardOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
     var size: String = "200x60"
+
+    @Option(help: ArgumentHelp("Also record every poll to this file (see `kgtop replay`).", valueName: "file"))
+    var record: String?
 
     /// Creates default options.
     public init() {}
@@ -40,9 +45,12 @@ public struct DashboardOptions: ParsableArguments {
     /// The validated, sendable form of these options.
     func settings() throws(UserFacingError) -> DashboardSettings {
         let (themes, initial) = try themes()
+        let writer = try record.map { path throws(UserFacingError) in
+            try RecordingCLI.openWriter(path: path, pollIntervalMs: interval.milliseconds, source: "kgtop watch")
+        }
         return DashboardSettings(
             themes: themes, initialTheme: initial, pollIntervalMs: interval.milliseconds, headless: headless,
-            maxIterations: maxIterations, size: parsedSize ?? TerminalSize(width: 200, height: 60))
+            maxIterations: maxIterations, size: parsedSize ?? TerminalSize(width: 200, height: 60), recorder: writer)
     }
 
     /// The theme list and the index to start with; a bad theme is a usage error naming the key.
@@ -68,10 +76,24 @@ struct DashboardSettings: Sendable {
     var headless: Bool
     var maxIterations: Int?
     var size: TerminalSize
+    /// Where `--record` appends every poll, if anywhere.
+    var recorder: RecordingWriter?
 }
 
 /// Connects a Monitor's updates to the dashboard loop, on a real terminal or headless.
 enum DashboardRunner {
+    /// The group.* settings of the first broker that answers DescribeConfigs, nil when none does.
+    static func brokerSettings(_ admin: KafkaAdminClient) async -> [BrokerSetting]? {
+        guard let result = try? await admin.describeBrokerConfigs(keys: KafkaAdminClient.groupConsumerConfigKeys) else { return nil }
+        for (_, r) in result.brokers.sorted(by: { $0.key < $1.key }) {
+            guard case let .success(entries) = r else { continue }
+            return entries.sorted { $0.key < $1.key }.map { key, e in
+                BrokerSetting(key: key, value: e.isSensitive ? "[sensitive]" : (e.value ?? "-"), source: e.isDefault ? "default" : "set")
+            }
+        }
+        return nil
+    }
+
     /// Runs until the user quits (or `--max-iterations`, or the data ends). Returns the exit code.
     @MainActor
     static func run(monitor: Monitor, options: DashboardSettings, brokerSettings: [BrokerSetting]? = nil) async throws -> Int32 {
@@ -80,9 +102,19 @@ enum DashboardRunner {
         let updates = await monitor.updates(bufferingNewest: nil)
         let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let pollMs = options.pollIntervalMs
+        let admin = await monitor.poller.admin
+        let recorder = options.recorder
         let feedTask = Task.detached {
             var feed = DashboardFeed(pollIntervalMs: pollMs, brokerSettings: brokerSettings)
-            for await u in updates {
+            var settingsRead = brokerSettings != nil
+            for await var u in updates {
+                // A recording failure (disk full, unwritable) goes to the error stream; the dashboard goes on.
+                if let recorder, let failure = RecordingCLI.record(u, to: recorder) { u.newErrors.append(failure) }
+                if !settingsRead, u.snapshot != nil {
+                    // Once the cluster answers: the broker-side settings that govern rebalance timing.
+                    settingsRead = true
+                    feed.brokerSettings = await Self.brokerSettings(admin)
+                }
                 let snapshot = u.snapshot ?? ClusterSnapshot(
                     takenAt: u.at, pollDurationMs: 0, cluster: ClusterInfo(),
                     errors: [PollError(scope: .cluster, operation: "poll", message: u.failure ?? "no data yet")])

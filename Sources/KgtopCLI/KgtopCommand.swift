@@ -9,7 +9,11 @@ public struct KgtopCommand: AsyncParsableCommand {
         commandName: "kgtop",
         abstract: "top for Kafka consumer groups: classic and KIP-848 groups, epochs, assignments, lag.",
         version: kgtopVersion,
-        subcommands: [WatchCommand.self, SnapshotCommand.self, DemoCommand.self, SimCommand.self],
+        subcommands: [
+            WatchCommand.self, DemoCommand.self, SnapshotCommand.self, EventsCommand.self, CheckCommand.self,
+            WaitCommand.self, RecordCommand.self, ReplayFileCommand.self, DiffCommand.self, SimCommand.self,
+            LoadCommand.self, RehearseCommand.self,
+        ],
         defaultSubcommand: WatchCommand.self
     )
 

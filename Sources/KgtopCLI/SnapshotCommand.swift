@@ -37,16 +37,29 @@ public struct SnapshotCommand: AsyncParsableCommand {
     @Option(name: .customLong("output"), help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Option(name: .customLong("from"), help: ArgumentHelp("Read the snapshot from a recording instead of polling a cluster.", valueName: "file"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("With --from: which poll (RFC 3339 time, +90s from the start, or #12); default the last.", valueName: "time"))
+    var at: String?
+
     public init() {}
 
     public func run() async throws {
         do {
             let filter = try GroupFilter(include: group, exclude: exclude, types: types)
-            let session = try Session.open(connection)
-            let update = await session.monitor.pollOnce()
-            await session.close()
-            guard let snapshot = update.snapshot, update.failure == nil else {
-                throw UserFacingError("could not observe the cluster: \(update.failure ?? "no data")", code: KgtopExit.unobservable)
+            if at != nil && from == nil { throw UserFacingError("--at needs --from FILE") }
+            let snapshot: ClusterSnapshot
+            if let from {
+                snapshot = try RecordingCLI.snapshot(from: from, at: at)
+            } else {
+                let session = try Session.open(connection)
+                let update = await session.monitor.pollOnce()
+                await session.close()
+                guard let polled = update.snapshot, update.failure == nil else {
+                    throw UserFacingError("could not observe the cluster: \(update.failure ?? "no data")", code: KgtopExit.unobservable)
+                }
+                snapshot = polled
             }
             let shown = filter.apply(snapshot)
             let fmt = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? .table : .json)

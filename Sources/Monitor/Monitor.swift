@@ -193,8 +193,16 @@ public actor Monitor {
 
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
     public func ingest(_ snapshot: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
-        let events = last.map { SnapshotDiff.diff(old: $0, new: snapshot) } ?? []
-        let episodeEvents = tracker.ingest(snapshot)
+        // The history still ends at the previous snapshot here, as refineDepartures needs.
+        let events = last.map { SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt) } ?? []
+        var episodeEvents = tracker.ingest(snapshot)
+        let fencedGroups = Set(events.filter { $0.type == .memberFenced }.compactMap(\.groupID))
+        for i in episodeEvents.indices where fencedGroups.contains(episodeEvents[i].groupID) {
+            let e = episodeEvents[i]
+            guard e.episode.startedAt == snapshot.takenAt, e.episode.trigger == .leave else { continue }
+            episodeEvents[i].episode.trigger = .fence
+            tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, as: .fence)
+        }
         history.record(snapshot)
         var verdicts: [String: GroupVerdict] = [:]
         for g in snapshot.groups {

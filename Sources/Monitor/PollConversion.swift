@@ -89,9 +89,9 @@ public enum PollConversion {
                let (a, _) = try? ConsumerProtocolAssignment.decodeVersionPrefixed(m.memberAssignment)
             {
                 assignment = partitions(a.assignedPartitions.map { ($0.topic, $0.partitions) })
-            } else if decodable, m.memberAssignment.isEmpty, GroupState(brokerString: g.groupState) == .stable {
-                assignment = []
             }
+            // Empty assignment bytes are not an empty assignment (that encodes as a version and a
+            // zero count): the broker did not say, so the assignment stays unknown.
             return DescribedClassicGroupInput.Member(
                 memberID: m.memberID, instanceID: m.groupInstanceID, clientID: m.clientID,
                 clientHost: m.clientHost, subscription: subscription, assignment: assignment)

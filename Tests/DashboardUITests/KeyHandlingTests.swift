@@ -91,7 +91,8 @@ struct KeyHandlingTests {
         _ = press(dashboard, .character("S"))
         #expect(visibleGroups(dashboard).last == "analytics-lagging")
         while dashboard.state.sortColumn != .verdict { _ = press(dashboard, .character("s")) }
-        #expect(visibleGroups(dashboard).prefix(2) == ["tansu-events", "analytics-lagging"])
+        // Severity follows GroupModel's HealthStatus order: STALL ranks above ERR.
+        #expect(visibleGroups(dashboard).prefix(2) == ["analytics-lagging", "tansu-events"])
         #expect(dashboard.render().text[4].contains("VERDICT▼"))
     }
 

@@ -240,3 +240,26 @@ struct FixtureTests {
         #expect(g.groupEpoch == -1 && g.assignmentEpoch == -1)
     }
 }
+
+@Suite("Decoder regressions found by fuzzing")
+struct FuzzRegressionTests {
+    /// The fuzzer found bodies whose unknown tagged fields came out of order (or twice): they decoded,
+    /// but re-encoding sorted them, so the bytes and the value changed. Tags must now ascend strictly.
+    @Test("tagged fields out of order or repeated are rejected")
+    func taggedFieldsMustAscend() throws {
+        var good = WireWriter()
+        good.writeUnsignedVarint(2)  // empty ListGroups request body at v3: tagged section only
+        good.writeUnsignedVarint(5); good.writeUnsignedVarint(1); good.writeInt8(1)
+        good.writeUnsignedVarint(7); good.writeUnsignedVarint(1); good.writeInt8(2)
+        let decoded = try ListGroupsRequest.decode(good.bytes, version: 3)
+        #expect(decoded.unknownTaggedFields.map(\.tag) == [5, 7])
+        #expect(try decoded.encoded(version: 3) == good.bytes)
+
+        for tags: [UInt32] in [[7, 5], [5, 5]] {
+            var bad = WireWriter()
+            bad.writeUnsignedVarint(2)
+            for t in tags { bad.writeUnsignedVarint(t); bad.writeUnsignedVarint(1); bad.writeInt8(0) }
+            #expect(throws: WireError.self) { try ListGroupsRequest.decode(bad.bytes, version: 3) }
+        }
+    }
+}

@@ -140,10 +140,83 @@ struct GroupLogicTests {
     }
 }
 
+extension GroupLogicTests {
+    @Test("Online upgrade: a KIP-848 member joining a Stable classic group converts it; classic members keep working", arguments: [ClassicAssignor.range, .cooperativeSticky])
+    func onlineUpgrade(assignor: ClassicAssignor) async throws {
+        let c = Self.cluster()
+        try await c.createTopic("t", partitions: 6)
+        let classic = try await c.addClassicGroup("up", topics: ["t"], members: 2, assignor: assignor)
+        await c.advance(by: 5_000)
+        #expect(await c.groupState("up")?.state == "Stable")
+        let modern = try await c.addMember(group: "up", protocol: .consumer, topics: ["t"])
+        #expect(await c.groupState("up")?.type == .consumer)
+        await c.advance(by: 20_000)
+        #expect(await c.groupState("up")?.state == "Stable")
+        let owned = await (classic + [modern]).asyncMap { await c.memberStatus($0)?.owned ?? [] }
+        #expect(owned.map(\.count) == [2, 2, 2])
+        #expect(Set(owned.flatMap { $0 }).count == 6)
+        let d = await c.consumerGroupDescribe(ConsumerGroupDescribeRequest(groupIDs: ["up"]), version: 1, broker: await c.coordinator(for: "up"))
+        #expect(d.groups.first?.members.map(\.memberType).sorted() == [0, 0, 1])
+        // Commits from the classic members still land.
+        await c.advance(by: 6_000)
+        #expect(await c.committedOffset(group: "up", topic: "t", partition: 0) != nil)
+        // A classic member leaving rebalances the rest.
+        try await c.stopMember(classic[0])
+        await c.advance(by: 20_000)
+        #expect(await c.memberStatus(modern)?.owned.count == 3)
+        #expect(await c.memberStatus(classic[1])?.owned.count == 3)
+    }
+}
+
 extension Array {
     func asyncMap<T>(_ f: (Element) async throws -> T) async rethrows -> [T] {
         var out: [T] = []
         for e in self { out.append(try await f(e)) }
         return out
+    }
+}
+
+/// The partition log: retention, fetch limits, timestamps.
+@Suite("KafkaSim log")
+struct LogTests {
+    @Test("retention.bytes moves the log start offset; fetch honours max bytes and offset ranges")
+    func retentionAndFetch() async throws {
+        let c = GroupLogicTests.cluster(brokers: 1)
+        try await c.createTopic("r", partitions: 1, configs: ["retention.bytes": "4000"])
+        for _ in 0..<20 { try await c.append(topic: "r", partition: 0, count: 10, valueSize: 20) }
+        let o = try #require(await c.offsets(topic: "r", partition: 0))
+        #expect(o.highWatermark == 200)
+        #expect(o.logStart > 0 && o.logStart % 10 == 0)
+        let old = await c.fetchOnce(FetchRequest(maxBytes: 1 << 20, topics: [.init(topic: "r", partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]), version: 11, broker: 1)
+        #expect(old.responses.first?.partitions.first?.errorCode == 1)
+        let small = await c.fetchOnce(FetchRequest(maxBytes: 10, topics: [.init(topic: "r", partitions: [.init(partition: 0, fetchOffset: o.logStart, partitionMaxBytes: 10)])]), version: 11, broker: 1)
+        let records = try #require(small.responses.first?.partitions.first?.records)
+        #expect(RecordBatchBuilder.splitBatches(records)?.count == 1)  // at least one whole batch, even over the limit
+        let all = await c.fetchOnce(FetchRequest(maxBytes: 1 << 20, topics: [.init(topic: "r", partitions: [.init(partition: 0, fetchOffset: o.logStart + 5, partitionMaxBytes: 1 << 20)])]), version: 11, broker: 1)
+        let batches = try #require(RecordBatchBuilder.splitBatches(all.responses.first?.partitions.first?.records ?? []))
+        #expect(batches.count == Int(200 - o.logStart) / 10)  // the batch holding the fetch offset comes whole
+        let lo = await c.listOffsets(ListOffsetsRequest(replicaID: -1, topics: [.init(name: "r", partitions: [.init(partitionIndex: 0, timestamp: -2)])]), version: 7, broker: 1)
+        #expect(lo.topics.first?.partitions.first?.offset == o.logStart)
+    }
+}
+
+extension GroupLogicTests {
+    @Test("KIP-848 regex subscription follows new matching topics (group epoch bump)")
+    func regexSubscription() async throws {
+        let c = Self.cluster()
+        try await c.createTopic("orders-eu", partitions: 2)
+        try await c.createTopic("payments", partitions: 2)
+        var hb = CGHeartbeat(groupID: "rx", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 30_000)
+        hb.subscribedTopicRegex = "orders-.*"
+        let joined = await c.consumerGroupHeartbeat(hb)
+        #expect(joined.errorCode == 0)
+        #expect(joined.assignment?.map(\.topic).allSatisfy { $0 == "orders-eu" } == true)
+        #expect(joined.assignment?.count == 2)
+        try await c.createTopic("orders-us", partitions: 3)
+        var next = CGHeartbeat(groupID: "rx", memberID: "m", memberEpoch: joined.memberEpoch)
+        next.owned = joined.assignment
+        let after = await c.consumerGroupHeartbeat(next)
+        #expect(after.memberEpoch == joined.memberEpoch + 1)
+        #expect(after.assignment?.count == 5)
     }
 }

@@ -26,6 +26,7 @@ struct RealClientTests {
         var duplicates: Int
         var missing: Int
         var fullRevokesOnJoin: Int
+        var members: Int?
     }
 
     @Test(
@@ -33,13 +34,27 @@ struct RealClientTests {
         .timeLimit(.minutes(3)),
         arguments: [("consumer", "uniform"), ("classic", "cooperative-sticky"), ("classic", "range")])
     func threeConsumers(groupProtocol: String, assignor: String) async throws {
+        let line = try await Self.runClients(groupProtocol: groupProtocol, assignor: assignor, mode: "standard", name: "\(groupProtocol)-\(assignor)")
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
+        #expect(summary.consumed == 600)
+        #expect(summary.duplicates == 0)
+        #expect(summary.missing == 0)
+        if assignor != "range" { #expect(summary.fullRevokesOnJoin == 0, "incremental rebalance expected: \(line)") }
+    }
+
+    /// Starts a 3-broker simulator, runs the client program in `mode`, returns its JSON summary line.
+    static func runClients(
+        groupProtocol: String, assignor: String, mode: String, name: String,
+        inspect: (SimCluster, String) async -> Void = { _, _ in },
+        during: (@Sendable (KafkaSimulator, String) async throws -> Void)? = nil
+    ) async throws -> String {
         let python = try #require(RealClientEnv.python)
         var config = SimConfig(brokerCount: 3)
         config.consumerHeartbeatIntervalMs = 500
         config.classicInitialRebalanceDelayMs = 0
         let sim = try await KafkaSimulator.start(config: config, tickIntervalMs: 20)
-        let topic = "real-\(groupProtocol)-\(assignor)"
-        let group = "group-\(groupProtocol)-\(assignor)"
+        let topic = "real-\(name)"
+        let group = "group-\(name)"
         try await sim.cluster.createTopic(topic, partitions: 6)
         let bootstrap = await sim.bootstrapServers()
 
@@ -53,25 +68,80 @@ struct RealClientTests {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [scriptURL.path, bootstrap, groupProtocol, assignor, topic, group, "200", "120"]
+        process.arguments = [scriptURL.path, bootstrap, groupProtocol, assignor, topic, group, "200", "120", mode]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: stderrURL)
+        // The script has its own deadline; the watchdog bounds the wait even if a client hangs.
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(150))
+            if process.isRunning { process.terminate() }
+        }
+        let chaos = during.map { action in Task { try await action(sim, group) } }
         let status: Int32 = try await withCheckedThrowingContinuation { cont in
             process.terminationHandler = { cont.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { cont.resume(throwing: error) }
         }
+        watchdog.cancel()
+        try await chaos?.value
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
+        await inspect(sim.cluster, group)
         await sim.shutdown()
-        #expect(status == 0, "client script failed: \(stderr.suffix(3000))")
-        guard status == 0 else { return }
-        let line = String(decoding: stdout, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        try #require(status == 0, "client script failed: \(stderr.suffix(3000))")
+        return String(decoding: stdout, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    @Test(
+        "Online upgrade: a KIP-848 consumer joins a classic group; everything is consumed exactly once",
+        .timeLimit(.minutes(3)),
+        arguments: ["cooperative-sticky", "range"])
+    func onlineUpgrade(assignor: String) async throws {
+        var groupType: GroupProtocol?
+        let line = try await Self.runClients(groupProtocol: "classic", assignor: assignor, mode: "migrate", name: "upgrade-\(assignor)") { cluster, group in
+            groupType = await cluster.groupState(group)?.type
+        }
         let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
         #expect(summary.consumed == 600)
         #expect(summary.duplicates == 0)
         #expect(summary.missing == 0)
-        if assignor != "range" { #expect(summary.fullRevokesOnJoin == 0, "incremental rebalance expected: \(line)") }
+        #expect(groupType == .consumer)
+        #expect(summary.members == 3)
+    }
+
+    @Test(
+        "Static membership: a restarted member gets its partitions back without disturbing the other",
+        .timeLimit(.minutes(3)),
+        arguments: [("consumer", "uniform"), ("classic", "range")])
+    func staticMembers(groupProtocol: String, assignor: String) async throws {
+        let line = try await Self.runClients(groupProtocol: groupProtocol, assignor: assignor, mode: "static", name: "static-\(groupProtocol)")
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
+        #expect(summary.consumed == 400)
+        #expect(summary.duplicates == 0)
+        #expect(summary.missing == 0)
+        #expect(summary.fullRevokesOnJoin == 0, "the other static member saw a rebalance: \(line)")
+        #expect(summary.members == 2, "the restarted member got different partitions: \(line)")
+    }
+
+    @Test(
+        "Faults: the coordinator restarts and answers COORDINATOR_LOAD_IN_PROGRESS, clients recover and lose nothing",
+        .timeLimit(.minutes(3)),
+        arguments: ["consumer", "classic"])
+    func faults(groupProtocol: String) async throws {
+        let line = try await Self.runClients(
+            groupProtocol: groupProtocol, assignor: groupProtocol == "consumer" ? "uniform" : "cooperative-sticky",
+            mode: "standard", name: "faults-\(groupProtocol)",
+            during: { sim, group in
+            let coordinator = await sim.cluster.coordinator(for: group)
+            try await Task.sleep(for: .seconds(2))
+            try await sim.restartBroker(coordinator, downMs: 1_000)
+            try await sim.setFaults(BrokerFaults(coordinatorError: 14), broker: coordinator)
+            try await Task.sleep(for: .seconds(2))
+            try await sim.setFaults(BrokerFaults(), broker: coordinator)
+            })
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
+        #expect(summary.consumed == 600)
+        #expect(summary.missing == 0)
     }
 
     /// The client program: a producer and three consumers, one leaving and one joining.
@@ -97,15 +167,17 @@ seen = {}          # value -> count
 events = []        # (consumer, kind, partitions)
 
 class Worker(threading.Thread):
-    def __init__(self, name):
+    def __init__(self, name, proto=None, instance=None):
         super().__init__(daemon=True)
+        self.proto = proto or protocol
         self.name_ = name
         self.stop = threading.Event()
         self.assigned = set()
         conf = {"bootstrap.servers": bootstrap, "group.id": group, "client.id": name,
                 "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                "group.protocol": protocol}
-        if protocol == "classic":
+                "group.protocol": self.proto}
+        if instance: conf["group.instance.id"] = instance
+        if self.proto == "classic":
             conf.update({"partition.assignment.strategy": assignor, "session.timeout.ms": 10000,
                          "heartbeat.interval.ms": 500})
         self.c = Consumer(conf)
@@ -113,13 +185,13 @@ class Worker(threading.Thread):
         ps = sorted(p.partition for p in parts)
         with lock: events.append((self.name_, "assign", ps))
         self.assigned |= set(ps)
-        if protocol == "classic" and assignor == "cooperative-sticky":
+        if self.proto == "classic" and assignor == "cooperative-sticky":
             c.incremental_assign(parts)
     def on_revoke(self, c, parts):
         ps = sorted(p.partition for p in parts)
         with lock: events.append((self.name_, "revoke", ps, sorted(self.assigned)))
         self.assigned -= set(ps)
-        if protocol == "classic" and assignor == "cooperative-sticky":
+        if self.proto == "classic" and assignor == "cooperative-sticky":
             c.incremental_unassign(parts)
     def run(self):
         self.c.subscribe([topic], on_assign=self.on_assign, on_revoke=self.on_revoke)
@@ -143,6 +215,53 @@ def wait(cond, what):
             if cond(): return
         time.sleep(0.1)
     raise SystemExit(f"timed out waiting for {what}; consumed {len(seen)}; events {events}")
+
+MODE = sys.argv[8] if len(sys.argv) > 8 else "standard"
+if MODE == "migrate":
+    # Two classic consumers, then a KIP-848 consumer joins: the group is upgraded online.
+    produce(0, N)
+    ws = [Worker("classic0"), Worker("classic1")]
+    for w in ws: w.start()
+    wait(lambda: len(seen) >= N and all(w.assigned for w in ws), "classic consumers consuming")
+    time.sleep(1)
+    m = Worker("modern", proto="consumer"); m.start(); ws.append(m)
+    wait(lambda: bool(m.assigned), "KIP-848 consumer assigned")
+    produce(N, 2 * N)
+    wait(lambda: len(seen) >= 3 * N, "all records consumed after the upgrade")
+    wait(lambda: all(w.assigned for w in ws), "every consumer owns partitions")
+    gmembers = len([w for w in ws if w.assigned])
+    for w in ws: w.stop.set()
+    for w in ws: w.join(30)
+    dups = {k: v for k, v in seen.items() if v > 1}
+    missing = [i for i in range(3 * N) if f"v{i}" not in seen]
+    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "events": events,
+                      "fullRevokesOnJoin": 0, "members": gmembers}))
+    sys.exit(0)
+
+if MODE == "static":
+    # Static members: one restarts within the session timeout; the other is not disturbed.
+    produce(0, N)
+    ws = [Worker("s0", instance="i0"), Worker("s1", instance="i1")]
+    for w in ws: w.start()
+    wait(lambda: len(seen) >= N and all(w.assigned for w in ws), "static members consuming")
+    time.sleep(1)
+    with lock: mark = len(events)
+    before = sorted(ws[0].assigned)
+    ws[0].stop.set(); ws[0].join(30)
+    produce(N, N)
+    again = Worker("s0-restarted", instance="i0"); again.start()
+    wait(lambda: bool(again.assigned), "restarted static member assigned")
+    wait(lambda: len(seen) >= 2 * N, "all records consumed after the restart")
+    time.sleep(1)
+    with lock: other = [e for e in events[mark:] if e[0] == "s1"]
+    after = sorted(again.assigned)
+    for w in (ws[1], again): w.stop.set()
+    for w in (ws[1], again): w.join(30)
+    dups = {k: v for k, v in seen.items() if v > 1}
+    missing = [i for i in range(2 * N) if f"v{i}" not in seen]
+    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "events": events,
+                      "fullRevokesOnJoin": len(other), "members": 2 if before == after else 0}))
+    sys.exit(0)
 
 log("producing", N)
 produce(0, N)

@@ -1,0 +1,234 @@
+import ArgumentParser
+import Foundation
+import GroupModel
+import Monitor
+
+/// `kgtop events`: NDJSON, one event per line as it happens (schema kgtop.event/1).
+public struct EventsCommand: AsyncParsableCommand {
+    /// The subcommand's name and help.
+    public static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Stream group changes, rebalance episodes and errors as NDJSON (kgtop.event/1).",
+        discussion: """
+            Polls every --interval and writes one JSON object per line on stdout, flushed at once: \
+            group and member changes, rebalance episode start / target computed / progress / stuck / \
+            end (with durations), and poll and broker errors (each fault once, when it appears). \
+            The fields of every event type are listed in docs/EVENTS.md. Runs until interrupted, or \
+            for --max-polls polls or --duration. Exit codes: 0 done, 3 no poll succeeded, 64 bad input.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: ArgumentHelp("Time between polls, e.g. 2s or 500ms.", valueName: "duration"))
+    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
+
+    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression.", valueName: "regex"))
+    var group: String?
+
+    @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression.", valueName: "regex"))
+    var exclude: String?
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type or protocol: classic, consumer, mixed, share, streams. Repeatable.", valueName: "type"))
+    var types: [String] = []
+
+    @Option(help: ArgumentHelp("Stop after this many polls.", valueName: "n"))
+    var maxPolls: Int?
+
+    @Option(help: ArgumentHelp("Stop after this long, e.g. 10m.", valueName: "duration"))
+    var duration: DurationArgument?
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("Re-derive the events of a recording instead of polling a cluster.", valueName: "file"))
+    var from: String?
+
+    /// Creates the command with defaults.
+    public init() {}
+
+    /// Validates the options.
+    public func validate() throws {
+        if interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
+        if let maxPolls, maxPolls < 1 { throw ValidationError("--max-polls must be at least 1") }
+    }
+
+    /// Streams events until interrupted or bounded by --max-polls / --duration.
+    public func run() async throws {
+        let code: Int32
+        do {
+            if let from {
+                for line in try RecordingCLI.events(from: from) { print(line) }
+                return
+            }
+            let filter = try GroupFilter(include: group, exclude: exclude, types: types)
+            let session = try Session.open(connection, interval: interval.duration)
+            code = await EventsRunner.run(
+                monitor: session.monitor,
+                options: EventsRunner.Options(intervalMs: interval.milliseconds, maxPolls: maxPolls, durationMs: duration?.milliseconds),
+                filter: filter, clock: .wall, output: .standard)
+            await session.close()
+        } catch {
+            throw report(error)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// The logic of `kgtop events`, independent of the process: poll, turn each update into lines.
+enum EventsRunner {
+    /// Bounds and pacing.
+    struct Options {
+        /// Time between polls (ms).
+        var intervalMs: Int64
+        /// Stop after this many polls (nil: no limit).
+        var maxPolls: Int?
+        /// Stop once this long has passed since the first poll (nil: no limit).
+        var durationMs: Int64?
+    }
+
+    /// Polls until a bound is reached (forever without one) and writes one line per event.
+    /// Returns 0, or 3 when not a single poll succeeded.
+    static func run(monitor: Monitor, options: Options, filter: GroupFilter?, clock: CommandClock, output: CommandOutput) async -> Int32 {
+        let started = clock.now()
+        var polls = 0
+        var anySuccess = false
+        var selector = EventSelector(filter: filter)
+        while !Task.isCancelled {
+            let update = await monitor.pollOnce()
+            polls += 1
+            if update.failure == nil { anySuccess = true }
+            for line in selector.lines(for: update) { output.out(line) }
+            if let max = options.maxPolls, polls >= max { break }
+            if let limit = options.durationMs {
+                let left = limit - (clock.now() - started)
+                if left <= 0 { break }
+                await clock.sleep(min(options.intervalMs, left))
+                if clock.now() - started >= limit {
+                    // One last poll at the end of the window, so the window is covered.
+                    let last = await monitor.pollOnce()
+                    if last.failure == nil { anySuccess = true }
+                    for line in selector.lines(for: last) { output.out(line) }
+                    break
+                }
+            } else {
+                await clock.sleep(options.intervalMs)
+            }
+        }
+        return anySuccess ? KgtopExit.ok : KgtopExit.unobservable
+    }
+}
+
+/// Chooses and encodes the lines for one update, applying the group filter. Keeps which groups
+/// the filter accepted, so events of a group that just disappeared are still filtered right.
+struct EventSelector {
+    var filter: GroupFilter?
+    private var accepted: [String: Bool] = [:]
+
+    init(filter: GroupFilter?) {
+        self.filter = filter
+    }
+
+    private mutating func accepts(_ groupID: String?, in snapshot: ClusterSnapshot?) -> Bool {
+        guard let groupID else { return true }
+        guard let filter else { return true }
+        if let g = snapshot?.groups.first(where: { $0.groupID == groupID }) {
+            let ok = filter.accepts(g)
+            accepted[groupID] = ok
+            return ok
+        }
+        if let known = accepted[groupID] { return known }
+        // Never seen as a group (an error about it): judge by id alone.
+        if let include = filter.include, !GroupFilter.matches(include, groupID) { return false }
+        if let exclude = filter.exclude, GroupFilter.matches(exclude, groupID) { return false }
+        return true
+    }
+
+    /// The NDJSON lines for one update: errors first, then group events, then episode events.
+    mutating func lines(for update: MonitorUpdate) -> [String] {
+        var out: [String] = []
+        let snapshot = update.failure == nil ? update.snapshot : nil
+        for error in update.newErrors where accepts(error.groupID, in: snapshot) {
+            out.append(Self.encode(ErrorLine(error, at: update.at)))
+        }
+        // Poll errors come from newErrors above (each fault once); the diff's copies are dropped.
+        for event in update.events where event.type != .pollError && accepts(event.groupID, in: snapshot) {
+            out.append(Self.encode(event))
+        }
+        for event in update.episodeEvents where accepts(event.groupID, in: snapshot) {
+            out.append(Self.encode(EpisodeLine(event)))
+        }
+        return out
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        guard let data = try? SnapshotJSON.encodeLine(value), let text = String(data: data, encoding: .utf8) else {
+            return #"{"schema":"kgtop.event/1","type":"encoding_error"}"#
+        }
+        return text
+    }
+}
+
+/// An episode event as one flat NDJSON object (documented in docs/EVENTS.md).
+struct EpisodeLine: Encodable {
+    var schema = GroupEvent.currentSchema
+    var type: String
+    var timestamp: Int64
+    var groupID: String
+    var episode: Int
+    var `protocol`: String
+    var trigger: String
+    var startedAt: Int64
+    var endedAt: Int64?
+    /// Ended: the episode's duration; otherwise: time since it started.
+    var durationMs: Int64
+    var fromEpoch: Int32?
+    var targetEpoch: Int32?
+    var targetComputedAt: Int64?
+    var progress: RebalanceProgress
+    var member: StuckMember?
+    var stuckMembers: [StuckMember]
+    var abandoned: Bool?
+
+    init(_ e: EpisodeEvent) {
+        type = e.type.rawValue
+        timestamp = e.timestamp
+        groupID = e.groupID
+        episode = e.episode.number
+        self.protocol = e.episode.protocol.rawValue
+        trigger = e.episode.trigger.rawValue
+        startedAt = e.episode.startedAt
+        endedAt = e.episode.endedAt
+        durationMs = e.episode.durationMs ?? (e.timestamp - e.episode.startedAt)
+        fromEpoch = e.episode.fromEpoch
+        targetEpoch = e.episode.targetEpoch
+        targetComputedAt = e.episode.targetComputedAt
+        progress = e.episode.progress
+        member = e.member
+        stuckMembers = e.episode.stuckMembers
+        abandoned = e.type == .ended ? e.episode.abandoned : nil
+    }
+}
+
+/// A poll or broker error as one NDJSON object.
+struct ErrorLine: Encodable {
+    var schema = GroupEvent.currentSchema
+    var type = GroupEventType.pollError.rawValue
+    var timestamp: Int64
+    var scope: String
+    var operation: String
+    var brokerID: Int32?
+    var groupID: String?
+    var topic: String?
+    var partition: Int32?
+    var error: ItemError?
+    var message: String
+
+    init(_ e: PollError, at: Int64) {
+        timestamp = at
+        scope = e.scope.rawValue
+        operation = e.operation
+        brokerID = e.brokerID
+        groupID = e.groupID
+        topic = e.topic
+        partition = e.partition
+        error = e.kafkaError
+        message = e.message
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import GroupModel
+import Monitor
+
+// Shared by `events`, `check` and `wait`: durations on the command line, an injectable clock (the
+// wall clock in the CLI, the simulator's manual clock in tests), and small formatting helpers.
+
+/// A duration written on the command line: `250ms`, `30s`, `5m`, `1h`, or a plain number of seconds.
+public struct DurationArgument: ExpressibleByArgument, Sendable, Hashable, CustomStringConvertible {
+    /// The duration in milliseconds.
+    public var milliseconds: Int64
+
+    /// Creates a duration of `milliseconds`.
+    public init(milliseconds: Int64) {
+        self.milliseconds = milliseconds
+    }
+
+    /// Parses `250ms`, `30s`, `5m`, `1h` or `12` (seconds); nil when malformed or negative.
+    public init?(argument: String) {
+        guard let ms = Self.parse(argument) else { return nil }
+        self.milliseconds = ms
+    }
+
+    /// Milliseconds for `250ms`, `1.5s`, `5m`, `1h` or a bare number of seconds.
+    public static func parse(_ text: String) -> Int64? {
+        let s = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
+        for (suffix, factor) in units where s.hasSuffix(suffix) {
+            let number = String(s.dropLast(suffix.count))
+            // "5ms" must not be read as "5m" + "s": the longer suffix is tried first.
+            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+            return Int64((value * factor).rounded())
+        }
+        guard let value = Double(s), value >= 0, value.isFinite else { return nil }
+        return Int64((value * 1_000).rounded())
+    }
+
+    /// As a Swift `Duration`.
+    public var duration: Duration { .milliseconds(milliseconds) }
+
+    /// `30s`, `1.5s`, `250ms`.
+    public var description: String { Self.format(milliseconds) }
+
+    /// Milliseconds as `30s`, `1.5s` or `250ms`.
+    public static func format(_ ms: Int64) -> String {
+        if ms < 1_000 { return "\(ms)ms" }
+        if ms % 1_000 == 0 { return "\(ms / 1_000)s" }
+        return String(format: "%.1fs", Double(ms) / 1_000)
+    }
+
+    /// Shown in `--help`.
+    public static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// Time for the headless commands: what time it is (ms since the Unix epoch) and how to wait.
+/// The CLI uses the wall clock; tests pass a clock that advances a simulated cluster instead of
+/// sleeping, so every duration they observe is exact.
+public struct CommandClock: Sendable {
+    /// The current time in milliseconds since the Unix epoch.
+    public var now: @Sendable () -> Int64
+    /// Waits for `ms` milliseconds (or makes that much simulated time pass).
+    public var sleep: @Sendable (_ ms: Int64) async -> Void
+
+    /// Creates a clock.
+    public init(now: @escaping @Sendable () -> Int64, sleep: @escaping @Sendable (_ ms: Int64) async -> Void) {
+        self.now = now
+        self.sleep = sleep
+    }
+
+    /// The wall clock, sleeping with `Task.sleep`.
+    public static let wall = CommandClock(now: wallClockMs, sleep: { ms in
+        if ms > 0 { try? await Task.sleep(for: .milliseconds(ms)) }
+    })
+}
+
+/// Where a headless command writes: standard output lines (data) and standard error lines (people).
+/// The CLI writes each line as it comes (flushed: FileHandle writes are unbuffered); tests collect.
+public struct CommandOutput: Sendable {
+    /// Writes one line of data (no trailing newline in `line`).
+    public var out: @Sendable (String) -> Void
+    /// Writes one line for people.
+    public var err: @Sendable (String) -> Void
+
+    /// Creates an output.
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void) {
+        self.out = out
+        self.err = err
+    }
+
+    /// Standard output and standard error of the process.
+    public static let standard = CommandOutput(
+        out: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
+        err: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+}
+
+/// Lines collected from a ``CommandOutput`` (thread-safe), for tests and for callers that want the
+/// whole output at the end.
+public final class CollectedOutput: @unchecked Sendable {
+    // The one mutable state is guarded by `lock`.
+    private let lock = NSLock()
+    private var outLines: [String] = []
+    private var errLines: [String] = []
+
+    /// Creates an empty collector.
+    public init() {}
+
+    /// An output that appends to this collector.
+    public var output: CommandOutput {
+        CommandOutput(
+            out: { line in self.lock.withLock { self.outLines.append(line) } },
+            err: { line in self.lock.withLock { self.errLines.append(line) } })
+    }
+
+    /// Standard output lines so far.
+    public var stdout: [String] { lock.withLock { outLines } }
+    /// Standard error lines so far.
+    public var stderr: [String] { lock.withLock { errLines } }
+}
+
+enum Words {
+    /// `3 s`, `1.5 s`.
+    static func seconds(_ ms: Int64) -> String {
+        ms % 1_000 == 0 ? "\(ms / 1_000) s" : String(format: "%.1f s", Double(ms) / 1_000)
+    }
+
+    /// Total lag as text, `1234` or `1234+?` when some partitions' lag is unknown.
+    static func lag(_ g: Group) -> String {
+        g.summary.partitionsLagUnknown > 0 ? "\(g.summary.totalLag)+?" : "\(g.summary.totalLag)"
+    }
+}

@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import GroupModel
+import Monitor
+
+/// `kgtop wait`: a deploy gate that waits until a group is stable again.
+public struct WaitCommand: AsyncParsableCommand {
+    /// The subcommand's name and help.
+    public static let configuration = CommandConfiguration(
+        commandName: "wait",
+        abstract: "Wait until a group is stable (a deploy gate); exit 0 when it is, 2 on timeout.",
+        discussion: """
+            Polls every --interval and prints one progress line per poll on stderr. --until stable \
+            holds when the group is Stable, every member is at the assignment epoch, no partition is \
+            pending revocation, awaiting release or unowned, no rebalance episode is open, and (with \
+            --max-lag) the total lag is at most N; --stable-for makes it hold that long. \
+            Exit codes: 0 the condition held, 2 timeout (the unmet conditions are named), 3 the \
+            cluster could not be observed at the start (later failures are retried until the \
+            timeout), 64 bad input.
+            """)
+
+    /// Conditions `--until` accepts.
+    public enum Condition: String, ExpressibleByArgument, CaseIterable, Sendable {
+        /// Stable, reconciled, settled, no open episode.
+        case stable
+    }
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customLong("group"), help: ArgumentHelp("The group id to wait for (exact).", valueName: "id"))
+    var group: String
+
+    @Option(help: "Condition to wait for: stable.")
+    var until: Condition = .stable
+
+    @Option(help: ArgumentHelp("Also require the group's total lag to be at most N.", valueName: "n"))
+    var maxLag: Int64?
+
+    @Option(help: ArgumentHelp("The condition must hold this long, e.g. 30s.", valueName: "duration"))
+    var stableFor: DurationArgument = DurationArgument(milliseconds: 0)
+
+    @Option(help: ArgumentHelp("Give up after this long, e.g. 5m.", valueName: "duration"))
+    var timeout: DurationArgument = DurationArgument(milliseconds: 300_000)
+
+    @Option(help: ArgumentHelp("Time between polls, e.g. 2s.", valueName: "duration"))
+    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
+
+    /// Creates the command with defaults.
+    public init() {}
+
+    /// Validates the options.
+    public func validate() throws {
+        if interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
+        if let maxLag, maxLag < 0 { throw ValidationError("--max-lag must not be negative") }
+        if group.isEmpty { throw ValidationError("--group must not be empty") }
+    }
+
+    /// Waits, printing progress on stderr, and exits with the outcome.
+    public func run() async throws {
+        let code: Int32
+        do {
+            let session = try Session.open(connection, interval: interval.duration)
+            let options = WaitRunner.Options(
+                groupID: group, condition: until, maxLag: maxLag, stableForMs: stableFor.milliseconds,
+                timeoutMs: timeout.milliseconds, intervalMs: interval.milliseconds)
+            code = await WaitRunner.run(monitor: session.monitor, options: options, clock: .wall, output: .standard)
+            await session.close()
+        } catch {
+            throw report(error)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// The logic of `kgtop wait`, independent of the process.
+enum WaitRunner {
+    /// What to wait for, and for how long.
+    struct Options {
+        var groupID: String
+        var condition: WaitCommand.Condition = .stable
+        var maxLag: Int64?
+        var stableForMs: Int64 = 0
+        var timeoutMs: Int64 = 300_000
+        var intervalMs: Int64 = 2_000
+    }
+
+    /// Polls until the condition has held for `stableForMs` (0), the timeout passes (2), or the
+    /// first poll fails (3). Progress and the outcome go to `output.err`.
+    static func run(monitor: Monitor, options: Options, clock: CommandClock, output: CommandOutput) async -> Int32 {
+        let started = clock.now()
+        var heldSince: Int64?
+        var lastUnmet: [String] = ["not observed yet"]
+        var observedOnce = false
+        while true {
+            let update = await monitor.pollOnce()
+            let now = clock.now()
+            if let failure = update.failure {
+                if !observedOnce {
+                    output.err("kgtop wait: could not observe the cluster: \(failure)")
+                    return KgtopExit.unobservable
+                }
+                output.err("kgtop wait: \(options.groupID): poll failed, retrying: \(failure)")
+                heldSince = nil
+                lastUnmet = ["cluster not observed: \(failure)"]
+            } else if let snapshot = update.snapshot {
+                observedOnce = true
+                let group = snapshot.groups.first { $0.groupID == options.groupID }
+                let episode = update.openEpisodes.first { $0.groupID == options.groupID }
+                let unmet = unmetConditions(group: group, episode: episode, options: options, now: now)
+                output.err(progressLine(groupID: options.groupID, group: group, episode: episode, unmet: unmet, now: now))
+                if unmet.isEmpty {
+                    let since = heldSince ?? now
+                    heldSince = since
+                    if now - since >= options.stableForMs {
+                        let held = options.stableForMs > 0 ? " for \(Words.seconds(now - since))" : ""
+                        output.err("kgtop wait: \(options.groupID) is stable\(held) after \(Words.seconds(now - started))")
+                        return KgtopExit.ok
+                    }
+                    lastUnmet = ["stable for \(Words.seconds(now - since)) of the required \(Words.seconds(options.stableForMs))"]
+                } else {
+                    heldSince = nil
+                    lastUnmet = unmet
+                }
+            }
+            let elapsed = clock.now() - started
+            if elapsed >= options.timeoutMs {
+                output.err("kgtop wait: timeout after \(Words.seconds(elapsed)): \(options.groupID): " + lastUnmet.joined(separator: "; "))
+                return KgtopExit.critical
+            }
+            await clock.sleep(min(options.intervalMs, options.timeoutMs - elapsed))
+        }
+    }
+
+    /// The conditions of `--until stable` that do not hold, in words and numbers (empty: it holds).
+    static func unmetConditions(group: Group?, episode: RebalanceEpisode?, options: Options, now: Int64) -> [String] {
+        guard let g = group else { return ["group \(options.groupID) not found"] }
+        var unmet: [String] = []
+        if let error = g.error { unmet.append("describe failed: \(error)") }
+        if g.state != .stable { unmet.append("state \(g.state.brokerString), not Stable") }
+        if let groupEpoch = g.groupEpoch, let assignmentEpoch = g.assignmentEpoch, assignmentEpoch < groupEpoch {
+            unmet.append("target assignment at epoch \(assignmentEpoch), group epoch \(groupEpoch)")
+        }
+        let behind = g.membersBehindAssignmentEpoch
+        if !behind.isEmpty {
+            let names = behind.prefix(3).map { m in "\(m.clientID)@\(m.clientHost) at epoch \(m.memberEpoch.map(String.init) ?? "?")" }
+            unmet.append("\(behind.count) of \(g.members.count) member(s) behind assignment epoch \(g.assignmentEpoch.map(String.init) ?? "?") (\(names.joined(separator: ", "))\(behind.count > 3 ? ", ..." : ""))")
+        }
+        if g.summary.pendingRevocation > 0 { unmet.append("\(g.summary.pendingRevocation) partition(s) pending revocation") }
+        if g.summary.awaitingRelease > 0 { unmet.append("\(g.summary.awaitingRelease) partition(s) awaiting release") }
+        if g.summary.partitionsUnowned > 0 { unmet.append("\(g.summary.partitionsUnowned) partition(s) unowned") }
+        if let episode {
+            unmet.append("rebalance episode #\(episode.number) (\(episode.trigger.rawValue)) open for \(Words.seconds(now - episode.startedAt))")
+        }
+        if let maxLag = options.maxLag {
+            if g.summary.totalLag > maxLag {
+                unmet.append("lag \(Words.lag(g)) > \(maxLag)")
+            } else if g.summary.partitionsLagUnknown > 0 {
+                unmet.append("lag unknown on \(g.summary.partitionsLagUnknown) partition(s)")
+            }
+        }
+        return unmet
+    }
+
+    /// `order-service Reconciling members 4/6 reconciled, partitions 10/12 settled, lag 120, episode #3 open 12 s (join)`.
+    static func progressLine(groupID: String, group: Group?, episode: RebalanceEpisode?, unmet: [String], now: Int64) -> String {
+        guard let g = group else { return "kgtop wait: \(groupID): not found" }
+        let p = RebalanceProgress(group: g)
+        var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(Words.lag(g))"
+        if let episode {
+            line += ", episode #\(episode.number) (\(episode.trigger.rawValue)) open \(Words.seconds(now - episode.startedAt))"
+        }
+        line += unmet.isEmpty ? ": ok" : ": waiting"
+        return line
+    }
+}
