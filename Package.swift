@@ -99,6 +99,13 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(name: "kgtop", dependencies: ["KgtopCLI"], swiftSettings: strict),
 
+        // MARK: - Benchmarks
+        // KgtopBench: measures poll, monitor, feed and dashboard costs against a running cluster
+        // (scripts/bench.sh, `make bench`). Prints numbers; never part of `make test`.
+        .executableTarget(
+            name: "KgtopBench", dependencies: ["Monitor", "KafkaAdmin", "GroupModel", "DashboardUI"],
+            swiftSettings: strict),
+
         // MARK: - Tests
         .testTarget(
             name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol"],

@@ -78,26 +78,37 @@ public struct History: Sendable, Hashable, Codable {
             for partition in topic.partitions {
                 guard let logEnd = partition.logEnd else { continue }
                 let tp = TopicPartition(topic: topic.name, partition: partition.partition)
-                append(&logEnds[tp, default: []], OffsetSample(timestamp: at, logEnd: logEnd))
+                // A static helper: calling a method on `self` while `self.logEnds` is borrowed for
+                // writing made Swift copy the whole dictionary for every partition.
+                Self.append(&logEnds[tp, default: []], OffsetSample(timestamp: at, logEnd: logEnd), capacity: capacity)
             }
         }
         let liveTopics = Set(snapshot.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0.partition) } })
-        logEnds = logEnds.filter { liveTopics.contains($0.key) }
+        // Every live partition was just added, so equal counts mean nothing is left to drop (and
+        // rebuilding a dictionary of every partition on every poll is not free).
+        if logEnds.count != liveTopics.count { logEnds = logEnds.filter { liveTopics.contains($0.key) } }
 
         var groupsNow: [String: [TopicPartition: [PartitionObservation]]] = [:]
+        groupsNow.reserveCapacity(snapshot.groups.count)
         var behindNow: [String: [String: Int64]] = [:]
         var marksNow: [String: [TopicPartition: CommitMark]] = [:]
         for group in snapshot.groups {
+            // Take the group's rings out of the old history so each one is uniquely referenced and
+            // grows in place; reading them through `partitions[id]?[tp]` copied the group's whole
+            // dictionary once per partition (quadratic in partitions per group).
+            var previous = partitions.removeValue(forKey: group.groupID) ?? [:]
             var rows: [TopicPartition: [PartitionObservation]] = [:]
+            rows.reserveCapacity(group.partitions.count)
             var marks: [TopicPartition: CommitMark] = [:]
+            let previousMarks = commitMarks[group.groupID] ?? [:]
             for row in group.partitions {
-                if let mark = commitMarks[group.groupID]?[row.topicPartition], mark.offset == row.committedOffset {
+                if let mark = previousMarks[row.topicPartition], mark.offset == row.committedOffset {
                     marks[row.topicPartition] = mark
                 } else {
                     marks[row.topicPartition] = CommitMark(offset: row.committedOffset, since: at)
                 }
-                var ring = partitions[group.groupID]?[row.topicPartition] ?? []
-                append(&ring, PartitionObservation(row: row, timestamp: at))
+                var ring = previous.removeValue(forKey: row.topicPartition) ?? []
+                Self.append(&ring, PartitionObservation(row: row, timestamp: at), capacity: capacity)
                 rows[row.topicPartition] = ring
             }
             groupsNow[group.groupID] = rows
@@ -135,7 +146,7 @@ public struct History: Sendable, Hashable, Codable {
         }
     }
 
-    private func append<T>(_ ring: inout [T], _ value: T) {
+    private static func append<T>(_ ring: inout [T], _ value: T, capacity: Int) {
         ring.append(value)
         if ring.count > capacity { ring.removeFirst(ring.count - capacity) }
     }

@@ -238,11 +238,17 @@ extension KafkaAdminClient {
                     lastError = e
                     continue
                 }
+                // Index the answer once: a linear search per group is quadratic in the group count.
+                var byKey: [String: FindCoordinatorResponse.Coordinator] = [:]
+                if case let .success(r) = answer.result {
+                    byKey.reserveCapacity(r.coordinators.count)
+                    for c in r.coordinators where byKey[c.key] == nil { byKey[c.key] = c }
+                }
                 for id in missing {
                     switch answer.result {
                     case let .failure(e): answers[id] = .failure(e)
-                    case let .success(r):
-                        if let c = r.coordinators.first(where: { $0.key == id }) {
+                    case .success:
+                        if let c = byKey[id] {
                             answers[id] = .success(c)
                         } else {
                             answers[id] = .failure(AdminItemError(.missingFromResponse))
@@ -307,11 +313,13 @@ extension KafkaAdminClient {
             ConsumerGroupDescribeRequest(groupIDs: ids)
         }
         var groups: [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = [:]
+        groups.reserveCapacity(ids.count)
+        let byID = Self.firstByID(answer.result.map(\.groups), \.groupID)
         for id in ids {
             switch answer.result {
             case let .failure(e): groups[id] = .failure(e)
-            case let .success(r):
-                if let g = r.groups.first(where: { $0.groupID == id }) {
+            case .success:
+                if let g = byID[id] {
                     groups[id] = AdminItemError.fromCode(g.errorCode, message: g.errorMessage).map { .failure($0) } ?? .success(g)
                 } else {
                     groups[id] = .failure(AdminItemError(.missingFromResponse))
@@ -326,11 +334,13 @@ extension KafkaAdminClient {
         let ids = Array(Set(groupIDs)).sorted()
         let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in DescribeGroupsRequest(groups: ids) }
         var groups: [String: Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>] = [:]
+        groups.reserveCapacity(ids.count)
+        let byID = Self.firstByID(answer.result.map(\.groups), \.groupID)
         for id in ids {
             switch answer.result {
             case let .failure(e): groups[id] = .failure(e)
-            case let .success(r):
-                if let g = r.groups.first(where: { $0.groupID == id }) {
+            case .success:
+                if let g = byID[id] {
                     groups[id] = AdminItemError.fromCode(g.errorCode, message: g.errorMessage).map { .failure($0) } ?? .success(g)
                 } else {
                     groups[id] = .failure(AdminItemError(.missingFromResponse))
@@ -384,11 +394,13 @@ extension KafkaAdminClient {
                     requireStable: requireStable)
             }
             stats.merge(answer.stats)
+            groups.reserveCapacity(ids.count)
+            let byID = Self.firstByID(answer.result.map(\.groups), \.groupID)
             for id in ids {
                 switch answer.result {
                 case let .failure(e): groups[id] = .failure(e)
-                case let .success(r):
-                    guard let g = r.groups.first(where: { $0.groupID == id }) else {
+                case .success:
+                    guard let g = byID[id] else {
                         groups[id] = .failure(AdminItemError(.missingFromResponse))
                         continue
                     }
@@ -458,6 +470,19 @@ extension KafkaAdminClient {
     }
 
     // MARK: - Internals
+
+    /// The items of a batched answer by id, the first one winning (as a linear search would find it).
+    /// Answers list thousands of groups: looking each one up by scanning would be quadratic.
+    static func firstByID<Item>(_ items: Result<[Item], AdminItemError>, _ id: KeyPath<Item, String>) -> [String: Item] {
+        guard case let .success(list) = items else { return [:] }
+        var out: [String: Item] = [:]
+        out.reserveCapacity(list.count)
+        for item in list {
+            let key = item[keyPath: id]
+            if out[key] == nil { out[key] = item }
+        }
+        return out
+    }
 
     /// Routes groups to their coordinators, runs `perCoordinator` once per coordinator in parallel,
     /// and retries (once, after a coordinator refresh) the groups that failed with a coordinator error.

@@ -8,6 +8,9 @@ public enum SimScenario: Sendable, Hashable {
     /// `groups` groups (alternating KIP-848 and classic, one or two simulated members each), each on
     /// its own topic of `partitions` partitions, with committed offsets and some records.
     case scale(groups: Int, partitions: Int)
+    /// Like ``scale(groups:partitions:)`` with every knob exposed: `members` simulated members per
+    /// group and a producer per topic at `recordsPerSec` (0: none), so that log ends keep moving.
+    case estate(SimEstate)
     /// A parsed scenario file.
     case script(SimScript)
 
@@ -33,6 +36,10 @@ public enum SimScenario: Sendable, Hashable {
             try await cluster.applyDemo()
         case .scale(let groups, let partitions):
             try await cluster.applyScale(groups: groups, partitions: partitions)
+        case .estate(let estate):
+            try await cluster.applyScale(
+                groups: estate.groups, partitions: estate.partitions, members: estate.membersPerGroup,
+                recordsPerSec: estate.recordsPerSecPerTopic)
         case .script(let script):
             try await script.apply(to: cluster)
         }
@@ -87,12 +94,16 @@ extension SimCluster {
         return (try? SimScript(parsing: text)) ?? SimScript()
     }()
 
-    func applyScale(groups count: Int, partitions: Int) throws {
+    /// - Parameters:
+    ///   - members: members per group; nil alternates two and one (the original scale scenario).
+    ///   - recordsPerSec: a producer per topic at this rate; 0 for none.
+    func applyScale(groups count: Int, partitions: Int, members perGroup: Int? = nil, recordsPerSec: Double = 0) throws {
         let topicCount = count
         for i in 0..<topicCount {
             let name = "scale-topic-\(i)"
             try createTopic(name, partitions: partitions)
             for p in 0..<partitions { try append(topic: name, partition: Int32(p), count: 100 + (i * 7 + p * 13) % 400, spreadMs: 60_000) }
+            if recordsPerSec > 0 { try produce(topic: name, recordsPerSec: recordsPerSec) }
         }
         var o = SimMemberOptions()
         o.clientID = "scale"
@@ -101,7 +112,7 @@ extension SimCluster {
         for i in 0..<count {
             let topic = "scale-topic-\(i % topicCount)"
             let group = "scale-group-\(i)"
-            let members = i % 3 == 0 ? 2 : 1
+            let members = perGroup ?? (i % 3 == 0 ? 2 : 1)
             // Offsets as if the group had been running: some lag on every partition.
             for p in 0..<partitions {
                 let hw = topics[topic]?.partitions[p].highWatermark ?? 0
@@ -113,5 +124,25 @@ extension SimCluster {
                 try addClassicGroup(group, topics: [topic], members: members, assignor: i % 4 == 1 ? .range : .cooperativeSticky, options: o)
             }
         }
+    }
+}
+
+/// The knobs of ``SimScenario/estate(_:)``: many groups, each on its own topic.
+public struct SimEstate: Sendable, Hashable {
+    /// Number of groups (and topics); even-numbered groups are KIP-848, odd ones classic.
+    public var groups: Int
+    /// Partitions per topic.
+    public var partitions: Int
+    /// Simulated members per group; nil alternates two and one, as ``SimScenario/scale(groups:partitions:)`` does.
+    public var membersPerGroup: Int?
+    /// Records per second produced to each topic (spread over its partitions); 0 for none.
+    public var recordsPerSecPerTopic: Double
+
+    /// Creates the settings.
+    public init(groups: Int, partitions: Int = 10, membersPerGroup: Int? = 3, recordsPerSecPerTopic: Double = 0) {
+        self.groups = groups
+        self.partitions = partitions
+        self.membersPerGroup = membersPerGroup
+        self.recordsPerSecPerTopic = recordsPerSecPerTopic
     }
 }

@@ -30,6 +30,18 @@ public struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Number of groups (implies --scenario scale).")
     public var groups: Int?
 
+    /// Partitions per topic for the scale scenario.
+    @Option(name: .long, help: "Partitions per topic in the scale scenario (default 10).")
+    public var partitions: Int?
+
+    /// Members per group for the scale scenario.
+    @Option(name: .long, help: "Simulated members per group in the scale scenario (default: alternately 2 and 1).")
+    public var members: Int?
+
+    /// Producer rate per topic for the scale scenario.
+    @Option(name: .long, help: "Records per second produced to each topic of the scale scenario (default 0: none).")
+    public var produceRate: Double?
+
     /// A scenario file.
     @Option(name: .long, help: "Scenario file (one command per line; see the simulator docs).")
     public var scenarioFile: String?
@@ -46,6 +58,9 @@ public struct SimCommand: AsyncParsableCommand {
         guard (1...64).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 64") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if let groups, groups < 0 { throw ValidationError("--groups must not be negative") }
+        if let partitions, !(1...10_000).contains(partitions) { throw ValidationError("--partitions must be between 1 and 10000") }
+        if let members, !(0...1_000).contains(members) { throw ValidationError("--members must be between 0 and 1000") }
+        if let produceRate, produceRate < 0 { throw ValidationError("--produce-rate must not be negative") }
         let name = scenario ?? (groups != nil ? "scale" : "demo")
         if SimScenario(name: name, groups: groups) == nil {
             throw ValidationError("unknown scenario '\(name)'; valid: \(SimScenario.names.joined(separator: ", "))")
@@ -75,6 +90,11 @@ public struct SimCommand: AsyncParsableCommand {
         } else {
             guard let named = SimScenario(name: name, groups: groups) else { throw ValidationError("unknown scenario '\(name)'") }
             chosen = named
+            if case .scale(let count, let defaultPartitions) = named, partitions != nil || members != nil || produceRate != nil {
+                chosen = .estate(SimEstate(
+                    groups: count, partitions: partitions ?? defaultPartitions, membersPerGroup: members,
+                    recordsPerSecPerTopic: produceRate ?? 0))
+            }
         }
         let sim = try await KafkaSimulator.start(config: config)
         let started = ContinuousClock.now

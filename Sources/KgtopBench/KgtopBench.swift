@@ -1,0 +1,392 @@
+import DashboardUI
+import Foundation
+import GroupModel
+import KafkaAdmin
+import Monitor
+
+/// `KgtopBench`: measures kgtop against a running cluster (normally `kgtop sim` started by
+/// scripts/bench.sh) and writes the numbers as JSON. It prints numbers; it asserts nothing.
+///
+/// ```
+/// KgtopBench --bootstrap 127.0.0.1:9092 --label standard --out results.json \
+///     [--polls 15] [--steady-seconds 60] [--interval 2] [--kgtop path/to/kgtop --snapshot-runs 5]
+/// ```
+@main
+struct KgtopBench {
+    static func main() async {
+        let options: BenchOptions
+        do { options = try BenchOptions(CommandLine.arguments.dropFirst()) } catch {
+            FileHandle.standardError.write(Data("KgtopBench: \(error)\n\(BenchOptions.usage)\n".utf8))
+            exit(64)
+        }
+        do {
+            let result = try await run(options)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: options.out))
+            log("wrote \(options.out)")
+        } catch {
+            FileHandle.standardError.write(Data("KgtopBench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func log(_ s: String) { FileHandle.standardError.write(Data("  [bench \(s)]\n".utf8)) }
+
+    static func run(_ o: BenchOptions) async throws -> BenchResult {
+        guard let addresses = Optional(o.bootstrap.split(separator: ",").compactMap { BrokerAddress(parsing: String($0)) }),
+              !addresses.isEmpty
+        else { throw BenchError("bad --bootstrap \(o.bootstrap)") }
+        var result = BenchResult(label: o.label)
+        let admin = KafkaAdminClient(config: AdminConfig(bootstrapServers: addresses))
+        defer { Task { await admin.close() } }
+        let poller = Poller(admin: admin, now: wallClockMs)
+
+        // MARK: Cold poll (connections, ApiVersions, coordinator lookup), then warm polls.
+        let cold = try await measure { try await poller.poll() }
+        result.coldPollMs = cold.wallMs
+        result.groups = cold.value.snapshot.groups.count
+        result.groupPartitions = cold.value.snapshot.groups.reduce(0) { $0 + $1.partitions.count }
+        result.members = cold.value.snapshot.groups.reduce(0) { $0 + $1.members.count }
+        result.brokers = cold.value.snapshot.cluster.brokers.count
+        result.pollErrors = cold.value.snapshot.errors.count
+        log("\(o.label): cold poll \(fmt(cold.wallMs)) ms, \(result.groups) groups, \(result.groupPartitions) group-partitions, \(result.members) members")
+
+        var walls: [Double] = []
+        var cpus: [Double] = []
+        var perAPI: [String: RequestStats.Counters] = [:]
+        var maxRequests = 0
+        for _ in 0..<o.polls {
+            let m = try await measure { try await poller.poll() }
+            walls.append(m.wallMs)
+            cpus.append(m.cpuSeconds)
+            maxRequests = max(maxRequests, m.value.stats.requests)
+            for (api, c) in m.value.stats.byAPI {
+                var sum = perAPI[api] ?? RequestStats.Counters()
+                sum.requests += c.requests
+                sum.failures += c.failures
+                sum.bytesSent += c.bytesSent
+                sum.bytesReceived += c.bytesReceived
+                perAPI[api] = sum
+            }
+        }
+        result.poll = Summary(walls)
+        result.pollCPUSeconds = Summary(cpus)
+        result.maxRequestsPerPoll = maxRequests
+        let n = Double(max(1, o.polls))
+        result.perAPI = perAPI.mapValues { c in
+            APIPerPoll(
+                requests: Double(c.requests) / n, failures: Double(c.failures) / n,
+                bytesSent: Double(c.bytesSent) / n, bytesReceived: Double(c.bytesReceived) / n)
+        }
+        log("\(o.label): poll median \(fmt(result.poll.median)) ms, p95 \(fmt(result.poll.p95)) ms, cpu \(fmt(result.pollCPUSeconds.median)) s")
+
+        // MARK: Steady state: the `kgtop watch` pipeline (poll, derive, feed, one frame) every interval.
+        let monitor = Monitor(poller: poller, interval: .seconds(o.interval), now: wallClockMs)
+        var feed = DashboardFeed(pollIntervalMs: Int64(o.interval * 1000))
+        let dashboard = Dashboard(size: TerminalSize(width: 200, height: 60))
+        var lastUpdate: DashboardUpdate?
+        var deriveMs: [Double] = []
+        var feedMs: [Double] = []
+        var cycleMs: [Double] = []
+        let steadyStart = ContinuousClock.now
+        let cpuStart = cpuSeconds()
+        var cycles = 0
+        // The first cycle warms the monitor's history; it is measured like the others.
+        while ContinuousClock.now - steadyStart < .seconds(o.steadySeconds) || cycles == 0 {
+            let tick = ContinuousClock.now
+            let u = await monitor.pollOnce()
+            let afterPoll = ContinuousClock.now
+            if let snap = u.snapshot { deriveMs.append(max(0, ms(afterPoll - tick) - Double(snap.pollDurationMs))) }
+            let update = feed.ingest(
+                snapshot: u.snapshot ?? ClusterSnapshot(takenAt: u.at, pollDurationMs: 0, cluster: ClusterInfo()),
+                events: u.events, episodeEvents: u.episodeEvents, openEpisodes: u.openEpisodes,
+                finishedEpisodes: u.finishedEpisodes, verdicts: u.verdicts, newErrors: u.newErrors,
+                timeLags: u.timeLags, failure: u.failure, at: u.at)
+            let afterFeed = ContinuousClock.now
+            feedMs.append(ms(afterFeed - afterPoll))
+            dashboard.now = u.at
+            dashboard.receive(update)
+            _ = dashboard.render()
+            lastUpdate = update
+            cycles += 1
+            cycleMs.append(ms(ContinuousClock.now - tick))
+            let next = tick + .seconds(o.interval)
+            if next > ContinuousClock.now { try? await Task.sleep(until: next, clock: .continuous) }
+        }
+        let steadyWall = ms(ContinuousClock.now - steadyStart) / 1000
+        result.steady = Steady(
+            seconds: steadyWall, intervalSeconds: o.interval, cycles: cycles, cpuSeconds: cpuSeconds() - cpuStart,
+            cycle: Summary(cycleMs), derive: Summary(deriveMs), feed: Summary(feedMs))
+        log("\(o.label): steady \(cycles) cycles in \(fmt(steadyWall)) s, cpu \(fmt(result.steady.cpuSeconds)) s, derive \(fmt(result.steady.derive.median)) ms, feed \(fmt(result.steady.feed.median)) ms")
+
+        // MARK: TUI costs on the last update.
+        if let update = lastUpdate {
+            result.tui = tuiCosts(update, frames: o.frames)
+            log("\(o.label): frame \(fmt(result.tui.frame.median)) ms, new data \(fmt(result.tui.newData.median)) ms, filter \(fmt(result.tui.filterChange.median)) ms")
+        }
+
+        result.peakRSSMB = peakRSSMB()
+
+        // MARK: `kgtop snapshot` end to end, as a child process.
+        if let kgtop = o.kgtop, o.snapshotRuns > 0 {
+            var runs: [Double] = []
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("kgtop-bench-\(getpid()).json").path
+            for _ in 0..<o.snapshotRuns {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: kgtop)
+                p.arguments = ["snapshot", "-b", o.bootstrap, "--format", "json", "--output", out]
+                let t0 = ContinuousClock.now
+                try p.run()
+                p.waitUntilExit()
+                let took = ms(ContinuousClock.now - t0)
+                guard p.terminationStatus == 0 else { throw BenchError("kgtop snapshot exited with \(p.terminationStatus)") }
+                runs.append(took)
+            }
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+            try? FileManager.default.removeItem(atPath: out)
+            var children = rusage()
+            getrusage(who(RUSAGE_CHILDREN), &children)
+            result.snapshotCommand = SnapshotRuns(
+                runs: Summary(runs), peakRSSMB: Double(children.ru_maxrss) / 1024, jsonBytes: bytes)
+            log("\(o.label): kgtop snapshot median \(fmt(result.snapshotCommand?.runs.median ?? 0)) ms, peak RSS \(fmt(result.snapshotCommand?.peakRSSMB ?? 0)) MB")
+        }
+        return result
+    }
+
+    // MARK: - TUI
+
+    static func tuiCosts(_ update: DashboardUpdate, frames: Int) -> TUI {
+        let dashboard = Dashboard(size: TerminalSize(width: 200, height: 60))
+        dashboard.now = update.snapshot.takenAt
+        dashboard.receive(update)
+        var guardCount = 0
+        while dashboard.state.sortColumn != .lag && guardCount < 32 {
+            _ = dashboard.perform(.sortNext)
+            guardCount += 1
+        }
+        if !dashboard.state.sortDescending { _ = dashboard.perform(.sortReverse) }
+        _ = dashboard.render()
+
+        // New data: receive (the caches are keyed by data version) plus the first frame.
+        var newData: [Double] = []
+        for _ in 0..<max(5, frames / 10) {
+            let t0 = ContinuousClock.now
+            dashboard.receive(update)
+            _ = dashboard.render()
+            newData.append(ms(ContinuousClock.now - t0))
+        }
+        // A frame on unchanged data (a key press, a clock tick).
+        var frame: [Double] = []
+        for _ in 0..<frames {
+            let t0 = ContinuousClock.now
+            _ = dashboard.render()
+            frame.append(ms(ContinuousClock.now - t0))
+        }
+        // A filter change: type `/`, a pattern, Enter, then the frame. Patterns alternate so the
+        // order cache cannot answer.
+        var filter: [Double] = []
+        for i in 0..<max(5, frames / 10) {
+            let pattern = "group-\(i % 10)"
+            let t0 = ContinuousClock.now
+            _ = dashboard.handle(.key(.character("/")))
+            for c in pattern { _ = dashboard.handle(.key(.character(c))) }
+            _ = dashboard.handle(.key(.enter))
+            _ = dashboard.render()
+            filter.append(ms(ContinuousClock.now - t0))
+        }
+        // A sort change on the whole list (no filter).
+        _ = dashboard.handle(.key(.character("/")))
+        for _ in 0..<16 { _ = dashboard.handle(.key(.backspace)) }
+        _ = dashboard.handle(.key(.enter))
+        var sort: [Double] = []
+        for _ in 0..<max(5, frames / 10) {
+            let t0 = ContinuousClock.now
+            _ = dashboard.perform(.sortReverse)
+            _ = dashboard.render()
+            sort.append(ms(ContinuousClock.now - t0))
+        }
+        return TUI(width: 200, height: 60, frame: Summary(frame), newData: Summary(newData), filterChange: Summary(filter), sortChange: Summary(sort))
+    }
+
+    // MARK: - Measuring
+
+    struct Measured<T> {
+        var value: T
+        var wallMs: Double
+        var cpuSeconds: Double
+    }
+
+    static func measure<T>(_ body: () async throws -> T) async throws -> Measured<T> {
+        let c0 = cpuSeconds()
+        let t0 = ContinuousClock.now
+        let v = try await body()
+        let wall = ms(ContinuousClock.now - t0)
+        return Measured(value: v, wallMs: wall, cpuSeconds: cpuSeconds() - c0)
+    }
+
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(who(RUSAGE_SELF), &u)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(u.ru_utime) + s(u.ru_stime)
+    }
+
+    #if os(Linux)
+    static func who(_ w: __rusage_who) -> __rusage_who_t { __rusage_who_t(w.rawValue) }
+    #else
+    static func who(_ w: Int32) -> Int32 { w }
+    #endif
+
+    static func peakRSSMB() -> Double {
+        var u = rusage()
+        getrusage(who(RUSAGE_SELF), &u)
+        return Double(u.ru_maxrss) / 1024  // kilobytes on Linux
+    }
+
+    static func ms(_ d: Duration) -> Double {
+        let (s, a) = d.components
+        return Double(s) * 1000 + Double(a) / 1e15
+    }
+
+    static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+@Sendable func wallClockMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+// MARK: - Options
+
+struct BenchOptions {
+    var bootstrap = ""
+    var label = "run"
+    var out = "bench.json"
+    var polls = 15
+    var steadySeconds = 60
+    var interval = 2
+    var frames = 200
+    var kgtop: String?
+    var snapshotRuns = 5
+
+    static let usage = """
+        usage: KgtopBench --bootstrap HOST:PORT[,...] [--label NAME] [--out FILE] [--polls N]
+                          [--steady-seconds S] [--interval S] [--frames N] [--kgtop PATH] [--snapshot-runs N]
+        """
+
+    init(_ args: ArraySlice<String>) throws {
+        var it = args.makeIterator()
+        while let a = it.next() {
+            guard let v = it.next() else { throw BenchError("\(a) needs a value") }
+            func int() throws -> Int {
+                guard let n = Int(v), n >= 0 else { throw BenchError("\(a) \(v): not a count") }
+                return n
+            }
+            switch a {
+            case "--bootstrap": bootstrap = v
+            case "--label": label = v
+            case "--out": out = v
+            case "--polls": polls = max(1, try int())
+            case "--steady-seconds": steadySeconds = try int()
+            case "--interval": interval = max(1, try int())
+            case "--frames": frames = max(10, try int())
+            case "--kgtop": kgtop = v
+            case "--snapshot-runs": snapshotRuns = try int()
+            default: throw BenchError("unknown option \(a)")
+            }
+        }
+        if bootstrap.isEmpty { throw BenchError("--bootstrap is required") }
+    }
+}
+
+// MARK: - Results
+
+/// Median, p95, min, max of a sample (milliseconds or seconds, as labelled).
+struct Summary: Codable {
+    var count = 0
+    var median = 0.0
+    var p95 = 0.0
+    var min = 0.0
+    var max = 0.0
+    var mean = 0.0
+
+    init() {}
+
+    init(_ xs: [Double]) {
+        guard !xs.isEmpty else { return }
+        let s = xs.sorted()
+        count = s.count
+        median = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        // Nearest rank.
+        p95 = s[Swift.min(s.count - 1, Int((0.95 * Double(s.count)).rounded(.up)) - 1)]
+        min = s[0]
+        max = s[s.count - 1]
+        mean = s.reduce(0, +) / Double(s.count)
+    }
+}
+
+struct APIPerPoll: Codable {
+    var requests: Double
+    var failures: Double
+    var bytesSent: Double
+    var bytesReceived: Double
+}
+
+struct Steady: Codable {
+    var seconds = 0.0
+    var intervalSeconds = 0
+    var cycles = 0
+    var cpuSeconds = 0.0
+    /// Poll + derive + feed + frame, per cycle (ms).
+    var cycle = Summary()
+    /// Monitor derivations (diff, episodes, history, health, time lags) per cycle (ms).
+    var derive = Summary()
+    /// DashboardFeed.ingest per cycle (ms).
+    var feed = Summary()
+}
+
+struct TUI: Codable {
+    var width = 0
+    var height = 0
+    /// render() on unchanged data (ms).
+    var frame = Summary()
+    /// receive(update) + first render (ms): row models, sort by lag, frame.
+    var newData = Summary()
+    /// `/pattern` Enter + render (ms).
+    var filterChange = Summary()
+    /// Reverse the sort + render (ms).
+    var sortChange = Summary()
+}
+
+struct SnapshotRuns: Codable {
+    /// Process start to JSON written (ms).
+    var runs: Summary
+    var peakRSSMB: Double
+    var jsonBytes: Int
+}
+
+struct BenchResult: Codable {
+    var label: String
+    var brokers = 0
+    var groups = 0
+    var groupPartitions = 0
+    var members = 0
+    var pollErrors = 0
+    var coldPollMs = 0.0
+    /// Warm full polls, wall ms.
+    var poll = Summary()
+    /// CPU seconds per warm poll.
+    var pollCPUSeconds = Summary()
+    var maxRequestsPerPoll = 0
+    var perAPI: [String: APIPerPoll] = [:]
+    var steady = Steady()
+    var tui = TUI()
+    /// Peak RSS of the bench process (poller, monitor, feed and dashboard: what `kgtop watch` holds).
+    var peakRSSMB = 0.0
+    var snapshotCommand: SnapshotRuns?
+
+    init(label: String) { self.label = label }
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# make bench: kgtop's performance on simulated estates, side by side with the tools people use.
+#
+# 1. Builds kgtop and KgtopBench in release mode (scratch path .build-release).
+# 2. For each estate, starts `kgtop sim` as a separate process (3 brokers; groups half KIP-848, half
+#    classic, 3 members each, each group on its own topic, producers moving the log ends) and runs
+#    KgtopBench against it: full polls, requests and bytes per API, CPU, a steady 2 s loop, peak RSS,
+#    `kgtop snapshot` end to end, and dashboard frame / new-data / filter costs at 200x60.
+# 3. On the same running clusters: confluent-kafka's AdminClient (scripts/bench_adminclient.py) and
+#    kafkatop --summary-json (installed from PyPI into .venv/kafkatop at bench time, if it installs).
+# 4. Prints the table and writes bench-results/latest.json and bench-results/latest.md.
+#
+# Environment knobs (defaults in brackets): BENCH_GROUPS [10000], BENCH_PARTITIONS [10],
+# BENCH_MEMBERS [3], BENCH_PRODUCE_RATE [5 records/s per topic], BENCH_POLLS [15],
+# BENCH_STEADY_SECONDS [60], BENCH_PEER_TIMEOUT [300 s], BENCH_KAFKATOP [1: try kafkatop],
+# BENCH_QUICK [0: 1 skips the smaller estates' steady loop and peers at 2,000 groups].
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SCRATCH="$ROOT/.build-release"
+RESULTS="$ROOT/bench-results"
+RUN="$RESULTS/run"
+GROUPS_STD="${BENCH_GROUPS:-10000}"
+PARTS_STD="${BENCH_PARTITIONS:-10}"
+MEMBERS="${BENCH_MEMBERS:-3}"
+RATE="${BENCH_PRODUCE_RATE:-5}"
+POLLS="${BENCH_POLLS:-15}"
+STEADY="${BENCH_STEADY_SECONDS:-60}"
+PEER_TIMEOUT="${BENCH_PEER_TIMEOUT:-300}"
+TRY_KAFKATOP="${BENCH_KAFKATOP:-1}"
+QUICK="${BENCH_QUICK:-0}"
+VENV="${KGTOP_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+START=$SECONDS
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: ERROR: $*" >&2; exit 1; }
+
+[[ -x "$PY" ]] || die "no venv python at $PY: run scripts/bootstrap.sh (make bench does)"
+rm -rf "$RUN"
+mkdir -p "$RUN"
+
+say "building release (scratch path .build-release; a first build takes several minutes)"
+swift build -c release --scratch-path "$SCRATCH" -Xswiftc -warnings-as-errors --product kgtop >&2
+swift build -c release --scratch-path "$SCRATCH" -Xswiftc -warnings-as-errors --product KgtopBench >&2
+BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)"
+KGTOP="$BIN/kgtop"
+BENCH="$BIN/KgtopBench"
+
+# --- simulator processes --------------------------------------------------------------------------
+SIM_PID=""
+SIM_BOOTSTRAP=""
+stop_sim() {
+    if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then
+        kill -TERM "$SIM_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SIM_PID" 2>/dev/null || true
+        wait "$SIM_PID" 2>/dev/null || true
+    fi
+    SIM_PID=""
+}
+trap stop_sim EXIT
+
+# start_sim NAME GROUPS PARTITIONS: starts `kgtop sim`, waits for its bootstrap line and lets the
+# classic groups finish their first rebalance.
+start_sim() {
+    local name="$1" groups="$2" parts="$3"
+    local out="$RUN/sim-$name.out"
+    say "starting kgtop sim: $groups groups x $parts partitions, $MEMBERS members each, $RATE records/s per topic"
+    "$KGTOP" sim --brokers 3 --groups "$groups" --partitions "$parts" --members "$MEMBERS" \
+        --produce-rate "$RATE" >"$out" 2>"$RUN/sim-$name.err" &
+    SIM_PID=$!
+    for _ in $(seq 1200); do
+        [[ -s "$out" ]] && break
+        kill -0 "$SIM_PID" 2>/dev/null || die "kgtop sim exited: $(cat "$RUN/sim-$name.err")"
+        sleep 0.1
+    done
+    SIM_BOOTSTRAP="$(head -1 "$out")"
+    [[ -n "$SIM_BOOTSTRAP" ]] || die "kgtop sim printed no bootstrap list"
+    say "sim ready at $SIM_BOOTSTRAP ($(tail -1 "$RUN/sim-$name.err")); settling 8 s"
+    sleep 8
+}
+
+# sim_stats NAME: the simulator's CPU seconds and peak RSS so far (it shares the cores with kgtop).
+sim_stats() {
+    local name="$1"
+    [[ -r "/proc/$SIM_PID/stat" ]] || return 0
+    "$PY" - "$SIM_PID" "$RUN/simstats-$name.json" <<'EOF'
+import json, os, sys
+pid, out = sys.argv[1], sys.argv[2]
+stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+tick = os.sysconf("SC_CLK_TCK")
+hwm = next((l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")), "0")
+json.dump({"cpuSeconds": (int(stat[11]) + int(stat[12])) / tick, "peakRSSMB": int(hwm) / 1024}, open(out, "w"))
+EOF
+}
+
+run_kgtop_bench() {
+    local name="$1" steady="$2" snapshots="$3"
+    say "KgtopBench $name"
+    "$BENCH" --bootstrap "$SIM_BOOTSTRAP" --label "$name" --out "$RUN/kgtop-$name.json" \
+        --polls "$POLLS" --steady-seconds "$steady" --interval 2 --kgtop "$KGTOP" --snapshot-runs "$snapshots"
+}
+
+run_adminclient() {
+    local name="$1"
+    say "AdminClient peer on $name (deadline ${PEER_TIMEOUT} s)"
+    local rc=0
+    timeout -k 15 "$((PEER_TIMEOUT + 30))" "$PY" "$ROOT/scripts/bench_adminclient.py" "$SIM_BOOTSTRAP" \
+        --timeout "$PEER_TIMEOUT" --out "$RUN/adminclient-$name.json" >&2 || rc=$?
+    if [[ ! -s "$RUN/adminclient-$name.json" ]]; then
+        echo "{\"peer\": \"confluent-kafka AdminClient\", \"completed\": false, \"timed_out\": true, \"exit\": $rc}" \
+            >"$RUN/adminclient-$name.json"
+    fi
+}
+
+KAFKATOP=""
+install_kafkatop() {
+    [[ "$TRY_KAFKATOP" == 1 ]] || { echo "skipped (BENCH_KAFKATOP=0)" >"$RUN/kafkatop-install.txt"; return 0; }
+    local kv="$VENV/kafkatop"
+    if [[ -x "$kv/bin/kafkatop" ]]; then KAFKATOP="$kv/bin/kafkatop"; return 0; fi
+    say "installing kafkatop from PyPI into .venv/kafkatop (its own venv, so the test peers' pins stay)"
+    if "$PY" -m venv "$kv" >"$RUN/kafkatop-install.txt" 2>&1 \
+        && "$kv/bin/python" -m pip install -q --disable-pip-version-check kafkatop >>"$RUN/kafkatop-install.txt" 2>&1 \
+        && [[ -x "$kv/bin/kafkatop" ]]; then
+        KAFKATOP="$kv/bin/kafkatop"
+    else
+        say "kafkatop did not install (see bench-results/run/kafkatop-install.txt)"
+    fi
+}
+
+run_kafkatop() {
+    local name="$1"
+    local out="$RUN/kafkatop-$name.json"
+    if [[ -z "$KAFKATOP" ]]; then
+        echo '{"peer": "kafkatop", "completed": false, "note": "did not install"}' >"$out"
+        return 0
+    fi
+    say "kafkatop --summary-json on $name (deadline ${PEER_TIMEOUT} s)"
+    local first="${SIM_BOOTSTRAP%%,*}"
+    local t0 t1 rc=0
+    t0=$(date +%s%N)
+    timeout -k 15 "$PEER_TIMEOUT" "$KAFKATOP" --kafka-broker "$first" --summary-json \
+        >"$RUN/kafkatop-$name.stdout" 2>"$RUN/kafkatop-$name.stderr" || rc=$?
+    t1=$(date +%s%N)
+    "$PY" - "$out" "$rc" "$t0" "$t1" "$RUN/kafkatop-$name.stdout" "$RUN/kafkatop-$name.stderr" "$KAFKATOP" <<'EOF'
+import json, subprocess, sys
+out, rc, t0, t1, so, se, exe = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
+r = {"peer": "kafkatop --summary-json", "exit": rc, "seconds": (t1 - t0) / 1e9}
+try:
+    r["version"] = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()[:80]
+except Exception:
+    pass
+text = open(so).read()
+try:
+    doc = json.loads(text)
+    r["completed"] = rc == 0
+    r["groups"] = len(doc) if isinstance(doc, (list, dict)) else None
+except Exception:
+    r["completed"] = False
+    r["timed_out"] = rc in (124, 137)
+    err = open(se).read().strip().splitlines()
+    r["note"] = ("timed out" if r["timed_out"] else "failed: " + (err[-1] if err else text[:200]))[:300]
+json.dump(r, open(out, "w"), indent=2)
+EOF
+}
+
+# --- the runs -------------------------------------------------------------------------------------
+install_kafkatop
+
+start_sim standard "$GROUPS_STD" "$PARTS_STD"
+run_kgtop_bench standard "$STEADY" 5
+run_adminclient standard
+run_kafkatop standard
+sim_stats standard
+stop_sim
+
+SMALL_STEADY=30
+[[ "$QUICK" == 1 ]] && SMALL_STEADY=4
+start_sim g1000 1000 10
+run_kgtop_bench g1000 "$SMALL_STEADY" 3
+run_adminclient g1000
+run_kafkatop g1000
+stop_sim
+
+if [[ "$QUICK" != 1 ]]; then
+    start_sim g2000 2000 10
+    run_adminclient g2000
+    stop_sim
+fi
+
+start_sim g1000p100 1000 100
+run_kgtop_bench g1000p100 "$SMALL_STEADY" 3
+stop_sim
+
+say "report"
+"$PY" "$ROOT/scripts/bench_report.py" "$RUN" "$RESULTS" "$((SECONDS - START))"

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Merges the per-run JSON files of scripts/bench.sh into one report.
+
+Usage: bench_report.py RUN_DIR RESULTS_DIR ELAPSED_SECONDS
+Writes RESULTS_DIR/latest.json and RESULTS_DIR/latest.md and prints the table.
+"""
+import datetime
+import json
+import os
+import platform
+import sys
+
+run_dir, results_dir, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+
+def load(name):
+    path = os.path.join(run_dir, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def machine():
+    model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "memoryGB": mem_gb, "os": platform.system() + " " + platform.release().split("-")[0]}
+
+
+estates = [("standard", "10,000 groups x 10"), ("g1000", "1,000 groups x 10"), ("g1000p100", "1,000 groups x 100")]
+kg = {k: load(f"kgtop-{k}.json") for k, _ in estates}
+peers = {}
+for k in ["standard", "g1000", "g2000"]:
+    peers[("adminclient", k)] = load(f"adminclient-{k}.json")
+    peers[("kafkatop", k)] = load(f"kafkatop-{k}.json")
+sims = {k: load(f"simstats-{k}.json") for k, _ in estates}
+
+report = {
+    "generatedAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "machine": machine(),
+    "benchSeconds": elapsed,
+    "kgtop": kg,
+    "peers": {f"{p}-{k}": v for (p, k), v in peers.items() if v is not None},
+    "simulator": {k: v for k, v in sims.items() if v is not None},
+}
+os.makedirs(results_dir, exist_ok=True)
+with open(os.path.join(results_dir, "latest.json"), "w") as f:
+    json.dump(report, f, indent=2, sort_keys=True)
+
+
+def f1(x):
+    return "-" if x is None else f"{x:,.1f}"
+
+
+def f0(x):
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def kb(x):
+    return "-" if x is None else (f"{x / 1024:,.0f} KiB" if x < 1024 * 1024 else f"{x / 1024 / 1024:,.1f} MiB")
+
+
+def get(d, *path):
+    for p in path:
+        if d is None:
+            return None
+        d = d.get(p) if isinstance(d, dict) else None
+    return d
+
+
+cols = [k for k, _ in estates if kg.get(k)]
+titles = dict(estates)
+brokers = get(kg.get("standard"), "brokers") or 3
+lines = []
+out = lines.append
+m = report["machine"]
+out(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memoryGB']} GB RAM, {m['os']}; the simulator runs on the same cores.")
+out(f"Generated {report['generatedAt']} by `make bench` in {elapsed} s.")
+out("")
+out("| kgtop (release build) | " + " | ".join(titles[c] for c in cols) + " | target |")
+out("|---|" + "---|" * len(cols) + "---|")
+
+
+def row(name, fn, target=""):
+    out(f"| {name} | " + " | ".join(fn(kg[c]) for c in cols) + f" | {target} |")
+
+
+row("group-partitions / members", lambda r: f"{r['groupPartitions']:,} / {r['members']:,}")
+row("full poll, median / p95 (ms)", lambda r: f"{f0(r['poll']['median'])} / {f0(r['poll']['p95'])}", "median <= 1,000 (10k)")
+row("first (cold) poll (ms)", lambda r: f0(r["coldPollMs"]))
+row("per group-partition, median poll (us)", lambda r: f1(1000 * r["poll"]["median"] / max(1, r["groupPartitions"])), "no worse than linear")
+row("requests per poll (max)", lambda r: str(r["maxRequestsPerPoll"]), f"<= {6 * brokers + 2} (6 x brokers + 2)")
+row("bytes per poll, out / in", lambda r: f"{kb(sum(a['bytesSent'] for a in r['perAPI'].values()))} / {kb(sum(a['bytesReceived'] for a in r['perAPI'].values()))}")
+row("CPU per poll, median (s)", lambda r: f"{r['pollCPUSeconds']['median']:.3f}")
+row("CPU at 2 s interval (s per 60 s, % of a core)",
+    lambda r: f"{60 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.1f} s, {100 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.0f}%")
+row("monitor diff/health/time lag per poll (ms)", lambda r: f0(r["steady"]["derive"]["median"]))
+row("dashboard feed per poll (ms)", lambda r: f0(r["steady"]["feed"]["median"]))
+row("peak RSS, watch pipeline (MB)", lambda r: f0(r["peakRSSMB"]), "<= 200")
+row("`kgtop snapshot` end to end, median (ms)", lambda r: f0(get(r, "snapshotCommand", "runs", "median")))
+row("`kgtop snapshot` peak RSS (MB)", lambda r: f0(get(r, "snapshotCommand", "peakRSSMB")), "<= 200")
+row("TUI frame 200x60 sorted by lag, median / p95 (ms)", lambda r: f"{r['tui']['frame']['median']:.2f} / {r['tui']['frame']['p95']:.2f}", "<= 10")
+row("TUI new data: receive + first frame (ms)", lambda r: f1(r["tui"]["newData"]["median"]))
+row("TUI filter change + frame (ms)", lambda r: f1(r["tui"]["filterChange"]["median"]))
+row("TUI sort change + frame (ms)", lambda r: f1(r["tui"]["sortChange"]["median"]))
+
+std = kg.get("standard")
+if std:
+    out("")
+    out(f"Requests and bytes per poll by API ({titles['standard']}, mean of {std['poll']['count']} polls; EARLIEST offsets every 12th poll):")
+    out("")
+    out("| API | requests | bytes out | bytes in |")
+    out("|---|---|---|---|")
+    for api in sorted(std["perAPI"]):
+        a = std["perAPI"][api]
+        out(f"| {api} | {a['requests']:.1f} | {kb(a['bytesSent'])} | {kb(a['bytesReceived'])} |")
+
+out("")
+out("Peers on the same running clusters (one full snapshot: groups, descriptions, committed offsets, log ends):")
+out("")
+out("| peer | estate | time (s) | kgtop poll median (s) | ratio | kgtop snapshot process (s) | ratio | note |")
+out("|---|---|---|---|---|---|---|---|")
+peer_titles = {"standard": titles["standard"], "g1000": titles["g1000"], "g2000": "2,000 groups x 10"}
+for p, name in [("adminclient", "confluent-kafka AdminClient"), ("kafkatop", "kafkatop --summary-json")]:
+    for k in ["standard", "g1000", "g2000"]:
+        r = peers.get((p, k))
+        if r is None:
+            continue
+        base = kg.get(k)
+        poll_s = base["poll"]["median"] / 1000 if base else None
+        snap_s = (get(base, "snapshotCommand", "runs", "median") or 0) / 1000 if base else None
+        if r.get("completed"):
+            t = r["seconds"]
+            ts, ra, rb = f"{t:.2f}", (f"{t / poll_s:.0f}x" if poll_s else "-"), (f"{t / snap_s:.0f}x" if snap_s else "-")
+            note = f"{r.get('groups', '?')} groups" + (f", {r['partitions']:,} partitions" if r.get("partitions") else "")
+            if r.get("steps"):
+                note += "; " + ", ".join(f"{s} {v:.1f} s" for s, v in r["steps"].items())
+        elif r.get("timed_out"):
+            t = r.get("seconds")
+            ts = f"> {t:.0f}" if t else "timed out"
+            ra = f"> {t / poll_s:.0f}x" if (t and poll_s) else "-"
+            rb = f"> {t / snap_s:.0f}x" if (t and snap_s) else "-"
+            note = "deadline passed" + ("; done: " + ", ".join(f"{s} {v:.1f} s" for s, v in r["steps"].items()) if r.get("steps") else "")
+        else:
+            ts, ra, rb = "-", "-", "-"
+            note = r.get("note", "did not run")
+        if r.get("version"):
+            note = f"{r['version']}; " + note
+        out(f"| {name} | {peer_titles[k]} | {ts} | {f1(poll_s) if poll_s else '-'} | {ra} | {f1(snap_s) if snap_s else '-'} | {rb} | {note} |")
+
+simnote = [f"{titles[k]}: {v['cpuSeconds']:.0f} CPU s, {v['peakRSSMB']:.0f} MB" for k, v in sims.items() if v]
+if simnote:
+    out("")
+    out("Simulator process (same machine): " + "; ".join(simnote) + ".")
+
+text = "\n".join(lines) + "\n"
+with open(os.path.join(results_dir, "latest.md"), "w") as f:
+    f.write(text)
+print(text)
