@@ -7,11 +7,13 @@ import Testing
 /// The 10,000-group scenario: startup time and one full monitoring pass over the wire.
 @Suite("KafkaSim at scale", .serialized)
 struct ScaleTests {
+    /// 2,000 by default so that the suite does not starve the tests running beside it on a small
+    /// machine; `make bench` and `KGTOP_SIM_SCALE_GROUPS=10000` run the full 10,000.
     static var groupCount: Int {
-        ProcessInfo.processInfo.environment["KGTOP_SIM_SCALE_GROUPS"].flatMap { Int($0) } ?? 10_000
+        ProcessInfo.processInfo.environment["KGTOP_SIM_SCALE_GROUPS"].flatMap { Int($0) } ?? 2_000
     }
 
-    @Test("10,000 groups x 10 partitions start quickly and answer ListGroups + describe + OffsetFetch", .timeLimit(.minutes(5)))
+    @Test("thousands of groups x 10 partitions start and answer ListGroups + describe + OffsetFetch", .timeLimit(.minutes(5)))
     func scale() async throws {
         let n = Self.groupCount
         var config = SimConfig(brokerCount: 3)

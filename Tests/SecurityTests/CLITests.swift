@@ -85,7 +85,9 @@ struct CLITests {
     func noSecretInOutput() async throws {
         try await Fixture.withSim(.saslPlaintext(Fixture.sasl)) { sim in
             let servers = await sim.bootstrapServers()
-            let base = ["snapshot", "--format", "json", "-b", servers, "-X", "security.protocol=sasl_plaintext",
+            // Generous timeouts: the test machine may be busy with other suites.
+            let base = ["snapshot", "--format", "json", "-b", servers, "-X", "socket.connection.setup.timeout.ms=30000",
+                        "-X", "socket.timeout.ms=30000", "-X", "security.protocol=sasl_plaintext",
                         "-X", "sasl.mechanism=SCRAM-SHA-256", "-X", "sasl.username=alice"]
             let wrong = try await Self.kgtop(base + ["-X", "sasl.password=\(Fixture.wrongPassword)"])
             #expect(wrong.status == 3, "\(wrong.output)")
@@ -112,6 +114,8 @@ struct CLITests {
                 sasl.mechanism=PLAIN
                 sasl.username=alice
                 sasl.password=\(Fixture.password)
+                socket.connection.setup.timeout.ms=30000
+                socket.timeout.ms=30000
 
                 """.write(toFile: file, atomically: true, encoding: .utf8)
             chmod(file, 0o644)
@@ -132,8 +136,8 @@ struct CLITests {
         try await Fixture.withSim(.ssl(Fixture.serverTLS(pki))) { sim in
             let servers = await sim.bootstrapServers()
             let r = try await Self.kgtop([
-                "snapshot", "--format", "json", "-b", servers,
-                "-X", "security.protocol=ssl", "-X", "enable.ssl.certificate.verification=false",
+                "snapshot", "--format", "json", "-b", servers, "-X", "socket.connection.setup.timeout.ms=30000",
+                "-X", "socket.timeout.ms=30000", "-X", "security.protocol=ssl", "-X", "enable.ssl.certificate.verification=false",
             ])
             #expect(r.status == 0, "\(r.output)")
             let warnings = r.stderr.split(separator: "\n").filter { $0.contains("enable.ssl.certificate.verification=false") }
