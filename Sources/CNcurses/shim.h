@@ -13,6 +13,7 @@
 #endif
 
 #include <locale.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <wchar.h>
 #include <curses.h>
@@ -73,6 +74,9 @@ static inline void kg_nodelay(int on) { nodelay(stdscr, on ? TRUE : FALSE); }
 /// Restores the terminal if curses is active; safe to call at any time, more than once.
 static inline void kg_safe_endwin(void) {
     if (stdscr != NULL && !isendwin()) endwin();
+    // endwin's reset sequences (leaving the alternate screen) sit in stdio's buffer; a process
+    // dying of a signal never flushes it, so flush here.
+    fflush(NULL);
 }
 
 // MARK: - Input
