@@ -25,6 +25,7 @@ struct RealClientTests {
         var consumed: Int
         var duplicates: Int
         var missing: Int
+        var commitFailures: Int?
         var fullRevokesOnJoin: Int
         var members: Int?
     }
@@ -37,7 +38,9 @@ struct RealClientTests {
         let line = try await Self.runClients(groupProtocol: groupProtocol, assignor: assignor, mode: "standard", name: "\(groupProtocol)-\(assignor)")
         let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
         #expect(summary.consumed == 600)
-        #expect(summary.duplicates == 0)
+        // Exactly once whenever every commit went through; a commit the coordinator rejected mid-rebalance
+        // (e.g. a stale member epoch) makes that one record come again to its next owner, as on Kafka.
+        #expect(summary.duplicates <= (summary.commitFailures ?? 0), "\(line)")
         #expect(summary.missing == 0)
         if assignor != "range" { #expect(summary.fullRevokesOnJoin == 0, "incremental rebalance expected: \(line)") }
     }
@@ -164,6 +167,7 @@ def produce(start, count, acks="all"):
 
 lock = threading.Lock()
 seen = {}          # value -> count
+commit_failures = [0]  # commits the coordinator rejected (each may legitimately cause one redelivery)
 events = []        # (consumer, kind, partitions)
 
 class Worker(threading.Thread):
@@ -205,6 +209,7 @@ class Worker(threading.Thread):
             try:
                 self.c.commit(message=m, asynchronous=False)
             except KafkaException as e:
+                with lock: commit_failures[0] += 1
                 log(self.name_, "commit failed", e)
         self.c.close()
         with lock: events.append((self.name_, "closed", []))
@@ -234,7 +239,7 @@ if MODE == "migrate":
     for w in ws: w.join(30)
     dups = {k: v for k, v in seen.items() if v > 1}
     missing = [i for i in range(3 * N) if f"v{i}" not in seen]
-    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "events": events,
+    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "commitFailures": commit_failures[0], "events": events,
                       "fullRevokesOnJoin": 0, "members": gmembers}))
     sys.exit(0)
 
@@ -259,7 +264,7 @@ if MODE == "static":
     for w in (ws[1], again): w.join(30)
     dups = {k: v for k, v in seen.items() if v > 1}
     missing = [i for i in range(2 * N) if f"v{i}" not in seen]
-    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "events": events,
+    print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing), "commitFailures": commit_failures[0], "events": events,
                       "fullRevokesOnJoin": len(other), "members": 2 if before == after else 0}))
     sys.exit(0)
 
@@ -289,6 +294,6 @@ dups = {k: v for k, v in seen.items() if v > 1}
 missing = [i for i in range(3 * N) if f"v{i}" not in seen]
 full_revokes = [e for e in late if e[1] == "revoke" and e[0] != "c3" and len(e) > 3 and set(e[2]) == set(e[3]) and e[2]]
 print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing),
-                  "events": events, "fullRevokesOnJoin": len(full_revokes)}))
+                  "commitFailures": commit_failures[0], "events": events, "fullRevokesOnJoin": len(full_revokes)}))
 """#
 }
