@@ -50,11 +50,10 @@ public actor Monitor {
     public var healthConfig: HealthConfig
 
     private var sequence = 0
-    private var last: ClusterSnapshot?
     private var lastSuccessAt: Int64?
-    private var previousErrorKeys: Set<String> = []
-    private var history: History
-    private var tracker: RebalanceTracker
+    /// Diff, episodes, history, health, new errors and time lag: the same steps a replay runs.
+    private var derivation: PollDerivation
+    private var last: ClusterSnapshot? { derivation.last }
     private var subscribers: [Int: AsyncStream<MonitorUpdate>.Continuation] = [:]
     private var nextSubscriber = 0
     private var loopTask: Task<Void, Never>?
@@ -62,10 +61,10 @@ public actor Monitor {
     private var timer: Task<Void, Never>?
     private let now: @Sendable () -> Int64
     /// Whether each update carries per-partition time lags (the dashboard wants them).
-    public var computeTimeLags = true
+    public var computeTimeLags: Bool { derivation.computeTimeLags }
 
     /// Turns time-lag computation on or off.
-    public func setComputeTimeLags(_ on: Bool) { computeTimeLags = on }
+    public func setComputeTimeLags(_ on: Bool) { derivation.computeTimeLags = on }
 
     /// Creates a monitor.
     /// - Parameters:
@@ -78,8 +77,7 @@ public actor Monitor {
     ) {
         self.poller = poller
         self.interval = interval
-        self.history = History(capacity: historyCapacity)
-        self.tracker = RebalanceTracker(stuckThresholdMs: stuckThresholdMs)
+        self.derivation = PollDerivation(historyCapacity: historyCapacity, healthConfig: healthConfig, stuckThresholdMs: stuckThresholdMs)
         self.healthConfig = healthConfig
         self.now = now
     }
@@ -179,15 +177,15 @@ public actor Monitor {
             let message = "\(error)"
             var update = MonitorUpdate(
                 sequence: sequence, snapshot: last, events: [], episodeEvents: [],
-                openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt },
-                finishedEpisodes: tracker.finished, verdicts: [:], stats: nil, failure: message,
+                openEpisodes: derivation.tracker.open.values.sorted { $0.startedAt < $1.startedAt },
+                finishedEpisodes: derivation.tracker.finished, verdicts: [:], stats: nil, failure: message,
                 newErrors: [], lastSuccessAt: lastSuccessAt, at: at)
             // Keyed by the kind of fault, not its wording, so a lasting fault is reported once.
             let key = "cluster|poll|\(error.faultKey)"
-            if !previousErrorKeys.contains(key) {
+            if !derivation.errorKeys.contains(key) {
                 update.newErrors = [PollError(scope: .cluster, operation: "poll", message: message)]
             }
-            previousErrorKeys = [key]
+            derivation.replaceErrorKeys([key])
             return update
         }
     }
@@ -195,40 +193,14 @@ public actor Monitor {
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
     public func ingest(_ taken: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
         let snapshot = carryOver(into: taken)
-        // The history still ends at the previous snapshot here, as refineDepartures needs.
-        let events = last.map { SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt) } ?? []
-        var episodeEvents = tracker.ingest(snapshot)
-        let fencedGroups = Set(events.filter { $0.type == .memberFenced }.compactMap(\.groupID))
-        for i in episodeEvents.indices where fencedGroups.contains(episodeEvents[i].groupID) {
-            let e = episodeEvents[i]
-            guard e.episode.startedAt == snapshot.takenAt, e.episode.trigger == .leave else { continue }
-            episodeEvents[i].episode.trigger = .fence
-            tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, as: .fence)
-        }
-        history.record(snapshot)
-        var verdicts: [String: GroupVerdict] = [:]
-        for g in snapshot.groups {
-            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig)
-        }
-        var keys: Set<String> = []
-        var fresh: [PollError] = []
-        for e in snapshot.errors {
-            let key = "\(e.scope)|\(e.operation)|\(e.brokerID ?? -1)|\(e.groupID ?? "")|\(e.topic ?? "")|\(e.kafkaError?.code ?? 0)"
-            keys.insert(key)
-            if !previousErrorKeys.contains(key) { fresh.append(e) }
-        }
-        previousErrorKeys = keys
-        last = snapshot
+        derivation.healthConfig = healthConfig
+        let d = derivation.ingest(snapshot)
         lastSuccessAt = snapshot.takenAt
-        var update = MonitorUpdate(
-            sequence: sequence, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
-            openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt },
-            finishedEpisodes: tracker.finished, verdicts: verdicts, stats: stats, failure: nil,
-            newErrors: fresh, lastSuccessAt: lastSuccessAt, at: at ?? snapshot.takenAt)
-        if computeTimeLags {
-            for g in snapshot.groups { update.timeLags[g.groupID] = timeLags(of: g, now: snapshot.takenAt) }
-        }
-        return update
+        return MonitorUpdate(
+            sequence: sequence, snapshot: snapshot, events: d.events, episodeEvents: d.episodeEvents,
+            openEpisodes: d.openEpisodes, finishedEpisodes: d.finishedEpisodes, verdicts: d.verdicts, stats: stats,
+            failure: nil, newErrors: d.newErrors, lastSuccessAt: lastSuccessAt, at: at ?? snapshot.takenAt,
+            timeLags: d.timeLags)
     }
 
     /// Groups whose coordinator did not answer ListGroups this poll would vanish from the
@@ -257,13 +229,13 @@ public actor Monitor {
     }
 
     /// The log-end samples kept for a partition (for time lag).
-    public func logEndSamples(_ tp: TopicPartition) -> [OffsetSample] { history.logEndSamples(tp) }
+    public func logEndSamples(_ tp: TopicPartition) -> [OffsetSample] { derivation.history.logEndSamples(tp) }
 
     /// Time lag of every partition of `group` from the kept samples (interpolation method).
     public func timeLags(of group: Group, now: Int64) -> [TopicPartition: TimeLag] {
         var out: [TopicPartition: TimeLag] = [:]
         for p in group.partitions {
-            out[p.topicPartition] = TimeLagEstimator.timeLag(committed: p.committedOffset, samples: history.logEndSamples(p.topicPartition), now: now)
+            out[p.topicPartition] = TimeLagEstimator.timeLag(committed: p.committedOffset, samples: derivation.history.logEndSamples(p.topicPartition), now: now)
         }
         return out
     }

@@ -1,0 +1,109 @@
+
+/// What one poll yields once derived: events, episodes, verdicts, new errors, time lags.
+public struct DerivedPoll: Sendable {
+    /// The poll's index (0 for the first snapshot ingested).
+    public var pollIndex: Int
+    /// The snapshot.
+    public var snapshot: ClusterSnapshot
+    /// Events since the previous poll (``SnapshotDiff``); empty for the first poll.
+    public var events: [GroupEvent]
+    /// Episode events of this poll (``RebalanceTracker``).
+    public var episodeEvents: [EpisodeEvent]
+    /// Episodes under way, oldest first.
+    public var openEpisodes: [RebalanceEpisode]
+    /// Finished episodes, oldest first (bounded by the tracker).
+    public var finishedEpisodes: [RebalanceEpisode]
+    /// Health verdict per group id.
+    public var verdicts: [String: GroupVerdict]
+    /// Poll errors that were not present in the previous poll.
+    public var newErrors: [PollError]
+    /// Per group, per partition time lag.
+    public var timeLags: [String: [TopicPartition: TimeLag]]
+
+    /// Whether the poll brought a new error (a new poll error, a broker turning unreachable, a group
+    /// error, a fenced member or a stuck member): where "next error" stops in a replay.
+    public var hasNewError: Bool {
+        !newErrors.isEmpty || episodeEvents.contains { $0.type == .memberStuck } || events.contains { e in
+            switch e.type {
+            case .pollError, .memberFenced: return true
+            case .brokerError: return e.new == .text("unreachable")
+            case .groupError: return e.new != nil
+            default: return false
+            }
+        }
+    }
+}
+
+/// What kgtop derives from consecutive snapshots, in one place for the live monitor and for
+/// replays: diff (with fence detection from commit silence), rebalance tracker, history, health,
+/// new-error detection and time lag. Pure; a value, so replays keep copies as checkpoints.
+public struct PollDerivation: Sendable {
+    /// Health thresholds.
+    public var healthConfig: HealthConfig
+    /// The rebalance tracker.
+    public private(set) var tracker: RebalanceTracker
+    /// The bounded history (verdicts, time lag).
+    public private(set) var history: History
+    /// The last poll ingested.
+    public private(set) var last: ClusterSnapshot?
+    /// Polls ingested.
+    public private(set) var count = 0
+    /// Whether per-partition time lags are computed (the dashboard wants them; `events` does not).
+    public var computeTimeLags = true
+    /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
+    public private(set) var errorKeys: Set<String> = []
+
+    /// Creates a derivation with the monitor's defaults.
+    public init(historyCapacity: Int = 10, healthConfig: HealthConfig = HealthConfig(), stuckThresholdMs: Int64 = 30_000) {
+        self.healthConfig = healthConfig
+        self.tracker = RebalanceTracker(stuckThresholdMs: stuckThresholdMs)
+        self.history = History(capacity: historyCapacity)
+    }
+
+    /// Ingests the next snapshot (in the order taken).
+    public mutating func ingest(_ snapshot: ClusterSnapshot) -> DerivedPoll {
+        // The history still ends at the previous snapshot here, as refineDepartures needs.
+        let events = last.map {
+            SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt)
+        } ?? []
+        var episodeEvents = tracker.ingest(snapshot)
+        let fencedGroups = Set(events.filter { $0.type == .memberFenced }.compactMap(\.groupID))
+        for i in episodeEvents.indices where fencedGroups.contains(episodeEvents[i].groupID) {
+            let e = episodeEvents[i]
+            guard e.episode.startedAt == snapshot.takenAt, e.episode.trigger == .leave else { continue }
+            episodeEvents[i].episode.trigger = .fence
+            tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, as: .fence)
+        }
+        history.record(snapshot)
+        var verdicts: [String: GroupVerdict] = [:]
+        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        for g in snapshot.groups {
+            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig)
+            guard computeTimeLags else { continue }
+            var lags: [TopicPartition: TimeLag] = [:]
+            for p in g.partitions {
+                lags[p.topicPartition] = TimeLagEstimator.timeLag(
+                    committed: p.committedOffset, samples: history.logEndSamples(p.topicPartition), now: snapshot.takenAt)
+            }
+            timeLags[g.groupID] = lags
+        }
+        var keys: Set<String> = []
+        var fresh: [PollError] = []
+        for e in snapshot.errors {
+            let key = "\(e.scope)|\(e.operation)|\(e.brokerID ?? -1)|\(e.groupID ?? "")|\(e.topic ?? "")|\(e.kafkaError?.code ?? 0)"
+            keys.insert(key)
+            if !errorKeys.contains(key) { fresh.append(e) }
+        }
+        errorKeys = keys
+        last = snapshot
+        count += 1
+        return DerivedPoll(
+            pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
+            openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
+            verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
+    }
+
+    /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is
+    /// reported once and the errors of the next good poll count as new.
+    public mutating func replaceErrorKeys(_ keys: Set<String>) { errorKeys = keys }
+}
