@@ -44,9 +44,11 @@ start() {
 check_restored() {
   local how="$1"
   wait_for "KGTOP_EXIT=$2" "$how: kgtop exited with $2" 15
-  t send-keys -t e2e "stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo STTY_DONE" Enter
-  wait_for 'STTY_DONE' "$how: shell answers" 10
-  local modes; modes=$(t capture-pane -p -t e2e | grep -E '^(-?icanon|-?echo)' | tail -1 || true)
+  # The typed command line itself never starts with "MODES[", so waiting for that at the start of a
+  # line waits for the command's output, not for its echo.
+  t send-keys -t e2e "m=\$(stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '); echo \"MODES[\$m]\"" Enter
+  wait_for '^MODES\[[-a-z ]*\]' "$how: shell answers" 10
+  local modes; modes=$(t capture-pane -p -t e2e | grep -E '^MODES\[' | tail -1 || true)
   if echo "$modes" | grep -qw icanon && echo "$modes" | grep -qw echo && ! echo "$modes" | grep -q -- '-icanon\|-echo'; then
     ok "$how: terminal restored (icanon echo)"
   else
