@@ -4,10 +4,17 @@ import Foundation
 /// snapshots (so two snapshots diff line by line) and one-line events (NDJSON).
 public enum SnapshotJSON {
     /// Encodes a snapshot: normalized order, sorted keys, pretty-printed, no escaped slashes.
+    ///
+    /// The bytes are those Foundation's `JSONEncoder` writes with `[.sortedKeys, .prettyPrinted,
+    /// .withoutEscapingSlashes]`, produced by ``CanonicalJSONEncoder`` without building a document
+    /// tree first.
     public static func encode(_ snapshot: ClusterSnapshot) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(snapshot.normalized())
+        Data(try encodeBytes(snapshot))
+    }
+
+    /// ``encode(_:)`` as a byte array, for writers that do not need `Data`.
+    public static func encodeBytes(_ snapshot: ClusterSnapshot) throws -> [UInt8] {
+        try CanonicalJSONEncoder(pretty: true).encode(snapshot.normalized())
     }
 
     /// Decodes a snapshot written by ``encode(_:)``.
@@ -17,8 +24,6 @@ public enum SnapshotJSON {
 
     /// Encodes any value on one line with sorted keys (for NDJSON streams), without a newline.
     public static func encodeLine<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+        Data(try CanonicalJSONEncoder(pretty: false).encode(value))
     }
 }

@@ -65,7 +65,10 @@ public struct SnapshotCommand: AsyncParsableCommand {
             let fmt = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? .table : .json)
             let data: Data
             switch fmt {
-            case .json: data = try SnapshotJSON.encode(shown) + Data("\n".utf8)
+            case .json:
+                var bytes = try SnapshotJSON.encodeBytes(shown)
+                bytes.append(0x0A)
+                data = Data(bytes)
             case .table: data = Data(SnapshotTable.render(shown).utf8)
             }
             try write(data)

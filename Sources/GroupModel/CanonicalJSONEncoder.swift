@@ -1,0 +1,429 @@
+import Foundation
+
+/// A JSON encoder that writes the same bytes as Foundation's `JSONEncoder` with
+/// `[.sortedKeys, .withoutEscapingSlashes]` (plus `.prettyPrinted` when ``pretty`` is set), but
+/// straight into a byte buffer.
+///
+/// Foundation's encoder first builds a tree of every value in the document and only then writes it,
+/// which for a 100,000-partition snapshot costs several hundred megabytes and seconds. This encoder
+/// renders each value as soon as it is encoded: objects keep their members' rendered bytes until the
+/// object is complete (to sort the keys), arrays append their elements in place. Memory beyond the
+/// output is bounded by the bytes of the objects being built along one path from the root.
+///
+/// Covered: every type the snapshot, event and verdict schemas use (structs and enums with
+/// synthesized or custom `Codable`, optionals, arrays, dictionaries, strings, integers, booleans,
+/// floating point) and `Data` (base64, as Foundation writes it by default). Keys are sorted by
+/// `String` ordering, strings are escaped as Foundation escapes them (`\"`, `\\`, `\b`, `\f`, `\n`,
+/// `\r`, `\t`, other control characters as `\u00xx`; `/` and non-ASCII characters are not
+/// escaped), and floating-point numbers use Swift's shortest round-trip form without a trailing
+/// `.0`. Non-finite numbers are rejected with `EncodingError.invalidValue`, as Foundation does.
+public struct CanonicalJSONEncoder: Sendable {
+    /// Pretty-print (two-space indent, `"key" : value`), like `JSONEncoder`'s `.prettyPrinted`.
+    public var pretty: Bool
+
+    /// Creates an encoder; `pretty` selects the multi-line form.
+    public init(pretty: Bool) {
+        self.pretty = pretty
+    }
+
+    /// Encodes `value` and returns the JSON bytes (no trailing newline).
+    public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let root = JSONNode(depth: 0, pretty: pretty)
+        try root.encodeValue(value, codingPath: [])
+        var out: [UInt8] = []
+        root.render(into: &out)
+        return out
+    }
+}
+
+// MARK: - Nodes
+
+/// One value being encoded: a keyed object, an unkeyed array, or a single value.
+final class JSONNode {
+    enum Kind {
+        case unset
+        case object(JSONObject)
+        case array(JSONArray)
+        case single([UInt8])
+    }
+
+    let depth: Int
+    let pretty: Bool
+    var kind: Kind = .unset
+
+    init(depth: Int, pretty: Bool) {
+        self.depth = depth
+        self.pretty = pretty
+    }
+
+    /// Encodes `value` into this node, taking the fast path for primitives.
+    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        var bytes: [UInt8] = []
+        if try JSONPrimitive.write(value, into: &bytes, codingPath: codingPath) {
+            kind = .single(bytes)
+            return
+        }
+        try value.encode(to: JSONNodeEncoder(node: self, codingPath: codingPath))
+    }
+
+    func object() -> JSONObject {
+        if case .object(let o) = kind { return o }
+        let o = JSONObject(depth: depth, pretty: pretty)
+        kind = .object(o)
+        return o
+    }
+
+    func array() -> JSONArray {
+        if case .array(let a) = kind { return a }
+        let a = JSONArray(depth: depth, pretty: pretty)
+        kind = .array(a)
+        return a
+    }
+
+    /// Appends this node's JSON to `out`. A node nobody wrote to renders as an empty object, as
+    /// Foundation does for a nested value that encodes nothing.
+    func render(into out: inout [UInt8]) {
+        switch kind {
+        case .unset: JSONObject(depth: depth, pretty: pretty).render(into: &out)
+        case .object(let o): o.render(into: &out)
+        case .array(let a): a.render(into: &out)
+        case .single(let bytes): out.append(contentsOf: bytes)
+        }
+    }
+}
+
+/// A keyed container's storage: each member's rendered value, kept until the object is rendered.
+final class JSONObject {
+    let depth: Int
+    let pretty: Bool
+    /// Rendered member values, back to back.
+    var values: [UInt8] = []
+    /// Key and byte range in ``values`` of each member encoded so far.
+    var entries: [(key: String, start: Int, end: Int)] = []
+    /// Nested containers handed out by `nestedContainer`/`superEncoder`, rendered at the end.
+    var pending: [(key: String, node: JSONNode)] = []
+
+    init(depth: Int, pretty: Bool) {
+        self.depth = depth
+        self.pretty = pretty
+    }
+
+    func add(key: String, render: (inout [UInt8]) throws -> Void) rethrows {
+        let start = values.count
+        try render(&values)
+        entries.append((key, start, values.count))
+    }
+
+    func render(into out: inout [UInt8]) {
+        for (key, node) in pending {
+            let start = values.count
+            node.render(into: &values)
+            entries.append((key, start, values.count))
+        }
+        pending.removeAll()
+        // Stable sort by key; a key written twice keeps its last value, as in Foundation's tree.
+        var order = Array(entries.indices)
+        order.sort { entries[$0].key < entries[$1].key || (entries[$0].key == entries[$1].key && $0 < $1) }
+        var kept: [Int] = []
+        kept.reserveCapacity(order.count)
+        for i in order {
+            if let last = kept.last, entries[last].key == entries[i].key { kept[kept.count - 1] = i } else { kept.append(i) }
+        }
+        out.append(UInt8(ascii: "{"))
+        if pretty {
+            out.append(0x0A)
+            for (n, i) in kept.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")); out.append(0x0A) }
+                JSONPrimitive.indent(depth + 1, into: &out)
+                JSONPrimitive.writeString(entries[i].key, into: &out)
+                out.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
+                out.append(contentsOf: values[entries[i].start..<entries[i].end])
+            }
+            out.append(0x0A)
+            JSONPrimitive.indent(depth, into: &out)
+        } else {
+            for (n, i) in kept.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                JSONPrimitive.writeString(entries[i].key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: values[entries[i].start..<entries[i].end])
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// An unkeyed container's storage: elements are written in place, separators included.
+final class JSONArray {
+    let depth: Int
+    let pretty: Bool
+    var body: [UInt8] = []
+    var count = 0
+    /// Nested containers handed out in the middle of the array, spliced in at their offset.
+    var pending: [(offset: Int, node: JSONNode)] = []
+
+    init(depth: Int, pretty: Bool) {
+        self.depth = depth
+        self.pretty = pretty
+    }
+
+    /// Writes the separator and indentation that precede the next element.
+    func beginElement() {
+        if count > 0 { body.append(UInt8(ascii: ",")) }
+        if pretty {
+            if count > 0 { body.append(0x0A) }
+            JSONPrimitive.indent(depth + 1, into: &body)
+        }
+        count += 1
+    }
+
+    func render(into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        if pretty { out.append(0x0A) }
+        var from = 0
+        for (offset, node) in pending {
+            out.append(contentsOf: body[from..<offset])
+            node.render(into: &out)
+            from = offset
+        }
+        out.append(contentsOf: body[from...])
+        if pretty {
+            out.append(0x0A)
+            JSONPrimitive.indent(depth, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+}
+
+// MARK: - Primitives
+
+enum JSONPrimitive {
+    /// Writes `value` when it is a type JSON represents directly; returns false otherwise.
+    @inline(__always)
+    static func write<T: Encodable>(_ value: T, into out: inout [UInt8], codingPath: [any CodingKey]) throws -> Bool {
+        switch value {
+        case let v as String: writeString(v, into: &out)
+        case let v as Int: writeInteger(v, into: &out)
+        case let v as Int64: writeInteger(v, into: &out)
+        case let v as Int32: writeInteger(v, into: &out)
+        case let v as Int16: writeInteger(v, into: &out)
+        case let v as Int8: writeInteger(v, into: &out)
+        case let v as UInt: writeInteger(v, into: &out)
+        case let v as UInt64: writeInteger(v, into: &out)
+        case let v as UInt32: writeInteger(v, into: &out)
+        case let v as UInt16: writeInteger(v, into: &out)
+        case let v as UInt8: writeInteger(v, into: &out)
+        case let v as Bool: writeBool(v, into: &out)
+        case let v as Double: try writeFloat(v, into: &out, codingPath: codingPath)
+        case let v as Float: try writeFloat(v, into: &out, codingPath: codingPath)
+        case let v as Data: writeString(v.base64EncodedString(), into: &out)
+        default: return false
+        }
+        return true
+    }
+
+    static func indent(_ level: Int, into out: inout [UInt8]) {
+        for _ in 0..<(level * 2) { out.append(0x20) }
+    }
+
+    static func writeNull(into out: inout [UInt8]) {
+        out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+    }
+
+    static func writeBool(_ v: Bool, into out: inout [UInt8]) {
+        if v { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
+    }
+
+    static func writeInteger<I: BinaryInteger>(_ v: I, into out: inout [UInt8]) {
+        if v == 0 { out.append(UInt8(ascii: "0")); return }
+        // Digits of the magnitude, least significant first, without going through a String.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var n = 0
+        var magnitude = v.magnitude
+        withUnsafeMutableBytes(of: &digits) { buf in
+            while magnitude > 0 {
+                let (q, r) = magnitude.quotientAndRemainder(dividingBy: 10)
+                buf[n] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: r)
+                n += 1
+                magnitude = q
+            }
+        }
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &digits) { buf in
+            var i = n - 1
+            while i >= 0 { out.append(buf[i]); i -= 1 }
+        }
+    }
+
+    static func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ v: F, into out: inout [UInt8], codingPath: [any CodingKey]) throws {
+        guard v.isFinite else {
+            throw EncodingError.invalidValue(v, EncodingError.Context(codingPath: codingPath, debugDescription: "Unable to encode \(v) directly in JSON."))
+        }
+        var text = v.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        out.append(contentsOf: text.utf8)
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var from = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<i]))
+                out.append(UInt8(ascii: "\\"))
+                switch b {
+                case 0x22: out.append(0x22)
+                case 0x5C: out.append(0x5C)
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                }
+                from = i + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from...]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+// MARK: - Encoder and containers
+
+struct JSONNodeEncoder: Encoder {
+    let node: JSONNode
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(JSONKeyedContainer<Key>(object: node.object(), codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        JSONUnkeyedContainer(array: node.array(), codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        JSONSingleValueContainer(node: node, codingPath: codingPath)
+    }
+}
+
+struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let object: JSONObject
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil(forKey key: Key) throws { object.add(key: key.stringValue) { JSONPrimitive.writeNull(into: &$0) } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { object.add(key: key.stringValue) { JSONPrimitive.writeBool(value, into: &$0) } }
+    mutating func encode(_ value: String, forKey key: Key) throws { object.add(key: key.stringValue) { JSONPrimitive.writeString(value, into: &$0) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { object.add(key: key.stringValue) { JSONPrimitive.writeInteger(value, into: &$0) } }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { object.add(key: key.stringValue) { JSONPrimitive.writeInteger(value, into: &$0) } }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { object.add(key: key.stringValue) { JSONPrimitive.writeInteger(value, into: &$0) } }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        let path = codingPath + [key]
+        try object.add(key: key.stringValue) { out in
+            if try JSONPrimitive.write(value, into: &out, codingPath: path) { return }
+            let child = JSONNode(depth: object.depth + 1, pretty: object.pretty)
+            try value.encode(to: JSONNodeEncoder(node: child, codingPath: path))
+            child.render(into: &out)
+        }
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        let child = JSONNode(depth: object.depth + 1, pretty: object.pretty)
+        object.pending.append((key.stringValue, child))
+        return KeyedEncodingContainer(JSONKeyedContainer<NestedKey>(object: child.object(), codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let child = JSONNode(depth: object.depth + 1, pretty: object.pretty)
+        object.pending.append((key.stringValue, child))
+        return JSONUnkeyedContainer(array: child.array(), codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        superEncoder(forKey: Key(stringValue: "super")!)
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        let child = JSONNode(depth: object.depth + 1, pretty: object.pretty)
+        object.pending.append((key.stringValue, child))
+        return JSONNodeEncoder(node: child, codingPath: codingPath + [key])
+    }
+}
+
+/// A coding key for array positions in coding paths.
+struct JSONIndexKey: CodingKey {
+    var stringValue: String { "Index \(intValue ?? 0)" }
+    var intValue: Int?
+    init(index: Int) { intValue = index }
+    init?(stringValue: String) { return nil }
+    init?(intValue: Int) { self.intValue = intValue }
+}
+
+struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
+    let array: JSONArray
+    let codingPath: [any CodingKey]
+    var count: Int { array.count }
+
+    mutating func encodeNil() throws {
+        array.beginElement()
+        JSONPrimitive.writeNull(into: &array.body)
+    }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let path = codingPath + [JSONIndexKey(index: array.count)]
+        array.beginElement()
+        if try JSONPrimitive.write(value, into: &array.body, codingPath: path) { return }
+        let child = JSONNode(depth: array.depth + 1, pretty: array.pretty)
+        try value.encode(to: JSONNodeEncoder(node: child, codingPath: path))
+        child.render(into: &array.body)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let path = codingPath + [JSONIndexKey(index: array.count)]
+        array.beginElement()
+        let child = JSONNode(depth: array.depth + 1, pretty: array.pretty)
+        array.pending.append((array.body.count, child))
+        return KeyedEncodingContainer(JSONKeyedContainer<NestedKey>(object: child.object(), codingPath: path))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let path = codingPath + [JSONIndexKey(index: array.count)]
+        array.beginElement()
+        let child = JSONNode(depth: array.depth + 1, pretty: array.pretty)
+        array.pending.append((array.body.count, child))
+        return JSONUnkeyedContainer(array: child.array(), codingPath: path)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let path = codingPath + [JSONIndexKey(index: array.count)]
+        array.beginElement()
+        let child = JSONNode(depth: array.depth + 1, pretty: array.pretty)
+        array.pending.append((array.body.count, child))
+        return JSONNodeEncoder(node: child, codingPath: path)
+    }
+}
+
+struct JSONSingleValueContainer: SingleValueEncodingContainer {
+    let node: JSONNode
+    let codingPath: [any CodingKey]
+
+    private func set(_ write: (inout [UInt8]) -> Void) {
+        var bytes: [UInt8] = []
+        write(&bytes)
+        node.kind = .single(bytes)
+    }
+
+    mutating func encodeNil() throws { set { JSONPrimitive.writeNull(into: &$0) } }
+    mutating func encode(_ value: Bool) throws { set { JSONPrimitive.writeBool(value, into: &$0) } }
+    mutating func encode(_ value: String) throws { set { JSONPrimitive.writeString(value, into: &$0) } }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try node.encodeValue(value, codingPath: codingPath)
+    }
+}

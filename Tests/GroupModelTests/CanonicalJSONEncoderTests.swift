@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+@testable import GroupModel
+
+/// ``CanonicalJSONEncoder`` must write exactly the bytes Foundation's `JSONEncoder` writes with the
+/// same options, for the model's types and for arbitrary nested values.
+@Suite("CanonicalJSONEncoder")
+struct CanonicalJSONEncoderTests {
+    static func foundation<T: Encodable>(_ value: T, pretty: Bool) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    static func expectSame<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for pretty in [true, false] {
+            let ours = try CanonicalJSONEncoder(pretty: pretty).encode(value)
+            let theirs = try foundation(value, pretty: pretty)
+            #expect(String(decoding: ours, as: UTF8.self) == String(decoding: theirs, as: UTF8.self), "pretty=\(pretty)", sourceLocation: sourceLocation)
+            #expect(ours == theirs, "pretty=\(pretty): same text but different bytes", sourceLocation: sourceLocation)
+        }
+    }
+
+    struct Edge: Codable {
+        var A = 5
+        var _x = 6
+        var a10 = 3
+        var a9 = 4
+        var iD = 2
+        var idle = 1
+        var ä = 7
+        var text = "x/y\"\\\n\t\u{1}\u{8}\u{c}\r\u{1f}\u{0}\u{7f}é😀\u{2028}"
+        var none: Int? = nil
+        var some: Int? = 0
+        var list: [Int?] = [nil, 1, -1, Int.min, Int.max]
+        var empty: [String] = []
+        var emptyDict: [String: Int] = [:]
+        var dict: [String: Int] = ["b": 1, "a": 2, "B": 3, "a10": 4, "a9": 5, "é": 6]
+        var nested: [[Int]] = [[], [1], [2, 3]]
+        var doubles: [Double] = [0.1, 1e21, 1e-7, 123456789.125, -0.0, 3.0, 1e16, .greatestFiniteMagnitude, 100, 0.30000000000000004]
+        var floats: [Float] = [0.1, 3, 1.5]
+        var small: [Int8] = [-128, 127]
+        var unsigned: [UInt64] = [0, .max]
+        var flag = true
+        var bytes = Data([0, 1, 2, 250])
+        var objects: [[String: [Int]]] = [[:], ["k": []], ["z": [1], "y": [2]]]
+    }
+
+    @Test("Same bytes as JSONEncoder: key order, escapes, numbers, empty and nested containers")
+    func edgeCases() throws {
+        try Self.expectSame(Edge())
+        try Self.expectSame([Edge(), Edge()])
+        try Self.expectSame(5)
+        try Self.expectSame("top")
+        try Self.expectSame([String]())
+        try Self.expectSame([String: Int]())
+    }
+
+    @Test("Same bytes as JSONEncoder for snapshots, events and lag values")
+    func modelTypes() throws {
+        let a = Fixtures.group(Fixtures.reconciling, committed: Fixtures.ordersCommittedAtEnd)
+        let b = Fixtures.group(Fixtures.stable)
+        var odd = Group(groupID: "odd \"id\"/\u{1}", type: .unknown("future"), state: .unknown("Odd"), partitions: [
+            GroupPartition(topicPartition: TopicPartition(topic: "t", partition: 1), lag: .unknown(reason: "log end offset unknown"), handoff: .notAssigned),
+            GroupPartition(topicPartition: TopicPartition(topic: "t", partition: 0), committedOffset: 3, lag: .known(2), handoff: .notAssigned),
+        ])
+        odd.recomputeDerived()
+        let errors = [
+            PollError(scope: .group, operation: "OffsetFetch", groupID: "kg", kafkaError: ItemError(code: 16, name: "NOT_COORDINATOR"), message: "moved"),
+            PollError(scope: .broker, operation: "connect", brokerID: 2, message: "connection refused"),
+        ]
+        let snapshot = Fixtures.snapshot(at: 1_700_000_000_000, groups: [a, b, odd], errors: errors)
+        try Self.expectSame(snapshot)
+        #expect(try SnapshotJSON.encode(snapshot) == Data(try Self.foundation(snapshot.normalized(), pretty: true)))
+        try Self.expectSame(LagValue.known(7))
+        try Self.expectSame(LagValue.unknown(reason: "r"))
+        let events = SnapshotDiff.diff(old: Fixtures.snapshot(at: 1, groups: [a]), new: Fixtures.snapshot(at: 2, groups: [b, odd]))
+        #expect(!events.isEmpty)
+        for e in events { try Self.expectSame(e) }
+    }
+
+    @Test("Non-finite numbers are rejected, as JSONEncoder rejects them")
+    func nonFinite() {
+        #expect(throws: EncodingError.self) { try CanonicalJSONEncoder(pretty: false).encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try CanonicalJSONEncoder(pretty: true).encode(["x": Double.infinity]) }
+    }
+
+    /// A random JSON-like value whose encoding uses every container API (including nested
+    /// containers and super encoders), to compare the two encoders on arbitrary shapes.
+    indirect enum Value: Encodable {
+        case int(Int64), double(Double), string(String), bool(Bool), null
+        case array([Value])
+        case object([(String, Value)])
+        case nestedObject(String, [(String, Value)])
+        case nestedArray(String, [Value])
+        case arrayOfNested([[(String, Value)]])
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ s: String) { stringValue = s }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .int(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+            case .double(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+            case .string(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+            case .bool(let v): var c = encoder.singleValueContainer(); try c.encode(v)
+            case .null: var c = encoder.singleValueContainer(); try c.encodeNil()
+            case .array(let vs):
+                var c = encoder.unkeyedContainer()
+                for v in vs { try c.encode(v) }
+            case .object(let kvs):
+                var c = encoder.container(keyedBy: Key.self)
+                for (k, v) in kvs { try c.encode(v, forKey: Key(k)) }
+            case .nestedObject(let key, let kvs):
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(1, forKey: Key("first"))
+                var inner = c.nestedContainer(keyedBy: Key.self, forKey: Key(key))
+                for (k, v) in kvs { try inner.encode(v, forKey: Key(k)) }
+                try c.encodeNil(forKey: Key("last"))
+            case .nestedArray(let key, let vs):
+                var c = encoder.container(keyedBy: Key.self)
+                var inner = c.nestedUnkeyedContainer(forKey: Key(key))
+                for v in vs { try inner.encode(v) }
+                try v0(c.superEncoder(forKey: Key("super")))
+            case .arrayOfNested(let objects):
+                var c = encoder.unkeyedContainer()
+                try c.encode("before")
+                for kvs in objects {
+                    var inner = c.nestedContainer(keyedBy: Key.self)
+                    for (k, v) in kvs { try inner.encode(v, forKey: Key(k)) }
+                }
+                var list = c.nestedUnkeyedContainer()
+                try list.encode(true)
+                try c.encodeNil()
+            }
+        }
+
+        private func v0(_ encoder: any Encoder) throws {
+            var c = encoder.unkeyedContainer()
+            try c.encode(0)
+        }
+    }
+
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+
+        mutating func string() -> String {
+            let alphabet: [Character] = ["a", "b", "Z", "_", "0", "9", "\"", "\\", "/", "\n", "\u{1}", "\u{1f}", "é", "😀", " ", "\u{7f}"]
+            return String((0..<below(6)).map { _ in alphabet[below(alphabet.count)] })
+        }
+
+        mutating func pairs(_ depth: Int) -> [(String, Value)] {
+            (0..<below(5)).map { _ in (string(), value(depth + 1)) }
+        }
+
+        mutating func value(_ depth: Int) -> Value {
+            let leaf = depth >= 4
+            switch below(leaf ? 5 : 10) {
+            case 0: return .int(Int64(bitPattern: next()) >> Int64(below(64)))
+            case 1: return .double(Double(Int64(bitPattern: next()) >> 20) / Double(1 << below(40)))
+            case 2: return .string(string())
+            case 3: return .bool(below(2) == 0)
+            case 4: return .null
+            case 5: return .array((0..<below(5)).map { _ in value(depth + 1) })
+            case 6: return .object(pairs(depth))
+            case 7: return .nestedObject(string(), pairs(depth))
+            case 8: return .nestedArray(string(), (0..<below(4)).map { _ in value(depth + 1) })
+            default: return .arrayOfNested((0..<below(3)).map { _ in pairs(depth) })
+            }
+        }
+    }
+
+    @Test("Same bytes as JSONEncoder for 300 random nested values")
+    func randomValues() throws {
+        var random = Random(state: 0x6B67_746F_70)
+        for _ in 0..<300 {
+            try Self.expectSame(random.value(0))
+        }
+    }
+}
