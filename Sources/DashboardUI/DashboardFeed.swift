@@ -80,23 +80,10 @@ public struct DashboardFeed: Sendable {
                 trends[g.groupID] = trend
             }
             let verdict = verdicts[g.groupID]
-            let lags = timeLags[g.groupID] ?? [:]
-            var partitions: [TopicPartition: PartitionInsight] = [:]
-            var maxTimeLag: Int64?
-            // Index the verdict's partitions once: a search per partition is quadratic in the
-            // group's partition count (100 partitions: 10,000 comparisons per group per poll).
-            var partitionVerdicts: [TopicPartition: PartitionVerdict] = [:]
-            if let verdict {
-                partitionVerdicts.reserveCapacity(verdict.partitions.count)
-                for pv in verdict.partitions where partitionVerdicts[pv.topicPartition] == nil { partitionVerdicts[pv.topicPartition] = pv }
-            }
-            partitions.reserveCapacity(g.partitions.count)
-            for p in g.partitions {
-                let pv = partitionVerdicts[p.topicPartition]
-                let ms = lags[p.topicPartition]?.seconds.map { Int64(($0 * 1000).rounded()) }
-                if let ms { maxTimeLag = max(maxTimeLag ?? 0, ms) }
-                partitions[p.topicPartition] = PartitionInsight(verdict: pv.map { Self.verdict($0.status) }, timeLagMs: ms)
-            }
+            // Per-partition insights are composed when a view shows a partition, not here: a poll
+            // costs nothing per partition (100,000 of them at 10,000 groups).
+            let partitions = PartitionInsights(verdicts: verdict?.partitions ?? [], timeLags: timeLags[g.groupID] ?? [:])
+            let maxTimeLag = partitions.maxTimeLagMs
             let stuck = Set(verdict?.stuckMembers.map(\.memberID) ?? [])
             var members: [String: MemberInsight] = [:]
             let recentJoins = (joined[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }

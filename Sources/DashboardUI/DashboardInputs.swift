@@ -77,6 +77,51 @@ public struct PartitionInsight: Sendable, Hashable {
     }
 }
 
+/// A group's per-partition insights, looked up by partition.
+///
+/// Built either from explicit values (a dictionary literal) or, as the feed does, straight from the
+/// health verdict's partitions and the time-lag estimates, so that a poll costs nothing per
+/// partition: the insight of a partition is composed only when a view asks for it (a visible row).
+public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    private var explicit: [TopicPartition: PartitionInsight] = [:]
+    private var verdicts: [PartitionVerdict] = []
+    private var timeLags: [TopicPartition: TimeLag] = [:]
+
+    /// Explicit insights.
+    public init(_ insights: [TopicPartition: PartitionInsight]) {
+        explicit = insights
+    }
+
+    /// Explicit insights from a literal.
+    public init(dictionaryLiteral elements: (TopicPartition, PartitionInsight)...) {
+        explicit = Dictionary(elements, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Insights composed on demand from a verdict's partitions and the estimated time lags.
+    public init(verdicts: [PartitionVerdict], timeLags: [TopicPartition: TimeLag]) {
+        self.verdicts = verdicts
+        self.timeLags = timeLags
+    }
+
+    /// The insight for one partition, or nil when nothing is known about it.
+    public subscript(_ tp: TopicPartition) -> PartitionInsight? {
+        if let insight = explicit[tp] { return insight }
+        let verdict = verdicts.first { $0.topicPartition == tp }.map { DashboardFeed.verdict($0.status) }
+        let ms = timeLags[tp]?.seconds.map { Int64(($0 * 1000).rounded()) }
+        if verdict == nil && ms == nil { return nil }
+        return PartitionInsight(verdict: verdict, timeLagMs: ms)
+    }
+
+    /// The largest estimated time lag, in milliseconds.
+    public var maxTimeLagMs: Int64? {
+        var best = explicit.values.compactMap(\.timeLagMs).max()
+        for lag in timeLags.values {
+            if let s = lag.seconds { best = max(best ?? 0, Int64((s * 1000).rounded())) }
+        }
+        return best
+    }
+}
+
 /// What the tracker knows about one member beyond the snapshot.
 public struct MemberInsight: Sendable, Hashable {
     /// Since when (ms since the epoch) the member has been behind the assignment epoch.
@@ -107,8 +152,8 @@ public struct GroupInsight: Sendable, Hashable {
     public var lagTrend: [Int64]
     /// When the last rebalance of the group ended (ms since the epoch).
     public var lastRebalanceAt: Int64?
-    /// Per-partition verdicts and time lag.
-    public var partitions: [TopicPartition: PartitionInsight]
+    /// Per-partition verdicts and time lag, looked up by partition.
+    public var partitions: PartitionInsights
     /// Per-member history, by member id.
     public var members: [String: MemberInsight]
     /// Members that left in the last few polls (client id or member id), shown as departed rows.
@@ -117,7 +162,7 @@ public struct GroupInsight: Sendable, Hashable {
     /// Creates a group insight.
     public init(
         verdict: Verdict? = nil, verdictReason: String? = nil, maxTimeLagMs: Int64? = nil, lagTrend: [Int64] = [],
-        lastRebalanceAt: Int64? = nil, partitions: [TopicPartition: PartitionInsight] = [:],
+        lastRebalanceAt: Int64? = nil, partitions: PartitionInsights = [:],
         members: [String: MemberInsight] = [:], recentlyLeft: [String] = []
     ) {
         self.verdict = verdict
