@@ -28,11 +28,18 @@ public struct CanonicalJSONEncoder: Sendable {
 
     /// Encodes `value` and returns the JSON bytes (no trailing newline).
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let root = JSONNode(depth: 0, pretty: pretty)
-        try root.encodeValue(value, codingPath: [])
         var out: [UInt8] = []
-        root.render(into: &out)
+        try encode(value, depth: 0, into: &out)
         return out
+    }
+
+    /// Appends `value` to `out` as it would appear nested `depth` levels deep in a pretty-printed
+    /// document (its closing bracket indented by `depth` levels), for writers that stream a large
+    /// document one element at a time.
+    public func encode<T: Encodable>(_ value: T, depth: Int, into out: inout [UInt8]) throws {
+        let root = JSONNode(depth: depth, pretty: pretty)
+        try root.encodeValue(value, codingPath: [])
+        root.render(into: &out)
     }
 }
 

@@ -6,15 +6,87 @@ public enum SnapshotJSON {
     /// Encodes a snapshot: normalized order, sorted keys, pretty-printed, no escaped slashes.
     ///
     /// The bytes are those Foundation's `JSONEncoder` writes with `[.sortedKeys, .prettyPrinted,
-    /// .withoutEscapingSlashes]`, produced by ``CanonicalJSONEncoder`` without building a document
-    /// tree first.
+    /// .withoutEscapingSlashes]`. Prefer ``write(_:chunkSize:to:)`` for large snapshots: it never
+    /// holds the whole document.
     public static func encode(_ snapshot: ClusterSnapshot) throws -> Data {
         Data(try encodeBytes(snapshot))
     }
 
-    /// ``encode(_:)`` as a byte array, for writers that do not need `Data`.
+    /// ``encode(_:)`` as a byte array.
     public static func encodeBytes(_ snapshot: ClusterSnapshot) throws -> [UInt8] {
-        try CanonicalJSONEncoder(pretty: true).encode(snapshot.normalized())
+        var out: [UInt8] = []
+        try write(snapshot, chunkSize: Int.max) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Writes the same bytes as ``encode(_:)`` to `sink`, in chunks of about `chunkSize` bytes.
+    ///
+    /// Groups and topics are encoded one at a time, so memory beyond the snapshot itself is one
+    /// chunk and one group's JSON, whatever the number of groups. Everything else (cluster, errors,
+    /// and any field added later) goes through the same encoder as a whole, so the output cannot
+    /// drift from ``encode(_:)``.
+    public static func write(_ snapshot: ClusterSnapshot, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void) throws {
+        let s = snapshot.normalized()
+        var skeleton = s
+        skeleton.groups = []
+        skeleton.topics = []
+        let encoder = CanonicalJSONEncoder(pretty: true)
+        let frame = try encoder.encode(skeleton)
+        // In the pretty skeleton, an empty top-level array is `\n  "key" : [\n\n  ]`. The pattern
+        // cannot occur inside a string value: strings escape their newlines.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(min(chunkSize, 1 << 22))
+        func flushIfFull() throws {
+            if buffer.count >= chunkSize { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        var from = 0
+        var splices: [(at: Int, end: Int, elements: Splice)] = []
+        for (key, elements) in [("groups", Splice.groups(s.groups)), ("topics", Splice.topics(s.topics))] {
+            let marker = Array("\n  \"\(key)\" : [\n\n  ]".utf8)
+            guard let at = find(marker, in: frame) else { throw EncodingError.invalidValue(key, .init(codingPath: [], debugDescription: "snapshot frame has no \(key) array")) }
+            splices.append((at + marker.count - 5, at + marker.count, elements))  // replace `\n\n  ]`
+        }
+        splices.sort { $0.at < $1.at }
+        for splice in splices {
+            buffer.append(contentsOf: frame[from..<splice.at])
+            let count = splice.elements.count
+            if count == 0 {
+                buffer.append(contentsOf: Array("\n\n  ]".utf8))
+            } else {
+                for i in 0..<count {
+                    buffer.append(contentsOf: i == 0 ? [0x0A, 0x20, 0x20, 0x20, 0x20] : [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20])
+                    switch splice.elements {
+                    case .groups(let g): try encoder.encode(g[i], depth: 2, into: &buffer)
+                    case .topics(let t): try encoder.encode(t[i], depth: 2, into: &buffer)
+                    }
+                    try flushIfFull()
+                }
+                buffer.append(contentsOf: Array("\n  ]".utf8))
+            }
+            from = splice.end
+        }
+        buffer.append(contentsOf: frame[from...])
+        if !buffer.isEmpty { try sink(buffer) }
+    }
+
+    private enum Splice {
+        case groups([Group]), topics([TopicInfo])
+        var count: Int {
+            switch self {
+            case .groups(let g): return g.count
+            case .topics(let t): return t.count
+            }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count, let first = needle.first else { return nil }
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// Decodes a snapshot written by ``encode(_:)``.

@@ -53,27 +53,51 @@ public struct SnapshotCommand: AsyncParsableCommand {
             if let from {
                 snapshot = try RecordingCLI.snapshot(from: from, at: at)
             } else {
+                // One poll, straight from the poller: the monitor's derivations (events, history,
+                // health, time lag) need earlier polls and would be thrown away here.
                 let session = try Session.open(connection)
-                let update = await session.monitor.pollOnce()
-                await session.close()
-                guard let polled = update.snapshot, update.failure == nil else {
-                    throw UserFacingError("could not observe the cluster: \(update.failure ?? "no data")", code: KgtopExit.unobservable)
+                let polled: ClusterSnapshot
+                do {
+                    polled = try await session.poller.poll().snapshot
+                } catch {
+                    await session.close()
+                    throw UserFacingError("could not observe the cluster: \(error)", code: KgtopExit.unobservable)
                 }
+                await session.close()
                 snapshot = polled
             }
             let shown = filter.apply(snapshot)
             let fmt = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? .table : .json)
-            let data: Data
             switch fmt {
-            case .json:
-                var bytes = try SnapshotJSON.encodeBytes(shown)
-                bytes.append(0x0A)
-                data = Data(bytes)
-            case .table: data = Data(SnapshotTable.render(shown).utf8)
+            case .json: try writeJSON(shown)
+            case .table: try write(Data(SnapshotTable.render(shown).utf8))
             }
-            try write(data)
         } catch let e as UserFacingError {
             throw report(e)
+        }
+    }
+
+    /// Streams the JSON (one group at a time) to stdout, or to a temporary file renamed over
+    /// `--output` once complete, so a reader never sees half a snapshot.
+    func writeJSON(_ snapshot: ClusterSnapshot) throws {
+        guard let output else {
+            try SnapshotJSON.write(snapshot) { FileHandle.standardOutput.write(Data($0)) }
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            return
+        }
+        let temporary = output + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let file = FileHandle(forWritingAtPath: temporary) else {
+            throw UserFacingError("--output \(output): cannot write: cannot create \(temporary)")
+        }
+        do {
+            try SnapshotJSON.write(snapshot) { try file.write(contentsOf: $0) }
+            try file.write(contentsOf: Data("\n".utf8))
+            try file.close()
+            if FileManager.default.fileExists(atPath: output) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: output), withItemAt: URL(fileURLWithPath: temporary)) } else { try FileManager.default.moveItem(atPath: temporary, toPath: output) }
+        } catch {
+            try? file.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw UserFacingError("--output \(output): cannot write: \(error.localizedDescription)")
         }
     }
 

@@ -79,6 +79,26 @@ struct CanonicalJSONEncoderTests {
         for e in events { try Self.expectSame(e) }
     }
 
+    @Test("SnapshotJSON.write streams the same bytes in chunks, with and without groups and topics", arguments: [1, 100, 1 << 20])
+    func streamedSnapshot(chunkSize: Int) throws {
+        let a = Fixtures.group(Fixtures.reconciling, committed: Fixtures.ordersCommittedAtEnd)
+        let b = Fixtures.group(Fixtures.stable)
+        let full = Fixtures.snapshot(at: 1_700_000_000_000, groups: [b, a])
+        var bare = full
+        bare.groups = []
+        bare.topics = []
+        var topicsOnly = full
+        topicsOnly.groups = []
+        for snapshot in [full, bare, topicsOnly] {
+            var chunks: [[UInt8]] = []
+            try SnapshotJSON.write(snapshot, chunkSize: chunkSize) { chunks.append($0) }
+            let expected = try Self.foundation(snapshot.normalized(), pretty: true)
+            #expect(String(decoding: chunks.joined(), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            #expect(chunks.allSatisfy { !$0.isEmpty })
+            if chunkSize == 1 && !snapshot.groups.isEmpty { #expect(chunks.count > snapshot.groups.count) }
+        }
+    }
+
     @Test("Non-finite numbers are rejected, as JSONEncoder rejects them")
     func nonFinite() {
         #expect(throws: EncodingError.self) { try CanonicalJSONEncoder(pretty: false).encode([Double.nan]) }
