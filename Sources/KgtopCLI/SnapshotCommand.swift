@@ -93,7 +93,13 @@ public struct SnapshotCommand: AsyncParsableCommand {
             try SnapshotJSON.write(snapshot) { try file.write(contentsOf: $0) }
             try file.write(contentsOf: Data("\n".utf8))
             try file.close()
-            if FileManager.default.fileExists(atPath: output) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: output), withItemAt: URL(fileURLWithPath: temporary)) } else { try FileManager.default.moveItem(atPath: temporary, toPath: output) }
+            // rename(2) replaces an existing file atomically.
+            guard rename(temporary, output) == 0 else {
+                throw UserFacingError("--output \(output): cannot write: \(String(cString: strerror(errno)))")
+            }
+        } catch let e as UserFacingError {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw e
         } catch {
             try? file.close()
             try? FileManager.default.removeItem(atPath: temporary)

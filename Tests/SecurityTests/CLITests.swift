@@ -1,4 +1,5 @@
 import Foundation
+import GroupModel
 import KafkaSim
 import Testing
 
@@ -78,6 +79,30 @@ struct CLITests {
                 let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("kgtop: ") && !$0.contains("warning") }
                 #expect(lines.count == 1 || r.stderr.contains("Usage:") || r.stderr.contains("Error:"), "kgtop \(input): \(r.stderr)")
             }
+        }
+    }
+
+    @Test("snapshot --output writes the same JSON as stdout, replaces an existing file whole, leaves no partial file")
+    func snapshotOutputFile() async throws {
+        try await Fixture.withSim(.plaintext) { sim in
+            let servers = await sim.bootstrapServers()
+            let dir = try Self.temporaryDirectory()
+            let path = dir + "/snap.json"
+            try "old contents".write(toFile: path, atomically: true, encoding: .utf8)
+            let base = ["snapshot", "--format", "json", "-b", servers, "-X", "socket.connection.setup.timeout.ms=30000", "-X", "socket.timeout.ms=30000"]
+            for _ in 0..<2 {
+                let r = try await Self.kgtop(base + ["--output", path])
+                #expect(r.status == 0, "\(r.output)")
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                #expect(text.hasPrefix("{\n") && text.hasSuffix("}\n"), "\(text.prefix(200))")
+                let snapshot = try SnapshotJSON.decodeSnapshot(Data(text.utf8))
+                #expect(snapshot.groups.map(\.groupID) == ["billing"])
+                #expect(Data(text.utf8) == (try SnapshotJSON.encode(snapshot)) + Data("\n".utf8))
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["snap.json"])
+            let stdout = try await Self.kgtop(base)
+            #expect(stdout.status == 0)
+            #expect(try SnapshotJSON.decodeSnapshot(Data(stdout.stdout.utf8)).groups.map(\.groupID) == ["billing"])
         }
     }
 
