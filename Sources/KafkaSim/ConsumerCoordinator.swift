@@ -116,6 +116,8 @@ extension SimCluster {
                 m.previousMemberEpoch = m.memberEpoch
                 m.memberEpoch = -2
                 m.lastHeartbeatMs = now
+                // The member that comes back with the instance id holds what is kept from epoch 0.
+                for tp in m.assignmentEpochs.keys { m.assignmentEpochs[tp] = 0 }
             } else {
                 removeConsumerMember(m, from: g)
             }
@@ -248,7 +250,10 @@ extension SimCluster {
         case .unrevokedPartitions:
             // Waiting for the member to confirm it let go of the revoked partitions.
             guard let owned, owned.isDisjoint(with: m.pendingRevocation) else { return }
-            for tp in m.pendingRevocation where cg.owners[tp] == m.memberID { cg.owners[tp] = nil }
+            for tp in m.pendingRevocation {
+                if cg.owners[tp] == m.memberID { cg.owners[tp] = nil }
+                m.assignmentEpochs[tp] = nil
+            }
             m.pendingRevocation = []
             m.revocationDeadlineMs = nil
             computeNextAssignment(m, in: cg, now: now)
@@ -282,6 +287,7 @@ extension SimCluster {
             m.previousMemberEpoch = m.memberEpoch
             m.memberEpoch = cg.assignmentEpoch
         }
+        for tp in next where m.assignmentEpochs[tp] == nil { m.assignmentEpochs[tp] = m.memberEpoch }
         m.state = unreleased ? .unreleasedPartitions : .stable
     }
 
@@ -289,6 +295,7 @@ extension SimCluster {
         for tp in m.assigned.union(m.pendingRevocation) where cg.owners[tp] == m.memberID { cg.owners[tp] = nil }
         m.assigned = []
         m.pendingRevocation = []
+        m.assignmentEpochs = [:]
     }
 
     func removeConsumerMember(_ m: ConsumerMember, from g: SimGroup) {

@@ -161,6 +161,9 @@ final class ConsumerMember {
     var state: MemberReconcileState = .stable
     var assigned: Set<TP> = []
     var pendingRevocation: Set<TP> = []
+    /// The member epoch at which each partition it holds (assigned or pending revocation) was given
+    /// to it: a commit at an older epoch is accepted for a partition held since then (KIP-1251).
+    var assignmentEpochs: [TP: Int32] = [:]
     var lastHeartbeatMs: Int64
     var revocationDeadlineMs: Int64?
     /// A static member that left with epoch -2 and may come back within the session timeout.

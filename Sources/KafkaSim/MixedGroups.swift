@@ -27,7 +27,10 @@ extension SimCluster {
             if let a = try? ConsumerProtocolAssignment.decodeVersionPrefixed(m.assignment).value {
                 for t in a.assignedPartitions { for p in t.partitions { cm.assigned.insert(TP(topic: t.topic, partition: p)) } }
             }
-            for tp in cm.assigned { cg.owners[tp] = id }
+            for tp in cm.assigned {
+                cg.owners[tp] = id
+                cm.assignmentEpochs[tp] = cm.memberEpoch
+            }
             cg.target[id] = cm.assigned
             cg.members[id] = cm
             if let inst = m.instanceID { cg.staticMembers[inst] = id }

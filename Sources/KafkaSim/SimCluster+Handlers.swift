@@ -301,7 +301,8 @@ extension SimCluster {
 
     func offsetCommit(_ req: OffsetCommitRequest, broker: Int32) -> OffsetCommitResponse {
         let code = coordinatorError(req.groupID, broker: broker)
-            ?? validateCommit(groupID: req.groupID, memberID: req.memberID, generationOrEpoch: req.generationIDOrMemberEpoch, instanceID: req.groupInstanceID)
+            ?? validateCommit(groupID: req.groupID, memberID: req.memberID, generationOrEpoch: req.generationIDOrMemberEpoch, instanceID: req.groupInstanceID,
+                              partitions: req.topics.flatMap { t in t.partitions.map { TP(topic: t.name, partition: $0.partitionIndex) } })
         var resp = OffsetCommitResponse()
         let now = clock.nowMs()
         for t in req.topics {
@@ -329,7 +330,11 @@ extension SimCluster {
     }
 
     /// Kafka's commit validation: admin commits only to empty groups; members must match generation / epoch.
-    func validateCommit(groupID: String, memberID: String, generationOrEpoch: Int32, instanceID: String?) -> Int16 {
+    ///
+    /// A KIP-848 member may commit at an older epoch (Kafka 4.3, KIP-1251) the partitions it has held
+    /// (assigned or pending revocation) since that epoch: its epoch can move on, for example when it
+    /// gains a partition, while a commit it sent before hearing the new epoch is in flight.
+    func validateCommit(groupID: String, memberID: String, generationOrEpoch: Int32, instanceID: String?, partitions: [TP] = []) -> Int16 {
         guard !groupID.isEmpty else { return KErr.invalidGroupID }
         guard let g = groups[groupID] else {
             return generationOrEpoch < 0 && memberID.isEmpty ? 0 : KErr.illegalGeneration
@@ -347,8 +352,11 @@ extension SimCluster {
             let cg = g.consumer
             if generationOrEpoch < 0 && memberID.isEmpty && cg.members.isEmpty { return 0 }
             guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
-            if generationOrEpoch != m.memberEpoch { return m.classicProtocols != nil ? KErr.illegalGeneration : KErr.staleMemberEpoch }
-            return 0
+            if generationOrEpoch == m.memberEpoch { return 0 }
+            if m.classicProtocols != nil { return KErr.illegalGeneration }
+            if generationOrEpoch > m.memberEpoch { return KErr.staleMemberEpoch }
+            let held = partitions.allSatisfy { tp in m.assignmentEpochs[tp].map { $0 <= generationOrEpoch } ?? false }
+            return held ? 0 : KErr.staleMemberEpoch
         }
     }
 

@@ -326,7 +326,8 @@ extension SimCluster {
         consume(m, now: now)
         m.lastCommitMs = now
         guard !m.owned.isEmpty, !m.memberID.isEmpty else { return }
-        let code = validateCommit(groupID: m.groupID, memberID: m.memberID, generationOrEpoch: m.epoch, instanceID: m.options.instanceID)
+        let code = validateCommit(groupID: m.groupID, memberID: m.memberID, generationOrEpoch: m.epoch, instanceID: m.options.instanceID,
+                                  partitions: Array(m.owned))
         guard code == 0, let g = groups[m.groupID] else { return }
         for tp in m.owned {
             guard let pos = m.positions[tp] else { continue }

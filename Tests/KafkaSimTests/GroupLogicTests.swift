@@ -80,8 +80,10 @@ struct GroupLogicTests {
         unknown.memberEpoch = 1
         unknown.instanceID = nil
         #expect(await c.consumerGroupHeartbeat(unknown).errorCode == KErr.unknownMemberID)
-        // Commits from a stale epoch are rejected.
-        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 0, instanceID: nil) == KErr.staleMemberEpoch)
+        // Commits from an epoch older than the partition's assignment, or newer than the member's, are rejected.
+        let t0 = [TP(topic: "t", partition: 0)]
+        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 0, instanceID: nil, partitions: t0) == KErr.staleMemberEpoch)
+        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 2, instanceID: nil, partitions: t0) == KErr.staleMemberEpoch)
         #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 1, instanceID: nil) == 0)
     }
 

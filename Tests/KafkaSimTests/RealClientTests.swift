@@ -40,16 +40,7 @@ struct RealClientTests {
         #expect(summary.consumed == 600)
         // Exactly once whenever every commit went through; a commit the coordinator rejected mid-rebalance
         // (e.g. a stale member epoch) makes that one record come again to its next owner, as on Kafka.
-        if groupProtocol == "consumer" {
-            // Known defect, still open: KafkaSim occasionally hands a KIP-848 partition to its next owner
-            // before the revoking member's last commit, so some records are consumed twice with no
-            // commit rejected (seen: 1 and 22 of 600, about one run in four).
-            withKnownIssue("KafkaSim KIP-848 hand-off can precede the revoking member's last commit", isIntermittent: true) {
-                #expect(summary.duplicates <= (summary.commitFailures ?? 0), "\(line)")
-            }
-        } else {
-            #expect(summary.duplicates <= (summary.commitFailures ?? 0), "\(line)")
-        }
+        #expect(summary.duplicates <= (summary.commitFailures ?? 0), "\(line)")
         #expect(summary.missing == 0)
         if assignor != "range" { #expect(summary.fullRevokesOnJoin == 0, "incremental rebalance expected: \(line)") }
     }
@@ -176,6 +167,7 @@ def produce(start, count, acks="all"):
 
 lock = threading.Lock()
 seen = {}          # value -> count
+where = {}         # value -> [(consumer, partition, offset)], to explain duplicates
 commit_failures = [0]  # commits the coordinator rejected (each may legitimately cause one redelivery)
 events = []        # (consumer, kind, partitions)
 
@@ -214,7 +206,9 @@ class Worker(threading.Thread):
             if m.error(): 
                 log(self.name_, "error", m.error()); continue
             v = m.value().decode()
-            with lock: seen[v] = seen.get(v, 0) + 1
+            with lock:
+                seen[v] = seen.get(v, 0) + 1
+                where.setdefault(v, []).append((self.name_, m.partition(), m.offset()))
             try:
                 self.c.commit(message=m, asynchronous=False)
             except KafkaException as e:
@@ -303,6 +297,7 @@ dups = {k: v for k, v in seen.items() if v > 1}
 missing = [i for i in range(3 * N) if f"v{i}" not in seen]
 full_revokes = [e for e in late if e[1] == "revoke" and e[0] != "c3" and len(e) > 3 and set(e[2]) == set(e[3]) and e[2]]
 print(json.dumps({"consumed": len(seen), "duplicates": len(dups), "missing": len(missing),
-                  "commitFailures": commit_failures[0], "events": events, "fullRevokesOnJoin": len(full_revokes)}))
+                  "commitFailures": commit_failures[0], "events": events, "fullRevokesOnJoin": len(full_revokes),
+                  "duplicatedAt": {k: where[k] for k in sorted(dups)[:20]}}))
 """#
 }
