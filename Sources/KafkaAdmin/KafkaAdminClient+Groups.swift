@@ -409,6 +409,7 @@ extension KafkaAdminClient {
                         continue
                     }
                     var partitions: [PartitionID: CommittedOffset] = [:]
+                    partitions.reserveCapacity(g.topics.reduce(0) { $0 + $1.partitions.count })
                     for t in g.topics {
                         for p in t.partitions {
                             partitions[PartitionID(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
