@@ -93,9 +93,9 @@ public actor Poller {
         let listedByID = Dictionary(listed.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
         consumerInputs.reserveCapacity(described.groups.count)
         classicInputs.reserveCapacity(described.groups.count)
-        // Sorted ids, each answer looked up: sorting the (large) answers themselves moves them around.
-        for groupID in described.groups.keys.sorted() {
-            let r = described.groups[groupID]!
+        // In id order: `listed` is sorted and unique, and every group asked about comes from it.
+        for groupID in listed.lazy.map(\.groupID) {
+            guard let r = described.groups[groupID] else { continue }
             if let c = r.coordinatorID { coordinators[groupID] = c }
             switch r.result {
             case let .success(.consumer(g, version)):
@@ -115,8 +115,8 @@ public actor Poller {
         }
         var committedInputs: [CommittedOffsetsInput] = []
         committedInputs.reserveCapacity(offsets.groups.count)
-        for groupID in offsets.groups.keys.sorted() {
-            let r = offsets.groups[groupID]!
+        for groupID in listed.lazy.map(\.groupID) {
+            guard let r = offsets.groups[groupID] else { continue }
             if coordinators[groupID] == nil, let c = r.coordinatorID { coordinators[groupID] = c }
             switch r.result {
             case let .success(o):
