@@ -100,7 +100,10 @@ public enum GroupAssembler {
                     partition: input.topicPartition.partition, logStart: input.logStart, logEnd: input.logEnd,
                     leader: input.leader, error: input.error))
             }
-            out.append(TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct, partitions: rows))
+            // Rows are in partition order already: set after init, which would sort a copy.
+            var topic = TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct)
+            topic.partitions = rows
+            out.append(topic)
             start = end
         }
         return out
@@ -221,13 +224,39 @@ struct LogTable {
     let inputs: [LogOffsetsInput]
     /// Topic name → topic number.
     private(set) var topicNumbers: [String: Int] = [:]
-    /// Per topic number: its partitions, sorted, each once, with the input that describes it (the
-    /// last one for a partition listed twice).
-    private(set) var partitions: [[(partition: Int32, input: Int)]] = []
+    /// Per topic number: where its entries are in ``entries``.
+    private(set) var ranges: [Range<Int>] = []
+    /// Per topic, a run of its partitions, sorted, each once, with the input that describes it (the
+    /// last one for a partition listed twice). Nil when that is `inputs` itself (input grouped by
+    /// topic with ascending partitions, as the poller passes it), which saves a copy.
+    private var entries: [(partition: Int32, input: Int)]?
 
     init(_ inputs: [LogOffsetsInput]) {
         self.inputs = inputs
         topicNumbers.reserveCapacity(inputs.count / 4)
+        // Fast path: each topic's inputs contiguous, partitions strictly ascending.
+        var start = 0
+        var grouped = true
+        while start < inputs.count {
+            let topic = inputs[start].topicPartition.topic
+            var end = start + 1
+            while end < inputs.count, inputs[end].topicPartition.topic == topic {
+                if !(inputs[end - 1].topicPartition.partition < inputs[end].topicPartition.partition) { grouped = false }
+                end += 1
+            }
+            if !grouped || topicNumbers[topic] != nil {
+                grouped = false
+                break
+            }
+            topicNumbers[topic] = ranges.count
+            ranges.append(start..<end)
+            start = end
+        }
+        if grouped { return }
+
+        topicNumbers.removeAll(keepingCapacity: true)
+        ranges.removeAll()
+        var perTopic: [[(partition: Int32, input: Int)]] = []
         var lastTopic: String?
         var lastNumber = -1
         for (i, input) in inputs.enumerated() {
@@ -236,53 +265,58 @@ struct LogTable {
                 if let n = topicNumbers[topic] {
                     lastNumber = n
                 } else {
-                    lastNumber = partitions.count
+                    lastNumber = perTopic.count
                     topicNumbers[topic] = lastNumber
-                    partitions.append([])
+                    perTopic.append([])
                 }
                 lastTopic = topic
             }
-            partitions[lastNumber].append((input.topicPartition.partition, i))
+            perTopic[lastNumber].append((input.topicPartition.partition, i))
         }
-        for n in partitions.indices {
-            let list = partitions[n]
-            var ordered = true
-            var i = 1
-            while i < list.count {
-                if !(list[i - 1].partition < list[i].partition) { ordered = false; break }
-                i += 1
-            }
-            if ordered { continue }
+        var flat: [(partition: Int32, input: Int)] = []
+        flat.reserveCapacity(inputs.count)
+        for list in perTopic {
             // Stable, so the last input for a partition stays last among its equals.
             let sorted = list.enumerated().sorted { ($0.element.partition, $0.offset) < ($1.element.partition, $1.offset) }.map(\.element)
-            var unique: [(partition: Int32, input: Int)] = []
+            let first = flat.count
             for entry in sorted {
-                if let last = unique.last, last.partition == entry.partition {
-                    unique[unique.count - 1] = entry
+                if flat.count > first, flat[flat.count - 1].partition == entry.partition {
+                    flat[flat.count - 1] = entry
                 } else {
-                    unique.append(entry)
+                    flat.append(entry)
                 }
             }
-            partitions[n] = unique
+            ranges.append(first..<flat.count)
         }
+        entries = flat
     }
 
     /// The topic number of `topic`, nil when no input names it.
     func number(of topic: String) -> Int? { topicNumbers[topic] }
 
+    /// How many partitions topic number `topic` has.
+    func count(of topic: Int) -> Int { ranges[topic].count }
+
+    /// The `k`-th partition (in ascending order) of topic number `topic` and its input's index.
+    func entry(_ topic: Int, _ k: Int) -> (partition: Int32, input: Int) {
+        let i = ranges[topic].lowerBound + k
+        if let entries { return entries[i] }
+        return (inputs[i].topicPartition.partition, i)
+    }
+
     /// The input for `partition` of topic number `topic`, nil when there is none.
     func input(topic: Int, partition: Int32) -> LogOffsetsInput? {
-        let list = partitions[topic]
+        let n = count(of: topic)
         // Brokers number partitions densely from 0: try the index first, then search.
         let i = Int(partition)
-        if i >= 0, i < list.count, list[i].partition == partition { return inputs[list[i].input] }
+        if i >= 0, i < n, entry(topic, i).partition == partition { return inputs[entry(topic, i).input] }
         var low = 0
-        var high = list.count
+        var high = n
         while low < high {
             let mid = (low + high) / 2
-            if list[mid].partition < partition { low = mid + 1 } else { high = mid }
+            if entry(topic, mid).partition < partition { low = mid + 1 } else { high = mid }
         }
-        return low < list.count && list[low].partition == partition ? inputs[list[low].input] : nil
+        return low < n && entry(topic, low).partition == partition ? inputs[entry(topic, low).input] : nil
     }
 }
 
@@ -325,10 +359,11 @@ struct RowScratch {
         }
         let logTopic = logs.number(of: name) ?? -1
         var count = 0
-        if logTopic >= 0, let maxPartition = logs.partitions[logTopic].last?.partition, maxPartition >= 0 {
+        if logTopic >= 0, logs.count(of: logTopic) > 0 {
+            let known = logs.count(of: logTopic)
+            let maxPartition = logs.entry(logTopic, known - 1).partition
             // Dense cells up to the highest known partition, unless the numbering is wildly sparse.
-            let known = logs.partitions[logTopic].count
-            count = Int(maxPartition) < 2 * known + 64 ? Int(maxPartition) + 1 : 0
+            if maxPartition >= 0 { count = Int(maxPartition) < 2 * known + 64 ? Int(maxPartition) + 1 : 0 }
         }
         topics.append(LocalTopic(name: name, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
         let i = topics.count - 1
@@ -398,8 +433,9 @@ struct RowScratch {
         }
         // Every partition of a consumed topic gets a row.
         for t in topics.indices where topics[t].consumed && topics[t].logTopic >= 0 {
-            for entry in logs.partitions[topics[t].logTopic] {
-                update(t, entry.partition) { _ in }
+            let logTopic = topics[t].logTopic
+            for k in 0..<logs.count(of: logTopic) {
+                update(t, logs.entry(logTopic, k).partition) { _ in }
             }
         }
 
