@@ -16,6 +16,10 @@
 /// - owned by nobody, and targeted, subscribed or assigned-topic while the group has members →
 ///   ``HandoffState/unowned``;
 /// - otherwise → ``HandoffState/notAssigned``.
+///
+/// Cost: linear in members, partitions and committed offsets. Topic names are looked up once per
+/// run of partitions of the same topic (member lists are sorted by topic), and a group's partitions
+/// are kept in per-topic arrays indexed by partition, so no row hashes its topic name.
 public enum GroupAssembler {
     /// Assembles every group that appears in any input, sorted by group id.
     /// - Parameters:
@@ -31,27 +35,34 @@ public enum GroupAssembler {
         committed: [CommittedOffsetsInput] = [],
         logOffsets: [LogOffsetsInput] = []
     ) -> [Group] {
-        let listedByID = Dictionary(listed.map { ($0.groupID, $0) }, uniquingKeysWith: { first, _ in first })
-        let consumerByID = Dictionary(consumerGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { first, _ in first })
-        let classicByID = Dictionary(classicGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { first, _ in first })
-        let committedByID = Dictionary(committed.map { ($0.groupID, $0) }, uniquingKeysWith: { first, _ in first })
-        let logs = LogIndex(logOffsets)
+        let listedByID = firstByID(listed, \.groupID)
+        let consumerByID = firstByID(consumerGroups, \.groupID)
+        let classicByID = firstByID(classicGroups, \.groupID)
+        let committedByID = firstByID(committed, \.groupID)
+        let logs = LogTable(logOffsets)
 
         var ids = Set(listedByID.keys)
         ids.formUnion(consumerByID.keys)
         ids.formUnion(classicByID.keys)
         ids.formUnion(committedByID.keys)
 
-        return ids.sorted().map { groupID in
-            assembleOne(
-                groupID: groupID, listed: listedByID[groupID], consumer: consumerByID[groupID],
-                classic: classicByID[groupID], committed: committedByID[groupID], logs: logs)
+        var scratch = RowScratch()
+        var groups: [Group] = []
+        groups.reserveCapacity(ids.count)
+        for groupID in ids.sorted() {
+            groups.append(assembleOne(
+                groupID: groupID, listed: listedByID[groupID].map { listed[$0] },
+                consumer: consumerByID[groupID].map { consumerGroups[$0] },
+                classic: classicByID[groupID].map { classicGroups[$0] },
+                committed: committedByID[groupID].map { committed[$0] }, logs: logs, scratch: &scratch))
         }
+        return groups
     }
 
     /// Builds the snapshot's topic list from log offsets (names, partition counts, offsets).
     /// - Parameter topicIDs: topic ids by topic name, when Metadata reported them.
     public static func topics(from logOffsets: [LogOffsetsInput], topicIDs: [String: String] = [:]) -> [TopicInfo] {
+        if let sorted = topicsOfSortedInput(logOffsets, topicIDs: topicIDs) { return sorted }
         let byTopic = Dictionary(grouping: logOffsets, by: \.topicPartition.topic)
         return byTopic.keys.sorted().map { name in
             let rows = (byTopic[name] ?? []).map {
@@ -61,11 +72,57 @@ public enum GroupAssembler {
         }
     }
 
+    /// ``topics(from:topicIDs:)`` for input sorted by topic and partition (what the poller passes),
+    /// in one pass; nil when the input is not in that order.
+    static func topicsOfSortedInput(_ logOffsets: [LogOffsetsInput], topicIDs: [String: String]) -> [TopicInfo]? {
+        var out: [TopicInfo] = []
+        var start = 0
+        while start < logOffsets.count {
+            let name = logOffsets[start].topicPartition.topic
+            var end = start + 1
+            var distinct = 1
+            while end < logOffsets.count {
+                let tp = logOffsets[end].topicPartition
+                let previous = logOffsets[end - 1].topicPartition.partition
+                if tp.topic == name {
+                    if tp.partition < previous { return nil }
+                    if tp.partition != previous { distinct += 1 }
+                    end += 1
+                } else {
+                    if tp.topic < name { return nil }
+                    break
+                }
+            }
+            var rows: [PartitionOffsets] = []
+            rows.reserveCapacity(end - start)
+            for input in logOffsets[start..<end] {
+                rows.append(PartitionOffsets(
+                    partition: input.topicPartition.partition, logStart: input.logStart, logEnd: input.logEnd,
+                    leader: input.leader, error: input.error))
+            }
+            // Rows are in partition order already: set after init, which would sort a copy.
+            var topic = TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct)
+            topic.partitions = rows
+            out.append(topic)
+            start = end
+        }
+        return out
+    }
+
+    /// Each id's first position in `items`.
+    private static func firstByID<T>(_ items: [T], _ id: KeyPath<T, String>) -> [String: Int] {
+        var out: [String: Int] = [:]
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() where out[item[keyPath: id]] == nil { out[item[keyPath: id]] = i }
+        return out
+    }
+
     // MARK: - One group
 
     private static func assembleOne(
         groupID: String, listed: ListedGroupInput?, consumer: DescribedConsumerGroupInput?,
-        classic: DescribedClassicGroupInput?, committed: CommittedOffsetsInput?, logs: LogIndex
+        classic: DescribedClassicGroupInput?, committed: CommittedOffsetsInput?, logs: LogTable,
+        scratch: inout RowScratch
     ) -> Group {
         var type = listed?.groupType ?? .unknown("")
         if case .unknown = type {
@@ -88,106 +145,353 @@ public enum GroupAssembler {
                 assignmentEpoch = consumer.assignmentEpoch
             }
             assignor = consumer.assignor.flatMap { $0.isEmpty ? nil : $0 }
-            members = consumer.members.map { member in
-                GroupMember(
+            members.reserveCapacity(consumer.members.count)
+            for member in consumer.members {
+                var m = GroupMember(
                     memberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
                     clientHost: member.clientHost, rackID: member.rackID, memberType: member.memberType,
-                    memberEpoch: member.memberEpoch, subscribedTopics: member.subscribedTopicNames,
-                    subscribedTopicRegex: member.subscribedTopicRegex, assignment: member.assignment,
-                    targetAssignment: member.targetAssignment)
+                    memberEpoch: member.memberEpoch, subscribedTopicRegex: member.subscribedTopicRegex)
+                m.subscribedTopics = sortedUnique(member.subscribedTopicNames)
+                m.assignment = sortedUnique(member.assignment)
+                m.targetAssignment = sortedUnique(member.targetAssignment)
+                members.append(m)
             }
         } else if let classic {
             error = classic.error
             if classic.error == nil || listed?.state == nil { state = classic.state }
             assignor = classic.protocolName.flatMap { $0.isEmpty ? nil : $0 }
             protocolType = classic.protocolType ?? protocolType
-            members = classic.members.map { member in
-                GroupMember(
+            members.reserveCapacity(classic.members.count)
+            for member in classic.members {
+                var m = GroupMember(
                     memberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
                     clientHost: member.clientHost, rackID: member.subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
-                    memberType: .classic, subscribedTopics: member.subscription?.topics ?? [],
-                    assignment: member.assignment ?? [], ownedPartitions: member.subscription?.ownedPartitions,
-                    generationID: member.subscription?.generationID, assignmentUnknown: member.assignment == nil)
+                    memberType: .classic, generationID: member.subscription?.generationID,
+                    assignmentUnknown: member.assignment == nil)
+                m.subscribedTopics = sortedUnique(member.subscription?.topics ?? [])
+                m.assignment = sortedUnique(member.assignment ?? [])
+                m.ownedPartitions = member.subscription?.ownedPartitions.map(sortedUnique)
+                members.append(m)
             }
             generationID = classic.generationID ?? members.compactMap(\.generationID).max()
         }
         if error == nil, let committedError = committed?.error { error = committedError }
 
-        let partitions = partitionRows(members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs)
-        return Group(
+        // The order `Group` keeps its members in; a partition claimed twice goes to the first.
+        members.sort { $0.memberID < $1.memberID }
+        let partitions = scratch.rows(members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs)
+        // Members and rows are already in canonical order: built empty, then filled, so that `Group`
+        // does not sort and de-duplicate them a second time.
+        var group = Group(
             groupID: groupID, type: type, protocolType: protocolType, state: state, assignor: assignor,
             groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, generationID: generationID,
-            coordinatorID: listed?.coordinatorID, members: members, partitions: partitions, error: error)
+            coordinatorID: listed?.coordinatorID, error: error)
+        group.members = members
+        group.partitions = partitions
+        group.recomputeDerived()
+        return group
     }
 
-    // MARK: - Partition rows
+    // MARK: - Canonical lists
 
-    private static func partitionRows(
-        members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogIndex
-    ) -> [GroupPartition] {
-        var ownerOf: [TopicPartition: String] = [:]
-        var targetOwnerOf: [TopicPartition: String] = [:]
-        var hasTarget: Set<String> = []
-        var consumedTopics: Set<String> = []
-        // Members in id order, so a partition claimed twice goes to the same member every time.
-        for member in members.sorted(by: { $0.memberID < $1.memberID }) {
-            for tp in member.assignment where ownerOf[tp] == nil { ownerOf[tp] = member.memberID }
-            if let target = member.targetAssignment {
-                hasTarget.insert(member.memberID)
-                for tp in target where targetOwnerOf[tp] == nil { targetOwnerOf[tp] = member.memberID }
-                consumedTopics.formUnion(target.map(\.topic))
-            }
-            consumedTopics.formUnion(member.subscribedTopics)
-            consumedTopics.formUnion(member.assignment.map(\.topic))
+    /// `list` sorted and without duplicates, as ``GroupMember/normalized()`` keeps it; returned as
+    /// is (no copy) when it already is, which is what brokers send.
+    static func sortedUnique(_ list: [TopicPartition]) -> [TopicPartition] {
+        var i = 1
+        while i < list.count {
+            if !(list[i - 1] < list[i]) { return list.sortedUnique() }
+            i += 1
         }
-        let anyBehind = members.contains { !$0.isReconciled(assignmentEpoch: assignmentEpoch) }
+        return list
+    }
 
-        var commits: [TopicPartition: CommittedOffsetsInput.Offset] = [:]
-        for offset in committed?.offsets ?? [] { commits[offset.topicPartition] = offset }
-
-        var all = Set(ownerOf.keys)
-        all.formUnion(targetOwnerOf.keys)
-        all.formUnion(commits.keys)
-        for topic in consumedTopics { all.formUnion(logs.partitions(of: topic)) }
-
-        return all.sorted().map { tp in
-            let commit = commits[tp]
-            let log = logs.byPartition[tp]
-            let commitError = committed?.error ?? commit?.error
-            let lag = LagCalculator.lag(
-                committed: commit?.offset, logStart: log?.logStart, logEnd: log?.logEnd,
-                commitError: commitError, offsetsError: log?.error)
-            let owner = ownerOf[tp]
-            let targetOwner = targetOwnerOf[tp]
-            let handoff: HandoffState
-            if let owner {
-                handoff = hasTarget.contains(owner) && targetOwner != owner ? .pendingRevocation : .settled
-            } else if targetOwner != nil {
-                handoff = anyBehind ? .awaitingRelease : .unowned
-            } else if !members.isEmpty && consumedTopics.contains(tp.topic) {
-                handoff = .unowned
-            } else {
-                handoff = .notAssigned
-            }
-            return GroupPartition(
-                topicPartition: tp, committedOffset: commit?.offset, commitMetadata: commit?.metadata,
-                logStart: log?.logStart, logEnd: log?.logEnd, lag: lag, owner: owner,
-                targetOwner: targetOwner, handoff: handoff, error: commit?.error ?? log?.error)
+    /// Topic names sorted and without duplicates; returned as is when they already are.
+    static func sortedUnique(_ list: [String]) -> [String] {
+        var i = 1
+        while i < list.count {
+            if !(list[i - 1] < list[i]) { return Array(Set(list)).sorted() }
+            i += 1
         }
+        return list
     }
 }
 
-/// Log offsets indexed by partition and by topic.
-private struct LogIndex {
-    var byPartition: [TopicPartition: LogOffsetsInput] = [:]
-    var byTopic: [String: [TopicPartition]] = [:]
+// MARK: - Log offsets by topic
+
+/// Log offsets indexed by topic, then by partition: one topic-name lookup per topic, not per row.
+struct LogTable {
+    /// The inputs, in the caller's order.
+    let inputs: [LogOffsetsInput]
+    /// Topic name → topic number.
+    private(set) var topicNumbers: [String: Int] = [:]
+    /// Per topic number: where its entries are in ``entries``.
+    private(set) var ranges: [Range<Int>] = []
+    /// Per topic, a run of its partitions, sorted, each once, with the input that describes it (the
+    /// last one for a partition listed twice). Nil when that is `inputs` itself (input grouped by
+    /// topic with ascending partitions, as the poller passes it), which saves a copy.
+    private var entries: [(partition: Int32, input: Int)]?
 
     init(_ inputs: [LogOffsetsInput]) {
-        for input in inputs {
-            byPartition[input.topicPartition] = input
-            byTopic[input.topicPartition.topic, default: []].append(input.topicPartition)
+        self.inputs = inputs
+        topicNumbers.reserveCapacity(inputs.count / 4)
+        // Fast path: each topic's inputs contiguous, partitions strictly ascending.
+        var start = 0
+        var grouped = true
+        while start < inputs.count {
+            let topic = inputs[start].topicPartition.topic
+            var end = start + 1
+            while end < inputs.count, inputs[end].topicPartition.topic == topic {
+                if !(inputs[end - 1].topicPartition.partition < inputs[end].topicPartition.partition) { grouped = false }
+                end += 1
+            }
+            if !grouped || topicNumbers[topic] != nil {
+                grouped = false
+                break
+            }
+            topicNumbers[topic] = ranges.count
+            ranges.append(start..<end)
+            start = end
+        }
+        if grouped { return }
+
+        topicNumbers.removeAll(keepingCapacity: true)
+        ranges.removeAll()
+        var perTopic: [[(partition: Int32, input: Int)]] = []
+        var lastTopic: String?
+        var lastNumber = -1
+        for (i, input) in inputs.enumerated() {
+            let topic = input.topicPartition.topic
+            if topic != lastTopic {
+                if let n = topicNumbers[topic] {
+                    lastNumber = n
+                } else {
+                    lastNumber = perTopic.count
+                    topicNumbers[topic] = lastNumber
+                    perTopic.append([])
+                }
+                lastTopic = topic
+            }
+            perTopic[lastNumber].append((input.topicPartition.partition, i))
+        }
+        var flat: [(partition: Int32, input: Int)] = []
+        flat.reserveCapacity(inputs.count)
+        for list in perTopic {
+            // Stable, so the last input for a partition stays last among its equals.
+            let sorted = list.enumerated().sorted { ($0.element.partition, $0.offset) < ($1.element.partition, $1.offset) }.map(\.element)
+            let first = flat.count
+            for entry in sorted {
+                if flat.count > first, flat[flat.count - 1].partition == entry.partition {
+                    flat[flat.count - 1] = entry
+                } else {
+                    flat.append(entry)
+                }
+            }
+            ranges.append(first..<flat.count)
+        }
+        entries = flat
+    }
+
+    /// The topic number of `topic`, nil when no input names it.
+    func number(of topic: String) -> Int? { topicNumbers[topic] }
+
+    /// How many partitions topic number `topic` has.
+    func count(of topic: Int) -> Int { ranges[topic].count }
+
+    /// The `k`-th partition (in ascending order) of topic number `topic` and its input's index.
+    func entry(_ topic: Int, _ k: Int) -> (partition: Int32, input: Int) {
+        let i = ranges[topic].lowerBound + k
+        if let entries { return entries[i] }
+        return (inputs[i].topicPartition.partition, i)
+    }
+
+    /// The input for `partition` of topic number `topic`, nil when there is none.
+    func input(topic: Int, partition: Int32) -> LogOffsetsInput? {
+        let n = count(of: topic)
+        // Brokers number partitions densely from 0: try the index first, then search.
+        let i = Int(partition)
+        if i >= 0, i < n, entry(topic, i).partition == partition { return inputs[entry(topic, i).input] }
+        var low = 0
+        var high = n
+        while low < high {
+            let mid = (low + high) / 2
+            if entry(topic, mid).partition < partition { low = mid + 1 } else { high = mid }
+        }
+        return low < n && entry(topic, low).partition == partition ? inputs[entry(topic, low).input] : nil
+    }
+}
+
+// MARK: - Partition rows
+
+/// Reusable per-group working storage for the partition rows (kept across groups so that a poll of
+/// 10,000 groups does not allocate it 10,000 times).
+struct RowScratch {
+    /// What one group knows about one partition, by member index (-1: none).
+    struct Cell {
+        var present = false
+        var owner: Int32 = -1
+        var target: Int32 = -1
+        var commit: Int32 = -1
+    }
+
+    /// One topic the group touches.
+    struct LocalTopic {
+        var name: String
+        /// The topic number in the ``LogTable``, -1 when no log offsets name it.
+        var logTopic: Int
+        /// Cells for partitions 0..<cells.count.
+        var cells: [Cell]
+        /// Cells for partitions outside that range (negative, or beyond what the log offsets list).
+        var extra: [Int32: Cell]
+        /// Subscribed, targeted or assigned: the group should consume it.
+        var consumed: Bool
+    }
+
+    private var topics: [LocalTopic] = []
+    private var topicIndex: [String: Int] = [:]
+
+    /// The local topic for `name`, created when new. `last` caches the previous answer: member lists
+    /// are sorted by topic, so most lookups hit it.
+    private mutating func topic(_ name: String, logs: LogTable, last: inout Int) -> Int {
+        if last >= 0, topics[last].name == name { return last }
+        if let i = topicIndex[name] {
+            last = i
+            return i
+        }
+        let logTopic = logs.number(of: name) ?? -1
+        var count = 0
+        if logTopic >= 0, logs.count(of: logTopic) > 0 {
+            let known = logs.count(of: logTopic)
+            let maxPartition = logs.entry(logTopic, known - 1).partition
+            // Dense cells up to the highest known partition, unless the numbering is wildly sparse.
+            if maxPartition >= 0 { count = Int(maxPartition) < 2 * known + 64 ? Int(maxPartition) + 1 : 0 }
+        }
+        topics.append(LocalTopic(name: name, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
+        let i = topics.count - 1
+        topicIndex[name] = i
+        last = i
+        return i
+    }
+
+    private mutating func update(_ topic: Int, _ partition: Int32, _ change: (inout Cell) -> Void) {
+        let i = Int(partition)
+        if i >= 0, i < topics[topic].cells.count {
+            topics[topic].cells[i].present = true
+            change(&topics[topic].cells[i])
+        } else {
+            var cell = topics[topic].extra[partition] ?? Cell()
+            cell.present = true
+            change(&cell)
+            topics[topic].extra[partition] = cell
         }
     }
 
-    func partitions(of topic: String) -> [TopicPartition] { byTopic[topic] ?? [] }
+    /// The group's partition rows, sorted by topic and partition. `members` must be sorted by id.
+    mutating func rows(
+        members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable
+    ) -> [GroupPartition] {
+        topics.removeAll(keepingCapacity: true)
+        topicIndex.removeAll(keepingCapacity: true)
+
+        // Members with the same id count as one owner: map each to the first of its run.
+        var canonical: [Int32] = []
+        var hasTarget: [Bool] = []
+        canonical.reserveCapacity(members.count)
+        hasTarget.reserveCapacity(members.count)
+        for (i, member) in members.enumerated() {
+            let c = i > 0 && members[i - 1].memberID == member.memberID ? canonical[i - 1] : Int32(i)
+            canonical.append(c)
+            hasTarget.append(false)
+            if member.targetAssignment != nil { hasTarget[Int(c)] = true }
+        }
+
+        var last = -1
+        for (i, member) in members.enumerated() {
+            let owner = canonical[i]
+            for tp in member.assignment {
+                let t = topic(tp.topic, logs: logs, last: &last)
+                topics[t].consumed = true
+                update(t, tp.partition) { if $0.owner < 0 { $0.owner = owner } }
+            }
+            if let target = member.targetAssignment {
+                for tp in target {
+                    let t = topic(tp.topic, logs: logs, last: &last)
+                    topics[t].consumed = true
+                    update(t, tp.partition) { if $0.target < 0 { $0.target = owner } }
+                }
+            }
+            for name in member.subscribedTopics {
+                let t = topic(name, logs: logs, last: &last)
+                topics[t].consumed = true
+            }
+        }
+        let anyBehind = members.contains { !$0.isReconciled(assignmentEpoch: assignmentEpoch) }
+
+        let offsets = committed?.offsets ?? []
+        for (i, offset) in offsets.enumerated() {
+            let t = topic(offset.topicPartition.topic, logs: logs, last: &last)
+            update(t, offset.topicPartition.partition) { $0.commit = Int32(i) }
+        }
+        // Every partition of a consumed topic gets a row.
+        for t in topics.indices where topics[t].consumed && topics[t].logTopic >= 0 {
+            let logTopic = topics[t].logTopic
+            for k in 0..<logs.count(of: logTopic) {
+                update(t, logs.entry(logTopic, k).partition) { _ in }
+            }
+        }
+
+        var count = 0
+        for t in topics {
+            count += t.extra.count
+            for cell in t.cells where cell.present { count += 1 }
+        }
+        var rows: [GroupPartition] = []
+        rows.reserveCapacity(count)
+        let order = topics.indices.sorted { topics[$0].name < topics[$1].name }
+        for t in order {
+            let topic = topics[t]
+            let extra = topic.extra.keys.sorted()
+            var e = 0
+            // Negative partitions (only from odd inputs) come first, those past the cells last.
+            while e < extra.count, extra[e] < 0 {
+                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs))
+                e += 1
+            }
+            for (p, cell) in topic.cells.enumerated() where cell.present {
+                rows.append(row(topic, Int32(p), cell, members, hasTarget, anyBehind, committed, offsets, logs))
+            }
+            while e < extra.count {
+                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs))
+                e += 1
+            }
+        }
+        return rows
+    }
+
+    private func row(
+        _ topic: LocalTopic, _ partition: Int32, _ cell: Cell, _ members: [GroupMember], _ hasTarget: [Bool],
+        _ anyBehind: Bool, _ committed: CommittedOffsetsInput?, _ offsets: [CommittedOffsetsInput.Offset], _ logs: LogTable
+    ) -> GroupPartition {
+        let commit = cell.commit >= 0 ? offsets[Int(cell.commit)] : nil
+        let log = topic.logTopic >= 0 ? logs.input(topic: topic.logTopic, partition: partition) : nil
+        let commitError = committed?.error ?? commit?.error
+        let lag = LagCalculator.lag(
+            committed: commit?.offset, logStart: log?.logStart, logEnd: log?.logEnd,
+            commitError: commitError, offsetsError: log?.error)
+        let handoff: HandoffState
+        if cell.owner >= 0 {
+            handoff = hasTarget[Int(cell.owner)] && cell.target != cell.owner ? .pendingRevocation : .settled
+        } else if cell.target >= 0 {
+            handoff = anyBehind ? .awaitingRelease : .unowned
+        } else if !members.isEmpty && topic.consumed {
+            handoff = .unowned
+        } else {
+            handoff = .notAssigned
+        }
+        return GroupPartition(
+            topicPartition: TopicPartition(topic: topic.name, partition: partition), committedOffset: commit?.offset,
+            commitMetadata: commit?.metadata, logStart: log?.logStart, logEnd: log?.logEnd, lag: lag,
+            owner: cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil,
+            targetOwner: cell.target >= 0 ? members[Int(cell.target)].memberID : nil,
+            handoff: handoff, error: commit?.error ?? log?.error)
+    }
 }

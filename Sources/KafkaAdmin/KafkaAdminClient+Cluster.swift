@@ -55,6 +55,14 @@ public struct ListOffsetsResult: Sendable {
     public var stats: RequestStats
 }
 
+/// ListOffsets for many partitions, answers in the order asked.
+public struct ListOffsetsInOrderResult: Sendable {
+    /// One result per requested partition, at the same position: the offset or why there is none.
+    public var results: [Result<ListedOffset, AdminItemError>]
+    /// Requests and bytes spent (Metadata refreshes included).
+    public var stats: RequestStats
+}
+
 /// The cluster as DescribeCluster (or, for old brokers, Metadata) describes it.
 public struct ClusterDescription: Sendable, Hashable {
     /// Cluster id.
@@ -107,11 +115,36 @@ extension KafkaAdminClient {
     public func listOffsets(
         _ partitions: [PartitionID], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
     ) async throws(KafkaAdminError) -> ListOffsetsResult {
-        var stats = RequestStats()
+        let listed = try await listOffsetsInOrder(partitions, spec: spec, isolation: isolation)
         var results: [PartitionID: Result<ListedOffset, AdminItemError>] = [:]
-        // Callers (the poller) usually pass a sorted list without duplicates: check in one pass
-        // instead of hashing and sorting 100,000 partitions again.
-        var pending = zip(partitions, partitions.dropFirst()).allSatisfy { $0 < $1 } ? partitions : Array(Set(partitions)).sorted()
+        results.reserveCapacity(partitions.count)
+        for (p, r) in zip(partitions, listed.results) { results[p] = r }
+        return ListOffsetsResult(partitions: results, stats: listed.stats)
+    }
+
+    /// Like ``listOffsets(_:spec:isolation:)``, with the answers in the order of `partitions` (one
+    /// per entry, duplicates included) instead of in a dictionary: what a caller that walks its own
+    /// list of 100,000 partitions needs, without hashing each one again.
+    public func listOffsetsInOrder(
+        _ partitions: [PartitionID], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
+    ) async throws(KafkaAdminError) -> ListOffsetsInOrderResult {
+        var stats = RequestStats()
+        // The distinct partitions, sorted, and where each input entry is among them. Callers (the
+        // poller) usually pass a sorted list without duplicates: check in one pass instead of
+        // hashing and sorting 100,000 partitions again.
+        let unique: [PartitionID]
+        var slotOf: [Int]?
+        if zip(partitions, partitions.dropFirst()).allSatisfy({ $0 < $1 }) {
+            unique = partitions
+        } else {
+            unique = Array(Set(partitions)).sorted()
+            var position: [PartitionID: Int] = [:]
+            position.reserveCapacity(unique.count)
+            for (i, p) in unique.enumerated() { position[p] = i }
+            slotOf = partitions.map { position[$0]! }
+        }
+        var results = [Result<ListedOffset, AdminItemError>](repeating: .failure(AdminItemError(.missingFromResponse)), count: unique.count)
+        var pending = Array(unique.indices)
         for attempt in 0..<2 where !pending.isEmpty {
             let metadata: ClusterMetadata
             if attempt == 0 {
@@ -121,34 +154,49 @@ extension KafkaAdminClient {
                 stats.merge(s)
                 metadata = m
             }
-            var byLeader: [Int32: [PartitionID]] = [:]
-            for p in pending {
-                guard let topic = metadata.topics[p.topic], let info = Self.partitionInfo(topic, p.partition) else {
-                    results[p] = .failure(.broker(KafkaErrorCodes.unknownTopicOrPartition, message: "not in metadata"))
+            // Slots per leader, in sorted order; the topic is looked up once per run of its partitions.
+            var byLeader: [Int32: [Int]] = [:]
+            var lastTopic: String?
+            var topic: TopicInfo?
+            for slot in pending {
+                let p = unique[slot]
+                if p.topic != lastTopic {
+                    topic = metadata.topics[p.topic]
+                    lastTopic = p.topic
+                }
+                guard let topic, let info = Self.partitionInfo(topic, p.partition) else {
+                    results[slot] = .failure(.broker(KafkaErrorCodes.unknownTopicOrPartition, message: "not in metadata"))
                     continue
                 }
                 guard let leader = info.leaderID else {
-                    results[p] = .failure(.broker(KafkaErrorCodes.leaderNotAvailable))
+                    results[slot] = .failure(.broker(KafkaErrorCodes.leaderNotAvailable))
                     continue
                 }
-                byLeader[leader, default: []].append(p)
+                byLeader[leader, default: []].append(slot)
             }
             let batches = byLeader
             let timeoutMs = Int32(clamping: config.requestTimeout.milliseconds)
             let answers = await withTaskGroup(of: (Int32, RoutedResponse<ListOffsetsResponse>).self) { group in
-                for (leader, parts) in batches {
+                for (leader, slots) in batches {
                     group.addTask {
-                        // `parts` keeps `pending`'s sorted order, so each topic's partitions are sorted already.
-                        let topics = Dictionary(grouping: parts, by: \.topic).sorted { $0.key < $1.key }.map { name, ps in
-                            ListOffsetsRequest.ListOffsetsTopic(
+                        // `slots` are sorted, so each topic's partitions form one run, sorted already.
+                        var topics: [ListOffsetsRequest.ListOffsetsTopic] = []
+                        var start = 0
+                        while start < slots.count {
+                            let name = unique[slots[start]].topic
+                            var end = start + 1
+                            while end < slots.count, unique[slots[end]].topic == name { end += 1 }
+                            topics.append(ListOffsetsRequest.ListOffsetsTopic(
                                 name: name,
-                                partitions: ps.map {
-                                    ListOffsetsRequest.ListOffsetsPartition(partitionIndex: $0.partition, timestamp: spec.wireTimestamp)
-                                })
+                                partitions: slots[start..<end].map {
+                                    ListOffsetsRequest.ListOffsetsPartition(partitionIndex: unique[$0].partition, timestamp: spec.wireTimestamp)
+                                }))
+                            start = end
                         }
+                        let request = topics
                         let answer = await self.send(to: leader, versions: spec.minimumVersion...Caps.listOffsets.upperBound) { version in
                             ListOffsetsRequest(
-                                replicaID: -1, isolationLevel: version >= 2 ? isolation.rawValue : 0, topics: topics,
+                                replicaID: -1, isolationLevel: version >= 2 ? isolation.rawValue : 0, topics: request,
                                 timeoutMs: version >= 10 ? timeoutMs : 0)
                         }
                         return (leader, answer)
@@ -158,19 +206,17 @@ extension KafkaAdminClient {
                 for await x in group { all.append(x) }
                 return all
             }
-            var retry: [PartitionID] = []
+            var retry: [Int] = []
             for (leader, answer) in answers {
                 stats.merge(answer.stats)
-                var answered: [PartitionID: ListOffsetsResponse.ListOffsetsPartitionResponse] = [:]
-                if case let .success(r) = answer.result {
-                    for t in r.topics { for p in t.partitions { answered[PartitionID(topic: t.name, partition: p.partitionIndex)] = p } }
-                }
-                for p in batches[leader] ?? [] {
+                let slots = batches[leader] ?? []
+                let answered = Self.matchAnswers(answer.result, slots: slots, unique: unique)
+                for (k, slot) in slots.enumerated() {
                     let r: Result<ListedOffset, AdminItemError>
                     switch answer.result {
                     case let .failure(e): r = .failure(e)
                     case .success:
-                        if let a = answered[p] {
+                        if let a = answered[k] {
                             if let e = AdminItemError.fromCode(a.errorCode) {
                                 r = .failure(e)
                             } else {
@@ -185,16 +231,43 @@ extension KafkaAdminClient {
                     if case let .failure(e) = r, case let .broker(code) = e.kind, KafkaErrorCodes.staleMetadataErrors.contains(code) {
                         metadataStale = true
                         if attempt == 0 {
-                            retry.append(p)
+                            retry.append(slot)
                             continue
                         }
                     }
-                    results[p] = r
+                    results[slot] = r
                 }
             }
             pending = retry.sorted()
         }
-        return ListOffsetsResult(partitions: results, stats: stats)
+        if let slotOf { return ListOffsetsInOrderResult(results: slotOf.map { results[$0] }, stats: stats) }
+        return ListOffsetsInOrderResult(results: results, stats: stats)
+    }
+
+    /// The answer for each requested slot (nil when the broker left it out). Brokers answer in the
+    /// order asked, so the answer is walked alongside the request; only an answer in another order
+    /// (or with duplicates) is indexed by partition, the last entry for a partition winning.
+    static func matchAnswers(
+        _ result: Result<ListOffsetsResponse, AdminItemError>, slots: [Int], unique: [PartitionID]
+    ) -> [ListOffsetsResponse.ListOffsetsPartitionResponse?] {
+        guard case let .success(r) = result else { return [] }
+        var out = [ListOffsetsResponse.ListOffsetsPartitionResponse?](repeating: nil, count: slots.count)
+        var k = 0
+        var inOrder = true
+        walk: for t in r.topics {
+            for p in t.partitions {
+                guard k < slots.count, unique[slots[k]].partition == p.partitionIndex, unique[slots[k]].topic == t.name else {
+                    inOrder = false
+                    break walk
+                }
+                out[k] = p
+                k += 1
+            }
+        }
+        if inOrder { return out }
+        var answered: [PartitionID: ListOffsetsResponse.ListOffsetsPartitionResponse] = [:]
+        for t in r.topics { for p in t.partitions { answered[PartitionID(topic: t.name, partition: p.partitionIndex)] = p } }
+        return slots.map { answered[unique[$0]] }
     }
 
     /// A partition's metadata: by index when partitions are listed densely in order (as brokers

@@ -206,10 +206,14 @@ extension KafkaAdminClient {
         let metadata = try await ensureMetadata(&stats)
         var result: [String: Result<Int32, AdminItemError>] = [:]
         var missing: [String] = []
-        for id in Set(groupIDs).sorted() {
+        result.reserveCapacity(groupIDs.count)
+        // Only the groups to ask about are sorted (for a stable request); sorting 10,000 cached
+        // ids every poll would be wasted.
+        for id in Set(groupIDs) {
             if !refresh, let node = coordinatorCache[id] { result[id] = .success(node) } else { missing.append(id) }
         }
         if missing.isEmpty { return CoordinatorsResult(coordinators: result, stats: stats) }
+        missing.sort()
 
         // Ask a broker with an open connection first, then the others in node order.
         let ready = Set(slots.compactMap { address, slot -> BrokerAddress? in
@@ -409,6 +413,7 @@ extension KafkaAdminClient {
                         continue
                     }
                     var partitions: [PartitionID: CommittedOffset] = [:]
+                    partitions.reserveCapacity(g.topics.reduce(0) { $0 + $1.partitions.count })
                     for t in g.topics {
                         for p in t.partitions {
                             partitions[PartitionID(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
@@ -492,7 +497,8 @@ extension KafkaAdminClient {
     ) async throws(KafkaAdminError) -> (groups: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)], stats: RequestStats) {
         var stats = RequestStats()
         var results: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)] = [:]
-        var pending = Array(Set(groupIDs)).sorted()
+        // Each coordinator's call sorts its own ids: no need to sort them all here first.
+        var pending = Array(Set(groupIDs))
         for attempt in 0..<2 where !pending.isEmpty {
             let found = try await findCoordinators(groupIDs: pending, refresh: attempt > 0)
             stats.merge(found.stats)

@@ -19,7 +19,8 @@ public actor Poller {
     /// ListOffsets EARLIEST is asked every this many polls (log start moves slowly).
     public let earliestEvery: Int
     private var pollCount = 0
-    private var earliest: [PartitionID: Int64] = [:]
+    /// The last poll's partition list and their log starts (nil when unknown), by position.
+    private var earliest: (partitions: [PartitionID], starts: [Int64?])?
     private let now: @Sendable () -> Int64
 
     /// Creates a poller.
@@ -72,8 +73,8 @@ public actor Poller {
         }
         async let describedCall = admin.describeGroups(describable.map(GroupTarget.init))
         async let offsetsCall = admin.fetchOffsets(groupIDs: listed.map(\.groupID))
-        let described: DescribeGroupsResult
-        let offsets: FetchOffsetsResult
+        var described: DescribeGroupsResult
+        var offsets: FetchOffsetsResult
         do {
             described = try await describedCall
             offsets = try await offsetsCall
@@ -90,7 +91,11 @@ public actor Poller {
         var classicInputs: [DescribedClassicGroupInput] = []
         var coordinators: [String: Int32] = [:]
         let listedByID = Dictionary(listed.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        for (groupID, r) in described.groups.sorted(by: { $0.key < $1.key }) {
+        consumerInputs.reserveCapacity(described.groups.count)
+        classicInputs.reserveCapacity(described.groups.count)
+        // In id order: `listed` is sorted and unique, and every group asked about comes from it.
+        for groupID in listed.lazy.map(\.groupID) {
+            guard let r = described.groups[groupID] else { continue }
             if let c = r.coordinatorID { coordinators[groupID] = c }
             switch r.result {
             case let .success(.consumer(g, version)):
@@ -109,7 +114,9 @@ public actor Poller {
             }
         }
         var committedInputs: [CommittedOffsetsInput] = []
-        for (groupID, r) in offsets.groups.sorted(by: { $0.key < $1.key }) {
+        committedInputs.reserveCapacity(offsets.groups.count)
+        for groupID in listed.lazy.map(\.groupID) {
+            guard let r = offsets.groups[groupID] else { continue }
             if coordinators[groupID] == nil, let c = r.coordinatorID { coordinators[groupID] = c }
             switch r.result {
             case let .success(o):
@@ -121,55 +128,88 @@ public actor Poller {
             }
         }
 
-        // 3. Log offsets for every partition of the topics the groups touch.
+        // The decoded answers are converted: let them go before the rest of the poll allocates.
+        described.groups = [:]
+        offsets.groups = [:]
+
+        // 3. Log offsets for every partition of the topics the groups touch. Member and offset lists
+        // are sorted by topic: a name is hashed once per run, not once per partition.
         var topics: Set<String> = []
+        func collect(_ list: [TopicPartition]) {
+            var last: String?
+            for tp in list where tp.topic != last {
+                topics.insert(tp.topic)
+                last = tp.topic
+            }
+        }
         for g in consumerInputs {
             for m in g.members {
                 topics.formUnion(m.subscribedTopicNames)
-                topics.formUnion(m.assignment.map(\.topic))
-                topics.formUnion(m.targetAssignment.map(\.topic))
+                collect(m.assignment)
+                collect(m.targetAssignment)
             }
         }
         for g in classicInputs {
             for m in g.members {
                 topics.formUnion(m.subscription?.topics ?? [])
-                topics.formUnion((m.assignment ?? []).map(\.topic))
+                collect(m.assignment ?? [])
             }
         }
-        for c in committedInputs { topics.formUnion(c.offsets.map(\.topicPartition.topic)) }
+        for c in committedInputs {
+            var last: String?
+            for o in c.offsets where o.topicPartition.topic != last {
+                topics.insert(o.topicPartition.topic)
+                last = o.topicPartition.topic
+            }
+        }
+        // Sorted by topic then partition, with each partition's leader from the same Metadata entry.
         var partitions: [PartitionID] = []
+        var leaders: [Int32?] = []
         for name in topics.sorted() {
             guard let t = metadata.topics[name] else { continue }
-            for p in t.partitions { partitions.append(PartitionID(topic: name, partition: p.partition)) }
+            for p in t.partitions.sorted(by: { $0.partition < $1.partition }) {
+                partitions.append(PartitionID(topic: name, partition: p.partition))
+                leaders.append(p.leaderID)
+            }
         }
         var logInputs: [LogOffsetsInput] = []
         if !partitions.isEmpty {
-            let latest = try await admin.listOffsets(partitions, spec: .latest)
+            let latest = try await admin.listOffsetsInOrder(partitions, spec: .latest)
             stats.merge(latest.stats)
-            let needEarliest = pollCount % earliestEvery == 0 || partitions.contains { earliest[$0] == nil }
-            if needEarliest {
-                let e = try await admin.listOffsets(partitions, spec: .earliest)
-                stats.merge(e.stats)
-                for (p, r) in e.partitions { if case let .success(o) = r { earliest[p] = o.offset } }
+            // Log starts by position: reused as they are while the partition list stays the same
+            // (the usual case), instead of 100,000 dictionary lookups per poll.
+            var starts: [Int64?]
+            if let cached = earliest, cached.partitions == partitions {
+                starts = cached.starts
+            } else if let cached = earliest {
+                var byPartition: [PartitionID: Int64] = [:]
+                byPartition.reserveCapacity(cached.partitions.count)
+                for (p, start) in zip(cached.partitions, cached.starts) { byPartition[p] = start }
+                starts = partitions.map { byPartition[$0] }
+            } else {
+                starts = Array(repeating: nil, count: partitions.count)
             }
+            if pollCount % earliestEvery == 0 || starts.contains(where: { $0 == nil }) {
+                let e = try await admin.listOffsetsInOrder(partitions, spec: .earliest)
+                stats.merge(e.stats)
+                for (i, r) in e.results.enumerated() {
+                    if case let .success(o) = r {
+                        starts[i] = o.offset
+                    }
+                }
+            }
+            earliest = (partitions, starts)
+            logInputs.reserveCapacity(partitions.count)
             var failedTopics: [String: (AdminItemError, Int)] = [:]
-            for p in partitions {
-                let leader = metadata.leader(of: p)
-                switch latest.partitions[p] {
-                case let .success(o)?:
+            for (i, p) in partitions.enumerated() {
+                let tp = TopicPartition(topic: p.topic, partition: p.partition)
+                switch latest.results[i] {
+                case let .success(o):
+                    logInputs.append(LogOffsetsInput(topicPartition: tp, logStart: starts[i], logEnd: o.offset, leader: leaders[i]))
+                case let .failure(error):
                     logInputs.append(LogOffsetsInput(
-                        topicPartition: TopicPartition(topic: p.topic, partition: p.partition),
-                        logStart: earliest[p], logEnd: o.offset, leader: leader))
-                case let .failure(error)?:
-                    logInputs.append(LogOffsetsInput(
-                        topicPartition: TopicPartition(topic: p.topic, partition: p.partition),
-                        logStart: earliest[p], leader: leader, error: PollConversion.itemError(error)))
+                        topicPartition: tp, logStart: starts[i], leader: leaders[i], error: PollConversion.itemError(error)))
                     failedTopics[p.topic, default: (error, 0)].1 += 1
-                case nil:
-                    logInputs.append(LogOffsetsInput(
-                        topicPartition: TopicPartition(topic: p.topic, partition: p.partition),
-                        logStart: earliest[p], leader: leader,
-                        error: ItemError(code: -1, name: "MISSING", message: "no answer for this partition")))
                 }
             }
             // One error per topic, not one per partition: a leader that is down fails them all.
@@ -196,10 +236,15 @@ public actor Poller {
         let cluster = ClusterInfo(
             clusterID: metadata.clusterID, controllerID: metadata.controllerID, brokers: brokers,
             finalizedFeatures: metadata.finalizedFeatures)
+        let topicInfos = GroupAssembler.topics(from: logInputs, topicIDs: topicIDs)
         let elapsed = clock.now - t0
-        let snapshot = ClusterSnapshot(
-            takenAt: started, pollDurationMs: elapsed.milliseconds, cluster: cluster,
-            topics: GroupAssembler.topics(from: logInputs, topicIDs: topicIDs), groups: groups, errors: errors)
+        // The assembler returns groups and topics in canonical order already: set them after
+        // creating the snapshot, so that `ClusterSnapshot.init` does not copy and re-sort 100,000
+        // partition rows and every member's lists a second time.
+        var snapshot = ClusterSnapshot(
+            takenAt: started, pollDurationMs: elapsed.milliseconds, cluster: cluster, errors: errors)
+        snapshot.topics = topicInfos
+        snapshot.groups = groups
         return PollOutcome(snapshot: snapshot, stats: stats)
     }
 }

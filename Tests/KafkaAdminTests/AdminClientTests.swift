@@ -283,6 +283,45 @@ struct AdminClientTests {
         await client.close()
     }
 
+    @Test("listOffsetsInOrder answers at the position asked, whatever order the broker answers in", arguments: [false, true])
+    func listOffsetsInOrder(reversed: Bool) async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        let server = broker.serve { request in
+            FakeCluster.answer(request, port: broker.port, topics: ["orders": 3, "audit": 2]) { r in
+                guard r.apiKey == ListOffsetsRequest.apiKey, let req = try? r.decode(ListOffsetsRequest.self) else { return r.close() }
+                var topics: [ListOffsetsResponse.ListOffsetsTopicResponse] = req.topics.map { t in
+                    .init(name: t.name, partitions: t.partitions.map { p in
+                        .init(partitionIndex: p.partitionIndex, timestamp: -1, offset: Int64(t.name.count * 100) + Int64(p.partitionIndex))
+                    })
+                }
+                if reversed {
+                    topics = topics.reversed().map { t in .init(name: t.name, partitions: t.partitions.reversed()) }
+                }
+                r.respond(ListOffsetsResponse(topics: topics))
+            }
+        }
+        defer { server.cancel() }
+        let client = client(broker)
+        func id(_ t: String, _ p: Int32) -> PartitionID { PartitionID(topic: t, partition: p) }
+        // Sorted and unique (the poller's list), then unsorted with a duplicate and an unknown topic.
+        let sorted = [id("audit", 0), id("audit", 1), id("orders", 0), id("orders", 1), id("orders", 2)]
+        let a = try await client.listOffsetsInOrder(sorted, spec: .latest)
+        #expect(try a.results.map { try $0.get().offset } == [500, 501, 600, 601, 602])
+        let mixed = [id("orders", 2), id("nope", 0), id("audit", 1), id("orders", 2), id("orders", 0)]
+        let b = try await client.listOffsetsInOrder(mixed, spec: .latest)
+        #expect(b.results.count == 5)
+        #expect(try b.results[0].get().offset == 602 && b.results[3].get().offset == 602)
+        #expect(try b.results[2].get().offset == 501 && b.results[4].get().offset == 600)
+        guard case .failure(let u) = b.results[1] else { Issue.record("unknown topic"); return }
+        #expect(u.name == "UNKNOWN_TOPIC_OR_PARTITION")
+        // The dictionary form agrees.
+        let c = try await client.listOffsets(mixed, spec: .latest)
+        #expect(c.partitions.count == 4)
+        #expect(try c.partitions[id("orders", 0)]?.get().offset == 600)
+        await client.close()
+    }
+
     @Test("a broker that stops answering becomes a per-broker error, not a thrown one")
     func perBrokerError() async throws {
         let broker = try await TestBroker.start()
