@@ -34,6 +34,29 @@ public struct DerivedPoll: Sendable {
     }
 }
 
+/// How long each step of the last ``PollDerivation/ingest(_:)`` took, in milliseconds (for
+/// benchmarks; never used for decisions).
+public struct DerivationTimings: Sendable, Hashable, Codable {
+    /// ``SnapshotDiff`` and departure refinement.
+    public var diffMs = 0.0
+    /// ``RebalanceTracker`` episodes (and fence reclassification).
+    public var episodesMs = 0.0
+    /// ``History/record(_:)``.
+    public var historyMs = 0.0
+    /// ``HealthEvaluator`` verdicts.
+    public var healthMs = 0.0
+    /// ``TimeLagEstimator`` time lags.
+    public var timeLagMs = 0.0
+    /// New-error detection and the result.
+    public var errorsMs = 0.0
+
+    /// Creates zero timings.
+    public init() {}
+
+    /// The sum of the steps.
+    public var totalMs: Double { diffMs + episodesMs + historyMs + healthMs + timeLagMs + errorsMs }
+}
+
 /// What kgtop derives from consecutive snapshots, in one place for the live monitor and for
 /// replays: diff (with fence detection from commit silence), rebalance tracker, history, health,
 /// new-error detection and time lag. Pure; a value, so replays keep copies as checkpoints.
@@ -52,6 +75,8 @@ public struct PollDerivation: Sendable {
     public var computeTimeLags = true
     /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
     public private(set) var errorKeys: Set<String> = []
+    /// What each step of the last ``ingest(_:)`` cost.
+    public private(set) var lastTimings = DerivationTimings()
 
     /// Creates a derivation with the monitor's defaults.
     public init(historyCapacity: Int = 10, healthConfig: HealthConfig = HealthConfig(), stuckThresholdMs: Int64 = 30_000) {
@@ -62,10 +87,20 @@ public struct PollDerivation: Sendable {
 
     /// Ingests the next snapshot (in the order taken).
     public mutating func ingest(_ snapshot: ClusterSnapshot) -> DerivedPoll {
+        let clock = ContinuousClock()
+        var mark = clock.now
+        var timings = DerivationTimings()
+        func lap() -> Double {
+            let t = clock.now
+            let (s, a) = (t - mark).components
+            mark = t
+            return Double(s) * 1000 + Double(a) / 1e15
+        }
         // The history still ends at the previous snapshot here, as refineDepartures needs.
         let events = last.map {
             SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt)
         } ?? []
+        timings.diffMs = lap()
         var episodeEvents = tracker.ingest(snapshot)
         let fencedGroups = Set(events.filter { $0.type == .memberFenced }.compactMap(\.groupID))
         for i in episodeEvents.indices where fencedGroups.contains(episodeEvents[i].groupID) {
@@ -74,19 +109,43 @@ public struct PollDerivation: Sendable {
             episodeEvents[i].episode.trigger = .fence
             tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, as: .fence)
         }
+        timings.episodesMs = lap()
         history.record(snapshot)
+        timings.historyMs = lap()
         var verdicts: [String: GroupVerdict] = [:]
-        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        verdicts.reserveCapacity(snapshot.groups.count)
+        var scratch = HealthEvaluator.Scratch()
         for g in snapshot.groups {
-            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig)
-            guard computeTimeLags else { continue }
-            var lags: [TopicPartition: TimeLag] = [:]
-            for p in g.partitions {
-                lags[p.topicPartition] = TimeLagEstimator.timeLag(
-                    committed: p.committedOffset, samples: history.logEndSamples(p.topicPartition), now: snapshot.takenAt)
-            }
-            timeLags[g.groupID] = lags
+            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig, scratch: &scratch)
         }
+        timings.healthMs = lap()
+        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        if computeTimeLags {
+            timeLags.reserveCapacity(snapshot.groups.count)
+            var samples: [OffsetSample] = []
+            for g in snapshot.groups {
+                var lags: [TopicPartition: TimeLag] = [:]
+                lags.reserveCapacity(g.partitions.count)
+                // A group's rows come topic by topic: look each topic's samples up once.
+                var topic: String?
+                var ring: TopicRing?
+                for p in g.partitions {
+                    let tp = p.topicPartition
+                    if tp.topic != topic {
+                        topic = tp.topic
+                        ring = history.topicRings[tp.topic]
+                    }
+                    if let ring, let slot = ring.slot(of: tp.partition) {
+                        ring.samples(slot: slot, into: &samples)
+                    } else {
+                        samples.removeAll(keepingCapacity: true)
+                    }
+                    lags[tp] = TimeLagEstimator.timeLag(committed: p.committedOffset, ordered: samples, now: snapshot.takenAt)
+                }
+                timeLags[g.groupID] = lags
+            }
+        }
+        timings.timeLagMs = lap()
         var keys: Set<String> = []
         var fresh: [PollError] = []
         for e in snapshot.errors {
@@ -97,10 +156,13 @@ public struct PollDerivation: Sendable {
         errorKeys = keys
         last = snapshot
         count += 1
-        return DerivedPoll(
+        let derived = DerivedPoll(
             pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
             openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
             verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
+        timings.errorsMs = lap()
+        lastTimings = timings
+        return derived
     }
 
     /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is
