@@ -38,12 +38,21 @@ public struct RebalanceProgress: Sendable, Hashable, Codable, CustomStringConver
     public init(group: Group) {
         let classic = group.type == .classic
         membersTotal = group.members.count
-        membersReconciled = group.members.filter { member in
-            classic ? !member.assignment.isEmpty || group.state == .stable : member.isReconciled(assignmentEpoch: group.assignmentEpoch)
-        }.count
-        let rows = group.partitions.filter { $0.handoff != .notAssigned }
-        partitionsTotal = rows.count
-        partitionsSettled = rows.filter { $0.handoff == .settled }.count
+        let stable = group.state == .stable
+        var reconciled = 0
+        for member in group.members
+        where classic ? !member.assignment.isEmpty || stable : member.isReconciled(assignmentEpoch: group.assignmentEpoch) {
+            reconciled += 1
+        }
+        membersReconciled = reconciled
+        var total = 0
+        var settled = 0
+        for row in group.partitions where row.handoff != .notAssigned {
+            total += 1
+            if row.handoff == .settled { settled += 1 }
+        }
+        partitionsTotal = total
+        partitionsSettled = settled
     }
 
     /// `members 4/6, partitions 10/12`.
@@ -215,13 +224,23 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     public mutating func ingest(_ snapshot: ClusterSnapshot) -> [EpisodeEvent] {
         let at = snapshot.takenAt
         var events: [EpisodeEvent] = []
-        let oldGroups = Dictionary((previous?.groups ?? []).map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        let currentIDs = Set(snapshot.groups.map(\.groupID))
-
-        for group in snapshot.groups {
-            events += step(group: group, old: oldGroups[group.groupID], at: at)
+        let previousGroups = previous?.groups ?? []
+        if SnapshotDiff.strictlyAscending(previousGroups, by: \.groupID), SnapshotDiff.strictlyAscending(snapshot.groups, by: \.groupID) {
+            // Both lists sorted by id (as snapshots keep them): walk them together.
+            var i = 0
+            for group in snapshot.groups {
+                while i < previousGroups.count && previousGroups[i].groupID < group.groupID { i += 1 }
+                let old = i < previousGroups.count && previousGroups[i].groupID == group.groupID ? previousGroups[i] : nil
+                events += step(group: group, old: old, at: at)
+            }
+        } else {
+            let oldGroups = Dictionary(previousGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+            for group in snapshot.groups {
+                events += step(group: group, old: oldGroups[group.groupID], at: at)
+            }
         }
         // Groups that disappeared end their episodes.
+        let currentIDs = open.isEmpty ? [] : Set(snapshot.groups.map(\.groupID))
         for groupID in open.keys.sorted() where !currentIDs.contains(groupID) {
             if var episode = open.removeValue(forKey: groupID) {
                 episode.endedAt = at
@@ -293,7 +312,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
         // Stuck members.
         for member in group.members {
-            guard let since = behindSince[groupID]?[member.memberID], at - since >= stuckThresholdMs else { continue }
+            guard let behind = behindSince[groupID] else { break }
+            guard let since = behind[member.memberID], at - since >= stuckThresholdMs else { continue }
             let stuck = StuckMember(
                 memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
                 instanceID: member.instanceID, rackID: member.rackID, memberEpoch: member.memberEpoch,
@@ -334,7 +354,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         guard let groupEpoch = group.groupEpoch, let assignmentEpoch = group.assignmentEpoch else {
             return !group.state.isRebalancing && handoffClear
         }
-        return assignmentEpoch >= groupEpoch && group.membersBehindAssignmentEpoch.isEmpty && handoffClear
+        return assignmentEpoch >= groupEpoch && handoffClear
+            && !group.members.contains { member in member.memberEpoch.map { $0 < assignmentEpoch } ?? false }
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
@@ -345,7 +366,9 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         }
         let changed: Bool
         if group.type == .classic {
-            let membership = Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
+            // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.
+            let membership = !old.members.lazy.map(\.memberID).elementsEqual(group.members.lazy.map(\.memberID))
+                && Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
             let generation = old.generationID != group.generationID && group.generationID != nil
             changed = membership || generation || (group.state.isRebalancing && !old.state.isRebalancing)
         } else {
@@ -389,11 +412,14 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
     private mutating func updateBehind(group: Group, at: Int64) {
         let groupID = group.groupID
+        let lagging = group.membersBehindAssignmentEpoch
+        if lagging.isEmpty && reportedStuck.isEmpty && behindSince.isEmpty { return }
         var current: [String: Int64] = [:]
-        for member in group.membersBehindAssignmentEpoch {
-            current[member.memberID] = behindSince[groupID]?[member.memberID] ?? at
+        let before = behindSince[groupID]
+        for member in lagging {
+            current[member.memberID] = before?[member.memberID] ?? at
         }
-        behindSince[groupID] = current.isEmpty ? nil : current
+        if !current.isEmpty || before != nil { behindSince[groupID] = current.isEmpty ? nil : current }
         if let reported = reportedStuck[groupID] {
             let still = reported.intersection(current.keys)
             reportedStuck[groupID] = still.isEmpty ? nil : still

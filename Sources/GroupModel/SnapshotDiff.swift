@@ -16,10 +16,8 @@ public enum SnapshotDiff {
     public static func diff(old: ClusterSnapshot, new: ClusterSnapshot) -> [GroupEvent] {
         let at = new.takenAt
         var events = clusterEvents(old: old, new: new, at: at)
-        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        let newGroups = Dictionary(new.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        for groupID in Set(oldGroups.keys).union(newGroups.keys).sorted() {
-            switch (oldGroups[groupID], newGroups[groupID]) {
+        func pair(_ groupID: String, _ before: Group?, _ after: Group?) {
+            switch (before, after) {
             case (nil, let added?):
                 events.append(GroupEvent(type: .groupAppeared, timestamp: at, groupID: groupID,
                                          new: .text(added.state.brokerString), detail: added.protocol.rawValue))
@@ -32,7 +30,54 @@ public enum SnapshotDiff {
                 break
             }
         }
+        // Snapshots list their groups sorted by id, so a merge walks both in id order without
+        // building tables; anything else takes the general path.
+        if strictlyAscending(old.groups, by: \.groupID), strictlyAscending(new.groups, by: \.groupID) {
+            mergeJoin(old.groups, new.groups, by: \.groupID, pair)
+            return events
+        }
+        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        let newGroups = Dictionary(new.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        for groupID in Set(oldGroups.keys).union(newGroups.keys).sorted() {
+            pair(groupID, oldGroups[groupID], newGroups[groupID])
+        }
         return events
+    }
+
+    /// Whether `items` are strictly ascending by `key` (so keys are unique and a merge applies).
+    static func strictlyAscending<T>(_ items: [T], by key: (T) -> String) -> Bool {
+        for i in items.indices.dropFirst() where !(key(items[i - 1]) < key(items[i])) { return false }
+        return true
+    }
+
+    /// Calls `body` for every key of two lists strictly ascending by `key`, in key order, with the
+    /// item of each side that has it.
+    static func mergeJoin<T>(_ old: [T], _ new: [T], by key: (T) -> String, _ body: (String, T?, T?) -> Void) {
+        var i = 0
+        var j = 0
+        while i < old.count || j < new.count {
+            if j == new.count {
+                body(key(old[i]), old[i], nil)
+                i += 1
+            } else if i == old.count {
+                body(key(new[j]), nil, new[j])
+                j += 1
+            } else {
+                let a = key(old[i])
+                let b = key(new[j])
+                if a < b {
+                    body(a, old[i], nil)
+                    i += 1
+                } else if b < a {
+                    body(b, nil, new[j])
+                    j += 1
+                } else {
+                    body(a, old[i], new[j])
+                    i += 1
+                    j += 1
+                }
+            }
+        }
     }
 
     /// The events that turn one group into its next observation.
@@ -61,10 +106,8 @@ public enum SnapshotDiff {
         }
 
         // Members.
-        let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
-        let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
-        for memberID in Set(oldMembers.keys).union(newMembers.keys).sorted() {
-            switch (oldMembers[memberID], newMembers[memberID]) {
+        func pair(_ memberID: String, _ before: GroupMember?, _ after: GroupMember?) {
+            switch (before, after) {
             case (nil, let joined?):
                 add(.memberJoined, nil, .text(memberID), member: joined)
             case (let gone?, nil):
@@ -94,11 +137,32 @@ public enum SnapshotDiff {
                 break
             }
         }
+        if strictlyAscending(old.members, by: \.memberID), strictlyAscending(new.members, by: \.memberID) {
+            mergeJoin(old.members, new.members, by: \.memberID, pair)
+        } else {
+            let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            for memberID in Set(oldMembers.keys).union(newMembers.keys).sorted() {
+                pair(memberID, oldMembers[memberID], newMembers[memberID])
+            }
+        }
 
-        // Partition ownership.
-        let oldRows = Dictionary(old.partitions.map { ($0.topicPartition, $0) }, uniquingKeysWith: { a, _ in a })
-        for row in new.partitions {
-            let before = oldRows[row.topicPartition]?.owner
+        // Partition ownership. When both observations list the same partitions in the same order
+        // (the usual case) rows pair up by position; otherwise by partition.
+        let oldRows = old.partitions
+        let newRows = new.partitions
+        var samePartitions = oldRows.count == newRows.count
+        if samePartitions {
+            for i in newRows.indices where oldRows[i].topicPartition != newRows[i].topicPartition
+                || (i > 0 && !(oldRows[i - 1].topicPartition < oldRows[i].topicPartition)) {
+                samePartitions = false
+                break
+            }
+        }
+        let oldByPartition = samePartitions
+            ? [:] : Dictionary(oldRows.map { ($0.topicPartition, $0.owner) }, uniquingKeysWith: { a, _ in a })
+        for (i, row) in newRows.enumerated() {
+            let before = samePartitions ? oldRows[i].owner : oldByPartition[row.topicPartition] ?? nil
             guard before != row.owner else { continue }
             if let owner = row.owner {
                 add(.partitionOwned, before.map { .text($0) }, .text(owner), partition: row.topicPartition)
@@ -116,9 +180,11 @@ public enum SnapshotDiff {
     /// session timeout before the coordinator fences it. `history` must not yet include the
     /// snapshot taken at `at`.
     public static func refineDepartures(_ events: [GroupEvent], old: ClusterSnapshot, history: History, at: Int64, silentMs: Int64 = 15_000) -> [GroupEvent] {
-        events.map { event in
+        guard events.contains(where: { $0.type == .memberLeft }) else { return events }
+        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        return events.map { event in
             guard event.type == .memberLeft, let groupID = event.groupID, let memberID = event.memberID,
-                  let group = old.groups.first(where: { $0.groupID == groupID }), let member = group.member(memberID)
+                  let group = oldGroups[groupID], let member = group.member(memberID)
             else { return event }
             let owned = Set(member.assignment)
             let lagging = group.partitions.filter { owned.contains($0.topicPartition) && ($0.lag.offsets ?? 0) > 0 }
