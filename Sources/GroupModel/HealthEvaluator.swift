@@ -162,25 +162,23 @@ public enum HealthEvaluator {
         let rebalancing = group.state.isRebalancing
         var partitions: [PartitionVerdict] = []
         partitions.reserveCapacity(group.partitions.count)
-        for (index, row) in group.partitions.enumerated() {
-            scratch.window.removeAll(keepingCapacity: true)
-            var count = 0
-            if let ring, let slot = ring.slot(of: row.topicPartition, hint: index) {
-                count = ring.count(slot: slot)
-                for k in 0..<count {
-                    let column = ring.column(k, of: count)
-                    scratch.window.append(WindowEntry(
-                        timestamp: ring.timestamp(column: column), committed: ring.committed(slot: slot, column: column),
-                        lag: ring.lagOffsets(slot: slot, column: column), handoff: ring.handoff(slot: slot, column: column)))
-                }
+        // Indexing (not `for row in`) reads the rows in place instead of copying each one.
+        group.partitions.withUnsafeBufferPointer { rows in
+            for index in rows.indices {
+                let row = rows.baseAddress! + index
+                scratch.window.removeAll(keepingCapacity: true)
+                let slot = ring?.slot(of: row.pointee.topicPartition, hint: index) ?? -1
+                let count = slot >= 0 ? ring?.count(slot: slot) ?? 0 : 0
+                partitions.append(evaluate(
+                    row: row, observationCount: count, groupRebalancing: rebalancing, now: now, config: config,
+                    scratch: &scratch, ring: ring, slot: slot))
             }
-            partitions.append(evaluate(row: row, observationCount: count, groupRebalancing: rebalancing, now: now, config: config, scratch: &scratch))
         }
         var candidates: [(HealthStatus, String)] = []
         if let error = group.error { candidates.append((.err, "group error \(error)")) }
 
         var stuck: [StuckMember] = []
-        for member in group.membersBehindAssignmentEpoch {
+        for member in group.hasMembersBehindAssignmentEpoch ? group.membersBehindAssignmentEpoch : [] {
             guard let since = history.behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
             stuck.append(StuckMember(
                 memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
@@ -213,24 +211,27 @@ public enum HealthEvaluator {
     ) -> PartitionVerdict {
         var scratch = Scratch()
         scratch.window = observations.map(WindowEntry.init)
-        return evaluate(row: row, observationCount: observations.count, groupRebalancing: groupRebalancing, now: now, config: config, scratch: &scratch)
+        return withUnsafePointer(to: row) { row in
+            evaluate(
+                row: row, observationCount: observations.count, groupRebalancing: groupRebalancing, now: now, config: config,
+                scratch: &scratch, ring: nil, slot: -1)
+        }
     }
 
-    /// The rules, on `scratch.window` (the partition's `observationCount` observations, oldest first;
-    /// empty when there are none yet, and then the row itself stands in for the window).
+    /// The rules. The window is the partition's `observationCount` observations, oldest first: read
+    /// from `slot` of `ring` when the rules get that far, else already in `scratch.window`; with no
+    /// observations the row itself stands in for the window.
     static func evaluate(
-        row: GroupPartition, observationCount: Int, groupRebalancing: Bool, now: Int64, config: HealthConfig, scratch: inout Scratch
+        row: UnsafePointer<GroupPartition>, observationCount: Int, groupRebalancing: Bool, now: Int64, config: HealthConfig, scratch: inout Scratch,
+        ring: GroupRing?, slot: Int
     ) -> PartitionVerdict {
-        if scratch.window.isEmpty {
-            scratch.window.append(WindowEntry(timestamp: now, committed: row.committedOffset, lag: row.lag.offsets, handoff: row.handoff))
-        }
         func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
-            PartitionVerdict(topicPartition: row.topicPartition, status: status, reason: reason, lag: row.lag, observations: observationCount)
+            PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, reason: reason, lag: row.pointee.lag, observations: observationCount)
         }
         // 1. Errors.
-        if let error = row.error { return verdict(.err, "error \(error)") }
-        guard let lag = row.lag.offsets else {
-            if case .unknown(let why) = row.lag { return verdict(.err, "lag unknown: \(why)") }
+        if let error = row.pointee.error { return verdict(.err, "error \(error)") }
+        guard let lag = row.pointee.lag.offsets else {
+            if case .unknown(let why) = row.pointee.lag { return verdict(.err, "lag unknown: \(why)") }
             return verdict(.err, "lag unknown")
         }
         // 2. Incomplete window.
@@ -239,6 +240,18 @@ public enum HealthEvaluator {
         }
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, "lag \(lag)") }
+        if let ring, slot >= 0 {
+            let count = ring.count(slot: slot)
+            for k in 0..<count {
+                let column = ring.column(k, of: count)
+                scratch.window.append(WindowEntry(
+                    timestamp: ring.timestamp(column: column), committed: ring.committed(slot: slot, column: column),
+                    lag: ring.lagOffsets(slot: slot, column: column), handoff: ring.handoff(slot: slot, column: column)))
+            }
+        }
+        if scratch.window.isEmpty {
+            scratch.window.append(WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: row.pointee.lag.offsets, handoff: row.pointee.handoff))
+        }
         let window = scratch.window
         // 4. Rewind.
         scratch.commits.removeAll(keepingCapacity: true)
@@ -274,13 +287,13 @@ public enum HealthEvaluator {
         }
         // 7. Not moving.
         let first = lags.first ?? lag
-        let committedNow = row.committedOffset
+        let committedNow = row.pointee.committedOffset
         if window.allSatisfy({ $0.committed == committedNow }) {
             let at = committedNow.map { "committed offset \($0)" } ?? "no committed offset"
-            if row.owner == nil {
+            if row.pointee.owner == nil {
                 return verdict(.stop, "\(at) unchanged for \(seconds(span)) while lag went \(first) → \(lag); no member owns the partition")
             }
-            return verdict(.stall, "\(at) unchanged for \(seconds(span)) while lag is \(lag) (owner \(row.owner ?? "?"))")
+            return verdict(.stall, "\(at) unchanged for \(seconds(span)) while lag is \(lag) (owner \(row.pointee.owner ?? "?"))")
         }
         // 8. Falling behind.
         var neverDecreases = true

@@ -96,17 +96,19 @@ public struct History: Sendable, Hashable, Codable {
         swap(&oldGroups, &groupRings)
         groupRings.reserveCapacity(snapshot.groups.count)
         var behindNow: [String: [String: Int64]] = [:]
-        for group in snapshot.groups {
-            var ring = oldGroups.removeValue(forKey: group.groupID) ?? GroupRing(capacity: capacity)
-            ring.record(group, at: at, capacity: capacity)
-            groupRings[group.groupID] = ring
-            let lagging = group.membersBehindAssignmentEpoch
-            guard !lagging.isEmpty else { continue }
+        // Indexing (not `for group in`) reads the groups in place instead of copying each one.
+        let groups = snapshot.groups
+        for g in groups.indices {
+            let groupID = groups[g].groupID
+            var ring = oldGroups.removeValue(forKey: groupID) ?? GroupRing(capacity: capacity)
+            ring.record(groups[g].partitions, at: at, capacity: capacity)
+            groupRings[groupID] = ring
+            guard groups[g].hasMembersBehindAssignmentEpoch else { continue }
             var behind: [String: Int64] = [:]
-            for member in lagging {
-                behind[member.memberID] = behindSince[group.groupID]?[member.memberID] ?? at
+            for member in groups[g].membersBehindAssignmentEpoch {
+                behind[member.memberID] = behindSince[groupID]?[member.memberID] ?? at
             }
-            behindNow[group.groupID] = behind
+            behindNow[groupID] = behind
         }
         behindSince = behindNow
     }
@@ -170,6 +172,19 @@ struct ObservationTraits: Sendable, Hashable, Codable {
         if case .unknown(let reason) = row.lag { lagReason = reason } else { lagReason = nil }
         hasCommitted = row.committedOffset != nil
         hasLogEnd = row.logEnd != nil
+    }
+
+    /// Whether these are the traits of `row` (without building them).
+    @inline(__always)
+    func describes(_ row: UnsafePointer<GroupPartition>) -> Bool {
+        guard handoff == row.pointee.handoff, hasCommitted == (row.pointee.committedOffset != nil),
+              hasLogEnd == (row.pointee.logEnd != nil), owner == row.pointee.owner, error == row.pointee.error
+        else { return false }
+        if let lagReason {
+            guard case .unknown(let reason) = row.pointee.lag else { return false }
+            return lagReason == reason
+        }
+        return row.pointee.lag.offsets != nil
     }
 }
 
@@ -292,31 +307,40 @@ struct GroupRing: Sendable, Hashable, Codable {
     }
 
     /// Appends the group's rows as the newest column.
-    mutating func record(_ group: Group, at: Int64, capacity newCapacity: Int) {
-        let rows = group.partitions
+    mutating func record(_ rows: [GroupPartition], at: Int64, capacity newCapacity: Int) {
         if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
         columns += 1
         let column = (columns - 1) % capacity
         times[column] = at
         let cap = capacity
         var lastTrait: Int32 = -1
-        for slot in rows.indices {
-            let row = rows[slot]
+        // Rows are read in place through a pointer: copying a row retains every string in it.
+        rows.withUnsafeBufferPointer { buffer in
+        for slot in buffer.indices {
+            let row = buffer.baseAddress! + slot
             let cell = slot * cap + column
-            values[3 * cell] = row.committedOffset ?? 0
-            values[3 * cell + 1] = row.logEnd ?? 0
-            values[3 * cell + 2] = row.lag.offsets ?? 0
-            let t = ObservationTraits(row: row)
-            if lastTrait < 0 || traits[Int(lastTrait)] != t { lastTrait = intern(t) }
+            let committed = row.pointee.committedOffset
+            values[3 * cell] = committed ?? 0
+            values[3 * cell + 1] = row.pointee.logEnd ?? 0
+            values[3 * cell + 2] = row.pointee.lag.offsets ?? 0
+            // The table is read in place too (subscripting it would copy the traits' strings).
+            let found = traits.withUnsafeBufferPointer { table -> Int32 in
+                if lastTrait >= 0, table[Int(lastTrait)].describes(row) { return lastTrait }
+                guard table.count <= 16 else { return -1 }
+                for i in table.indices where table[i].describes(row) { return Int32(i) }
+                return -1
+            }
+            lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
             traitIndex[cell] = lastTrait
             if Int(depth[slot]) < cap { depth[slot] += 1 }
             // Commit mark: kept while the committed offset stays the same.
-            let state: UInt8 = row.committedOffset == nil ? 1 : 2
-            if markState[slot] != state || (state == 2 && markOffset[slot] != row.committedOffset) {
+            let state: UInt8 = committed == nil ? 1 : 2
+            if markState[slot] != state || (state == 2 && markOffset[slot] != committed) {
                 markState[slot] = state
-                markOffset[slot] = row.committedOffset ?? 0
+                markOffset[slot] = committed ?? 0
                 markSince[slot] = at
             }
+        }
         }
         if traits.count > traitLimit { compactTraits() }
     }

@@ -77,6 +77,9 @@ public struct PollDerivation: Sendable {
     public private(set) var errorKeys: Set<String> = []
     /// What each step of the last ``ingest(_:)`` cost.
     public private(set) var lastTimings = DerivationTimings()
+    /// The clock for ``lastTimings``, in milliseconds from any origin (a benchmark may pass a CPU-time
+    /// clock); `nil` uses the monotonic wall clock.
+    public var timingClock: (@Sendable () -> Double)?
 
     /// Creates a derivation with the monitor's defaults.
     public init(historyCapacity: Int = 10, healthConfig: HealthConfig = HealthConfig(), stuckThresholdMs: Int64 = 30_000) {
@@ -87,14 +90,18 @@ public struct PollDerivation: Sendable {
 
     /// Ingests the next snapshot (in the order taken).
     public mutating func ingest(_ snapshot: ClusterSnapshot) -> DerivedPoll {
-        let clock = ContinuousClock()
-        var mark = clock.now
+        let wall = ContinuousClock()
+        let origin = wall.now
+        let clock = timingClock ?? {
+            let (s, a) = (wall.now - origin).components
+            return Double(s) * 1000 + Double(a) / 1e15
+        }
+        var mark = clock()
         var timings = DerivationTimings()
         func lap() -> Double {
-            let t = clock.now
-            let (s, a) = (t - mark).components
-            mark = t
-            return Double(s) * 1000 + Double(a) / 1e15
+            let t = clock()
+            defer { mark = t }
+            return t - mark
         }
         // The history still ends at the previous snapshot here, as refineDepartures needs.
         let events = last.map {
@@ -115,22 +122,25 @@ public struct PollDerivation: Sendable {
         var verdicts: [String: GroupVerdict] = [:]
         verdicts.reserveCapacity(snapshot.groups.count)
         var scratch = HealthEvaluator.Scratch()
-        for g in snapshot.groups {
-            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig, scratch: &scratch)
+        let groups = snapshot.groups
+        for g in groups.indices {
+            verdicts[groups[g].groupID] = HealthEvaluator.evaluate(
+                group: groups[g], history: history, now: snapshot.takenAt, config: healthConfig, scratch: &scratch)
         }
         timings.healthMs = lap()
         var timeLags: [String: [TopicPartition: TimeLag]] = [:]
         if computeTimeLags {
             timeLags.reserveCapacity(snapshot.groups.count)
             var samples: [OffsetSample] = []
-            for g in snapshot.groups {
+            for g in groups.indices {
+                let rows = groups[g].partitions
                 var lags: [TopicPartition: TimeLag] = [:]
-                lags.reserveCapacity(g.partitions.count)
+                lags.reserveCapacity(rows.count)
                 // A group's rows come topic by topic: look each topic's samples up once.
                 var topic: String?
                 var ring: TopicRing?
-                for p in g.partitions {
-                    let tp = p.topicPartition
+                for i in rows.indices {
+                    let tp = rows[i].topicPartition
                     if tp.topic != topic {
                         topic = tp.topic
                         ring = history.topicRings[tp.topic]
@@ -140,9 +150,9 @@ public struct PollDerivation: Sendable {
                     } else {
                         samples.removeAll(keepingCapacity: true)
                     }
-                    lags[tp] = TimeLagEstimator.timeLag(committed: p.committedOffset, ordered: samples, now: snapshot.takenAt)
+                    lags[tp] = TimeLagEstimator.timeLag(committed: rows[i].committedOffset, ordered: samples, now: snapshot.takenAt)
                 }
-                timeLags[g.groupID] = lags
+                timeLags[groups[g].groupID] = lags
             }
         }
         timings.timeLagMs = lap()

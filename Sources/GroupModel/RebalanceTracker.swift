@@ -40,16 +40,18 @@ public struct RebalanceProgress: Sendable, Hashable, Codable, CustomStringConver
         membersTotal = group.members.count
         let stable = group.state == .stable
         var reconciled = 0
-        for member in group.members
-        where classic ? !member.assignment.isEmpty || stable : member.isReconciled(assignmentEpoch: group.assignmentEpoch) {
+        // Indexing reads the members in place (`for member in` would copy each one).
+        let members = group.members
+        for i in members.indices
+        where classic ? !members[i].assignment.isEmpty || stable : members[i].isReconciled(assignmentEpoch: group.assignmentEpoch) {
             reconciled += 1
         }
         membersReconciled = reconciled
         var total = 0
         var settled = 0
-        for row in group.partitions where row.handoff != .notAssigned {
+        for i in group.partitions.indices where group.partitions[i].handoff != .notAssigned {
             total += 1
-            if row.handoff == .settled { settled += 1 }
+            if group.partitions[i].handoff == .settled { settled += 1 }
         }
         partitionsTotal = total
         partitionsSettled = settled
@@ -225,13 +227,19 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let at = snapshot.takenAt
         var events: [EpisodeEvent] = []
         let previousGroups = previous?.groups ?? []
-        if SnapshotDiff.strictlyAscending(previousGroups, by: \.groupID), SnapshotDiff.strictlyAscending(snapshot.groups, by: \.groupID) {
+        let current = snapshot.groups
+        if SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }),
+           SnapshotDiff.strictlyAscending(count: current.count, { current[$0].groupID }) {
             // Both lists sorted by id (as snapshots keep them): walk them together.
             var i = 0
-            for group in snapshot.groups {
-                while i < previousGroups.count && previousGroups[i].groupID < group.groupID { i += 1 }
-                let old = i < previousGroups.count && previousGroups[i].groupID == group.groupID ? previousGroups[i] : nil
-                events += step(group: group, old: old, at: at)
+            let groups = snapshot.groups
+            for g in groups.indices {
+                while i < previousGroups.count && previousGroups[i].groupID < groups[g].groupID { i += 1 }
+                if i < previousGroups.count && previousGroups[i].groupID == groups[g].groupID {
+                    events += step(group: groups[g], old: previousGroups[i], at: at)
+                } else {
+                    events += step(group: groups[g], old: nil, at: at)
+                }
             }
         } else {
             let oldGroups = Dictionary(previousGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -311,8 +319,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         }
 
         // Stuck members.
-        for member in group.members {
-            guard let behind = behindSince[groupID] else { break }
+        let behind = behindSince[groupID] ?? [:]
+        for member in behind.isEmpty ? [] : group.members {
             guard let since = behind[member.memberID], at - since >= stuckThresholdMs else { continue }
             let stuck = StuckMember(
                 memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
@@ -355,7 +363,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             return !group.state.isRebalancing && handoffClear
         }
         return assignmentEpoch >= groupEpoch && handoffClear
-            && !group.members.contains { member in member.memberEpoch.map { $0 < assignmentEpoch } ?? false }
+            && !group.hasMembersBehindAssignmentEpoch
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
@@ -412,8 +420,12 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
     private mutating func updateBehind(group: Group, at: Int64) {
         let groupID = group.groupID
-        let lagging = group.membersBehindAssignmentEpoch
-        if lagging.isEmpty && reportedStuck.isEmpty && behindSince.isEmpty { return }
+        let anyBehind = group.hasMembersBehindAssignmentEpoch
+        if !anyBehind && (behindSince.isEmpty || behindSince[groupID] == nil)
+            && (reportedStuck.isEmpty || reportedStuck[groupID] == nil) {
+            return
+        }
+        let lagging = anyBehind ? group.membersBehindAssignmentEpoch : []
         var current: [String: Int64] = [:]
         let before = behindSince[groupID]
         for member in lagging {
@@ -429,5 +441,18 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     private mutating func finish(_ episode: RebalanceEpisode) {
         finished.append(episode)
         if finished.count > finishedCapacity { finished.removeFirst(finished.count - finishedCapacity) }
+    }
+}
+
+extension Group {
+    /// Whether a member is behind the assignment epoch: ``membersBehindAssignmentEpoch`` is not
+    /// empty, found without building the list or copying members.
+    var hasMembersBehindAssignmentEpoch: Bool {
+        guard let assignmentEpoch else { return false }
+        let members = self.members
+        for i in members.indices {
+            if let epoch = members[i].memberEpoch, epoch < assignmentEpoch { return true }
+        }
+        return false
     }
 }

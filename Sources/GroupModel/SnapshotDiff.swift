@@ -32,8 +32,19 @@ public enum SnapshotDiff {
         }
         // Snapshots list their groups sorted by id, so a merge walks both in id order without
         // building tables; anything else takes the general path.
-        if strictlyAscending(old.groups, by: \.groupID), strictlyAscending(new.groups, by: \.groupID) {
-            mergeJoin(old.groups, new.groups, by: \.groupID, pair)
+        let before = old.groups
+        let after = new.groups
+        if strictlyAscending(count: before.count, { before[$0].groupID }), strictlyAscending(count: after.count, { after[$0].groupID }) {
+            // Groups are read in place by index (wrapping them in optionals would copy each one).
+            mergeJoin(oldCount: before.count, newCount: after.count, oldKey: { before[$0].groupID }, newKey: { after[$0].groupID }) { i, j in
+                if let i, let j {
+                    events += diff(old: before[i], new: after[j], at: at)
+                } else if let i {
+                    pair(before[i].groupID, before[i], nil)
+                } else if let j {
+                    pair(after[j].groupID, nil, after[j])
+                }
+            }
             return events
         }
         let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -44,35 +55,44 @@ public enum SnapshotDiff {
         return events
     }
 
-    /// Whether `items` are strictly ascending by `key` (so keys are unique and a merge applies).
-    static func strictlyAscending<T>(_ items: [T], by key: (T) -> String) -> Bool {
-        for i in items.indices.dropFirst() where !(key(items[i - 1]) < key(items[i])) { return false }
+    /// Whether the keys of items `0..<count` are strictly ascending (so they are unique and a merge
+    /// applies).
+    static func strictlyAscending(count: Int, _ key: (Int) -> String) -> Bool {
+        guard count > 1 else { return true }
+        var previous = key(0)
+        for i in 1..<count {
+            let next = key(i)
+            if !(previous < next) { return false }
+            previous = next
+        }
         return true
     }
 
-    /// Calls `body` for every key of two lists strictly ascending by `key`, in key order, with the
-    /// item of each side that has it.
-    static func mergeJoin<T>(_ old: [T], _ new: [T], by key: (T) -> String, _ body: (String, T?, T?) -> Void) {
+    /// Walks two lists whose keys are strictly ascending, in key order: `body` gets the index of
+    /// the item with that key on each side that has one.
+    static func mergeJoin(
+        oldCount: Int, newCount: Int, oldKey: (Int) -> String, newKey: (Int) -> String, _ body: (Int?, Int?) -> Void
+    ) {
         var i = 0
         var j = 0
-        while i < old.count || j < new.count {
-            if j == new.count {
-                body(key(old[i]), old[i], nil)
+        while i < oldCount || j < newCount {
+            if j == newCount {
+                body(i, nil)
                 i += 1
-            } else if i == old.count {
-                body(key(new[j]), nil, new[j])
+            } else if i == oldCount {
+                body(nil, j)
                 j += 1
             } else {
-                let a = key(old[i])
-                let b = key(new[j])
+                let a = oldKey(i)
+                let b = newKey(j)
                 if a < b {
-                    body(a, old[i], nil)
+                    body(i, nil)
                     i += 1
                 } else if b < a {
-                    body(b, nil, new[j])
+                    body(nil, j)
                     j += 1
                 } else {
-                    body(a, old[i], new[j])
+                    body(i, j)
                     i += 1
                     j += 1
                 }
@@ -106,6 +126,26 @@ public enum SnapshotDiff {
         }
 
         // Members.
+        // Members present in both are read in place through pointers (copying one retains every string
+        // and list in it); only an event copies the member.
+        func both(_ before: UnsafePointer<GroupMember>, _ after: UnsafePointer<GroupMember>) {
+            if let from = before.pointee.memberEpoch, let to = after.pointee.memberEpoch {
+                if to > from { add(.memberEpochAdvanced, .int(from), .int(to), member: after.pointee) }
+                if to < from {
+                    add(.memberFenced, .int(from), .int(to), member: after.pointee,
+                        detail: "member epoch went back from \(from) to \(to): fenced and rejoined")
+                }
+            }
+            if before.pointee.subscribedTopics != after.pointee.subscribedTopics || before.pointee.subscribedTopicRegex != after.pointee.subscribedTopicRegex {
+                add(.subscriptionChanged, subscription(before.pointee), subscription(after.pointee), member: after.pointee)
+            }
+            if before.pointee.targetAssignment != after.pointee.targetAssignment, let target = after.pointee.targetAssignment {
+                add(.memberTargetChanged, before.pointee.targetAssignment.map { .partitions($0) }, .partitions(target), member: after.pointee)
+            }
+            if before.pointee.assignment != after.pointee.assignment {
+                add(.memberAssignmentChanged, .partitions(before.pointee.assignment), .partitions(after.pointee.assignment), member: after.pointee)
+            }
+        }
         func pair(_ memberID: String, _ before: GroupMember?, _ after: GroupMember?) {
             switch (before, after) {
             case (nil, let joined?):
@@ -117,28 +157,27 @@ public enum SnapshotDiff {
                     add(.memberLeft, .text(memberID), nil, member: gone)
                 }
             case (let before?, let after?):
-                if let from = before.memberEpoch, let to = after.memberEpoch {
-                    if to > from { add(.memberEpochAdvanced, .int(from), .int(to), member: after) }
-                    if to < from {
-                        add(.memberFenced, .int(from), .int(to), member: after,
-                            detail: "member epoch went back from \(from) to \(to): fenced and rejoined")
-                    }
-                }
-                if before.subscribedTopics != after.subscribedTopics || before.subscribedTopicRegex != after.subscribedTopicRegex {
-                    add(.subscriptionChanged, subscription(before), subscription(after), member: after)
-                }
-                if before.targetAssignment != after.targetAssignment, let target = after.targetAssignment {
-                    add(.memberTargetChanged, before.targetAssignment.map { .partitions($0) }, .partitions(target), member: after)
-                }
-                if before.assignment != after.assignment {
-                    add(.memberAssignmentChanged, .partitions(before.assignment), .partitions(after.assignment), member: after)
-                }
+                withUnsafePointer(to: before) { b in withUnsafePointer(to: after) { a in both(b, a) } }
             case (nil, nil):
                 break
             }
         }
-        if strictlyAscending(old.members, by: \.memberID), strictlyAscending(new.members, by: \.memberID) {
-            mergeJoin(old.members, new.members, by: \.memberID, pair)
+        let oldList = old.members
+        let newList = new.members
+        if strictlyAscending(count: oldList.count, { oldList[$0].memberID }), strictlyAscending(count: newList.count, { newList[$0].memberID }) {
+            oldList.withUnsafeBufferPointer { oldMembers in
+            newList.withUnsafeBufferPointer { newMembers in
+            mergeJoin(oldCount: oldList.count, newCount: newList.count, oldKey: { oldList[$0].memberID }, newKey: { newList[$0].memberID }) { i, j in
+                if let i, let j {
+                    both(oldMembers.baseAddress! + i, newMembers.baseAddress! + j)
+                } else if let i {
+                    pair(oldList[i].memberID, oldList[i], nil)
+                } else if let j {
+                    pair(newList[j].memberID, nil, newList[j])
+                }
+            }
+            }
+            }
         } else {
             let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
             let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -161,7 +200,9 @@ public enum SnapshotDiff {
         }
         let oldByPartition = samePartitions
             ? [:] : Dictionary(oldRows.map { ($0.topicPartition, $0.owner) }, uniquingKeysWith: { a, _ in a })
-        for (i, row) in newRows.enumerated() {
+        for i in newRows.indices {
+            if samePartitions, oldRows[i].owner == newRows[i].owner { continue }
+            let row = newRows[i]
             let before = samePartitions ? oldRows[i].owner : oldByPartition[row.topicPartition] ?? nil
             guard before != row.owner else { continue }
             if let owner = row.owner {

@@ -48,7 +48,10 @@ enum DeriveBench {
         var partitionsPerGroup = 0
         var groupPartitions = 0
         var polls = 0
+        /// CPU time per poll (the steps below are CPU time too).
         var total = Summary()
+        /// Wall time per poll (inflated when the machine is busy).
+        var wall = Summary()
         var diff = Summary()
         var episodes = Summary()
         var history = Summary()
@@ -62,6 +65,8 @@ enum DeriveBench {
         var finalRSSMB = 0.0
         /// Peak resident memory of the process (MB).
         var peakRSSMB = 0.0
+        /// Bytes held by the history's rings after the last poll (MB).
+        var historyMB = 0.0
     }
 
     static func run(_ args: ArraySlice<String>) {
@@ -72,6 +77,8 @@ enum DeriveBench {
         }
         var estate = Estate(groups: o.groups, partitions: o.partitions)
         var derivation = PollDerivation(historyCapacity: o.historyCapacity)
+        // Step times in CPU time of this thread: the machine may be busy with other work.
+        derivation.timingClock = { DeriveBench.threadCPUMs() }
         var result = Result()
         result.groups = o.groups
         result.partitionsPerGroup = o.partitions
@@ -81,12 +88,15 @@ enum DeriveBench {
         var events: [Double] = []
         var snapshot = estate.snapshot()
         result.baselineRSSMB = memory().rss
+        var walls: [Double] = []
         for poll in 0..<o.polls {
+            let t0 = ContinuousClock.now
             let derived = derivation.ingest(snapshot)
+            walls.append(KgtopBench.ms(ContinuousClock.now - t0))
             let t = derivation.lastTimings
             timings.append(t)
             events.append(Double(derived.events.count + derived.episodeEvents.count))
-            KgtopBench.log("derive poll \(poll): \(KgtopBench.fmt(t.totalMs)) ms (diff \(KgtopBench.fmt(t.diffMs)), episodes \(KgtopBench.fmt(t.episodesMs)), history \(KgtopBench.fmt(t.historyMs)), health \(KgtopBench.fmt(t.healthMs)), time lag \(KgtopBench.fmt(t.timeLagMs)), errors \(KgtopBench.fmt(t.errorsMs))), \(derived.events.count) events, \(derived.episodeEvents.count) episode events, RSS \(KgtopBench.fmt(memory().rss)) MB")
+            KgtopBench.log("derive poll \(poll): \(KgtopBench.fmt(t.totalMs)) ms cpu, \(KgtopBench.fmt(walls[poll])) ms wall (diff \(KgtopBench.fmt(t.diffMs)), episodes \(KgtopBench.fmt(t.episodesMs)), history \(KgtopBench.fmt(t.historyMs)), health \(KgtopBench.fmt(t.healthMs)), time lag \(KgtopBench.fmt(t.timeLagMs)), errors \(KgtopBench.fmt(t.errorsMs))), \(derived.events.count) events, \(derived.episodeEvents.count) episode events, RSS \(KgtopBench.fmt(memory().rss)) MB")
             estate.advance()
             // Drop the old snapshot before building the next, as the poller hands over a new one.
             snapshot = ClusterSnapshot(takenAt: 0, pollDurationMs: 0, cluster: ClusterInfo())
@@ -95,6 +105,7 @@ enum DeriveBench {
         // The first poll has no predecessor to diff against and an empty history: leave it out.
         let warm = Array(timings.dropFirst(min(1, timings.count - 1)))
         result.total = Summary(warm.map(\.totalMs))
+        result.wall = Summary(Array(walls.dropFirst(min(1, walls.count - 1))))
         result.diff = Summary(warm.map(\.diffMs))
         result.episodes = Summary(warm.map(\.episodesMs))
         result.history = Summary(warm.map(\.historyMs))
@@ -105,20 +116,22 @@ enum DeriveBench {
         let m = memory()
         result.finalRSSMB = m.rss
         result.peakRSSMB = m.peak
+        result.historyMB = Double(derivation.history.storageBytes) / 1_048_576
         withExtendedLifetime(derivation) {}
         let line = { (name: String, s: Summary) in
             "  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) median \(KgtopBench.fmt(s.median)) ms, p95 \(KgtopBench.fmt(s.p95)) ms"
         }
         print("""
             derive-only: \(o.groups) groups x \(o.partitions) partitions = \(result.groupPartitions) group-partitions, \(o.polls) polls (first left out), history \(o.historyCapacity)
-            \(line("total", result.total))
+            \(line("total cpu", result.total))
+            \(line("total wall", result.wall))
             \(line("diff", result.diff))
             \(line("episodes", result.episodes))
             \(line("history", result.history))
             \(line("health", result.health))
             \(line("time lag", result.timeLag))
             \(line("errors", result.errors))
-              RSS: baseline \(KgtopBench.fmt(result.baselineRSSMB)) MB, final \(KgtopBench.fmt(result.finalRSSMB)) MB, peak \(KgtopBench.fmt(result.peakRSSMB)) MB
+              RSS: baseline \(KgtopBench.fmt(result.baselineRSSMB)) MB (one snapshot), final \(KgtopBench.fmt(result.finalRSSMB)) MB, peak \(KgtopBench.fmt(result.peakRSSMB)) MB; history rings \(KgtopBench.fmt(result.historyMB)) MB
             """)
         if let out = o.out {
             let encoder = JSONEncoder()
@@ -130,6 +143,13 @@ enum DeriveBench {
         }
     }
 
+    /// CPU time of the calling thread, in milliseconds.
+    @Sendable static func threadCPUMs() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) * 1000 + Double(t.tv_nsec) / 1e6
+    }
+
     /// Current and peak resident memory in MB (VmRSS and VmHWM on Linux; peak only elsewhere).
     static func memory() -> (rss: Double, peak: Double) {
         #if os(Linux)
@@ -137,7 +157,7 @@ enum DeriveBench {
             var rss = 0.0
             var peak = 0.0
             for line in status.split(separator: "\n") {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 guard fields.count >= 2, let kb = Double(fields[1]) else { continue }
                 if fields[0] == "VmRSS:" { rss = kb / 1024 }
                 if fields[0] == "VmHWM:" { peak = kb / 1024 }

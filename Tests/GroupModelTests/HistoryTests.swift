@@ -228,4 +228,42 @@ struct HistoryTests {
             }
         }
     }
+
+    @Test("SnapshotDiff: the merge over sorted lists gives the same events as the general path")
+    func diffFastPathMatchesGeneral() {
+        func snapshot(_ at: Int64, _ seed: UInt64) -> ClusterSnapshot {
+            var dice = Dice(state: seed)
+            var groups: [Group] = []
+            for g in 0..<8 where !dice.chance(15) {
+                let tps = (0..<4).map { TopicPartition(topic: "t\(g)", partition: Int32($0)) }
+                let ids = (0..<4).filter { _ in !dice.chance(30) }.map { "member-\(g)-\($0)" }
+                let members = ids.enumerated().map { i, id in
+                    GroupMember(memberID: id, clientID: "c", clientHost: "/h", memberType: .consumer, memberEpoch: Int32(dice.next(3)),
+                                subscribedTopics: ["t\(g)"], assignment: tps.filter { Int($0.partition) % ids.count == i && !dice.chance(20) },
+                                targetAssignment: tps.filter { Int($0.partition) % ids.count == i })
+                }
+                let rows = tps.map { tp in
+                    GroupPartition(topicPartition: tp, committedOffset: 1, lag: .known(0),
+                                   owner: ids.isEmpty || dice.chance(20) ? nil : ids[Int(tp.partition) % ids.count], handoff: .settled)
+                }
+                groups.append(Group(groupID: "g\(g)", type: .consumer, state: dice.chance(30) ? .reconciling : .stable,
+                                    groupEpoch: Int32(dice.next(3)), assignmentEpoch: Int32(dice.next(3)), members: members, partitions: rows))
+            }
+            return ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(), groups: groups)
+        }
+        for seed in 1...20 as ClosedRange<UInt64> {
+            let old = snapshot(1000, seed)
+            let new = snapshot(2000, seed &* 7 &+ 3)
+            var oldShuffled = old
+            oldShuffled.groups.reverse()
+            for g in oldShuffled.groups.indices {
+                oldShuffled.groups[g].members.reverse()
+                oldShuffled.groups[g].partitions.reverse()
+            }
+            var newShuffled = new
+            newShuffled.groups.reverse()
+            for g in newShuffled.groups.indices { newShuffled.groups[g].members.reverse() }
+            #expect(SnapshotDiff.diff(old: oldShuffled, new: newShuffled) == SnapshotDiff.diff(old: old, new: new), "seed \(seed)")
+        }
+    }
 }
