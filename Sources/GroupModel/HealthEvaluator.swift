@@ -126,15 +126,59 @@ public struct HealthConfig: Sendable, Hashable, Codable {
 public enum HealthEvaluator {
     /// Evaluates one group against the history (which should already include the group's snapshot).
     public static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig = HealthConfig()) -> GroupVerdict {
-        let partitions = group.partitions.map { row in
-            evaluate(row: row, observations: history.observations(groupID: group.groupID, topicPartition: row.topicPartition),
-                     groupRebalancing: group.state.isRebalancing, now: now, config: config)
+        var scratch = Scratch()
+        return evaluate(group: group, history: history, now: now, config: config, scratch: &scratch)
+    }
+
+    /// Reusable buffers, so that judging a partition allocates nothing but its verdict.
+    struct Scratch {
+        var window: [WindowEntry] = []
+        var commits: [Int64] = []
+        var lags: [Int64] = []
+    }
+
+    /// What the rules read of one observation.
+    struct WindowEntry {
+        var timestamp: Int64
+        var committed: Int64?
+        var lag: Int64?
+        var handoff: HandoffState
+
+        init(timestamp: Int64, committed: Int64?, lag: Int64?, handoff: HandoffState) {
+            self.timestamp = timestamp
+            self.committed = committed
+            self.lag = lag
+            self.handoff = handoff
+        }
+
+        init(_ obs: PartitionObservation) {
+            self.init(timestamp: obs.timestamp, committed: obs.committed, lag: obs.lag.offsets, handoff: obs.handoff)
+        }
+    }
+
+    /// ``evaluate(group:history:now:config:)`` with caller-owned buffers (one set for a whole poll).
+    static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig, scratch: inout Scratch) -> GroupVerdict {
+        let ring = history.groupRings[group.groupID]
+        let rebalancing = group.state.isRebalancing
+        var partitions: [PartitionVerdict] = []
+        partitions.reserveCapacity(group.partitions.count)
+        // Indexing (not `for row in`) reads the rows in place instead of copying each one.
+        group.partitions.withUnsafeBufferPointer { rows in
+            for index in rows.indices {
+                let row = rows.baseAddress! + index
+                scratch.window.removeAll(keepingCapacity: true)
+                let slot = ring?.slot(of: row.pointee.topicPartition, hint: index) ?? -1
+                let count = slot >= 0 ? ring?.count(slot: slot) ?? 0 : 0
+                partitions.append(evaluate(
+                    row: row, observationCount: count, groupRebalancing: rebalancing, now: now, config: config,
+                    scratch: &scratch, ring: ring, slot: slot))
+            }
         }
         var candidates: [(HealthStatus, String)] = []
         if let error = group.error { candidates.append((.err, "group error \(error)")) }
 
         var stuck: [StuckMember] = []
-        for member in group.membersBehindAssignmentEpoch {
+        for member in group.hasMembersBehindAssignmentEpoch ? group.membersBehindAssignmentEpoch : [] {
             guard let since = history.behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
             stuck.append(StuckMember(
                 memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
@@ -147,12 +191,13 @@ public enum HealthEvaluator {
             }
             candidates.append((.stuck, "\(stuck.count) member(s) behind assignment epoch \(group.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; ")))
         }
-        if group.state.isRebalancing {
+        if rebalancing {
             let progress = RebalanceProgress(group: group)
             candidates.append((.rebalancing, "group is \(group.state.brokerString): \(progress)"))
         }
         if let worst = partitions.max(by: { $0.status < $1.status }), worst.status > .ok {
-            let count = partitions.filter { $0.status == worst.status }.count
+            var count = 0
+            for p in partitions where p.status == worst.status { count += 1 }
             candidates.append((worst.status, "\(count) partition(s) \(worst.status.rawValue); worst \(worst.topicPartition): \(worst.reason)"))
         }
         let verdict = candidates.max { $0.0 < $1.0 }
@@ -164,24 +209,54 @@ public enum HealthEvaluator {
     public static func evaluate(
         row: GroupPartition, observations: [PartitionObservation], groupRebalancing: Bool, now: Int64, config: HealthConfig
     ) -> PartitionVerdict {
-        let window = observations.isEmpty ? [PartitionObservation(row: row, timestamp: now)] : observations
+        var scratch = Scratch()
+        scratch.window = observations.map(WindowEntry.init)
+        return withUnsafePointer(to: row) { row in
+            evaluate(
+                row: row, observationCount: observations.count, groupRebalancing: groupRebalancing, now: now, config: config,
+                scratch: &scratch, ring: nil, slot: -1)
+        }
+    }
+
+    /// The rules. The window is the partition's `observationCount` observations, oldest first: read
+    /// from `slot` of `ring` when the rules get that far, else already in `scratch.window`; with no
+    /// observations the row itself stands in for the window.
+    static func evaluate(
+        row: UnsafePointer<GroupPartition>, observationCount: Int, groupRebalancing: Bool, now: Int64, config: HealthConfig, scratch: inout Scratch,
+        ring: GroupRing?, slot: Int
+    ) -> PartitionVerdict {
         func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
-            PartitionVerdict(topicPartition: row.topicPartition, status: status, reason: reason, lag: row.lag, observations: observations.count)
+            PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, reason: reason, lag: row.pointee.lag, observations: observationCount)
         }
         // 1. Errors.
-        if let error = row.error { return verdict(.err, "error \(error)") }
-        guard let lag = row.lag.offsets else {
-            if case .unknown(let why) = row.lag { return verdict(.err, "lag unknown: \(why)") }
+        if let error = row.pointee.error { return verdict(.err, "error \(error)") }
+        guard let lag = row.pointee.lag.offsets else {
+            if case .unknown(let why) = row.pointee.lag { return verdict(.err, "lag unknown: \(why)") }
             return verdict(.err, "lag unknown")
         }
         // 2. Incomplete window.
-        if observations.count < config.minimumObservations {
-            return verdict(.ok, "window incomplete (\(observations.count)/\(config.minimumObservations) observations), lag \(lag)")
+        if observationCount < config.minimumObservations {
+            return verdict(.ok, "window incomplete (\(observationCount)/\(config.minimumObservations) observations), lag \(lag)")
         }
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, "lag \(lag)") }
+        if let ring, slot >= 0 {
+            let count = ring.count(slot: slot)
+            for k in 0..<count {
+                let column = ring.column(k, of: count)
+                scratch.window.append(WindowEntry(
+                    timestamp: ring.timestamp(column: column), committed: ring.committed(slot: slot, column: column),
+                    lag: ring.lagOffsets(slot: slot, column: column), handoff: ring.handoff(slot: slot, column: column)))
+            }
+        }
+        if scratch.window.isEmpty {
+            scratch.window.append(WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: row.pointee.lag.offsets, handoff: row.pointee.handoff))
+        }
+        let window = scratch.window
         // 4. Rewind.
-        let commits = window.compactMap(\.committed)
+        scratch.commits.removeAll(keepingCapacity: true)
+        for entry in window { if let c = entry.committed { scratch.commits.append(c) } }
+        let commits = scratch.commits
         for i in commits.indices.dropFirst() where commits[i] < commits[i - 1] {
             let high = commits[i - 1]
             if !commits[(i + 1)...].contains(where: { $0 >= high }) {
@@ -190,36 +265,42 @@ public enum HealthEvaluator {
         }
         let span = (window.last?.timestamp ?? now) - (window.first?.timestamp ?? now)
         // 5. Hand-off grace.
-        let inHandoff: (PartitionObservation) -> Bool = { obs in
-            obs.handoff == .pendingRevocation || obs.handoff == .awaitingRelease || (obs.handoff == .unowned && groupRebalancing)
+        func inHandoff(_ entry: WindowEntry) -> Bool {
+            entry.handoff == .pendingRevocation || entry.handoff == .awaitingRelease || (entry.handoff == .unowned && groupRebalancing)
         }
         if let latest = window.last, inHandoff(latest) {
             var since = latest.timestamp
-            for obs in window.reversed() {
-                guard inHandoff(obs) else { break }
-                since = obs.timestamp
+            for entry in window.reversed() {
+                guard inHandoff(entry) else { break }
+                since = entry.timestamp
             }
             if now - since < config.handoffGraceMs {
                 return verdict(.rebalancing, "in hand-off (\(latest.handoff.rawValue)) for \(seconds(now - since)) of a \(seconds(config.handoffGraceMs)) grace, lag \(lag)")
             }
         }
         // 6. Recently caught up.
-        let lags = window.compactMap(\.lag.offsets)
+        scratch.lags.removeAll(keepingCapacity: true)
+        for entry in window { if let l = entry.lag { scratch.lags.append(l) } }
+        let lags = scratch.lags
         if lags.contains(where: { $0 <= config.allowedLag }) {
             return verdict(.ok, "caught up within the last \(seconds(span)), lag \(lag)")
         }
         // 7. Not moving.
         let first = lags.first ?? lag
-        let committedNow = row.committedOffset
+        let committedNow = row.pointee.committedOffset
         if window.allSatisfy({ $0.committed == committedNow }) {
             let at = committedNow.map { "committed offset \($0)" } ?? "no committed offset"
-            if row.owner == nil {
+            if row.pointee.owner == nil {
                 return verdict(.stop, "\(at) unchanged for \(seconds(span)) while lag went \(first) → \(lag); no member owns the partition")
             }
-            return verdict(.stall, "\(at) unchanged for \(seconds(span)) while lag is \(lag) (owner \(row.owner ?? "?"))")
+            return verdict(.stall, "\(at) unchanged for \(seconds(span)) while lag is \(lag) (owner \(row.pointee.owner ?? "?"))")
         }
         // 8. Falling behind.
-        let neverDecreases = zip(lags, lags.dropFirst()).allSatisfy { $1 >= $0 }
+        var neverDecreases = true
+        for i in lags.indices.dropFirst() where lags[i] < lags[i - 1] {
+            neverDecreases = false
+            break
+        }
         if neverDecreases, lag > first {
             return verdict(.warn, "lag grew \(first) → \(lag) over \(seconds(span)) while the consumer advanced")
         }

@@ -47,23 +47,28 @@ public struct CommitMark: Sendable, Hashable, Codable {
     }
 }
 
-/// A bounded history of snapshots, kept by the Monitor: per group and partition a ring of the last
-/// ``capacity`` observations, per partition a ring of log-end samples (for time lag), and per group
-/// when each member was first seen behind the assignment epoch. Groups that disappear are dropped.
+/// A bounded history of snapshots, kept by the Monitor: per group and partition the last
+/// ``capacity`` observations, per partition the last ``capacity`` log-end samples (for time lag),
+/// per group and partition since when the committed offset has stood still, and per group when each
+/// member was first seen behind the assignment epoch. Groups, topics and partitions that disappear
+/// are dropped.
+///
+/// Storage is compact: per group one ring of poll columns holding plain offsets, with the owner,
+/// hand-off state, error and lag reason of each observation interned in a small per-group table;
+/// per topic one ring of log-end samples. Observations come back as ``PartitionObservation`` values.
 public struct History: Sendable, Hashable, Codable {
-    /// Observations kept per partition (Burrow's `intervals`).
-    public var capacity: Int
-    /// Per group id, per partition: observations, oldest first.
-    public private(set) var partitions: [String: [TopicPartition: [PartitionObservation]]] = [:]
-    /// Per partition: log-end samples, oldest first.
-    public private(set) var logEnds: [TopicPartition: [OffsetSample]] = [:]
+    /// Observations kept per partition (Burrow's `intervals`). Changing it keeps the newest ones.
+    public var capacity: Int {
+        didSet { capacity = max(1, capacity) }
+    }
     /// Per group id, per member id: the first snapshot time the member was behind, while it still is.
     public private(set) var behindSince: [String: [String: Int64]] = [:]
-    /// Per group id, per partition: since when the committed offset has stood at its value (kept
-    /// beyond the ring, one entry per partition, so long silences can be measured).
-    public private(set) var commitMarks: [String: [TopicPartition: CommitMark]] = [:]
     /// Time of the latest recorded snapshot.
     public private(set) var latestTimestamp: Int64?
+    /// Per group id: its observations.
+    private(set) var groupRings: [String: GroupRing] = [:]
+    /// Per topic name: its log-end samples.
+    private(set) var topicRings: [String: TopicRing] = [:]
 
     /// Creates an empty history.
     public init(capacity: Int = 10) {
@@ -74,69 +79,64 @@ public struct History: Sendable, Hashable, Codable {
     public mutating func record(_ snapshot: ClusterSnapshot) {
         let at = snapshot.takenAt
         latestTimestamp = at
-        for topic in snapshot.topics {
-            for partition in topic.partitions {
-                guard let logEnd = partition.logEnd else { continue }
-                let tp = TopicPartition(topic: topic.name, partition: partition.partition)
-                // A static helper: calling a method on `self` while `self.logEnds` is borrowed for
-                // writing made Swift copy the whole dictionary for every partition.
-                Self.append(&logEnds[tp, default: []], OffsetSample(timestamp: at, logEnd: logEnd), capacity: capacity)
-            }
-        }
-        let liveTopics = Set(snapshot.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0.partition) } })
-        // Every live partition was just added, so equal counts mean nothing is left to drop (and
-        // rebuilding a dictionary of every partition on every poll is not free).
-        if logEnds.count != liveTopics.count { logEnds = logEnds.filter { liveTopics.contains($0.key) } }
 
-        var groupsNow: [String: [TopicPartition: [PartitionObservation]]] = [:]
-        groupsNow.reserveCapacity(snapshot.groups.count)
-        var behindNow: [String: [String: Int64]] = [:]
-        var marksNow: [String: [TopicPartition: CommitMark]] = [:]
-        for group in snapshot.groups {
-            // Take the group's rings out of the old history so each one is uniquely referenced and
-            // grows in place; reading them through `partitions[id]?[tp]` copied the group's whole
-            // dictionary once per partition (quadratic in partitions per group).
-            var previous = partitions.removeValue(forKey: group.groupID) ?? [:]
-            var rows: [TopicPartition: [PartitionObservation]] = [:]
-            rows.reserveCapacity(group.partitions.count)
-            var marks: [TopicPartition: CommitMark] = [:]
-            let previousMarks = commitMarks[group.groupID] ?? [:]
-            for row in group.partitions {
-                if let mark = previousMarks[row.topicPartition], mark.offset == row.committedOffset {
-                    marks[row.topicPartition] = mark
-                } else {
-                    marks[row.topicPartition] = CommitMark(offset: row.committedOffset, since: at)
-                }
-                var ring = previous.removeValue(forKey: row.topicPartition) ?? []
-                Self.append(&ring, PartitionObservation(row: row, timestamp: at), capacity: capacity)
-                rows[row.topicPartition] = ring
-            }
-            groupsNow[group.groupID] = rows
-            marksNow[group.groupID] = marks
-            var behind: [String: Int64] = [:]
-            for member in group.membersBehindAssignmentEpoch {
-                behind[member.memberID] = behindSince[group.groupID]?[member.memberID] ?? at
-            }
-            if !behind.isEmpty { behindNow[group.groupID] = behind }
+        // Move every ring out of the old tables so each one is uniquely referenced and is written
+        // in place; what is not moved back belonged to a topic or group that is gone.
+        var oldTopics: [String: TopicRing] = [:]
+        swap(&oldTopics, &topicRings)
+        topicRings.reserveCapacity(snapshot.topics.count)
+        for topic in snapshot.topics {
+            var ring = oldTopics.removeValue(forKey: topic.name) ?? topicRings.removeValue(forKey: topic.name)
+                ?? TopicRing(capacity: capacity)
+            ring.record(topic, at: at, capacity: capacity)
+            topicRings[topic.name] = ring
         }
-        partitions = groupsNow
+
+        var oldGroups: [String: GroupRing] = [:]
+        swap(&oldGroups, &groupRings)
+        groupRings.reserveCapacity(snapshot.groups.count)
+        var behindNow: [String: [String: Int64]] = [:]
+        // Indexing (not `for group in`) reads the groups in place instead of copying each one.
+        let groups = snapshot.groups
+        for g in groups.indices {
+            let groupID = groups[g].groupID
+            var ring = oldGroups.removeValue(forKey: groupID) ?? GroupRing(capacity: capacity)
+            ring.record(groups[g].partitions, at: at, capacity: capacity)
+            groupRings[groupID] = ring
+            guard groups[g].hasMembersBehindAssignmentEpoch else { continue }
+            var behind: [String: Int64] = [:]
+            for member in groups[g].membersBehindAssignmentEpoch {
+                behind[member.memberID] = behindSince[groupID]?[member.memberID] ?? at
+            }
+            behindNow[groupID] = behind
+        }
         behindSince = behindNow
-        commitMarks = marksNow
     }
 
     /// Observations of one partition of one group, oldest first.
     public func observations(groupID: String, topicPartition: TopicPartition) -> [PartitionObservation] {
-        partitions[groupID]?[topicPartition] ?? []
+        guard let ring = groupRings[groupID], let slot = ring.slot(of: topicPartition) else { return [] }
+        return ring.observations(slot: slot)
     }
 
     /// Since when the committed offset of one partition of one group has stood at its current value.
     public func commitUnchangedSince(groupID: String, topicPartition: TopicPartition) -> Int64? {
-        commitMarks[groupID]?[topicPartition]?.since
+        commitMark(groupID: groupID, topicPartition: topicPartition)?.since
+    }
+
+    /// The commit mark of one partition of one group: its committed offset and since when it has
+    /// had that value.
+    public func commitMark(groupID: String, topicPartition: TopicPartition) -> CommitMark? {
+        guard let ring = groupRings[groupID], let slot = ring.slot(of: topicPartition) else { return nil }
+        return ring.commitMark(slot: slot)
     }
 
     /// Log-end samples of one partition, oldest first.
     public func logEndSamples(_ topicPartition: TopicPartition) -> [OffsetSample] {
-        logEnds[topicPartition] ?? []
+        guard let ring = topicRings[topicPartition.topic], let slot = ring.slot(of: topicPartition.partition) else { return [] }
+        var out: [OffsetSample] = []
+        ring.samples(slot: slot, into: &out)
+        return out
     }
 
     /// Known lags of one partition of one group, oldest first (for ``TimeLagEstimator/trend(_:steadyTolerance:)``).
@@ -146,8 +146,397 @@ public struct History: Sendable, Hashable, Codable {
         }
     }
 
-    private static func append<T>(_ ring: inout [T], _ value: T, capacity: Int) {
-        ring.append(value)
-        if ring.count > capacity { ring.removeFirst(ring.count - capacity) }
+    /// Approximate bytes held by the observation and sample rings (for benchmarks).
+    public var storageBytes: Int {
+        groupRings.values.reduce(0) { $0 + $1.storageBytes } + topicRings.values.reduce(0) { $0 + $1.storageBytes }
+    }
+}
+
+// MARK: - Group rings
+
+/// What an observation holds besides its offsets, interned per group: owner, hand-off state, error,
+/// the reason of an unknown lag, and which offsets are present.
+struct ObservationTraits: Sendable, Hashable, Codable {
+    var owner: String?
+    var handoff: HandoffState
+    var error: ItemError?
+    /// `nil` when the lag is known.
+    var lagReason: String?
+    var hasCommitted: Bool
+    var hasLogEnd: Bool
+
+    init(row: GroupPartition) {
+        owner = row.owner
+        handoff = row.handoff
+        error = row.error
+        if case .unknown(let reason) = row.lag { lagReason = reason } else { lagReason = nil }
+        hasCommitted = row.committedOffset != nil
+        hasLogEnd = row.logEnd != nil
+    }
+
+    /// Whether these are the traits of `row` (without building them).
+    @inline(__always)
+    func describes(_ row: UnsafePointer<GroupPartition>) -> Bool {
+        guard handoff == row.pointee.handoff, hasCommitted == (row.pointee.committedOffset != nil),
+              hasLogEnd == (row.pointee.logEnd != nil), owner == row.pointee.owner, error == row.pointee.error
+        else { return false }
+        if let lagReason {
+            guard case .unknown(let reason) = row.pointee.lag else { return false }
+            return lagReason == reason
+        }
+        return row.pointee.lag.offsets != nil
+    }
+}
+
+/// The observations of one group: a ring of the last `capacity` polls ("columns") over the group's
+/// partitions ("slots"). All partitions of a group are observed at the same polls, so a column has
+/// one timestamp; a slot's `depth` says how many of the newest columns it was present in.
+///
+/// Cells are partition-major (`slot * capacity + column`), so one partition's window is
+/// contiguous. Each cell holds three offsets (committed, log end, lag) and an index into
+/// ``traits``.
+struct GroupRing: Sendable, Hashable, Codable {
+    private(set) var capacity: Int
+    /// The partition of each slot, in the group's row order.
+    private(set) var keys: [TopicPartition] = []
+    /// Whether ``keys`` is strictly ascending (binary search applies).
+    private var keysAscending = true
+    /// Columns written since the layout was made; the newest is `(columns - 1) % capacity`.
+    private(set) var columns = 0
+    /// Timestamp of each column.
+    private var times: [Int64]
+    /// Per slot: observations held (at most `capacity`).
+    private var depth: [Int32] = []
+    /// Per cell: committed, log end, lag (3 values; meaningful when the traits say so).
+    private var values: [Int64] = []
+    /// Per cell: index into ``traits``.
+    private var traitIndex: [Int32] = []
+    /// Interned traits.
+    private(set) var traits: [ObservationTraits] = []
+    /// Lookup of ``traits`` once the table is larger than a linear search should scan.
+    private var traitLookup: [ObservationTraits: Int32] = [:]
+    /// Compact ``traits`` when it grows past this.
+    private var traitLimit = 32
+    /// Per slot: the commit mark (`markState`: 0 none, 1 no committed offset, 2 offset).
+    private var markOffset: [Int64] = []
+    private var markSince: [Int64] = []
+    private var markState: [UInt8] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        times = Array(repeating: 0, count: capacity)
+    }
+
+    var storageBytes: Int {
+        keys.capacity * MemoryLayout<TopicPartition>.stride + times.capacity * 8 + depth.capacity * 4
+            + values.capacity * 8 + traitIndex.capacity * 4 + traits.capacity * MemoryLayout<ObservationTraits>.stride
+            + markOffset.capacity * 8 + markSince.capacity * 8 + markState.capacity
+    }
+
+    /// The slot of `tp`, if the group has it.
+    func slot(of tp: TopicPartition) -> Int? {
+        if keysAscending {
+            var lo = 0
+            var hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < tp { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < keys.count && keys[lo] == tp ? lo : nil
+        }
+        return keys.firstIndex(of: tp)
+    }
+
+    /// The slot of row `index` of a group whose row is `tp`: the same index when the layout
+    /// matches, else a search.
+    @inline(__always)
+    func slot(of tp: TopicPartition, hint index: Int) -> Int? {
+        if index < keys.count, keys[index] == tp { return index }
+        return slot(of: tp)
+    }
+
+    /// Observations held for `slot`.
+    func count(slot: Int) -> Int { Int(depth[slot]) }
+
+    /// The column of the `k`-th (0 = oldest) of `n` observations.
+    @inline(__always)
+    func column(_ k: Int, of n: Int) -> Int { (columns - n + k) % capacity }
+
+    @inline(__always)
+    func timestamp(column: Int) -> Int64 { times[column] }
+
+    @inline(__always)
+    func committed(slot: Int, column: Int) -> Int64? {
+        let cell = slot * capacity + column
+        return traits[Int(traitIndex[cell])].hasCommitted ? values[3 * cell] : nil
+    }
+
+    @inline(__always)
+    func lagOffsets(slot: Int, column: Int) -> Int64? {
+        let cell = slot * capacity + column
+        return traits[Int(traitIndex[cell])].lagReason == nil ? values[3 * cell + 2] : nil
+    }
+
+    @inline(__always)
+    func handoff(slot: Int, column: Int) -> HandoffState {
+        traits[Int(traitIndex[slot * capacity + column])].handoff
+    }
+
+    /// The observation in `slot` at `column`.
+    func observation(slot: Int, column: Int) -> PartitionObservation {
+        let cell = slot * capacity + column
+        let t = traits[Int(traitIndex[cell])]
+        let lag: LagValue = t.lagReason.map { .unknown(reason: $0) } ?? .known(values[3 * cell + 2])
+        return PartitionObservation(
+            timestamp: times[column], committed: t.hasCommitted ? values[3 * cell] : nil,
+            logEnd: t.hasLogEnd ? values[3 * cell + 1] : nil, lag: lag, owner: t.owner, handoff: t.handoff, error: t.error)
+    }
+
+    /// Observations of `slot`, oldest first.
+    func observations(slot: Int) -> [PartitionObservation] {
+        let n = count(slot: slot)
+        return (0..<n).map { observation(slot: slot, column: column($0, of: n)) }
+    }
+
+    func commitMark(slot: Int) -> CommitMark? {
+        switch markState[slot] {
+        case 1: return CommitMark(offset: nil, since: markSince[slot])
+        case 2: return CommitMark(offset: markOffset[slot], since: markSince[slot])
+        default: return nil
+        }
+    }
+
+    /// Appends the group's rows as the newest column.
+    mutating func record(_ rows: [GroupPartition], at: Int64, capacity newCapacity: Int) {
+        if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
+        columns += 1
+        let column = (columns - 1) % capacity
+        times[column] = at
+        let cap = capacity
+        var lastTrait: Int32 = -1
+        // Rows are read in place through a pointer: copying a row retains every string in it.
+        rows.withUnsafeBufferPointer { buffer in
+        for slot in buffer.indices {
+            let row = buffer.baseAddress! + slot
+            let cell = slot * cap + column
+            let committed = row.pointee.committedOffset
+            values[3 * cell] = committed ?? 0
+            values[3 * cell + 1] = row.pointee.logEnd ?? 0
+            values[3 * cell + 2] = row.pointee.lag.offsets ?? 0
+            // The table is read in place too (subscripting it would copy the traits' strings).
+            let found = traits.withUnsafeBufferPointer { table -> Int32 in
+                if lastTrait >= 0, table[Int(lastTrait)].describes(row) { return lastTrait }
+                guard table.count <= 16 else { return -1 }
+                for i in table.indices where table[i].describes(row) { return Int32(i) }
+                return -1
+            }
+            lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
+            traitIndex[cell] = lastTrait
+            if Int(depth[slot]) < cap { depth[slot] += 1 }
+            // Commit mark: kept while the committed offset stays the same.
+            let state: UInt8 = committed == nil ? 1 : 2
+            if markState[slot] != state || (state == 2 && markOffset[slot] != committed) {
+                markState[slot] = state
+                markOffset[slot] = committed ?? 0
+                markSince[slot] = at
+            }
+        }
+        }
+        if traits.count > traitLimit { compactTraits() }
+    }
+
+    private func layoutMatches(_ rows: [GroupPartition]) -> Bool {
+        guard rows.count == keys.count else { return false }
+        for i in rows.indices where rows[i].topicPartition != keys[i] { return false }
+        return true
+    }
+
+    private mutating func intern(_ t: ObservationTraits) -> Int32 {
+        if traits.count <= 16 {
+            for i in traits.indices where traits[i] == t { return Int32(i) }
+        } else if let i = traitLookup[t] {
+            return i
+        }
+        let i = Int32(traits.count)
+        traits.append(t)
+        if traits.count > 16 {
+            if traitLookup.isEmpty {
+                for (j, u) in traits.enumerated() where traitLookup[u] == nil { traitLookup[u] = Int32(j) }
+            } else {
+                traitLookup[t] = i
+            }
+        }
+        return i
+    }
+
+    /// Rebuilds the traits table from the cells still in use.
+    private mutating func compactTraits() {
+        var remap = [Int32](repeating: -1, count: traits.count)
+        var kept: [ObservationTraits] = []
+        for slot in 0..<keys.count {
+            let n = count(slot: slot)
+            for k in 0..<n {
+                let cell = slot * capacity + column(k, of: n)
+                let old = Int(traitIndex[cell])
+                if remap[old] < 0 {
+                    remap[old] = Int32(kept.count)
+                    kept.append(traits[old])
+                }
+                traitIndex[cell] = remap[old]
+            }
+        }
+        traits = kept
+        traitLookup = [:]
+        if traits.count > 16 {
+            for (j, u) in traits.enumerated() where traitLookup[u] == nil { traitLookup[u] = Int32(j) }
+        }
+        traitLimit = max(32, 2 * traits.count)
+    }
+
+    /// Makes a layout for `rows` (and `newCapacity`), keeping what is known of partitions that stay.
+    private mutating func relayout(_ rows: [GroupPartition], capacity newCapacity: Int) {
+        let newKeys = rows.map(\.topicPartition)
+        var next = GroupRing(capacity: newCapacity)
+        next.keys = newKeys
+        next.keysAscending = zip(newKeys, newKeys.dropFirst()).allSatisfy { $0 < $1 }
+        let kept = min(min(columns, capacity), newCapacity)
+        next.columns = kept
+        for i in 0..<kept {
+            // i-th newest column.
+            next.times[kept - 1 - i] = times[(columns - 1 - i) % capacity]
+        }
+        let cells = newKeys.count * newCapacity
+        next.depth = Array(repeating: 0, count: newKeys.count)
+        next.values = Array(repeating: 0, count: 3 * cells)
+        next.traitIndex = Array(repeating: 0, count: cells)
+        next.markOffset = Array(repeating: 0, count: newKeys.count)
+        next.markSince = Array(repeating: 0, count: newKeys.count)
+        next.markState = Array(repeating: 0, count: newKeys.count)
+        next.traits = traits
+        next.traitLookup = traitLookup
+        next.traitLimit = traitLimit
+        if !keys.isEmpty {
+            var oldSlots: [TopicPartition: Int] = [:]
+            oldSlots.reserveCapacity(keys.count)
+            for (i, k) in keys.enumerated() where oldSlots[k] == nil { oldSlots[k] = i }
+            for (newSlot, key) in newKeys.enumerated() {
+                // A duplicate row starts empty, as it did when rings were keyed by partition.
+                guard let oldSlot = oldSlots.removeValue(forKey: key) else { continue }
+                let n = min(count(slot: oldSlot), kept)
+                next.depth[newSlot] = Int32(n)
+                for i in 0..<n {
+                    let from = oldSlot * capacity + (columns - 1 - i) % capacity
+                    let to = newSlot * newCapacity + (kept - 1 - i)
+                    next.values[3 * to] = values[3 * from]
+                    next.values[3 * to + 1] = values[3 * from + 1]
+                    next.values[3 * to + 2] = values[3 * from + 2]
+                    next.traitIndex[to] = traitIndex[from]
+                }
+                next.markOffset[newSlot] = markOffset[oldSlot]
+                next.markSince[newSlot] = markSince[oldSlot]
+                next.markState[newSlot] = markState[oldSlot]
+            }
+        }
+        self = next
+    }
+}
+
+// MARK: - Topic rings
+
+/// The log-end samples of one topic: per partition ("slot") a ring of the last `capacity` samples.
+/// A partition whose log end was unknown at a poll gets no sample at that poll.
+struct TopicRing: Sendable, Hashable, Codable {
+    private(set) var capacity: Int
+    /// The partition index of each slot, in the topic's order.
+    private(set) var partitions: [Int32] = []
+    /// Whether slot `i` holds partition `i` for every slot.
+    private var dense = true
+    /// Whether ``partitions`` is strictly ascending.
+    private var ascending = true
+    /// Per slot: samples written since the layout was made (the ring position is this modulo capacity).
+    private var written: [Int] = []
+    /// Per cell (`slot * capacity + position`): timestamp and log end.
+    private var times: [Int64] = []
+    private var ends: [Int64] = []
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var storageBytes: Int { partitions.capacity * 4 + written.capacity * 8 + times.capacity * 8 + ends.capacity * 8 }
+
+    /// The slot of partition `p`, if the topic has it.
+    @inline(__always)
+    func slot(of p: Int32) -> Int? {
+        if dense { return p >= 0 && Int(p) < partitions.count ? Int(p) : nil }
+        if ascending {
+            var lo = 0
+            var hi = partitions.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if partitions[mid] < p { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < partitions.count && partitions[lo] == p ? lo : nil
+        }
+        return partitions.firstIndex(of: p)
+    }
+
+    /// Samples held for `slot`.
+    @inline(__always)
+    func count(slot: Int) -> Int { min(written[slot], capacity) }
+
+    /// Replaces `out` with the samples of `slot`, oldest first.
+    func samples(slot: Int, into out: inout [OffsetSample]) {
+        out.removeAll(keepingCapacity: true)
+        let n = count(slot: slot)
+        let base = slot * capacity
+        for k in 0..<n {
+            let position = (written[slot] - n + k) % capacity
+            out.append(OffsetSample(timestamp: times[base + position], logEnd: ends[base + position]))
+        }
+    }
+
+    /// Appends the topic's known log ends.
+    mutating func record(_ topic: TopicInfo, at: Int64, capacity newCapacity: Int) {
+        let rows = topic.partitions
+        if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
+        let cap = capacity
+        for slot in rows.indices {
+            guard let logEnd = rows[slot].logEnd else { continue }
+            let cell = slot * cap + written[slot] % cap
+            times[cell] = at
+            ends[cell] = logEnd
+            written[slot] += 1
+            // Keep the counter small; only its value modulo the capacity and past the capacity matter.
+            if written[slot] >= 2 * cap { written[slot] -= cap }
+        }
+    }
+
+    private func layoutMatches(_ rows: [PartitionOffsets]) -> Bool {
+        guard rows.count == partitions.count else { return false }
+        for i in rows.indices where rows[i].partition != partitions[i] { return false }
+        return true
+    }
+
+    private mutating func relayout(_ rows: [PartitionOffsets], capacity newCapacity: Int) {
+        var next = TopicRing(capacity: newCapacity)
+        next.partitions = rows.map(\.partition)
+        next.dense = next.partitions.enumerated().allSatisfy { Int($0.element) == $0.offset }
+        next.ascending = zip(next.partitions, next.partitions.dropFirst()).allSatisfy { $0 < $1 }
+        next.written = Array(repeating: 0, count: rows.count)
+        next.times = Array(repeating: 0, count: rows.count * newCapacity)
+        next.ends = Array(repeating: 0, count: rows.count * newCapacity)
+        var oldSlots: [Int32: Int] = [:]
+        for (i, p) in partitions.enumerated() where oldSlots[p] == nil { oldSlots[p] = i }
+        var scratch: [OffsetSample] = []
+        for (newSlot, p) in next.partitions.enumerated() {
+            guard let oldSlot = oldSlots.removeValue(forKey: p) else { continue }
+            samples(slot: oldSlot, into: &scratch)
+            let keep = scratch.suffix(newCapacity)
+            for (k, sample) in keep.enumerated() {
+                next.times[newSlot * newCapacity + k] = sample.timestamp
+                next.ends[newSlot * newCapacity + k] = sample.logEnd
+            }
+            next.written[newSlot] = keep.count
+        }
+        self = next
     }
 }

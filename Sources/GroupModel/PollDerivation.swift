@@ -34,6 +34,29 @@ public struct DerivedPoll: Sendable {
     }
 }
 
+/// How long each step of the last ``PollDerivation/ingest(_:)`` took, in milliseconds (for
+/// benchmarks; never used for decisions).
+public struct DerivationTimings: Sendable, Hashable, Codable {
+    /// ``SnapshotDiff`` and departure refinement.
+    public var diffMs = 0.0
+    /// ``RebalanceTracker`` episodes (and fence reclassification).
+    public var episodesMs = 0.0
+    /// ``History/record(_:)``.
+    public var historyMs = 0.0
+    /// ``HealthEvaluator`` verdicts.
+    public var healthMs = 0.0
+    /// ``TimeLagEstimator`` time lags.
+    public var timeLagMs = 0.0
+    /// New-error detection and the result.
+    public var errorsMs = 0.0
+
+    /// Creates zero timings.
+    public init() {}
+
+    /// The sum of the steps.
+    public var totalMs: Double { diffMs + episodesMs + historyMs + healthMs + timeLagMs + errorsMs }
+}
+
 /// What kgtop derives from consecutive snapshots, in one place for the live monitor and for
 /// replays: diff (with fence detection from commit silence), rebalance tracker, history, health,
 /// new-error detection and time lag. Pure; a value, so replays keep copies as checkpoints.
@@ -52,6 +75,11 @@ public struct PollDerivation: Sendable {
     public var computeTimeLags = true
     /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
     public private(set) var errorKeys: Set<String> = []
+    /// What each step of the last ``ingest(_:)`` cost.
+    public private(set) var lastTimings = DerivationTimings()
+    /// The clock for ``lastTimings``, in milliseconds from any origin (a benchmark may pass a CPU-time
+    /// clock); `nil` uses the monotonic wall clock.
+    public var timingClock: (@Sendable () -> Double)?
 
     /// Creates a derivation with the monitor's defaults.
     public init(historyCapacity: Int = 10, healthConfig: HealthConfig = HealthConfig(), stuckThresholdMs: Int64 = 30_000) {
@@ -62,10 +90,24 @@ public struct PollDerivation: Sendable {
 
     /// Ingests the next snapshot (in the order taken).
     public mutating func ingest(_ snapshot: ClusterSnapshot) -> DerivedPoll {
+        let wall = ContinuousClock()
+        let origin = wall.now
+        let clock = timingClock ?? {
+            let (s, a) = (wall.now - origin).components
+            return Double(s) * 1000 + Double(a) / 1e15
+        }
+        var mark = clock()
+        var timings = DerivationTimings()
+        func lap() -> Double {
+            let t = clock()
+            defer { mark = t }
+            return t - mark
+        }
         // The history still ends at the previous snapshot here, as refineDepartures needs.
         let events = last.map {
             SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt)
         } ?? []
+        timings.diffMs = lap()
         var episodeEvents = tracker.ingest(snapshot)
         let fencedGroups = Set(events.filter { $0.type == .memberFenced }.compactMap(\.groupID))
         for i in episodeEvents.indices where fencedGroups.contains(episodeEvents[i].groupID) {
@@ -74,19 +116,46 @@ public struct PollDerivation: Sendable {
             episodeEvents[i].episode.trigger = .fence
             tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, as: .fence)
         }
+        timings.episodesMs = lap()
         history.record(snapshot)
+        timings.historyMs = lap()
         var verdicts: [String: GroupVerdict] = [:]
-        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
-        for g in snapshot.groups {
-            verdicts[g.groupID] = HealthEvaluator.evaluate(group: g, history: history, now: snapshot.takenAt, config: healthConfig)
-            guard computeTimeLags else { continue }
-            var lags: [TopicPartition: TimeLag] = [:]
-            for p in g.partitions {
-                lags[p.topicPartition] = TimeLagEstimator.timeLag(
-                    committed: p.committedOffset, samples: history.logEndSamples(p.topicPartition), now: snapshot.takenAt)
-            }
-            timeLags[g.groupID] = lags
+        verdicts.reserveCapacity(snapshot.groups.count)
+        var scratch = HealthEvaluator.Scratch()
+        let groups = snapshot.groups
+        for g in groups.indices {
+            verdicts[groups[g].groupID] = HealthEvaluator.evaluate(
+                group: groups[g], history: history, now: snapshot.takenAt, config: healthConfig, scratch: &scratch)
         }
+        timings.healthMs = lap()
+        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        if computeTimeLags {
+            timeLags.reserveCapacity(snapshot.groups.count)
+            var samples: [OffsetSample] = []
+            for g in groups.indices {
+                let rows = groups[g].partitions
+                var lags: [TopicPartition: TimeLag] = [:]
+                lags.reserveCapacity(rows.count)
+                // A group's rows come topic by topic: look each topic's samples up once.
+                var topic: String?
+                var ring: TopicRing?
+                for i in rows.indices {
+                    let tp = rows[i].topicPartition
+                    if tp.topic != topic {
+                        topic = tp.topic
+                        ring = history.topicRings[tp.topic]
+                    }
+                    if let ring, let slot = ring.slot(of: tp.partition) {
+                        ring.samples(slot: slot, into: &samples)
+                    } else {
+                        samples.removeAll(keepingCapacity: true)
+                    }
+                    lags[tp] = TimeLagEstimator.timeLag(committed: rows[i].committedOffset, ordered: samples, now: snapshot.takenAt)
+                }
+                timeLags[groups[g].groupID] = lags
+            }
+        }
+        timings.timeLagMs = lap()
         var keys: Set<String> = []
         var fresh: [PollError] = []
         for e in snapshot.errors {
@@ -97,10 +166,13 @@ public struct PollDerivation: Sendable {
         errorKeys = keys
         last = snapshot
         count += 1
-        return DerivedPoll(
+        let derived = DerivedPoll(
             pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
             openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
             verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
+        timings.errorsMs = lap()
+        lastTimings = timings
+        return derived
     }
 
     /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is

@@ -38,12 +38,23 @@ public struct RebalanceProgress: Sendable, Hashable, Codable, CustomStringConver
     public init(group: Group) {
         let classic = group.type == .classic
         membersTotal = group.members.count
-        membersReconciled = group.members.filter { member in
-            classic ? !member.assignment.isEmpty || group.state == .stable : member.isReconciled(assignmentEpoch: group.assignmentEpoch)
-        }.count
-        let rows = group.partitions.filter { $0.handoff != .notAssigned }
-        partitionsTotal = rows.count
-        partitionsSettled = rows.filter { $0.handoff == .settled }.count
+        let stable = group.state == .stable
+        var reconciled = 0
+        // Indexing reads the members in place (`for member in` would copy each one).
+        let members = group.members
+        for i in members.indices
+        where classic ? !members[i].assignment.isEmpty || stable : members[i].isReconciled(assignmentEpoch: group.assignmentEpoch) {
+            reconciled += 1
+        }
+        membersReconciled = reconciled
+        var total = 0
+        var settled = 0
+        for i in group.partitions.indices where group.partitions[i].handoff != .notAssigned {
+            total += 1
+            if group.partitions[i].handoff == .settled { settled += 1 }
+        }
+        partitionsTotal = total
+        partitionsSettled = settled
     }
 
     /// `members 4/6, partitions 10/12`.
@@ -215,13 +226,29 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     public mutating func ingest(_ snapshot: ClusterSnapshot) -> [EpisodeEvent] {
         let at = snapshot.takenAt
         var events: [EpisodeEvent] = []
-        let oldGroups = Dictionary((previous?.groups ?? []).map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        let currentIDs = Set(snapshot.groups.map(\.groupID))
-
-        for group in snapshot.groups {
-            events += step(group: group, old: oldGroups[group.groupID], at: at)
+        let previousGroups = previous?.groups ?? []
+        let current = snapshot.groups
+        if SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }),
+           SnapshotDiff.strictlyAscending(count: current.count, { current[$0].groupID }) {
+            // Both lists sorted by id (as snapshots keep them): walk them together.
+            var i = 0
+            let groups = snapshot.groups
+            for g in groups.indices {
+                while i < previousGroups.count && previousGroups[i].groupID < groups[g].groupID { i += 1 }
+                if i < previousGroups.count && previousGroups[i].groupID == groups[g].groupID {
+                    events += step(group: groups[g], old: previousGroups[i], at: at)
+                } else {
+                    events += step(group: groups[g], old: nil, at: at)
+                }
+            }
+        } else {
+            let oldGroups = Dictionary(previousGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+            for group in snapshot.groups {
+                events += step(group: group, old: oldGroups[group.groupID], at: at)
+            }
         }
         // Groups that disappeared end their episodes.
+        let currentIDs = open.isEmpty ? [] : Set(snapshot.groups.map(\.groupID))
         for groupID in open.keys.sorted() where !currentIDs.contains(groupID) {
             if var episode = open.removeValue(forKey: groupID) {
                 episode.endedAt = at
@@ -292,8 +319,9 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         }
 
         // Stuck members.
-        for member in group.members {
-            guard let since = behindSince[groupID]?[member.memberID], at - since >= stuckThresholdMs else { continue }
+        let behind = behindSince[groupID] ?? [:]
+        for member in behind.isEmpty ? [] : group.members {
+            guard let since = behind[member.memberID], at - since >= stuckThresholdMs else { continue }
             let stuck = StuckMember(
                 memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
                 instanceID: member.instanceID, rackID: member.rackID, memberEpoch: member.memberEpoch,
@@ -334,7 +362,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         guard let groupEpoch = group.groupEpoch, let assignmentEpoch = group.assignmentEpoch else {
             return !group.state.isRebalancing && handoffClear
         }
-        return assignmentEpoch >= groupEpoch && group.membersBehindAssignmentEpoch.isEmpty && handoffClear
+        return assignmentEpoch >= groupEpoch && handoffClear
+            && !group.hasMembersBehindAssignmentEpoch
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
@@ -345,7 +374,9 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         }
         let changed: Bool
         if group.type == .classic {
-            let membership = Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
+            // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.
+            let membership = !old.members.lazy.map(\.memberID).elementsEqual(group.members.lazy.map(\.memberID))
+                && Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
             let generation = old.generationID != group.generationID && group.generationID != nil
             changed = membership || generation || (group.state.isRebalancing && !old.state.isRebalancing)
         } else {
@@ -389,11 +420,18 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
     private mutating func updateBehind(group: Group, at: Int64) {
         let groupID = group.groupID
-        var current: [String: Int64] = [:]
-        for member in group.membersBehindAssignmentEpoch {
-            current[member.memberID] = behindSince[groupID]?[member.memberID] ?? at
+        let anyBehind = group.hasMembersBehindAssignmentEpoch
+        if !anyBehind && (behindSince.isEmpty || behindSince[groupID] == nil)
+            && (reportedStuck.isEmpty || reportedStuck[groupID] == nil) {
+            return
         }
-        behindSince[groupID] = current.isEmpty ? nil : current
+        let lagging = anyBehind ? group.membersBehindAssignmentEpoch : []
+        var current: [String: Int64] = [:]
+        let before = behindSince[groupID]
+        for member in lagging {
+            current[member.memberID] = before?[member.memberID] ?? at
+        }
+        if !current.isEmpty || before != nil { behindSince[groupID] = current.isEmpty ? nil : current }
         if let reported = reportedStuck[groupID] {
             let still = reported.intersection(current.keys)
             reportedStuck[groupID] = still.isEmpty ? nil : still
@@ -403,5 +441,18 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     private mutating func finish(_ episode: RebalanceEpisode) {
         finished.append(episode)
         if finished.count > finishedCapacity { finished.removeFirst(finished.count - finishedCapacity) }
+    }
+}
+
+extension Group {
+    /// Whether a member is behind the assignment epoch: ``membersBehindAssignmentEpoch`` is not
+    /// empty, found without building the list or copying members.
+    var hasMembersBehindAssignmentEpoch: Bool {
+        guard let assignmentEpoch else { return false }
+        let members = self.members
+        for i in members.indices {
+            if let epoch = members[i].memberEpoch, epoch < assignmentEpoch { return true }
+        }
+        return false
     }
 }

@@ -16,10 +16,8 @@ public enum SnapshotDiff {
     public static func diff(old: ClusterSnapshot, new: ClusterSnapshot) -> [GroupEvent] {
         let at = new.takenAt
         var events = clusterEvents(old: old, new: new, at: at)
-        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        let newGroups = Dictionary(new.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        for groupID in Set(oldGroups.keys).union(newGroups.keys).sorted() {
-            switch (oldGroups[groupID], newGroups[groupID]) {
+        func pair(_ groupID: String, _ before: Group?, _ after: Group?) {
+            switch (before, after) {
             case (nil, let added?):
                 events.append(GroupEvent(type: .groupAppeared, timestamp: at, groupID: groupID,
                                          new: .text(added.state.brokerString), detail: added.protocol.rawValue))
@@ -32,7 +30,74 @@ public enum SnapshotDiff {
                 break
             }
         }
+        // Snapshots list their groups sorted by id, so a merge walks both in id order without
+        // building tables; anything else takes the general path.
+        let before = old.groups
+        let after = new.groups
+        if strictlyAscending(count: before.count, { before[$0].groupID }), strictlyAscending(count: after.count, { after[$0].groupID }) {
+            // Groups are read in place by index (wrapping them in optionals would copy each one).
+            mergeJoin(oldCount: before.count, newCount: after.count, oldKey: { before[$0].groupID }, newKey: { after[$0].groupID }) { i, j in
+                if let i, let j {
+                    events += diff(old: before[i], new: after[j], at: at)
+                } else if let i {
+                    pair(before[i].groupID, before[i], nil)
+                } else if let j {
+                    pair(after[j].groupID, nil, after[j])
+                }
+            }
+            return events
+        }
+        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        let newGroups = Dictionary(new.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        for groupID in Set(oldGroups.keys).union(newGroups.keys).sorted() {
+            pair(groupID, oldGroups[groupID], newGroups[groupID])
+        }
         return events
+    }
+
+    /// Whether the keys of items `0..<count` are strictly ascending (so they are unique and a merge
+    /// applies).
+    static func strictlyAscending(count: Int, _ key: (Int) -> String) -> Bool {
+        guard count > 1 else { return true }
+        var previous = key(0)
+        for i in 1..<count {
+            let next = key(i)
+            if !(previous < next) { return false }
+            previous = next
+        }
+        return true
+    }
+
+    /// Walks two lists whose keys are strictly ascending, in key order: `body` gets the index of
+    /// the item with that key on each side that has one.
+    static func mergeJoin(
+        oldCount: Int, newCount: Int, oldKey: (Int) -> String, newKey: (Int) -> String, _ body: (Int?, Int?) -> Void
+    ) {
+        var i = 0
+        var j = 0
+        while i < oldCount || j < newCount {
+            if j == newCount {
+                body(i, nil)
+                i += 1
+            } else if i == oldCount {
+                body(nil, j)
+                j += 1
+            } else {
+                let a = oldKey(i)
+                let b = newKey(j)
+                if a < b {
+                    body(i, nil)
+                    i += 1
+                } else if b < a {
+                    body(nil, j)
+                    j += 1
+                } else {
+                    body(i, j)
+                    i += 1
+                    j += 1
+                }
+            }
+        }
     }
 
     /// The events that turn one group into its next observation.
@@ -61,10 +126,28 @@ public enum SnapshotDiff {
         }
 
         // Members.
-        let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
-        let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
-        for memberID in Set(oldMembers.keys).union(newMembers.keys).sorted() {
-            switch (oldMembers[memberID], newMembers[memberID]) {
+        // Members present in both are read in place through pointers (copying one retains every string
+        // and list in it); only an event copies the member.
+        func both(_ before: UnsafePointer<GroupMember>, _ after: UnsafePointer<GroupMember>) {
+            if let from = before.pointee.memberEpoch, let to = after.pointee.memberEpoch {
+                if to > from { add(.memberEpochAdvanced, .int(from), .int(to), member: after.pointee) }
+                if to < from {
+                    add(.memberFenced, .int(from), .int(to), member: after.pointee,
+                        detail: "member epoch went back from \(from) to \(to): fenced and rejoined")
+                }
+            }
+            if before.pointee.subscribedTopics != after.pointee.subscribedTopics || before.pointee.subscribedTopicRegex != after.pointee.subscribedTopicRegex {
+                add(.subscriptionChanged, subscription(before.pointee), subscription(after.pointee), member: after.pointee)
+            }
+            if before.pointee.targetAssignment != after.pointee.targetAssignment, let target = after.pointee.targetAssignment {
+                add(.memberTargetChanged, before.pointee.targetAssignment.map { .partitions($0) }, .partitions(target), member: after.pointee)
+            }
+            if before.pointee.assignment != after.pointee.assignment {
+                add(.memberAssignmentChanged, .partitions(before.pointee.assignment), .partitions(after.pointee.assignment), member: after.pointee)
+            }
+        }
+        func pair(_ memberID: String, _ before: GroupMember?, _ after: GroupMember?) {
+            switch (before, after) {
             case (nil, let joined?):
                 add(.memberJoined, nil, .text(memberID), member: joined)
             case (let gone?, nil):
@@ -74,31 +157,53 @@ public enum SnapshotDiff {
                     add(.memberLeft, .text(memberID), nil, member: gone)
                 }
             case (let before?, let after?):
-                if let from = before.memberEpoch, let to = after.memberEpoch {
-                    if to > from { add(.memberEpochAdvanced, .int(from), .int(to), member: after) }
-                    if to < from {
-                        add(.memberFenced, .int(from), .int(to), member: after,
-                            detail: "member epoch went back from \(from) to \(to): fenced and rejoined")
-                    }
-                }
-                if before.subscribedTopics != after.subscribedTopics || before.subscribedTopicRegex != after.subscribedTopicRegex {
-                    add(.subscriptionChanged, subscription(before), subscription(after), member: after)
-                }
-                if before.targetAssignment != after.targetAssignment, let target = after.targetAssignment {
-                    add(.memberTargetChanged, before.targetAssignment.map { .partitions($0) }, .partitions(target), member: after)
-                }
-                if before.assignment != after.assignment {
-                    add(.memberAssignmentChanged, .partitions(before.assignment), .partitions(after.assignment), member: after)
-                }
+                withUnsafePointer(to: before) { b in withUnsafePointer(to: after) { a in both(b, a) } }
             case (nil, nil):
                 break
             }
         }
+        let oldList = old.members
+        let newList = new.members
+        if strictlyAscending(count: oldList.count, { oldList[$0].memberID }), strictlyAscending(count: newList.count, { newList[$0].memberID }) {
+            oldList.withUnsafeBufferPointer { oldMembers in
+            newList.withUnsafeBufferPointer { newMembers in
+            mergeJoin(oldCount: oldList.count, newCount: newList.count, oldKey: { oldList[$0].memberID }, newKey: { newList[$0].memberID }) { i, j in
+                if let i, let j {
+                    both(oldMembers.baseAddress! + i, newMembers.baseAddress! + j)
+                } else if let i {
+                    pair(oldList[i].memberID, oldList[i], nil)
+                } else if let j {
+                    pair(newList[j].memberID, nil, newList[j])
+                }
+            }
+            }
+            }
+        } else {
+            let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            for memberID in Set(oldMembers.keys).union(newMembers.keys).sorted() {
+                pair(memberID, oldMembers[memberID], newMembers[memberID])
+            }
+        }
 
-        // Partition ownership.
-        let oldRows = Dictionary(old.partitions.map { ($0.topicPartition, $0) }, uniquingKeysWith: { a, _ in a })
-        for row in new.partitions {
-            let before = oldRows[row.topicPartition]?.owner
+        // Partition ownership. When both observations list the same partitions in the same order
+        // (the usual case) rows pair up by position; otherwise by partition.
+        let oldRows = old.partitions
+        let newRows = new.partitions
+        var samePartitions = oldRows.count == newRows.count
+        if samePartitions {
+            for i in newRows.indices where oldRows[i].topicPartition != newRows[i].topicPartition
+                || (i > 0 && !(oldRows[i - 1].topicPartition < oldRows[i].topicPartition)) {
+                samePartitions = false
+                break
+            }
+        }
+        let oldByPartition = samePartitions
+            ? [:] : Dictionary(oldRows.map { ($0.topicPartition, $0.owner) }, uniquingKeysWith: { a, _ in a })
+        for i in newRows.indices {
+            if samePartitions, oldRows[i].owner == newRows[i].owner { continue }
+            let row = newRows[i]
+            let before = samePartitions ? oldRows[i].owner : oldByPartition[row.topicPartition] ?? nil
             guard before != row.owner else { continue }
             if let owner = row.owner {
                 add(.partitionOwned, before.map { .text($0) }, .text(owner), partition: row.topicPartition)
@@ -116,9 +221,11 @@ public enum SnapshotDiff {
     /// session timeout before the coordinator fences it. `history` must not yet include the
     /// snapshot taken at `at`.
     public static func refineDepartures(_ events: [GroupEvent], old: ClusterSnapshot, history: History, at: Int64, silentMs: Int64 = 15_000) -> [GroupEvent] {
-        events.map { event in
+        guard events.contains(where: { $0.type == .memberLeft }) else { return events }
+        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        return events.map { event in
             guard event.type == .memberLeft, let groupID = event.groupID, let memberID = event.memberID,
-                  let group = old.groups.first(where: { $0.groupID == groupID }), let member = group.member(memberID)
+                  let group = oldGroups[groupID], let member = group.member(memberID)
             else { return event }
             let owned = Set(member.assignment)
             let lagging = group.partitions.filter { owned.contains($0.topicPartition) && ($0.lag.offsets ?? 0) > 0 }

@@ -135,9 +135,34 @@ public enum TimeLagEstimator {
     public static func timeLag(committed: Int64?, samples: [OffsetSample], now: Int64) -> TimeLag {
         guard let committed else { return .unknown(reason: "no committed offset") }
         let points = usable(samples)
+        return timeLag(committed: committed, usable: points[...], now: now)
+    }
+
+    /// ``timeLag(committed:samples:now:)`` for samples the caller keeps in time order (the history
+    /// does): no sorting and no copy unless they turn out not to be ordered.
+    static func timeLag(committed: Int64?, ordered samples: [OffsetSample], now: Int64) -> TimeLag {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        var start = 0
+        for i in samples.indices.dropFirst() {
+            if samples[i].timestamp < samples[i - 1].timestamp {
+                return timeLag(committed: committed, samples: samples, now: now)
+            }
+            if samples[i].logEnd < samples[i - 1].logEnd { start = i }
+        }
+        return timeLag(committed: committed, usable: samples[start...], now: now)
+    }
+
+    /// The figure from usable samples (time-ordered, no log-end decrease).
+    private static func timeLag(committed: Int64, usable points: ArraySlice<OffsetSample>, now: Int64) -> TimeLag {
         guard let latest = points.last else { return .unknown(reason: "no log-end samples yet") }
         if committed >= latest.logEnd { return .known(seconds: 0, method: .caughtUp) }
-        if let appended = timeWhenLogEndPassed(committed, samples: points) {
+        // When the log end first passed the committed offset, interpolated between the bracketing
+        // samples (as timeWhenLogEndPassed).
+        if let firstAbove = points.firstIndex(where: { $0.logEnd > committed }), firstAbove > points.startIndex {
+            let left = points[firstAbove - 1]
+            let right = points[firstAbove]
+            let fraction = Double(committed + 1 - left.logEnd) / Double(right.logEnd - left.logEnd)
+            let appended = Double(left.timestamp) + fraction * Double(right.timestamp - left.timestamp)
             return .known(seconds: max(0, (Double(now) - appended) / 1000), method: .interpolation)
         }
         if let oldest = points.first, oldest.logEnd > committed {

@@ -10,10 +10,15 @@ import Monitor
 /// ```
 /// KgtopBench --bootstrap 127.0.0.1:9092 --label standard --out results.json \
 ///     [--polls 15] [--steady-seconds 60] [--interval 2] [--kgtop path/to/kgtop --snapshot-runs 5]
+/// KgtopBench --derive-only [--groups 10000] [--partitions 10] [--polls 15]   (no cluster: see DeriveBench)
 /// ```
 @main
 struct KgtopBench {
     static func main() async {
+        if CommandLine.arguments.contains("--derive-only") {
+            DeriveBench.run(CommandLine.arguments.dropFirst())
+            return
+        }
         let options: BenchOptions
         do { options = try BenchOptions(CommandLine.arguments.dropFirst()) } catch {
             FileHandle.standardError.write(Data("KgtopBench: \(error)\n\(BenchOptions.usage)\n".utf8))

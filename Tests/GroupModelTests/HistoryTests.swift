@@ -1,0 +1,269 @@
+import Testing
+@testable import GroupModel
+
+/// The plain model the compact ``History`` must agree with: per group and partition an array of
+/// observations, per partition an array of log-end samples, and commit marks, each kept only for
+/// what the latest snapshot still has.
+private struct ReferenceHistory {
+    var capacity: Int
+    var observations: [String: [TopicPartition: [PartitionObservation]]] = [:]
+    var logEnds: [TopicPartition: [OffsetSample]] = [:]
+    var marks: [String: [TopicPartition: CommitMark]] = [:]
+
+    mutating func record(_ snapshot: ClusterSnapshot) {
+        let at = snapshot.takenAt
+        var ends: [TopicPartition: [OffsetSample]] = [:]
+        for topic in snapshot.topics {
+            for p in topic.partitions {
+                let tp = TopicPartition(topic: topic.name, partition: p.partition)
+                var ring = logEnds[tp] ?? []
+                if let end = p.logEnd { ring.append(OffsetSample(timestamp: at, logEnd: end)) }
+                ends[tp] = Array(ring.suffix(capacity))
+            }
+        }
+        logEnds = ends
+        var groups: [String: [TopicPartition: [PartitionObservation]]] = [:]
+        var marksNow: [String: [TopicPartition: CommitMark]] = [:]
+        for group in snapshot.groups {
+            var rows: [TopicPartition: [PartitionObservation]] = [:]
+            var groupMarks: [TopicPartition: CommitMark] = [:]
+            for row in group.partitions {
+                let ring = (observations[group.groupID]?[row.topicPartition] ?? []) + [PartitionObservation(row: row, timestamp: at)]
+                rows[row.topicPartition] = Array(ring.suffix(capacity))
+                if let mark = marks[group.groupID]?[row.topicPartition], mark.offset == row.committedOffset {
+                    groupMarks[row.topicPartition] = mark
+                } else {
+                    groupMarks[row.topicPartition] = CommitMark(offset: row.committedOffset, since: at)
+                }
+            }
+            groups[group.groupID] = rows
+            marksNow[group.groupID] = groupMarks
+        }
+        observations = groups
+        marks = marksNow
+    }
+}
+
+/// A small deterministic generator for the randomized comparisons.
+private struct Dice {
+    var state: UInt64
+    mutating func next(_ n: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(n))
+    }
+    mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
+}
+
+/// Builds a snapshot of random groups over topics `t0`... with random rows: missing offsets,
+/// unknown lags, errors, owners from a churning pool, every hand-off state.
+private func randomSnapshot(at: Int64, dice: inout Dice) -> ClusterSnapshot {
+    let topicCount = 3
+    var topics: [TopicInfo] = []
+    for t in 0..<topicCount {
+        // Partition sets change now and then (a partition added, or one missing).
+        let count = 2 + dice.next(3)
+        var parts: [PartitionOffsets] = []
+        for p in 0..<count where !dice.chance(5) {
+            parts.append(PartitionOffsets(partition: Int32(p), logStart: 0, logEnd: dice.chance(10) ? nil : Int64(at / 10 + Int64(dice.next(50)))))
+        }
+        topics.append(TopicInfo(name: "t\(t)", partitionCount: count, partitions: parts))
+    }
+    var groups: [Group] = []
+    for g in 0..<4 where !dice.chance(5) {
+        var rows: [GroupPartition] = []
+        for topic in topics where dice.chance(70) {
+            for p in topic.partitions where !dice.chance(10) {
+                let tp = TopicPartition(topic: topic.name, partition: p.partition)
+                let committed: Int64? = dice.chance(10) ? nil : Int64(dice.next(5) * 10)
+                let error: ItemError? = dice.chance(10) ? ItemError(code: Int16(1 + dice.next(3)), name: "E\(dice.next(3))", message: dice.chance(50) ? "m\(dice.next(2))" : nil) : nil
+                let lag: LagValue = dice.chance(10) ? .unknown(reason: "why \(dice.next(3))") : .known(Int64(dice.next(40)))
+                let owner: String? = dice.chance(20) ? nil : "member-with-a-long-id-\(dice.next(6) + Int(at / 1000) / 7)"
+                let handoff = HandoffState.allCases[dice.next(HandoffState.allCases.count)]
+                rows.append(GroupPartition(
+                    topicPartition: tp, committedOffset: committed, logStart: 0, logEnd: dice.chance(10) ? nil : Int64(dice.next(500)),
+                    lag: lag, owner: owner, handoff: handoff, error: error))
+            }
+        }
+        groups.append(Group(groupID: "g\(g)", type: .consumer, state: .stable, partitions: rows))
+    }
+    return ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(), topics: topics, groups: groups)
+}
+
+@Suite("History")
+struct HistoryTests {
+    @Test("Observations round-trip exactly: offsets, missing values, unknown lags, owners, hand-offs, errors")
+    func roundTrip() {
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let rows: [GroupPartition] = [
+            GroupPartition(topicPartition: tp, committedOffset: 5, logStart: 0, logEnd: 9, lag: .known(4), owner: "m-1", handoff: .settled),
+            GroupPartition(topicPartition: tp, committedOffset: nil, logEnd: nil, lag: .unknown(reason: "log end offset unknown"),
+                           owner: nil, handoff: .unowned),
+            GroupPartition(topicPartition: tp, committedOffset: Int64.min, logEnd: Int64.max, lag: .known(Int64.min), owner: "",
+                           handoff: .pendingRevocation, error: ItemError(code: 6, name: "NOT_LEADER_OR_FOLLOWER", message: "moved")),
+            GroupPartition(topicPartition: tp, committedOffset: 0, logEnd: 0, lag: .known(0), owner: "m-2", handoff: .awaitingRelease,
+                           error: ItemError(code: 3, name: "UNKNOWN_TOPIC_OR_PARTITION")),
+        ]
+        var history = History(capacity: 10)
+        for (i, row) in rows.enumerated() {
+            let group = Group(groupID: "g", type: .classic, state: .stable, partitions: [row])
+            history.record(ClusterSnapshot(takenAt: Int64(i) * 1000, pollDurationMs: 1, cluster: ClusterInfo(), groups: [group]))
+        }
+        let expected = rows.enumerated().map { PartitionObservation(row: $0.element, timestamp: Int64($0.offset) * 1000) }
+        #expect(history.observations(groupID: "g", topicPartition: tp) == expected)
+        #expect(history.observations(groupID: "g", topicPartition: TopicPartition(topic: "t", partition: 1)).isEmpty)
+        #expect(history.observations(groupID: "other", topicPartition: tp).isEmpty)
+        #expect(history.lagSamples(groupID: "g", topicPartition: tp).map(\.lag) == [4, Int64.min, 0])
+    }
+
+    @Test("Rings wrap around and keep the newest observations and samples, oldest first")
+    func wrapAround() {
+        var history = History(capacity: 4)
+        let tps = (0..<3).map { TopicPartition(topic: "t", partition: Int32($0)) }
+        for i in 0..<11 {
+            let rows = tps.map { GroupPartition(topicPartition: $0, committedOffset: Int64(i * 10) + Int64($0.partition), logEnd: Int64(100 + i), lag: .known(1), owner: "m\(i % 3)", handoff: .settled) }
+            let topic = TopicInfo(name: "t", partitionCount: 3, partitions: tps.map { PartitionOffsets(partition: $0.partition, logEnd: Int64(100 + i)) })
+            history.record(ClusterSnapshot(takenAt: Int64(i), pollDurationMs: 1, cluster: ClusterInfo(), topics: [topic],
+                                           groups: [Group(groupID: "g", type: .classic, state: .stable, partitions: rows)]))
+        }
+        for tp in tps {
+            let obs = history.observations(groupID: "g", topicPartition: tp)
+            #expect(obs.map(\.timestamp) == [7, 8, 9, 10])
+            #expect(obs.map(\.committed) == [70, 80, 90, 100].map { Int64($0) + Int64(tp.partition) })
+            #expect(obs.map(\.owner) == ["m1", "m2", "m0", "m1"])
+            #expect(history.logEndSamples(tp) == (7...10).map { OffsetSample(timestamp: Int64($0), logEnd: Int64(100 + $0)) })
+        }
+        // A smaller capacity keeps the newest.
+        history.capacity = 2
+        history.record(ClusterSnapshot(takenAt: 11, pollDurationMs: 1, cluster: ClusterInfo(), topics: [],
+                                       groups: [Group(groupID: "g", type: .classic, state: .stable, partitions: [
+                                           GroupPartition(topicPartition: tps[1], committedOffset: 111, lag: .known(0), handoff: .settled),
+                                       ])]))
+        #expect(history.observations(groupID: "g", topicPartition: tps[1]).map(\.committed) == [101, 111])
+        #expect(history.observations(groupID: "g", topicPartition: tps[0]).isEmpty)
+        #expect(history.logEndSamples(tps[1]).isEmpty)
+    }
+
+    @Test("Commit marks hold while the committed offset stands still")
+    func commitMarks() {
+        var history = History(capacity: 2)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        for (i, committed) in ([5, 5, 5, 6, nil, nil, 6] as [Int64?]).enumerated() {
+            let row = GroupPartition(topicPartition: tp, committedOffset: committed, lag: .known(1), handoff: .settled)
+            history.record(ClusterSnapshot(takenAt: Int64(i) * 1000, pollDurationMs: 1, cluster: ClusterInfo(),
+                                           groups: [Group(groupID: "g", type: .classic, state: .stable, partitions: [row])]))
+            let since: Int64 = switch i { case 0...2: 0; case 3: 3000; case 4...5: 4000; default: 6000 }
+            #expect(history.commitUnchangedSince(groupID: "g", topicPartition: tp) == since, "poll \(i)")
+            #expect(history.commitMark(groupID: "g", topicPartition: tp)?.offset == committed)
+        }
+    }
+
+    @Test("Owner churn: the interned table is compacted and observations stay exact")
+    func ownerChurn() {
+        var history = History(capacity: 3)
+        var reference = ReferenceHistory(capacity: 3)
+        let tps = (0..<20).map { TopicPartition(topic: "t", partition: Int32($0)) }
+        for i in 0..<200 {
+            let rows = tps.map { tp in
+                GroupPartition(topicPartition: tp, committedOffset: Int64(i), lag: .known(Int64(tp.partition)),
+                               owner: "member-\(i)-\(tp.partition % 4)", handoff: i % 2 == 0 ? .settled : .pendingRevocation)
+            }
+            let snap = ClusterSnapshot(takenAt: Int64(i), pollDurationMs: 1, cluster: ClusterInfo(),
+                                       groups: [Group(groupID: "g", type: .consumer, state: .stable, partitions: rows)])
+            history.record(snap)
+            reference.record(snap)
+        }
+        for tp in tps {
+            #expect(history.observations(groupID: "g", topicPartition: tp) == reference.observations["g"]?[tp])
+        }
+        #expect(history.groupRings["g"].map { $0.traits.count <= 64 } == true)
+    }
+
+    @Test("Randomized: the compact history agrees with the plain model, poll after poll")
+    func randomized() {
+        for seed in 1...6 as ClosedRange<UInt64> {
+            var dice = Dice(state: seed)
+            let capacity = 1 + Int(seed % 4)
+            var history = History(capacity: capacity)
+            var reference = ReferenceHistory(capacity: capacity)
+            for poll in 0..<40 {
+                let snap = randomSnapshot(at: Int64(poll) * 1000, dice: &dice)
+                history.record(snap)
+                reference.record(snap)
+                for group in snap.groups {
+                    for row in group.partitions {
+                        let tp = row.topicPartition
+                        #expect(history.observations(groupID: group.groupID, topicPartition: tp) == reference.observations[group.groupID]?[tp],
+                                "seed \(seed) poll \(poll) \(group.groupID) \(tp)")
+                        #expect(history.commitMark(groupID: group.groupID, topicPartition: tp) == reference.marks[group.groupID]?[tp])
+                    }
+                }
+                for topic in snap.topics {
+                    for p in topic.partitions {
+                        let tp = TopicPartition(topic: topic.name, partition: p.partition)
+                        #expect(history.logEndSamples(tp) == reference.logEnds[tp], "seed \(seed) poll \(poll) \(tp)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("The derivation's verdicts and time lags match the per-partition functions on the history's arrays")
+    func derivationMatchesPublicFunctions() {
+        var dice = Dice(state: 42)
+        var derivation = PollDerivation(historyCapacity: 4)
+        for poll in 0..<30 {
+            let snap = randomSnapshot(at: Int64(poll) * 2000, dice: &dice)
+            let derived = derivation.ingest(snap)
+            let history = derivation.history
+            for group in snap.groups {
+                let verdict = derived.verdicts[group.groupID]
+                for (i, row) in group.partitions.enumerated() {
+                    let expected = HealthEvaluator.evaluate(
+                        row: row, observations: history.observations(groupID: group.groupID, topicPartition: row.topicPartition),
+                        groupRebalancing: group.state.isRebalancing, now: snap.takenAt, config: derivation.healthConfig)
+                    #expect(verdict?.partitions[i] == expected, "poll \(poll) \(group.groupID) \(row.topicPartition)")
+                    let lag = TimeLagEstimator.timeLag(committed: row.committedOffset, samples: history.logEndSamples(row.topicPartition), now: snap.takenAt)
+                    #expect(derived.timeLags[group.groupID]?[row.topicPartition] == lag)
+                }
+            }
+        }
+    }
+
+    @Test("SnapshotDiff: the merge over sorted lists gives the same events as the general path")
+    func diffFastPathMatchesGeneral() {
+        func snapshot(_ at: Int64, _ seed: UInt64) -> ClusterSnapshot {
+            var dice = Dice(state: seed)
+            var groups: [Group] = []
+            for g in 0..<8 where !dice.chance(15) {
+                let tps = (0..<4).map { TopicPartition(topic: "t\(g)", partition: Int32($0)) }
+                let ids = (0..<4).filter { _ in !dice.chance(30) }.map { "member-\(g)-\($0)" }
+                let members = ids.enumerated().map { i, id in
+                    GroupMember(memberID: id, clientID: "c", clientHost: "/h", memberType: .consumer, memberEpoch: Int32(dice.next(3)),
+                                subscribedTopics: ["t\(g)"], assignment: tps.filter { Int($0.partition) % ids.count == i && !dice.chance(20) },
+                                targetAssignment: tps.filter { Int($0.partition) % ids.count == i })
+                }
+                let rows = tps.map { tp in
+                    GroupPartition(topicPartition: tp, committedOffset: 1, lag: .known(0),
+                                   owner: ids.isEmpty || dice.chance(20) ? nil : ids[Int(tp.partition) % ids.count], handoff: .settled)
+                }
+                groups.append(Group(groupID: "g\(g)", type: .consumer, state: dice.chance(30) ? .reconciling : .stable,
+                                    groupEpoch: Int32(dice.next(3)), assignmentEpoch: Int32(dice.next(3)), members: members, partitions: rows))
+            }
+            return ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(), groups: groups)
+        }
+        for seed in 1...20 as ClosedRange<UInt64> {
+            let old = snapshot(1000, seed)
+            let new = snapshot(2000, seed &* 7 &+ 3)
+            var oldShuffled = old
+            oldShuffled.groups.reverse()
+            for g in oldShuffled.groups.indices {
+                oldShuffled.groups[g].members.reverse()
+                oldShuffled.groups[g].partitions.reverse()
+            }
+            var newShuffled = new
+            newShuffled.groups.reverse()
+            for g in newShuffled.groups.indices { newShuffled.groups[g].members.reverse() }
+            #expect(SnapshotDiff.diff(old: oldShuffled, new: newShuffled) == SnapshotDiff.diff(old: old, new: new), "seed \(seed)")
+        }
+    }
+}
