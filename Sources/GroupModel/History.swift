@@ -174,15 +174,20 @@ struct ObservationTraits: Sendable, Hashable, Codable {
         hasLogEnd = row.logEnd != nil
     }
 
-    /// Whether these are the traits of `row` (without building them).
+    /// Whether `traits` are those of `row` (without building them; both are read in place).
     @inline(__always)
-    func describes(_ row: UnsafePointer<GroupPartition>) -> Bool {
-        guard handoff == row.pointee.handoff, hasCommitted == (row.pointee.committedOffset != nil),
-              hasLogEnd == (row.pointee.logEnd != nil), owner == row.pointee.owner, error == row.pointee.error
+    static func describe(_ traits: UnsafePointer<ObservationTraits>, _ row: UnsafePointer<GroupPartition>) -> Bool {
+        guard traits.pointee.handoff == row.pointee.handoff,
+              traits.pointee.hasCommitted == (row.pointee.committedOffset != nil),
+              traits.pointee.hasLogEnd == (row.pointee.logEnd != nil),
+              traits.pointee.owner == row.pointee.owner
         else { return false }
-        if let lagReason {
+        if traits.pointee.error != nil || row.pointee.error != nil {
+            guard traits.pointee.error == row.pointee.error else { return false }
+        }
+        if traits.pointee.lagReason != nil {
             guard case .unknown(let reason) = row.pointee.lag else { return false }
-            return lagReason == reason
+            return traits.pointee.lagReason == reason
         }
         return row.pointee.lag.offsets != nil
     }
@@ -325,9 +330,10 @@ struct GroupRing: Sendable, Hashable, Codable {
             values[3 * cell + 2] = row.pointee.lag.offsets ?? 0
             // The table is read in place too (subscripting it would copy the traits' strings).
             let found = traits.withUnsafeBufferPointer { table -> Int32 in
-                if lastTrait >= 0, table[Int(lastTrait)].describes(row) { return lastTrait }
+                guard let base = table.baseAddress else { return -1 }
+                if lastTrait >= 0, ObservationTraits.describe(base + Int(lastTrait), row) { return lastTrait }
                 guard table.count <= 16 else { return -1 }
-                for i in table.indices where table[i].describes(row) { return Int32(i) }
+                for i in table.indices where ObservationTraits.describe(base + i, row) { return Int32(i) }
                 return -1
             }
             lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))

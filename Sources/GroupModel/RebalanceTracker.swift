@@ -375,8 +375,14 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let changed: Bool
         if group.type == .classic {
             // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.
-            let membership = !old.members.lazy.map(\.memberID).elementsEqual(group.members.lazy.map(\.memberID))
-                && Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
+            var sameOrder = old.members.count == group.members.count
+            if sameOrder {
+                for i in group.members.indices where old.members[i].memberID != group.members[i].memberID {
+                    sameOrder = false
+                    break
+                }
+            }
+            let membership = !sameOrder && Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
             let generation = old.generationID != group.generationID && group.generationID != nil
             changed = membership || generation || (group.state.isRebalancing && !old.state.isRebalancing)
         } else {
