@@ -427,9 +427,10 @@ struct RowScratch {
         let anyBehind = members.contains { !$0.isReconciled(assignmentEpoch: assignmentEpoch) }
 
         let offsets = committed?.offsets ?? []
-        for (i, offset) in offsets.enumerated() {
-            let t = topic(offset.topicPartition.topic, logs: logs, last: &last)
-            update(t, offset.topicPartition.partition) { $0.commit = Int32(i) }
+        // By index: iterating the offsets would copy each one (and retain its strings).
+        for i in offsets.indices {
+            let t = topic(offsets[i].topicPartition.topic, logs: logs, last: &last)
+            update(t, offsets[i].topicPartition.partition) { $0.commit = Int32(i) }
         }
         // Every partition of a consumed topic gets a row.
         for t in topics.indices where topics[t].consumed && topics[t].logTopic >= 0 {
@@ -471,11 +472,13 @@ struct RowScratch {
         _ topic: LocalTopic, _ partition: Int32, _ cell: Cell, _ members: [GroupMember], _ hasTarget: [Bool],
         _ anyBehind: Bool, _ committed: CommittedOffsetsInput?, _ offsets: [CommittedOffsetsInput.Offset], _ logs: LogTable
     ) -> GroupPartition {
-        let commit = cell.commit >= 0 ? offsets[Int(cell.commit)] : nil
+        let c = Int(cell.commit)
+        let committedOffset = c >= 0 ? offsets[c].offset : nil
+        let commitPartitionError = c >= 0 ? offsets[c].error : nil
         let log = topic.logTopic >= 0 ? logs.input(topic: topic.logTopic, partition: partition) : nil
-        let commitError = committed?.error ?? commit?.error
+        let commitError = committed?.error ?? commitPartitionError
         let lag = LagCalculator.lag(
-            committed: commit?.offset, logStart: log?.logStart, logEnd: log?.logEnd,
+            committed: committedOffset, logStart: log?.logStart, logEnd: log?.logEnd,
             commitError: commitError, offsetsError: log?.error)
         let handoff: HandoffState
         if cell.owner >= 0 {
@@ -488,10 +491,10 @@ struct RowScratch {
             handoff = .notAssigned
         }
         return GroupPartition(
-            topicPartition: TopicPartition(topic: topic.name, partition: partition), committedOffset: commit?.offset,
-            commitMetadata: commit?.metadata, logStart: log?.logStart, logEnd: log?.logEnd, lag: lag,
+            topicPartition: TopicPartition(topic: topic.name, partition: partition), committedOffset: committedOffset,
+            commitMetadata: c >= 0 ? offsets[c].metadata : nil, logStart: log?.logStart, logEnd: log?.logEnd, lag: lag,
             owner: cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil,
             targetOwner: cell.target >= 0 ? members[Int(cell.target)].memberID : nil,
-            handoff: handoff, error: commit?.error ?? log?.error)
+            handoff: handoff, error: commitPartitionError ?? log?.error)
     }
 }

@@ -142,16 +142,23 @@ public actor Poller {
                 last = tp.topic
             }
         }
+        // Members of a group usually subscribe to the same topics: skip a list equal to the last one.
+        var lastSubscription: [String] = []
+        func subscribe(_ names: [String]) {
+            guard names != lastSubscription else { return }
+            topics.formUnion(names)
+            lastSubscription = names
+        }
         for g in consumerInputs {
             for m in g.members {
-                topics.formUnion(m.subscribedTopicNames)
+                subscribe(m.subscribedTopicNames)
                 collect(m.assignment)
                 collect(m.targetAssignment)
             }
         }
         for g in classicInputs {
             for m in g.members {
-                topics.formUnion(m.subscription?.topics ?? [])
+                subscribe(m.subscription?.topics ?? [])
                 collect(m.assignment ?? [])
             }
         }
