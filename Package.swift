@@ -27,6 +27,7 @@ let package = Package(
     targets: [
         // MARK: - Wire and protocol
         .target(name: "KafkaWire", swiftSettings: strict),
+        .target(name: "SeededRandom", swiftSettings: strict),
         .target(name: "KafkaProtocol", dependencies: ["KafkaWire"], swiftSettings: strict),
         .target(
             name: "KafkaAdmin",
@@ -65,13 +66,13 @@ let package = Package(
         .target(name: "NcursesTerminal", dependencies: ["CNcurses", "DashboardUI"], swiftSettings: strict),
         // Replay: a recording on the dashboard (time cursor, re-derived episodes and verdicts).
         .target(name: "Replay", dependencies: ["Recording", "DashboardUI", "GroupModel"], swiftSettings: strict),
-        .executableTarget(name: "RecordingBench", dependencies: ["Recording", "GroupModel"], swiftSettings: strict),
+        .executableTarget(name: "RecordingBench", dependencies: ["Recording", "GroupModel", "SeededRandom"], swiftSettings: strict),
 
         // MARK: - Simulator
         .target(
             name: "KafkaSim",
             dependencies: [
-                "KafkaWire", "KafkaProtocol",
+                "KafkaWire", "KafkaProtocol", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,15 +104,15 @@ let package = Package(
         // KgtopBench: measures poll, monitor, feed and dashboard costs against a running cluster
         // (scripts/bench.sh, `make bench`). Prints numbers; never part of `make test`.
         .executableTarget(
-            name: "KgtopBench", dependencies: ["Monitor", "KafkaAdmin", "GroupModel", "DashboardUI"],
+            name: "KgtopBench", dependencies: ["Monitor", "KafkaAdmin", "GroupModel", "DashboardUI", "SeededRandom"],
             swiftSettings: strict),
 
         // MARK: - Tests
         .testTarget(
-            name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol"],
+            name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol", "SeededRandom"],
             swiftSettings: strict),
-        .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire"], swiftSettings: strict),
-        .testTarget(name: "GroupModelTests", dependencies: ["GroupModel"], swiftSettings: strict),
+        .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire", "SeededRandom"], swiftSettings: strict),
+        .testTarget(name: "GroupModelTests", dependencies: ["GroupModel", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: [
@@ -131,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "SecurityTests",
             dependencies: [
-                "KafkaAdmin", "KafkaSim", "Monitor", "GroupModel", "KafkaWire", "KafkaProtocol",
+                "SeededRandom", "KafkaAdmin", "KafkaSim", "Monitor", "GroupModel", "KafkaWire", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

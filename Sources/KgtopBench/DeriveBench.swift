@@ -1,3 +1,4 @@
+import SeededRandom
 import Foundation
 import GroupModel
 
@@ -189,7 +190,7 @@ struct Estate {
     let partitions: Int
     var takenAt: Int64 = 1_700_000_000_000
     var nextMember = 0
-    var rng = SplitMix(seed: 0x6b67_746f_70)
+    var rng = SplitMix64(seed: 0x6b67_746f_70)
 
     init(groups count: Int, partitions: Int) {
         self.partitions = partitions
@@ -197,9 +198,9 @@ struct Estate {
         for g in 0..<count {
             let members = [nextMember, nextMember + 1, nextMember + 2]
             nextMember += 3
-            let logEnd = (0..<partitions).map { _ in Int64(rng.next(below: 1_000_000)) }
+            let logEnd = (0..<partitions).map { _ in Int64(rng.below(1_000_000)) }
             let committed: [Int64?] = logEnd.enumerated().map { p, end in
-                g % 97 == 5 && p == 0 ? nil : end - Int64(rng.next(below: 50))
+                g % 97 == 5 && p == 0 ? nil : end - Int64(rng.below(50))
             }
             groups.append(GroupState(
                 consumer: g % 2 == 0, members: members, committed: committed, logEnd: logEnd, stalled: g % 50 == 7))
@@ -212,13 +213,13 @@ struct Estate {
         for g in groups.indices {
             groups[g].rebalancing = false
             for p in 0..<partitions {
-                groups[g].logEnd[p] += 5 + Int64(rng.next(below: 11))
+                groups[g].logEnd[p] += 5 + Int64(rng.below(11))
                 guard !groups[g].stalled, let c = groups[g].committed[p] else { continue }
-                groups[g].committed[p] = max(c, groups[g].logEnd[p] - Int64(rng.next(below: 30)))
+                groups[g].committed[p] = max(c, groups[g].logEnd[p] - Int64(rng.below(30)))
             }
             // About 0.5 % of the groups rebalance at each poll.
-            if rng.next(below: 200) == 0 {
-                let leaving = rng.next(below: groups[g].members.count)
+            if rng.below(200) == 0 {
+                let leaving = rng.below(groups[g].members.count)
                 groups[g].members[leaving] = nextMember
                 nextMember += 1
                 groups[g].epoch += 1
@@ -289,16 +290,3 @@ struct Estate {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
-}

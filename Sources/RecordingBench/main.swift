@@ -1,3 +1,4 @@
+import SeededRandom
 import Foundation
 import GroupModel
 import Recording
@@ -8,24 +9,12 @@ import Recording
 //
 //   swift run -c release RecordingBench [groups] [polls] [steady|noisy|both] [intervals, e.g. 60,360]
 
-/// A small deterministic generator (SplitMix64), so runs are comparable.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 struct Workload {
     let groups: Int
     let jitter: Bool
     let intervalMs: Int64 = 5_000
-    var rng = SplitMix(state: 42)
+    var rng = SplitMix64(seed: 42)
     var rates: [[Int64]] = []      // messages per poll, per group and partition
     var logEnds: [[Int64]] = []
     var lags: [[Int64]] = []
@@ -34,7 +23,7 @@ struct Workload {
     init(groups: Int, jitter: Bool) {
         self.groups = groups
         self.jitter = jitter
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         func id() -> String {
             let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
             return String((0..<22).map { _ in alphabet[rng.below(alphabet.count)] })

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 @testable import GroupModel
 
@@ -167,15 +168,9 @@ struct CanonicalJSONEncoderTests {
     }
 
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        var rng: SplitMix64
+        mutating func next() -> UInt64 { rng.next() }
+        mutating func below(_ n: Int) -> Int { rng.below(n) }
 
         mutating func string() -> String {
             let alphabet: [Character] = ["a", "b", "Z", "_", "0", "9", "\"", "\\", "/", "\n", "\u{1}", "\u{1f}", "é", "😀", " ", "\u{7f}"]
@@ -205,7 +200,7 @@ struct CanonicalJSONEncoderTests {
 
     @Test("Same bytes as JSONEncoder for 300 random nested values")
     func randomValues() throws {
-        var random = Random(state: 0x6B67_746F_70)
+        var random = Random(rng: SplitMix64(seed: 0x6B67_746F_70))
         for _ in 0..<300 {
             try Self.expectSame(random.value(0))
         }

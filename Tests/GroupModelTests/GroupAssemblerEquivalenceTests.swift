@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 @testable import GroupModel
 
@@ -170,17 +171,6 @@ private struct ReferenceLogIndex {
 }
 
 
-/// A small deterministic generator (SplitMix64), so that every run checks the same inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random but plausible (and some implausible) inputs of one poll.
 struct RandomPoll {
@@ -191,7 +181,7 @@ struct RandomPoll {
     var logs: [LogOffsetsInput] = []
 
     init(seed: UInt64, groups: Int) {
-        var g = SeededGenerator(state: seed)
+        var g = SplitMix64(seed: seed)
         let topicNames = (0..<8).map { "t\($0)" } + ["orders", "a.b-c_d"]
         var counts: [String: Int32] = [:]
         for name in topicNames where Int.random(in: 0..<10, using: &g) < 8 { counts[name] = Int32.random(in: 1...12, using: &g) }

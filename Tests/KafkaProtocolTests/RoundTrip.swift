@@ -1,20 +1,7 @@
+import SeededRandom
 import KafkaWire
 import Testing
 
-/// A small, seedable generator (SplitMix64) so every round-trip run sees the same values.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random primitive values for the generated `random(version:using:)` helpers.
 enum RandomWire {
@@ -53,11 +40,11 @@ enum RoundTrip {
 
     static func check<M: KafkaMessage>(
         _ type: M.Type, version: Int16,
-        _ make: (Int16, inout SeededGenerator) -> M
+        _ make: (Int16, inout SplitMix64) -> M
     ) throws {
         var seed: UInt64 = 1469598103934665603
         for byte in M.messageName.utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
-        var g = SeededGenerator(seed: seed ^ UInt64(UInt16(bitPattern: version)))
+        var g = SplitMix64(seed: seed ^ UInt64(UInt16(bitPattern: version)))
         for _ in 0..<iterations {
             let value = make(version, &g)
             let bytes = try value.encoded(version: version)

@@ -1,3 +1,4 @@
+import SeededRandom
 import KafkaWire
 import Testing
 

@@ -1,3 +1,4 @@
+import SeededRandom
 import Foundation
 import GroupModel
 import KafkaAdmin
@@ -74,7 +75,7 @@ struct SoakTests {
             let baseMemory = Self.residentMiB()
             var maxConnections = baseConnections
             var maxMemory = baseMemory
-            var rng = SeededGenerator(seed: 7)
+            var rng = SplitMix64(seed: 7)
             let faults: [BrokerFaults] = [
                 BrokerFaults(), BrokerFaults(refuseConnections: true), BrokerFaults(closeMidResponse: true),
                 BrokerFaults(delayMs: 1500), BrokerFaults(coordinatorError: 16), BrokerFaults(coordinatorError: 14),
@@ -116,15 +117,3 @@ struct SoakTests {
     }
 }
 
-/// SplitMix64: a deterministic sequence of faults.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
