@@ -218,6 +218,8 @@ final class SimGroup {
     var offsets: [TP: CommittedOffset] = [:]
     /// The next time a member's session or rebalance timeout can expire (checked at least every second).
     var nextTimeoutCheckMs: Int64 = 0
+    /// The broker coordinating this group, once computed (it depends only on the id).
+    var coordinatorBroker: Int32?
 
     init(id: String, type: GroupProtocol) {
         self.id = id

@@ -13,9 +13,11 @@ extension SimCluster {
         if let requested = req.topics, !(version == 0 && requested.isEmpty) {
             names = requested.map { ($0.name, $0.topicID) }
         } else {
-            names = topics.keys.sorted().map { ($0, KafkaUUID.zero) }
+            names = topicNames().map { ($0, KafkaUUID.zero) }
         }
         let allowCreate = version < 4 || req.allowAutoTopicCreation
+        // One replica list per leader, shared by every partition it leads.
+        let replicasByLeader = brokers.map { replicaNodes(leader: $0.nodeID) }
         for (nameOrNil, id) in names {
             var name = nameOrNil
             if name == nil || name!.isEmpty {
@@ -35,7 +37,8 @@ extension SimCluster {
             resp.topics.append(.init(
                 errorCode: 0, name: t.name, topicID: version >= 10 ? t.id : .zero, isInternal: false,
                 partitions: t.partitions.map { p in
-                    let replicas = replicaNodes(leader: p.leader)
+                    let i = Int(p.leader) - 1
+                    let replicas = replicasByLeader.indices.contains(i) ? replicasByLeader[i] : replicaNodes(leader: p.leader)
                     return .init(errorCode: 0, partitionIndex: p.index, leaderID: p.leader,
                                  leaderEpoch: version >= 7 ? p.leaderEpoch : -1, replicaNodes: replicas, isrNodes: replicas,
                                  offlineReplicas: [])
@@ -148,12 +151,11 @@ extension SimCluster {
         let states = Set(req.statesFilter.map { $0.lowercased() })
         let types = Set(req.typesFilter.map { $0.lowercased() })
         var out: [ListGroupsResponse.ListedGroup] = []
-        for id in groups.keys.sorted() {
-            guard let g = groups[id], coordinator(for: id) == broker else { continue }
+        for g in groupsCoordinated(by: broker) {
             let state = g.stateName
             if !states.isEmpty && !states.contains(state.lowercased()) { continue }
             if !types.isEmpty && !types.contains(g.type.rawValue) { continue }
-            out.append(.init(groupID: id, protocolType: g.protocolType, groupState: state, groupType: g.type.rawValue))
+            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.type.rawValue))
         }
         return ListGroupsResponse(errorCode: 0, groups: out)
     }

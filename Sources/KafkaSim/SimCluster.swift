@@ -72,9 +72,13 @@ public actor SimCluster {
     let logger: Logger
 
     var brokers: [SimBroker]
-    var topics: [String: SimTopic] = [:]
+    var topics: [String: SimTopic] = [:] { didSet { sortedTopicNamesCache = nil } }
     var topicNamesByID: [KafkaUUID: String] = [:]
-    var groups: [String: SimGroup] = [:]
+    var groups: [String: SimGroup] = [:] { didSet { groupsByCoordinatorCache = nil } }
+    /// Topic names in order, rebuilt after a topic is added or removed (Metadata for all topics).
+    var sortedTopicNamesCache: [String]?
+    /// Each broker's groups in id order, rebuilt after a group is added or removed (ListGroups).
+    var groupsByCoordinatorCache: [Int32: [SimGroup]]?
     var faults: [Int32: BrokerFaults] = [:]
     var rng: SplitMix64
     var nextProducerID: Int64 = 1000
@@ -163,7 +167,32 @@ public actor SimCluster {
     }
 
     /// The names of all topics, sorted.
-    public func topicNames() -> [String] { topics.keys.sorted() }
+    public func topicNames() -> [String] {
+        if let cached = sortedTopicNamesCache { return cached }
+        let names = topics.keys.sorted()
+        sortedTopicNamesCache = names
+        return names
+    }
+
+    /// The groups broker `broker` coordinates, in id order.
+    func groupsCoordinated(by broker: Int32) -> [SimGroup] {
+        if let cached = groupsByCoordinatorCache { return cached[broker] ?? [] }
+        var byBroker: [Int32: [SimGroup]] = [:]
+        for id in groups.keys.sorted() {
+            guard let g = groups[id] else { continue }
+            byBroker[coordinator(of: g), default: []].append(g)
+        }
+        groupsByCoordinatorCache = byBroker
+        return byBroker[broker] ?? []
+    }
+
+    /// The coordinator of `g`, computed once per group.
+    func coordinator(of g: SimGroup) -> Int32 {
+        if let c = g.coordinatorBroker { return c }
+        let c = Self.coordinator(for: g.id, config: config)
+        g.coordinatorBroker = c
+        return c
+    }
 
     /// The id of a topic.
     public func topicID(_ name: String) -> KafkaUUID? { topics[name]?.id }
