@@ -1,3 +1,4 @@
+import SeededRandom
 import Foundation
 import KafkaProtocol
 import KafkaWire
@@ -299,20 +300,6 @@ public actor SimCluster {
     func newMemberID() -> String { newUUID().description }
 }
 
-/// A small deterministic generator so that topic ids and member ids repeat from run to run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension SimCluster {
     /// The leader of a partition, nil when it does not exist.
