@@ -240,16 +240,7 @@ struct GroupRing: Sendable, Hashable, Codable {
 
     /// The slot of `tp`, if the group has it.
     func slot(of tp: TopicPartition) -> Int? {
-        if keysAscending {
-            var lo = 0
-            var hi = keys.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if keys[mid] < tp { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < keys.count && keys[lo] == tp ? lo : nil
-        }
-        return keys.firstIndex(of: tp)
+        keysAscending ? keys.indexInSorted(of: tp) : keys.firstIndex(of: tp)
     }
 
     /// The slot of row `index` of a group whose row is `tp`: the same index when the layout
@@ -473,16 +464,7 @@ struct TopicRing: Sendable, Hashable, Codable {
     @inline(__always)
     func slot(of p: Int32) -> Int? {
         if dense { return p >= 0 && Int(p) < partitions.count ? Int(p) : nil }
-        if ascending {
-            var lo = 0
-            var hi = partitions.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if partitions[mid] < p { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < partitions.count && partitions[lo] == p ? lo : nil
-        }
-        return partitions.firstIndex(of: p)
+        return ascending ? partitions.indexInSorted(of: p) : partitions.firstIndex(of: p)
     }
 
     /// Samples held for `slot`.
@@ -544,5 +526,19 @@ struct TopicRing: Sendable, Hashable, Codable {
             next.written[newSlot] = keep.count
         }
         self = next
+    }
+}
+
+extension Array where Element: Comparable {
+    /// The index of `value` in this array, which must be sorted ascending (binary search).
+    @inline(__always)
+    func indexInSorted(of value: Element) -> Int? {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < count && self[lo] == value ? lo : nil
     }
 }
