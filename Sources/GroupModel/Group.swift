@@ -210,6 +210,30 @@ public struct GroupMember: Sendable, Hashable, Codable {
         self = normalized()
     }
 
+    /// Creates a member from lists the caller already keeps sorted and de-duplicated (as
+    /// ``normalized()`` would leave them): nothing is sorted or copied.
+    package init(
+        canonicalMemberID memberID: String, instanceID: String?, clientID: String, clientHost: String,
+        rackID: String?, memberType: MemberType, memberEpoch: Int32?, subscribedTopics: [String],
+        subscribedTopicRegex: String?, assignment: [TopicPartition], targetAssignment: [TopicPartition]?,
+        ownedPartitions: [TopicPartition]?, generationID: Int32?, assignmentUnknown: Bool?
+    ) {
+        self.memberID = memberID
+        self.instanceID = instanceID
+        self.clientID = clientID
+        self.clientHost = clientHost
+        self.rackID = rackID
+        self.memberType = memberType
+        self.memberEpoch = memberEpoch
+        self.subscribedTopics = subscribedTopics
+        self.subscribedTopicRegex = subscribedTopicRegex
+        self.assignment = assignment
+        self.targetAssignment = targetAssignment
+        self.ownedPartitions = ownedPartitions
+        self.generationID = generationID
+        self.assignmentUnknown = assignmentUnknown == true ? true : nil
+    }
+
     /// Whether the member has reached `assignmentEpoch` (always true when either epoch is unknown).
     public func isReconciled(assignmentEpoch: Int32?) -> Bool {
         guard let assignmentEpoch, let memberEpoch else { return true }

@@ -147,14 +147,16 @@ public enum GroupAssembler {
             assignor = consumer.assignor.flatMap { $0.isEmpty ? nil : $0 }
             members.reserveCapacity(consumer.members.count)
             for member in consumer.members {
-                var m = GroupMember(
-                    memberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
+                let assignment = sortedUnique(member.assignment)
+                var target = sortedUnique(member.targetAssignment)
+                // A settled member's target equals its assignment: keep one array for both.
+                if target == assignment { target = assignment }
+                members.append(GroupMember(
+                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
                     clientHost: member.clientHost, rackID: member.rackID, memberType: member.memberType,
-                    memberEpoch: member.memberEpoch, subscribedTopicRegex: member.subscribedTopicRegex)
-                m.subscribedTopics = sortedUnique(member.subscribedTopicNames)
-                m.assignment = sortedUnique(member.assignment)
-                m.targetAssignment = sortedUnique(member.targetAssignment)
-                members.append(m)
+                    memberEpoch: member.memberEpoch, subscribedTopics: sortedUnique(member.subscribedTopicNames),
+                    subscribedTopicRegex: member.subscribedTopicRegex, assignment: assignment,
+                    targetAssignment: target, ownedPartitions: nil, generationID: nil, assignmentUnknown: nil))
             }
         } else if let classic {
             error = classic.error
@@ -163,15 +165,14 @@ public enum GroupAssembler {
             protocolType = classic.protocolType ?? protocolType
             members.reserveCapacity(classic.members.count)
             for member in classic.members {
-                var m = GroupMember(
-                    memberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
+                members.append(GroupMember(
+                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
                     clientHost: member.clientHost, rackID: member.subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
-                    memberType: .classic, generationID: member.subscription?.generationID,
-                    assignmentUnknown: member.assignment == nil)
-                m.subscribedTopics = sortedUnique(member.subscription?.topics ?? [])
-                m.assignment = sortedUnique(member.assignment ?? [])
-                m.ownedPartitions = member.subscription?.ownedPartitions.map(sortedUnique)
-                members.append(m)
+                    memberType: .classic, memberEpoch: nil,
+                    subscribedTopics: sortedUnique(member.subscription?.topics ?? []), subscribedTopicRegex: nil,
+                    assignment: sortedUnique(member.assignment ?? []), targetAssignment: nil,
+                    ownedPartitions: member.subscription?.ownedPartitions.map(sortedUnique),
+                    generationID: member.subscription?.generationID, assignmentUnknown: member.assignment == nil))
             }
             generationID = classic.generationID ?? members.compactMap(\.generationID).max()
         }
@@ -294,6 +295,9 @@ struct LogTable {
     /// The topic number of `topic`, nil when no input names it.
     func number(of topic: String) -> Int? { topicNumbers[topic] }
 
+    /// The name of topic number `topic`, as the inputs spell it.
+    func name(of topic: Int) -> String { inputs[entry(topic, 0).input].topicPartition.topic }
+
     /// How many partitions topic number `topic` has.
     func count(of topic: Int) -> Int { ranges[topic].count }
 
@@ -365,7 +369,10 @@ struct RowScratch {
             // Dense cells up to the highest known partition, unless the numbering is wildly sparse.
             if maxPartition >= 0 { count = Int(maxPartition) < 2 * known + 64 ? Int(maxPartition) + 1 : 0 }
         }
-        topics.append(LocalTopic(name: name, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
+        // Rows of every group share the log offsets' copy of the topic name (one string per topic
+        // per poll instead of one per group).
+        let shared = logTopic >= 0 ? logs.name(of: logTopic) : name
+        topics.append(LocalTopic(name: shared, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
         let i = topics.count - 1
         topicIndex[name] = i
         last = i

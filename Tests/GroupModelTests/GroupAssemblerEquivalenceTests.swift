@@ -301,6 +301,20 @@ struct GroupAssemblerEquivalenceTests {
         #expect(GroupAssembler.topics(from: poll.logs, topicIDs: topicIDs) == ReferenceAssembler.topics(from: poll.logs, topicIDs: topicIDs))
     }
 
+    @Test("The canonical member initializer keeps sorted lists and equals the public one")
+    func canonicalMemberInit() {
+        let a = [TopicPartition(topic: "a", partition: 0), TopicPartition(topic: "b", partition: 2)]
+        let fast = GroupMember(
+            canonicalMemberID: "m1", instanceID: "i", clientID: "c", clientHost: "/h", rackID: nil,
+            memberType: .consumer, memberEpoch: 3, subscribedTopics: ["a", "b"], subscribedTopicRegex: nil,
+            assignment: a, targetAssignment: a, ownedPartitions: nil, generationID: nil, assignmentUnknown: false)
+        let reference = GroupMember(
+            memberID: "m1", instanceID: "i", clientID: "c", clientHost: "/h", memberType: .consumer, memberEpoch: 3,
+            subscribedTopics: ["b", "a"], assignment: a.reversed(), targetAssignment: a, assignmentUnknown: false)
+        #expect(fast == reference)
+        #expect(fast.normalized() == fast)
+    }
+
     @Test("A snapshot built from the assembler's output is already normalized")
     func snapshotIsCanonical() {
         let poll = RandomPoll(seed: 99, groups: 40)
