@@ -35,6 +35,13 @@ public enum GroupAssembler {
         committed: [CommittedOffsetsInput] = [],
         logOffsets: [LogOffsetsInput] = []
     ) -> [Group] {
+        if isStrictlyAscending(listed, \.groupID), isStrictlyAscending(consumerGroups, \.groupID),
+           isStrictlyAscending(classicGroups, \.groupID), isStrictlyAscending(committed, \.groupID)
+        {
+            return assembleSorted(
+                listed: listed, consumerGroups: consumerGroups, classicGroups: classicGroups,
+                committed: committed, logOffsets: logOffsets)
+        }
         let listedByID = firstByID(listed, \.groupID)
         let consumerByID = firstByID(consumerGroups, \.groupID)
         let classicByID = firstByID(classicGroups, \.groupID)
@@ -107,6 +114,65 @@ public enum GroupAssembler {
             start = end
         }
         return out
+    }
+
+    /// Whether the ids of `items` are sorted and unique (what the poller passes).
+    private static func isStrictlyAscending<T>(_ items: [T], _ id: KeyPath<T, String>) -> Bool {
+        var i = 1
+        while i < items.count {
+            if !(items[i - 1][keyPath: id] < items[i][keyPath: id]) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// ``assemble(listed:consumerGroups:classicGroups:committed:logOffsets:)`` for inputs each sorted
+    /// by group id without repeats: a merge of the four lists, with no id hashed or sorted.
+    private static func assembleSorted(
+        listed: [ListedGroupInput], consumerGroups: [DescribedConsumerGroupInput],
+        classicGroups: [DescribedClassicGroupInput], committed: [CommittedOffsetsInput], logOffsets: [LogOffsetsInput]
+    ) -> [Group] {
+        let logs = LogTable(logOffsets)
+        var scratch = RowScratch()
+        var groups: [Group] = []
+        groups.reserveCapacity(max(listed.count, consumerGroups.count + classicGroups.count, committed.count))
+        var l = 0
+        var d = 0
+        var c = 0
+        var o = 0
+        while true {
+            // The smallest id still ahead in any list.
+            var next: String?
+            if l < listed.count { next = listed[l].groupID }
+            if d < consumerGroups.count, next.map({ consumerGroups[d].groupID < $0 }) ?? true { next = consumerGroups[d].groupID }
+            if c < classicGroups.count, next.map({ classicGroups[c].groupID < $0 }) ?? true { next = classicGroups[c].groupID }
+            if o < committed.count, next.map({ committed[o].groupID < $0 }) ?? true { next = committed[o].groupID }
+            guard let groupID = next else { break }
+            var listedOne: ListedGroupInput?
+            var consumerOne: DescribedConsumerGroupInput?
+            var classicOne: DescribedClassicGroupInput?
+            var committedOne: CommittedOffsetsInput?
+            if l < listed.count, listed[l].groupID == groupID {
+                listedOne = listed[l]
+                l += 1
+            }
+            if d < consumerGroups.count, consumerGroups[d].groupID == groupID {
+                consumerOne = consumerGroups[d]
+                d += 1
+            }
+            if c < classicGroups.count, classicGroups[c].groupID == groupID {
+                classicOne = classicGroups[c]
+                c += 1
+            }
+            if o < committed.count, committed[o].groupID == groupID {
+                committedOne = committed[o]
+                o += 1
+            }
+            groups.append(assembleOne(
+                groupID: groupID, listed: listedOne, consumer: consumerOne, classic: classicOne,
+                committed: committedOne, logs: logs, scratch: &scratch))
+        }
+        return groups
     }
 
     /// Each id's first position in `items`.
