@@ -470,11 +470,11 @@ struct RowScratch {
         var hasTarget: [Bool] = []
         canonical.reserveCapacity(members.count)
         hasTarget.reserveCapacity(members.count)
-        for (i, member) in members.enumerated() {
-            let c = i > 0 && members[i - 1].memberID == member.memberID ? canonical[i - 1] : Int32(i)
+        for i in members.indices {
+            let c = i > 0 && members[i - 1].memberID == members[i].memberID ? canonical[i - 1] : Int32(i)
             canonical.append(c)
             hasTarget.append(false)
-            if member.targetAssignment != nil { hasTarget[Int(c)] = true }
+            if members[i].targetAssignment != nil { hasTarget[Int(c)] = true }
         }
 
         var last = -1
