@@ -35,8 +35,8 @@ public enum GroupAssembler {
         committed: [CommittedOffsetsInput] = [],
         logOffsets: [LogOffsetsInput] = []
     ) -> [Group] {
-        if isStrictlyAscending(listed, \.groupID), isStrictlyAscending(consumerGroups, \.groupID),
-           isStrictlyAscending(classicGroups, \.groupID), isStrictlyAscending(committed, \.groupID)
+        if isStrictlyAscending(listed, { $0.groupID }), isStrictlyAscending(consumerGroups, { $0.groupID }),
+           isStrictlyAscending(classicGroups, { $0.groupID }), isStrictlyAscending(committed, { $0.groupID })
         {
             return assembleSorted(
                 listed: listed, consumerGroups: consumerGroups, classicGroups: classicGroups,
@@ -102,10 +102,11 @@ public enum GroupAssembler {
             }
             var rows: [PartitionOffsets] = []
             rows.reserveCapacity(end - start)
-            for input in logOffsets[start..<end] {
+            // By index: iterating the inputs would copy each one (and retain its strings).
+            for i in start..<end {
                 rows.append(PartitionOffsets(
-                    partition: input.topicPartition.partition, logStart: input.logStart, logEnd: input.logEnd,
-                    leader: input.leader, error: input.error))
+                    partition: logOffsets[i].topicPartition.partition, logStart: logOffsets[i].logStart,
+                    logEnd: logOffsets[i].logEnd, leader: logOffsets[i].leader, error: logOffsets[i].error))
             }
             // Rows are in partition order already: set after init, which would sort a copy.
             var topic = TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct)
@@ -117,10 +118,10 @@ public enum GroupAssembler {
     }
 
     /// Whether the ids of `items` are sorted and unique (what the poller passes).
-    private static func isStrictlyAscending<T>(_ items: [T], _ id: KeyPath<T, String>) -> Bool {
+    private static func isStrictlyAscending<T>(_ items: [T], _ id: (T) -> String) -> Bool {
         var i = 1
         while i < items.count {
-            if !(items[i - 1][keyPath: id] < items[i][keyPath: id]) { return false }
+            if !(id(items[i - 1]) < id(items[i])) { return false }
             i += 1
         }
         return true
@@ -374,19 +375,20 @@ struct LogTable {
         return (inputs[i].topicPartition.partition, i)
     }
 
-    /// The input for `partition` of topic number `topic`, nil when there is none.
-    func input(topic: Int, partition: Int32) -> LogOffsetsInput? {
+    /// Where in ``inputs`` the input for `partition` of topic number `topic` is, nil when there is
+    /// none (an index, so that readers need not copy the input).
+    func inputIndex(topic: Int, partition: Int32) -> Int? {
         let n = count(of: topic)
         // Brokers number partitions densely from 0: try the index first, then search.
         let i = Int(partition)
-        if i >= 0, i < n, entry(topic, i).partition == partition { return inputs[entry(topic, i).input] }
+        if i >= 0, i < n, entry(topic, i).partition == partition { return entry(topic, i).input }
         var low = 0
         var high = n
         while low < high {
             let mid = (low + high) / 2
             if entry(topic, mid).partition < partition { low = mid + 1 } else { high = mid }
         }
-        return low < n && entry(topic, low).partition == partition ? inputs[entry(topic, low).input] : nil
+        return low < n && entry(topic, low).partition == partition ? entry(topic, low).input : nil
     }
 }
 
@@ -548,11 +550,14 @@ struct RowScratch {
         let c = Int(cell.commit)
         let committedOffset = c >= 0 ? offsets[c].offset : nil
         let commitPartitionError = c >= 0 ? offsets[c].error : nil
-        let log = topic.logTopic >= 0 ? logs.input(topic: topic.logTopic, partition: partition) : nil
+        let l = topic.logTopic >= 0 ? logs.inputIndex(topic: topic.logTopic, partition: partition) : nil
+        let logStart = l.flatMap { logs.inputs[$0].logStart }
+        let logEnd = l.flatMap { logs.inputs[$0].logEnd }
+        let logError = l.flatMap { logs.inputs[$0].error }
         let commitError = committed?.error ?? commitPartitionError
         let lag = LagCalculator.lag(
-            committed: committedOffset, logStart: log?.logStart, logEnd: log?.logEnd,
-            commitError: commitError, offsetsError: log?.error)
+            committed: committedOffset, logStart: logStart, logEnd: logEnd,
+            commitError: commitError, offsetsError: logError)
         let handoff: HandoffState
         if cell.owner >= 0 {
             handoff = hasTarget[Int(cell.owner)] && cell.target != cell.owner ? .pendingRevocation : .settled
@@ -565,9 +570,9 @@ struct RowScratch {
         }
         return GroupPartition(
             topicPartition: TopicPartition(topic: topic.name, partition: partition), committedOffset: committedOffset,
-            commitMetadata: c >= 0 ? offsets[c].metadata : nil, logStart: log?.logStart, logEnd: log?.logEnd, lag: lag,
+            commitMetadata: c >= 0 ? offsets[c].metadata : nil, logStart: logStart, logEnd: logEnd, lag: lag,
             owner: cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil,
             targetOwner: cell.target >= 0 ? members[Int(cell.target)].memberID : nil,
-            handoff: handoff, error: commitPartitionError ?? log?.error)
+            handoff: handoff, error: commitPartitionError ?? logError)
     }
 }
