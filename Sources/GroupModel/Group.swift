@@ -130,20 +130,24 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     /// Computes the summary of a group from its members and partition rows.
     public init(group: Group) {
         self.init()
-        for row in group.partitions {
-            switch row.lag {
+        // By index: iterating the rows would copy each one (and retain its strings).
+        let rows = group.partitions
+        for i in rows.indices {
+            switch rows[i].lag {
             case .known(let lag):
                 totalLag += lag
                 if maxLag.map({ lag > $0 }) ?? true {
                     maxLag = lag
-                    maxLagPartition = row.topicPartition
+                    maxLagPartition = rows[i].topicPartition
                 }
             case .unknown:
                 partitionsLagUnknown += 1
             }
-            if row.owner == nil && row.handoff != .notAssigned { partitionsUnowned += 1 }
-            if row.handoff == .pendingRevocation { pendingRevocation += 1 }
-            if let target = row.targetOwner, target != row.owner, row.owner != nil || row.handoff == .awaitingRelease {
+            let handoff = rows[i].handoff
+            let owned = rows[i].owner != nil
+            if !owned && handoff != .notAssigned { partitionsUnowned += 1 }
+            if handoff == .pendingRevocation { pendingRevocation += 1 }
+            if rows[i].targetOwner != nil, rows[i].targetOwner != rows[i].owner, owned || handoff == .awaitingRelease {
                 awaitingRelease += 1
             }
         }
@@ -208,6 +212,30 @@ public struct GroupMember: Sendable, Hashable, Codable {
         self.generationID = generationID
         self.assignmentUnknown = assignmentUnknown == true ? true : nil
         self = normalized()
+    }
+
+    /// Creates a member from lists the caller already keeps sorted and de-duplicated (as
+    /// ``normalized()`` would leave them): nothing is sorted or copied.
+    package init(
+        canonicalMemberID memberID: String, instanceID: String?, clientID: String, clientHost: String,
+        rackID: String?, memberType: MemberType, memberEpoch: Int32?, subscribedTopics: [String],
+        subscribedTopicRegex: String?, assignment: [TopicPartition], targetAssignment: [TopicPartition]?,
+        ownedPartitions: [TopicPartition]?, generationID: Int32?, assignmentUnknown: Bool?
+    ) {
+        self.memberID = memberID
+        self.instanceID = instanceID
+        self.clientID = clientID
+        self.clientHost = clientHost
+        self.rackID = rackID
+        self.memberType = memberType
+        self.memberEpoch = memberEpoch
+        self.subscribedTopics = subscribedTopics
+        self.subscribedTopicRegex = subscribedTopicRegex
+        self.assignment = assignment
+        self.targetAssignment = targetAssignment
+        self.ownedPartitions = ownedPartitions
+        self.generationID = generationID
+        self.assignmentUnknown = assignmentUnknown == true ? true : nil
     }
 
     /// Whether the member has reached `assignmentEpoch` (always true when either epoch is unknown).

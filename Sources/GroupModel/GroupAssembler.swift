@@ -35,6 +35,13 @@ public enum GroupAssembler {
         committed: [CommittedOffsetsInput] = [],
         logOffsets: [LogOffsetsInput] = []
     ) -> [Group] {
+        if isStrictlyAscending(listed, { $0.groupID }), isStrictlyAscending(consumerGroups, { $0.groupID }),
+           isStrictlyAscending(classicGroups, { $0.groupID }), isStrictlyAscending(committed, { $0.groupID })
+        {
+            return assembleSorted(
+                listed: listed, consumerGroups: consumerGroups, classicGroups: classicGroups,
+                committed: committed, logOffsets: logOffsets)
+        }
         let listedByID = firstByID(listed, \.groupID)
         let consumerByID = firstByID(consumerGroups, \.groupID)
         let classicByID = firstByID(classicGroups, \.groupID)
@@ -95,10 +102,11 @@ public enum GroupAssembler {
             }
             var rows: [PartitionOffsets] = []
             rows.reserveCapacity(end - start)
-            for input in logOffsets[start..<end] {
+            // By index: iterating the inputs would copy each one (and retain its strings).
+            for i in start..<end {
                 rows.append(PartitionOffsets(
-                    partition: input.topicPartition.partition, logStart: input.logStart, logEnd: input.logEnd,
-                    leader: input.leader, error: input.error))
+                    partition: logOffsets[i].topicPartition.partition, logStart: logOffsets[i].logStart,
+                    logEnd: logOffsets[i].logEnd, leader: logOffsets[i].leader, error: logOffsets[i].error))
             }
             // Rows are in partition order already: set after init, which would sort a copy.
             var topic = TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct)
@@ -107,6 +115,65 @@ public enum GroupAssembler {
             start = end
         }
         return out
+    }
+
+    /// Whether the ids of `items` are sorted and unique (what the poller passes).
+    private static func isStrictlyAscending<T>(_ items: [T], _ id: (T) -> String) -> Bool {
+        var i = 1
+        while i < items.count {
+            if !(id(items[i - 1]) < id(items[i])) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// ``assemble(listed:consumerGroups:classicGroups:committed:logOffsets:)`` for inputs each sorted
+    /// by group id without repeats: a merge of the four lists, with no id hashed or sorted.
+    private static func assembleSorted(
+        listed: [ListedGroupInput], consumerGroups: [DescribedConsumerGroupInput],
+        classicGroups: [DescribedClassicGroupInput], committed: [CommittedOffsetsInput], logOffsets: [LogOffsetsInput]
+    ) -> [Group] {
+        let logs = LogTable(logOffsets)
+        var scratch = RowScratch()
+        var groups: [Group] = []
+        groups.reserveCapacity(max(listed.count, consumerGroups.count + classicGroups.count, committed.count))
+        var l = 0
+        var d = 0
+        var c = 0
+        var o = 0
+        while true {
+            // The smallest id still ahead in any list.
+            var next: String?
+            if l < listed.count { next = listed[l].groupID }
+            if d < consumerGroups.count, next.map({ consumerGroups[d].groupID < $0 }) ?? true { next = consumerGroups[d].groupID }
+            if c < classicGroups.count, next.map({ classicGroups[c].groupID < $0 }) ?? true { next = classicGroups[c].groupID }
+            if o < committed.count, next.map({ committed[o].groupID < $0 }) ?? true { next = committed[o].groupID }
+            guard let groupID = next else { break }
+            var listedOne: ListedGroupInput?
+            var consumerOne: DescribedConsumerGroupInput?
+            var classicOne: DescribedClassicGroupInput?
+            var committedOne: CommittedOffsetsInput?
+            if l < listed.count, listed[l].groupID == groupID {
+                listedOne = listed[l]
+                l += 1
+            }
+            if d < consumerGroups.count, consumerGroups[d].groupID == groupID {
+                consumerOne = consumerGroups[d]
+                d += 1
+            }
+            if c < classicGroups.count, classicGroups[c].groupID == groupID {
+                classicOne = classicGroups[c]
+                c += 1
+            }
+            if o < committed.count, committed[o].groupID == groupID {
+                committedOne = committed[o]
+                o += 1
+            }
+            groups.append(assembleOne(
+                groupID: groupID, listed: listedOne, consumer: consumerOne, classic: classicOne,
+                committed: committedOne, logs: logs, scratch: &scratch))
+        }
+        return groups
     }
 
     /// Each id's first position in `items`.
@@ -147,14 +214,16 @@ public enum GroupAssembler {
             assignor = consumer.assignor.flatMap { $0.isEmpty ? nil : $0 }
             members.reserveCapacity(consumer.members.count)
             for member in consumer.members {
-                var m = GroupMember(
-                    memberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
+                let assignment = sortedUnique(member.assignment)
+                var target = sortedUnique(member.targetAssignment)
+                // A settled member's target equals its assignment: keep one array for both.
+                if target == assignment { target = assignment }
+                members.append(GroupMember(
+                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
                     clientHost: member.clientHost, rackID: member.rackID, memberType: member.memberType,
-                    memberEpoch: member.memberEpoch, subscribedTopicRegex: member.subscribedTopicRegex)
-                m.subscribedTopics = sortedUnique(member.subscribedTopicNames)
-                m.assignment = sortedUnique(member.assignment)
-                m.targetAssignment = sortedUnique(member.targetAssignment)
-                members.append(m)
+                    memberEpoch: member.memberEpoch, subscribedTopics: sortedUnique(member.subscribedTopicNames),
+                    subscribedTopicRegex: member.subscribedTopicRegex, assignment: assignment,
+                    targetAssignment: target, ownedPartitions: nil, generationID: nil, assignmentUnknown: nil))
             }
         } else if let classic {
             error = classic.error
@@ -163,15 +232,14 @@ public enum GroupAssembler {
             protocolType = classic.protocolType ?? protocolType
             members.reserveCapacity(classic.members.count)
             for member in classic.members {
-                var m = GroupMember(
-                    memberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
+                members.append(GroupMember(
+                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
                     clientHost: member.clientHost, rackID: member.subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
-                    memberType: .classic, generationID: member.subscription?.generationID,
-                    assignmentUnknown: member.assignment == nil)
-                m.subscribedTopics = sortedUnique(member.subscription?.topics ?? [])
-                m.assignment = sortedUnique(member.assignment ?? [])
-                m.ownedPartitions = member.subscription?.ownedPartitions.map(sortedUnique)
-                members.append(m)
+                    memberType: .classic, memberEpoch: nil,
+                    subscribedTopics: sortedUnique(member.subscription?.topics ?? []), subscribedTopicRegex: nil,
+                    assignment: sortedUnique(member.assignment ?? []), targetAssignment: nil,
+                    ownedPartitions: member.subscription?.ownedPartitions.map(sortedUnique),
+                    generationID: member.subscription?.generationID, assignmentUnknown: member.assignment == nil))
             }
             generationID = classic.generationID ?? members.compactMap(\.generationID).max()
         }
@@ -294,6 +362,9 @@ struct LogTable {
     /// The topic number of `topic`, nil when no input names it.
     func number(of topic: String) -> Int? { topicNumbers[topic] }
 
+    /// The name of topic number `topic`, as the inputs spell it.
+    func name(of topic: Int) -> String { inputs[entry(topic, 0).input].topicPartition.topic }
+
     /// How many partitions topic number `topic` has.
     func count(of topic: Int) -> Int { ranges[topic].count }
 
@@ -304,19 +375,20 @@ struct LogTable {
         return (inputs[i].topicPartition.partition, i)
     }
 
-    /// The input for `partition` of topic number `topic`, nil when there is none.
-    func input(topic: Int, partition: Int32) -> LogOffsetsInput? {
+    /// Where in ``inputs`` the input for `partition` of topic number `topic` is, nil when there is
+    /// none (an index, so that readers need not copy the input).
+    func inputIndex(topic: Int, partition: Int32) -> Int? {
         let n = count(of: topic)
         // Brokers number partitions densely from 0: try the index first, then search.
         let i = Int(partition)
-        if i >= 0, i < n, entry(topic, i).partition == partition { return inputs[entry(topic, i).input] }
+        if i >= 0, i < n, entry(topic, i).partition == partition { return entry(topic, i).input }
         var low = 0
         var high = n
         while low < high {
             let mid = (low + high) / 2
             if entry(topic, mid).partition < partition { low = mid + 1 } else { high = mid }
         }
-        return low < n && entry(topic, low).partition == partition ? inputs[entry(topic, low).input] : nil
+        return low < n && entry(topic, low).partition == partition ? entry(topic, low).input : nil
     }
 }
 
@@ -365,7 +437,10 @@ struct RowScratch {
             // Dense cells up to the highest known partition, unless the numbering is wildly sparse.
             if maxPartition >= 0 { count = Int(maxPartition) < 2 * known + 64 ? Int(maxPartition) + 1 : 0 }
         }
-        topics.append(LocalTopic(name: name, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
+        // Rows of every group share the log offsets' copy of the topic name (one string per topic
+        // per poll instead of one per group).
+        let shared = logTopic >= 0 ? logs.name(of: logTopic) : name
+        topics.append(LocalTopic(name: shared, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
         let i = topics.count - 1
         topicIndex[name] = i
         last = i
@@ -397,11 +472,11 @@ struct RowScratch {
         var hasTarget: [Bool] = []
         canonical.reserveCapacity(members.count)
         hasTarget.reserveCapacity(members.count)
-        for (i, member) in members.enumerated() {
-            let c = i > 0 && members[i - 1].memberID == member.memberID ? canonical[i - 1] : Int32(i)
+        for i in members.indices {
+            let c = i > 0 && members[i - 1].memberID == members[i].memberID ? canonical[i - 1] : Int32(i)
             canonical.append(c)
             hasTarget.append(false)
-            if member.targetAssignment != nil { hasTarget[Int(c)] = true }
+            if members[i].targetAssignment != nil { hasTarget[Int(c)] = true }
         }
 
         var last = -1
@@ -475,11 +550,14 @@ struct RowScratch {
         let c = Int(cell.commit)
         let committedOffset = c >= 0 ? offsets[c].offset : nil
         let commitPartitionError = c >= 0 ? offsets[c].error : nil
-        let log = topic.logTopic >= 0 ? logs.input(topic: topic.logTopic, partition: partition) : nil
+        let l = topic.logTopic >= 0 ? logs.inputIndex(topic: topic.logTopic, partition: partition) : nil
+        let logStart = l.flatMap { logs.inputs[$0].logStart }
+        let logEnd = l.flatMap { logs.inputs[$0].logEnd }
+        let logError = l.flatMap { logs.inputs[$0].error }
         let commitError = committed?.error ?? commitPartitionError
         let lag = LagCalculator.lag(
-            committed: committedOffset, logStart: log?.logStart, logEnd: log?.logEnd,
-            commitError: commitError, offsetsError: log?.error)
+            committed: committedOffset, logStart: logStart, logEnd: logEnd,
+            commitError: commitError, offsetsError: logError)
         let handoff: HandoffState
         if cell.owner >= 0 {
             handoff = hasTarget[Int(cell.owner)] && cell.target != cell.owner ? .pendingRevocation : .settled
@@ -492,9 +570,9 @@ struct RowScratch {
         }
         return GroupPartition(
             topicPartition: TopicPartition(topic: topic.name, partition: partition), committedOffset: committedOffset,
-            commitMetadata: c >= 0 ? offsets[c].metadata : nil, logStart: log?.logStart, logEnd: log?.logEnd, lag: lag,
+            commitMetadata: c >= 0 ? offsets[c].metadata : nil, logStart: logStart, logEnd: logEnd, lag: lag,
             owner: cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil,
             targetOwner: cell.target >= 0 ? members[Int(cell.target)].memberID : nil,
-            handoff: handoff, error: commitPartitionError ?? log?.error)
+            handoff: handoff, error: commitPartitionError ?? logError)
     }
 }

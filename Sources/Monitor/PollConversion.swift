@@ -39,7 +39,18 @@ public enum PollConversion {
             let name = !tp.topicName.isEmpty ? tp.topicName : (topicNames[tp.topicID] ?? tp.topicID.description)
             for p in tp.partitions { out.append(TopicPartition(topic: name, partition: p)) }
         }
-        return out.sorted()
+        return sortedIfNeeded(out)
+    }
+
+    /// `list` sorted; returned as is when it already is (what brokers send), without comparing
+    /// each pair twice as a sort would.
+    static func sortedIfNeeded(_ list: [TopicPartition]) -> [TopicPartition] {
+        var i = 1
+        while i < list.count {
+            if list[i] < list[i - 1] { return list.sorted() }
+            i += 1
+        }
+        return list
     }
 
     /// A ConsumerGroupDescribe answer for one group.
@@ -65,7 +76,7 @@ public enum PollConversion {
 
     /// Topic-partitions of the classic consumer protocol's lists.
     static func partitions(_ list: [(String, [Int32])]) -> [TopicPartition] {
-        list.flatMap { topic, parts in parts.map { TopicPartition(topic: topic, partition: $0) } }.sorted()
+        sortedIfNeeded(list.flatMap { topic, parts in parts.map { TopicPartition(topic: topic, partition: $0) } })
     }
 
     /// A DescribeGroups answer for one group. Member metadata and assignment bytes are decoded when

@@ -135,8 +135,10 @@ public actor Poller {
         // 3. Log offsets for every partition of the topics the groups touch. Member and offset lists
         // are sorted by topic: a name is hashed once per run, not once per partition.
         var topics: Set<String> = []
+        // The last name inserted, kept across lists: a group's members and commits usually name the
+        // same topic one after another.
+        var last: String?
         func collect(_ list: [TopicPartition]) {
-            var last: String?
             for tp in list where tp.topic != last {
                 topics.insert(tp.topic)
                 last = tp.topic
@@ -163,7 +165,6 @@ public actor Poller {
             }
         }
         for c in committedInputs {
-            var last: String?
             for o in c.offsets where o.topicPartition.topic != last {
                 topics.insert(o.topicPartition.topic)
                 last = o.topicPartition.topic

@@ -291,6 +291,43 @@ struct GroupAssemblerEquivalenceTests {
         #expect(GroupAssembler.topics(from: poll.logs, topicIDs: topicIDs) == ReferenceAssembler.topics(from: poll.logs, topicIDs: topicIDs))
     }
 
+    @Test("Inputs sorted by group id (the poller's order) take the merge and agree with the reference", arguments: Array(UInt64(1)...40))
+    func sortedPolls(seed: UInt64) {
+        let poll = RandomPoll(seed: seed, groups: Int(seed % 23) + 2)
+        // Sorted by id, the first of each id kept (what the reference's first-by-id reads).
+        func canonical<T>(_ items: [T], _ id: (T) -> String) -> [T] {
+            var seen: Set<String> = []
+            return items.filter { seen.insert(id($0)).inserted }.sorted { id($0) < id($1) }
+        }
+        let listed = canonical(poll.listed, \.groupID)
+        let consumer = canonical(poll.consumer, \.groupID)
+        let classic = canonical(poll.classic, \.groupID)
+        let committed = canonical(poll.committed, \.groupID)
+        let fast = GroupAssembler.assemble(
+            listed: listed, consumerGroups: consumer, classicGroups: classic, committed: committed, logOffsets: poll.logs)
+        let reference = ReferenceAssembler.assemble(
+            listed: listed, consumerGroups: consumer, classicGroups: classic, committed: committed, logOffsets: poll.logs)
+        #expect(fast == reference)
+        let unsorted = GroupAssembler.assemble(
+            listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+            committed: poll.committed, logOffsets: poll.logs)
+        #expect(fast == unsorted)
+    }
+
+    @Test("The canonical member initializer keeps sorted lists and equals the public one")
+    func canonicalMemberInit() {
+        let a = [TopicPartition(topic: "a", partition: 0), TopicPartition(topic: "b", partition: 2)]
+        let fast = GroupMember(
+            canonicalMemberID: "m1", instanceID: "i", clientID: "c", clientHost: "/h", rackID: nil,
+            memberType: .consumer, memberEpoch: 3, subscribedTopics: ["a", "b"], subscribedTopicRegex: nil,
+            assignment: a, targetAssignment: a, ownedPartitions: nil, generationID: nil, assignmentUnknown: false)
+        let reference = GroupMember(
+            memberID: "m1", instanceID: "i", clientID: "c", clientHost: "/h", memberType: .consumer, memberEpoch: 3,
+            subscribedTopics: ["b", "a"], assignment: a.reversed(), targetAssignment: a, assignmentUnknown: false)
+        #expect(fast == reference)
+        #expect(fast.normalized() == fast)
+    }
+
     @Test("A snapshot built from the assembler's output is already normalized")
     func snapshotIsCanonical() {
         let poll = RandomPoll(seed: 99, groups: 40)
