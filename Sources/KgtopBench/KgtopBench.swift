@@ -43,6 +43,7 @@ struct KgtopBench {
               !addresses.isEmpty
         else { throw BenchError("bad --bootstrap \(o.bootstrap)") }
         var result = BenchResult(label: o.label)
+        result.snapshotCommand = try snapshotRuns(o)
         let admin = KafkaAdminClient(config: AdminConfig(bootstrapServers: addresses))
         defer { Task { await admin.close() } }
         let poller = Poller(admin: admin, now: wallClockMs)
@@ -133,29 +134,33 @@ struct KgtopBench {
 
         result.peakRSSMB = peakRSSMB()
 
-        // MARK: `kgtop snapshot` end to end, as a child process.
-        if let kgtop = o.kgtop, o.snapshotRuns > 0 {
-            var runs: [Double] = []
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("kgtop-bench-\(getpid()).json").path
-            for _ in 0..<o.snapshotRuns {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: kgtop)
-                p.arguments = ["snapshot", "-b", o.bootstrap, "--format", "json", "--output", out]
-                let t0 = ContinuousClock.now
-                try p.run()
-                p.waitUntilExit()
-                let took = ms(ContinuousClock.now - t0)
-                guard p.terminationStatus == 0 else { throw BenchError("kgtop snapshot exited with \(p.terminationStatus)") }
-                runs.append(took)
-            }
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
-            try? FileManager.default.removeItem(atPath: out)
-            var children = rusage()
-            getrusage(who(RUSAGE_CHILDREN), &children)
-            result.snapshotCommand = SnapshotRuns(
-                runs: Summary(runs), peakRSSMB: Double(children.ru_maxrss) / 1024, jsonBytes: bytes)
-            log("\(o.label): kgtop snapshot median \(fmt(result.snapshotCommand?.runs.median ?? 0)) ms, peak RSS \(fmt(result.snapshotCommand?.peakRSSMB ?? 0)) MB")
+        return result
+    }
+
+    /// `kgtop snapshot` end to end, as a child process, before this process has grown: Linux folds
+    /// the spawning process's peak RSS into a spawned child's (posix_spawn shares the parent's
+    /// memory until exec), so measured later the child's figure would be this process's.
+    static func snapshotRuns(_ o: BenchOptions) throws -> SnapshotRuns? {
+        guard let kgtop = o.kgtop, o.snapshotRuns > 0 else { return nil }
+        var runs: [Double] = []
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kgtop-bench-\(getpid()).json").path
+        for _ in 0..<o.snapshotRuns {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: kgtop)
+            p.arguments = ["snapshot", "-b", o.bootstrap, "--format", "json", "--output", out]
+            let t0 = ContinuousClock.now
+            try p.run()
+            p.waitUntilExit()
+            let took = ms(ContinuousClock.now - t0)
+            guard p.terminationStatus == 0 else { throw BenchError("kgtop snapshot exited with \(p.terminationStatus)") }
+            runs.append(took)
         }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        try? FileManager.default.removeItem(atPath: out)
+        var children = rusage()
+        getrusage(who(RUSAGE_CHILDREN), &children)
+        let result = SnapshotRuns(runs: Summary(runs), peakRSSMB: Double(children.ru_maxrss) / 1024, jsonBytes: bytes)
+        log("\(o.label): kgtop snapshot median \(fmt(result.runs.median)) ms, peak RSS \(fmt(result.peakRSSMB)) MB, \(bytes) bytes of JSON")
         return result
     }
 
