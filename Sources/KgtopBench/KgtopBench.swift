@@ -49,14 +49,9 @@ struct KgtopBench {
         let poller = Poller(admin: admin, now: wallClockMs)
 
         // MARK: Cold poll (connections, ApiVersions, coordinator lookup), then warm polls.
-        let cold = try await measure { try await poller.poll() }
-        result.coldPollMs = cold.wallMs
-        result.groups = cold.value.snapshot.groups.count
-        result.groupPartitions = cold.value.snapshot.groups.reduce(0) { $0 + $1.partitions.count }
-        result.members = cold.value.snapshot.groups.reduce(0) { $0 + $1.members.count }
-        result.brokers = cold.value.snapshot.cluster.brokers.count
-        result.pollErrors = cold.value.snapshot.errors.count
-        log("\(o.label): cold poll \(fmt(cold.wallMs)) ms, \(result.groups) groups, \(result.groupPartitions) group-partitions, \(result.members) members")
+        // Only its counts are kept: holding its snapshot would add one to the steady loop's memory,
+        // which `kgtop watch` does not have.
+        try await coldPoll(poller, into: &result, label: o.label)
 
         var walls: [Double] = []
         var cpus: [Double] = []
@@ -135,6 +130,18 @@ struct KgtopBench {
         result.peakRSSMB = peakRSSMB()
 
         return result
+    }
+
+    /// The first poll of a run: its wall time and the estate's size.
+    static func coldPoll(_ poller: Poller, into result: inout BenchResult, label: String) async throws {
+        let cold = try await measure { try await poller.poll() }
+        result.coldPollMs = cold.wallMs
+        result.groups = cold.value.snapshot.groups.count
+        result.groupPartitions = cold.value.snapshot.groups.reduce(0) { $0 + $1.partitions.count }
+        result.members = cold.value.snapshot.groups.reduce(0) { $0 + $1.members.count }
+        result.brokers = cold.value.snapshot.cluster.brokers.count
+        result.pollErrors = cold.value.snapshot.errors.count
+        log("\(label): cold poll \(fmt(cold.wallMs)) ms, \(result.groups) groups, \(result.groupPartitions) group-partitions, \(result.members) members")
     }
 
     /// `kgtop snapshot` end to end, as a child process, before this process has grown: Linux folds
