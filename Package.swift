@@ -98,7 +98,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .executableTarget(name: "kgtop", dependencies: ["KgtopCLI"], swiftSettings: strict),
+        .executableTarget(name: "kgtop", dependencies: ["KgtopCLI", "Monitor"], swiftSettings: strict),
 
         // MARK: - Benchmarks
         // KgtopBench: measures poll, monitor, feed and dashboard costs against a running cluster

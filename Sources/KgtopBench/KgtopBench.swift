@@ -15,6 +15,7 @@ import Monitor
 @main
 struct KgtopBench {
     static func main() async {
+        ProcessMemory.limitMallocArenas()  // as kgtop does
         if CommandLine.arguments.contains("--derive-only") {
             DeriveBench.run(CommandLine.arguments.dropFirst())
             return
