@@ -27,7 +27,9 @@ struct TansuIntegrationTests {
     @Test("bootstrap, metadata, list, coordinators, describe, offsets against Tansu")
     func endToEnd() async throws {
         let (process, address) = try await Self.startTansu()
-        defer { process.terminate() }
+        // SIGKILL: the test process's children inherit a blocked SIGTERM, so Tansu would ignore
+        // terminate() and outlive the test (its storage is in memory; nothing is lost).
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         var config = AdminConfig(bootstrapServers: [address])
         config.requestTimeout = .seconds(5)
         config.connectionSetupTimeout = .seconds(2)
