@@ -197,20 +197,11 @@ public struct GroupMember: Sendable, Hashable, Codable {
         assignment: [TopicPartition] = [], targetAssignment: [TopicPartition]? = nil,
         ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil, assignmentUnknown: Bool? = nil
     ) {
-        self.memberID = memberID
-        self.instanceID = instanceID
-        self.clientID = clientID
-        self.clientHost = clientHost
-        self.rackID = rackID
-        self.memberType = memberType
-        self.memberEpoch = memberEpoch
-        self.subscribedTopics = subscribedTopics
-        self.subscribedTopicRegex = subscribedTopicRegex
-        self.assignment = assignment
-        self.targetAssignment = targetAssignment
-        self.ownedPartitions = ownedPartitions
-        self.generationID = generationID
-        self.assignmentUnknown = assignmentUnknown == true ? true : nil
+        self.init(
+            canonicalMemberID: memberID, instanceID: instanceID, clientID: clientID, clientHost: clientHost,
+            rackID: rackID, memberType: memberType, memberEpoch: memberEpoch, subscribedTopics: subscribedTopics,
+            subscribedTopicRegex: subscribedTopicRegex, assignment: assignment, targetAssignment: targetAssignment,
+            ownedPartitions: ownedPartitions, generationID: generationID, assignmentUnknown: assignmentUnknown)
         self = normalized()
     }
 

@@ -310,26 +310,36 @@ extension KafkaAdminClient {
         for id in groupIDs { coordinatorCache[id] = nil }
     }
 
+    /// Each asked group's outcome from one batched describe answer: the request's failure, the
+    /// group's own error code, the group, or missingFromResponse when the broker left it out.
+    static func perGroup<Item>(
+        _ ids: [String], _ answer: Result<[Item], AdminItemError>, id: KeyPath<Item, String>,
+        code: KeyPath<Item, Int16>, message: KeyPath<Item, String?>
+    ) -> [String: Result<Item, AdminItemError>] {
+        var groups: [String: Result<Item, AdminItemError>] = [:]
+        groups.reserveCapacity(ids.count)
+        let byID = firstByID(answer, id)
+        for groupID in ids {
+            switch answer {
+            case let .failure(e): groups[groupID] = .failure(e)
+            case .success:
+                if let g = byID[groupID] {
+                    groups[groupID] = AdminItemError.fromCode(g[keyPath: code], message: g[keyPath: message]).map { .failure($0) } ?? .success(g)
+                } else {
+                    groups[groupID] = .failure(AdminItemError(.missingFromResponse))
+                }
+            }
+        }
+        return groups
+    }
+
     /// One ConsumerGroupDescribe (v1 when available) to `nodeID` for all `groupIDs`.
     public func describeConsumerGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<ConsumerGroupDescribeResponse.DescribedGroup> {
         let ids = Array(Set(groupIDs)).sorted()
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { _ in
             ConsumerGroupDescribeRequest(groupIDs: ids)
         }
-        var groups: [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = [:]
-        groups.reserveCapacity(ids.count)
-        let byID = Self.firstByID(answer.result.map(\.groups), \.groupID)
-        for id in ids {
-            switch answer.result {
-            case let .failure(e): groups[id] = .failure(e)
-            case .success:
-                if let g = byID[id] {
-                    groups[id] = AdminItemError.fromCode(g.errorCode, message: g.errorMessage).map { .failure($0) } ?? .success(g)
-                } else {
-                    groups[id] = .failure(AdminItemError(.missingFromResponse))
-                }
-            }
-        }
+        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: \.groupID, code: \.errorCode, message: \.errorMessage)
         return PerGroupResult(groups: groups, version: answer.version, stats: answer.stats)
     }
 
@@ -337,20 +347,7 @@ extension KafkaAdminClient {
     public func describeClassicGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<DescribeGroupsResponse.DescribedGroup> {
         let ids = Array(Set(groupIDs)).sorted()
         let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in DescribeGroupsRequest(groups: ids) }
-        var groups: [String: Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>] = [:]
-        groups.reserveCapacity(ids.count)
-        let byID = Self.firstByID(answer.result.map(\.groups), \.groupID)
-        for id in ids {
-            switch answer.result {
-            case let .failure(e): groups[id] = .failure(e)
-            case .success:
-                if let g = byID[id] {
-                    groups[id] = AdminItemError.fromCode(g.errorCode, message: g.errorMessage).map { .failure($0) } ?? .success(g)
-                } else {
-                    groups[id] = .failure(AdminItemError(.missingFromResponse))
-                }
-            }
-        }
+        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: \.groupID, code: \.errorCode, message: \.errorMessage)
         return PerGroupResult(groups: groups, version: answer.version, stats: answer.stats)
     }
 
