@@ -96,7 +96,7 @@ struct RealClientTests {
     }
 
     @Test(
-        "Online upgrade: a KIP-848 consumer joins a classic group; everything is consumed exactly once",
+        "Online upgrade: a KIP-848 consumer joins a classic group; nothing lost, a record repeats only after a refused commit",
         .timeLimit(.minutes(3)),
         arguments: ["cooperative-sticky", "range"])
     func onlineUpgrade(assignor: String) async throws {
@@ -106,8 +106,10 @@ struct RealClientTests {
         }
         let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
         #expect(summary.consumed == 600)
-        #expect(summary.duplicates == 0)
-        #expect(summary.missing == 0)
+        // As in threeConsumers: at-least-once, so a commit the coordinator refused during the
+        // migration may bring its record again, once; nothing else may repeat and nothing be lost.
+        #expect(summary.duplicates <= (summary.commitFailures ?? 0), "\(line)")
+        #expect(summary.missing == 0, "\(line)")
         #expect(groupType == .consumer)
         #expect(summary.members == 3)
     }
