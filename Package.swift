@@ -139,7 +139,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PollerTests",
-            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI"],
+            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
             swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",

@@ -206,9 +206,15 @@ public final class Dashboard {
             return
         }
         var index = position.top
+        // After a failed poll the values are the last good poll's: dimmed, so they are not read as live.
+        let dim = update?.staleness != nil
         while y < bottom && index < content.count {
             grid.put(content.row(index), x: 0, y: y)
-            if index == position.selected { grid.restyle(row: y, role: .selection) }
+            if index == position.selected {
+                grid.restyle(row: y, role: .selection)
+            } else if dim {
+                grid.restyle(row: y, role: .stale)
+            }
             y += 1
             index += 1
         }
@@ -259,9 +265,16 @@ public final class Dashboard {
         let cluster = snapshot.cluster
         line.append("  cluster ", .header)
         line.append(cluster.clusterID ?? "?", .headerAccent)
-        let up = cluster.brokers.filter(\.reachable).count
+        // Brokers up as of the newest poll: when it reached none, none is counted up, whatever the
+        // last good snapshot (still on screen, dimmed) said.
+        let up = update.staleness == nil ? cluster.brokers.filter(\.reachable).count : 0
         line.append("  brokers ", .header)
         line.append("\(up)/\(cluster.brokers.count) up", up == cluster.brokers.count ? .headerAccent : .errorText)
+        if let stale = update.staleness {
+            let since = stale.lastGoodAt.map { "data \(Format.age(ms: max(0, now - $0))) old" } ?? "no data yet"
+            let polls = stale.failedPolls == 1 ? "1 failed poll" : "\(stale.failedPolls) failed polls"
+            markers.insert("STALE: \(since), \(polls)", at: 0)
+        }
         if update.isReplay {
             // A replay shows when the poll was recorded, not how old it is.
             line.append("  recorded ", .header)
@@ -270,7 +283,8 @@ public final class Dashboard {
             let age = max(0, now - snapshot.takenAt)
             let staleAfter = max(15_000, 3 * (update.pollIntervalMs ?? 5_000))
             line.append("  poll ", .header)
-            line.append("\(Format.age(ms: age)) ago", age > staleAfter && !state.paused ? .stale : .headerAccent)
+            let isStale = update.staleness != nil || age > staleAfter
+            line.append("\(Format.age(ms: age)) ago", isStale && !state.paused ? .stale : .headerAccent)
         }
         line.append(" in \(Format.duration(ms: snapshot.pollDurationMs))", .header)
         grid.put(line, x: 0, y: 0)

@@ -21,6 +21,17 @@ public struct DashboardFeed: Sendable {
     private var joined: [String: [String: Int64]] = [:]  // group -> member -> at
     private var left: [String: [String: Int64]] = [:]
     private var lastRebalance: [String: Int64] = [:]
+    /// The last good poll's time and the failed polls since (the header's staleness).
+    private var lastGoodAt: Int64?
+    private var failedPolls = 0
+    /// Faults seen in the previous poll, keyed by what they are about, with their row's place: a
+    /// fault that lasts is one row whose count goes up, and one more row says when it ended.
+    private var lasting: [String: LastingFault] = [:]
+
+    private struct LastingFault: Sendable {
+        var row: ErrorRow
+        var seenThisPoll: Bool
+    }
 
     /// Creates an empty feed.
     public init(pollIntervalMs: Int64? = nil, brokerSettings: [BrokerSetting]? = nil) {
@@ -30,6 +41,12 @@ public struct DashboardFeed: Sendable {
 
     /// The stream so far, oldest first.
     public var errorStream: [ErrorRow] { errors }
+
+    /// How many groups the feed keeps state for (trends, last rebalance, member changes): the
+    /// groups of the last poll at most, so a long run with groups coming and going stays bounded.
+    var trackedGroups: Int {
+        Set(trends.keys).union(lastRebalance.keys).union(joined.keys).union(left.keys).count
+    }
 
     /// Adds one poll's worth of derived data and returns the update to draw.
     /// - Parameters:
@@ -42,10 +59,20 @@ public struct DashboardFeed: Sendable {
         failure: String? = nil, at: Int64, isReplay: Bool = false
     ) -> DashboardUpdate {
         let now = at
+        for key in lasting.keys { lasting[key]?.seenThisPoll = false }
         if let failure {
-            append(ErrorRow(at: now, severity: .critical, source: .poll, message: "poll failed, showing data from the last good poll: \(failure)"))
+            failedPolls += 1
+            // One row for the outage, counted; the monitor's own report of the same fault is that row.
+            report(key: "outage", ErrorRow(at: now, severity: .critical, source: .poll, message: "poll failed, showing data from the last good poll: \(failure)"))
+        } else {
+            failedPolls = 0
+            lastGoodAt = snapshot.takenAt
         }
-        for e in newErrors { append(Self.row(e, at: now)) }
+        // The monitor reports each fault once, when it appears; a failed poll's own fault is the outage row.
+        for e in newErrors where !(failure != nil && e.scope == .cluster && e.operation == "poll") {
+            append(Self.row(e, at: now))
+        }
+        endFaultsNotSeen(at: now)
         for e in events { if let row = Self.anomaly(e) { append(row) } }
         for e in episodeEvents {
             switch e.type {
@@ -100,20 +127,76 @@ public struct DashboardFeed: Sendable {
                 maxTimeLagMs: maxTimeLag, lagTrend: trend, lastRebalanceAt: lastRebalance[g.groupID],
                 partitions: partitions, members: members, recentlyLeft: recentLeft)
         }
-        // Forget old member changes so the maps stay bounded.
-        for (gid, m) in joined { joined[gid] = m.filter { now - $0.value <= recentWindowMs } }
-        for (gid, m) in left { left[gid] = m.filter { now - $0.value <= recentWindowMs } }
+        // Forget old member changes and groups that are gone, so the maps stay bounded in long runs.
+        for (gid, m) in joined {
+            let kept = m.filter { now - $0.value <= recentWindowMs }
+            joined[gid] = kept.isEmpty ? nil : kept
+        }
+        for (gid, m) in left {
+            let kept = m.filter { now - $0.value <= recentWindowMs }
+            left[gid] = kept.isEmpty ? nil : kept
+        }
+        if failure == nil, trends.count > snapshot.groups.count || lastRebalance.count > snapshot.groups.count {
+            // Every present group has a trend, so more trends than groups means some group went away.
+            let present = Set(snapshot.groups.map(\.groupID))
+            trends = trends.filter { present.contains($0.key) }
+            lastRebalance = lastRebalance.filter { present.contains($0.key) }
+            joined = joined.filter { present.contains($0.key) }
+            left = left.filter { present.contains($0.key) }
+        }
 
         let byID = Dictionary(snapshot.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
         let episodes = (openEpisodes + finishedEpisodes.reversed()).map { Self.row($0, group: byID[$0.groupID]) }
+        let staleness = failure != nil && !isReplay ? Staleness(lastGoodAt: lastGoodAt, failedPolls: failedPolls) : nil
         return DashboardUpdate(
             snapshot: snapshot, episodes: episodes, errors: errors, insights: insights,
-            brokerSettings: brokerSettings, pollIntervalMs: pollIntervalMs, isReplay: isReplay)
+            brokerSettings: brokerSettings, pollIntervalMs: pollIntervalMs, isReplay: isReplay, staleness: staleness)
     }
 
     private mutating func append(_ row: ErrorRow) {
         errors.append(row)
         if errors.count > errorCapacity { errors.removeFirst(errors.count - errorCapacity) }
+    }
+
+    /// Reports a fault that may last across polls: the first poll that sees it adds a row; every
+    /// later poll that still sees it counts on that row (newest time, message and count) instead of
+    /// adding one.
+    private mutating func report(key: String, _ row: ErrorRow) {
+        if var fault = lasting[key] {
+            fault.row.count += 1
+            fault.row.at = row.at
+            fault.row.message = row.message
+            fault.row.since = fault.row.since ?? fault.row.at
+            fault.seenThisPoll = true
+            lasting[key] = fault
+            // The row is among the newest (a fault is reported every poll); replace it there.
+            if let index = errors.lastIndex(where: { Self.sameFault($0, fault.row) }) {
+                errors[index] = fault.row
+            } else {
+                append(fault.row)
+            }
+        } else {
+            var first = row
+            first.since = row.at
+            lasting[key] = LastingFault(row: first, seenThisPoll: true)
+            append(first)
+        }
+    }
+
+    /// Adds the closing row of every lasting fault this poll did not see, and forgets it.
+    private mutating func endFaultsNotSeen(at now: Int64) {
+        for (key, fault) in lasting.sorted(by: { $0.key < $1.key }) where !fault.seenThisPoll {
+            lasting[key] = nil
+            let since = fault.row.since ?? fault.row.at
+            let polls = fault.row.count == 1 ? "1 poll" : "\(fault.row.count) polls"
+            append(ErrorRow(
+                at: now, severity: .info, source: fault.row.source, groupID: fault.row.groupID, brokerID: fault.row.brokerID,
+                message: "ended after \(Format.duration(ms: now - since)) (\(polls)): \(fault.row.message)"))
+        }
+    }
+
+    private static func sameFault(_ a: ErrorRow, _ b: ErrorRow) -> Bool {
+        a.since == b.since && a.source == b.source && a.groupID == b.groupID && a.brokerID == b.brokerID && a.severity == b.severity
     }
 
     // MARK: - Conversions

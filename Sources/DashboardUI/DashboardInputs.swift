@@ -1,8 +1,8 @@
 import GroupModel
 
-// View-model inputs: what the UI shows beyond a ClusterSnapshot. GroupModel's rebalance tracker,
-// time-lag estimator and health evaluator are not wired yet; whoever builds a ``DashboardUpdate``
-// (the Monitor, a replay, the demo) fills these small types from them.
+// View-model inputs: what the UI shows beyond a ClusterSnapshot. ``DashboardFeed`` fills these small
+// types from GroupModel's rebalance tracker, time-lag estimator and health evaluator, the same way for
+// the live dashboard, the demo and a replay.
 
 // MARK: - Verdicts
 
@@ -306,15 +306,25 @@ public struct ErrorRow: Sendable, Hashable {
     public var brokerID: Int32?
     /// What happened.
     public var message: String
+    /// How many consecutive polls saw this fault (a lasting fault is one row, counted, not one row
+    /// per poll); ``at`` is then the latest of them.
+    public var count: Int
+    /// When a lasting fault was first seen (ms since the epoch); nil for a one-off row.
+    public var since: Int64?
 
     /// Creates an error row.
-    public init(at: Int64, severity: ErrorSeverity, source: ErrorSource, groupID: String? = nil, brokerID: Int32? = nil, message: String) {
+    public init(
+        at: Int64, severity: ErrorSeverity, source: ErrorSource, groupID: String? = nil, brokerID: Int32? = nil,
+        message: String, count: Int = 1, since: Int64? = nil
+    ) {
         self.at = at
         self.severity = severity
         self.source = source
         self.groupID = groupID
         self.brokerID = brokerID
         self.message = message
+        self.count = count
+        self.since = since
     }
 
     /// The rows for a snapshot's own poll errors (used when an update carries no error stream):
@@ -374,12 +384,16 @@ public struct DashboardUpdate: Sendable, Hashable {
     public var isReplay: Bool
     /// A replay's cursor in words (`poll 12/720 ▶ 4×`), shown in the header next to REPLAY.
     public var replayStatus: String?
+    /// Set when the newest poll failed: the data shown is from an older poll and the header says
+    /// so (`STALE`), counts no broker as up and dims the values.
+    public var staleness: Staleness?
 
     /// Creates an update.
     public init(
         snapshot: ClusterSnapshot, episodes: [EpisodeRow]? = nil, errors: [ErrorRow]? = nil,
         insights: [String: GroupInsight] = [:], brokerSettings: [BrokerSetting]? = nil,
-        pollIntervalMs: Int64? = nil, isReplay: Bool = false, replayStatus: String? = nil
+        pollIntervalMs: Int64? = nil, isReplay: Bool = false, replayStatus: String? = nil,
+        staleness: Staleness? = nil
     ) {
         self.snapshot = snapshot
         self.episodes = episodes
@@ -389,8 +403,24 @@ public struct DashboardUpdate: Sendable, Hashable {
         self.pollIntervalMs = pollIntervalMs
         self.isReplay = isReplay
         self.replayStatus = replayStatus
+        self.staleness = staleness
     }
 
     /// The error stream to show: ``errors``, or the snapshot's poll errors.
     public var effectiveErrors: [ErrorRow] { errors ?? ErrorRow.rows(for: snapshot) }
+}
+
+/// Why the data on screen is older than the newest poll.
+public struct Staleness: Sendable, Hashable {
+    /// When the last poll that reached the cluster was taken (ms since the epoch); nil when no poll
+    /// has reached it yet.
+    public var lastGoodAt: Int64?
+    /// Polls that failed in a row since then.
+    public var failedPolls: Int
+
+    /// Creates a staleness record.
+    public init(lastGoodAt: Int64?, failedPolls: Int) {
+        self.lastGoodAt = lastGoodAt
+        self.failedPolls = failedPolls
+    }
 }

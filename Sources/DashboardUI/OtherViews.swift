@@ -250,7 +250,9 @@ extension Dashboard {
                 cells[.severity] = Span(error.severity.name, Self.severityRole(error.severity))
                 cells[.source] = Span(error.source.rawValue)
                 cells[.group] = error.groupID.map { Span($0) } ?? Span(error.brokerID.map { "broker \($0)" } ?? "-", .dim)
-                cells[.message] = Span(error.message, error.severity >= .error ? .errorText : .normal)
+                let repeated = error.count > 1
+                    ? "×\(error.count) since \(Format.utc(ms: error.since ?? error.at)): " : ""
+                cells[.message] = Span(repeated + error.message, error.severity >= .error ? .errorText : .normal)
                 return layout.row(cells)
             },
             groupAt: { $0 < shown.count ? shown[$0].groupID : nil },

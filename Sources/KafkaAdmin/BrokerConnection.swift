@@ -40,7 +40,7 @@ public enum BrokerConnectionError: Error, Sendable, Hashable, CustomStringConver
         case let .requestTimedOut(address, api, id, after):
             return "\(api) to \(address) (correlation id \(id)) got no answer within \(formatDuration(after))"
         case let .frameTooLarge(address, size, limit):
-            return "\(address) sent a frame of \(size) bytes, above the \(limit)-byte limit"
+            return "\(address) " + Self.describeForeignFrame(size: size, limit: limit)
         case let .malformedResponse(address, api, reason): return "cannot decode \(api) answer from \(address): \(reason)"
         case let .unexpectedCorrelationID(address, id): return "\(address) answered unknown correlation id \(id)"
         case let .encoding(api, version, reason): return "cannot encode \(api) v\(version): \(reason)"
@@ -49,6 +49,29 @@ public enum BrokerConnectionError: Error, Sendable, Hashable, CustomStringConver
         case let .tlsFailed(address, reason): return "TLS with \(address) failed: \(reason)"
         case let .authenticationFailed(address, message): return "authentication failed at \(address): \(message)"
         }
+    }
+}
+
+extension BrokerConnectionError {
+    /// What an impossible frame size says about the server: its four bytes are usually the start
+    /// of another protocol's answer (`HTTP` is 1,213,486,160 as a size), or a TLS record.
+    static func describeForeignFrame(size: Int32, limit: Int) -> String {
+        let bytes = withUnsafeBytes(of: size.bigEndian) { Array($0) }
+        if bytes[0] == 0x15 || bytes[0] == 0x16, bytes[1] == 0x03 {
+            return "answered with TLS, not plaintext Kafka: set security.protocol=SSL (or SASL_SSL) for this listener"
+        }
+        let printable = bytes.allSatisfy { (0x20...0x7e).contains($0) }
+        if printable {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if text.hasPrefix("HTTP") {
+                return "answered like an HTTP server (\"\(text)…\"), not a Kafka broker: is this the broker's port?"
+            }
+            if text.hasPrefix("SSH-") {
+                return "answered like an SSH server (\"\(text)…\"), not a Kafka broker: is this the broker's port?"
+            }
+            return "answered with text (\"\(text)…\"), not the Kafka protocol: is this the broker's port?"
+        }
+        return "sent a frame of \(size) bytes, above the \(limit)-byte limit: is this a Kafka listener?"
     }
 }
 

@@ -9,9 +9,8 @@ import KafkaWire
 public enum KafkaAdminError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A configuration property has an invalid value.
     case invalidConfiguration(key: String, message: String)
-    /// A configuration value is valid in librdkafka but kgtop does not support it yet.
-    case notSupportedYet(key: String, value: String, supported: [String])
-    /// No bootstrap (or known) broker answered within `timeout`; `causes` holds one reason per address.
+    /// No bootstrap (or known) broker answered; `causes` holds one reason per address (a refusal, or
+    /// no answer within the connection timeout `timeout`).
     case noBrokerReachable(addresses: [String], timeout: Duration, causes: [String])
     /// The broker at `address` answered, but cannot serve kgtop (e.g. no common ApiVersions or Metadata version).
     case unsupportedBroker(address: String, reason: String)
@@ -26,10 +25,10 @@ public enum KafkaAdminError: Error, Sendable, Hashable, CustomStringConvertible 
         switch self {
         case let .invalidConfiguration(key, message):
             return "invalid value for \(key): \(message)"
-        case let .notSupportedYet(key, value, supported):
-            return "\(key)=\(value) is not supported yet (supported: \(supported.joined(separator: ", ")))"
-        case let .noBrokerReachable(addresses, timeout, causes):
-            let base = "no broker answered at \(addresses.joined(separator: ", ")) within \(formatDuration(timeout))"
+        case let .noBrokerReachable(addresses, _, causes):
+            // Each cause says how that address failed (refused at once, or no answer within the
+            // connection timeout); the sentence claims no waiting time of its own.
+            let base = "no broker answered at \(addresses.joined(separator: ", "))"
             return causes.isEmpty ? base : base + " (" + causes.joined(separator: "; ") + ")"
         case let .unsupportedBroker(address, reason):
             return "the broker at \(address) is not supported: \(reason)"
@@ -49,7 +48,6 @@ extension KafkaAdminError {
     public var faultKey: String {
         switch self {
         case let .invalidConfiguration(key, _): return "configuration|\(key)"
-        case let .notSupportedYet(key, value, _): return "notSupported|\(key)=\(value)"
         case let .noBrokerReachable(addresses, _, _): return "unreachable|\(addresses.joined(separator: ","))"
         case .unsupportedBroker: return "unsupportedBroker"
         case .authentication: return "authentication"
@@ -126,12 +124,12 @@ public struct AdminItemError: Error, Sendable, Hashable, CustomStringConvertible
     public var code: Int16 {
         switch kind {
         case let .broker(code): return code
-        case .connection: return KafkaErrorCodes.networkException
-        case .timeout: return KafkaErrorCodes.requestTimedOut
-        case .malformedResponse: return KafkaErrorCodes.corruptMessage
-        case .unsupportedVersion: return KafkaErrorCodes.unsupportedVersion
-        case .missingFromResponse, .notSupported: return KafkaErrorCodes.unknownServerError
-        case .notRoutable: return KafkaErrorCodes.leaderNotAvailable
+        case .connection: return KafkaErrorCode.networkException.code
+        case .timeout: return KafkaErrorCode.requestTimedOut.code
+        case .malformedResponse: return KafkaErrorCode.corruptMessage.code
+        case .unsupportedVersion: return KafkaErrorCode.unsupportedVersion.code
+        case .missingFromResponse, .notSupported: return KafkaErrorCode.unknownServerError.code
+        case .notRoutable: return KafkaErrorCode.leaderNotAvailable.code
         }
     }
 
@@ -139,7 +137,7 @@ public struct AdminItemError: Error, Sendable, Hashable, CustomStringConvertible
     /// (`CONNECTION_FAILED`, `TIMEOUT`, `MALFORMED_RESPONSE`, `MISSING_FROM_RESPONSE`, ...).
     public var name: String {
         switch kind {
-        case let .broker(code): return KafkaErrorCodes.name(code)
+        case let .broker(code): return KafkaErrorCode(code).name
         case .connection: return "CONNECTION_FAILED"
         case .timeout: return "TIMEOUT"
         case .malformedResponse: return "MALFORMED_RESPONSE"
@@ -153,7 +151,7 @@ public struct AdminItemError: Error, Sendable, Hashable, CustomStringConvertible
     /// Whether trying again later may succeed.
     public var isRetriable: Bool {
         switch kind {
-        case let .broker(code): return KafkaErrorCodes.isRetriable(code)
+        case let .broker(code): return KafkaErrorCode(code).isRetriable
         case .connection, .timeout, .notRoutable, .missingFromResponse: return true
         case .malformedResponse, .unsupportedVersion, .notSupported: return false
         }
@@ -162,7 +160,7 @@ public struct AdminItemError: Error, Sendable, Hashable, CustomStringConvertible
     /// Whether the error means the group's coordinator should be looked up again.
     public var isCoordinatorError: Bool {
         switch kind {
-        case let .broker(code): return KafkaErrorCodes.coordinatorErrors.contains(code)
+        case let .broker(code): return KafkaErrorCode.coordinatorErrors.contains(code)
         case .connection, .timeout: return true
         default: return false
         }

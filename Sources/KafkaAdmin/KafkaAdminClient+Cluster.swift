@@ -165,11 +165,11 @@ extension KafkaAdminClient {
                     lastTopic = p.topic
                 }
                 guard let topic, let info = Self.partitionInfo(topic, p.partition) else {
-                    results[slot] = .failure(.broker(KafkaErrorCodes.unknownTopicOrPartition, message: "not in metadata"))
+                    results[slot] = .failure(.broker(KafkaErrorCode.unknownTopicOrPartition.code, message: "not in metadata"))
                     continue
                 }
                 guard let leader = info.leaderID else {
-                    results[slot] = .failure(.broker(KafkaErrorCodes.leaderNotAvailable))
+                    results[slot] = .failure(.broker(KafkaErrorCode.leaderNotAvailable.code))
                     continue
                 }
                 byLeader[leader, default: []].append(slot)
@@ -228,7 +228,7 @@ extension KafkaAdminClient {
                             r = .failure(AdminItemError(.missingFromResponse))
                         }
                     }
-                    if case let .failure(e) = r, case let .broker(code) = e.kind, KafkaErrorCodes.staleMetadataErrors.contains(code) {
+                    if case let .failure(e) = r, case let .broker(code) = e.kind, KafkaErrorCode.staleMetadataErrors.contains(code) {
                         metadataStale = true
                         if attempt == 0 {
                             retry.append(slot)

@@ -196,8 +196,27 @@ extension KafkaAdminClient {
                 result.brokers[node] = .success(listed)
             }
         }
+        pruneCoordinatorCache(after: result, filtered: !types.isEmpty || !states.isEmpty)
         return result
     }
+
+    /// Forgets the cached coordinators of groups that no longer exist, so a long run in which
+    /// groups come and go keeps the cache at the size of the live estate. Only an unfiltered listing
+    /// that every broker answered tells which groups are gone.
+    private func pruneCoordinatorCache(after listing: ListGroupsResult, filtered: Bool) {
+        guard !filtered, !coordinatorCache.isEmpty else { return }
+        var live = Set<String>()
+        for (_, answer) in listing.brokers {
+            guard case let .success(groups) = answer else { return }
+            for g in groups { live.insert(g.groupID) }
+        }
+        if coordinatorCache.count > live.count || coordinatorCache.keys.contains(where: { !live.contains($0) }) {
+            coordinatorCache = coordinatorCache.filter { live.contains($0.key) }
+        }
+    }
+
+    /// How many groups' coordinators are cached (for tests of long runs).
+    public var cachedCoordinatorCount: Int { coordinatorCache.count }
 
     /// The coordinator of each group: cached ones without a request, the rest with one batched
     /// FindCoordinator (v4+), or one request per group for brokers below v4.
@@ -289,7 +308,7 @@ extension KafkaAdminClient {
                     if let error = AdminItemError.fromCode(c.errorCode, message: c.errorMessage) {
                         result[id] = .failure(error)
                     } else if c.nodeID < 0 {
-                        result[id] = .failure(AdminItemError.broker(KafkaErrorCodes.coordinatorNotAvailable))
+                        result[id] = .failure(AdminItemError.broker(KafkaErrorCode.coordinatorNotAvailable.code))
                     } else {
                         if self.broker(c.nodeID) == nil {
                             extraBrokers[c.nodeID] = BrokerInfo(nodeID: c.nodeID, host: c.host, port: Int(c.port))
@@ -542,8 +561,8 @@ extension KafkaAdminClient {
     static func needsClassicFallback(_ r: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>) -> Bool {
         switch r {
         case let .failure(e):
-            return e.kind == .unsupportedVersion || e.code == KafkaErrorCodes.groupIDNotFound
-                || e.code == KafkaErrorCodes.unsupportedVersion
+            return e.kind == .unsupportedVersion || e.code == KafkaErrorCode.groupIDNotFound.code
+                || e.code == KafkaErrorCode.unsupportedVersion.code
         case let .success(g):
             // A real consumer group never has negative epochs; some brokers answer this way for
             // classic groups instead of GROUP_ID_NOT_FOUND.
@@ -554,7 +573,7 @@ extension KafkaAdminClient {
     /// Whether a DescribeGroups answer means "no classic group by that id".
     static func looksAbsent(_ r: Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>) -> Bool {
         switch r {
-        case let .failure(e): return e.code == KafkaErrorCodes.groupIDNotFound
+        case let .failure(e): return e.code == KafkaErrorCode.groupIDNotFound.code
         case let .success(g): return g.groupState.lowercased() == "dead" && g.members.isEmpty
         }
     }

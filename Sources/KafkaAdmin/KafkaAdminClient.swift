@@ -267,7 +267,7 @@ public actor KafkaAdminClient {
             }
             stats.record(api: "ApiVersions", bytesSent: raw.bytesSent, bytesReceived: raw.bytesReceived, failed: false)
             let errorCode = raw.body.count >= 2 ? Int16(bitPattern: UInt16(raw.body[0]) << 8 | UInt16(raw.body[1])) : 0
-            if errorCode == KafkaErrorCodes.unsupportedVersion && version > 0 {
+            if errorCode == KafkaErrorCode.unsupportedVersion.code && version > 0 {
                 var reader = WireReader(raw.body)
                 let listed = (try? ApiVersionsResponse(from: &reader, version: 0))?
                     .apiKeys.first { $0.apiKey == ApiVersionsRequest.apiKey }?.maxVersion
@@ -282,7 +282,7 @@ public actor KafkaAdminClient {
             if response.errorCode != 0 {
                 throw .malformedResponse(
                     address: connection.address, api: "ApiVersions",
-                    reason: "error \(KafkaErrorCodes.name(response.errorCode)) (\(response.errorCode))")
+                    reason: "error \(KafkaErrorCode(response.errorCode).name) (\(response.errorCode))")
             }
             return (BrokerAPIVersions(response, version: version), stats)
         }
@@ -358,7 +358,7 @@ public actor KafkaAdminClient {
             switch outcome.result {
             case let .success(response):
                 if response.errorCode != 0 {
-                    causes.append("\(address): Metadata error \(KafkaErrorCodes.name(response.errorCode))")
+                    causes.append("\(address): Metadata error \(KafkaErrorCode(response.errorCode).name)")
                     continue
                 }
                 let m = ClusterMetadata(response, version: version, features: established.versions.finalizedFeatures)

@@ -29,7 +29,7 @@ enum SASLAuthenticator {
                 address: address,
                 message: "the broker does not accept sasl.mechanism=\(sasl.mechanism.rawValue)"
                     + (offered.isEmpty ? "" : " (it offers \(offered))")
-                    + " [\(KafkaErrorCodes.name(handshake.response.errorCode))]")
+                    + " [\(KafkaErrorCode(handshake.response.errorCode).name)]")
         }
         let version = versions.negotiate(apiKey: SaslAuthenticateRequest.apiKey, ours: 0...2) ?? 0
 
@@ -41,7 +41,7 @@ enum SASLAuthenticator {
                 let message = r.errorMessage.flatMap { $0.isEmpty ? nil : $0 } ?? "the broker rejected the credentials"
                 throw .authenticationFailed(
                     address: address,
-                    message: "\(message) [\(KafkaErrorCodes.name(r.errorCode)), sasl.mechanism=\(sasl.mechanism.rawValue)]")
+                    message: "\(message) [\(KafkaErrorCode(r.errorCode).name), sasl.mechanism=\(sasl.mechanism.rawValue)]")
             }
             return r
         }

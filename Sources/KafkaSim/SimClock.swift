@@ -20,8 +20,8 @@ public struct RealClock: SimClock {
 
 /// A clock that only moves when told to.
 ///
-/// This is the simulator's one `@unchecked Sendable` type: its single mutable value is only read
-/// and written while holding `lock`, so it is safe to share between the cluster actor and tests.
+/// `@unchecked Sendable` (like the simulator's credential store): its single mutable value is only
+/// read and written while holding `lock`, so it is safe to share between the cluster actor and tests.
 public final class ManualClock: SimClock, @unchecked Sendable {
     private let lock = NSLock()
     private var current: Int64

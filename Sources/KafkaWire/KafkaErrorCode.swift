@@ -234,12 +234,18 @@ public struct KafkaErrorCode: Sendable, Hashable, Codable, CustomStringConvertib
     public static let none = KafkaErrorCode(0)
     /// `UNKNOWN_SERVER_ERROR` (-1).
     public static let unknownServerError = KafkaErrorCode(-1)
+    /// `CORRUPT_MESSAGE` (2).
+    public static let corruptMessage = KafkaErrorCode(2)
     /// `UNKNOWN_TOPIC_OR_PARTITION` (3).
     public static let unknownTopicOrPartition = KafkaErrorCode(3)
+    /// `LEADER_NOT_AVAILABLE` (5).
+    public static let leaderNotAvailable = KafkaErrorCode(5)
     /// `NOT_LEADER_OR_FOLLOWER` (6).
     public static let notLeaderOrFollower = KafkaErrorCode(6)
     /// `REQUEST_TIMED_OUT` (7).
     public static let requestTimedOut = KafkaErrorCode(7)
+    /// `NETWORK_EXCEPTION` (13).
+    public static let networkException = KafkaErrorCode(13)
     /// `COORDINATOR_LOAD_IN_PROGRESS` (14).
     public static let coordinatorLoadInProgress = KafkaErrorCode(14)
     /// `COORDINATOR_NOT_AVAILABLE` (15).
@@ -276,6 +282,10 @@ public struct KafkaErrorCode: Sendable, Hashable, Codable, CustomStringConvertib
     public static let nonEmptyGroup = KafkaErrorCode(68)
     /// `GROUP_ID_NOT_FOUND` (69).
     public static let groupIDNotFound = KafkaErrorCode(69)
+    /// `FENCED_LEADER_EPOCH` (74).
+    public static let fencedLeaderEpoch = KafkaErrorCode(74)
+    /// `UNKNOWN_LEADER_EPOCH` (75).
+    public static let unknownLeaderEpoch = KafkaErrorCode(75)
     /// `OFFSET_NOT_AVAILABLE` (78).
     public static let offsetNotAvailable = KafkaErrorCode(78)
     /// `MEMBER_ID_REQUIRED` (79).

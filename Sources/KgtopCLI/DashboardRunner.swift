@@ -80,6 +80,14 @@ struct DashboardSettings: Sendable {
     var recorder: RecordingWriter?
 }
 
+/// The broker settings once read (the Protocols view shows them), handed from the task that reads
+/// them to the feed.
+actor BrokerSettingsSlot {
+    private(set) var value: [BrokerSetting]?
+    init(_ value: [BrokerSetting]?) { self.value = value }
+    func set(_ value: [BrokerSetting]?) { self.value = value }
+}
+
 /// Connects a Monitor's updates to the dashboard loop, on a real terminal or headless.
 enum DashboardRunner {
     /// The group.* settings of the first broker that answers DescribeConfigs, nil when none does.
@@ -99,22 +107,32 @@ enum DashboardRunner {
     static func run(monitor: Monitor, options: DashboardSettings, brokerSettings: [BrokerSetting]? = nil) async throws -> Int32 {
         let themes = options.themes
         let initialTheme = options.initialTheme
-        let updates = await monitor.updates(bufferingNewest: nil)
+        // Bounded: the feed never waits on the network, so a short queue is enough; a drop is shown.
+        let updates = await monitor.updates(bufferingNewest: 16)
         let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let pollMs = options.pollIntervalMs
         let admin = await monitor.poller.admin
         let recorder = options.recorder
+        let settings = BrokerSettingsSlot(brokerSettings)
         let feedTask = Task.detached {
             var feed = DashboardFeed(pollIntervalMs: pollMs, brokerSettings: brokerSettings)
-            var settingsRead = brokerSettings != nil
+            var settingsAsked = brokerSettings != nil
+            var settingsTask: Task<Void, Never>?
+            var dropped = 0
             for await var u in updates {
                 // A recording failure (disk full, unwritable) goes to the error stream; the dashboard goes on.
                 if let recorder, let failure = RecordingCLI.record(u, to: recorder) { u.newErrors.append(failure) }
-                if !settingsRead, u.snapshot != nil {
-                    // Once the cluster answers: the broker-side settings that govern rebalance timing.
-                    settingsRead = true
-                    feed.brokerSettings = await Self.brokerSettings(admin)
+                if u.droppedBefore > dropped {
+                    u.newErrors.append(PollError(scope: .cluster, operation: "dashboard", message: "\(u.droppedBefore - dropped) poll(s) skipped: the dashboard fell behind" + (recorder == nil ? "" : " (not recorded)")))
+                    dropped = u.droppedBefore
                 }
+                if !settingsAsked, u.snapshot != nil {
+                    // Once the cluster answers: the broker-side settings that govern rebalance timing,
+                    // read beside the feed so a slow DescribeConfigs never holds up a poll's update.
+                    settingsAsked = true
+                    settingsTask = Task { await settings.set(await Self.brokerSettings(admin)) }
+                }
+                if feed.brokerSettings == nil { feed.brokerSettings = await settings.value }
                 let snapshot = u.snapshot ?? ClusterSnapshot(
                     takenAt: u.at, pollDurationMs: 0, cluster: ClusterInfo(),
                     errors: [PollError(scope: .cluster, operation: "poll", message: u.failure ?? "no data yet")])
@@ -124,6 +142,7 @@ enum DashboardRunner {
                     timeLags: u.timeLags, failure: u.failure, at: u.at)
                 continuation.yield(update)
             }
+            settingsTask?.cancel()
             continuation.finish()
         }
         defer { feedTask.cancel() }

@@ -113,7 +113,9 @@ public struct RecordCommand: AsyncParsableCommand {
         let session = try Session.open(connection, interval: interval.duration)
         let source = "kgtop record, bootstrap \(connection.bootstrapServers ?? ProcessInfo.processInfo.environment["KGTOP_BOOTSTRAP_SERVERS"] ?? "from -X/-F")"
         let writer = try RecordingCLI.openWriter(path: output, pollIntervalMs: interval.milliseconds, source: source, overwrite: force)
-        let updates = await session.monitor.updates(bufferingNewest: nil)
+        // Bounded: a disk that stalls for a thousand polls loses the oldest ones, and says so.
+        let updates = await session.monitor.updates(bufferingNewest: 1_000)
+        var dropped = 0
         await session.monitor.start()
         let deadline = duration.map { RecordingCLI.wallClockNowMs() + $0.milliseconds }
         var stopper: Task<Void, Never>?
@@ -125,6 +127,10 @@ public struct RecordCommand: AsyncParsableCommand {
             }
         }
         for await update in updates {
+            if update.droppedBefore > dropped {
+                printError("kgtop record: \(update.droppedBefore - dropped) poll(s) lost: writing fell behind the polls")
+                dropped = update.droppedBefore
+            }
             if let failure = update.failure {
                 if !quiet { printError("kgtop record: poll failed, nothing recorded: \(failure)") }
             } else if let problem = RecordingCLI.record(update, to: writer) {
@@ -138,6 +144,9 @@ public struct RecordCommand: AsyncParsableCommand {
         await session.monitor.stop()
         await session.close()
         writer.close()
+        if dropped > 0 {
+            throw UserFacingError("\(dropped) poll(s) were not recorded (writing fell behind); the file holds the other \(writer.pollCount)", code: KgtopExit.warning)
+        }
     }
 }
 

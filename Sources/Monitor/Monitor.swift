@@ -31,6 +31,9 @@ public struct MonitorUpdate: Sendable {
     /// Per group, per partition time lag by interpolation over the poller's own log-end samples
     /// (empty when the monitor was created with `computeTimeLags: false`).
     public var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+    /// Updates this subscriber's bounded buffer dropped so far (it read too slowly); a reader that
+    /// must see every poll (`record`) reports a rise in this count.
+    public var droppedBefore = 0
 
     /// Whether the data shown is older than this update (the last poll failed).
     public var isStale: Bool { failure != nil }
@@ -54,7 +57,13 @@ public actor Monitor {
     /// Diff, episodes, history, health, new errors and time lag: the same steps a replay runs.
     private var derivation: PollDerivation
     private var last: ClusterSnapshot? { derivation.last }
-    private var subscribers: [Int: AsyncStream<MonitorUpdate>.Continuation] = [:]
+    private var subscribers: [Int: Subscriber] = [:]
+
+    /// One reader of ``updates(bufferingNewest:)``: its stream and how many updates it lost.
+    private struct Subscriber {
+        var continuation: AsyncStream<MonitorUpdate>.Continuation
+        var dropped = 0
+    }
     private var nextSubscriber = 0
     private var loopTask: Task<Void, Never>?
     private var wake: CheckedContinuation<Void, Never>?
@@ -84,14 +93,15 @@ public actor Monitor {
 
     // MARK: - Subscribing
 
-    /// A stream of updates. With `bufferingNewest: 1` a slow reader (the TUI) sees only the newest
-    /// update; with nil nothing is dropped (`kgtop events`).
-    public func updates(bufferingNewest: Int? = 1) -> AsyncStream<MonitorUpdate> {
-        let policy: AsyncStream<MonitorUpdate>.Continuation.BufferingPolicy = bufferingNewest.map { .bufferingNewest($0) } ?? .unbounded
-        let (stream, continuation) = AsyncStream<MonitorUpdate>.makeStream(bufferingPolicy: policy)
+    /// A stream of updates, always bounded: at most `bufferingNewest` updates wait for a slow
+    /// reader; when the buffer is full the oldest is dropped and counted in the
+    /// ``MonitorUpdate/droppedBefore`` of the updates that follow. A reader that must see every poll
+    /// asks for a deeper buffer and reports drops; the dashboard needs only the newest.
+    public func updates(bufferingNewest: Int = 1) -> AsyncStream<MonitorUpdate> {
+        let (stream, continuation) = AsyncStream<MonitorUpdate>.makeStream(bufferingPolicy: .bufferingNewest(max(1, bufferingNewest)))
         let id = nextSubscriber
         nextSubscriber += 1
-        subscribers[id] = continuation
+        subscribers[id] = Subscriber(continuation: continuation)
         continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
         return stream
     }
@@ -111,7 +121,7 @@ public actor Monitor {
         loopTask?.cancel()
         loopTask = nil
         fire()
-        for c in subscribers.values { c.finish() }
+        for s in subscribers.values { s.continuation.finish() }
         subscribers.removeAll()
     }
 
@@ -137,14 +147,24 @@ public actor Monitor {
             if !isPaused || forceNext {
                 forceNext = false
                 let update = await pollOnce()
-                for c in subscribers.values { c.yield(update) }
+                publish(update)
             }
             await waitForNextPoll()
         }
     }
 
+    /// Hands an update to every subscriber, counting what each one's full buffer drops.
+    private func publish(_ update: MonitorUpdate) {
+        for (id, subscriber) in subscribers {
+            var update = update
+            update.droppedBefore = subscriber.dropped
+            if case .dropped = subscriber.continuation.yield(update) { subscribers[id]?.dropped += 1 }
+        }
+    }
+
     private func waitForNextPoll() async {
-        if Task.isCancelled { return }
+        // A refresh asked for while the last poll ran starts the next poll as soon as it ended.
+        if Task.isCancelled || forceNext { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             wake = c
             let delay = interval

@@ -116,7 +116,9 @@ struct BrokerConnectionTests {
     func splitFrames() async throws {
         let broker = try await TestBroker.start()
         defer { Task { await broker.stop() } }
-        let connection = try await connect(broker)
+        // The first answer dribbles in a byte at a time; on a loaded machine that outlasts 5 s, and
+        // the request timeout is not what this test is about.
+        let connection = try await connect(broker, .init(requestTimeout: .seconds(60)))
         let server = Task {
             var held: [ReceivedRequest] = []
             for await request in broker.requests {
@@ -165,8 +167,22 @@ struct BrokerConnectionTests {
             guard case let .frameTooLarge(_, size, limit) = error else { Issue.record("wrong error \(error)"); return }
             #expect(size == 10_000)
             #expect(limit == 1024)
+            #expect(error.description.hasSuffix("sent a frame of 10000 bytes, above the 1024-byte limit: is this a Kafka listener?"), "\(error)")
         }
         #expect(await eventually { !connection.isActive })
+    }
+
+    @Test("a server of another protocol is named by what its first bytes say", arguments: [
+        ("HTTP/1.1 400", "answered like an HTTP server (\"HTTP…\")"),
+        ("SSH-2.0-Open", "answered like an SSH server (\"SSH-…\")"),
+        ("\u{16}\u{03}\u{01}\u{00}", "answered with TLS, not plaintext Kafka: set security.protocol=SSL"),
+    ])
+    func foreignServer(first: String, says: String) async throws {
+        let bytes = Array(first.utf8.prefix(4))
+        let size = bytes.reduce(Int32(0)) { ($0 << 8) | Int32($1) }
+        let text = BrokerConnectionError.frameTooLarge(address: "127.0.0.1:8080", size: size, limit: 100 << 20).description
+        #expect(text.hasPrefix("127.0.0.1:8080 " + says), "\(text)")
+        #expect(!text.contains("\(size)"), "\(text)")
     }
 
     @Test("response header v1 (flexible) and v0 (ApiVersions, always) are both read")

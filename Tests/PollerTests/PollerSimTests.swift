@@ -185,4 +185,27 @@ struct PollerSimTests {
         #expect(s.errors.contains { $0.scope == .broker && $0.brokerID == 3 })
         #expect(s.errors.filter { $0.scope == .broker && $0.brokerID == 3 }.count == 1)
     }
+
+    @Test("Groups that come and go leave no coordinators behind in the admin client's cache")
+    func coordinatorCacheFollowsTheGroups() async throws {
+        let f = try await SimFixture.start()
+        let c = f.cluster
+        try await c.createTopic("t", partitions: 2)
+        _ = try await c.addConsumerGroup("steady", topics: ["t"], members: 1)
+        for wave in 0..<3 {
+            let ids = (0..<200).map { "wave\(wave)-\($0)" }
+            for id in ids { await c.commitOffset(group: id, topic: "t", partition: 0, offset: 0) }
+            await c.advance(by: 1_000)
+            let s = try await f.poll().snapshot
+            #expect(s.groups.count == 201)
+            #expect(await f.admin.cachedCoordinatorCount == 201)
+            for id in ids { #expect(await c.deleteGroup(id)) }
+        }
+        await c.advance(by: 1_000)
+        let s = try await f.poll().snapshot
+        let cached = await f.admin.cachedCoordinatorCount
+        await f.stop()
+        #expect(s.groups.map(\.groupID) == ["steady"])
+        #expect(cached == 1)
+    }
 }

@@ -50,7 +50,7 @@ struct SoakTests {
             let (admin, monitor) = try Fixture.monitor(props)
             var ports: Set<Int> = []
             for b in Int32(1)...3 { if let p = await sim.port(ofBroker: b) { ports.insert(p) } }
-            let stream = await monitor.updates(bufferingNewest: nil)
+            let stream = await monitor.updates(bufferingNewest: 10_000)
             let collector = Task { () -> (count: Int, gaps: Int, failures: Int, reported: Int) in
                 var count = 0, gaps = 0, failures = 0, reported = 0
                 var last = 0
