@@ -90,7 +90,7 @@ extension SimCluster {
         if let g = group, g.type == .classic {
             if g.classic.members.isEmpty {
                 g.type = .consumer
-                g.consumer = ConsumerGroupState()
+                g.consumer = newConsumerGroupState()
                 g.classic = ClassicGroupState()
             } else if r.memberEpoch != 0 || !convertClassicToConsumer(g) {
                 return .error(KErr.groupIDNotFound, "Cannot upgrade classic group \(r.groupID) to consumer group because it is not in a stable state.")
@@ -99,6 +99,7 @@ extension SimCluster {
         if group == nil {
             guard r.memberEpoch == 0 else { return .error(KErr.groupIDNotFound, "Group \(r.groupID) not found.") }
             let g = SimGroup(id: r.groupID, type: .consumer)
+            g.consumer = newConsumerGroupState()
             groups[r.groupID] = g
             group = g
         }
@@ -211,6 +212,17 @@ extension SimCluster {
             member.assignmentChanged = false
         }
         return result
+    }
+
+    /// The state of a consumer group that is being created: at epoch 0, or (Kafka 4.3, KAFKA-20268)
+    /// at group and assignment epoch 1 with an empty assignment.
+    func newConsumerGroupState() -> ConsumerGroupState {
+        let cg = ConsumerGroupState()
+        if config.kafkaVersion.newGroupsStartAtEpochOne {
+            cg.groupEpoch = 1
+            cg.assignmentEpoch = 1
+        }
+        return cg
     }
 
     /// Partition counts of every topic some member subscribes to (by name or regex).

@@ -226,7 +226,8 @@ extension SimCluster {
                     memberID: mid, instanceID: m.instanceID, rackID: m.rackID, memberEpoch: m.memberEpoch,
                     clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames.sorted(),
                     subscribedTopicRegex: m.subscribedTopicRegex,
-                    assignment: describeAssignment(m.assigned.union(m.pendingRevocation)),
+                    assignment: describeAssignment(
+                        config.kafkaVersion.describesPendingRevocation ? m.assigned.union(m.pendingRevocation) : m.assigned),
                     targetAssignment: describeAssignment(cg.target[mid] ?? []))
                 if version >= 1 { member.memberType = m.classicProtocols != nil ? 0 : 1 }
                 return member
@@ -335,7 +336,8 @@ extension SimCluster {
     ///
     /// A KIP-848 member may commit at an older epoch (Kafka 4.3, KIP-1251) the partitions it has held
     /// (assigned or pending revocation) since that epoch: its epoch can move on, for example when it
-    /// gains a partition, while a commit it sent before hearing the new epoch is in flight.
+    /// gains a partition, while a commit it sent before hearing the new epoch is in flight. With
+    /// ``SimConfig/kafkaVersion`` below 4.3 only the current member epoch is accepted.
     func validateCommit(groupID: String, memberID: String, generationOrEpoch: Int32, instanceID: String?, partitions: [TP] = []) -> Int16 {
         guard !groupID.isEmpty else { return KErr.invalidGroupID }
         guard let g = groups[groupID] else {
@@ -356,7 +358,7 @@ extension SimCluster {
             guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
             if generationOrEpoch == m.memberEpoch { return 0 }
             if m.classicProtocols != nil { return KErr.illegalGeneration }
-            if generationOrEpoch > m.memberEpoch { return KErr.staleMemberEpoch }
+            if generationOrEpoch > m.memberEpoch || !config.kafkaVersion.acceptsCommitsAtOlderEpochs { return KErr.staleMemberEpoch }
             let held = partitions.allSatisfy { tp in m.assignmentEpochs[tp].map { $0 <= generationOrEpoch } ?? false }
             return held ? 0 : KErr.staleMemberEpoch
         }

@@ -34,6 +34,9 @@ public struct SimConfig: Sendable {
     public var security: SimSecurity = .plaintext
     /// Granularity of ``SimCluster/advance(by:)``: time moves in steps of at most this many ms.
     public var tickMs: Int64 = 100
+    /// The Kafka release whose group-coordinator behaviour the simulator reproduces where releases
+    /// differ (see ``SimKafkaVersion``); the newest by default.
+    public var kafkaVersion: SimKafkaVersion = .newest
 
     /// Kafka's defaults with `brokerCount` brokers.
     public init(brokerCount: Int = 3) {
@@ -70,4 +73,42 @@ public struct SimConfig: Sendable {
             ("consumer.heartbeat.interval.ms", "\(consumerHeartbeatIntervalMs)"),
         ]
     }
+}
+
+/// The Kafka releases whose KIP-848 group-coordinator differences KafkaSim reproduces, so that kgtop's
+/// conclusions can be tested against what each release really answers. Each difference was checked
+/// against the group coordinator's source of that release.
+public enum SimKafkaVersion: String, Sendable, Hashable, CaseIterable, Comparable {
+    case v4_0 = "4.0"
+    case v4_1 = "4.1"
+    case v4_2 = "4.2"
+    case v4_3 = "4.3"
+
+    /// The newest release modelled.
+    public static let newest: SimKafkaVersion = .v4_3
+
+    /// Parses `4.0` ... `4.3` (also `4.3.1`: the patch level changes none of these behaviours).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ".")
+        guard parts.count >= 2, parts.count <= 3, parts.allSatisfy({ Int($0) != nil }) else { return nil }
+        self.init(rawValue: "\(parts[0]).\(parts[1])")
+    }
+
+    public static func < (a: SimKafkaVersion, b: SimKafkaVersion) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// ConsumerGroupDescribe's `Assignment` also lists the partitions a member is still revoking
+    /// (KAFKA-20431, 4.3); 4.0-4.2 list only the partitions it keeps.
+    public var describesPendingRevocation: Bool { self >= .v4_3 }
+
+    /// A new consumer group starts at group and assignment epoch 1 with an empty assignment, so the
+    /// first computed assignment has epoch 2 (KAFKA-20268, 4.3); before, a group starts at 0 and the
+    /// first member's join makes epoch 1.
+    public var newGroupsStartAtEpochOne: Bool { self >= .v4_3 }
+
+    /// OffsetCommit accepts a member's commit at an older member epoch for partitions it has held
+    /// since that epoch (KIP-1251, 4.3); before, any epoch but the member's current one is
+    /// STALE_MEMBER_EPOCH.
+    public var acceptsCommitsAtOlderEpochs: Bool { self >= .v4_3 }
 }

@@ -50,6 +50,12 @@ public struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "group.initial.rebalance.delay.ms for classic groups.")
     public var initialRebalanceDelayMs: Int = 3_000
 
+    /// The Kafka release whose group-coordinator behaviour is reproduced.
+    @Option(name: .long, help: ArgumentHelp(
+        "Reproduce the group coordinator of this Kafka release where releases differ: 4.0, 4.1, 4.2 or 4.3 (default).",
+        valueName: "version"))
+    public var kafkaVersion: String = SimKafkaVersion.newest.rawValue
+
     /// Creates the command with defaults.
     public init() {}
 
@@ -61,6 +67,9 @@ public struct SimCommand: AsyncParsableCommand {
         if let partitions, !(1...10_000).contains(partitions) { throw ValidationError("--partitions must be between 1 and 10000") }
         if let members, !(0...1_000).contains(members) { throw ValidationError("--members must be between 0 and 1000") }
         if let produceRate, produceRate < 0 { throw ValidationError("--produce-rate must not be negative") }
+        if SimKafkaVersion(parsing: kafkaVersion) == nil {
+            throw ValidationError("--kafka-version \(kafkaVersion): use one of " + SimKafkaVersion.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         let name = scenario ?? (groups != nil ? "scale" : "demo")
         if SimScenario(name: name, groups: groups) == nil {
             throw ValidationError("unknown scenario '\(name)'; valid: \(SimScenario.names.joined(separator: ", "))")
@@ -72,6 +81,7 @@ public struct SimCommand: AsyncParsableCommand {
         var config = SimConfig(brokerCount: brokers)
         config.basePort = port
         config.classicInitialRebalanceDelayMs = Int64(initialRebalanceDelayMs)
+        config.kafkaVersion = SimKafkaVersion(parsing: kafkaVersion) ?? .newest
         var name = scenario ?? (groups != nil ? "scale" : "demo")
         var chosen: SimScenario
         if let path = scenarioFile {

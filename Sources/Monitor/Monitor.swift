@@ -212,7 +212,10 @@ public actor Monitor {
 
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
     public func ingest(_ taken: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
-        let snapshot = carryOver(into: taken)
+        var snapshot = carryOver(into: taken)
+        // Partitions a pre-4.3 broker leaves out of their revoking member's assignment: the last poll
+        // knows who holds them (see HandoffInference).
+        HandoffInference.refine(&snapshot.groups, previous: last)
         derivation.healthConfig = healthConfig
         let d = derivation.ingest(snapshot)
         lastSuccessAt = snapshot.takenAt

@@ -68,7 +68,9 @@ struct GroupLogicTests {
         hb.subscribedTopicRegex = nil
         hb.instanceID = "i1"
         let ok = await c.consumerGroupHeartbeat(hb)
-        #expect(ok.errorCode == 0 && ok.memberEpoch == 1)
+        // Kafka 4.3 (the default) creates the group at epoch 1 with an empty assignment; the first
+        // computed assignment, the first member's, has epoch 2 (KAFKA-20268).
+        #expect(ok.errorCode == 0 && ok.memberEpoch == 2)
         var other = hb
         other.memberID = "m2"
         #expect(await c.consumerGroupHeartbeat(other).errorCode == KErr.unreleasedInstanceID)
@@ -77,14 +79,50 @@ struct GroupLogicTests {
         #expect(await c.consumerGroupHeartbeat(fenced).errorCode == KErr.fencedMemberEpoch)
         var unknown = hb
         unknown.memberID = "ghost"
-        unknown.memberEpoch = 1
+        unknown.memberEpoch = 2
         unknown.instanceID = nil
         #expect(await c.consumerGroupHeartbeat(unknown).errorCode == KErr.unknownMemberID)
         // Commits from an epoch older than the partition's assignment, or newer than the member's, are rejected.
         let t0 = [TP(topic: "t", partition: 0)]
-        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 0, instanceID: nil, partitions: t0) == KErr.staleMemberEpoch)
-        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 2, instanceID: nil, partitions: t0) == KErr.staleMemberEpoch)
-        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 1, instanceID: nil) == 0)
+        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 1, instanceID: nil, partitions: t0) == KErr.staleMemberEpoch)
+        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 3, instanceID: nil, partitions: t0) == KErr.staleMemberEpoch)
+        #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 2, instanceID: nil) == 0)
+    }
+
+    @Test("Release differences: first epoch, described Assignment while revoking, commits at an older epoch",
+          arguments: [SimKafkaVersion.v4_0, .v4_2, .v4_3])
+    func releaseDifferences(version: SimKafkaVersion) async throws {
+        var config = SimConfig(brokerCount: 1)
+        config.kafkaVersion = version
+        let c = SimCluster(config: config, clock: ManualClock())
+        try await c.createTopic("t", partitions: 2)
+        let hb = CGHeartbeat(groupID: "g", memberID: "m1", memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ["t"])
+        let joined = await c.consumerGroupHeartbeat(hb)
+        // 4.3 starts a group at epoch 1 with an empty assignment (KAFKA-20268); before, at 0.
+        let first: Int32 = version >= .v4_3 ? 2 : 1
+        #expect(joined.errorCode == 0 && joined.memberEpoch == first)
+        var steady = hb
+        steady.memberEpoch = first
+        steady.owned = [TP(topic: "t", partition: 0), TP(topic: "t", partition: 1)]
+        _ = await c.consumerGroupHeartbeat(steady)
+        _ = await c.consumerGroupHeartbeat(CGHeartbeat(groupID: "g", memberID: "m2", memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ["t"]))
+        // m1 learns it must give one partition up; it is revoking it now.
+        #expect(await c.consumerGroupHeartbeat(steady).errorCode == 0)
+        let described = await c.consumerGroupDescribe(ConsumerGroupDescribeRequest(groupIDs: ["g"]), version: 1, broker: 1)
+        let m1 = try #require(described.groups.first?.members.first { $0.memberID == "m1" })
+        let listed = m1.assignment.topicPartitions.flatMap(\.partitions)
+        let target = m1.targetAssignment.topicPartitions.flatMap(\.partitions)
+        #expect(target.count == 1)
+        // Until 4.3 (KAFKA-20431) the partition being revoked is left out of the described Assignment.
+        #expect(listed.count == (version >= .v4_3 ? 2 : 1), "\(listed)")
+        // m1 releases it and moves to the new epoch, keeping the other partition.
+        let kept = TP(topic: "t", partition: target[0])
+        steady.owned = [kept]
+        let moved = await c.consumerGroupHeartbeat(steady)
+        #expect(moved.memberEpoch == first + 1)
+        // A commit sent at the old epoch for the partition it kept: accepted only from 4.3 (KIP-1251).
+        let code = await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: first, instanceID: nil, partitions: [kept])
+        #expect(code == (version >= .v4_3 ? 0 : KErr.staleMemberEpoch))
     }
 
     @Test("Classic: eager range and cooperative-sticky rebalance on join and leave", arguments: [ClassicAssignor.range, .cooperativeSticky])

@@ -62,13 +62,14 @@ struct WireGroupTests {
                                                     rebalanceTimeoutMs: 30_000, subscribedTopicNames: ["orders"], topicPartitions: [])
             let joined = try await WireTests.call(port, req, version: version)
             #expect(joined.errorCode == 0)
-            #expect(joined.memberEpoch == 1)
+            // Kafka 4.3: the group starts at epoch 1 (empty); the first assignment is epoch 2 (KAFKA-20268).
+            #expect(joined.memberEpoch == 2)
             let memberID = try #require(joined.memberID)
             if version == 1 { #expect(memberID == "client-made-id") }
             #expect(joined.assignment?.topicPartitions.first?.topicID == topicID)
             #expect(joined.assignment?.topicPartitions.first?.partitions.count == 6)
             req.memberID = memberID
-            req.memberEpoch = 1
+            req.memberEpoch = 2
             req.topicPartitions = [.init(topicID: topicID, partitions: [0, 1, 2, 3, 4, 5])]
             let steady = try await WireTests.call(port, req, version: version)
             #expect(steady.errorCode == 0 && steady.assignment == nil && steady.heartbeatIntervalMs == 5_000)
