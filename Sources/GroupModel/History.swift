@@ -146,6 +146,14 @@ public struct History: Sendable, Hashable, Codable {
         }
     }
 
+    /// The group's total lag at each kept poll, oldest first: the sum over the partitions observed
+    /// at every one of those polls. A poll at which one of them had an unknown lag is left out.
+    public func groupLagSamples(groupID: String) -> [LagSample] {
+        var out: [LagSample] = []
+        groupRings[groupID]?.totalLagSamples(into: &out)
+        return out
+    }
+
     /// Approximate bytes held by the observation and sample rings (for benchmarks).
     public var storageBytes: Int {
         groupRings.values.reduce(0) { $0 + $1.storageBytes } + topicRings.values.reduce(0) { $0 + $1.storageBytes }
@@ -292,6 +300,28 @@ struct GroupRing: Sendable, Hashable, Codable {
     func observations(slot: Int) -> [PartitionObservation] {
         let n = count(slot: slot)
         return (0..<n).map { observation(slot: slot, column: column($0, of: n)) }
+    }
+
+    /// Replaces `out` with the group's total lag per kept column, oldest first (see
+    /// ``History/groupLagSamples(groupID:)``).
+    func totalLagSamples(into out: inout [LagSample]) {
+        out.removeAll(keepingCapacity: true)
+        var n = 0
+        for slot in depth.indices { n = max(n, Int(depth[slot])) }
+        guard n > 0 else { return }
+        for k in 0..<n {
+            let col = column(k, of: n)
+            var total: Int64 = 0
+            var known = true
+            for slot in depth.indices where Int(depth[slot]) == n {
+                guard let lag = lagOffsets(slot: slot, column: col) else {
+                    known = false
+                    break
+                }
+                total += lag
+            }
+            if known { out.append(LagSample(timestamp: times[col], lag: total)) }
+        }
     }
 
     func commitMark(slot: Int) -> CommitMark? {

@@ -42,23 +42,85 @@ public enum TimeLagMethod: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// A time lag ("seconds behind"): known with its method, or unknown with a reason. Never NaN.
+///
+/// A known figure is either measured or, with ``TimeLagMethod/lowerBound``, a lower bound: the
+/// partition is *more* than that far behind. Every display says which (``text``: `18s` or `> 18s`).
+///
+/// JSON shape: `{"seconds": 12.5, "method": "interpolation", "bound": false}` (`bound` is `true` for a
+/// lower bound), or `{"unknown": "reason"}`.
 public enum TimeLag: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Seconds behind (≥ 0), and how it was computed.
     case known(seconds: Double, method: TimeLagMethod)
     /// Not computable, and why.
     case unknown(reason: String)
 
-    /// Seconds when known.
+    /// Seconds when known (for a lower bound: the bound).
     public var seconds: Double? {
         if case .known(let seconds, _) = self { return seconds }
         return nil
     }
 
-    /// `12.5 s (interpolation)` or `unknown (reason)`.
+    /// The method when known.
+    public var method: TimeLagMethod? {
+        if case .known(_, let method) = self { return method }
+        return nil
+    }
+
+    /// Whether the figure is a lower bound (the true time lag is larger).
+    public var isLowerBound: Bool { method == .lowerBound }
+
+    /// `12.5 s (interpolation)`, `> 18 s (lower_bound)` or `unknown (reason)`.
     public var description: String {
         switch self {
-        case .known(let seconds, let method): return "\(seconds) s (\(method.rawValue))"
+        case .known(let seconds, let method): return "\(isLowerBound ? "> " : "")\((seconds * 10).rounded() / 10) s (\(method.rawValue))"
         case .unknown(let reason): return "unknown (\(reason))"
+        }
+    }
+
+    /// A group's time lag: the largest of its partitions', with that partition's method. It is a
+    /// lower bound when any partition's figure is one (that partition may be further behind than
+    /// the largest figure). `nil` when no partition's time lag is known.
+    public static func groupMaximum<S: Sequence>(_ lags: S) -> TimeLag? where S.Element == TimeLag {
+        var best: (seconds: Double, method: TimeLagMethod)?
+        var anyBound = false
+        for lag in lags {
+            guard case .known(let seconds, let method) = lag else { continue }
+            if method == .lowerBound { anyBound = true }
+            if best.map({ seconds > $0.seconds || (seconds == $0.seconds && method == .lowerBound) }) ?? true {
+                best = (seconds, method)
+            }
+        }
+        guard let best else { return nil }
+        return .known(seconds: best.seconds, method: anyBound ? .lowerBound : best.method)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case seconds, method, bound, unknown
+    }
+
+    /// Decodes either JSON shape.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let reason = try container.decodeIfPresent(String.self, forKey: .unknown) {
+            self = .unknown(reason: reason)
+        } else {
+            self = .known(
+                seconds: try container.decode(Double.self, forKey: .seconds),
+                method: try container.decode(TimeLagMethod.self, forKey: .method))
+        }
+    }
+
+    /// Encodes `{"seconds", "method", "bound"}` or `{"unknown": "reason"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .known(let seconds, let method):
+            // Milliseconds are as precise as the clocks involved; whole ms keep the JSON short.
+            try container.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+            try container.encode(method, forKey: .method)
+            try container.encode(method == .lowerBound, forKey: .bound)
+        case .unknown(let reason):
+            try container.encode(reason, forKey: .unknown)
         }
     }
 }
@@ -171,6 +233,20 @@ public enum TimeLagEstimator {
         return .unknown(reason: "committed offset outside the sampled log-end range")
     }
 
+    /// Time lags of a group's partitions from one poll alone (no history): a partition at its log
+    /// end is 0 s (`caught_up`), one behind it is at least 0 s behind (`lower_bound`), one with no
+    /// commit or no log end is unknown.
+    public static func singlePollTimeLags(of group: Group, at now: Int64) -> [TopicPartition: TimeLag] {
+        var out: [TopicPartition: TimeLag] = [:]
+        let rows = group.partitions
+        out.reserveCapacity(rows.count)
+        for i in rows.indices {
+            let samples = rows[i].logEnd.map { [OffsetSample(timestamp: now, logEnd: $0)] } ?? []
+            out[rows[i].topicPartition] = timeLag(committed: rows[i].committedOffset, ordered: samples, now: now)
+        }
+        return out
+    }
+
     /// Seconds behind from broker timestamp anchors: the log start (offset, timestamp) and the
     /// MAX_TIMESTAMP answer (offset, timestamp of the newest record), interpolated linearly.
     public static func timeLag(
@@ -227,6 +303,49 @@ public enum TimeLagEstimator {
         guard let committed else { return .unknown(reason: "no committed offset") }
         guard let offset = offsetAtThresholdTime else { return .within(method: .offsetForTime) }
         return committed >= offset ? .within(method: .offsetForTime) : .exceeded(method: .offsetForTime)
+    }
+
+    /// Whether a lag grows across a window, as the verdicts judge it (one rule for the dashboard,
+    /// `events` and `check`). Samples must be time-ordered; at least three are needed. The lag grows
+    /// when all of these hold:
+    /// - the least-squares slope is positive;
+    /// - the rise it predicts over the window (slope × span) is more than `allowedLag` and more than
+    ///   twice the scatter of the samples around the line (their residual standard deviation), so a
+    ///   consumer that commits in bursts (a saw-tooth lag) keeps pace without being flagged;
+    /// - the newest lag is above the oldest.
+    /// - Returns: the slope in offsets per second when the lag grows, else `nil`.
+    public static func growthRate(_ samples: [LagSample], allowedLag: Int64 = 0) -> Double? {
+        guard samples.count >= 3, let first = samples.first, let last = samples.last,
+              last.timestamp > first.timestamp, last.lag > first.lag else { return nil }
+        let n = Double(samples.count)
+        var meanX = 0.0
+        var meanY = 0.0
+        for s in samples {
+            meanX += Double(s.timestamp - first.timestamp) / 1000
+            meanY += Double(s.lag)
+        }
+        meanX /= n
+        meanY /= n
+        var sxy = 0.0
+        var sxx = 0.0
+        for s in samples {
+            let dx = Double(s.timestamp - first.timestamp) / 1000 - meanX
+            sxy += dx * (Double(s.lag) - meanY)
+            sxx += dx * dx
+        }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        guard slope > 0 else { return nil }
+        var residuals = 0.0
+        for s in samples {
+            let x = Double(s.timestamp - first.timestamp) / 1000
+            let r = Double(s.lag) - (meanY + slope * (x - meanX))
+            residuals += r * r
+        }
+        let scatter = (residuals / (n - 2 > 0 ? n - 2 : 1)).squareRoot()
+        let rise = slope * Double(last.timestamp - first.timestamp) / 1000
+        guard rise > Double(allowedLag), rise > 2 * scatter else { return nil }
+        return slope
     }
 
     /// Lag trend over samples by least squares; `steadyTolerance` is in offsets per second.

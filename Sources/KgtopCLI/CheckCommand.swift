@@ -423,7 +423,7 @@ enum CheckRunner {
             out.append(CheckFinding(rule: "min-members", status: .critical, message: "\(g.members.count) member(s) < min-members \(min)"))
         }
         if rule.noStuck, let f = stuckFinding(group: g, history: history, verdict: verdict) { out.append(f) }
-        if rule.noLagGrowth, let f = lagGrowthFinding(group: g, history: history) { out.append(f) }
+        if rule.noLagGrowth, let f = lagGrowthFinding(group: g, history: history, verdict: verdict) { out.append(f) }
         return out
     }
 
@@ -456,8 +456,18 @@ enum CheckRunner {
             message: "\(behind.count) member(s) behind assignment epoch \(g.assignmentEpoch.map(String.init) ?? "?") across \(views.count) samples over \(span): \(names.joined(separator: "; "))")
     }
 
-    /// WARN when the group's total lag rose at every sample.
-    static func lagGrowthFinding(group g: Group, history: [ClusterSnapshot]) -> CheckFinding? {
+    /// WARN when the group's total lag grows: by the health evaluator's growth rule over the
+    /// monitor's kept polls when it has enough of them (the verdict's trend, as the dashboard shows
+    /// it); with fewer samples, when the total lag rose at every sample.
+    static func lagGrowthFinding(group g: Group, history: [ClusterSnapshot], verdict: GroupVerdict? = nil) -> CheckFinding? {
+        if let trend = verdict?.lagTrend, trend.trend != .unknown {
+            guard trend.trend == .growing, let rate = trend.offsetsPerSecond else { return nil }
+            let lags = history.compactMap { s in s.groups.first { $0.groupID == g.groupID }?.summary.totalLag }
+            let span = (history.last?.takenAt ?? 0) - (history.first?.takenAt ?? 0)
+            return CheckFinding(
+                rule: "no-lag-growth", status: .warning,
+                message: "lag grew \(lags.first.map(String.init) ?? "?") → \(lags.last.map(String.init) ?? "?") over \(Words.seconds(span)) (+\(HealthEvaluator.rateText(rate)) offsets/s)")
+        }
         let lags = history.compactMap { s in s.groups.first { $0.groupID == g.groupID }?.summary.totalLag }
         guard lags.count >= 2, zip(lags, lags.dropFirst()).allSatisfy({ $1 > $0 }) else { return nil }
         let samples = history.map { s in LagSample(timestamp: s.takenAt, lag: s.groups.first { $0.groupID == g.groupID }?.summary.totalLag ?? 0) }

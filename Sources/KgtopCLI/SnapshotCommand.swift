@@ -80,8 +80,10 @@ public struct SnapshotCommand: AsyncParsableCommand {
     /// Streams the JSON (one group at a time) to stdout, or to a temporary file renamed over
     /// `--output` once complete, so a reader never sees half a snapshot.
     func writeJSON(_ snapshot: ClusterSnapshot) throws {
+        let takenAt = snapshot.takenAt
+        let timeLags: SnapshotJSON.TimeLagSource = { TimeLagEstimator.singlePollTimeLags(of: $0, at: takenAt) }
         guard let output else {
-            try SnapshotJSON.write(snapshot) { FileHandle.standardOutput.write(Data($0)) }
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { FileHandle.standardOutput.write(Data($0)) }
             FileHandle.standardOutput.write(Data("\n".utf8))
             return
         }
@@ -90,7 +92,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
             throw UserFacingError("--output \(output): cannot write: cannot create \(temporary)")
         }
         do {
-            try SnapshotJSON.write(snapshot) { try file.write(contentsOf: $0) }
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try file.write(contentsOf: $0) }
             try file.write(contentsOf: Data("\n".utf8))
             try file.close()
             // rename(2) replaces an existing file atomically.
