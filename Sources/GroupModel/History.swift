@@ -139,6 +139,13 @@ public struct History: Sendable, Hashable, Codable {
         return out
     }
 
+    /// The log end at the oldest kept sample of a partition (committed offsets below it are older
+    /// than the history reaches), `nil` without samples.
+    public func oldestLogEnd(_ topicPartition: TopicPartition) -> Int64? {
+        guard let ring = topicRings[topicPartition.topic], let slot = ring.slot(of: topicPartition.partition) else { return nil }
+        return ring.oldestLogEnd(slot: slot)
+    }
+
     /// Known lags of one partition of one group, oldest first (for ``TimeLagEstimator/trend(_:steadyTolerance:)``).
     public func lagSamples(groupID: String, topicPartition: TopicPartition) -> [LagSample] {
         observations(groupID: groupID, topicPartition: topicPartition).compactMap { obs in
@@ -500,6 +507,13 @@ struct TopicRing: Sendable, Hashable, Codable {
     /// Samples held for `slot`.
     @inline(__always)
     func count(slot: Int) -> Int { min(written[slot], capacity) }
+
+    /// The log end of the oldest sample of `slot`.
+    func oldestLogEnd(slot: Int) -> Int64? {
+        let n = count(slot: slot)
+        guard n > 0 else { return nil }
+        return ends[slot * capacity + (written[slot] - n) % capacity]
+    }
 
     /// Replaces `out` with the samples of `slot`, oldest first.
     func samples(slot: Int, into out: inout [OffsetSample]) {

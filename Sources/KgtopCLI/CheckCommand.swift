@@ -322,7 +322,7 @@ enum CheckRunner {
         let report: CheckReport
         if let final = last, final.failure == nil, let snapshot = snapshots.last {
             report = await evaluate(snapshot: snapshot, history: snapshots, verdicts: final.verdicts, rules: rules,
-                                    admin: monitor.poller.admin, now: clock.now())
+                                    admin: monitor.poller.admin, now: clock.now(), timeLags: final.timeLags)
         } else {
             let why = last?.failure ?? "no poll"
             report = CheckReport(
@@ -354,7 +354,7 @@ enum CheckRunner {
     /// Applies the rules to the newest snapshot (with the earlier ones as history).
     static func evaluate(
         snapshot: ClusterSnapshot, history: [ClusterSnapshot], verdicts: [String: GroupVerdict], rules: [CheckRule],
-        admin: KafkaAdminClient, now: Int64
+        admin: KafkaAdminClient, now: Int64, timeLags: [String: [TopicPartition: TimeLag]] = [:]
     ) async -> CheckReport {
         var problems: [CheckFinding] = []
         var perGroup: [String: [CheckFinding]] = [:]
@@ -375,7 +375,7 @@ enum CheckRunner {
                 }
                 continue
             }
-            let timeFindings = await timeLagFindings(rule: rule, groups: groups, admin: admin, now: now)
+            let timeFindings = await timeLagFindings(rule: rule, groups: groups, admin: admin, now: now, timeLags: timeLags)
             for g in groups {
                 selected[g.groupID] = g
                 perGroup[g.groupID, default: []] += findings(rule: rule, group: g, history: history, verdict: verdicts[g.groupID], now: now)
@@ -479,7 +479,11 @@ enum CheckRunner {
     /// The exact time-lag test: ListOffsets with timestamp now − X for the groups' partitions;
     /// a partition is within X iff its committed offset is at or past that offset (the log end when
     /// no record is that recent). A partition without a commit is measured from the log start.
-    static func timeLagFindings(rule: CheckRule, groups: [Group], admin: KafkaAdminClient, now: Int64) async -> [String: [CheckFinding]] {
+    /// A finding names the partition's time lag as the dashboard shows it (`timeLags`, from the same
+    /// poll), so the two can be compared.
+    static func timeLagFindings(
+        rule: CheckRule, groups: [Group], admin: KafkaAdminClient, now: Int64, timeLags: [String: [TopicPartition: TimeLag]] = [:]
+    ) async -> [String: [CheckFinding]] {
         var out: [String: [CheckFinding]] = [:]
         let thresholds: [(String, Int64, CheckStatus)] = [
             rule.maxTimeLagMs.map { ("max-time-lag", $0, CheckStatus.critical) },
@@ -516,7 +520,8 @@ enum CheckRunner {
                         let at = o.offset >= 0 ? "offset \(threshold) at now−\(Words.seconds(limit))" : "the log end \(threshold) (nothing newer than now−\(Words.seconds(limit)))"
                         out[g.groupID, default: []].append(CheckFinding(
                             rule: name, status: status,
-                            message: "\(row.topicPartition) more than \(Words.seconds(limit)) behind: committed \(committed) < \(at)"))
+                            message: "\(row.topicPartition) more than \(Words.seconds(limit)) behind: committed \(committed) < \(at)"
+                                + (timeLags[g.groupID]?[row.topicPartition].map { " (time lag \($0))" } ?? "")))
                     }
                 case .failure(let e)?:
                     out[g.groupID, default: []].append(CheckFinding(rule: name, status: .unknown, message: "\(row.topicPartition): ListOffsets by timestamp failed: \(e)"))

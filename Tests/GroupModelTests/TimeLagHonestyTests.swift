@@ -52,6 +52,8 @@ struct TimeLagHonestyTests {
         // Within the allowed lag.
         #expect(TimeLagEstimator.growthRate(samples([0, 1, 2, 3]), allowedLag: 10) == nil)
         #expect(TimeLagEstimator.growthRate(samples([0, 1, 2, 3])) != nil)
+        // A spike (a rebalance) that is being worked off: recovering, not growing.
+        #expect(TimeLagEstimator.growthRate(samples([100, 120, 110, 4_000, 9_000, 12_000, 9_500, 7_000, 4_500, 2_000])) == nil)
     }
 
     @Test("Group trend: growing only by the growth rule, with the rate; unknown below the minimum observations")
@@ -99,5 +101,45 @@ struct TimeLagHonestyTests {
         // The rest of the document is what it was; it still decodes as a snapshot.
         #expect(try SnapshotJSON.decodeSnapshot(data) == SnapshotJSON.decodeSnapshot(SnapshotJSON.encode(snapshot)))
         #expect(!String(decoding: try SnapshotJSON.encode(snapshot), as: UTF8.self).contains("timeLag"))
+    }
+
+    @Test("Record times: measured when the record's own timestamp is known, a bound from a compressed batch")
+    func recordTimeLag() {
+        let exact = RecordTimes.Record(timestamp: 10_000, exact: true)
+        #expect(RecordTimes.timeLag(exact, history: .known(seconds: 18, method: .lowerBound), now: 130_000) == .known(seconds: 120, method: .recordTimestamp))
+        let batch = RecordTimes.Record(timestamp: 100_000, exact: false)
+        #expect(RecordTimes.timeLag(batch, history: .known(seconds: 18, method: .lowerBound), now: 130_000) == .known(seconds: 30, method: .lowerBound))
+        // The larger of two bounds.
+        #expect(RecordTimes.timeLag(batch, history: .known(seconds: 45, method: .lowerBound), now: 130_000) == .known(seconds: 45, method: .lowerBound))
+    }
+
+    @Test("Record-time candidates: lagging partitions older than the history, not read yet, focus groups first, then the largest lags, within the budget")
+    func recordTimeCandidates() {
+        func row(_ p: Int32, committed: Int64, logEnd: Int64) -> GroupPartition {
+            GroupPartition(topicPartition: TopicPartition(topic: "t", partition: p), committedOffset: committed, logStart: 0, logEnd: logEnd,
+                           lag: .known(max(0, logEnd - committed)), handoff: .notAssigned)
+        }
+        var a = Group(groupID: "a", type: .classic, state: .empty, partitions: [
+            row(0, committed: 100, logEnd: 5_000), row(1, committed: 4_990, logEnd: 5_000), row(2, committed: 5_000, logEnd: 5_000),
+        ])
+        var b = Group(groupID: "b", type: .classic, state: .empty, partitions: [row(3, committed: 10, logEnd: 50)])
+        a.recomputeDerived()
+        b.recomputeDerived()
+        let snapshot = ClusterSnapshot(takenAt: 0, pollDurationMs: 1, cluster: ClusterInfo(), groups: [a, b])
+        // The history reaches back to offset 4,000 on every partition.
+        let oldest: (TopicPartition) -> Int64? = { _ in 4_000 }
+        let tp = { (p: Int32) in TopicPartition(topic: "t", partition: p) }
+        #expect(RecordTimes.candidates(in: snapshot, known: RecordTimes(), oldestLogEnd: oldest, focus: [], budget: 10)
+            == [RecordTimes.Key(tp(0), offset: 100), RecordTimes.Key(tp(3), offset: 10)])
+        #expect(RecordTimes.candidates(in: snapshot, known: RecordTimes(), oldestLogEnd: oldest, focus: ["b"], budget: 1)
+            == [RecordTimes.Key(tp(3), offset: 10)])
+        var known = RecordTimes()
+        known[RecordTimes.Key(tp(0), offset: 100)] = RecordTimes.Record(timestamp: 1, exact: true)
+        #expect(RecordTimes.candidates(in: snapshot, known: known, oldestLogEnd: oldest, focus: [], budget: 10)
+            == [RecordTimes.Key(tp(3), offset: 10)])
+        // Without history every lagging partition is a candidate.
+        #expect(RecordTimes.candidates(in: snapshot, known: RecordTimes(), oldestLogEnd: { _ in nil }, focus: [], budget: 10).count == 3)
+        known.retain([])
+        #expect(known.isEmpty)
     }
 }
