@@ -232,6 +232,25 @@ extension Dashboard {
     }
 }
 
+extension Dashboard {
+    /// The groups a person sees now: the group open or selected, and, in the groups view, the rows
+    /// from the first visible one down to the height of the screen (as last sorted and filtered).
+    /// The monitor measures their time lags first.
+    public var visibleGroupIDs: Set<String> {
+        var ids: Set<String> = []
+        if let id = state.selectedGroupID { ids.insert(id) }
+        guard state.view == .groups else { return ids }
+        let order = groupsCache.order
+        let models = groupsCache.models
+        let top = max(0, state.position(.groups).top)
+        guard top < order.count else { return ids }
+        for position in top..<min(order.count, top + max(0, size.height)) where order[position] < models.count {
+            ids.insert(models[order[position]].id)
+        }
+        return ids
+    }
+}
+
 extension Format {
     /// A time lag: `18s`, or `> 18s` when the figure is a lower bound (the partition is further behind).
     static func timeLag(ms: Int64, bound: Bool) -> String {
