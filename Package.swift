@@ -143,7 +143,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            dependencies: ["KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin", "DashboardUI"],
             swiftSettings: strict),
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],

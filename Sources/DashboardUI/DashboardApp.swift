@@ -18,6 +18,8 @@ public enum DashboardControl: Sendable, Hashable {
     case refreshNow
     /// Pause (`true`) or resume (`false`) polling; the screen freezes either way.
     case setPaused(Bool)
+    /// The groups on screen changed (``Dashboard/visibleGroupIDs``): measure their time lags first.
+    case focus(Set<String>)
 }
 
 /// The @MainActor UI loop: merges data updates and terminal input, feeds them to a ``Dashboard``,
@@ -66,6 +68,8 @@ public final class DashboardApp {
     public let options: Options
     /// Called for refresh-now and pause keys, to steer the data source.
     public var onControl: (@MainActor (DashboardControl) -> Void)?
+    /// The groups on screen at the last frame (``DashboardControl/focus(_:)`` when they change).
+    private var lastFocus: Set<String>?
     /// Called for replay keys (only sent while the data is a replay), to steer the replay.
     public var onReplayCommand: (@MainActor (ReplayCommand) -> Void)?
     /// Frames drawn so far.
@@ -158,6 +162,11 @@ public final class DashboardApp {
         dashboard.now = options.clock()
         if dashboard.size != terminal.size { dashboard.size = terminal.size }
         terminal.draw(dashboard.render())
+        let focus = dashboard.visibleGroupIDs
+        if focus != lastFocus {
+            lastFocus = focus
+            onControl?(.focus(focus))
+        }
         framesDrawn += 1
     }
 }

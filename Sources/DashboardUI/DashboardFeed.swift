@@ -110,7 +110,7 @@ public struct DashboardFeed: Sendable {
             // Per-partition insights are composed when a view shows a partition, not here: a poll
             // costs nothing per partition (100,000 of them at 10,000 groups).
             let partitions = PartitionInsights(verdicts: verdict?.partitions ?? [], timeLags: timeLags[g.groupID] ?? [:])
-            let maxTimeLag = partitions.maxTimeLagMs
+            let maxTimeLag = partitions.maxTimeLag
             let stuck = Set(verdict?.stuckMembers.map(\.memberID) ?? [])
             var members: [String: MemberInsight] = [:]
             let recentJoins = (joined[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }
@@ -124,7 +124,8 @@ public struct DashboardFeed: Sendable {
             let recentLeft = (left[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
             insights[g.groupID] = GroupInsight(
                 verdict: verdict.map { Self.verdict($0.status) }, verdictReason: verdict?.reason,
-                maxTimeLagMs: maxTimeLag, lagTrend: trend, lastRebalanceAt: lastRebalance[g.groupID],
+                maxTimeLagMs: maxTimeLag?.seconds.map { Int64(($0 * 1000).rounded()) }, maxTimeLagIsBound: maxTimeLag?.isLowerBound ?? false,
+                lagTrend: trend, lagRate: verdict?.lagTrend, lastRebalanceAt: lastRebalance[g.groupID],
                 partitions: partitions, members: members, recentlyLeft: recentLeft)
         }
         // Forget old member changes and groups that are gone, so the maps stay bounded in long runs.

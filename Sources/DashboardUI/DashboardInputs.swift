@@ -69,11 +69,14 @@ public struct PartitionInsight: Sendable, Hashable {
     public var verdict: Verdict?
     /// Estimated time lag in milliseconds.
     public var timeLagMs: Int64?
+    /// Whether ``timeLagMs`` is a lower bound (shown as `> 18s`).
+    public var timeLagIsBound: Bool
 
     /// Creates a partition insight.
-    public init(verdict: Verdict? = nil, timeLagMs: Int64? = nil) {
+    public init(verdict: Verdict? = nil, timeLagMs: Int64? = nil, timeLagIsBound: Bool = false) {
         self.verdict = verdict
         self.timeLagMs = timeLagMs
+        self.timeLagIsBound = timeLagIsBound
     }
 }
 
@@ -107,9 +110,19 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     public subscript(_ tp: TopicPartition) -> PartitionInsight? {
         if let insight = explicit[tp] { return insight }
         let verdict = verdicts.first { $0.topicPartition == tp }.map { DashboardFeed.verdict($0.status) }
-        let ms = timeLags[tp]?.seconds.map { Int64(($0 * 1000).rounded()) }
+        let lag = timeLags[tp]
+        let ms = lag?.seconds.map { Int64(($0 * 1000).rounded()) }
         if verdict == nil && ms == nil { return nil }
-        return PartitionInsight(verdict: verdict, timeLagMs: ms)
+        return PartitionInsight(verdict: verdict, timeLagMs: ms, timeLagIsBound: lag?.isLowerBound ?? false)
+    }
+
+    /// The group's time lag from the estimates (``TimeLag/groupMaximum(_:)``): the largest, a lower
+    /// bound when any partition's is one. Explicit insights count as measured unless marked.
+    public var maxTimeLag: TimeLag? {
+        let fromExplicit = explicit.values.compactMap { insight in
+            insight.timeLagMs.map { TimeLag.known(seconds: Double($0) / 1000, method: insight.timeLagIsBound ? .lowerBound : .interpolation) }
+        }
+        return TimeLag.groupMaximum(fromExplicit + Array(timeLags.values))
     }
 
     /// The largest estimated time lag, in milliseconds.
@@ -148,8 +161,12 @@ public struct GroupInsight: Sendable, Hashable {
     public var verdictReason: String?
     /// The largest estimated time lag over the group's partitions, in milliseconds.
     public var maxTimeLagMs: Int64?
+    /// Whether ``maxTimeLagMs`` is a lower bound (shown as `> 18s`).
+    public var maxTimeLagIsBound: Bool
     /// Recent total-lag samples, oldest first (drawn as a sparkline).
     public var lagTrend: [Int64]
+    /// The health evaluator's trend of the total lag: direction and rate (drawn as `↑ 1.2k/s`).
+    public var lagRate: LagTrendResult?
     /// When the last rebalance of the group ended (ms since the epoch).
     public var lastRebalanceAt: Int64?
     /// Per-partition verdicts and time lag, looked up by partition.
@@ -161,14 +178,16 @@ public struct GroupInsight: Sendable, Hashable {
 
     /// Creates a group insight.
     public init(
-        verdict: Verdict? = nil, verdictReason: String? = nil, maxTimeLagMs: Int64? = nil, lagTrend: [Int64] = [],
-        lastRebalanceAt: Int64? = nil, partitions: PartitionInsights = [:],
+        verdict: Verdict? = nil, verdictReason: String? = nil, maxTimeLagMs: Int64? = nil, maxTimeLagIsBound: Bool = false,
+        lagTrend: [Int64] = [], lagRate: LagTrendResult? = nil, lastRebalanceAt: Int64? = nil, partitions: PartitionInsights = [:],
         members: [String: MemberInsight] = [:], recentlyLeft: [String] = []
     ) {
         self.verdict = verdict
         self.verdictReason = verdictReason
         self.maxTimeLagMs = maxTimeLagMs
+        self.maxTimeLagIsBound = maxTimeLagIsBound
         self.lagTrend = lagTrend
+        self.lagRate = lagRate
         self.lastRebalanceAt = lastRebalanceAt
         self.partitions = partitions
         self.members = members

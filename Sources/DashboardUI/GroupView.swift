@@ -134,7 +134,9 @@ extension Dashboard {
         if let maxLag = summary.maxLag, let partition = summary.maxLagPartition, maxLag > 0 {
             second.append(" max \(Format.grouped(maxLag)) on \(partition)", .dim)
         }
-        if let timeLag = insight?.maxTimeLagMs { second.append("  time lag \(Format.duration(ms: timeLag))", .normal) }
+        if let timeLag = insight?.maxTimeLagMs {
+            second.append("  time lag \(Format.timeLag(ms: timeLag, bound: insight?.maxTimeLagIsBound ?? false))", .normal)
+        }
         if summary.pendingRevocation > 0 { second.append("  \(summary.pendingRevocation) revoking", .rebalancing) }
         if summary.awaitingRelease > 0 { second.append("  \(summary.awaitingRelease) awaiting", .rebalancing) }
         if summary.partitionsUnowned > 0 { second.append("  \(summary.partitionsUnowned) unowned", .lagCritical) }
@@ -216,7 +218,7 @@ extension Dashboard {
         case .unknown:
             cells[.lag] = Span("?", .stale)
         }
-        cells[.timeLag] = insight?.timeLagMs.map { Span(Format.duration(ms: $0)) } ?? Span("-", .dim)
+        cells[.timeLag] = insight?.timeLagMs.map { Span(Format.timeLag(ms: $0, bound: insight?.timeLagIsBound ?? false)) } ?? Span("-", .dim)
         cells[.verdict] = insight?.verdict.map { Span($0.rawValue, $0.role) } ?? Span("-", .dim)
         return layout.row(cells)
     }

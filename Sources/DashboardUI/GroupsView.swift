@@ -67,7 +67,8 @@ struct GroupsCache {
                 || group.state == .dead || group.state == .notReady || Self.isUnknown(group.state)
                 || summary.partitionsUnowned > 0 || summary.pendingRevocation > 0 || summary.awaitingRelease > 0
                 || !summary.membersBehindAssignmentEpoch.isEmpty || summary.partitionsLagUnknown > 0
-            let trend = insight.map { ($0.lagTrend.last ?? 0) - ($0.lagTrend.first ?? 0) } ?? 0
+            // By rate (offsets/s, in thousandths) when the evaluator knows it, below every rate when not.
+            let trend = insight?.lagRate?.offsetsPerSecond.map { Int64(($0 * 1000).rounded()) } ?? Int64.min
             let epoch = Int64(group.groupEpoch ?? group.generationID ?? -1)
             models.append(GroupRowModel(
                 index: i, id: group.groupID, protocolName: group.protocol.rawValue, state: Format.state(group.state),
@@ -145,7 +146,7 @@ extension Dashboard {
             ColumnSpec(id: .partitions, title: "PARTS", width: 5, alignment: .right, priority: 8),
             ColumnSpec(id: .lag, title: "LAG", width: 7, alignment: .right, priority: 1),
             ColumnSpec(id: .timeLag, title: "TIME LAG", width: 8, alignment: .right, priority: 7),
-            ColumnSpec(id: .trend, title: "TREND", width: 8, priority: 10),
+            ColumnSpec(id: .trend, title: "TREND", width: 14, priority: 10),
             ColumnSpec(id: .verdict, title: "VERDICT", width: 8, priority: 3),
             ColumnSpec(id: .sinceRebalance, title: "REBALANCED", width: 10, alignment: .right, priority: 11),
         ]
@@ -208,12 +209,12 @@ extension Dashboard {
             cells[.lag] = Span(text, role)
         }
         if let timeLag = insight?.maxTimeLagMs {
-            cells[.timeLag] = Span(Format.duration(ms: timeLag), insight?.verdict?.lagRole ?? .normal)
+            cells[.timeLag] = Span(Format.timeLag(ms: timeLag, bound: insight?.maxTimeLagIsBound ?? false), insight?.verdict?.lagRole ?? .normal)
         } else {
             cells[.timeLag] = Span("-", .dim)
         }
-        if let trend = insight?.lagTrend, !trend.isEmpty {
-            cells[.trend] = Span(Format.sparkline(trend, width: 8), (trend.last ?? 0) > (trend.first ?? 0) ? .lagWarn : .lagOK)
+        if let insight, !insight.lagTrend.isEmpty || insight.lagRate != nil {
+            cells[.trend] = Span(Format.trend(insight.lagTrend, rate: insight.lagRate), Format.trendRole(insight.lagRate))
         }
         if let verdict = insight?.verdict {
             cells[.verdict] = Span(verdict.rawValue, verdict.role)
@@ -228,5 +229,55 @@ extension Dashboard {
             cells[.sinceRebalance] = Span("-", .dim)
         }
         return layout.row(cells)
+    }
+}
+
+extension Dashboard {
+    /// The groups a person sees now: the group open or selected, and, in the groups view, the rows
+    /// from the first visible one down to the height of the screen (as last sorted and filtered).
+    /// The monitor measures their time lags first.
+    public var visibleGroupIDs: Set<String> {
+        var ids: Set<String> = []
+        if let id = state.selectedGroupID { ids.insert(id) }
+        guard state.view == .groups else { return ids }
+        let order = groupsCache.order
+        let models = groupsCache.models
+        let top = max(0, state.position(.groups).top)
+        guard top < order.count else { return ids }
+        for position in top..<min(order.count, top + max(0, size.height)) where order[position] < models.count {
+            ids.insert(models[order[position]].id)
+        }
+        return ids
+    }
+}
+
+extension Format {
+    /// A time lag: `18s`, or `> 18s` when the figure is a lower bound (the partition is further behind).
+    static func timeLag(ms: Int64, bound: Bool) -> String {
+        (bound ? "> " : "") + duration(ms: ms)
+    }
+
+    /// The TREND cell: the last total lags as bars, then the direction and rate of the health
+    /// evaluator's trend, `▃▄▅▆▇█ ↑1.2k/s`, `↓340/s`, `→` (steady), nothing while unknown.
+    static func trend(_ samples: [Int64], rate: LagTrendResult?) -> String {
+        let bars = sparkline(samples, width: 6)
+        guard let rate, let perSecond = rate.offsetsPerSecond else { return bars }
+        let arrow: String
+        switch rate.trend {
+        case .growing: arrow = "↑" + HealthEvaluator.rateText(perSecond) + "/s"
+        case .shrinking: arrow = "↓" + HealthEvaluator.rateText(-perSecond) + "/s"
+        case .steady: arrow = "→"
+        case .unknown: return bars
+        }
+        return bars.isEmpty ? arrow : bars + " " + arrow
+    }
+
+    /// The role of the TREND cell: growing warns, shrinking is good.
+    static func trendRole(_ rate: LagTrendResult?) -> ThemeRole {
+        switch rate?.trend {
+        case .growing?: return .lagWarn
+        case .shrinking?: return .lagOK
+        default: return .normal
+        }
     }
 }

@@ -88,6 +88,8 @@ public enum GroupEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case pollError = "poll_error"
     /// A broker became unreachable or reachable again (`old`/`new`: `reachable` / `unreachable`).
     case brokerError = "broker_error"
+    /// A group's health verdict changed (`old` → `new`, `detail` the reason, `timeLag` the group's).
+    case verdictChanged = "verdict_changed"
 }
 
 /// One change between two snapshots, as a line of `kgtop events` (schema `kgtop.event/1`).
@@ -121,6 +123,8 @@ public struct GroupEvent: Sendable, Hashable, Codable, CustomStringConvertible {
     public var new: EventValue?
     /// Extra words (why a member counts as fenced, the error text).
     public var detail: String?
+    /// The group's time lag (`verdict_changed`): `{seconds, method, bound}` or `{unknown}`.
+    public var timeLag: TimeLag?
 
     /// Creates an event.
     public init(

@@ -71,14 +71,22 @@ public struct GroupVerdict: Sendable, Hashable, Codable {
     public var partitions: [PartitionVerdict]
     /// Members behind the assignment epoch longer than the threshold.
     public var stuckMembers: [StuckMember]
+    /// The trend of the group's total lag over the kept polls: direction, rate (offsets per second)
+    /// and time to catch up. Its direction is `growing` exactly when the verdicts count the lag as
+    /// growing (``TimeLagEstimator/growthRate(_:allowedLag:)``); `unknown` with fewer than three polls.
+    public var lagTrend: LagTrendResult
 
     /// Creates a group verdict.
-    public init(groupID: String, status: HealthStatus, reason: String, partitions: [PartitionVerdict], stuckMembers: [StuckMember]) {
+    public init(
+        groupID: String, status: HealthStatus, reason: String, partitions: [PartitionVerdict], stuckMembers: [StuckMember],
+        lagTrend: LagTrendResult = LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: nil)
+    ) {
         self.groupID = groupID
         self.status = status
         self.reason = reason
         self.partitions = partitions
         self.stuckMembers = stuckMembers
+        self.lagTrend = lagTrend
     }
 }
 
@@ -86,17 +94,26 @@ public struct GroupVerdict: Sendable, Hashable, Codable {
 public struct HealthConfig: Sendable, Hashable, Codable {
     /// Lag at or below this counts as caught up (Burrow's `allowed-lag`).
     public var allowedLag: Int64
-    /// Observations needed before a partition is judged (fewer gives OK, "window incomplete").
+    /// Observations needed before a partition is judged (fewer gives OK, "window incomplete"), and
+    /// before a group's lag can count as growing.
     public var minimumObservations: Int
+    /// How long a committed offset must have stood still (as the polls saw it) before STALL or STOP
+    /// (ms); both also need ``minimumObservations``. A consumer that commits every few seconds is not
+    /// stalled between two commits.
+    public var minimumStallMs: Int64
     /// How long a partition may sit in a rebalance hand-off before it is judged normally (ms).
     public var handoffGraceMs: Int64
     /// How long a member may stay behind the assignment epoch before the group is STUCK (ms).
     public var stuckThresholdMs: Int64
 
     /// Creates a configuration.
-    public init(allowedLag: Int64 = 0, minimumObservations: Int = 3, handoffGraceMs: Int64 = 60_000, stuckThresholdMs: Int64 = 30_000) {
+    public init(
+        allowedLag: Int64 = 0, minimumObservations: Int = 3, minimumStallMs: Int64 = 15_000, handoffGraceMs: Int64 = 60_000,
+        stuckThresholdMs: Int64 = 30_000
+    ) {
         self.allowedLag = allowedLag
         self.minimumObservations = minimumObservations
+        self.minimumStallMs = minimumStallMs
         self.handoffGraceMs = handoffGraceMs
         self.stuckThresholdMs = stuckThresholdMs
     }
@@ -112,17 +129,21 @@ public struct HealthConfig: Sendable, Hashable, Codable {
 /// 5. **REBALANCING**: the partition is pending revocation or awaiting release (or unowned while the
 ///    group rebalances) and has been for less than `handoffGraceMs`.
 /// 6. **OK**: some observation in the window had lag ≤ `allowedLag` (recently caught up).
-/// 7. **STOP** / **STALL**: the committed offset did not move across the window while lag > 0:
+/// 7. **STOP** / **STALL**: the committed offset did not move across the window while lag > 0, and
+///    has stood at that value for at least `minimumStallMs` (since the first poll that showed it):
 ///    STOP when nobody owns the partition (no consumer), STALL when a member owns it (a consumer is
 ///    there but makes no progress). Polling cannot see commits of an unchanged offset, so ownership
 ///    stands in for Burrow's commit timestamps.
-/// 8. **WARN**: the committed offset moved, yet lag never decreased and ended higher than it started.
+/// 8. **WARN**: the lag grows: either it never decreased and ended higher than it started, or it
+///    rises by a clear least-squares trend (``TimeLagEstimator/growthRate(_:allowedLag:)``).
 ///    (Unlike Burrow, a constant lag with a moving consumer is OK: it keeps pace.)
 /// 9. **OK** otherwise.
 ///
 /// Per group: ERR for a group-level error, STUCK for members behind the assignment epoch longer than
 /// `stuckThresholdMs`, REBALANCING while the state is Assigning / Reconciling / PreparingRebalance /
-/// CompletingRebalance; the group's verdict is the most severe of these and its partitions'.
+/// CompletingRebalance, and (when not rebalancing) WARN when the group's total lag grows across the
+/// kept polls by the same trend rule, even when no single partition's does (a consumer that
+/// commits in bursts); the group's verdict is the most severe of these and its partitions'.
 public enum HealthEvaluator {
     /// Evaluates one group against the history (which should already include the group's snapshot).
     public static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig = HealthConfig()) -> GroupVerdict {
@@ -200,9 +221,51 @@ public enum HealthEvaluator {
             for p in partitions where p.status == worst.status { count += 1 }
             candidates.append((worst.status, "\(count) partition(s) \(worst.status.rawValue); worst \(worst.topicPartition): \(worst.reason)"))
         }
+        // The group's total lag, judged by the same growth rule (after the partitions, so that a
+        // partition's own WARN names the partition).
+        let lagSamples = history.groupLagSamples(groupID: group.groupID)
+        let lagTrend = groupTrend(lagSamples, config: config)
+        if !rebalancing, lagTrend.trend == .growing, let rate = lagTrend.offsetsPerSecond,
+           let first = lagSamples.first, let last = lagSamples.last {
+            candidates.append((.warn, "total lag grew \(first.lag) → \(last.lag) over \(seconds(last.timestamp - first.timestamp)) (+\(rateText(rate)) offsets/s): the consumers fall behind"))
+        }
         let verdict = candidates.max { $0.0 < $1.0 }
         let reason = verdict?.1 ?? "\(partitions.count) partition(s) OK, total lag \(group.summary.totalLag)"
-        return GroupVerdict(groupID: group.groupID, status: verdict?.0 ?? .ok, reason: reason, partitions: partitions, stuckMembers: stuck)
+        return GroupVerdict(
+            groupID: group.groupID, status: verdict?.0 ?? .ok, reason: reason, partitions: partitions, stuckMembers: stuck,
+            lagTrend: lagTrend)
+    }
+
+    /// The trend of a group's total lag: `growing` only by the verdicts' growth rule, `unknown` below
+    /// `minimumObservations` polls; otherwise the least-squares direction with a tolerance of
+    /// 0.1 offsets/s, and the time to catch up at that rate.
+    public static func groupTrend(_ samples: [LagSample], config: HealthConfig) -> LagTrendResult {
+        guard samples.count >= max(3, config.minimumObservations) else {
+            return LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: samples.last.map { $0.lag == 0 ? 0 : nil } ?? nil)
+        }
+        var result = TimeLagEstimator.trend(samples)
+        if let rate = TimeLagEstimator.growthRate(samples, allowedLag: config.allowedLag) {
+            result.trend = .growing
+            result.offsetsPerSecond = rate
+        } else if result.trend == .growing {
+            // Rising, but not clearly beyond the scatter: not counted as growth.
+            result.trend = .steady
+        }
+        return result
+    }
+
+    /// Offsets per second, short: `12.5`, `340`, `2.1k`.
+    public static func rateText(_ perSecond: Double) -> String {
+        let sign = perSecond < 0 ? "-" : ""
+        let magnitude = abs(perSecond)
+        func oneDecimal(_ x: Double) -> String {
+            let tenths = Int64((x * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)"
+        }
+        if magnitude >= 9_999.5 { return sign + "\(Int64((magnitude / 1000).rounded()))k" }
+        if magnitude >= 999.5 { return sign + oneDecimal(magnitude / 1000) + "k" }
+        if magnitude >= 99.95 { return sign + "\(Int64(magnitude.rounded()))" }
+        return sign + oneDecimal(magnitude)
     }
 
     /// Evaluates one partition from its observations (oldest first; the last is the current one).
@@ -285,15 +348,23 @@ public enum HealthEvaluator {
         if lags.contains(where: { $0 <= config.allowedLag }) {
             return verdict(.ok, "caught up within the last \(seconds(span)), lag \(lag)")
         }
-        // 7. Not moving.
+        // 7. Not moving, for long enough.
         let first = lags.first ?? lag
         let committedNow = row.pointee.committedOffset
-        if window.allSatisfy({ $0.committed == committedNow }) {
-            let at = committedNow.map { "committed offset \($0)" } ?? "no committed offset"
-            if row.pointee.owner == nil {
-                return verdict(.stop, "\(at) unchanged for \(seconds(span)) while lag went \(first) → \(lag); no member owns the partition")
+        let standing = window.allSatisfy({ $0.committed == committedNow })
+        if standing {
+            // Since when the polls have seen this committed offset: the commit mark outlives the
+            // window; without one, the window's start.
+            var since = window.first?.timestamp ?? now
+            if let ring, slot >= 0, let mark = ring.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
+            let stood = now - since
+            if stood >= config.minimumStallMs {
+                let at = committedNow.map { "committed offset \($0)" } ?? "no committed offset"
+                if row.pointee.owner == nil {
+                    return verdict(.stop, "\(at) unchanged for \(seconds(stood)) while lag went \(first) → \(lag); no member owns the partition")
+                }
+                return verdict(.stall, "\(at) unchanged for \(seconds(stood)) while lag is \(lag) (owner \(row.pointee.owner ?? "?"))")
             }
-            return verdict(.stall, "\(at) unchanged for \(seconds(span)) while lag is \(lag) (owner \(row.pointee.owner ?? "?"))")
         }
         // 8. Falling behind.
         var neverDecreases = true
@@ -302,7 +373,16 @@ public enum HealthEvaluator {
             break
         }
         if neverDecreases, lag > first {
-            return verdict(.warn, "lag grew \(first) → \(lag) over \(seconds(span)) while the consumer advanced")
+            return verdict(.warn, "lag grew \(first) → \(lag) over \(seconds(span))" + (standing ? " with the committed offset unchanged" : " while the consumer advanced"))
+        }
+        var samples: [LagSample] = []
+        samples.reserveCapacity(window.count)
+        for entry in window { if let l = entry.lag { samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
+        if let rate = TimeLagEstimator.growthRate(samples, allowedLag: config.allowedLag) {
+            return verdict(.warn, "lag rose \(first) → \(lag) over \(seconds(span)) (+\(rateText(rate)) offsets/s): the consumer falls behind")
+        }
+        if standing {
+            return verdict(.ok, "committed offset unchanged for less than \(seconds(config.minimumStallMs)), lag \(lag)")
         }
         return verdict(.ok, "lag \(lag), consumer advancing")
     }

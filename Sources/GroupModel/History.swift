@@ -139,11 +139,26 @@ public struct History: Sendable, Hashable, Codable {
         return out
     }
 
+    /// The log end at the oldest kept sample of a partition (committed offsets below it are older
+    /// than the history reaches), `nil` without samples.
+    public func oldestLogEnd(_ topicPartition: TopicPartition) -> Int64? {
+        guard let ring = topicRings[topicPartition.topic], let slot = ring.slot(of: topicPartition.partition) else { return nil }
+        return ring.oldestLogEnd(slot: slot)
+    }
+
     /// Known lags of one partition of one group, oldest first (for ``TimeLagEstimator/trend(_:steadyTolerance:)``).
     public func lagSamples(groupID: String, topicPartition: TopicPartition) -> [LagSample] {
         observations(groupID: groupID, topicPartition: topicPartition).compactMap { obs in
             obs.lag.offsets.map { LagSample(timestamp: obs.timestamp, lag: $0) }
         }
+    }
+
+    /// The group's total lag at each kept poll, oldest first: the sum over the partitions observed
+    /// at every one of those polls. A poll at which one of them had an unknown lag is left out.
+    public func groupLagSamples(groupID: String) -> [LagSample] {
+        var out: [LagSample] = []
+        groupRings[groupID]?.totalLagSamples(into: &out)
+        return out
     }
 
     /// Approximate bytes held by the observation and sample rings (for benchmarks).
@@ -292,6 +307,28 @@ struct GroupRing: Sendable, Hashable, Codable {
     func observations(slot: Int) -> [PartitionObservation] {
         let n = count(slot: slot)
         return (0..<n).map { observation(slot: slot, column: column($0, of: n)) }
+    }
+
+    /// Replaces `out` with the group's total lag per kept column, oldest first (see
+    /// ``History/groupLagSamples(groupID:)``).
+    func totalLagSamples(into out: inout [LagSample]) {
+        out.removeAll(keepingCapacity: true)
+        var n = 0
+        for slot in depth.indices { n = max(n, Int(depth[slot])) }
+        guard n > 0 else { return }
+        for k in 0..<n {
+            let col = column(k, of: n)
+            var total: Int64 = 0
+            var known = true
+            for slot in depth.indices where Int(depth[slot]) == n {
+                guard let lag = lagOffsets(slot: slot, column: col) else {
+                    known = false
+                    break
+                }
+                total += lag
+            }
+            if known { out.append(LagSample(timestamp: times[col], lag: total)) }
+        }
     }
 
     func commitMark(slot: Int) -> CommitMark? {
@@ -470,6 +507,13 @@ struct TopicRing: Sendable, Hashable, Codable {
     /// Samples held for `slot`.
     @inline(__always)
     func count(slot: Int) -> Int { min(written[slot], capacity) }
+
+    /// The log end of the oldest sample of `slot`.
+    func oldestLogEnd(slot: Int) -> Int64? {
+        let n = count(slot: slot)
+        guard n > 0 else { return nil }
+        return ends[slot * capacity + (written[slot] - n) % capacity]
+    }
 
     /// Replaces `out` with the samples of `slot`, oldest first.
     func samples(slot: Int, into out: inout [OffsetSample]) {

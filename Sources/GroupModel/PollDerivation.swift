@@ -73,6 +73,11 @@ public struct PollDerivation: Sendable {
     public private(set) var count = 0
     /// Whether per-partition time lags are computed (the dashboard wants them; `events` does not).
     public var computeTimeLags = true
+    /// Timestamps of the records at committed offsets read from the leaders, kept while some group
+    /// is committed there (see ``addRecordTimes(_:)``).
+    public private(set) var recordTimes = RecordTimes()
+    /// Each group's verdict at the last poll, for `verdict_changed` events.
+    private var lastStatus: [String: HealthStatus] = [:]
     /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
     public private(set) var errorKeys: Set<String> = []
     /// What each step of the last ``ingest(_:)`` cost.
@@ -129,31 +134,42 @@ public struct PollDerivation: Sendable {
         }
         timings.healthMs = lap()
         var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        var samples: [OffsetSample] = []
+        var usedRecords: Set<RecordTimes.Key> = []
         if computeTimeLags {
             timeLags.reserveCapacity(snapshot.groups.count)
-            var samples: [OffsetSample] = []
             for g in groups.indices {
-                let rows = groups[g].partitions
-                var lags: [TopicPartition: TimeLag] = [:]
-                lags.reserveCapacity(rows.count)
-                // A group's rows come topic by topic: look each topic's samples up once.
-                var topic: String?
-                var ring: TopicRing?
-                for i in rows.indices {
-                    let tp = rows[i].topicPartition
-                    if tp.topic != topic {
-                        topic = tp.topic
-                        ring = history.topicRings[tp.topic]
-                    }
-                    if let ring, let slot = ring.slot(of: tp.partition) {
-                        ring.samples(slot: slot, into: &samples)
-                    } else {
-                        samples.removeAll(keepingCapacity: true)
-                    }
-                    lags[tp] = TimeLagEstimator.timeLag(committed: rows[i].committedOffset, ordered: samples, now: snapshot.takenAt)
-                }
-                timeLags[groups[g].groupID] = lags
+                timeLags[groups[g].groupID] = self.timeLags(of: groups[g], now: snapshot.takenAt, samples: &samples, used: &usedRecords)
             }
+        }
+        // A group whose verdict changed: one event, with the reason and the group's time lag.
+        var verdictEvents: [GroupEvent] = []
+        var statuses: [String: HealthStatus] = [:]
+        statuses.reserveCapacity(groups.count)
+        for g in groups.indices {
+            let id = groups[g].groupID
+            guard let verdict = verdicts[id] else { continue }
+            statuses[id] = verdict.status
+            guard let before = lastStatus[id], before != verdict.status else { continue }
+            let lags = timeLags[id] ?? self.timeLags(of: groups[g], now: snapshot.takenAt, samples: &samples, used: &usedRecords)
+            var event = GroupEvent(
+                type: .verdictChanged, timestamp: snapshot.takenAt, groupID: id, old: .text(before.rawValue),
+                new: .text(verdict.status.rawValue), detail: verdict.reason)
+            event.timeLag = TimeLag.groupMaximum(groups[g].partitions.indices.compactMap { lags[groups[g].partitions[$0].topicPartition] })
+            verdictEvents.append(event)
+        }
+        lastStatus = statuses
+        if !recordTimes.isEmpty {
+            if !computeTimeLags {
+                // Only the changed groups were looked at: keep what any group is committed at.
+                for g in groups.indices {
+                    let rows = groups[g].partitions
+                    for i in rows.indices {
+                        if let c = rows[i].committedOffset { usedRecords.insert(RecordTimes.Key(rows[i].topicPartition, offset: c)) }
+                    }
+                }
+            }
+            recordTimes.retain(usedRecords)
         }
         timings.timeLagMs = lap()
         var keys: Set<String> = []
@@ -167,12 +183,62 @@ public struct PollDerivation: Sendable {
         last = snapshot
         count += 1
         let derived = DerivedPoll(
-            pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
+            pollIndex: count - 1, snapshot: snapshot, events: events + verdictEvents, episodeEvents: episodeEvents,
             openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
             verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
         timings.errorsMs = lap()
         lastTimings = timings
         return derived
+    }
+
+    /// Adds record timestamps read from the partition leaders; the next ``ingest(_:)`` measures the
+    /// time lag of a partition committed at such an offset from it.
+    public mutating func addRecordTimes(_ records: [RecordTimes.Key: RecordTimes.Record]) {
+        for (key, record) in records { recordTimes[key] = record }
+    }
+
+    /// The committed offsets of `snapshot` (not ingested yet) whose record timestamps would make a
+    /// time lag measurable: see ``RecordTimes/candidates(in:known:oldestLogEnd:focus:budget:)``.
+    public func recordTimeCandidates(for snapshot: ClusterSnapshot, focus: Set<String>, budget: Int) -> [RecordTimes.Key] {
+        let history = self.history
+        return RecordTimes.candidates(in: snapshot, known: recordTimes, oldestLogEnd: { history.oldestLogEnd($0) }, focus: focus, budget: budget)
+    }
+
+    /// The time lag of one partition row of a group at `now`: from the history's log-end samples,
+    /// or from the record at the committed offset when it was read. Marks the record as in use.
+    private func timeLag(
+        _ row: GroupPartition, samples: [OffsetSample], now: Int64, used: inout Set<RecordTimes.Key>
+    ) -> TimeLag {
+        let lag = TimeLagEstimator.timeLag(committed: row.committedOffset, ordered: samples, now: now)
+        guard !recordTimes.isEmpty, lag.method != .caughtUp, let committed = row.committedOffset else { return lag }
+        let key = RecordTimes.Key(row.topicPartition, offset: committed)
+        guard let record = recordTimes[key] else { return lag }
+        used.insert(key)
+        return RecordTimes.timeLag(record, history: lag, now: now)
+    }
+
+    /// Time lags of every partition of a group at `now`.
+    private func timeLags(of group: Group, now: Int64, samples: inout [OffsetSample], used: inout Set<RecordTimes.Key>) -> [TopicPartition: TimeLag] {
+        let rows = group.partitions
+        var lags: [TopicPartition: TimeLag] = [:]
+        lags.reserveCapacity(rows.count)
+        // A group's rows come topic by topic: look each topic's samples up once.
+        var topic: String?
+        var ring: TopicRing?
+        for i in rows.indices {
+            let tp = rows[i].topicPartition
+            if tp.topic != topic {
+                topic = tp.topic
+                ring = history.topicRings[tp.topic]
+            }
+            if let ring, let slot = ring.slot(of: tp.partition) {
+                ring.samples(slot: slot, into: &samples)
+            } else {
+                samples.removeAll(keepingCapacity: true)
+            }
+            lags[tp] = timeLag(rows[i], samples: samples, now: now, used: &used)
+        }
+        return lags
     }
 
     /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is

@@ -8,24 +8,61 @@ public enum SnapshotJSON {
     /// The bytes are those Foundation's `JSONEncoder` writes with `[.sortedKeys, .prettyPrinted,
     /// .withoutEscapingSlashes]`. Prefer ``write(_:chunkSize:to:)`` for large snapshots: it never
     /// holds the whole document.
-    public static func encode(_ snapshot: ClusterSnapshot) throws -> Data {
-        Data(try encodeBytes(snapshot))
+    ///
+    /// With `timeLags`, each group gets a `timeLag` (``TimeLag/groupMaximum(_:)``) and each of its
+    /// partitions the `timeLag` the closure gives for it (`{seconds, method, bound}` or `{unknown}`).
+    public static func encode(_ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil) throws -> Data {
+        Data(try encodeBytes(snapshot, timeLags: timeLags))
     }
 
-    /// ``encode(_:)`` as a byte array.
-    public static func encodeBytes(_ snapshot: ClusterSnapshot) throws -> [UInt8] {
+    /// ``encode(_:timeLags:)`` as a byte array.
+    public static func encodeBytes(_ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
-        try write(snapshot, chunkSize: Int.max) { out.append(contentsOf: $0) }
+        try write(snapshot, timeLags: timeLags, chunkSize: Int.max) { out.append(contentsOf: $0) }
         return out
     }
 
-    /// Writes the same bytes as ``encode(_:)`` to `sink`, in chunks of about `chunkSize` bytes.
+    /// Per-partition time lags of one group, asked for while the group is encoded (so nothing is
+    /// kept for the whole snapshot).
+    public typealias TimeLagSource = (Group) -> [TopicPartition: TimeLag]
+
+    /// A group encoded with its time lag and its partitions' (the keys a second container write
+    /// replaces are replaced, as in Foundation's encoder).
+    private struct GroupWithTimeLag: Encodable {
+        let group: Group
+        let lags: [TopicPartition: TimeLag]
+
+        struct Row: Encodable {
+            let row: GroupPartition
+            let timeLag: TimeLag?
+            enum Keys: String, CodingKey { case timeLag }
+            func encode(to encoder: any Encoder) throws {
+                try row.encode(to: encoder)
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encodeIfPresent(timeLag, forKey: .timeLag)
+            }
+        }
+
+        enum Keys: String, CodingKey { case partitions, timeLag }
+
+        func encode(to encoder: any Encoder) throws {
+            try group.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            let rows = group.partitions
+            try container.encode(rows.indices.map { Row(row: rows[$0], timeLag: lags[rows[$0].topicPartition]) }, forKey: .partitions)
+            try container.encodeIfPresent(TimeLag.groupMaximum(rows.indices.compactMap { lags[rows[$0].topicPartition] }), forKey: .timeLag)
+        }
+    }
+
+    /// Writes the same bytes as ``encode(_:timeLags:)`` to `sink`, in chunks of about `chunkSize` bytes.
     ///
     /// Groups and topics are encoded one at a time, so memory beyond the snapshot itself is one
     /// chunk and one group's JSON, whatever the number of groups. Everything else (cluster, errors,
     /// and any field added later) goes through the same encoder as a whole, so the output cannot
     /// drift from ``encode(_:)``.
-    public static func write(_ snapshot: ClusterSnapshot, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void) throws {
+    public static func write(
+        _ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void
+    ) throws {
         let s = snapshot.normalized()
         var skeleton = s
         skeleton.groups = []
@@ -56,7 +93,12 @@ public enum SnapshotJSON {
                 for i in 0..<count {
                     buffer.append(contentsOf: i == 0 ? [0x0A, 0x20, 0x20, 0x20, 0x20] : [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20])
                     switch splice.elements {
-                    case .groups(let g): try encoder.encode(g[i], depth: 2, into: &buffer)
+                    case .groups(let g):
+                        if let timeLags {
+                            try encoder.encode(GroupWithTimeLag(group: g[i], lags: timeLags(g[i])), depth: 2, into: &buffer)
+                        } else {
+                            try encoder.encode(g[i], depth: 2, into: &buffer)
+                        }
                     case .topics(let t): try encoder.encode(t[i], depth: 2, into: &buffer)
                     }
                     try flushIfFull()

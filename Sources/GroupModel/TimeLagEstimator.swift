@@ -39,26 +39,91 @@ public enum TimeLagMethod: String, Sendable, Hashable, Codable, CaseIterable {
     case timestampAnchors = "timestamp_anchors"
     /// Compared with the broker's answer to ListOffsets by timestamp (exact).
     case offsetForTime = "offset_for_time"
+    /// Measured from the timestamp of the record at the committed offset, read from the partition
+    /// leader (a one-record Fetch): `now − timestamp`.
+    case recordTimestamp = "record_timestamp"
 }
 
 /// A time lag ("seconds behind"): known with its method, or unknown with a reason. Never NaN.
+///
+/// A known figure is either measured or, with ``TimeLagMethod/lowerBound``, a lower bound: the
+/// partition is *more* than that far behind. Every display says which (``text``: `18s` or `> 18s`).
+///
+/// JSON shape: `{"seconds": 12.5, "method": "interpolation", "bound": false}` (`bound` is `true` for a
+/// lower bound), or `{"unknown": "reason"}`.
 public enum TimeLag: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Seconds behind (≥ 0), and how it was computed.
     case known(seconds: Double, method: TimeLagMethod)
     /// Not computable, and why.
     case unknown(reason: String)
 
-    /// Seconds when known.
+    /// Seconds when known (for a lower bound: the bound).
     public var seconds: Double? {
         if case .known(let seconds, _) = self { return seconds }
         return nil
     }
 
-    /// `12.5 s (interpolation)` or `unknown (reason)`.
+    /// The method when known.
+    public var method: TimeLagMethod? {
+        if case .known(_, let method) = self { return method }
+        return nil
+    }
+
+    /// Whether the figure is a lower bound (the true time lag is larger).
+    public var isLowerBound: Bool { method == .lowerBound }
+
+    /// `12.5 s (interpolation)`, `> 18 s (lower_bound)` or `unknown (reason)`.
     public var description: String {
         switch self {
-        case .known(let seconds, let method): return "\(seconds) s (\(method.rawValue))"
+        case .known(let seconds, let method): return "\(isLowerBound ? "> " : "")\((seconds * 10).rounded() / 10) s (\(method.rawValue))"
         case .unknown(let reason): return "unknown (\(reason))"
+        }
+    }
+
+    /// A group's time lag: the largest of its partitions', with that partition's method. It is a
+    /// lower bound when any partition's figure is one (that partition may be further behind than
+    /// the largest figure). `nil` when no partition's time lag is known.
+    public static func groupMaximum<S: Sequence>(_ lags: S) -> TimeLag? where S.Element == TimeLag {
+        var best: (seconds: Double, method: TimeLagMethod)?
+        var anyBound = false
+        for lag in lags {
+            guard case .known(let seconds, let method) = lag else { continue }
+            if method == .lowerBound { anyBound = true }
+            if best.map({ seconds > $0.seconds || (seconds == $0.seconds && method == .lowerBound) }) ?? true {
+                best = (seconds, method)
+            }
+        }
+        guard let best else { return nil }
+        return .known(seconds: best.seconds, method: anyBound ? .lowerBound : best.method)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case seconds, method, bound, unknown
+    }
+
+    /// Decodes either JSON shape.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let reason = try container.decodeIfPresent(String.self, forKey: .unknown) {
+            self = .unknown(reason: reason)
+        } else {
+            self = .known(
+                seconds: try container.decode(Double.self, forKey: .seconds),
+                method: try container.decode(TimeLagMethod.self, forKey: .method))
+        }
+    }
+
+    /// Encodes `{"seconds", "method", "bound"}` or `{"unknown": "reason"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .known(let seconds, let method):
+            // Milliseconds are as precise as the clocks involved; whole ms keep the JSON short.
+            try container.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
+            try container.encode(method, forKey: .method)
+            try container.encode(method == .lowerBound, forKey: .bound)
+        case .unknown(let reason):
+            try container.encode(reason, forKey: .unknown)
         }
     }
 }
@@ -171,6 +236,26 @@ public enum TimeLagEstimator {
         return .unknown(reason: "committed offset outside the sampled log-end range")
     }
 
+    /// Time lags of a group's partitions from one poll alone (no history): a partition at its log
+    /// end is 0 s (`caught_up`); one behind it is measured from the record at its committed offset
+    /// when `records` holds it (`record_timestamp`), else at least 0 s behind (`lower_bound`); one
+    /// with no commit or no log end is unknown.
+    public static func singlePollTimeLags(of group: Group, at now: Int64, records: RecordTimes = RecordTimes()) -> [TopicPartition: TimeLag] {
+        var out: [TopicPartition: TimeLag] = [:]
+        let rows = group.partitions
+        out.reserveCapacity(rows.count)
+        for i in rows.indices {
+            let samples = rows[i].logEnd.map { [OffsetSample(timestamp: now, logEnd: $0)] } ?? []
+            var lag = timeLag(committed: rows[i].committedOffset, ordered: samples, now: now)
+            if lag.isLowerBound, let committed = rows[i].committedOffset,
+               let record = records[RecordTimes.Key(rows[i].topicPartition, offset: committed)] {
+                lag = RecordTimes.timeLag(record, history: lag, now: now)
+            }
+            out[rows[i].topicPartition] = lag
+        }
+        return out
+    }
+
     /// Seconds behind from broker timestamp anchors: the log start (offset, timestamp) and the
     /// MAX_TIMESTAMP answer (offset, timestamp of the newest record), interpolated linearly.
     public static func timeLag(
@@ -229,6 +314,75 @@ public enum TimeLagEstimator {
         return committed >= offset ? .within(method: .offsetForTime) : .exceeded(method: .offsetForTime)
     }
 
+    /// Whether a lag grows across a window, as the verdicts judge it (one rule for the dashboard,
+    /// `events` and `check`). Samples must be time-ordered; at least three are needed. The lag grows
+    /// when all of these hold:
+    /// - the least-squares slope is positive;
+    /// - the rise it predicts over the window (slope × span) is more than `allowedLag` and more than
+    ///   twice the scatter of the samples around the line (their residual standard deviation), so a
+    ///   consumer that commits in bursts (a saw-tooth lag) keeps pace without being flagged;
+    /// - the newest lag is above the oldest;
+    /// - the newer half of the window still rises (its own least-squares slope is positive): a lag
+    ///   that comes down after a spike, a rebalance's, is recovering, not growing.
+    /// - Returns: the slope in offsets per second when the lag grows, else `nil`.
+    public static func growthRate(_ samples: [LagSample], allowedLag: Int64 = 0) -> Double? {
+        guard samples.count >= 3, let first = samples.first, let last = samples.last,
+              last.timestamp > first.timestamp, last.lag > first.lag else { return nil }
+        guard let recent = slope(samples.suffix(max(2, samples.count / 2))), recent > 0 else { return nil }
+        let n = Double(samples.count)
+        var meanX = 0.0
+        var meanY = 0.0
+        for s in samples {
+            meanX += Double(s.timestamp - first.timestamp) / 1000
+            meanY += Double(s.lag)
+        }
+        meanX /= n
+        meanY /= n
+        var sxy = 0.0
+        var sxx = 0.0
+        for s in samples {
+            let dx = Double(s.timestamp - first.timestamp) / 1000 - meanX
+            sxy += dx * (Double(s.lag) - meanY)
+            sxx += dx * dx
+        }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        guard slope > 0 else { return nil }
+        var residuals = 0.0
+        for s in samples {
+            let x = Double(s.timestamp - first.timestamp) / 1000
+            let r = Double(s.lag) - (meanY + slope * (x - meanX))
+            residuals += r * r
+        }
+        let scatter = (residuals / (n - 2 > 0 ? n - 2 : 1)).squareRoot()
+        let rise = slope * Double(last.timestamp - first.timestamp) / 1000
+        guard rise > Double(allowedLag), rise > 2 * scatter else { return nil }
+        return slope
+    }
+
+    /// The least-squares slope of time-ordered samples, in offsets per second; `nil` when they span
+    /// no time.
+    static func slope(_ samples: ArraySlice<LagSample>) -> Double? {
+        guard let origin = samples.first?.timestamp else { return nil }
+        let n = Double(samples.count)
+        var meanX = 0.0
+        var meanY = 0.0
+        for s in samples {
+            meanX += Double(s.timestamp - origin) / 1000
+            meanY += Double(s.lag)
+        }
+        meanX /= n
+        meanY /= n
+        var sxy = 0.0
+        var sxx = 0.0
+        for s in samples {
+            let dx = Double(s.timestamp - origin) / 1000 - meanX
+            sxy += dx * (Double(s.lag) - meanY)
+            sxx += dx * dx
+        }
+        return sxx > 0 ? sxy / sxx : nil
+    }
+
     /// Lag trend over samples by least squares; `steadyTolerance` is in offsets per second.
     public static func trend(_ samples: [LagSample], steadyTolerance: Double = 0.1) -> LagTrendResult {
         let points = samples.sorted { $0.timestamp < $1.timestamp }
@@ -257,5 +411,110 @@ public enum TimeLagEstimator {
             eta = nil
         }
         return LagTrendResult(trend: trend, offsetsPerSecond: slope, etaSeconds: eta)
+    }
+}
+
+/// The timestamps of the records at committed offsets, as the partition leaders answered a
+/// one-record Fetch: what makes a time lag measurable when the committed offset is older than the
+/// poller's own log-end samples. Keyed by partition and offset, so one answer serves every group
+/// committed at that offset, and stays true for as long as the committed offset stays there.
+public struct RecordTimes: Sendable, Hashable {
+    /// A partition and an offset in it.
+    public struct Key: Sendable, Hashable, Comparable {
+        /// The partition.
+        public var topicPartition: TopicPartition
+        /// The offset.
+        public var offset: Int64
+
+        /// Creates a key.
+        public init(_ topicPartition: TopicPartition, offset: Int64) {
+            self.topicPartition = topicPartition
+            self.offset = offset
+        }
+
+        /// By partition, then offset.
+        public static func < (a: Key, b: Key) -> Bool {
+            a.topicPartition != b.topicPartition ? a.topicPartition < b.topicPartition : a.offset < b.offset
+        }
+    }
+
+    /// What a leader said about the record at a key's offset.
+    public struct Record: Sendable, Hashable {
+        /// The record's timestamp (ms since the Unix epoch).
+        public var timestamp: Int64
+        /// `false` when only the newest timestamp of the record's (compressed) batch is known: the
+        /// record is at least that old, so the time lag from it is a lower bound.
+        public var exact: Bool
+
+        /// Creates a value.
+        public init(timestamp: Int64, exact: Bool) {
+            self.timestamp = timestamp
+            self.exact = exact
+        }
+    }
+
+    private var records: [Key: Record] = [:]
+
+    /// An empty table.
+    public init() {}
+
+    /// Entries held.
+    public var count: Int { records.count }
+
+    /// Whether nothing is held.
+    public var isEmpty: Bool { records.isEmpty }
+
+    /// The record at `key`, if read.
+    public subscript(_ key: Key) -> Record? {
+        get { records[key] }
+        set { records[key] = newValue }
+    }
+
+    /// Keeps only the entries for `keys` (the committed offsets still in use).
+    public mutating func retain(_ keys: Set<Key>) {
+        guard records.count > keys.count || records.keys.contains(where: { !keys.contains($0) }) else { return }
+        records = records.filter { keys.contains($0.key) }
+    }
+
+    /// The time lag from the record at the committed offset: `now − timestamp`, measured
+    /// (`record_timestamp`) when the record's own timestamp is known, a lower bound otherwise (or
+    /// when the estimate from the history is a larger bound).
+    public static func timeLag(_ record: Record, history estimate: TimeLag, now: Int64) -> TimeLag {
+        let seconds = max(0, Double(now - record.timestamp) / 1000)
+        if record.exact { return .known(seconds: seconds, method: .recordTimestamp) }
+        if case .known(let other, .lowerBound) = estimate, other > seconds { return estimate }
+        return .known(seconds: seconds, method: .lowerBound)
+    }
+
+    /// Which committed offsets to read next, at most `budget` of them: those of lagging partitions
+    /// whose time lag the history cannot measure (the committed offset is older than the oldest
+    /// log-end sample, `oldestLogEnd`) and that are not read yet. Partitions of `focus` groups (on
+    /// screen) come first, then the largest lags; each partition and offset once.
+    public static func candidates(
+        in snapshot: ClusterSnapshot, known: RecordTimes, oldestLogEnd: (TopicPartition) -> Int64?, focus: Set<String>, budget: Int
+    ) -> [Key] {
+        guard budget > 0 else { return [] }
+        var picked: [Key: (focus: Bool, lag: Int64)] = [:]
+        let groups = snapshot.groups
+        for g in groups.indices {
+            let inFocus = focus.contains(groups[g].groupID)
+            let rows = groups[g].partitions
+            for i in rows.indices {
+                guard let committed = rows[i].committedOffset, let lag = rows[i].lag.offsets, lag > 0,
+                      let logEnd = rows[i].logEnd, committed < logEnd, rows[i].error == nil else { continue }
+                let tp = rows[i].topicPartition
+                if let oldest = oldestLogEnd(tp), committed >= oldest { continue }
+                let key = Key(tp, offset: committed)
+                if known[key] != nil { continue }
+                let previous = picked[key]
+                picked[key] = (inFocus || previous?.focus == true, max(lag, previous?.lag ?? 0))
+            }
+        }
+        let ordered = picked.sorted { a, b in
+            if a.value.focus != b.value.focus { return a.value.focus }
+            if a.value.lag != b.value.lag { return a.value.lag > b.value.lag }
+            return a.key < b.key
+        }
+        return ordered.prefix(budget).map(\.key)
     }
 }

@@ -322,7 +322,7 @@ enum CheckRunner {
         let report: CheckReport
         if let final = last, final.failure == nil, let snapshot = snapshots.last {
             report = await evaluate(snapshot: snapshot, history: snapshots, verdicts: final.verdicts, rules: rules,
-                                    admin: monitor.poller.admin, now: clock.now())
+                                    admin: monitor.poller.admin, now: clock.now(), timeLags: final.timeLags)
         } else {
             let why = last?.failure ?? "no poll"
             report = CheckReport(
@@ -354,7 +354,7 @@ enum CheckRunner {
     /// Applies the rules to the newest snapshot (with the earlier ones as history).
     static func evaluate(
         snapshot: ClusterSnapshot, history: [ClusterSnapshot], verdicts: [String: GroupVerdict], rules: [CheckRule],
-        admin: KafkaAdminClient, now: Int64
+        admin: KafkaAdminClient, now: Int64, timeLags: [String: [TopicPartition: TimeLag]] = [:]
     ) async -> CheckReport {
         var problems: [CheckFinding] = []
         var perGroup: [String: [CheckFinding]] = [:]
@@ -375,7 +375,7 @@ enum CheckRunner {
                 }
                 continue
             }
-            let timeFindings = await timeLagFindings(rule: rule, groups: groups, admin: admin, now: now)
+            let timeFindings = await timeLagFindings(rule: rule, groups: groups, admin: admin, now: now, timeLags: timeLags)
             for g in groups {
                 selected[g.groupID] = g
                 perGroup[g.groupID, default: []] += findings(rule: rule, group: g, history: history, verdict: verdicts[g.groupID], now: now)
@@ -423,7 +423,7 @@ enum CheckRunner {
             out.append(CheckFinding(rule: "min-members", status: .critical, message: "\(g.members.count) member(s) < min-members \(min)"))
         }
         if rule.noStuck, let f = stuckFinding(group: g, history: history, verdict: verdict) { out.append(f) }
-        if rule.noLagGrowth, let f = lagGrowthFinding(group: g, history: history) { out.append(f) }
+        if rule.noLagGrowth, let f = lagGrowthFinding(group: g, history: history, verdict: verdict) { out.append(f) }
         return out
     }
 
@@ -456,8 +456,18 @@ enum CheckRunner {
             message: "\(behind.count) member(s) behind assignment epoch \(g.assignmentEpoch.map(String.init) ?? "?") across \(views.count) samples over \(span): \(names.joined(separator: "; "))")
     }
 
-    /// WARN when the group's total lag rose at every sample.
-    static func lagGrowthFinding(group g: Group, history: [ClusterSnapshot]) -> CheckFinding? {
+    /// WARN when the group's total lag grows: by the health evaluator's growth rule over the
+    /// monitor's kept polls when it has enough of them (the verdict's trend, as the dashboard shows
+    /// it); with fewer samples, when the total lag rose at every sample.
+    static func lagGrowthFinding(group g: Group, history: [ClusterSnapshot], verdict: GroupVerdict? = nil) -> CheckFinding? {
+        if let trend = verdict?.lagTrend, trend.trend != .unknown {
+            guard trend.trend == .growing, let rate = trend.offsetsPerSecond else { return nil }
+            let lags = history.compactMap { s in s.groups.first { $0.groupID == g.groupID }?.summary.totalLag }
+            let span = (history.last?.takenAt ?? 0) - (history.first?.takenAt ?? 0)
+            return CheckFinding(
+                rule: "no-lag-growth", status: .warning,
+                message: "lag grew \(lags.first.map(String.init) ?? "?") → \(lags.last.map(String.init) ?? "?") over \(Words.seconds(span)) (+\(HealthEvaluator.rateText(rate)) offsets/s)")
+        }
         let lags = history.compactMap { s in s.groups.first { $0.groupID == g.groupID }?.summary.totalLag }
         guard lags.count >= 2, zip(lags, lags.dropFirst()).allSatisfy({ $1 > $0 }) else { return nil }
         let samples = history.map { s in LagSample(timestamp: s.takenAt, lag: s.groups.first { $0.groupID == g.groupID }?.summary.totalLag ?? 0) }
@@ -469,7 +479,11 @@ enum CheckRunner {
     /// The exact time-lag test: ListOffsets with timestamp now − X for the groups' partitions;
     /// a partition is within X iff its committed offset is at or past that offset (the log end when
     /// no record is that recent). A partition without a commit is measured from the log start.
-    static func timeLagFindings(rule: CheckRule, groups: [Group], admin: KafkaAdminClient, now: Int64) async -> [String: [CheckFinding]] {
+    /// A finding names the partition's time lag as the dashboard shows it (`timeLags`, from the same
+    /// poll), so the two can be compared.
+    static func timeLagFindings(
+        rule: CheckRule, groups: [Group], admin: KafkaAdminClient, now: Int64, timeLags: [String: [TopicPartition: TimeLag]] = [:]
+    ) async -> [String: [CheckFinding]] {
         var out: [String: [CheckFinding]] = [:]
         let thresholds: [(String, Int64, CheckStatus)] = [
             rule.maxTimeLagMs.map { ("max-time-lag", $0, CheckStatus.critical) },
@@ -506,7 +520,8 @@ enum CheckRunner {
                         let at = o.offset >= 0 ? "offset \(threshold) at now−\(Words.seconds(limit))" : "the log end \(threshold) (nothing newer than now−\(Words.seconds(limit)))"
                         out[g.groupID, default: []].append(CheckFinding(
                             rule: name, status: status,
-                            message: "\(row.topicPartition) more than \(Words.seconds(limit)) behind: committed \(committed) < \(at)"))
+                            message: "\(row.topicPartition) more than \(Words.seconds(limit)) behind: committed \(committed) < \(at)"
+                                + (timeLags[g.groupID]?[row.topicPartition].map { " (time lag \($0))" } ?? "")))
                     }
                 case .failure(let e)?:
                     out[g.groupID, default: []].append(CheckFinding(rule: name, status: .unknown, message: "\(row.topicPartition): ListOffsets by timestamp failed: \(e)"))

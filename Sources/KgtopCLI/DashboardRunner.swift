@@ -153,6 +153,7 @@ enum DashboardRunner {
                 switch c {
                 case .refreshNow: await monitor.refreshNow()
                 case let .setPaused(p): await monitor.setPaused(p)
+                case let .focus(groupIDs): await monitor.setFocusGroups(groupIDs)
                 }
             }
         }

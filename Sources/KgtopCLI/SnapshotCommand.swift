@@ -50,6 +50,9 @@ public struct SnapshotCommand: AsyncParsableCommand {
             let filter = try GroupFilter(include: group, exclude: exclude, types: types)
             if at != nil && from == nil { throw UserFacingError("--at needs --from FILE") }
             let snapshot: ClusterSnapshot
+            // Time lags of lagging partitions, measured from the records at their committed offsets
+            // (a recording has no broker to ask: its lags stay lower bounds).
+            var records = RecordTimes()
             if let from {
                 snapshot = try RecordingCLI.snapshot(from: from, at: at)
             } else {
@@ -59,6 +62,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
                 let polled: ClusterSnapshot
                 do {
                     polled = try await session.poller.poll().snapshot
+                    records = await RecordTimeProbe.records(for: filter.apply(polled), admin: session.poller.admin)
                 } catch {
                     await session.close()
                     throw UserFacingError("could not observe the cluster: \(error)", code: KgtopExit.unobservable)
@@ -69,7 +73,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
             let shown = filter.apply(snapshot)
             let fmt = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? .table : .json)
             switch fmt {
-            case .json: try writeJSON(shown)
+            case .json: try writeJSON(shown, records: records)
             case .table: try write(Data(SnapshotTable.render(shown).utf8))
             }
         } catch let e as UserFacingError {
@@ -79,9 +83,11 @@ public struct SnapshotCommand: AsyncParsableCommand {
 
     /// Streams the JSON (one group at a time) to stdout, or to a temporary file renamed over
     /// `--output` once complete, so a reader never sees half a snapshot.
-    func writeJSON(_ snapshot: ClusterSnapshot) throws {
+    func writeJSON(_ snapshot: ClusterSnapshot, records: RecordTimes) throws {
+        let takenAt = snapshot.takenAt
+        let timeLags: SnapshotJSON.TimeLagSource = { TimeLagEstimator.singlePollTimeLags(of: $0, at: takenAt, records: records) }
         guard let output else {
-            try SnapshotJSON.write(snapshot) { FileHandle.standardOutput.write(Data($0)) }
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { FileHandle.standardOutput.write(Data($0)) }
             FileHandle.standardOutput.write(Data("\n".utf8))
             return
         }
@@ -90,7 +96,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
             throw UserFacingError("--output \(output): cannot write: cannot create \(temporary)")
         }
         do {
-            try SnapshotJSON.write(snapshot) { try file.write(contentsOf: $0) }
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try file.write(contentsOf: $0) }
             try file.write(contentsOf: Data("\n".utf8))
             try file.close()
             // rename(2) replaces an existing file atomically.

@@ -28,8 +28,8 @@ public struct MonitorUpdate: Sendable {
     public var lastSuccessAt: Int64?
     /// When this update was made (epoch ms).
     public var at: Int64
-    /// Per group, per partition time lag by interpolation over the poller's own log-end samples
-    /// (empty when the monitor was created with `computeTimeLags: false`).
+    /// Per group, per partition time lag: from the poller's own log-end samples, or measured from
+    /// the record at the committed offset (empty when time lags are turned off).
     public var timeLags: [String: [TopicPartition: TimeLag]] = [:]
     /// Updates this subscriber's bounded buffer dropped so far (it read too slowly); a reader that
     /// must see every poll (`record`) reports a rise in this count.
@@ -74,6 +74,19 @@ public actor Monitor {
 
     /// Turns time-lag computation on or off.
     public func setComputeTimeLags(_ on: Bool) { derivation.computeTimeLags = on }
+
+    /// Committed offsets whose record timestamp is read per poll at most (``RecordTimeProbe``; one
+    /// Fetch per partition leader, only for lagging partitions older than the history); 0 turns the
+    /// measurement off and leaves those time lags as lower bounds.
+    public private(set) var recordTimeBudget = RecordTimeProbe.defaultBudget
+    /// Groups whose partitions are measured first (the ones on screen).
+    public private(set) var focusGroups: Set<String> = []
+
+    /// Changes the per-poll budget of record-timestamp reads.
+    public func setRecordTimeBudget(_ budget: Int) { recordTimeBudget = max(0, budget) }
+
+    /// Says which groups are on screen: their partitions are measured first.
+    public func setFocusGroups(_ groupIDs: Set<String>) { focusGroups = groupIDs }
 
     /// Creates a monitor.
     /// - Parameters:
@@ -192,7 +205,16 @@ public actor Monitor {
         let at = now()
         do {
             let outcome = try await poller.poll()
-            return ingest(outcome.snapshot, stats: outcome.stats, at: at)
+            var stats = outcome.stats
+            if recordTimeBudget > 0 {
+                let keys = derivation.recordTimeCandidates(for: outcome.snapshot, focus: focusGroups, budget: recordTimeBudget)
+                if !keys.isEmpty {
+                    let (found, spent) = await RecordTimeProbe.read(keys, admin: poller.admin)
+                    derivation.addRecordTimes(found)
+                    stats.merge(spent)
+                }
+            }
+            return ingest(outcome.snapshot, stats: stats, at: at)
         } catch {
             let message = "\(error)"
             var update = MonitorUpdate(

@@ -108,9 +108,10 @@ enum Scenario {
         "payments-rollout": GroupInsight(
             verdict: .warn, verdictReason: "rebalance in progress for 48s; payments-0 stuck at epoch 7",
             maxTimeLagMs: 41_000, lagTrend: [20, 80, 200, 410, 640, 980],
+            lagRate: LagTrendResult(trend: .growing, offsetsPerSecond: 38.5, etaSeconds: nil),
             partitions: [
                 tp("payments", 2): PartitionInsight(verdict: .stall, timeLagMs: 38_000),
-                tp("payments", 3): PartitionInsight(verdict: .stop, timeLagMs: 41_000),
+                tp("payments", 3): PartitionInsight(verdict: .stop, timeLagMs: 41_000, timeLagIsBound: true),
                 tp("payments", 5): PartitionInsight(verdict: .warn, timeLagMs: 12_500),
                 tp("payments", 0): PartitionInsight(verdict: .ok, timeLagMs: 300),
             ],
@@ -119,8 +120,10 @@ enum Scenario {
                 "bmV3LW1lbWJlci0wMDAz": MemberInsight(recentlyJoined: true),
             ],
             recentlyLeft: ["payments-9 (c2h1dGRvd24tMDA5)"]),
-        "inventory-migration": GroupInsight(verdict: .ok, maxTimeLagMs: 1_200, lagTrend: [2, 2, 1, 2], lastRebalanceAt: takenAt - 95_000),
-        "analytics-lagging": GroupInsight(verdict: .stall, verdictReason: "committing, but lag grew in 9 of 10 windows", maxTimeLagMs: 312_000, lagTrend: [900_000, 1_000_000, 1_080_000, 1_150_000, 1_246_516]),
+        "inventory-migration": GroupInsight(
+            verdict: .ok, maxTimeLagMs: 1_200, lagTrend: [2, 2, 1, 2], lagRate: LagTrendResult(trend: .steady, offsetsPerSecond: 0, etaSeconds: nil),
+            lastRebalanceAt: takenAt - 95_000),
+        "analytics-lagging": GroupInsight(verdict: .stall, verdictReason: "committing, but lag grew in 9 of 10 windows", maxTimeLagMs: 18_000, maxTimeLagIsBound: true, lagTrend: [900_000, 1_000_000, 1_080_000, 1_150_000, 1_246_516], lagRate: LagTrendResult(trend: .growing, offsetsPerSecond: 1_850, etaSeconds: nil)),
         "tansu-events": GroupInsight(verdict: .err, verdictReason: "log end offset unknown"),
     ]
 

@@ -17,12 +17,12 @@ private func snapshot(at seconds: Int64, committed: Int64?, logEnd: Int64?, owne
                            topics: GroupAssembler.topics(from: logs), groups: groups)
 }
 
-/// Feeds `(committed, logEnd)` pairs 10 s apart and evaluates the last snapshot.
-private func verdict(_ points: [(Int64?, Int64?)], owned: Bool = true, listError: ItemError? = nil) -> GroupVerdict {
+/// Feeds `(committed, logEnd)` pairs `every` seconds apart and evaluates the last snapshot.
+private func verdict(_ points: [(Int64?, Int64?)], owned: Bool = true, listError: ItemError? = nil, every: Int64 = 10) -> GroupVerdict {
     var history = History(capacity: 10)
     var last: ClusterSnapshot?
     for (i, point) in points.enumerated() {
-        let snap = snapshot(at: Int64(i) * 10, committed: point.0, logEnd: point.1, owned: owned,
+        let snap = snapshot(at: Int64(i) * every, committed: point.0, logEnd: point.1, owned: owned,
                             listError: i == points.count - 1 ? listError : nil)
         history.record(snap)
         last = snap
@@ -124,5 +124,59 @@ struct HealthEvaluatorTests {
         #expect(history.observations(groupID: "g", topicPartition: tp).map(\.committed) == [7, 8, 9])
         #expect(history.logEndSamples(tp).count == 3)
         #expect(history.lagSamples(groupID: "g", topicPartition: tp).map(\.lag) == [93, 92, 91])
+    }
+
+    @Test("A lag that rises in bursts (never monotonic) is WARN, for the partition and the group, with the rate")
+    func growingInBursts() {
+        let v = verdict([(100, 110), (500, 900), (900, 1_200), (1_200, 1_900), (1_700, 2_300), (2_000, 3_000)])
+        #expect(v.status == .warn, "\(v.reason)")
+        #expect(v.partitions[0].reason.hasPrefix("lag rose 10 → 1000 over 50 s (+"), "\(v.partitions[0].reason)")
+        #expect(v.lagTrend.trend == .growing)
+        #expect((v.lagTrend.offsetsPerSecond ?? 0) > 15)
+        // The same lags with a final catch-up are not growth.
+        let caughtUp = verdict([(100, 110), (500, 900), (900, 1_200), (1_200, 1_900), (1_700, 2_300), (2_990, 3_000)])
+        #expect(caughtUp.status == .ok, "\(caughtUp.reason)")
+        #expect(caughtUp.lagTrend.trend != .growing)
+    }
+
+    @Test("STALL and STOP need the committed offset to stand still for the minimum span, not only 3 polls")
+    func stallNeedsSpan() {
+        // 3 polls 2 s apart: the committed offset stood for 4 s only (a consumer between two commits).
+        let early = verdict([(100, 150), (100, 150), (100, 150)], every: 2)
+        #expect(early.status == .ok, "\(early.reason)")
+        #expect(early.partitions[0].reason == "committed offset unchanged for less than 15 s, lag 50")
+        let unowned = verdict([(100, 150), (100, 150), (100, 150)], owned: false, every: 2)
+        #expect(unowned.status == .ok, "\(unowned.reason)")
+        // 8 polls 2 s apart: 14 s, still not; 9 polls: 16 s, STALL.
+        #expect(verdict(Array(repeating: (100, 150), count: 8), every: 2).status == .ok)
+        let late = verdict(Array(repeating: (100, 150), count: 9), every: 2)
+        #expect(late.status == .stall, "\(late.reason)")
+        #expect(late.partitions[0].reason == "committed offset 100 unchanged for 16 s while lag is 50 (owner m)")
+    }
+
+    @Test("The commit mark outlives the window: STALL over a short window once the offset has stood long enough")
+    func stallFromCommitMark() {
+        // A 3-poll window (2 s apart) of a commit that has stood since the first of 12 polls.
+        var history = History(capacity: 3)
+        var last: ClusterSnapshot?
+        for i in 0..<12 {
+            let snap = snapshot(at: Int64(i) * 2, committed: 100, logEnd: 150 + Int64(i))
+            history.record(snap)
+            last = snap
+        }
+        let v = HealthEvaluator.evaluate(group: last!.groups[0], history: history, now: last!.takenAt)
+        #expect(v.status == .stall, "\(v.reason)")
+        #expect(v.partitions[0].reason.contains("unchanged for 22 s"), "\(v.partitions[0].reason)")
+    }
+
+    @Test("One poll alone: caught up is 0 s, behind is a lower bound of 0 s, no commit is unknown")
+    func singlePollTimeLags() {
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let behind = snapshot(at: 5, committed: 100, logEnd: 150).groups[0]
+        #expect(TimeLagEstimator.singlePollTimeLags(of: behind, at: 5_000) == [tp: .known(seconds: 0, method: .lowerBound)])
+        let caughtUp = snapshot(at: 5, committed: 150, logEnd: 150).groups[0]
+        #expect(TimeLagEstimator.singlePollTimeLags(of: caughtUp, at: 5_000) == [tp: .known(seconds: 0, method: .caughtUp)])
+        let none = snapshot(at: 5, committed: nil, logEnd: 150).groups[0]
+        #expect(TimeLagEstimator.singlePollTimeLags(of: none, at: 5_000) == [tp: .unknown(reason: "no committed offset")])
     }
 }
