@@ -50,7 +50,7 @@ extension KafkaAdminClient {
         var byLeader: [Int32: [PartitionID: Int64]] = [:]
         for (p, offset) in requests {
             guard let leader = metadata.leader(of: p) else {
-                results[p] = .failure(.broker(KafkaErrorCodes.leaderNotAvailable))
+                results[p] = .failure(.broker(KafkaErrorCode.leaderNotAvailable.code))
                 continue
             }
             byLeader[leader, default: [:]][p] = offset
@@ -92,7 +92,7 @@ extension KafkaAdminClient {
                         let p = PartitionID(topic: t.topic, partition: data.partitionIndex)
                         guard let offset = wanted[p] else { continue }
                         if let e = AdminItemError.fromCode(data.errorCode) {
-                            if KafkaErrorCodes.staleMetadataErrors.contains(data.errorCode) { metadataStale = true }
+                            if KafkaErrorCode.staleMetadataErrors.contains(data.errorCode) { metadataStale = true }
                             results[p] = .failure(e)
                             continue
                         }
