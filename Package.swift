@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - Wire and protocol
@@ -89,12 +90,16 @@ let package = Package(
             dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
             swiftSettings: strict),
 
+        // MARK: - Fleet mode
+        // KgtopConfig: the config file of named cluster contexts (YAML via Yams), secret references.
+        .target(name: "KgtopConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
-                "Recording", "Replay",
+                "Recording", "Replay", "KgtopConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -149,6 +154,10 @@ let package = Package(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["KgtopConfig", "KgtopCLI"],
+            swiftSettings: strict),
         .testTarget(
             name: "RecordingTests",
             dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI", "Monitor", "KafkaSim", "KafkaAdmin"],
