@@ -93,13 +93,25 @@ let package = Package(
         // MARK: - Fleet mode
         // KgtopConfig: the config file of named cluster contexts (YAML via Yams), secret references.
         .target(name: "KgtopConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // KgtopServe: `kgtop serve` below the CLI: Prometheus / OpenMetrics text, the fleet exporter
+        // (one monitor per context), a small HTTP/1.1 server on NIOHTTP1.
+        .target(
+            name: "KgtopServe",
+            dependencies: [
+                "GroupModel", "Monitor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
 
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
-                "Recording", "Replay", "KgtopConfig",
+                "Recording", "Replay", "KgtopConfig", "KgtopServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -156,7 +168,7 @@ let package = Package(
         .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetTests",
-            dependencies: ["KgtopConfig", "KgtopCLI"],
+            dependencies: ["KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
             swiftSettings: strict),
         .testTarget(
             name: "RecordingTests",
