@@ -126,12 +126,18 @@ public enum ExpositionWriter {
         return out
     }
 
-    /// A sample value: integers without a fraction, `NaN`, `+Inf`, `-Inf`.
+    /// A sample value: integers without a fraction, others to the microsecond at most (every
+    /// figure kgtop has is milliseconds, so sums print `0.233`, not `0.23299999999999998`);
+    /// `NaN`, `+Inf`, `-Inf`.
     public static func number(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
+        guard abs(v) < 1e15 else { return "\(v)" }
+        var text = String(format: "%.6f", v)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     /// Label values escape backslash, double quote and newline.

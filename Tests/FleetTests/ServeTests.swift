@@ -231,6 +231,52 @@ struct ServeTests {
         await staging.admin.close()
     }
 
+    @Test("Numbers: integers plain, fractions to the microsecond without float noise")
+    func numbers() {
+        #expect(ExpositionWriter.number(3) == "3")
+        #expect(ExpositionWriter.number(0.1 + 0.133) == "0.233")
+        #expect(ExpositionWriter.number(1_796_424_261.849) == "1796424261.849")
+        #expect(ExpositionWriter.number(-2.5) == "-2.5")
+        #expect(ExpositionWriter.number(.nan) == "NaN")
+        #expect(ExpositionWriter.number(.infinity) == "+Inf")
+    }
+
+    @Test("A member stuck in revocation: blocking-member series with its label, episode seconds, STUCK verdict")
+    func blockingMember() async throws {
+        let clock = KafkaSim.ManualClock()
+        let prod = try await SimContext.start("prod", clock: clock)
+        _ = try await prod.cluster.createTopic("orders", partitions: 6)
+        try await prod.cluster.produce(topic: "orders", recordsPerSec: 60)
+        var handles: [String] = []
+        for i in 1...3 {
+            handles.append(try await prod.cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: member("svc-\(i)")))
+        }
+        let exporter = FleetExporter(contexts: [prod.served()], now: { clock.nowMs() })
+        await Self.run(20_000, prod, clock: clock, exporter: exporter, polled: ["prod"])
+        try await prod.cluster.slowMember(handles[0], revocationDelayMs: 600_000)
+        _ = try await prod.cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: member("svc-4"))
+        await Self.run(40_000, prod, clock: clock, exporter: exporter, polled: ["prod"])
+
+        let scrape = Scrape(await exporter.metrics(format: .prometheus))
+        let svc = ["cluster_name": "prod", "group": "svc"]
+        let blocking = scrape.samples("kgtop_rebalance_blocking_member_info", svc)
+        #expect(blocking.count == 1, "\(blocking)")
+        let series = try #require(blocking.first?.0)
+        #expect(series.contains("member=\"svc-1@") && series.contains("client_id=\"svc-1\"") && series.contains("member_id=\""), "\(series)")
+        let behind = try #require(scrape.value("kgtop_rebalance_blocking_member_seconds", svc.merging(["client_id": "svc-1"]) { $1 }))
+        #expect(behind >= 30 && behind <= 40, "\(behind)")
+        let episode = try #require(scrape.value("kgtop_rebalance_episode_seconds", svc))
+        #expect(episode >= behind && episode <= 41, "\(episode)")
+        #expect(scrape.value("kgtop_group_members_behind_assignment_epoch", svc) == 1)
+        #expect(scrape.value("kgtop_group_members", svc) == 4)
+        let handoff = (scrape.value("kgtop_group_partitions_pending_revocation", svc) ?? 0) + (scrape.value("kgtop_group_partitions_awaiting_release", svc) ?? 0)
+        #expect(handoff > 0)
+        #expect(scrape.value("kgtop_group_health_info", svc.merging(["status": "STUCK"]) { $1 }) == 1, "\(scrape.samples("kgtop_group_health_info", svc))")
+        #expect(scrape.value("kgtop_group_health_severity", svc) == 3)
+        try Self.promtoolCheck(scrape.text)
+        await prod.shutdown()
+    }
+
     @Test("Cardinality: --partition-metrics off leaves out per-partition series; the series cap drops and counts")
     func cardinality() async throws {
         let clock = KafkaSim.ManualClock()
