@@ -1,9 +1,10 @@
 import Foundation
 import GroupModel
 import KafkaSim
-import KgtopServe
 import Monitor
 import Testing
+
+@testable import KgtopServe
 
 @testable import KgtopCLI
 
@@ -229,6 +230,19 @@ struct ServeTests {
         await exporter.finishAll()
         await prod.shutdown()
         await staging.admin.close()
+    }
+
+    @Test("The README's Metrics table lists every metric the exporter writes, by its exposed name")
+    func readmeListsEveryMetric() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Metrics\n").dropFirst().first?.components(separatedBy: "\n## ").first)
+        for spec in MetricCatalog.all {
+            let exposed = spec.name + (spec.type == .counter ? "_total" : spec.type == .info ? "_info" : "")
+            #expect(section.contains("| `\(exposed)` |"), "README Metrics lacks \(exposed)")
+        }
+        let listed = section.split(separator: "\n").filter { $0.hasPrefix("| `") }.count
+        #expect(listed == MetricCatalog.all.count, "README lists \(listed) metrics, the exporter writes \(MetricCatalog.all.count)")
     }
 
     @Test("Numbers: integers plain, fractions to the microsecond without float noise")
