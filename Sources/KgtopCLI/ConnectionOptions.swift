@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import KafkaAdmin
+import KgtopConfig
 
 /// How kgtop reaches a cluster, with librdkafka's property names (as kcat takes them).
 ///
-/// Precedence, lowest first: `KGTOP_BOOTSTRAP_SERVERS`, `-F` files in order, `-X` in order,
-/// `-b`. Secrets given here never reach output: see ``redacted(_:)``.
+/// Precedence, lowest first: the context (`--context NAME`, or the config file's current context
+/// when no broker is given any other way), `KGTOP_BOOTSTRAP_SERVERS`, `-F` files in order, `-X` in
+/// order, `-b`. Secrets given here never reach output: see ``redacted(_:)``.
 public struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customShort("b"), .customLong("bootstrap-server")], help: ArgumentHelp(
         "Brokers to start from, host:port[,host:port...] (property bootstrap.servers; env KGTOP_BOOTSTRAP_SERVERS).",
@@ -21,15 +23,16 @@ public struct ConnectionOptions: ParsableArguments {
         "A properties file (key=value lines, # comments), as kcat reads. Repeatable.", valueName: "file"))
     var propertyFiles: [String] = []
 
+    @Option(name: .customLong("context"), help: ArgumentHelp(
+        "A named cluster from the config file ($KGTOP_CONFIG, else $XDG_CONFIG_HOME/kgtop/config.yaml, else ~/.config/kgtop/config.yaml); `kgtop contexts` lists them.",
+        valueName: "name"))
+    var context: String?
+
     /// Creates empty options (ArgumentParser fills them).
     public init() {}
 
     /// Keys whose values are secrets and are shown as `[redacted]`.
-    static func isSecret(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return k.contains("password") || k.contains("secret") || k.contains("token") || k.hasSuffix("jaas.config")
-            || k.contains("private.key") || k.hasSuffix(".key.pem")
-    }
+    static func isSecret(_ key: String) -> Bool { SecretProperties.isSecret(key) }
 
     /// A copy of `props` safe to print.
     public static func redacted(_ props: [String: String]) -> [String: String] {
@@ -41,6 +44,9 @@ public struct ConnectionOptions: ParsableArguments {
     /// The merged properties, validated for shape (not yet for meaning).
     public func resolvedProperties(environment: [String: String] = ProcessInfo.processInfo.environment) throws(UserFacingError) -> [String: String] {
         var props: [String: String] = [:]
+        if let selected = try selectedContext(environment: environment) {
+            props = try Self.properties(of: selected.context, configFile: selected.file, environment: environment)
+        }
         if let env = environment["KGTOP_BOOTSTRAP_SERVERS"], !env.isEmpty { props["bootstrap.servers"] = env }
         for file in propertyFiles {
             for (k, v) in try Self.readPropertiesFile(file) { props[k] = v }
@@ -55,8 +61,51 @@ public struct ConnectionOptions: ParsableArguments {
         }
         if let b = bootstrapServers { props["bootstrap.servers"] = b }
         guard let servers = props["bootstrap.servers"], !servers.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw UserFacingError("no brokers given: use -b host:port, -X bootstrap.servers=host:port, a -F file, or KGTOP_BOOTSTRAP_SERVERS")
+            throw UserFacingError("no brokers given: use -b host:port, -X bootstrap.servers=host:port, a -F file, KGTOP_BOOTSTRAP_SERVERS, or --context NAME (kgtop contexts lists them)")
         }
+        return props
+    }
+
+    /// The context these options connect through: `--context NAME`, or else the config file's
+    /// `current-context` when no broker is given by `-b`, `-F`, `-X bootstrap.servers` or
+    /// `KGTOP_BOOTSTRAP_SERVERS`. Nil when there is none (no config file, or brokers given).
+    func selectedContext(environment: [String: String]) throws(UserFacingError) -> (context: ClusterContext, file: String)? {
+        let brokersGiven = bootstrapServers != nil || !propertyFiles.isEmpty
+            || properties.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("bootstrap.servers") }
+            || !(environment["KGTOP_BOOTSTRAP_SERVERS"] ?? "").isEmpty
+        if context == nil && brokersGiven { return nil }
+        let config: ContextConfig?
+        do { config = try ContextConfig.loadDefault(environment: environment) } catch { throw UserFacingError("\(error)") }
+        guard let config else {
+            if let context {
+                throw UserFacingError("--context \(context): there is no config file (\(ContextConfig.defaultPath(environment: environment)))")
+            }
+            return nil
+        }
+        guard let name = context ?? config.currentContext else { return nil }
+        do { return (try config.require(name), config.path) } catch { throw UserFacingError("--context \(name): \(error)") }
+    }
+
+    /// A context's properties with every reference resolved: its `properties-file` (read as `-F`
+    /// reads one), then its `properties`, then `bootstrap` as `bootstrap.servers`.
+    static func properties(of context: ClusterContext, configFile: String, environment: [String: String]) throws(UserFacingError) -> [String: String] {
+        var props: [String: String] = [:]
+        if let file = context.propertiesFile {
+            do {
+                for (k, v) in try readPropertiesFile(file) { props[k] = v }
+            } catch {
+                throw UserFacingError("\(configFile): contexts.\(context.name).properties-file: \(error.message)")
+            }
+        }
+        for p in context.properties {
+            do {
+                props[p.key] = try p.value.resolve(
+                    environment: environment, file: configFile, line: p.line, key: "contexts.\(context.name).properties.\(p.key)")
+            } catch {
+                throw UserFacingError("\(error)")
+            }
+        }
+        if let bootstrap = context.bootstrap { props["bootstrap.servers"] = bootstrap }
         return props
     }
 

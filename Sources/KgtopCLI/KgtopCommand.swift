@@ -12,7 +12,7 @@ public struct KgtopCommand: AsyncParsableCommand {
         subcommands: [
             WatchCommand.self, DemoCommand.self, SnapshotCommand.self, EventsCommand.self, CheckCommand.self,
             WaitCommand.self, RecordCommand.self, ReplayFileCommand.self, DiffCommand.self, SimCommand.self,
-            LoadCommand.self, RehearseCommand.self,
+            LoadCommand.self, RehearseCommand.self, ContextsCommand.self, ServeCommand.self,
         ],
         defaultSubcommand: WatchCommand.self
     )

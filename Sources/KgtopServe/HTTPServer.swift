@@ -1,0 +1,194 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A request as the routes see it.
+public struct ServeRequest: Sendable, Hashable {
+    /// `GET`, `HEAD`, ...
+    public var method: String
+    /// The path without the query (`/metrics`).
+    public var path: String
+    /// Query parameters (the last value of a repeated name wins), percent-decoded.
+    public var query: [String: String]
+    /// The `Accept` header, if any.
+    public var accept: String?
+
+    /// Creates a request.
+    public init(method: String, path: String, query: [String: String] = [:], accept: String? = nil) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.accept = accept
+    }
+
+    /// Splits a request target (`/snapshot?context=prod`) into path and query.
+    public init(method: String, target: String, accept: String?) {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var query: [String: String] = [:]
+        if parts.count > 1 {
+            for pair in parts[1].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let key = Self.decode(kv[0])
+                query[key] = kv.count > 1 ? Self.decode(kv[1]) : ""
+            }
+        }
+        self.init(method: method, path: String(parts.first ?? ""), query: query, accept: accept)
+    }
+
+    static func decode(_ s: Substring) -> String {
+        let plus = s.replacingOccurrences(of: "+", with: " ")
+        return plus.removingPercentEncoding ?? plus
+    }
+}
+
+/// What a route answers: a whole body, or lines written as they come (held open until the stream
+/// ends or the client goes away).
+public enum ServeResponse: Sendable {
+    /// A complete response.
+    case full(status: Int, contentType: String, body: [UInt8])
+    /// A streamed response of lines (`/events`): each line is sent, newline-terminated, as it comes.
+    case stream(contentType: String, lines: AsyncStream<String>)
+
+    /// A text response.
+    public static func text(_ status: Int, _ body: String, contentType: String = "text/plain; charset=utf-8") -> ServeResponse {
+        .full(status: status, contentType: contentType, body: Array(body.utf8))
+    }
+}
+
+/// Why the server could not listen (`Address already in use`).
+public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
+    /// The reason, in words.
+    public var message: String
+
+    /// The reason.
+    public var description: String { message }
+}
+
+/// A small HTTP/1.1 server on SwiftNIO: keep-alive, one task per connection, a bound on open
+/// connections, request bodies ignored (every route is a GET).
+public struct HTTPServer: Sendable {
+    /// Connections served at once; more are answered 503 and closed.
+    public static let maxConnections = 64
+
+    private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    private let handler: @Sendable (ServeRequest) async -> ServeResponse
+    private let open = NIOLockedValueBox(0)
+
+    /// The bound address's port (the one chosen when 0 was asked for).
+    public var port: Int { channel.channel.localAddress?.port ?? 0 }
+
+    /// Binds `host:port`. Throws ``HTTPServerError`` when the address cannot be bound.
+    public static func bind(
+        host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        handler: @escaping @Sendable (ServeRequest) async -> ServeResponse
+    ) async throws(HTTPServerError) -> HTTPServer {
+        do {
+            return HTTPServer(channel: try await listen(host: host, port: port, group: group), handler: handler)
+        } catch let error as IOError {
+            throw HTTPServerError(message: String(cString: strerror(error.errnoCode)))
+        } catch {
+            throw HTTPServerError(message: "\(error)")
+        }
+    }
+
+    private static func listen(
+        host: String, port: Int, group: any EventLoopGroup
+    ) async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 128)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+                }
+            }
+    }
+
+    /// Serves until the calling task is cancelled, then closes the listening socket and every
+    /// connection.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            do {
+                try await channel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let admitted = open.withLockedValue { n in
+                            if n >= Self.maxConnections { return false }
+                            n += 1
+                            return true
+                        }
+                        group.addTask {
+                            if admitted {
+                                await serve(connection)
+                                open.withLockedValue { $0 -= 1 }
+                            } else {
+                                await refuse(connection)
+                            }
+                        }
+                    }
+                }
+            } catch {
+                // The listening socket failed or the task was cancelled: stop serving.
+            }
+        }
+    }
+
+    private func refuse(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        try? await connection.executeThenClose { _, outbound in
+            var headers = HTTPHeaders()
+            headers.add(name: "content-length", value: "0")
+            headers.add(name: "connection", value: "close")
+            try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .serviceUnavailable, headers: headers)))
+            try await outbound.write(.end(nil))
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            for try await part in inbound {
+                switch part {
+                case .head(let h):
+                    head = h
+                case .body:
+                    continue
+                case .end:
+                    guard let h = head else { continue }
+                    head = nil
+                    let request = ServeRequest(method: h.method.rawValue, target: h.uri, accept: h.headers.first(name: "accept"))
+                    let response: ServeResponse =
+                        h.method == .GET || h.method == .HEAD
+                        ? await handler(request) : .text(405, "only GET is served\n")
+                    let keepAlive = h.isKeepAlive
+                    switch response {
+                    case let .full(status, contentType, body):
+                        var headers = HTTPHeaders()
+                        headers.add(name: "content-type", value: contentType)
+                        headers.add(name: "content-length", value: String(body.count))
+                        if !keepAlive { headers.add(name: "connection", value: "close") }
+                        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
+                        if h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                        try await outbound.write(.end(nil))
+                        if !keepAlive { return }
+                    case let .stream(contentType, lines):
+                        var headers = HTTPHeaders()
+                        headers.add(name: "content-type", value: contentType)
+                        headers.add(name: "cache-control", value: "no-store")
+                        headers.add(name: "connection", value: "close")
+                        // No content-length: HTTP/1.1 answers are chunked, each line sent as it comes.
+                        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers)))
+                        if h.method != .HEAD {
+                            for await line in lines {
+                                try await outbound.write(.body(.byteBuffer(ByteBuffer(string: line + "\n"))))
+                            }
+                        }
+                        try await outbound.write(.end(nil))
+                        return
+                    }
+                }
+            }
+        }
+    }
+}
