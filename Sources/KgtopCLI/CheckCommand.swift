@@ -221,15 +221,34 @@ struct CheckRule: Sendable, Hashable, Decodable {
     /// Parses a rules file's text.
     static func parse(_ data: Data, name: String) throws(UserFacingError) -> [CheckRule] {
         do {
-            if let list = try? JSONDecoder().decode([CheckRule].self, from: data) { return list }
+            // A list or an object, told by the first character, so the error is the one that matters.
+            let first = data.first { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }
+            if first == UInt8(ascii: "[") { return try JSONDecoder().decode([CheckRule].self, from: data) }
             return try JSONDecoder().decode(File.self, from: data).rules
         } catch let DecodingError.dataCorrupted(ctx) {
             throw UserFacingError("--rules \(name): \(ctx.debugDescription)")
-        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw UserFacingError("--rules \(name): \(path): \(ctx.debugDescription)")
+        } catch let DecodingError.typeMismatch(type, ctx), let DecodingError.valueNotFound(type, ctx) {
+            throw UserFacingError("--rules \(name): \(place(ctx.codingPath)): expected \(kind(type))")
         } catch {
-            throw UserFacingError("--rules \(name): expected a JSON list of rules or {\"rules\": [...]}: \(error)")
+            throw UserFacingError("--rules \(name): expected a JSON list of rules or {\"rules\": [...]}")
+        }
+    }
+
+    /// `rule 2, max-lag` for a decoding path (list positions count from 1).
+    private static func place(_ path: [any CodingKey]) -> String {
+        let parts = path.filter { $0.stringValue != "rules" }.map { key in key.intValue.map { "rule \($0 + 1)" } ?? key.stringValue }
+        return parts.isEmpty ? "the top level" : parts.joined(separator: ", ")
+    }
+
+    /// The JSON a Swift type stands for, in words.
+    private static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is Int64.Type, is Int.Type: return "a whole number"
+        case is Double.Type: return "a number"
+        case is String.Type: return "text in quotes"
+        case is Bool.Type: return "true or false"
+        case is [String].Type, is [CheckRule].Type: return "a list"
+        default: return "a JSON list of rules or {\"rules\": [...]}"
         }
     }
 
@@ -237,8 +256,12 @@ struct CheckRule: Sendable, Hashable, Decodable {
     static func load(_ path: String) throws(UserFacingError) -> [CheckRule] {
         let data = try InputFile.read(path, flag: "--rules")
         let rules = try parse(data, name: path)
-        for r in rules {
+        if rules.isEmpty { throw UserFacingError("--rules \(path): holds no rule") }
+        for (i, r) in rules.enumerated() {
             if let g = r.group { _ = try GroupPattern.compile(g, flag: "--rules \(path): group") }
+            for (key, value) in [("max-lag", r.maxLag), ("warn-lag", r.warnLag), ("min-members", r.minMembers.map(Int64.init))] where (value ?? 0) < 0 {
+                throw UserFacingError("--rules \(path): rule \(i + 1): \(key) must not be negative")
+            }
         }
         return rules
     }

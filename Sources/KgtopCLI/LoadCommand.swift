@@ -115,7 +115,11 @@ func formatBytes(_ n: Int64) -> String {
     return String(format: "%.1f MiB", Double(n) / 1024 / 1024)
 }
 
-/// Parses `500`, `500/s`, `2k/s`, `1.5k`, `30/m`, `3600/h` into messages per second.
+/// The highest `--rate` accepted, in messages per second.
+let maxRatePerSecond = 1_000_000.0
+
+/// Parses `500`, `500/s`, `2k/s`, `1.5k`, `30/m`, `3600/h` into messages per second (at most
+/// ``maxRatePerSecond``).
 func parseRate(_ text: String) throws(UserFacingError) -> Double {
     var body = text.trimmingCharacters(in: .whitespaces).lowercased()
     var per = 1.0
@@ -134,7 +138,11 @@ func parseRate(_ text: String) throws(UserFacingError) -> Double {
     guard let n = Double(body), n > 0, n.isFinite else {
         throw UserFacingError("--rate \(text): expected a positive number of messages per second, e.g. 500/s")
     }
-    return n * factor / per
+    let perSecond = n * factor / per
+    guard perSecond <= maxRatePerSecond else {
+        throw UserFacingError("--rate \(text): at most \(Int(maxRatePerSecond)) messages per second")
+    }
+    return perSecond
 }
 
 /// Raised by the SIGINT handler that ``InterruptFlag/install()`` sets.

@@ -112,7 +112,7 @@ struct InputEdgeCaseTests {
         add("sim", "--initial-rebalance-delay-ms", ["-1"] + notANumber)
         add("load", "--size", ["-1", "99999999999"] + notANumber)
         add("load", "--keys", ["-1", "99999999999"] + notANumber)
-        add("load", "--rate", ["0", "-5", "abc", "", "5/y", "inf"])
+        add("load", "--rate", ["0", "-5", "abc", "", "5/y", "inf", "1e308/s", "99999999k"])
         add("rehearse", "--members", ["0", "-1", "99999"] + notANumber)
         add("rehearse", "--partitions", ["0", "-1"] + notANumber)
         add("rehearse", "--size", ["-1"] + notANumber)
@@ -130,6 +130,15 @@ struct InputEdgeCaseTests {
         let paths = [p.directory, p.fifo, "/dev/null", ""]
         add("snapshot", "-F", paths + [p.directory + "/absent.properties"])
         add("check", "--rules", paths + [p.directory + "/absent.json"])
+        for (name, body, reason) in [
+            ("empty.json", "[]", "holds no rule"), ("negative.json", #"[{"max-lag": -1}]"#, "max-lag must not be negative"),
+            ("huge.json", #"[{"max-time-lag": 1e300}]"#, "max-time-lag"), ("long.json", #"[{"max-time-lag": "99999999999999h"}]"#, "too long"),
+            ("regex.json", #"[{"group": "(bad[", "max-lag": 1}]"#, "(bad["),
+        ] {
+            let file = p.directory + "/" + name
+            #expect(FileManager.default.createFile(atPath: file, contents: Data(body.utf8)))
+            out.append(Case(arguments: ["check", "-b", closed, "--rules", file], mentions: ["--rules", reason]))
+        }
         for v in paths {
             out.append(Case(arguments: ["snapshot", "--from", v], mentions: ["--from"]))
             out.append(Case(arguments: ["events", "--from", v], mentions: ["--from"]))
