@@ -304,7 +304,9 @@ final class ReplayRunner {
             let screen = try TerminalSize(parsing: command.size)
             // Headless: every poll from the cursor on, in order, as fast as the loop takes them.
             let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .unbounded)
-            let last = min(session.reader.pollCount, controller.cursor + (command.maxIterations ?? Int.max))
+            // Bounded by the recording first, so a huge --max-iterations cannot overflow.
+            let count = session.reader.pollCount
+            let last = min(count, controller.cursor + min(command.maxIterations ?? count, count))
             do {
                 for index in controller.cursor..<last {
                     controller.move(to: index)

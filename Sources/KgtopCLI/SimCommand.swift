@@ -57,6 +57,9 @@ public struct SimCommand: AsyncParsableCommand {
     public func validate() throws {
         guard (1...64).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 64") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if port != 0, port + brokers - 1 > 65_535 {
+            throw ValidationError("--port \(port) with --brokers \(brokers): the brokers take ports \(port)...\(port + brokers - 1), past 65535")
+        }
         if let groups, groups < 0 { throw ValidationError("--groups must not be negative") }
         if let partitions, !(1...10_000).contains(partitions) { throw ValidationError("--partitions must be between 1 and 10000") }
         if let members, !(0...1_000).contains(members) { throw ValidationError("--members must be between 0 and 1000") }

@@ -70,6 +70,7 @@ struct ExitCodeTableTests {
             Case(command: "record", code: 3, arguments: ["record"] + closed + ["-o", dir + "/empty.kgrec", "--duration", "1s", "--quiet"], stderr: ["no poll was recorded"]),
             Case(command: "record", code: 64, arguments: ["record"] + sim + ["-o", recording, "--duration", "1s"], stderr: ["already exists", "--force"]),
             Case(command: "replay", code: 0, arguments: ["replay", recording, "--headless", "--size", "120x40"], stdout: ["billing"]),
+            Case(command: "replay", code: 0, arguments: ["replay", recording, "--headless", "--at", "#-1", "--max-iterations", "\(Int.max)"], stdout: ["billing"]),
             Case(command: "replay", code: 3, arguments: ["replay", text, "--headless"], stderr: [text]),
             Case(command: "replay", code: 64, arguments: ["replay", recording, "--speed", "3"], stderr: ["--speed"]),
             Case(command: "diff", code: 0, arguments: ["diff", recording + "@#0", recording]),
@@ -118,23 +119,45 @@ struct ExitCodeTableTests {
 
     @Test("sim: stopped by SIGTERM right after it printed its bootstrap line, it exits 0")
     func simStopsCleanly() async throws {
-        let dir = try CLITests.temporaryDirectory()
-        #expect(mkfifo(dir + "/out", 0o600) == 0)
-        // The shell blocks on the FIFO until kgtop prints its first line: no sleeping, no polling.
-        let script = """
-            "$0" sim --brokers 1 --scenario empty > "$1/out" 2>"$1/err" & pid=$!
-            read -r line < "$1/out"
-            echo "bootstrap $line"
-            kill -TERM $pid
-            wait $pid
-            echo "exit $?"
-            """
-        var env = ProcessInfo.processInfo.environment
-        env["KGTOP_BOOTSTRAP_SERVERS"] = nil
-        let r = try await ChildProcess.runAsync("/bin/sh", ["-c", script, try ChildProcess.kgtopBinary(), dir], environment: env, timeout: .seconds(60))
-        #expect(!r.timedOut)
-        #expect(r.stdout.contains("bootstrap 127.0.0.1:"), "\(r.output)")
-        #expect(r.stdout.contains("exit 0"), "\(r.output)")
+        let binary = try ChildProcess.kgtopBinary()
+        let outcome: (line: String, finished: Bool, status: Int32) = try await withCheckedThrowingContinuation { c in
+            // A thread of its own: the reads and the wait block.
+            Thread {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["sim", "--brokers", "1", "--scenario", "empty"]
+                var env = ProcessInfo.processInfo.environment
+                env["KGTOP_BOOTSTRAP_SERVERS"] = nil
+                process.environment = env
+                let out = Pipe()
+                process.standardOutput = out
+                process.standardError = FileHandle.nullDevice
+                process.standardInput = FileHandle.nullDevice
+                let exited = DispatchSemaphore(value: 0)
+                process.terminationHandler = { _ in exited.signal() }
+                do { try process.run() } catch {
+                    c.resume(throwing: error)
+                    return
+                }
+                try? out.fileHandleForWriting.close()
+                // A guard, not a wait: a kgtop that never prints or never stops is killed after 60 s.
+                let pid = process.processIdentifier
+                DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if process.isRunning { kill(pid, SIGKILL) } }
+                // Blocks until kgtop prints its first line (or exits: end of file).
+                var line = Data()
+                while true {
+                    let byte = out.fileHandleForReading.readData(ofLength: 1)
+                    if byte.isEmpty || byte == Data("\n".utf8) { break }
+                    line.append(byte)
+                }
+                process.terminate()
+                let finished = exited.wait(timeout: .now() + 60) == .success
+                c.resume(returning: (String(decoding: line, as: UTF8.self), finished, finished ? process.terminationStatus : -1))
+            }.start()
+        }
+        #expect(outcome.line.hasPrefix("127.0.0.1:"), "first line: \(outcome.line)")
+        #expect(outcome.finished)
+        #expect(outcome.status == 0)
         let documented = try Self.documentedRows()
         #expect(documented.contains("sim 0"))
     }

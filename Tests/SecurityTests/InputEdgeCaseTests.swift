@@ -159,6 +159,7 @@ struct InputEdgeCaseTests {
             Case(arguments: ["sim", "--groups", "5", "--scenario", "demo"], mentions: ["--groups", "--scenario"]),
             Case(arguments: ["sim", "--scenario", "empty", "--scenario-file", p.regular], mentions: ["--scenario-file"]),
             Case(arguments: ["sim", "--partitions", "4"], mentions: ["--partitions"]),
+            Case(arguments: ["sim", "--port", "65535", "--brokers", "3"], mentions: ["--port", "65535"]),
             Case(arguments: ["events", "--from", p.regular, "--max-polls", "1"], mentions: ["--from", "--max-polls"]),
             Case(arguments: ["events", "--from", p.regular, "-b", closed], mentions: ["--from", "-b"]),
             Case(arguments: ["wait", "-b", closed, "--group", "^x$", "--stable-for", "60s", "--timeout", "45s"], mentions: ["--stable-for", "--timeout"]),
