@@ -12,7 +12,8 @@ public struct CheckCommand: AsyncParsableCommand {
         abstract: "Check groups against rules; exit 0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN.",
         discussion: """
             The rules come from flags (applied to the groups --group selects, all by default) and from \
-            a JSON --rules file (a list of rules, each with its own "group" regular expression). A \
+            a JSON --rules file (a list of rules, each with its own "group" regular expression). At \
+            least one rule is required: there is no default rule set, and --group alone is exit 64. A \
             rule whose regular expression matches no group is CRITICAL. --no-stuck and \
             --no-lag-growth need history: kgtop then polls --samples times, --sample-interval apart. \
             One line per group on stderr; the report as JSON on stdout with --json. \
@@ -26,16 +27,16 @@ public struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("group"), help: ArgumentHelp("Groups the flag rules apply to (regular expression; default: all).", valueName: "regex"))
     var group: String?
 
-    @Option(help: ArgumentHelp("CRITICAL when a group's total lag exceeds N.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("CRITICAL when a group's total lag exceeds N.", valueName: "n"))
     var maxLag: Int64?
 
-    @Option(help: ArgumentHelp("WARN when a group's total lag exceeds N.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("WARN when a group's total lag exceeds N.", valueName: "n"))
     var warnLag: Int64?
 
-    @Option(help: ArgumentHelp("CRITICAL when a partition is more than this far behind in time, e.g. 30s (exact ListOffsets-by-timestamp test).", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("CRITICAL when a partition is more than this far behind in time, e.g. 30s (exact ListOffsets-by-timestamp test).", valueName: "duration"), transform: DurationArgument.transform)
     var maxTimeLag: DurationArgument?
 
-    @Option(help: ArgumentHelp("WARN when a partition is more than this far behind in time.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("WARN when a partition is more than this far behind in time.", valueName: "duration"), transform: DurationArgument.transform)
     var warnTimeLag: DurationArgument?
 
     @Option(name: .customLong("state"), help: ArgumentHelp("CRITICAL unless the group is in this state (Stable, Empty, ...). Repeatable.", valueName: "state"))
@@ -44,7 +45,7 @@ public struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("protocol"), help: ArgumentHelp("CRITICAL unless the group uses this protocol: consumer, classic or mixed.", valueName: "protocol"))
     var groupProtocol: String?
 
-    @Option(help: ArgumentHelp("CRITICAL when the group has fewer members.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("CRITICAL when the group has fewer members.", valueName: "n"))
     var minMembers: Int?
 
     @Flag(help: "CRITICAL when a member stays behind the assignment epoch (or a classic group stays in a rebalance) across the samples.")
@@ -56,14 +57,17 @@ public struct CheckCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A JSON rules file (see docs/HEALTH.md).", valueName: "file"))
     var rules: String?
 
-    @Option(help: ArgumentHelp("Polls to take when a rule needs history.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Polls to take when a rule needs history.", valueName: "n"))
     var samples: Int = 2
 
-    @Option(help: ArgumentHelp("Time between those polls, e.g. 5s.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between those polls, e.g. 5s.", valueName: "duration"), transform: DurationArgument.transform)
     var sampleInterval: DurationArgument = DurationArgument(milliseconds: 5_000)
 
     @Flag(help: "Print the report as JSON on stdout.")
     var json = false
+
+    /// The most polls `--samples` may ask for.
+    static let maxSamples = 1_000
 
     /// Creates the command with defaults.
     public init() {}
@@ -71,6 +75,12 @@ public struct CheckCommand: AsyncParsableCommand {
     /// Validates the options.
     public func validate() throws {
         if samples < 2 { throw ValidationError("--samples must be at least 2") }
+        if samples > Self.maxSamples { throw ValidationError("--samples must be at most \(Self.maxSamples)") }
+        if let minMembers, minMembers < 0 { throw ValidationError("--min-members must not be negative") }
+        if let group { do throws(UserFacingError) { _ = try GroupPattern.compile(group, flag: "--group") } catch { throw ValidationError(error.message) } }
+        if rules == nil && flagRule()?.isEmpty != false {
+            throw ValidationError("no rule given: name at least one, e.g. --max-lag N, --state Stable, --min-members N, --no-stuck, or --rules FILE (--group alone selects groups; it checks nothing)")
+        }
         for (name, v) in [("--max-lag", maxLag), ("--warn-lag", warnLag)] where (v ?? 0) < 0 {
             throw ValidationError("\(name) must not be negative")
         }
@@ -192,12 +202,18 @@ struct CheckRule: Sendable, Hashable, Decodable {
     }
 
     private static func duration(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int64? {
-        if let seconds = try? c.decodeIfPresent(Double.self, forKey: key) { return Int64((seconds * 1_000).rounded()) }
-        guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
-        guard let ms = DurationArgument.parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\"\(text)\" is not a duration such as 30s or 5m")
+        if let seconds = try? c.decodeIfPresent(Double.self, forKey: key) {
+            guard seconds >= 0, seconds * 1_000 <= Double(DurationText.maximumMs) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.stringValue) \(seconds): must be 0 to 365 days, in seconds")
+            }
+            return Int64((seconds * 1_000).rounded())
         }
-        return ms
+        guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+        do {
+            return try DurationText.milliseconds(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.stringValue) \"\(text)\": \(error.description)")
+        }
     }
 
     private struct File: Decodable { var rules: [CheckRule] }
@@ -205,27 +221,46 @@ struct CheckRule: Sendable, Hashable, Decodable {
     /// Parses a rules file's text.
     static func parse(_ data: Data, name: String) throws(UserFacingError) -> [CheckRule] {
         do {
-            if let list = try? JSONDecoder().decode([CheckRule].self, from: data) { return list }
+            // A list or an object, told by the first character, so the error is the one that matters.
+            let first = data.first { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }
+            if first == UInt8(ascii: "[") { return try JSONDecoder().decode([CheckRule].self, from: data) }
             return try JSONDecoder().decode(File.self, from: data).rules
         } catch let DecodingError.dataCorrupted(ctx) {
             throw UserFacingError("--rules \(name): \(ctx.debugDescription)")
-        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw UserFacingError("--rules \(name): \(path): \(ctx.debugDescription)")
+        } catch let DecodingError.typeMismatch(type, ctx), let DecodingError.valueNotFound(type, ctx) {
+            throw UserFacingError("--rules \(name): \(place(ctx.codingPath)): expected \(kind(type))")
         } catch {
-            throw UserFacingError("--rules \(name): expected a JSON list of rules or {\"rules\": [...]}: \(error)")
+            throw UserFacingError("--rules \(name): expected a JSON list of rules or {\"rules\": [...]}")
+        }
+    }
+
+    /// `rule 2, max-lag` for a decoding path (list positions count from 1).
+    private static func place(_ path: [any CodingKey]) -> String {
+        let parts = path.filter { $0.stringValue != "rules" }.map { key in key.intValue.map { "rule \($0 + 1)" } ?? key.stringValue }
+        return parts.isEmpty ? "the top level" : parts.joined(separator: ", ")
+    }
+
+    /// The JSON a Swift type stands for, in words.
+    private static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is Int64.Type, is Int.Type: return "a whole number"
+        case is Double.Type: return "a number"
+        case is String.Type: return "text in quotes"
+        case is Bool.Type: return "true or false"
+        case is [String].Type, is [CheckRule].Type: return "a list"
+        default: return "a JSON list of rules or {\"rules\": [...]}"
         }
     }
 
     /// Reads a rules file.
     static func load(_ path: String) throws(UserFacingError) -> [CheckRule] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw UserFacingError("--rules \(path): no such file or not readable")
-        }
+        let data = try InputFile.read(path, flag: "--rules")
         let rules = try parse(data, name: path)
-        for r in rules {
-            if let g = r.group, (try? NSRegularExpression(pattern: g)) == nil {
-                throw UserFacingError("--rules \(path): group \(g): not a valid regular expression")
+        if rules.isEmpty { throw UserFacingError("--rules \(path): holds no rule") }
+        for (i, r) in rules.enumerated() {
+            if let g = r.group { _ = try GroupPattern.compile(g, flag: "--rules \(path): group") }
+            for (key, value) in [("max-lag", r.maxLag), ("warn-lag", r.warnLag), ("min-members", r.minMembers.map(Int64.init))] where (value ?? 0) < 0 {
+                throw UserFacingError("--rules \(path): rule \(i + 1): \(key) must not be negative")
             }
         }
         return rules
@@ -346,9 +381,12 @@ enum CheckRunner {
         return lines
     }
 
-    static func compile(_ pattern: String?) -> NSRegularExpression? {
-        guard let pattern else { return nil }
-        return try? NSRegularExpression(pattern: pattern)
+    /// The groups a rule selects: all without a pattern; none when the pattern does not compile
+    /// (the command and the rules file refuse such patterns; a rule built in code may not).
+    static func select(_ rule: CheckRule, in snapshot: ClusterSnapshot) -> [Group] {
+        guard let pattern = rule.group else { return snapshot.groups }
+        guard let regex = try? GroupPattern.compile(pattern, flag: "group") else { return [] }
+        return snapshot.groups.filter { GroupPattern.matches(regex, $0.groupID) }
     }
 
     /// Applies the rules to the newest snapshot (with the earlier ones as history).
@@ -360,8 +398,7 @@ enum CheckRunner {
         var perGroup: [String: [CheckFinding]] = [:]
         var selected: [String: Group] = [:]
         for rule in rules {
-            let regex = compile(rule.group)
-            let groups = snapshot.groups.filter { g in regex.map { GroupFilter.matches($0, g.groupID) } ?? true }
+            let groups = select(rule, in: snapshot)
             if groups.isEmpty {
                 let pattern = rule.group.map { "/\($0)/" } ?? "(any)"
                 // A broker that could not list its groups may coordinate the missing group.

@@ -123,12 +123,7 @@ public struct ConnectionOptions: ParsableArguments {
     /// starting with `#` or `!` are skipped. A malformed line is an error naming file and line.
     /// A file that holds a secret and is readable by others gets a warning on stderr.
     static func readPropertiesFile(_ path: String) throws(UserFacingError) -> [(String, String)] {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw UserFacingError("-F \(path): no such file")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw UserFacingError("-F \(path): cannot read it (permissions?)")
-        }
+        let data = try InputFile.read(path, flag: "-F")
         guard let text = String(data: data, encoding: .utf8) else {
             throw UserFacingError("-F \(path): not UTF-8 text")
         }

@@ -9,7 +9,7 @@ import Recording
 
 /// Options of every command that opens the dashboard (`watch`, `demo`).
 public struct DashboardOptions: ParsableArguments {
-    @Option(help: "Time between polls, e.g. 2s or 500ms.")
+    @Option(parsing: .unconditional, help: "Time between polls, e.g. 2s or 500ms.", transform: DurationArgument.transform)
     var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
 
     @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path.", valueName: "name|path"))
@@ -18,10 +18,10 @@ public struct DashboardOptions: ParsableArguments {
     @Flag(help: "Run the dashboard loop without a terminal (for tests and scripts); prints the last frame.")
     var headless = false
 
-    @Option(help: ArgumentHelp("Stop after this many loop iterations (updates and keys).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many loop iterations (updates and keys).", valueName: "n"))
     var maxIterations: Int?
 
-    @Option(help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
     var size: String = "200x60"
 
     @Option(help: ArgumentHelp("Also record every poll to this file (see `kgtop replay`).", valueName: "file"))
@@ -32,15 +32,11 @@ public struct DashboardOptions: ParsableArguments {
 
     public func validate() throws {
         if let n = maxIterations, n < 1 { throw ValidationError("--max-iterations must be at least 1") }
-        guard parsedSize != nil else { throw ValidationError("--size \(size): expected WIDTHxHEIGHT, e.g. 120x40 (at least 40x10)") }
+        do throws(UserFacingError) { _ = try TerminalSize(parsing: size) } catch { throw ValidationError(error.message) }
         if interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
     }
 
-    var parsedSize: TerminalSize? {
-        let parts = size.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w >= 40, h >= 10 else { return nil }
-        return TerminalSize(width: w, height: h)
-    }
+    var parsedSize: TerminalSize? { try? TerminalSize(parsing: size) }
 
     /// The validated, sendable form of these options.
     func settings() throws(UserFacingError) -> DashboardSettings {
@@ -58,6 +54,7 @@ public struct DashboardOptions: ParsableArguments {
         var all = Theme.builtins
         guard let theme else { return (all, 0) }
         if let i = all.firstIndex(where: { $0.name == theme }) { return (all, i) }
+        if FileManager.default.fileExists(atPath: theme) { try InputFile.check(theme, flag: "--theme") }
         do {
             let custom = try Theme.resolve(theme)
             all.append(custom)
@@ -65,6 +62,26 @@ public struct DashboardOptions: ParsableArguments {
         } catch {
             throw UserFacingError("--theme \(theme): \(error)")
         }
+    }
+}
+
+extension TerminalSize {
+    /// Headless screen sizes kgtop accepts: enough for the dashboard, small enough that a typo
+    /// cannot ask for gigabytes of cells.
+    static let acceptedWidths = 40...1_000
+    static let acceptedHeights = 10...500
+
+    /// Parses `WIDTHxHEIGHT` (`120x40`) for `flag`; the error names the flag and the bounds.
+    init(parsing text: String, flag: String = "--size") throws(UserFacingError) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
+            throw UserFacingError("\(flag) \(text): expected WIDTHxHEIGHT, e.g. 120x40")
+        }
+        let (ws, hs) = (Self.acceptedWidths, Self.acceptedHeights)
+        guard ws.contains(w), hs.contains(h) else {
+            throw UserFacingError("\(flag) \(text): the width must be \(ws.lowerBound) to \(ws.upperBound) and the height \(hs.lowerBound) to \(hs.upperBound)")
+        }
+        self.init(width: w, height: h)
     }
 }
 

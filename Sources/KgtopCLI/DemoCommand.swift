@@ -18,7 +18,7 @@ public struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var dashboard: DashboardOptions
 
-    @Option(help: "Number of simulated brokers.")
+    @Option(parsing: .unconditional, help: "Number of simulated brokers.")
     var brokers: Int = 3
 
     public init() {}

@@ -19,7 +19,7 @@ public struct EventsCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: ArgumentHelp("Time between polls, e.g. 2s or 500ms.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s or 500ms.", valueName: "duration"), transform: DurationArgument.transform)
     var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
 
     @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression.", valueName: "regex"))
@@ -31,10 +31,10 @@ public struct EventsCommand: AsyncParsableCommand {
     @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type or protocol: classic, consumer, mixed, share, streams. Repeatable.", valueName: "type"))
     var types: [String] = []
 
-    @Option(help: ArgumentHelp("Stop after this many polls.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many polls.", valueName: "n"))
     var maxPolls: Int?
 
-    @Option(help: ArgumentHelp("Stop after this long, e.g. 10m.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this long, e.g. 10m.", valueName: "duration"), transform: DurationArgument.transform)
     var duration: DurationArgument?
 
     @Option(name: .customLong("from"), help: ArgumentHelp("Re-derive the events of a recording instead of polling a cluster.", valueName: "file"))
@@ -47,6 +47,20 @@ public struct EventsCommand: AsyncParsableCommand {
     public func validate() throws {
         if interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
         if let maxPolls, maxPolls < 1 { throw ValidationError("--max-polls must be at least 1") }
+        if let duration, duration.milliseconds < 1 { throw ValidationError("--duration must be positive") }
+        if let group { do throws(UserFacingError) { _ = try GroupPattern.compile(group, flag: "--group") } catch { throw ValidationError(error.message) } }
+        if let exclude { do throws(UserFacingError) { _ = try GroupPattern.compile(exclude, flag: "--exclude") } catch { throw ValidationError(error.message) } }
+        if let from {
+            // A recording is re-derived whole: polling bounds and filters have nothing to act on.
+            let polling: [(String, Bool)] = [
+                ("--max-polls", maxPolls != nil), ("--duration", duration != nil), ("--group", group != nil),
+                ("--exclude", exclude != nil), ("--type", !types.isEmpty),
+                ("-b/-X/-F", connection.bootstrapServers != nil || !connection.properties.isEmpty || !connection.propertyFiles.isEmpty),
+            ]
+            if let given = polling.first(where: { $0.1 }) {
+                throw ValidationError("--from \(from) replays a whole recording: \(given.0) applies to polling a cluster; leave it out")
+            }
+        }
     }
 
     /// Streams events until interrupted or bounded by --max-polls / --duration.
@@ -120,6 +134,8 @@ enum EventsRunner {
 struct EventSelector {
     var filter: GroupFilter?
     private var accepted: [String: Bool] = [:]
+    /// Whether a poll has succeeded yet (its groups are the baseline, reported as they appear).
+    private var sawSnapshot = false
 
     init(filter: GroupFilter?) {
         self.filter = filter
@@ -148,7 +164,18 @@ struct EventSelector {
             out.append(Self.encode(ErrorLine(error, at: update.at)))
         }
         // Poll errors come from newErrors above (each fault once); the diff's copies are dropped.
-        for event in update.events where event.type != .pollError && accepts(event.groupID, in: snapshot) {
+        var events = update.events
+        if let snapshot, !sawSnapshot {
+            // The first good poll has no earlier one to differ from: every group it sees is
+            // reported as group_appeared, so even a one-poll run shows what is there.
+            sawSnapshot = true
+            var nothing = snapshot
+            nothing.groups = []
+            let known = Set(events.filter { $0.type == .groupAppeared }.compactMap(\.groupID))
+            let baseline = SnapshotDiff.diff(old: nothing, new: snapshot).filter { $0.type == .groupAppeared && !known.contains($0.groupID ?? "") }
+            events = baseline + events
+        }
+        for event in events where event.type != .pollError && accepts(event.groupID, in: snapshot) {
             out.append(Self.encode(event))
         }
         for event in update.episodeEvents where accepts(event.groupID, in: snapshot) {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// kgtop's documented exit codes (README, "Exit codes").
+/// kgtop's documented exit codes (README, "Exit codes": one table per command, checked against
+/// the binary by ExitCodeTableTests).
 public enum KgtopExit {
     /// Success; for `check`: every rule holds.
     public static let ok: Int32 = 0
@@ -9,7 +10,9 @@ public enum KgtopExit {
     public static let warning: Int32 = 1
     /// `check`: a critical rule failed; `wait`: the condition did not hold before the timeout.
     public static let critical: Int32 = 2
-    /// The cluster could not be observed (no broker answered, authentication failed).
+    /// The cluster could not be observed (no broker answered, authentication failed); also `wait`
+    /// when no group matches its pattern, `record` when it recorded no poll, and an input file
+    /// that cannot be read as a recording.
     public static let unobservable: Int32 = 3
     /// Bad command line, properties file, theme or other input (ArgumentParser's usage code).
     public static let usage: Int32 = 64

@@ -6,7 +6,10 @@ import Monitor
 // Shared by `events`, `check` and `wait`: durations on the command line, an injectable clock (the
 // wall clock in the CLI, the simulator's manual clock in tests), and small formatting helpers.
 
-/// A duration written on the command line: `250ms`, `30s`, `5m`, `1h`, or a plain number of seconds.
+/// A duration written on the command line: `250ms`, `30s`, `5m`, `1h30m`, `2d`, or a plain number
+/// of seconds. The grammar and its bounds are ``DurationText``'s (the one parser kgtop has); every
+/// duration option declares `parsing: .unconditional, transform: DurationArgument.transform`, so a
+/// negative value is read (and refused as "must be positive") instead of being taken for a flag.
 public struct DurationArgument: ExpressibleByArgument, Sendable, Hashable, CustomStringConvertible {
     /// The duration in milliseconds.
     public var milliseconds: Int64
@@ -16,38 +19,23 @@ public struct DurationArgument: ExpressibleByArgument, Sendable, Hashable, Custo
         self.milliseconds = milliseconds
     }
 
-    /// Parses `250ms`, `30s`, `5m`, `1h` or `12` (seconds); nil when malformed or negative.
+    /// Parses `250ms`, `30s`, `1h30m` or `12` (seconds); nil when malformed, negative or too long.
     public init?(argument: String) {
-        guard let ms = Self.parse(argument) else { return nil }
+        guard let ms = try? DurationText.milliseconds(argument) else { return nil }
         self.milliseconds = ms
     }
 
-    /// Milliseconds for `250ms`, `1.5s`, `5m`, `1h` or a bare number of seconds.
-    public static func parse(_ text: String) -> Int64? {
-        let s = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
-        for (suffix, factor) in units where s.hasSuffix(suffix) {
-            let number = String(s.dropLast(suffix.count))
-            // "5ms" must not be read as "5m" + "s": the longer suffix is tried first.
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            return Int64((value * factor).rounded())
-        }
-        guard let value = Double(s), value >= 0, value.isFinite else { return nil }
-        return Int64((value * 1_000).rounded())
+    /// ArgumentParser's transform for duration options: the error says what is wrong with the
+    /// value (ArgumentParser names the flag and the value before it).
+    @Sendable public static func transform(_ text: String) throws -> DurationArgument {
+        DurationArgument(milliseconds: try DurationText.milliseconds(text))
     }
 
     /// As a Swift `Duration`.
     public var duration: Duration { .milliseconds(milliseconds) }
 
-    /// `30s`, `1.5s`, `250ms`.
-    public var description: String { Self.format(milliseconds) }
-
-    /// Milliseconds as `30s`, `1.5s` or `250ms`.
-    public static func format(_ ms: Int64) -> String {
-        if ms < 1_000 { return "\(ms)ms" }
-        if ms % 1_000 == 0 { return "\(ms / 1_000)s" }
-        return String(format: "%.1fs", Double(ms) / 1_000)
-    }
+    /// `30s`, `1.5s`, `250ms`, `5m`, `1h30m`.
+    public var description: String { DurationText.format(milliseconds) }
 
     /// Shown in `--help`.
     public static var defaultCompletionKind: CompletionKind { .default }

@@ -20,24 +20,34 @@ public struct LoadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The topic to produce to.", valueName: "topic"))
     var topic: String
 
-    @Option(help: ArgumentHelp("Messages per second: 500, 500/s, 2k/s, 30/m.", valueName: "N/s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Messages per second: 500, 500/s, 2k/s, 30/m.", valueName: "N/s"))
     var rate: String
 
-    @Option(help: ArgumentHelp("Payload size in bytes (default 100).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Payload size in bytes (default 100).", valueName: "bytes"))
     var size: Int = 100
 
-    @Option(help: ArgumentHelp("Distinct keys, used round-robin (default 0: no key, partitions spread by librdkafka).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Distinct keys, used round-robin (default 0: no key, partitions spread by librdkafka).", valueName: "K"))
     var keys: Int = 0
 
-    @Option(help: ArgumentHelp("Stop after this long: 30s, 5m, 1h, 500ms (default: until Ctrl-C).", valueName: "duration"))
-    var duration: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this long: 30s, 5m, 1h30m, 500ms (default: until Ctrl-C).", valueName: "duration"), transform: DurationArgument.transform)
+    var duration: DurationArgument?
 
     public init() {}
+
+    /// The largest payload `--size` accepts (10 MB).
+    static let maxMessageBytes = 10_000_000
+
+    public func validate() throws {
+        if !(0...Self.maxMessageBytes).contains(size) { throw ValidationError("--size must be 0 to \(Self.maxMessageBytes) bytes") }
+        if !(0...1_000_000).contains(keys) { throw ValidationError("--keys must be 0 to 1000000") }
+        if let duration, duration.milliseconds < 1 { throw ValidationError("--duration must be positive") }
+        if topic.isEmpty { throw ValidationError("--topic must not be empty") }
+    }
 
     public func run() async throws {
         do {
             let perSecond = try parseRate(rate)
-            let limit = try duration.map { d throws(UserFacingError) in try parseDuration(d, option: "--duration") }
+            let limit = duration?.duration
             let props = try connection.resolvedProperties()
             let producer: WorkloadProducer
             do {
@@ -105,7 +115,11 @@ func formatBytes(_ n: Int64) -> String {
     return String(format: "%.1f MiB", Double(n) / 1024 / 1024)
 }
 
-/// Parses `500`, `500/s`, `2k/s`, `1.5k`, `30/m`, `3600/h` into messages per second.
+/// The highest `--rate` accepted, in messages per second.
+let maxRatePerSecond = 1_000_000.0
+
+/// Parses `500`, `500/s`, `2k/s`, `1.5k`, `30/m`, `3600/h` into messages per second (at most
+/// ``maxRatePerSecond``).
 func parseRate(_ text: String) throws(UserFacingError) -> Double {
     var body = text.trimmingCharacters(in: .whitespaces).lowercased()
     var per = 1.0
@@ -124,20 +138,11 @@ func parseRate(_ text: String) throws(UserFacingError) -> Double {
     guard let n = Double(body), n > 0, n.isFinite else {
         throw UserFacingError("--rate \(text): expected a positive number of messages per second, e.g. 500/s")
     }
-    return n * factor / per
-}
-
-/// Parses `30s`, `5m`, `1h`, `500ms`, or plain seconds.
-func parseDuration(_ text: String, option: String) throws(UserFacingError) -> Duration {
-    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    for (suffix, scale) in units where t.hasSuffix(suffix) {
-        let number = String(t.dropLast(suffix.count))
-        // "5ms" ends with "s" too: only accept the longest unit that leaves a number.
-        if let n = Double(number), n >= 0, n.isFinite { return .milliseconds(Int64(n * scale * 1000)) }
+    let perSecond = n * factor / per
+    guard perSecond <= maxRatePerSecond else {
+        throw UserFacingError("--rate \(text): at most \(Int(maxRatePerSecond)) messages per second")
     }
-    if let n = Double(t), n >= 0, n.isFinite { return .milliseconds(Int64(n * 1000)) }
-    throw UserFacingError("\(option) \(text): expected a duration such as 30s, 5m, 1h or 500ms")
+    return perSecond
 }
 
 /// Raised by the SIGINT handler that ``InterruptFlag/install()`` sets.

@@ -20,6 +20,7 @@ public enum RecordingCLI {
         do { spec = try time.map { t throws(TimeSpec.ParseError) in try TimeSpec(parsing: t) } } catch {
             throw UserFacingError("--at \(error.description)")
         }
+        try InputFile.check(path, flag: "--from")
         do {
             return try SnapshotReference(path: path, time: spec).load()
         } catch {
@@ -30,6 +31,7 @@ public enum RecordingCLI {
     /// The events of a recording as NDJSON lines (GroupEvent and EpisodeEvent, `kgtop.event/1`),
     /// re-derived from the recorded snapshots. A damaged tail is reported on stderr.
     public static func events(from path: String) throws(UserFacingError) -> [String] {
+        try InputFile.check(path, flag: "--from")
         do {
             let reader = try RecordingReader(path: path)
             if let damage = reader.damage { printError("kgtop: \(path): \(damage)") }
@@ -41,12 +43,17 @@ public enum RecordingCLI {
 
     /// Opens a recording file for `--record FILE` / `kgtop record -o FILE`. `source` names where
     /// the data comes from (never credentials).
-    public static func openWriter(path: String, pollIntervalMs: Int64, source: String, overwrite: Bool = false) throws(UserFacingError) -> RecordingWriter {
+    public static func openWriter(path: String, pollIntervalMs: Int64, source: String, overwrite: Bool = false, flag: String = "--record") throws(UserFacingError) -> RecordingWriter {
+        try InputFile.checkOutput(path, flag: flag)
         let header = RecordingHeader(kgtopVersion: kgtopVersion, createdAt: wallClockNowMs(), pollIntervalMs: pollIntervalMs, source: source)
-        do {
+        do throws(RecordingError) {
             return try RecordingWriter(path: path, header: header, options: .init(overwrite: overwrite))
         } catch {
-            throw UserFacingError("--record \(path): \(error.description)")
+            if case .alreadyExists = error, flag == "--record" {
+                // watch and demo have no --force: a recording is never appended to or overwritten.
+                throw UserFacingError("--record \(path): already exists; name a new file (or remove it first)")
+            }
+            throw UserFacingError("\(flag) \(path): \(error.description)")
         }
     }
 
@@ -76,6 +83,9 @@ public struct RecordCommand: AsyncParsableCommand {
             Each poll is appended as one frame (keyframes plus deltas, docs/RECORDING.md); a killed recorder
             loses at most the poll in flight. A write error (disk full) is reported and recording goes on.
             Replay with `kgtop replay FILE`, compare polls with `kgtop diff FILE@+0s FILE@+5m`.
+            Exit codes: 0 at least one poll was recorded, 3 no poll was recorded (the cluster could not be
+            observed; the empty file is removed), 64 bad input (an existing file without --force, a
+            directory).
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -83,10 +93,10 @@ public struct RecordCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The recording file to create.", valueName: "file"))
     var output: String
 
-    @Option(help: "Time between polls, e.g. 5s.")
+    @Option(parsing: .unconditional, help: "Time between polls, e.g. 5s.", transform: DurationArgument.transform)
     var interval: DurationArgument = DurationArgument(milliseconds: 5_000)
 
-    @Option(help: ArgumentHelp("Stop after this long (e.g. 30m); default: until interrupted.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this long (e.g. 30m); default: until interrupted.", valueName: "duration"), transform: DurationArgument.transform)
     var duration: DurationArgument?
 
     @Flag(help: "Overwrite the file if it exists.")
@@ -99,6 +109,7 @@ public struct RecordCommand: AsyncParsableCommand {
 
     public func validate() throws {
         if interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
+        if let duration, duration.milliseconds < 1 { throw ValidationError("--duration must be positive") }
     }
 
     public func run() async throws {
@@ -112,7 +123,7 @@ public struct RecordCommand: AsyncParsableCommand {
     private func record() async throws(UserFacingError) {
         let session = try Session.open(connection, interval: interval.duration)
         let source = "kgtop record, bootstrap \(connection.bootstrapServers ?? ProcessInfo.processInfo.environment["KGTOP_BOOTSTRAP_SERVERS"] ?? "from -X/-F")"
-        let writer = try RecordingCLI.openWriter(path: output, pollIntervalMs: interval.milliseconds, source: source, overwrite: force)
+        let writer = try RecordingCLI.openWriter(path: output, pollIntervalMs: interval.milliseconds, source: source, overwrite: force, flag: "--output")
         // Bounded: a disk that stalls for a thousand polls loses the oldest ones, and says so.
         let updates = await session.monitor.updates(bufferingNewest: 1_000)
         var dropped = 0
@@ -144,6 +155,11 @@ public struct RecordCommand: AsyncParsableCommand {
         await session.monitor.stop()
         await session.close()
         writer.close()
+        if writer.pollCount == 0 {
+            // A file without a poll replays nothing and diffs nothing: not a recording worth keeping.
+            try? FileManager.default.removeItem(atPath: output)
+            throw UserFacingError("record: no poll was recorded (the cluster could not be observed); \(output) removed", code: KgtopExit.unobservable)
+        }
         if dropped > 0 {
             throw UserFacingError("\(dropped) poll(s) were not recorded (writing fell behind); the file holds the other \(writer.pollCount)", code: KgtopExit.warning)
         }
@@ -166,7 +182,7 @@ public struct ReplayFileCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The recording.", valueName: "file"))
     var file: String
 
-    @Option(help: "Playback speed: 1, 2, 4, 8, 16, 32 or 64.")
+    @Option(parsing: .unconditional, help: "Playback speed: 1, 2, 4, 8, 16, 32 or 64.")
     var speed: Int = 1
 
     @Option(help: ArgumentHelp("Start at this poll: RFC 3339 time, +90s from the start, or #12.", valueName: "time"))
@@ -178,10 +194,10 @@ public struct ReplayFileCommand: AsyncParsableCommand {
     @Flag(help: "Run without a terminal: play every poll as fast as possible and print the last frame.")
     var headless = false
 
-    @Option(help: ArgumentHelp("Stop after this many loop iterations (polls shown and keys).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many loop iterations (polls shown and keys).", valueName: "n"))
     var maxIterations: Int?
 
-    @Option(help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Headless screen size.", valueName: "WxH"))
     var size: String = "200x60"
 
     public init() {}
@@ -189,6 +205,10 @@ public struct ReplayFileCommand: AsyncParsableCommand {
     public func validate() throws {
         guard ReplayController.speeds.contains(speed) else { throw ValidationError("--speed \(speed): use one of 1, 2, 4, 8, 16, 32, 64") }
         if let n = maxIterations, n < 1 { throw ValidationError("--max-iterations must be at least 1") }
+        do throws(UserFacingError) { _ = try TerminalSize(parsing: size) } catch { throw ValidationError(error.message) }
+        if let at {
+            do throws(TimeSpec.ParseError) { _ = try TimeSpec(parsing: at) } catch { throw ValidationError("--at \(error.description)") }
+        }
     }
 
     public func run() async throws {
@@ -262,6 +282,7 @@ final class ReplayRunner {
 
     static func run(_ command: ReplaySettings) async throws(UserFacingError) -> Int32 {
         let session: ReplaySession
+        try InputFile.check(command.file, flag: "replay")
         do {
             let reader = try RecordingReader(path: command.file)
             if let damage = reader.damage { printError("kgtop replay: \(command.file): \(damage); replaying the \(reader.pollCount) complete poll(s)") }
@@ -289,11 +310,12 @@ final class ReplayRunner {
         let options = DashboardApp.Options(maxIterations: command.maxIterations, tickIntervalMs: nil)
 
         if command.headless {
-            let parts = command.size.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 40, parts[1] >= 10 else { throw UserFacingError("--size \(command.size): expected WIDTHxHEIGHT, e.g. 120x40") }
+            let screen = try TerminalSize(parsing: command.size)
             // Headless: every poll from the cursor on, in order, as fast as the loop takes them.
             let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .unbounded)
-            let last = min(session.reader.pollCount, controller.cursor + (command.maxIterations ?? Int.max))
+            // Bounded by the recording first, so a huge --max-iterations cannot overflow.
+            let count = session.reader.pollCount
+            let last = min(count, controller.cursor + min(command.maxIterations ?? count, count))
             do {
                 for index in controller.cursor..<last {
                     controller.move(to: index)
@@ -303,7 +325,7 @@ final class ReplayRunner {
                 throw UserFacingError("\(command.file): \(error.description)", code: KgtopExit.unobservable)
             }
             continuation.finish()
-            let terminal = HeadlessTerminal(size: TerminalSize(width: parts[0], height: parts[1]))
+            let terminal = HeadlessTerminal(size: screen)
             let app = DashboardApp(terminal: terminal, themes: themes, initialTheme: initialTheme, options: options)
             _ = await app.run(updates: stream)
             if let frame = terminal.lastFrame { print(frame.text.joined(separator: "\n")) }
@@ -383,6 +405,7 @@ public struct DiffCommand: AsyncParsableCommand {
     private static func load(_ argument: String) throws(UserFacingError) -> ClusterSnapshot {
         let reference: SnapshotReference
         do { reference = try SnapshotReference(parsing: argument) } catch { throw UserFacingError(error.description) }
+        try InputFile.check(reference.path, flag: "diff")
         do { return try reference.load() } catch let e as TimeSpec.ParseError {
             throw UserFacingError(e.description)
         } catch {

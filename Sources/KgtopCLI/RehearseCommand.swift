@@ -40,10 +40,10 @@ public struct RehearseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The consumer group (default: kgtop-rehearse-<id>).", valueName: "group"))
     var group: String?
 
-    @Option(help: ArgumentHelp("Partitions when the topic is created (default 12).", valueName: "P"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Partitions when the topic is created (default 12).", valueName: "P"))
     var partitions: Int = 12
 
-    @Option(help: ArgumentHelp("Members to start with.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Members to start with.", valueName: "N"))
     var members: Int
 
     @Option(name: .customLong("protocol"), help: ArgumentHelp("Group protocol: classic or consumer (KIP-848).", valueName: "protocol"))
@@ -58,39 +58,39 @@ public struct RehearseCommand: AsyncParsableCommand {
         "A step: roll, scale-out M, scale-in M, kill K, add-partitions P. Repeatable.", valueName: "step"))
     var stepWords: [String] = []
 
-    @Option(help: ArgumentHelp("Messages per second produced during the rehearsal (default 100/s; 0 for none).", valueName: "N/s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Messages per second produced during the rehearsal (default 100/s; 0 for none).", valueName: "N/s"))
     var rate: String = "100/s"
 
-    @Option(help: ArgumentHelp("Payload size of produced messages in bytes (default 100).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Payload size of produced messages in bytes (default 100).", valueName: "bytes"))
     var size: Int = 100
 
-    @Option(name: .customLong("settle-timeout"), help: ArgumentHelp("Wait this long for the group to settle after start-up and after each restart of a roll (default 60s).", valueName: "duration"))
-    var settleTimeout: String = "60s"
+    @Option(name: .customLong("settle-timeout"), parsing: .unconditional, help: ArgumentHelp("Wait this long for the group to settle after start-up and after each restart of a roll (default 60s).", valueName: "duration"), transform: DurationArgument.transform)
+    var settleTimeout = DurationArgument(milliseconds: 60_000)
 
-    @Option(name: .customLong("step-timeout"), help: ArgumentHelp("Wait this long for the group to settle after a step (default 120s).", valueName: "duration"))
-    var stepTimeout: String = "120s"
+    @Option(name: .customLong("step-timeout"), parsing: .unconditional, help: ArgumentHelp("Wait this long for the group to settle after a step (default 120s).", valueName: "duration"), transform: DurationArgument.transform)
+    var stepTimeout = DurationArgument(milliseconds: 120_000)
 
-    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Time between polls of the group (default 200ms).", valueName: "duration"))
-    var pollInterval: String = "200ms"
+    @Option(name: .customLong("poll-interval"), parsing: .unconditional, help: ArgumentHelp("Time between polls of the group (default 200ms).", valueName: "duration"), transform: DurationArgument.transform)
+    var pollInterval = DurationArgument(milliseconds: 200)
 
-    @Option(help: ArgumentHelp("Keep measuring this long after the group settled (default 1s).", valueName: "duration"))
-    var cooldown: String = "1s"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep measuring this long after the group settled (default 1s).", valueName: "duration"), transform: DurationArgument.transform)
+    var cooldown = DurationArgument(milliseconds: 1_000)
 
     @Flag(help: "Run against an embedded simulated cluster (KafkaSim) started for this run instead of -b.")
     var sim = false
 
-    @Option(name: .customLong("sim-brokers"), help: ArgumentHelp("Brokers of the --sim cluster (default 3).", valueName: "N"))
+    @Option(name: .customLong("sim-brokers"), parsing: .unconditional, help: ArgumentHelp("Brokers of the --sim cluster (default 3).", valueName: "N"))
     var simBrokers: Int = 3
 
-    @Option(name: .customLong("sim-session-timeout-ms"), help: ArgumentHelp(
+    @Option(name: .customLong("sim-session-timeout-ms"), parsing: .unconditional, help: ArgumentHelp(
         "--sim: group.consumer.session.timeout.ms, when a KIP-848 member that stopped heartbeating is removed (default 45000, as Kafka).", valueName: "ms"))
     var simSessionTimeoutMs: Int32 = 45_000
 
-    @Option(name: .customLong("sim-heartbeat-interval-ms"), help: ArgumentHelp(
+    @Option(name: .customLong("sim-heartbeat-interval-ms"), parsing: .unconditional, help: ArgumentHelp(
         "--sim: group.consumer.heartbeat.interval.ms for KIP-848 members (default 5000, as Kafka).", valueName: "ms"))
     var simHeartbeatIntervalMs: Int32 = 5_000
 
-    @Option(name: .customLong("sim-rebalance-delay-ms"), help: ArgumentHelp(
+    @Option(name: .customLong("sim-rebalance-delay-ms"), parsing: .unconditional, help: ArgumentHelp(
         "--sim: group.initial.rebalance.delay.ms for classic groups (default 3000, as Kafka).", valueName: "ms"))
     var simRebalanceDelayMs: Int64 = 3_000
 
@@ -155,12 +155,19 @@ public struct RehearseCommand: AsyncParsableCommand {
         }
         guard members > 0 else { throw UserFacingError("--members must be at least 1") }
         guard partitions > 0 else { throw UserFacingError("--partitions must be at least 1") }
+        guard members <= 1_000 else { throw UserFacingError("--members must be at most 1000") }
+        guard partitions <= 100_000 else { throw UserFacingError("--partitions must be at most 100000") }
+        guard (0...LoadCommand.maxMessageBytes).contains(size) else { throw UserFacingError("--size must be 0 to \(LoadCommand.maxMessageBytes) bytes") }
+        for (flag, value) in [("--settle-timeout", settleTimeout), ("--step-timeout", stepTimeout)] where value.milliseconds < 1 {
+            throw UserFacingError("\(flag) must be positive")
+        }
+        guard pollInterval.milliseconds >= 10 else { throw UserFacingError("--poll-interval must be at least 10ms") }
+        guard simSessionTimeoutMs > 0, simHeartbeatIntervalMs > 0, simRebalanceDelayMs >= 0 else {
+            throw UserFacingError("--sim-session-timeout-ms and --sim-heartbeat-interval-ms must be positive, --sim-rebalance-delay-ms not negative")
+        }
         let rateText = rate.trimmingCharacters(in: .whitespaces)
         let perSecond: Double = rateText == "0" || rateText == "0/s" ? 0 : try parseRate(rateText)
-        let settle = try parseDuration(settleTimeout, option: "--settle-timeout")
-        let stepLimit = try parseDuration(stepTimeout, option: "--step-timeout")
-        let poll = try parseDuration(pollInterval, option: "--poll-interval")
-        let cool = try parseDuration(cooldown, option: "--cooldown")
+        let (settle, stepLimit, poll, cool) = (settleTimeout.duration, stepTimeout.duration, pollInterval.duration, cooldown.duration)
         let runID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         var progress: (@Sendable (String) -> Void)?
         if !quiet {

@@ -153,7 +153,7 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             var intervalMs = interval?.milliseconds ?? 5_000
             if interval == nil, let text = context.defaults.interval {
-                guard let ms = DurationArgument.parse(text), ms >= 10 else {
+                guard let ms = try? DurationText.milliseconds(text), ms >= 10 else {
                     throw UserFacingError(
                         "\(config.path):\(context.defaults.intervalLine ?? context.line): contexts.\(name).interval: \"\(text)\" is not a duration of at least 10ms (e.g. 500ms, 2s, 1m)")
                 }

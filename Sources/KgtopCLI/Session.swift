@@ -37,10 +37,7 @@ struct GroupFilter {
 
     init(include: String?, exclude: String?, types: [String]) throws(UserFacingError) {
         func compile(_ pattern: String?, _ flag: String) throws(UserFacingError) -> NSRegularExpression? {
-            guard let pattern else { return nil }
-            do { return try NSRegularExpression(pattern: pattern) } catch {
-                throw UserFacingError("\(flag) \(pattern): not a valid regular expression")
-            }
+            try pattern.map { p throws(UserFacingError) in try GroupPattern.compile(p, flag: flag) }
         }
         self.include = try compile(include, "--group")
         self.exclude = try compile(exclude, "--exclude")
@@ -70,5 +67,71 @@ struct GroupFilter {
         var out = s
         out.groups = s.groups.filter(accepts)
         return out
+    }
+}
+
+/// The one way a group pattern given by a person is read, on every command (`--group`,
+/// `--exclude`, a `check` rules file's `"group"`): a regular expression searched anywhere in the
+/// group id (`^orders$` for exactly `orders`). An invalid or empty pattern is a usage error (exit
+/// 64) naming the flag and the pattern.
+enum GroupPattern {
+    /// Compiles `pattern` given with `flag`.
+    static func compile(_ pattern: String, flag: String) throws(UserFacingError) -> NSRegularExpression {
+        if pattern.isEmpty {
+            throw UserFacingError("\(flag): the pattern is empty (a regular expression such as ^orders$; leave the flag out for every group)")
+        }
+        do { return try NSRegularExpression(pattern: pattern) } catch {
+            throw UserFacingError("\(flag) \(pattern): not a valid regular expression (e.g. ^orders$ for exactly orders, ^orders for every id starting with it)")
+        }
+    }
+
+    /// Whether `regex` matches somewhere in `groupID`.
+    static func matches(_ regex: NSRegularExpression, _ groupID: String) -> Bool {
+        GroupFilter.matches(regex, groupID)
+    }
+}
+
+/// Files named on the command line: what is wrong with a path is said before anything opens it
+/// (a FIFO would block a read forever, a directory or a device is not what anyone meant).
+enum InputFile {
+    /// Checks that `path` (given with `flag`) is an existing regular file.
+    static func check(_ path: String, flag: String) throws(UserFacingError) {
+        if path.isEmpty { throw UserFacingError("\(flag): the path is empty") }
+        guard let type = fileType(path) else { throw UserFacingError("\(flag) \(path): no such file") }
+        switch type {
+        case .typeRegular: return
+        case .typeDirectory: throw UserFacingError("\(flag) \(path): is a directory, not a file")
+        default: throw UserFacingError("\(flag) \(path): not a regular file (a device, FIFO or socket)")
+        }
+    }
+
+    /// The contents of the regular file `path` (given with `flag`).
+    static func read(_ path: String, flag: String) throws(UserFacingError) -> Data {
+        try check(path, flag: flag)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UserFacingError("\(flag) \(path): cannot read it (permissions?)")
+        }
+        return data
+    }
+
+    /// Checks that `path` (given with `flag`) can be written as a file: it is not empty, and if
+    /// something exists there it is a regular file.
+    static func checkOutput(_ path: String, flag: String) throws(UserFacingError) {
+        if path.isEmpty { throw UserFacingError("\(flag): the path is empty") }
+        guard let type = fileType(path) else { return }
+        switch type {
+        case .typeRegular: return
+        case .typeDirectory: throw UserFacingError("\(flag) \(path): is a directory; name a file to write")
+        default: throw UserFacingError("\(flag) \(path): not a regular file (a device, FIFO or socket); name a file to write")
+        }
+    }
+
+    /// The type of what `path` names (following symbolic links), nil when nothing is there.
+    private static func fileType(_ path: String) -> FileAttributeType? {
+        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { target in
+            target.hasPrefix("/") ? target : (path as NSString).deletingLastPathComponent + "/" + target
+        } ?? path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else { return nil }
+        return attributes[.type] as? FileAttributeType
     }
 }

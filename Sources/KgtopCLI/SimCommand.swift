@@ -15,11 +15,11 @@ public struct SimCommand: AsyncParsableCommand {
             """)
 
     /// Number of brokers.
-    @Option(name: .long, help: "Number of brokers (one listener each).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of brokers (one listener each).")
     public var brokers: Int = 3
 
     /// First port; 0 picks free ports.
-    @Option(name: .long, help: "Port of the first broker (the others follow); 0 picks free ports.")
+    @Option(name: .long, parsing: .unconditional, help: "Port of the first broker (the others follow); 0 picks free ports.")
     public var port: Int = 0
 
     /// Scenario name.
@@ -27,19 +27,19 @@ public struct SimCommand: AsyncParsableCommand {
     public var scenario: String?
 
     /// Group count for the scale scenario.
-    @Option(name: .long, help: "Number of groups (implies --scenario scale).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of groups (implies --scenario scale).")
     public var groups: Int?
 
     /// Partitions per topic for the scale scenario.
-    @Option(name: .long, help: "Partitions per topic in the scale scenario (default 10).")
+    @Option(name: .long, parsing: .unconditional, help: "Partitions per topic in the scale scenario (default 10).")
     public var partitions: Int?
 
     /// Members per group for the scale scenario.
-    @Option(name: .long, help: "Simulated members per group in the scale scenario (default: alternately 2 and 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Simulated members per group in the scale scenario (default: alternately 2 and 1).")
     public var members: Int?
 
     /// Producer rate per topic for the scale scenario.
-    @Option(name: .long, help: "Records per second produced to each topic of the scale scenario (default 0: none).")
+    @Option(name: .long, parsing: .unconditional, help: "Records per second produced to each topic of the scale scenario (default 0: none).")
     public var produceRate: Double?
 
     /// A scenario file.
@@ -47,7 +47,7 @@ public struct SimCommand: AsyncParsableCommand {
     public var scenarioFile: String?
 
     /// Classic initial rebalance delay.
-    @Option(name: .long, help: "group.initial.rebalance.delay.ms for classic groups.")
+    @Option(name: .long, parsing: .unconditional, help: "group.initial.rebalance.delay.ms for classic groups.")
     public var initialRebalanceDelayMs: Int = 3_000
 
     /// The Kafka release whose group-coordinator behaviour is reproduced.
@@ -63,10 +63,26 @@ public struct SimCommand: AsyncParsableCommand {
     public func validate() throws {
         guard (1...64).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 64") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if port != 0, port + brokers - 1 > 65_535 {
+            throw ValidationError("--port \(port) with --brokers \(brokers): the brokers take ports \(port)...\(port + brokers - 1), past 65535")
+        }
         if let groups, groups < 0 { throw ValidationError("--groups must not be negative") }
         if let partitions, !(1...10_000).contains(partitions) { throw ValidationError("--partitions must be between 1 and 10000") }
         if let members, !(0...1_000).contains(members) { throw ValidationError("--members must be between 0 and 1000") }
-        if let produceRate, produceRate < 0 { throw ValidationError("--produce-rate must not be negative") }
+        if let groups, groups > 100_000 { throw ValidationError("--groups must be at most 100000") }
+        if let produceRate, !(0...1_000_000).contains(produceRate) { throw ValidationError("--produce-rate must be between 0 and 1000000") }
+        if initialRebalanceDelayMs < 0 { throw ValidationError("--initial-rebalance-delay-ms must not be negative") }
+        if let scenarioFile {
+            if scenario != nil { throw ValidationError("--scenario and --scenario-file are two scenarios: give one") }
+            if groups != nil { throw ValidationError("--groups makes the scale scenario: leave it out with --scenario-file") }
+            do throws(UserFacingError) { try InputFile.check(scenarioFile, flag: "--scenario-file") } catch { throw ValidationError(error.message) }
+        }
+        if let scenario, scenario != "scale", groups != nil {
+            throw ValidationError("--groups makes the scale scenario: leave it out with --scenario \(scenario)")
+        }
+        if partitions != nil || members != nil || produceRate != nil, scenario.map({ $0 != "scale" }) ?? (groups == nil) {
+            throw ValidationError("--partitions, --members and --produce-rate shape the scale scenario: use them with --groups N or --scenario scale")
+        }
         if SimKafkaVersion(parsing: kafkaVersion) == nil {
             throw ValidationError("--kafka-version \(kafkaVersion): use one of " + SimKafkaVersion.allCases.map(\.rawValue).joined(separator: ", "))
         }
@@ -106,18 +122,36 @@ public struct SimCommand: AsyncParsableCommand {
                     recordsPerSecPerTopic: produceRate ?? 0))
             }
         }
+        // Signals are caught before the bootstrap line is printed: a supervisor that stops the
+        // cluster as soon as it has read that line gets a clean exit 0, never a default kill.
+        let (signals, sources) = Self.catchTermination()
+        defer { for s in sources { s.cancel() } }
         let sim = try await KafkaSimulator.start(config: config)
         let started = ContinuousClock.now
         try await chosen.apply(to: sim.cluster)
         FileHandle.standardOutput.write(Data((await sim.bootstrapServers() + "\n").utf8))
         let took = ContinuousClock.now - started
         FileHandle.standardError.write(Data("kgtop sim: scenario \(name) ready in \(took); Ctrl-C to stop\n".utf8))
-        await Self.waitForTermination()
+        for await _ in signals { break }
         await sim.shutdown()
     }
 
-    /// Suspends until SIGINT or SIGTERM.
+    /// Suspends until SIGINT or SIGTERM (`sim`, `serve`).
     static func waitForTermination() async {
+        let (signals, sources) = catchTermination()
+        for await _ in signals { break }
+        for s in sources { s.cancel() }
+    }
+
+    /// Replaces SIGINT's and SIGTERM's default action (exit) by a stream of their arrivals. The
+    /// two signals are also unblocked on the calling thread: a parent that spawned kgtop with them
+    /// blocked (the mask is inherited) could otherwise never stop it.
+    static func catchTermination() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         let queue = DispatchQueue(label: "kgtop.sim.signals")
         var sources: [any DispatchSourceSignal] = []
@@ -128,7 +162,6 @@ public struct SimCommand: AsyncParsableCommand {
             source.resume()
             sources.append(source)
         }
-        for await _ in stream { break }
-        for s in sources { s.cancel() }
+        return (stream, sources)
     }
 }

@@ -49,6 +49,10 @@ public struct SnapshotCommand: AsyncParsableCommand {
         do {
             let filter = try GroupFilter(include: group, exclude: exclude, types: types)
             if at != nil && from == nil { throw UserFacingError("--at needs --from FILE") }
+            if let from, connection.bootstrapServers != nil || !connection.properties.isEmpty || !connection.propertyFiles.isEmpty {
+                throw UserFacingError("--from \(from) reads a recording: leave out the connection options (-b, -X, -F)")
+            }
+            if let output { try InputFile.checkOutput(output, flag: "--output") }
             let snapshot: ClusterSnapshot
             // Time lags of lagging partitions, measured from the records at their committed offsets
             // (a recording has no broker to ask: its lags stay lower bounds).

@@ -3,20 +3,22 @@ import Foundation
 import GroupModel
 import Monitor
 
-/// `kgtop wait`: a deploy gate that waits until a group is stable again.
+/// `kgtop wait`: a deploy gate that waits until the groups a pattern selects are stable again.
 public struct WaitCommand: AsyncParsableCommand {
     /// The subcommand's name and help.
     public static let configuration = CommandConfiguration(
         commandName: "wait",
-        abstract: "Wait until a group is stable (a deploy gate); exit 0 when it is, 2 on timeout.",
+        abstract: "Wait until groups are stable (a deploy gate); exit 0 when they are, 2 on timeout.",
         discussion: """
-            Polls every --interval and prints one progress line per poll on stderr. --until stable \
-            holds when the group is Stable, every member is at the assignment epoch, no partition is \
-            pending revocation, awaiting release or unowned, no rebalance episode is open, and (with \
-            --max-lag) the total lag is at most N; --stable-for makes it hold that long. \
+            --group is a regular expression, as on every command (^orders$ for exactly orders); \
+            every group it matches must meet the condition. Polls every --interval and prints one \
+            progress line per matching group and poll on stderr. --until stable holds when the group \
+            is Stable, every member is at the assignment epoch, no partition is pending revocation, \
+            awaiting release or unowned, no rebalance episode is open, and (with --max-lag) the total \
+            lag is at most N; --stable-for makes it hold that long (it must be shorter than --timeout). \
             Exit codes: 0 the condition held, 2 timeout (the unmet conditions are named), 3 the \
             cluster could not be observed at the start (later failures are retried until the \
-            timeout), 64 bad input.
+            timeout), or no group matched in two consecutive polls (or by the timeout), 64 bad input.
             """)
 
     /// Conditions `--until` accepts.
@@ -27,22 +29,22 @@ public struct WaitCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("The group id to wait for (exact).", valueName: "id"))
+    @Option(name: .customLong("group"), help: ArgumentHelp("The groups to wait for (regular expression; ^id$ for exactly one id).", valueName: "regex"))
     var group: String
 
     @Option(help: "Condition to wait for: stable.")
     var until: Condition = .stable
 
-    @Option(help: ArgumentHelp("Also require the group's total lag to be at most N.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also require each group's total lag to be at most N.", valueName: "n"))
     var maxLag: Int64?
 
-    @Option(help: ArgumentHelp("The condition must hold this long, e.g. 30s.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The condition must hold this long, e.g. 30s.", valueName: "duration"), transform: DurationArgument.transform)
     var stableFor: DurationArgument = DurationArgument(milliseconds: 0)
 
-    @Option(help: ArgumentHelp("Give up after this long, e.g. 5m.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Give up after this long, e.g. 5m.", valueName: "duration"), transform: DurationArgument.transform)
     var timeout: DurationArgument = DurationArgument(milliseconds: 300_000)
 
-    @Option(help: ArgumentHelp("Time between polls, e.g. 2s.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s.", valueName: "duration"), transform: DurationArgument.transform)
     var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
 
     /// Creates the command with defaults.
@@ -51,8 +53,12 @@ public struct WaitCommand: AsyncParsableCommand {
     /// Validates the options.
     public func validate() throws {
         if interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
+        if timeout.milliseconds < 1 { throw ValidationError("--timeout must be positive") }
         if let maxLag, maxLag < 0 { throw ValidationError("--max-lag must not be negative") }
-        if group.isEmpty { throw ValidationError("--group must not be empty") }
+        if stableFor.milliseconds >= timeout.milliseconds {
+            throw ValidationError("--stable-for \(stableFor) cannot be met within --timeout \(timeout): make the timeout longer than the time the condition must hold")
+        }
+        do throws(UserFacingError) { _ = try GroupPattern.compile(group, flag: "--group") } catch { throw ValidationError(error.message) }
     }
 
     /// Waits, printing progress on stderr, and exits with the outcome.
@@ -61,7 +67,7 @@ public struct WaitCommand: AsyncParsableCommand {
         do {
             let session = try Session.open(connection, interval: interval.duration)
             let options = WaitRunner.Options(
-                groupID: group, condition: until, maxLag: maxLag, stableForMs: stableFor.milliseconds,
+                group: group, condition: until, maxLag: maxLag, stableForMs: stableFor.milliseconds,
                 timeoutMs: timeout.milliseconds, intervalMs: interval.milliseconds)
             code = await WaitRunner.run(monitor: session.monitor, options: options, clock: .wall, output: .standard)
             await session.close()
@@ -76,7 +82,8 @@ public struct WaitCommand: AsyncParsableCommand {
 enum WaitRunner {
     /// What to wait for, and for how long.
     struct Options {
-        var groupID: String
+        /// The groups: a pattern as ``GroupPattern`` reads it (`^svc$` for exactly `svc`).
+        var group: String
         var condition: WaitCommand.Condition = .stable
         var maxLag: Int64?
         var stableForMs: Int64 = 0
@@ -84,13 +91,22 @@ enum WaitRunner {
         var intervalMs: Int64 = 2_000
     }
 
-    /// Polls until the condition has held for `stableForMs` (0), the timeout passes (2), or the
-    /// first poll fails (3). Progress and the outcome go to `output.err`.
+    /// Polls until the condition has held for `stableForMs` on every matching group (0), the
+    /// timeout passes (2), or the cluster cannot be observed at the first poll or no group matches
+    /// in two consecutive polls or by the timeout (3). Progress and the outcome go to `output.err`.
     static func run(monitor: Monitor, options: Options, clock: CommandClock, output: CommandOutput) async -> Int32 {
+        let regex: NSRegularExpression
+        do throws(UserFacingError) { regex = try GroupPattern.compile(options.group, flag: "--group") } catch {
+            output.err("kgtop: \(error.message)")
+            return KgtopExit.usage
+        }
+        let name = "/\(options.group)/"
         let started = clock.now()
         var heldSince: Int64?
         var lastUnmet: [String] = ["not observed yet"]
         var observedOnce = false
+        var pollsWithoutMatch = 0
+        var everMatched = false
         while true {
             let update = await monitor.pollOnce()
             let now = clock.now()
@@ -99,32 +115,55 @@ enum WaitRunner {
                     output.err("kgtop wait: could not observe the cluster: \(failure)")
                     return KgtopExit.unobservable
                 }
-                output.err("kgtop wait: \(options.groupID): poll failed, retrying: \(failure)")
+                output.err("kgtop wait: \(name): poll failed, retrying: \(failure)")
                 heldSince = nil
                 lastUnmet = ["cluster not observed: \(failure)"]
             } else if let snapshot = update.snapshot {
                 observedOnce = true
-                let group = snapshot.groups.first { $0.groupID == options.groupID }
-                let episode = update.openEpisodes.first { $0.groupID == options.groupID }
-                let unmet = unmetConditions(group: group, episode: episode, options: options, now: now)
-                output.err(progressLine(groupID: options.groupID, group: group, episode: episode, unmet: unmet, now: now))
-                if unmet.isEmpty {
-                    let since = heldSince ?? now
-                    heldSince = since
-                    if now - since >= options.stableForMs {
-                        let held = options.stableForMs > 0 ? " for \(Words.seconds(now - since))" : ""
-                        output.err("kgtop wait: \(options.groupID) is stable\(held) after \(Words.seconds(now - started))")
-                        return KgtopExit.ok
-                    }
-                    lastUnmet = ["stable for \(Words.seconds(now - since)) of the required \(Words.seconds(options.stableForMs))"]
-                } else {
+                let groups = snapshot.groups.filter { GroupPattern.matches(regex, $0.groupID) }
+                if groups.isEmpty {
+                    pollsWithoutMatch += 1
                     heldSince = nil
-                    lastUnmet = unmet
+                    lastUnmet = ["no group matches \(name)"]
+                    output.err("kgtop wait: \(name): no group matches")
+                    if pollsWithoutMatch >= 2 {
+                        output.err("kgtop wait: no group matches \(name) in \(pollsWithoutMatch) consecutive polls over \(Words.seconds(now - started))\(everMatched ? " (the groups it matched are gone)" : "")")
+                        return KgtopExit.unobservable
+                    }
+                } else {
+                    pollsWithoutMatch = 0
+                    everMatched = true
+                    var unmet: [String] = []
+                    for g in groups {
+                        let episode = update.openEpisodes.first { $0.groupID == g.groupID }
+                        let missing = unmetConditions(group: g, episode: episode, options: options, now: now)
+                        output.err(progressLine(groupID: g.groupID, group: g, episode: episode, unmet: missing, now: now))
+                        unmet += missing.map { groups.count > 1 ? "\(g.groupID): \($0)" : $0 }
+                    }
+                    let ids = groups.map(\.groupID)
+                    if unmet.isEmpty {
+                        let since = heldSince ?? now
+                        heldSince = since
+                        if now - since >= options.stableForMs {
+                            let held = options.stableForMs > 0 ? " for \(Words.seconds(now - since))" : ""
+                            let subject = ids.count == 1 ? "\(ids[0]) is" : "\(ids.count) groups (\(ids.joined(separator: ", "))) are"
+                            output.err("kgtop wait: \(subject) stable\(held) after \(Words.seconds(now - started))")
+                            return KgtopExit.ok
+                        }
+                        lastUnmet = ["stable for \(Words.seconds(now - since)) of the required \(Words.seconds(options.stableForMs))"]
+                    } else {
+                        heldSince = nil
+                        lastUnmet = ids.count == 1 ? ["\(ids[0]): " + unmet.joined(separator: "; ")] : unmet
+                    }
                 }
             }
             let elapsed = clock.now() - started
             if elapsed >= options.timeoutMs {
-                output.err("kgtop wait: timeout after \(Words.seconds(elapsed)): \(options.groupID): " + lastUnmet.joined(separator: "; "))
+                if pollsWithoutMatch > 0 {
+                    output.err("kgtop wait: timeout after \(Words.seconds(elapsed)): no group matches \(name)")
+                    return KgtopExit.unobservable
+                }
+                output.err("kgtop wait: timeout after \(Words.seconds(elapsed)): " + lastUnmet.joined(separator: "; "))
                 return KgtopExit.critical
             }
             await clock.sleep(min(options.intervalMs, options.timeoutMs - elapsed))
@@ -132,8 +171,7 @@ enum WaitRunner {
     }
 
     /// The conditions of `--until stable` that do not hold, in words and numbers (empty: it holds).
-    static func unmetConditions(group: Group?, episode: RebalanceEpisode?, options: Options, now: Int64) -> [String] {
-        guard let g = group else { return ["group \(options.groupID) not found"] }
+    static func unmetConditions(group g: Group, episode: RebalanceEpisode?, options: Options, now: Int64) -> [String] {
         var unmet: [String] = []
         if let error = g.error { unmet.append("describe failed: \(error)") }
         if g.state != .stable { unmet.append("state \(g.state.brokerString), not Stable") }
@@ -162,8 +200,7 @@ enum WaitRunner {
     }
 
     /// `order-service Reconciling members 4/6 reconciled, partitions 10/12 settled, lag 120, episode #3 open 12 s (join)`.
-    static func progressLine(groupID: String, group: Group?, episode: RebalanceEpisode?, unmet: [String], now: Int64) -> String {
-        guard let g = group else { return "kgtop wait: \(groupID): not found" }
+    static func progressLine(groupID: String, group g: Group, episode: RebalanceEpisode?, unmet: [String], now: Int64) -> String {
         let p = RebalanceProgress(group: g)
         var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(Words.lag(g))"
         if let episode {

@@ -4,7 +4,8 @@ import GroupModel
 /// A point in a recording: an RFC 3339 time, an offset from the first poll, or a poll index.
 ///
 /// - `2025-06-15T14:03:05Z`, `2025-06-15T16:03:05.250+02:00`: the last poll taken at or before it;
-/// - `+90s`, `+1m30s`, `+2h`, `+500ms`: that long after the first poll (same rule);
+/// - `+90s`, `+1m30s`, `+2h`, `+500ms`: that long after the first poll (same rule); the duration
+///   grammar and bounds are ``DurationText``'s, as on the command line;
 /// - `#12`: poll 12, counting from 0; `#-1` is the last poll.
 public enum TimeSpec: Sendable, Hashable, CustomStringConvertible {
     /// An absolute time, ms since the Unix epoch.
@@ -27,10 +28,11 @@ public enum TimeSpec: Sendable, Hashable, CustomStringConvertible {
             guard let n = Int(t.dropFirst()) else { throw ParseError(description: "\(text): a poll index is # and a number, e.g. #12 or #-1") }
             self = .poll(n)
         } else if t.hasPrefix("+") {
-            guard let ms = Self.duration(String(t.dropFirst())) else {
-                throw ParseError(description: "\(text): an offset is + and a duration, e.g. +90s, +1m30s, +2h, +500ms")
+            do throws(DurationText.ParseError) {
+                self = .offset(try DurationText.milliseconds(String(t.dropFirst())))
+            } catch {
+                throw ParseError(description: "\(text): an offset is + and a duration, e.g. +90s, +1m30s, +2h, +500ms (\(error.description))")
             }
-            self = .offset(ms)
         } else if let ms = Self.rfc3339(t) {
             self = .absolute(ms)
         } else {
@@ -61,41 +63,6 @@ public enum TimeSpec: Sendable, Hashable, CustomStringConvertible {
         case .offset(let ms): return "+\(ms)ms"
         case .poll(let n): return "#\(n)"
         }
-    }
-
-    /// `1m30s`, `90s`, `2h`, `500ms`, `1.5s`: a sum of number-unit parts; `nil` when malformed.
-    static func duration(_ text: String) -> Int64? {
-        var total = 0.0
-        var number = ""
-        var sawPart = false
-        let chars = Array(text)
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if c.isNumber || c == "." {
-                number.append(c)
-                i += 1
-                continue
-            }
-            guard let value = Double(number) else { return nil }
-            var unit = String(c)
-            if c == "m", i + 1 < chars.count, chars[i + 1] == "s" { unit = "ms"; i += 1 }
-            let scale: Double
-            switch unit {
-            case "ms": scale = 1
-            case "s": scale = 1_000
-            case "m": scale = 60_000
-            case "h": scale = 3_600_000
-            case "d": scale = 86_400_000
-            default: return nil
-            }
-            total += value * scale
-            number = ""
-            sawPart = true
-            i += 1
-        }
-        guard number.isEmpty, sawPart else { return nil }
-        return Int64(total.rounded())
     }
 
     /// RFC 3339 with or without fractional seconds; `nil` when malformed.

@@ -80,7 +80,9 @@ struct DiffTests {
         #expect(try TimeSpec(parsing: "+1.5s") == .offset(1_500))
         #expect(try TimeSpec(parsing: "2025-06-15T15:06:40Z") == .absolute(1_750_000_000_000))
         #expect(try TimeSpec(parsing: "2025-06-15T17:06:40.250+02:00") == .absolute(1_750_000_000_250))
-        for bad in ["", "#", "#x", "+", "+90", "+5y", "yesterday", "2025-13-01T00:00:00Z"] {
+        // The command line's duration grammar (DurationText): a bare number is seconds; bounded.
+        #expect(try TimeSpec(parsing: "+90") == .offset(90_000))
+        for bad in ["", "#", "#x", "+", "+-5s", "+5y", "+99999999999999h", "yesterday", "2025-13-01T00:00:00Z"] {
             #expect(throws: TimeSpec.ParseError.self, "\(bad)") { try TimeSpec(parsing: bad) }
         }
         #expect(try SnapshotReference(parsing: "deploy.kgrec@+90s") == SnapshotReference(path: "deploy.kgrec", time: .offset(90_000)))

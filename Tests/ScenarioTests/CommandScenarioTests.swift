@@ -114,7 +114,7 @@ struct CommandScenarioTests {
         #expect(check.code == 3)
         #expect(out.stderr.contains { $0.contains("could not observe") })
         let w = CollectedOutput()
-        #expect(await WaitRunner.run(monitor: monitor, options: .init(groupID: "svc"), clock: noSleep, output: w.output) == 3)
+        #expect(await WaitRunner.run(monitor: monitor, options: .init(group: "^svc$"), clock: noSleep, output: w.output) == 3)
         let e = CollectedOutput()
         let fresh = try await Self.unreachableMonitor()
         let code = await EventsRunner.run(monitor: fresh, options: .init(intervalMs: 10, maxPolls: 3), filter: nil, clock: noSleep, output: e.output)
@@ -145,7 +145,7 @@ struct CommandScenarioTests {
         let started = h.now
         let out = CollectedOutput()
         let code = await WaitRunner.run(
-            monitor: h.monitor, options: .init(groupID: "svc", maxLag: 1_000, stableForMs: 10_000, timeoutMs: 300_000, intervalMs: 2_000),
+            monitor: h.monitor, options: .init(group: "^svc$", maxLag: 1_000, stableForMs: 10_000, timeoutMs: 300_000, intervalMs: 2_000),
             clock: h.scriptedClock(steps), output: out.output)
         #expect(code == 0, "\(out.stderr.suffix(3))")
         let took = h.now - started
@@ -154,6 +154,64 @@ struct CommandScenarioTests {
         #expect(took <= 77_000 + 10_000 + 15_000, "exited after \(took) ms")
         #expect(out.stderr.contains { $0.contains("Reconciling") && $0.contains("episode #") }, "\(out.stderr.prefix(5))")
         #expect(out.stderr.last?.contains("is stable for 10 s") == true, "\(out.stderr.last ?? "")")
+        await h.shutdown()
+    }
+
+    @Test("wait: --group is a pattern over every matching group; no match in two consecutive polls is exit 3")
+    func waitPattern() async throws {
+        let h = try await SimHarness.start()
+        _ = try await HealthScenarioTests.consumerGroup(h, group: "orders-a", members: 2)
+        _ = try await HealthScenarioTests.consumerGroup(h, group: "orders-b", members: 1)
+        let both = CollectedOutput()
+        let code = await WaitRunner.run(
+            monitor: h.monitor, options: .init(group: "^orders-", timeoutMs: 60_000, intervalMs: 1_000),
+            clock: h.commandClock, output: both.output)
+        #expect(code == 0, "\(both.stderr)")
+        #expect(both.stderr.contains { $0.contains("kgtop wait: orders-a Stable") }, "\(both.stderr)")
+        #expect(both.stderr.contains { $0.contains("kgtop wait: orders-b Stable") }, "\(both.stderr)")
+        #expect(both.stderr.last?.contains("2 groups (orders-a, orders-b) are stable") == true, "\(both.stderr)")
+
+        // An exact id is ^id$: orders-a alone, not every id that contains it.
+        let one = CollectedOutput()
+        #expect(await WaitRunner.run(
+            monitor: h.monitor, options: .init(group: "^orders-a$", timeoutMs: 60_000, intervalMs: 1_000),
+            clock: h.commandClock, output: one.output) == 0)
+        #expect(!one.stderr.contains { $0.contains("orders-b") }, "\(one.stderr)")
+
+        // No match: exit 3 at the second poll, one interval later, not 2 at the timeout.
+        let none = CollectedOutput()
+        let started = h.now
+        let missing = await WaitRunner.run(
+            monitor: h.monitor, options: .init(group: "^orders$", timeoutMs: 60_000, intervalMs: 1_000),
+            clock: h.commandClock, output: none.output)
+        #expect(missing == 3, "\(none.stderr)")
+        #expect(h.now - started == 1_000, "exited after \(h.now - started) ms")
+        #expect(none.stderr.last?.contains("no group matches /^orders$/ in 2 consecutive polls") == true, "\(none.stderr)")
+
+        // A timeout shorter than one interval with no match is still "no group" (3), not a timeout (2).
+        let short = CollectedOutput()
+        #expect(await WaitRunner.run(
+            monitor: h.monitor, options: .init(group: "^nosuch$", timeoutMs: 500, intervalMs: 1_000),
+            clock: h.commandClock, output: short.output) == 3)
+        #expect(short.stderr.last?.contains("no group matches") == true, "\(short.stderr)")
+        await h.shutdown()
+    }
+
+    @Test("events: the first poll reports every group it sees (group_appeared), so one poll is never empty")
+    func eventsBaseline() async throws {
+        let h = try await SimHarness.start()
+        _ = try await HealthScenarioTests.consumerGroup(h, group: "svc", members: 1)
+        _ = try await HealthScenarioTests.consumerGroup(h, group: "other", members: 1)
+        // The harness's monitor has polled before, but this run has not: its first poll is the baseline.
+        let out = CollectedOutput()
+        let code = await EventsRunner.run(
+            monitor: h.monitor, options: .init(intervalMs: 1_000, maxPolls: 1), filter: try GroupFilter(include: "^svc$", exclude: nil, types: []),
+            clock: h.commandClock, output: out.output)
+        #expect(code == 0)
+        let appeared = out.stdout.filter { $0.contains(#""type":"group_appeared""#) }
+        #expect(appeared.count == 1, "\(out.stdout)")
+        #expect(appeared.first?.contains(#""groupID":"svc""#) == true, "\(out.stdout)")
+        #expect(!out.stdout.contains { $0.contains(#""groupID":"other""#) }, "\(out.stdout)")
         await h.shutdown()
     }
 

@@ -87,7 +87,7 @@ struct HealthScenarioTests {
         // wait: 2 on timeout, naming the member and the unmet conditions.
         let out = CollectedOutput()
         let code = await WaitRunner.run(
-            monitor: h.monitor, options: .init(groupID: "svc", timeoutMs: 20_000, intervalMs: 2_000),
+            monitor: h.monitor, options: .init(group: "^svc$", timeoutMs: 20_000, intervalMs: 2_000),
             clock: h.commandClock, output: out.output)
         #expect(code == 2)
         let last = out.stderr.last ?? ""

@@ -42,7 +42,7 @@ struct VersionScenarioTests {
         let group = try #require(h.latest?.snapshot?.group("svc"))
         let waitOutput = CollectedOutput()
         let waitCode = await WaitRunner.run(
-            monitor: h.monitor, options: .init(groupID: "svc", timeoutMs: 10_000, intervalMs: 2_000),
+            monitor: h.monitor, options: .init(group: "^svc$", timeoutMs: 10_000, intervalMs: 2_000),
             clock: h.commandClock, output: waitOutput.output)
         let started = h.allEpisodeEvents.filter { $0.groupID == "svc" && $0.type == .started }
         let open = h.latest?.openEpisodes.filter { $0.groupID == "svc" } ?? []
