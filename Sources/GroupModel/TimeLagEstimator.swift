@@ -32,8 +32,9 @@ public enum TimeLagMethod: String, Sendable, Hashable, Codable, CaseIterable {
     case caughtUp = "caught_up"
     /// Interpolated between two of the poller's own log-end samples.
     case interpolation
-    /// The committed offset is older than every sample: the figure is a lower bound (time since the
-    /// oldest sample).
+    /// A lower bound: the committed offset is older than every sample (the figure is the time since
+    /// the oldest sample), or only the newest timestamp of the record's compressed batch is known.
+    /// The partition is further behind than the figure.
     case lowerBound = "lower_bound"
     /// Interpolated between broker timestamp anchors (log start and MAX_TIMESTAMP offsets).
     case timestampAnchors = "timestamp_anchors"
