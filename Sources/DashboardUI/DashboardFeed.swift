@@ -50,7 +50,8 @@ public struct DashboardFeed: Sendable {
 
     /// Adds one poll's worth of derived data and returns the update to draw.
     /// - Parameters:
-    ///   - timeLags: per group, per partition time lag (interpolation over the poller's samples).
+    ///   - timeLags: per group, per partition time lag (from the poller's samples, or measured from the
+    ///     record at the committed offset; a lower bound is kept as one).
     ///   - failure: set when this poll observed nothing; the snapshot is then the last good one.
     public mutating func ingest(
         snapshot: ClusterSnapshot, events: [GroupEvent], episodeEvents: [EpisodeEvent],

@@ -32,8 +32,9 @@ public enum TimeLagMethod: String, Sendable, Hashable, Codable, CaseIterable {
     case caughtUp = "caught_up"
     /// Interpolated between two of the poller's own log-end samples.
     case interpolation
-    /// The committed offset is older than every sample: the figure is a lower bound (time since the
-    /// oldest sample).
+    /// A lower bound: the committed offset is older than every sample (the figure is the time since
+    /// the oldest sample), or only the newest timestamp of the record's compressed batch is known.
+    /// The partition is further behind than the figure.
     case lowerBound = "lower_bound"
     /// Interpolated between broker timestamp anchors (log start and MAX_TIMESTAMP offsets).
     case timestampAnchors = "timestamp_anchors"
@@ -322,48 +323,27 @@ public enum TimeLagEstimator {
     ///   twice the scatter of the samples around the line (their residual standard deviation), so a
     ///   consumer that commits in bursts (a saw-tooth lag) keeps pace without being flagged;
     /// - the newest lag is above the oldest;
-    /// - the newer half of the window still rises (its own least-squares slope is positive): a lag
-    ///   that comes down after a spike, a rebalance's, is recovering, not growing.
+    /// - the newer half of the window (at least three samples) does not clearly fall: a lag that
+    ///   comes down after a spike (a rebalance's) by more than twice its own scatter is recovering,
+    ///   not growing, while a saw-tooth that dips at the end still counts.
     /// - Returns: the slope in offsets per second when the lag grows, else `nil`.
     public static func growthRate(_ samples: [LagSample], allowedLag: Int64 = 0) -> Double? {
         guard samples.count >= 3, let first = samples.first, let last = samples.last,
-              last.timestamp > first.timestamp, last.lag > first.lag else { return nil }
-        guard let recent = slope(samples.suffix(max(2, samples.count / 2))), recent > 0 else { return nil }
-        let n = Double(samples.count)
-        var meanX = 0.0
-        var meanY = 0.0
-        for s in samples {
-            meanX += Double(s.timestamp - first.timestamp) / 1000
-            meanY += Double(s.lag)
+              last.timestamp > first.timestamp, last.lag > first.lag,
+              let whole = fit(samples[...]), whole.slope > 0 else { return nil }
+        guard whole.rise > Double(allowedLag), whole.rise > 2 * whole.scatter else { return nil }
+        // A clear fall over the newer half (more than its own scatter) is a recovery.
+        if let recent = fit(samples.suffix(max(3, samples.count / 2))), recent.slope < 0, -recent.rise > 2 * recent.scatter {
+            return nil
         }
-        meanX /= n
-        meanY /= n
-        var sxy = 0.0
-        var sxx = 0.0
-        for s in samples {
-            let dx = Double(s.timestamp - first.timestamp) / 1000 - meanX
-            sxy += dx * (Double(s.lag) - meanY)
-            sxx += dx * dx
-        }
-        guard sxx > 0 else { return nil }
-        let slope = sxy / sxx
-        guard slope > 0 else { return nil }
-        var residuals = 0.0
-        for s in samples {
-            let x = Double(s.timestamp - first.timestamp) / 1000
-            let r = Double(s.lag) - (meanY + slope * (x - meanX))
-            residuals += r * r
-        }
-        let scatter = (residuals / (n - 2 > 0 ? n - 2 : 1)).squareRoot()
-        let rise = slope * Double(last.timestamp - first.timestamp) / 1000
-        guard rise > Double(allowedLag), rise > 2 * scatter else { return nil }
-        return slope
+        return whole.slope
     }
 
-    /// The least-squares slope of time-ordered samples, in offsets per second; `nil` when they span
-    /// no time.
-    static func slope(_ samples: ArraySlice<LagSample>) -> Double? {
-        guard let origin = samples.first?.timestamp else { return nil }
+    /// A least-squares line through time-ordered samples: its slope (offsets per second), the
+    /// change it predicts over their span (`rise`, offsets) and the scatter of the samples around it
+    /// (residual standard deviation, offsets); `nil` when they span no time.
+    static func fit(_ samples: ArraySlice<LagSample>) -> (slope: Double, rise: Double, scatter: Double)? {
+        guard let origin = samples.first?.timestamp, let end = samples.last?.timestamp else { return nil }
         let n = Double(samples.count)
         var meanX = 0.0
         var meanY = 0.0
@@ -380,7 +360,15 @@ public enum TimeLagEstimator {
             sxy += dx * (Double(s.lag) - meanY)
             sxx += dx * dx
         }
-        return sxx > 0 ? sxy / sxx : nil
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        var residuals = 0.0
+        for s in samples {
+            let r = Double(s.lag) - (meanY + slope * (Double(s.timestamp - origin) / 1000 - meanX))
+            residuals += r * r
+        }
+        let scatter = (residuals / max(1, n - 2)).squareRoot()
+        return (slope, slope * Double(end - origin) / 1000, scatter)
     }
 
     /// Lag trend over samples by least squares; `steadyTolerance` is in offsets per second.

@@ -34,7 +34,7 @@ extension KafkaAdminClient {
     static let recordTimestampFetchVersions: ClosedRange<Int16> = 4...12
 
     /// Reads the timestamp of the record at each given offset: one Fetch per partition leader for
-    /// all of its partitions (no wait, at most `maxBytesPerPartition` bytes each), decoding only the
+    /// all of its partitions (at most `maxBytesPerPartition` bytes each), decoding only the
     /// batch that holds the offset. This is how kgtop measures how old the next record a group will
     /// consume is (its time lag), when its own log-end samples do not reach back that far.
     ///
@@ -67,7 +67,10 @@ extension KafkaAdminClient {
                     let request = topics.sorted { $0.key < $1.key }.map { FetchRequest.FetchTopic(topic: $0.key, partitions: $0.value) }
                     let total = Int32(clamping: Int64(maxBytesPerPartition) * Int64(wanted.count))
                     let answer = await self.send(to: leader, versions: Self.recordTimestampFetchVersions) { _ in
-                        FetchRequest(replicaID: -1, maxWaitMs: 0, minBytes: 0, maxBytes: total, isolationLevel: 0, sessionID: 0, sessionEpoch: -1, topics: request)
+                        // minBytes 1: some brokers (Tansu) answer an empty response to minBytes 0. The
+                        // records are there (every offset asked for is below the log end), so a broker
+                        // answers at once; the wait bounds only a record that has just been deleted.
+                        FetchRequest(replicaID: -1, maxWaitMs: 500, minBytes: 1, maxBytes: total, isolationLevel: 0, sessionID: 0, sessionEpoch: -1, topics: request)
                     }
                     return (leader, answer)
                 }

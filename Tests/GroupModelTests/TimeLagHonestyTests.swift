@@ -52,6 +52,10 @@ struct TimeLagHonestyTests {
         // Within the allowed lag.
         #expect(TimeLagEstimator.growthRate(samples([0, 1, 2, 3]), allowedLag: 10) == nil)
         #expect(TimeLagEstimator.growthRate(samples([0, 1, 2, 3])) != nil)
+        // Committed every 5 s, polled every 2 s, 600 offsets/s behind: a saw-tooth of ±4,000 whose
+        // newest polls dip is still growth.
+        let sawTooth: [Int64] = [10_000, 14_800, 9_600, 15_400, 20_200, 15_000, 19_800, 24_600, 19_400, 18_000]
+        #expect(TimeLagEstimator.growthRate(samples(sawTooth)) != nil)
         // A spike (a rebalance) that is being worked off: recovering, not growing.
         #expect(TimeLagEstimator.growthRate(samples([100, 120, 110, 4_000, 9_000, 12_000, 9_500, 7_000, 4_500, 2_000])) == nil)
     }
