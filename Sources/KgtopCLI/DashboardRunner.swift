@@ -114,6 +114,9 @@ enum DashboardRunner {
                     // Once the cluster answers: the broker-side settings that govern rebalance timing.
                     settingsRead = true
                     feed.brokerSettings = await Self.brokerSettings(admin)
+                    if let value = feed.brokerSettings?.first(where: { $0.key == "group.consumer.session.timeout.ms" })?.value, let ms = Int64(value) {
+                        await monitor.setRebalanceLimits(RebalanceLimits(sessionTimeoutMs: ms, sessionTimeoutSource: "broker"))
+                    }
                 }
                 let snapshot = u.snapshot ?? ClusterSnapshot(
                     takenAt: u.at, pollDurationMs: 0, cluster: ClusterInfo(),

@@ -192,9 +192,9 @@ public actor Monitor {
 
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
     public func ingest(_ taken: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
-        let snapshot = carryOver(into: taken)
         derivation.healthConfig = healthConfig
-        let d = derivation.ingest(snapshot)
+        let d = derivation.ingest(carryOver(into: taken))
+        let snapshot = d.snapshot
         lastSuccessAt = snapshot.takenAt
         return MonitorUpdate(
             sequence: sequence, snapshot: snapshot, events: d.events, episodeEvents: d.episodeEvents,
@@ -227,6 +227,10 @@ public actor Monitor {
         if added { out.groups.sort { $0.groupID < $1.groupID } }
         return out
     }
+
+    /// Sets the limits a member blocking a hand-off is measured against (e.g. the broker's
+    /// `group.consumer.session.timeout.ms` once read).
+    public func setRebalanceLimits(_ limits: RebalanceLimits) { derivation.rebalanceLimits = limits }
 
     /// The log-end samples kept for a partition (for time lag).
     public func logEndSamples(_ tp: TopicPartition) -> [OffsetSample] { derivation.history.logEndSamples(tp) }
