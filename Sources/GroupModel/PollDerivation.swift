@@ -115,7 +115,8 @@ public struct PollDerivation: Sendable {
         labeler.label(&snapshot)
         // The history still ends at the previous snapshot here, as refineDepartures needs.
         let events = last.map {
-            SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt)
+            SnapshotDiff.refineDepartures(departuresMidRebalance(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, at: snapshot.takenAt),
+                                          old: $0, history: history, at: snapshot.takenAt)
         } ?? []
         timings.diffMs = lap()
         var episodeEvents = tracker.ingest(snapshot)
@@ -187,6 +188,24 @@ public struct PollDerivation: Sendable {
         timings.errorsMs = lap()
         lastTimings = timings
         return derived
+    }
+
+    /// A KIP-848 member that vanished while behind the assignment epoch (or still revoking) is a
+    /// fence by ``SnapshotDiff``'s rule; unless it had been behind for a session timeout, it left in
+    /// the middle of a rebalance (as each pod of a rolling deploy does): `member_left`, which
+    /// ``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)`` may still find was a crash.
+    private func departuresMidRebalance(_ events: [GroupEvent], old: ClusterSnapshot, at: Int64) -> [GroupEvent] {
+        guard events.contains(where: { $0.type == .memberFenced }) else { return events }
+        return events.map { event in
+            guard event.type == .memberFenced, event.new == nil, let groupID = event.groupID, let memberID = event.memberID,
+                  old.group(groupID)?.type != .classic,
+                  !tracker.behindAtLeastSessionTimeout(groupID: groupID, memberID: memberID, at: at)
+            else { return event }
+            var left = event
+            left.type = .memberLeft
+            left.detail = nil
+            return left
+        }
     }
 
     /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is

@@ -164,7 +164,8 @@ public struct RebalanceEpisode: Sendable, Hashable, Codable {
     /// nothing blocks, and once ended).
     public var blocking: [BlockedHandoff]
     /// The median duration of this group's earlier reconciled episodes (an estimate of how long
-    /// this one takes), `nil` before the first one.
+    /// this one takes; episodes under way at the tracker's first snapshot do not count), `nil`
+    /// before the first one.
     public var estimatedDurationMs: Int64?
 
     /// Creates an episode.
@@ -464,7 +465,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let progress = RebalanceProgress(group: group)
 
         // Start?
-        if open[groupID] == nil, let reasons = startReasons(group: group, old: old, first: first) {
+        if open[groupID] == nil, let reasons = startReasons(group: group, old: old, first: first, at: at) {
             counter += 1
             let from = isClassic ? old?.generationID : (old?.groupEpoch ?? group.assignmentEpoch)
             var episode = RebalanceEpisode(
@@ -475,7 +476,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             events.append(EpisodeEvent(type: .started, timestamp: at, episode: episode))
         } else if var episode = open[groupID], let old, epochBumped(group: group, old: old) {
             // A further change during the episode: its causes join the list.
-            episode.add(triggers(old: old, new: group))
+            episode.add(triggers(old: old, new: group, at: at))
             open[groupID] = episode
         }
 
@@ -523,7 +524,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             reportedStuck[groupID] = nil
             blockedSince[groupID] = nil
             reportedBlocked[groupID] = nil
-            if !episode.abandoned, let duration = episode.durationMs, duration > 0 {
+            // Only whole episodes count: one under way before the first poll was seen in part.
+            if !episode.abandoned, !episode.triggers.contains(.inProgressAtStart), let duration = episode.durationMs, duration > 0 {
                 var list = durations[groupID] ?? []
                 list.append(duration)
                 if list.count > estimateWindow { list.removeFirst(list.count - estimateWindow) }
@@ -633,7 +635,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
-    private func startReasons(group: Group, old: Group?, first: Bool) -> [RebalanceTrigger]? {
+    private func startReasons(group: Group, old: Group?, first: Bool, at: Int64) -> [RebalanceTrigger]? {
         guard let old else {
             // First sight of the group (or of the cluster): only a visible rebalance starts an episode.
             if isDone(group) && !group.state.isRebalancing { return nil }
@@ -655,17 +657,29 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old))
         }
         guard changed, !group.members.isEmpty || !old.members.isEmpty else { return nil }
-        return triggers(old: old, new: group)
+        return triggers(old: old, new: group, at: at)
+    }
+
+    /// KIP-848: whether a member that vanished at `at` had been behind the assignment epoch for at
+    /// least the session timeout (as of the previous snapshot). The coordinator fences a member
+    /// only after a session or rebalance timeout, so one that vanished sooner in the middle of a
+    /// rebalance left (a pod stopped during a rolling deploy); a crash is still found as a fence
+    /// from its commits standing still (``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)``).
+    public func behindAtLeastSessionTimeout(groupID: String, memberID: String, at: Int64) -> Bool {
+        guard let since = behindSince[groupID]?[memberID] else { return false }
+        return at - since >= limits.sessionTimeoutMs
     }
 
     /// Every visible cause, in the order fence, leave, join, subscription, regex, partition count,
     /// assignor; `[unknown]` when nothing visible changed.
-    private func triggers(old: Group, new: Group) -> [RebalanceTrigger] {
+    private func triggers(old: Group, new: Group, at: Int64) -> [RebalanceTrigger] {
         var found: Set<RebalanceTrigger> = []
         let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
         let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
         for member in old.members where newMembers[member.memberID] == nil {
-            found.insert(SnapshotDiff.fenceReason(member: member, group: old) != nil ? .fence : .leave)
+            let fenced = SnapshotDiff.fenceReason(member: member, group: old) != nil
+                && (old.type == .classic || behindAtLeastSessionTimeout(groupID: old.groupID, memberID: member.memberID, at: at))
+            found.insert(fenced ? .fence : .leave)
         }
         for member in new.members {
             guard let before = oldMembers[member.memberID] else {

@@ -28,17 +28,18 @@ public struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The demo's additions to the simulator's demo scenario: a rolling deploy of order-service,
-    /// starting once the dashboard has polled a few times. Its last original pod is slow to give
-    /// partitions up (10 s), so the first replacement visibly waits for it.
+    /// starting once the dashboard has polled a few times, as Kubernetes rolls a Deployment (the
+    /// new pod starts, then an old one stops). Its last original pod is slow to give partitions up
+    /// (10 s), so the first new pod visibly waits for it.
     static let rollingDeploy = """
         every 180s
         at 1s slow order-service#last 10s
-        at 8s stop order-service#first
-        at 9s add order-service consumer orders assignor=uniform client=order-service
+        at 8s add order-service consumer orders assignor=uniform client=order-service
+        at 10s stop order-service#first
+        at 16s add order-service consumer orders assignor=uniform client=order-service
+        at 18s stop order-service#first
+        at 24s add order-service consumer orders assignor=uniform client=order-service
         at 26s stop order-service#first
-        at 27s add order-service consumer orders assignor=uniform client=order-service
-        at 34s stop order-service#first
-        at 35s add order-service consumer orders assignor=uniform client=order-service
         """
 
     public func run() async throws {
