@@ -71,8 +71,28 @@ extension Dashboard {
         rows.append(.partitionHeader)
         rows += partitions.map(GroupViewRow.partition)
 
-        let memberLayout = TableLayout(Self.memberColumns, width: width)
-        let partitionLayout = TableLayout(Self.partitionColumns, width: width)
+        // Widths from content: the member and owner columns as wide as the longest label (up to
+        // 32), the partition column as wide as the longest partition name (up to 48).
+        var nameWidth = 6
+        for i in group.members.indices { nameWidth = max(nameWidth, DisplayWidth.of(group.members[i].name)) }
+        nameWidth = min(32, nameWidth)
+        var partitionWidth = 9
+        for i in partitions { partitionWidth = max(partitionWidth, DisplayWidth.of(group.partitions[i].topicPartition.description)) }
+        partitionWidth = min(48, partitionWidth)
+        let memberLayout = TableLayout(Self.memberColumns.map { spec in
+            var spec = spec
+            if spec.id == .member { spec.width = nameWidth; spec.flexible = false }
+            return spec
+        }, width: width)
+        let partitionLayout = TableLayout(Self.partitionColumns.map { spec in
+            var spec = spec
+            switch spec.id {
+            case .partition: spec.width = partitionWidth; spec.flexible = false
+            case .owner, .target: spec.width = max(spec.title.count, nameWidth)
+            default: break
+            }
+            return spec
+        }, width: width)
         let now = self.now
         return ViewContent(
             fixed: Self.groupSummary(group, insight: insight, filter: state.effectiveFilter(.group))
@@ -154,7 +174,7 @@ extension Dashboard {
 
     static func memberRow(_ member: GroupMember, group: Group, insight: MemberInsight?, layout: TableLayout<MemberColumn>, now: Int64) -> StyledLine {
         var cells: [MemberColumn: Span] = [:]
-        cells[.member] = Span(member.name, insight?.recentlyJoined == true ? .memberJoined : .normal)
+        cells[.member] = Span(Format.shortenMiddle(member.name, layout.width(of: .member)), insight?.recentlyJoined == true ? .memberJoined : .normal)
         cells[.memberID] = Span(member.memberID, .dim)
         cells[.type] = Span(member.memberType.rawValue, member.memberType == .classic && group.type == .consumer ? .rebalancing : .normal)
         let behind = !member.isReconciled(assignmentEpoch: group.assignmentEpoch)
@@ -197,9 +217,9 @@ extension Dashboard {
     static func partitionRow(_ row: GroupPartition, group: Group, insight: PartitionInsight?, layout: TableLayout<PartitionColumn>) -> StyledLine {
         var cells: [PartitionColumn: Span] = [:]
         cells[.partition] = Span(row.topicPartition.description, row.error != nil ? .errorText : .normal)
-        cells[.owner] = row.owner.map { Span(group.memberName($0)) } ?? Span("-", .dim)
+        cells[.owner] = row.owner.map { Span(Format.shortenMiddle(group.memberName($0), layout.width(of: .owner))) } ?? Span("-", .dim)
         if let target = row.targetOwner {
-            cells[.target] = Span(group.memberName(target), target == row.owner ? .normal : .rebalancing)
+            cells[.target] = Span(Format.shortenMiddle(group.memberName(target), layout.width(of: .target)), target == row.owner ? .normal : .rebalancing)
         } else {
             cells[.target] = Span("-", .dim)
         }
