@@ -77,6 +77,16 @@ t resize-window -t e2e -x 90 -y 30; sleep 0.5; wait_for 'order-service|GROUP' "r
 t send-keys -t e2e q
 check_restored "quit" 0
 
+# The demo's first minute tells the deploy story: the rolling deploy of order-service starts after
+# the first polls, its episode names a trigger other than unknown, and the slow pod is named as the
+# member holding a partition the replacement waits for.
+start
+t send-keys -t e2e 3
+wait_for '^ +order-service +consumer .*(leave|join|fence)' "first minute: the deploy episode names its trigger" 40
+wait_for 'blocked +orders-[0-9]+ +held by order-service~' "first minute: a blocking member is named" 40
+t send-keys -t e2e q
+check_restored "story" 0
+
 start
 t send-keys -t e2e C-c
 check_restored "SIGINT" 130

@@ -19,7 +19,7 @@ public struct DashboardFeed: Sendable {
     private var errors: [ErrorRow] = []
     private var trends: [String: [Int64]] = [:]
     private var joined: [String: [String: Int64]] = [:]  // group -> member -> at
-    private var left: [String: [String: Int64]] = [:]
+    private var left: [String: [String: Int64]] = [:]  // group -> label of a departed member -> at
     private var lastRebalance: [String: Int64] = [:]
     /// The last good poll's time and the failed polls since (the header's staleness).
     private var lastGoodAt: Int64?
@@ -79,9 +79,18 @@ public struct DashboardFeed: Sendable {
             switch e.type {
             case .memberStuck:
                 let m = e.member
-                let who = m.map { "\($0.clientID)@\($0.clientHost)" + ($0.instanceID.map { " (instance \($0))" } ?? "") } ?? "a member"
+                let who = m?.name ?? "a member"
                 append(ErrorRow(at: e.timestamp, severity: .warning, source: .anomaly, groupID: e.groupID,
                                 message: "\(who) stuck behind the assignment epoch for \((m?.behindForMs ?? 0) / 1000) s"))
+            case .blocked:
+                // A holder past its limit is the cause of the stall: one line in the error stream.
+                let past = (e.blocked ?? []).filter(\.pastLimit)
+                if let first = past.first {
+                    let partitions = past.map(\.topicPartition.description).joined(separator: ", ")
+                    append(ErrorRow(at: e.timestamp, severity: .warning, source: .anomaly, groupID: e.groupID,
+                                    message: "\(first.holderLabel ?? "a member") stalls the rebalance: holds \(partitions) past \(first.limit)"
+                                        + (first.waiterLabel.map { ", wanted by \($0)" } ?? "")))
+                }
             case .started:
                 lastRebalance[e.groupID] = e.timestamp
             case .ended:
@@ -94,7 +103,7 @@ public struct DashboardFeed: Sendable {
             guard let member = e.memberID, let groupID = e.groupID else { continue }
             switch e.type {
             case .memberJoined: joined[groupID, default: [:]][member] = e.timestamp
-            case .memberLeft, .memberFenced: left[groupID, default: [:]][member] = e.timestamp
+            case .memberLeft, .memberFenced: left[groupID, default: [:]][e.label ?? member] = e.timestamp
             default: break
             }
         }
@@ -222,11 +231,13 @@ public struct DashboardFeed: Sendable {
 
     /// An anomaly row for the events worth a line in the error stream, nil for routine events.
     public static func anomaly(_ e: GroupEvent) -> ErrorRow? {
-        let who = [e.clientID, e.clientHost].compactMap { $0 }.joined(separator: "@")
+        let host = e.clientHost.map(MemberLabeler.normalizedHost) ?? ""
+        let name = e.label ?? e.clientID.flatMap { $0.isEmpty ? nil : $0 } ?? e.memberID ?? "?"
+        let who = host.isEmpty || name.contains(host) ? name : "\(name) on \(host)"
         switch e.type {
         case .memberFenced:
             return ErrorRow(at: e.timestamp, severity: .warning, source: .anomaly, groupID: e.groupID,
-                            message: "member \(who.isEmpty ? (e.memberID ?? "?") : who) was fenced" + (e.detail.map { ": \($0)" } ?? ""))
+                            message: "member \(who) was fenced" + (e.detail.map { ": \($0)" } ?? ""))
         case .coordinatorMoved:
             return ErrorRow(at: e.timestamp, severity: .info, source: .anomaly, groupID: e.groupID,
                             message: "coordinator moved from broker \(e.old?.description ?? "?") to \(e.new?.description ?? "?")")
@@ -241,22 +252,22 @@ public struct DashboardFeed: Sendable {
     /// A Rebalances-view row for an episode; member convergence comes from the group's current members.
     public static func row(_ ep: RebalanceEpisode, group: Group?) -> EpisodeRow {
         let members = (group?.members ?? []).map { m in
-            MemberConvergence(memberID: m.memberID, clientID: m.clientID, fromEpoch: ep.fromEpoch, currentEpoch: m.memberEpoch,
+            MemberConvergence(memberID: m.memberID, label: m.name, fromEpoch: ep.fromEpoch, currentEpoch: m.memberEpoch,
                               reachedAt: m.isReconciled(assignmentEpoch: group?.assignmentEpoch) ? (ep.endedAt ?? ep.targetComputedAt) : nil)
         }
         var outcome: String?
         if ep.abandoned {
             outcome = "abandoned"
         } else if !ep.stuckMembers.isEmpty {
-            outcome = "stuck: " + ep.stuckMembers.map { "\($0.clientID)@\($0.clientHost)" }.joined(separator: ", ")
+            outcome = "stuck: " + ep.stuckMembers.map(\.name).joined(separator: ", ")
         } else if ep.endedAt != nil {
             outcome = "reconciled"
         }
         return EpisodeRow(
-            groupID: ep.groupID, groupProtocol: ep.protocol, trigger: ep.trigger.rawValue, startedAt: ep.startedAt,
+            groupID: ep.groupID, groupProtocol: ep.protocol, trigger: RebalanceTrigger.words(ep.triggers), startedAt: ep.startedAt,
             endedAt: ep.endedAt, fromEpoch: ep.fromEpoch, targetEpoch: ep.targetEpoch,
             membersReconciled: ep.progress.membersReconciled, membersTotal: ep.progress.membersTotal,
             partitionsSettled: ep.progress.partitionsSettled, partitionsTotal: ep.progress.partitionsTotal,
-            members: members, outcome: outcome)
+            members: members, outcome: outcome, blocking: ep.blocking, estimatedDurationMs: ep.estimatedDurationMs)
     }
 }

@@ -173,7 +173,7 @@ public struct GroupInsight: Sendable, Hashable {
     public var partitions: PartitionInsights
     /// Per-member history, by member id.
     public var members: [String: MemberInsight]
-    /// Members that left in the last few polls (client id or member id), shown as departed rows.
+    /// Members that left in the last few polls (their labels), shown as departed rows.
     public var recentlyLeft: [String]
 
     /// Creates a group insight.
@@ -201,8 +201,8 @@ public struct GroupInsight: Sendable, Hashable {
 public struct MemberConvergence: Sendable, Hashable {
     /// The member id.
     public var memberID: String
-    /// The member's client id.
-    public var clientID: String
+    /// The member's label (``GroupMember/name``).
+    public var label: String
     /// The member's epoch when the episode started (`nil` if it joined during the episode).
     public var fromEpoch: Int32?
     /// The member's epoch now (or at the end).
@@ -211,9 +211,9 @@ public struct MemberConvergence: Sendable, Hashable {
     public var reachedAt: Int64?
 
     /// Creates a member convergence row.
-    public init(memberID: String, clientID: String, fromEpoch: Int32? = nil, currentEpoch: Int32? = nil, reachedAt: Int64? = nil) {
+    public init(memberID: String, label: String, fromEpoch: Int32? = nil, currentEpoch: Int32? = nil, reachedAt: Int64? = nil) {
         self.memberID = memberID
-        self.clientID = clientID
+        self.label = label
         self.fromEpoch = fromEpoch
         self.currentEpoch = currentEpoch
         self.reachedAt = reachedAt
@@ -226,7 +226,7 @@ public struct EpisodeRow: Sendable, Hashable {
     public var groupID: String
     /// The group's protocol.
     public var groupProtocol: GroupProtocol
-    /// What started it, in words (`member joined`, `member left`, `subscription changed`, ...).
+    /// What started and extended it, in words (`leave, join`, `in progress at start`, ...).
     public var trigger: String
     /// When it started (ms since the epoch).
     public var startedAt: Int64
@@ -248,13 +248,20 @@ public struct EpisodeRow: Sendable, Hashable {
     public var members: [MemberConvergence]
     /// How it ended (`completed`, `superseded`, `group emptied`), `nil` while ongoing.
     public var outcome: String?
+    /// KIP-848, while ongoing: the hand-offs not done yet (who holds, who waits, since when).
+    public var blocking: [BlockedHandoff]
+    /// The median duration of the group's earlier episodes, `nil` before the first.
+    public var estimatedDurationMs: Int64?
 
     /// Creates an episode row.
     public init(
         groupID: String, groupProtocol: GroupProtocol, trigger: String, startedAt: Int64, endedAt: Int64? = nil,
         fromEpoch: Int32? = nil, targetEpoch: Int32? = nil, membersReconciled: Int = 0, membersTotal: Int = 0,
-        partitionsSettled: Int = 0, partitionsTotal: Int = 0, members: [MemberConvergence] = [], outcome: String? = nil
+        partitionsSettled: Int = 0, partitionsTotal: Int = 0, members: [MemberConvergence] = [], outcome: String? = nil,
+        blocking: [BlockedHandoff] = [], estimatedDurationMs: Int64? = nil
     ) {
+        self.blocking = blocking
+        self.estimatedDurationMs = estimatedDurationMs
         self.groupID = groupID
         self.groupProtocol = groupProtocol
         self.trigger = trigger

@@ -156,4 +156,31 @@ enum Format {
         }
         return out + String(repeating: " ", count: max(0, width - 1 - used)) + "…"
     }
+
+    /// At most `width` columns, shortened in the middle (`order-serv…KKGw`) so the end that tells
+    /// two names apart stays visible; not padded.
+    static func shortenMiddle(_ text: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        guard DisplayWidth.of(text) > width else { return text }
+        guard width > 2 else { return fit(text, width) }
+        let graphemes = Array(text)
+        let tailWidth = (width - 1) / 2
+        var tail: [Character] = []
+        var used = 0
+        for g in graphemes.reversed() {
+            let gw = DisplayWidth.of(g)
+            if used + gw > tailWidth { break }
+            tail.insert(g, at: 0)
+            used += gw
+        }
+        var head = ""
+        var headUsed = 0
+        for g in graphemes {
+            let gw = DisplayWidth.of(g)
+            if headUsed + gw > width - 1 - used { break }
+            head.append(g)
+            headUsed += gw
+        }
+        return head + "…" + String(tail)
+    }
 }

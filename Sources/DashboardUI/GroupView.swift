@@ -1,7 +1,7 @@
 import GroupModel
 
 enum MemberColumn: Hashable, Sendable {
-    case member, type, epoch, partitions, reconciling, client, host, rack, instance
+    case member, type, epoch, partitions, reconciling, client, host, rack, instance, memberID
 }
 
 enum PartitionColumn: Hashable, Sendable {
@@ -21,7 +21,7 @@ enum GroupViewRow {
 
 extension Dashboard {
     static let memberColumns: [ColumnSpec<MemberColumn>] = [
-        ColumnSpec(id: .member, title: "MEMBER", width: 12, priority: 0, flexible: true, maxWidth: 40),
+        ColumnSpec(id: .member, title: "MEMBER", width: 12, priority: 0, flexible: true, maxWidth: 32),
         ColumnSpec(id: .type, title: "TYPE", width: 8, priority: 5),
         ColumnSpec(id: .epoch, title: "EPOCH", width: 9, alignment: .right, priority: 1),
         ColumnSpec(id: .partitions, title: "PARTS", width: 7, alignment: .right, priority: 2),
@@ -30,6 +30,7 @@ extension Dashboard {
         ColumnSpec(id: .host, title: "HOST", width: 15, priority: 6),
         ColumnSpec(id: .rack, title: "RACK", width: 8, priority: 8),
         ColumnSpec(id: .instance, title: "INSTANCE", width: 14, priority: 7),
+        ColumnSpec(id: .memberID, title: "MEMBER ID", width: 22, priority: 9),
     ]
 
     static let partitionColumns: [ColumnSpec<PartitionColumn>] = [
@@ -51,12 +52,11 @@ extension Dashboard {
         }
         let insight = update.insights[groupID]
         let filter = state.effectiveFilter(.group).map(matcher)
-        let labels = Self.memberLabels(group)
 
         var rows: [GroupViewRow] = []
         let members = group.members.indices.filter { i in
             let m = group.members[i]
-            return filter.map { $0.matches(m.memberID) || $0.matches(m.clientID) || $0.matches(m.clientHost) || $0.matches(m.instanceID ?? "") } ?? true
+            return filter.map { $0.matches(m.name) || $0.matches(m.memberID) || $0.matches(m.clientID) || $0.matches(m.clientHost) || $0.matches(m.instanceID ?? "") } ?? true
         }
         rows.append(.title("MEMBERS \(members.count)" + (members.count == group.members.count ? "" : " of \(group.members.count)")))
         rows.append(.memberHeader)
@@ -65,17 +65,38 @@ extension Dashboard {
         rows.append(.blank)
         let partitions = group.partitions.indices.filter { i in
             let p = group.partitions[i]
-            return filter.map { $0.matches(p.topicPartition.description) || $0.matches(labels[p.owner ?? ""] ?? "") || $0.matches(labels[p.targetOwner ?? ""] ?? "") } ?? true
+            return filter.map { $0.matches(p.topicPartition.description) || $0.matches(p.owner.map(group.memberName) ?? "") || $0.matches(p.targetOwner.map(group.memberName) ?? "") } ?? true
         }
         rows.append(.title("PARTITIONS \(partitions.count)" + (partitions.count == group.partitions.count ? "" : " of \(group.partitions.count)")))
         rows.append(.partitionHeader)
         rows += partitions.map(GroupViewRow.partition)
 
-        let memberLayout = TableLayout(Self.memberColumns, width: width)
-        let partitionLayout = TableLayout(Self.partitionColumns, width: width)
+        // Widths from content: the member and owner columns as wide as the longest label (up to
+        // 32), the partition column as wide as the longest partition name (up to 48).
+        var nameWidth = 6
+        for i in group.members.indices { nameWidth = max(nameWidth, DisplayWidth.of(group.members[i].name)) }
+        nameWidth = min(32, nameWidth)
+        var partitionWidth = 9
+        for i in partitions { partitionWidth = max(partitionWidth, DisplayWidth.of(group.partitions[i].topicPartition.description)) }
+        partitionWidth = min(48, partitionWidth)
+        let memberLayout = TableLayout(Self.memberColumns.map { spec in
+            var spec = spec
+            if spec.id == .member { spec.width = nameWidth; spec.flexible = false }
+            return spec
+        }, width: width)
+        let partitionLayout = TableLayout(Self.partitionColumns.map { spec in
+            var spec = spec
+            switch spec.id {
+            case .partition: spec.width = partitionWidth; spec.flexible = false
+            case .owner, .target: spec.width = max(spec.title.count, nameWidth)
+            default: break
+            }
+            return spec
+        }, width: width)
         let now = self.now
         return ViewContent(
-            fixed: Self.groupSummary(group, insight: insight, filter: state.effectiveFilter(.group)),
+            fixed: Self.groupSummary(group, insight: insight, filter: state.effectiveFilter(.group))
+                + Self.episodeSummary(update.episodes?.first { $0.groupID == groupID && $0.isOngoing }, width: width, now: now),
             count: rows.count,
             row: { index in
                 switch rows[index] {
@@ -88,26 +109,10 @@ extension Dashboard {
                 case .member(let i):
                     return Self.memberRow(group.members[i], group: group, insight: insight?.members[group.members[i].memberID], layout: memberLayout, now: now)
                 case .partition(let i):
-                    return Self.partitionRow(group.partitions[i], insight: insight?.partitions[group.partitions[i].topicPartition], labels: labels, layout: partitionLayout)
+                    return Self.partitionRow(group.partitions[i], group: group, insight: insight?.partitions[group.partitions[i].topicPartition], layout: partitionLayout)
                 }
             },
             empty: "")
-    }
-
-    /// Short, unique labels for members: the client id when it is unique in the group, else the
-    /// client id with the end of the member id.
-    static func memberLabels(_ group: Group) -> [String: String] {
-        var clientCounts: [String: Int] = [:]
-        for member in group.members { clientCounts[member.clientID, default: 0] += 1 }
-        var labels: [String: String] = [:]
-        for member in group.members {
-            if !member.clientID.isEmpty && clientCounts[member.clientID] == 1 {
-                labels[member.memberID] = member.clientID
-            } else {
-                labels[member.memberID] = (member.clientID.isEmpty ? "" : member.clientID + "~") + String(member.memberID.suffix(4))
-            }
-        }
-        return labels
     }
 
     static func groupSummary(_ group: Group, insight: GroupInsight?, filter: String?) -> [StyledLine] {
@@ -158,9 +163,21 @@ extension Dashboard {
         return lines
     }
 
+    /// The group's ongoing rebalance: causes, time, estimate, progress, and what blocks it.
+    static func episodeSummary(_ episode: EpisodeRow?, width: Int, now: Int64) -> [StyledLine] {
+        guard let episode else { return [] }
+        var line = StyledLine(" rebalancing ", .rebalancing, .bold)
+        line.append(episode.trigger, .normal)
+        line.append("  running \(Format.duration(ms: now - episode.startedAt))", .warnText)
+        if let estimate = episode.estimatedDurationMs { line.append("  estimate ~\(Format.duration(ms: estimate))", .dim) }
+        line.append("  members \(episode.membersReconciled)/\(episode.membersTotal)  partitions \(episode.partitionsSettled)/\(episode.partitionsTotal)", .normal)
+        return [line] + blockingLines(episode, width: width, indent: " ")
+    }
+
     static func memberRow(_ member: GroupMember, group: Group, insight: MemberInsight?, layout: TableLayout<MemberColumn>, now: Int64) -> StyledLine {
         var cells: [MemberColumn: Span] = [:]
-        cells[.member] = Span(member.memberID, insight?.recentlyJoined == true ? .memberJoined : .normal)
+        cells[.member] = Span(Format.shortenMiddle(member.name, layout.width(of: .member)), insight?.recentlyJoined == true ? .memberJoined : .normal)
+        cells[.memberID] = Span(member.memberID, .dim)
         cells[.type] = Span(member.memberType.rawValue, member.memberType == .classic && group.type == .consumer ? .rebalancing : .normal)
         let behind = !member.isReconciled(assignmentEpoch: group.assignmentEpoch)
         if let epoch = member.memberEpoch {
@@ -183,7 +200,7 @@ extension Dashboard {
             cells[.reconciling] = Span(behind ? "yes" : "-", behind ? .rebalancing : .dim)
         }
         cells[.client] = Span(member.clientID)
-        cells[.host] = Span(member.clientHost)
+        cells[.host] = Span(member.host)
         cells[.rack] = Span(member.rackID ?? "-", member.rackID == nil ? .dim : .normal)
         cells[.instance] = Span(member.instanceID ?? "-", member.instanceID == nil ? .dim : .normal)
         return layout.row(cells)
@@ -199,12 +216,12 @@ extension Dashboard {
         }
     }
 
-    static func partitionRow(_ row: GroupPartition, insight: PartitionInsight?, labels: [String: String], layout: TableLayout<PartitionColumn>) -> StyledLine {
+    static func partitionRow(_ row: GroupPartition, group: Group, insight: PartitionInsight?, layout: TableLayout<PartitionColumn>) -> StyledLine {
         var cells: [PartitionColumn: Span] = [:]
         cells[.partition] = Span(row.topicPartition.description, row.error != nil ? .errorText : .normal)
-        cells[.owner] = row.owner.map { Span(labels[$0] ?? String($0.suffix(8))) } ?? Span("-", .dim)
+        cells[.owner] = row.owner.map { Span(Format.shortenMiddle(group.memberName($0), layout.width(of: .owner))) } ?? Span("-", .dim)
         if let target = row.targetOwner {
-            cells[.target] = Span(labels[target] ?? String(target.suffix(8)), target == row.owner ? .normal : .rebalancing)
+            cells[.target] = Span(Format.shortenMiddle(group.memberName(target), layout.width(of: .target)), target == row.owner ? .normal : .rebalancing)
         } else {
             cells[.target] = Span("-", .dim)
         }

@@ -63,8 +63,13 @@ extension Dashboard {
             cells[.protocolName] = Span(episode.groupProtocol.rawValue)
             cells[.trigger] = Span(episode.trigger)
             cells[.started] = Span(Format.age(ms: now - episode.startedAt) + " ago", .dim)
-            cells[.duration] = Span(Format.duration(ms: (episode.endedAt ?? now) - episode.startedAt))
-            cells[.epochs] = Span("\(episode.fromEpoch.map(String.init) ?? "?")→\(episode.targetEpoch.map(String.init) ?? "?")")
+            if let ended = episode.endedAt, ended == episode.startedAt {
+                // Started and ended between two polls: nothing was measured.
+                cells[.duration] = Span("<1 poll", .dim)
+            } else {
+                cells[.duration] = Span(Format.duration(ms: (episode.endedAt ?? now) - episode.startedAt))
+            }
+            cells[.epochs] = Self.epochText(episode).map { Span($0) } ?? Span("-", .dim)
             cells[.members] = Span(String(episode.membersTotal))
             let outcome = episode.outcome ?? "completed"
             cells[.outcome] = Span(outcome, outcome == "completed" ? .normal : .warnText)
@@ -91,9 +96,14 @@ extension Dashboard {
         var lines: [DocumentLine] = []
         var head = StyledLine("  " + episode.groupID, .rebalancing, .bold)
         head.append("  \(episode.groupProtocol.rawValue)", .normal)
-        head.append("  epoch \(episode.fromEpoch.map(String.init) ?? "?")→\(episode.targetEpoch.map(String.init) ?? "?")", .rebalancing)
+        if let epochs = Self.epochText(episode) {
+            head.append("  \(episode.groupProtocol == .classic ? "generation" : "epoch") \(epochs)", .rebalancing)
+        }
         head.append("  \(episode.trigger)", .normal)
         head.append("  running \(Format.duration(ms: now - episode.startedAt))", .warnText)
+        if let estimate = episode.estimatedDurationMs {
+            head.append("  estimate ~\(Format.duration(ms: estimate))", .dim)
+        }
         lines.append(DocumentLine(head, group: episode.groupID))
 
         let barWidth = max(8, min(30, (width - 44) / 2))
@@ -104,14 +114,15 @@ extension Dashboard {
         bars.spans += Format.bar(done: episode.partitionsSettled, total: episode.partitionsTotal, width: barWidth)
         bars.append(" \(episode.partitionsSettled)/\(episode.partitionsTotal)", .normal)
         lines.append(DocumentLine(bars, group: episode.groupID))
+        for line in Self.blockingLines(episode, width: width, indent: "    ") { lines.append(DocumentLine(line, group: episode.groupID)) }
 
         // Epoch convergence: one line per member; the strip spans start..now, filled from the moment
         // the member reached the target epoch.
         let span = max(1, now - episode.startedAt)
         let stripWidth = max(6, min(40, width - 60))
         let labelWidth = max(8, min(24, width - stripWidth - 36))
-        for member in episode.members.sorted(by: { ($0.reachedAt ?? Int64.max, $0.clientID, $0.memberID) < ($1.reachedAt ?? Int64.max, $1.clientID, $1.memberID) }) {
-            var line = StyledLine("    " + Format.fit(member.clientID.isEmpty ? member.memberID : member.clientID, labelWidth), .normal)
+        for member in episode.members.sorted(by: { ($0.reachedAt ?? Int64.max, $0.label, $0.memberID) < ($1.reachedAt ?? Int64.max, $1.label, $1.memberID) }) {
+            var line = StyledLine("    " + Format.fit(member.label, labelWidth), .normal)
             let from = member.fromEpoch.map(String.init) ?? "new"
             let current = member.currentEpoch.map(String.init) ?? "?"
             line.append(" " + Format.fit("\(from)→\(current)", 9, right: true) + " ", member.reachedAt == nil ? .rebalancing : .normal)
@@ -125,6 +136,54 @@ extension Dashboard {
                 line.append("  waiting \(Format.duration(ms: now - episode.startedAt))", .rebalancing)
             }
             lines.append(DocumentLine(line, group: episode.groupID))
+        }
+        return lines
+    }
+
+    /// `5→7`, `→7` or `5→` for the epochs (generations) an episode knows; `nil` when it knows none
+    /// (a classic group whose members do not send their generation).
+    static func epochText(_ episode: EpisodeRow) -> String? {
+        if episode.fromEpoch == nil && episode.targetEpoch == nil { return nil }
+        return "\(episode.fromEpoch.map(String.init) ?? "")→\(episode.targetEpoch.map(String.init) ?? "")"
+    }
+
+    /// The blocked hand-offs of an ongoing episode, one line each (at most five, then a count),
+    /// and a line naming the members past their limit as the cause of the stall.
+    static func blockingLines(_ episode: EpisodeRow, width: Int, indent: String) -> [StyledLine] {
+        guard !episode.blocking.isEmpty else { return [] }
+        var lines: [StyledLine] = []
+        let room = max(20, width - indent.count - 1)
+        var stalled: [String: [BlockedHandoff]] = [:]
+        for item in episode.blocking.prefix(5) {
+            var line = StyledLine(indent + "blocked ", .dim)
+            line.append(Format.fit(item.topicPartition.description, 14), item.pastLimit ? .lagCritical : .rebalancing)
+            var text = " held by "
+            if let holder = item.holderLabel {
+                text += holder
+                if let host = item.holderHost, !host.isEmpty, !holder.contains(host) { text += " on \(host)" }
+            } else {
+                text += "nobody known"
+            }
+            text += " for \(Format.duration(ms: item.blockedForMs))"
+            if let waiter = item.waiterLabel { text += " → \(waiter)" }
+            // Shortened only when it does not fit, so the marker after it stays on screen.
+            let textRoom = max(0, room - 22 - (item.pastLimit ? 12 : 0))
+            line.append(DisplayWidth.of(text) > textRoom ? Format.fit(text, textRoom) : text, .normal)
+            if item.pastLimit { line.append("  past limit", .lagCritical) }
+            lines.append(line)
+            if item.pastLimit, let holder = item.holderLabel { stalled[holder, default: []].append(item) }
+        }
+        if episode.blocking.count > 5 {
+            lines.append(StyledLine(indent + "blocked … \(episode.blocking.count - 5) more partitions", .dim))
+        }
+        for item in episode.blocking.dropFirst(5) where item.pastLimit {
+            if let holder = item.holderLabel { stalled[holder, default: []].append(item) }
+        }
+        for (holder, items) in stalled.sorted(by: { $0.key < $1.key }) {
+            var line = StyledLine(indent + "stalled by ", .lagCritical, .bold)
+            line.append(holder, .lagCritical, .bold)
+            line.append(Format.fit(": holds \(items.count) partition(s) past \(items[0].limit)", max(0, room - 12 - holder.count)), .lagCritical)
+            lines.append(line)
         }
         return lines
     }

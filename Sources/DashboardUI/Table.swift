@@ -51,6 +51,9 @@ struct TableLayout<ID: Hashable & Sendable>: Sendable {
 
     func contains(_ id: ID) -> Bool { columns.contains { $0.spec.id == id } }
 
+    /// The placed width of a column, 0 when it was left out.
+    func width(of id: ID) -> Int { columns.first { $0.spec.id == id }?.width ?? 0 }
+
     /// The title row.
     func header(sortedBy: ID? = nil, descending: Bool = false) -> StyledLine {
         var line = StyledLine(" ", .columnHeader)

@@ -71,6 +71,12 @@ public struct Group: Sendable, Hashable, Codable {
         members.first { $0.memberID == memberID }
     }
 
+    /// How a person reads the member with this id: its ``GroupMember/name`` when it is a member,
+    /// else (an owner that left between two requests) the end of the id.
+    public func memberName(_ memberID: String) -> String {
+        member(memberID)?.name ?? "~" + String(memberID.suffix(MemberLabeler.suffixLength))
+    }
+
     /// The row for this partition, if the group has one.
     public func partition(_ topicPartition: TopicPartition) -> GroupPartition? {
         partitions.first { $0.topicPartition == topicPartition }
@@ -160,6 +166,9 @@ public struct GroupSummary: Sendable, Hashable, Codable {
 public struct GroupMember: Sendable, Hashable, Codable {
     /// The member id.
     public var memberID: String
+    /// The member's short name, unique within its group and stable while the member lives
+    /// (``MemberLabeler``); `nil` until a labeler has seen the snapshot. Read ``name`` to show one.
+    public var label: String?
     /// The static membership instance id (`group.instance.id`), if any.
     public var instanceID: String?
     /// The client's `client.id`.
@@ -195,13 +204,15 @@ public struct GroupMember: Sendable, Hashable, Codable {
         rackID: String? = nil, memberType: MemberType, memberEpoch: Int32? = nil,
         subscribedTopics: [String] = [], subscribedTopicRegex: String? = nil,
         assignment: [TopicPartition] = [], targetAssignment: [TopicPartition]? = nil,
-        ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil, assignmentUnknown: Bool? = nil
+        ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil, assignmentUnknown: Bool? = nil,
+        label: String? = nil
     ) {
         self.init(
             canonicalMemberID: memberID, instanceID: instanceID, clientID: clientID, clientHost: clientHost,
             rackID: rackID, memberType: memberType, memberEpoch: memberEpoch, subscribedTopics: subscribedTopics,
             subscribedTopicRegex: subscribedTopicRegex, assignment: assignment, targetAssignment: targetAssignment,
             ownedPartitions: ownedPartitions, generationID: generationID, assignmentUnknown: assignmentUnknown)
+        self.label = label
         self = normalized()
     }
 
@@ -228,6 +239,16 @@ public struct GroupMember: Sendable, Hashable, Codable {
         self.generationID = generationID
         self.assignmentUnknown = assignmentUnknown == true ? true : nil
     }
+
+    /// The name a person reads: the ``label`` once assigned, else what the label would start from
+    /// (the instance id, the client id, or the end of the member id).
+    public var name: String {
+        label ?? MemberLabeler.base(of: self)
+    }
+
+    /// The client's host without the `/` Kafka puts in front of an address (`/10.0.0.5` reads
+    /// `10.0.0.5`; `pod-7/10.0.0.5` reads `pod-7`).
+    public var host: String { MemberLabeler.normalizedHost(clientHost) }
 
     /// Whether the member has reached `assignmentEpoch` (always true when either epoch is unknown).
     public func isReconciled(assignmentEpoch: Int32?) -> Bool {

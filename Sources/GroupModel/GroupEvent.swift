@@ -107,6 +107,8 @@ public struct GroupEvent: Sendable, Hashable, Codable, CustomStringConvertible {
     public var groupID: String?
     /// The member concerned, if any.
     public var memberID: String?
+    /// The member's label (``GroupMember/label``), when a labelled member is concerned.
+    public var label: String?
     /// The member's client id, when a member is concerned.
     public var clientID: String?
     /// The member's host, when a member is concerned.
@@ -131,9 +133,10 @@ public struct GroupEvent: Sendable, Hashable, Codable, CustomStringConvertible {
         type: GroupEventType, timestamp: Int64, groupID: String? = nil, memberID: String? = nil,
         clientID: String? = nil, clientHost: String? = nil, instanceID: String? = nil,
         topicPartition: TopicPartition? = nil, brokerID: Int32? = nil, old: EventValue? = nil,
-        new: EventValue? = nil, detail: String? = nil
+        new: EventValue? = nil, detail: String? = nil, label: String? = nil
     ) {
         self.schema = Self.currentSchema
+        self.label = label
         self.type = type
         self.timestamp = timestamp
         self.groupID = groupID
@@ -152,7 +155,7 @@ public struct GroupEvent: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         var parts = [type.rawValue]
         if let groupID { parts.append("group=\(groupID)") }
-        if let memberID { parts.append("member=\(memberID)") }
+        if let memberID { parts.append("member=\(label ?? memberID)") }
         if let topicPartition { parts.append("partition=\(topicPartition)") }
         if let brokerID { parts.append("broker=\(brokerID)") }
         if old != nil || new != nil { parts.append("\(old?.description ?? "-") -> \(new?.description ?? "-")") }

@@ -201,14 +201,11 @@ public enum HealthEvaluator {
         var stuck: [StuckMember] = []
         for member in group.hasMembersBehindAssignmentEpoch ? group.membersBehindAssignmentEpoch : [] {
             guard let since = history.behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
-            stuck.append(StuckMember(
-                memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
-                instanceID: member.instanceID, rackID: member.rackID, memberEpoch: member.memberEpoch,
-                assignmentEpoch: group.assignmentEpoch, behindSince: since, behindForMs: now - since))
+            stuck.append(StuckMember(member: member, assignmentEpoch: group.assignmentEpoch, behindSince: since, now: now))
         }
         if !stuck.isEmpty {
             let names = stuck.map { member in
-                "\(member.clientID)@\(member.clientHost)\(member.instanceID.map { " (instance \($0))" } ?? "") at epoch \(member.memberEpoch.map(String.init) ?? "?") for \(seconds(member.behindForMs))"
+                "\(member.name) at epoch \(member.memberEpoch.map(String.init) ?? "?") for \(seconds(member.behindForMs))"
             }
             candidates.append((.stuck, "\(stuck.count) member(s) behind assignment epoch \(group.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; ")))
         }

@@ -3,7 +3,7 @@
 public struct DerivedPoll: Sendable {
     /// The poll's index (0 for the first snapshot ingested).
     public var pollIndex: Int
-    /// The snapshot.
+    /// The snapshot, its members labelled.
     public var snapshot: ClusterSnapshot
     /// Events since the previous poll (``SnapshotDiff``); empty for the first poll.
     public var events: [GroupEvent]
@@ -37,7 +37,7 @@ public struct DerivedPoll: Sendable {
 /// How long each step of the last ``PollDerivation/ingest(_:)`` took, in milliseconds (for
 /// benchmarks; never used for decisions).
 public struct DerivationTimings: Sendable, Hashable, Codable {
-    /// ``SnapshotDiff`` and departure refinement.
+    /// Member labels, ``SnapshotDiff`` and departure refinement.
     public var diffMs = 0.0
     /// ``RebalanceTracker`` episodes (and fence reclassification).
     public var episodesMs = 0.0
@@ -67,6 +67,13 @@ public struct PollDerivation: Sendable {
     public private(set) var tracker: RebalanceTracker
     /// The bounded history (verdicts, time lag).
     public private(set) var history: History
+    /// The limits holders of blocked hand-offs are measured against (the tracker's).
+    public var rebalanceLimits: RebalanceLimits {
+        get { tracker.limits }
+        set { tracker.limits = newValue }
+    }
+    /// Member labels, kept stable across polls.
+    public private(set) var labeler = MemberLabeler()
     /// The last poll ingested.
     public private(set) var last: ClusterSnapshot?
     /// Polls ingested.
@@ -93,8 +100,9 @@ public struct PollDerivation: Sendable {
         self.history = History(capacity: historyCapacity)
     }
 
-    /// Ingests the next snapshot (in the order taken).
-    public mutating func ingest(_ snapshot: ClusterSnapshot) -> DerivedPoll {
+    /// Ingests the next snapshot (in the order taken). The poll's snapshot comes back in
+    /// ``DerivedPoll/snapshot`` with every member labelled (``MemberLabeler``).
+    public mutating func ingest(_ taken: ClusterSnapshot) -> DerivedPoll {
         let wall = ContinuousClock()
         let origin = wall.now
         let clock = timingClock ?? {
@@ -108,18 +116,25 @@ public struct PollDerivation: Sendable {
             defer { mark = t }
             return t - mark
         }
+        var snapshot = taken
+        labeler.label(&snapshot)
         // The history still ends at the previous snapshot here, as refineDepartures needs.
         let events = last.map {
-            SnapshotDiff.refineDepartures(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, history: history, at: snapshot.takenAt)
+            SnapshotDiff.refineDepartures(departuresMidRebalance(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, at: snapshot.takenAt),
+                                          old: $0, history: history, at: snapshot.takenAt)
         } ?? []
         timings.diffMs = lap()
         var episodeEvents = tracker.ingest(snapshot)
         let fencedGroups = Set(events.filter { $0.type == .memberFenced }.compactMap(\.groupID))
         for i in episodeEvents.indices where fencedGroups.contains(episodeEvents[i].groupID) {
             let e = episodeEvents[i]
-            guard e.episode.startedAt == snapshot.takenAt, e.episode.trigger == .leave else { continue }
-            episodeEvents[i].episode.trigger = .fence
-            tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, as: .fence)
+            guard e.episode.startedAt == snapshot.takenAt, let leave = e.episode.triggers.firstIndex(of: .leave) else { continue }
+            if e.episode.triggers.contains(.fence) {
+                episodeEvents[i].episode.triggers.remove(at: leave)
+            } else {
+                episodeEvents[i].episode.triggers[leave] = .fence
+            }
+            tracker.reclassify(groupID: e.groupID, startedAt: e.episode.startedAt, replacing: .leave, with: .fence)
         }
         timings.episodesMs = lap()
         history.record(snapshot)
@@ -239,6 +254,24 @@ public struct PollDerivation: Sendable {
             lags[tp] = timeLag(rows[i], samples: samples, now: now, used: &used)
         }
         return lags
+    }
+
+    /// A KIP-848 member that vanished while behind the assignment epoch (or still revoking) is a
+    /// fence by ``SnapshotDiff``'s rule; unless it had been behind for a session timeout, it left in
+    /// the middle of a rebalance (as each pod of a rolling deploy does): `member_left`, which
+    /// ``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)`` may still find was a crash.
+    private func departuresMidRebalance(_ events: [GroupEvent], old: ClusterSnapshot, at: Int64) -> [GroupEvent] {
+        guard events.contains(where: { $0.type == .memberFenced }) else { return events }
+        return events.map { event in
+            guard event.type == .memberFenced, event.new == nil, let groupID = event.groupID, let memberID = event.memberID,
+                  old.group(groupID)?.type != .classic,
+                  !tracker.behindAtLeastSessionTimeout(groupID: groupID, memberID: memberID, at: at)
+            else { return event }
+            var left = event
+            left.type = .memberLeft
+            left.detail = nil
+            return left
+        }
     }
 
     /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is

@@ -1,18 +1,32 @@
-/// What started a rebalance episode, as far as the poll can tell.
+/// What started a rebalance episode, as far as the poll can tell. An episode carries a list:
+/// several causes can land between two polls, and a rolling deploy is a leave and a join.
 public enum RebalanceTrigger: String, Sendable, Hashable, Codable, CaseIterable {
-    /// A member joined.
-    case join
-    /// A member left cleanly.
-    case leave
     /// A member was fenced (see ``SnapshotDiff`` for the heuristic).
     case fence
-    /// A member's subscription changed.
+    /// A member left cleanly.
+    case leave
+    /// A member joined.
+    case join
+    /// A member's subscribed topic names changed.
     case subscriptionChange = "subscription_change"
+    /// A member's subscribed regular expression changed (KIP-848).
+    case regexChange = "regex_change"
     /// A subscribed topic's partition count changed.
     case partitionCountChange = "partition_count_change"
-    /// Nothing visible explains it (it happened between two polls and was undone, or the tracker
-    /// started mid-rebalance).
+    /// The group's assignor changed (KIP-848 server assignor, classic chosen protocol).
+    case assignorChange = "assignor_change"
+    /// The rebalance was already under way in the first snapshot kgtop took.
+    case inProgressAtStart = "in_progress_at_start"
+    /// Nothing visible explains it (it happened between two polls and was undone).
     case unknown
+
+    /// The cause in words: the JSON name with spaces (`in progress at start`).
+    public var words: String { String(rawValue.map { $0 == "_" ? " " : $0 }) }
+
+    /// A list of causes in words, `leave, join`.
+    public static func words(_ triggers: [RebalanceTrigger]) -> String {
+        triggers.isEmpty ? RebalanceTrigger.unknown.words : triggers.map(\.words).joined(separator: ", ")
+    }
 }
 
 /// Progress of a rebalance: members reconciled and partitions settled.
@@ -67,6 +81,8 @@ public struct RebalanceProgress: Sendable, Hashable, Codable, CustomStringConver
 public struct StuckMember: Sendable, Hashable, Codable {
     /// The member id.
     public var memberID: String
+    /// Its label (``GroupMember/label``), when labelled.
+    public var label: String?
     /// Its `client.id`.
     public var clientID: String
     /// Its host.
@@ -97,6 +113,21 @@ public struct StuckMember: Sendable, Hashable, Codable {
         self.behindSince = behindSince
         self.behindForMs = behindForMs
     }
+
+    /// The record for `member`, behind the assignment epoch since `since`, as of `now`.
+    public init(member: GroupMember, assignmentEpoch: Int32?, behindSince since: Int64, now: Int64) {
+        self.init(memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
+                  instanceID: member.instanceID, rackID: member.rackID, memberEpoch: member.memberEpoch,
+                  assignmentEpoch: assignmentEpoch, behindSince: since, behindForMs: now - since)
+        self.label = member.label
+    }
+
+    /// How a person reads the member: its label (else its client id) and its host.
+    public var name: String {
+        let host = MemberLabeler.normalizedHost(clientHost)
+        let base = label ?? (clientID.isEmpty ? "~" + String(memberID.suffix(MemberLabeler.suffixLength)) : clientID)
+        return host.isEmpty || base.contains(host) ? base : "\(base) on \(host)"
+    }
 }
 
 /// One rebalance of one group, from the first poll that saw it to the first poll that saw it done.
@@ -107,8 +138,10 @@ public struct RebalanceEpisode: Sendable, Hashable, Codable {
     public var groupID: String
     /// The group's protocol when the episode started.
     public var `protocol`: GroupProtocol
-    /// What started it.
-    public var trigger: RebalanceTrigger
+    /// What started it and what extended it, in the order seen, without repeats; never empty.
+    public var triggers: [RebalanceTrigger]
+    /// The first cause (the one that started it).
+    public var trigger: RebalanceTrigger { triggers.first ?? .unknown }
     /// The snapshot time that first showed it (ms since the Unix epoch).
     public var startedAt: Int64
     /// The snapshot time that first showed it finished, while it is open `nil`.
@@ -127,14 +160,21 @@ public struct RebalanceEpisode: Sendable, Hashable, Codable {
     public var stuckMembers: [StuckMember]
     /// Whether it ended because the group emptied or disappeared rather than reconciled.
     public var abandoned: Bool
+    /// KIP-848, while open: the hand-offs that are not done, partition by partition (empty when
+    /// nothing blocks, and once ended).
+    public var blocking: [BlockedHandoff]
+    /// The median duration of this group's earlier reconciled episodes (an estimate of how long
+    /// this one takes; episodes under way at the tracker's first snapshot do not count), `nil`
+    /// before the first one.
+    public var estimatedDurationMs: Int64?
 
     /// Creates an episode.
-    public init(number: Int, groupID: String, protocol: GroupProtocol, trigger: RebalanceTrigger, startedAt: Int64,
+    public init(number: Int, groupID: String, protocol: GroupProtocol, triggers: [RebalanceTrigger], startedAt: Int64,
                 fromEpoch: Int32?, targetEpoch: Int32?, progress: RebalanceProgress) {
         self.number = number
         self.groupID = groupID
         self.protocol = `protocol`
-        self.trigger = trigger
+        self.triggers = triggers.isEmpty ? [.unknown] : triggers
         self.startedAt = startedAt
         self.endedAt = nil
         self.fromEpoch = fromEpoch
@@ -143,6 +183,104 @@ public struct RebalanceEpisode: Sendable, Hashable, Codable {
         self.progress = progress
         self.stuckMembers = []
         self.abandoned = false
+        self.blocking = []
+        self.estimatedDurationMs = nil
+    }
+
+    /// Members named as the cause of a stall: holders of a blocked hand-off past their limit.
+    public var stalledBy: [BlockedHandoff] { blocking.filter(\.pastLimit) }
+
+    /// Adds causes that are not listed yet (an `unknown` gives way to a known cause).
+    mutating func add(_ more: [RebalanceTrigger]) {
+        for t in more where t != .unknown && !triggers.contains(t) { triggers.append(t) }
+        if triggers.count > 1 { triggers.removeAll { $0 == .unknown } }
+    }
+}
+
+/// One partition of an ongoing KIP-848 rebalance whose hand-off is not done: the member that still
+/// holds it, the member waiting for it, since when, and the limit the holder is measured against.
+public struct BlockedHandoff: Sendable, Hashable, Codable {
+    /// The partition.
+    public var topicPartition: TopicPartition
+    /// The member that still holds it (owns it outside its target, or, when the broker hides
+    /// partitions being revoked, owned it at the previous poll and is behind the assignment epoch);
+    /// `nil` when nobody is known to hold it.
+    public var holderID: String?
+    /// The holder's label.
+    public var holderLabel: String?
+    /// The holder's host (normalised, see ``GroupMember/host``).
+    public var holderHost: String?
+    /// The member whose target includes it.
+    public var waiterID: String?
+    /// The waiter's label.
+    public var waiterLabel: String?
+    /// The first poll that saw this hand-off blocked (ms since the Unix epoch).
+    public var since: Int64
+    /// How long it has been blocked as of the latest poll, in milliseconds.
+    public var blockedForMs: Int64
+    /// The limit the holder is measured against, in milliseconds.
+    public var limitMs: Int64
+    /// Which limit that is, in words (`consumer.session.timeout.ms 45000 (Kafka default)`).
+    public var limit: String
+    /// Whether the hand-off has been blocked longer than the limit: the holder is the cause of the stall.
+    public var pastLimit: Bool { blockedForMs > limitMs }
+
+    /// Creates a blocked hand-off.
+    public init(topicPartition: TopicPartition, holderID: String?, holderLabel: String?, holderHost: String?,
+                waiterID: String?, waiterLabel: String?, since: Int64, blockedForMs: Int64, limitMs: Int64, limit: String) {
+        self.topicPartition = topicPartition
+        self.holderID = holderID
+        self.holderLabel = holderLabel
+        self.holderHost = holderHost
+        self.waiterID = waiterID
+        self.waiterLabel = waiterLabel
+        self.since = since
+        self.blockedForMs = blockedForMs
+        self.limitMs = limitMs
+        self.limit = limit
+    }
+
+    /// `orders-3 held by order-service~Qx3a on 10.0.0.5 for 52s, wanted by order-service~Zk2p`.
+    public var description: String {
+        var text = "\(topicPartition)"
+        if let holderLabel {
+            text += " held by \(holderLabel)"
+            if let holderHost, !holderHost.isEmpty, !holderLabel.contains(holderHost) { text += " on \(holderHost)" }
+        } else {
+            text += " held by nobody known"
+        }
+        text += " for \(blockedForMs / 1000)s"
+        if let waiterLabel { text += ", wanted by \(waiterLabel)" }
+        if pastLimit { text += ", past \(limit)" }
+        return text
+    }
+}
+
+/// The limits a member holding a partition in a rebalance is measured against.
+public struct RebalanceLimits: Sendable, Hashable, Codable {
+    /// `consumer.session.timeout.ms` that applies to the group (group config, else the broker's
+    /// `group.consumer.session.timeout.ms`), in milliseconds.
+    public var sessionTimeoutMs: Int64
+    /// Where ``sessionTimeoutMs`` comes from, in words (`broker`, `group`, `Kafka default`).
+    public var sessionTimeoutSource: String
+    /// Per group id, per member id: the member's rebalance timeout, for members whose timeout is
+    /// known (the describe APIs do not report it).
+    public var rebalanceTimeoutMs: [String: [String: Int64]]
+
+    /// Kafka's defaults: a 45 s session timeout, no rebalance timeouts known.
+    public init(sessionTimeoutMs: Int64 = 45_000, sessionTimeoutSource: String = "Kafka default",
+                rebalanceTimeoutMs: [String: [String: Int64]] = [:]) {
+        self.sessionTimeoutMs = sessionTimeoutMs
+        self.sessionTimeoutSource = sessionTimeoutSource
+        self.rebalanceTimeoutMs = rebalanceTimeoutMs
+    }
+
+    /// The limit for `memberID` of `groupID`, and its description.
+    func limit(groupID: String, memberID: String?) -> (ms: Int64, text: String) {
+        if let memberID, let rebalance = rebalanceTimeoutMs[groupID]?[memberID] {
+            return (rebalance, "rebalance timeout \(rebalance) ms")
+        }
+        return (sessionTimeoutMs, "consumer.session.timeout.ms \(sessionTimeoutMs) (\(sessionTimeoutSource))")
     }
 }
 
@@ -156,6 +294,9 @@ public enum EpisodeEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case progress = "episode_progress"
     /// A member has been behind the assignment epoch longer than the threshold.
     case memberStuck = "episode_member_stuck"
+    /// A member holds partitions another member waits for, for at least one poll (`blocking`
+    /// names them); reported again when it passes its limit.
+    case blocked = "episode_blocked"
     /// The rebalance finished (or was abandoned).
     case ended = "episode_ended"
 }
@@ -174,9 +315,13 @@ public struct EpisodeEvent: Sendable, Hashable, Codable {
     public var episode: RebalanceEpisode
     /// The stuck member, for ``EpisodeEventType/memberStuck``.
     public var member: StuckMember?
+    /// For ``EpisodeEventType/blocked``: the hand-offs one holder blocks.
+    public var blocked: [BlockedHandoff]?
 
     /// Creates an episode event.
-    public init(type: EpisodeEventType, timestamp: Int64, episode: RebalanceEpisode, member: StuckMember? = nil) {
+    public init(type: EpisodeEventType, timestamp: Int64, episode: RebalanceEpisode, member: StuckMember? = nil,
+                blocked: [BlockedHandoff]? = nil) {
+        self.blocked = blocked
         self.schema = GroupEvent.currentSchema
         self.type = type
         self.timestamp = timestamp
@@ -193,12 +338,18 @@ public struct EpisodeEvent: Sendable, Hashable, Codable {
 /// a new group, when the group is already Assigning/Reconciling); "target computed" when the
 /// assignment epoch reaches the latest group epoch; it ends when every member is at the assignment
 /// epoch, the assignment epoch has reached the group epoch, and no partition is pending revocation,
-/// awaiting release or unowned. Further epoch bumps during an open episode extend it.
+/// awaiting release or unowned. Further epoch bumps during an open episode extend it and add their
+/// causes to its triggers. While it is open, its ``RebalanceEpisode/blocking`` list names, per
+/// partition, the member still holding it and the member waiting for it.
 ///
 /// Classic groups: an episode starts on PreparingRebalance / CompletingRebalance, a generation
 /// change, or a membership change, and ends at the first snapshot in Stable with every partition
 /// settled (or Empty). A rebalance that starts and ends between two polls shows as an episode of
-/// zero duration at that snapshot.
+/// zero duration at that snapshot (the views say "between polls").
+///
+/// Triggers come from what changed between the two polls: members that left, were fenced or
+/// joined, subscriptions and regexes, partition counts, the assignor. An episode already under way
+/// in the tracker's first snapshot is ``RebalanceTrigger/inProgressAtStart``.
 ///
 /// Durations come from snapshot timestamps only, so they are exact to within one poll interval.
 public struct RebalanceTracker: Sendable, Hashable, Codable {
@@ -206,6 +357,10 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     public var stuckThresholdMs: Int64
     /// How many finished episodes to keep in ``finished``.
     public var finishedCapacity: Int
+    /// The limits holders of blocked hand-offs are measured against.
+    public var limits = RebalanceLimits()
+    /// How many earlier durations per group the estimate is the median of.
+    public var estimateWindow = 9
     /// Open episodes by group id.
     public private(set) var open: [String: RebalanceEpisode] = [:]
     /// Finished episodes, oldest first, at most ``finishedCapacity``.
@@ -214,6 +369,12 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     public private(set) var behindSince: [String: [String: Int64]] = [:]
     private var previous: ClusterSnapshot?
     private var reportedStuck: [String: Set<String>] = [:]
+    /// Per open episode's group: partition → when its hand-off was first seen blocked.
+    private var blockedSince: [String: [TopicPartition: Int64]] = [:]
+    /// Per open episode's group: `holder|past` keys already reported as ``EpisodeEventType/blocked``.
+    private var reportedBlocked: [String: Set<String>] = [:]
+    /// Per group: durations of its last reconciled episodes, oldest first.
+    private var durations: [String: [Int64]] = [:]
     private var counter = 0
 
     /// Creates a tracker.
@@ -226,6 +387,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     public mutating func ingest(_ snapshot: ClusterSnapshot) -> [EpisodeEvent] {
         let at = snapshot.takenAt
         var events: [EpisodeEvent] = []
+        let first = previous == nil
         let previousGroups = previous?.groups ?? []
         let current = snapshot.groups
         if SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }),
@@ -236,15 +398,15 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             for g in groups.indices {
                 while i < previousGroups.count && previousGroups[i].groupID < groups[g].groupID { i += 1 }
                 if i < previousGroups.count && previousGroups[i].groupID == groups[g].groupID {
-                    events += step(group: groups[g], old: previousGroups[i], at: at)
+                    events += step(group: groups[g], old: previousGroups[i], at: at, first: first)
                 } else {
-                    events += step(group: groups[g], old: nil, at: at)
+                    events += step(group: groups[g], old: nil, at: at, first: first)
                 }
             }
         } else {
             let oldGroups = Dictionary(previousGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
             for group in snapshot.groups {
-                events += step(group: group, old: oldGroups[group.groupID], at: at)
+                events += step(group: group, old: oldGroups[group.groupID], at: at, first: first)
             }
         }
         // Groups that disappeared end their episodes.
@@ -253,50 +415,69 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             if var episode = open.removeValue(forKey: groupID) {
                 episode.endedAt = at
                 episode.abandoned = true
+                episode.blocking = []
                 finish(episode)
                 events.append(EpisodeEvent(type: .ended, timestamp: at, episode: episode))
             }
             behindSince[groupID] = nil
             reportedStuck[groupID] = nil
+            blockedSince[groupID] = nil
+            reportedBlocked[groupID] = nil
         }
         previous = snapshot
         return events
     }
 
-    /// Changes the trigger of the episode of `groupID` that started at `startedAt` (open, or
+    /// Replaces a cause of the episode of `groupID` that started at `startedAt` (open, or
     /// finished at the same snapshot), for causes found after ``ingest(_:)`` (a departure that
     /// the history shows was a fence). Returns whether an episode was changed.
     @discardableResult
-    public mutating func reclassify(groupID: String, startedAt: Int64, as trigger: RebalanceTrigger) -> Bool {
-        if var episode = open[groupID], episode.startedAt == startedAt {
-            episode.trigger = trigger
-            open[groupID] = episode
+    public mutating func reclassify(groupID: String, startedAt: Int64, replacing old: RebalanceTrigger, with new: RebalanceTrigger) -> Bool {
+        func swap(_ triggers: inout [RebalanceTrigger]) -> Bool {
+            guard let i = triggers.firstIndex(of: old) else { return false }
+            if triggers.contains(new) { triggers.remove(at: i) } else { triggers[i] = new }
             return true
         }
+        if var episode = open[groupID], episode.startedAt == startedAt {
+            defer { open[groupID] = episode }
+            return swap(&episode.triggers)
+        }
         if let index = finished.lastIndex(where: { $0.groupID == groupID && $0.startedAt == startedAt }) {
-            finished[index].trigger = trigger
-            return true
+            return swap(&finished[index].triggers)
         }
         return false
     }
 
+    /// The median duration of the group's last reconciled episodes, `nil` before the first one.
+    public func estimatedDurationMs(groupID: String) -> Int64? {
+        guard let list = durations[groupID], !list.isEmpty else { return nil }
+        let sorted = list.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
     // MARK: - One group
 
-    private mutating func step(group: Group, old: Group?, at: Int64) -> [EpisodeEvent] {
+    private mutating func step(group: Group, old: Group?, at: Int64, first: Bool) -> [EpisodeEvent] {
         var events: [EpisodeEvent] = []
         let groupID = group.groupID
         let isClassic = group.type == .classic
         let progress = RebalanceProgress(group: group)
 
         // Start?
-        if open[groupID] == nil, let reason = startReason(group: group, old: old) {
+        if open[groupID] == nil, let reasons = startReasons(group: group, old: old, first: first, at: at) {
             counter += 1
             let from = isClassic ? old?.generationID : (old?.groupEpoch ?? group.assignmentEpoch)
-            let episode = RebalanceEpisode(
-                number: counter, groupID: groupID, protocol: group.protocol, trigger: reason, startedAt: at,
+            var episode = RebalanceEpisode(
+                number: counter, groupID: groupID, protocol: group.protocol, triggers: reasons, startedAt: at,
                 fromEpoch: from, targetEpoch: isClassic ? group.generationID : group.groupEpoch, progress: progress)
+            episode.estimatedDurationMs = estimatedDurationMs(groupID: groupID)
             open[groupID] = episode
             events.append(EpisodeEvent(type: .started, timestamp: at, episode: episode))
+        } else if var episode = open[groupID], let old, epochBumped(group: group, old: old) {
+            // A further change during the episode: its causes join the list.
+            episode.add(triggers(old: old, new: group, at: at))
+            open[groupID] = episode
         }
 
         updateBehind(group: group, at: at)
@@ -322,10 +503,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let behind = behindSince[groupID] ?? [:]
         for member in behind.isEmpty ? [] : group.members {
             guard let since = behind[member.memberID], at - since >= stuckThresholdMs else { continue }
-            let stuck = StuckMember(
-                memberID: member.memberID, clientID: member.clientID, clientHost: member.clientHost,
-                instanceID: member.instanceID, rackID: member.rackID, memberEpoch: member.memberEpoch,
-                assignmentEpoch: group.assignmentEpoch, behindSince: since, behindForMs: at - since)
+            let stuck = StuckMember(member: member, assignmentEpoch: group.assignmentEpoch, behindSince: since, now: at)
             if let index = episode.stuckMembers.firstIndex(where: { $0.memberID == member.memberID }) {
                 episode.stuckMembers[index] = stuck
             } else {
@@ -341,13 +519,95 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         if isDone(group) {
             episode.endedAt = at
             episode.abandoned = group.members.isEmpty
+            episode.blocking = []
             open[groupID] = nil
             reportedStuck[groupID] = nil
+            blockedSince[groupID] = nil
+            reportedBlocked[groupID] = nil
+            // Only whole episodes count: one under way before the first poll was seen in part.
+            if !episode.abandoned, !episode.triggers.contains(.inProgressAtStart), let duration = episode.durationMs, duration > 0 {
+                var list = durations[groupID] ?? []
+                list.append(duration)
+                if list.count > estimateWindow { list.removeFirst(list.count - estimateWindow) }
+                durations[groupID] = list
+            }
             finish(episode)
             events.append(EpisodeEvent(type: .ended, timestamp: at, episode: episode))
         } else {
+            if !isClassic {
+                episode.blocking = blocking(group: group, old: old, at: at)
+                events += blockedEvents(episode, at: at)
+            }
             open[groupID] = episode
         }
+        return events
+    }
+
+    /// The hand-offs of a KIP-848 group that are not done, with since when.
+    private mutating func blocking(group: Group, old: Group?, at: Int64) -> [BlockedHandoff] {
+        let groupID = group.groupID
+        let summary = group.summary
+        guard summary.pendingRevocation > 0 || summary.awaitingRelease > 0 || summary.partitionsUnowned > 0 else {
+            blockedSince[groupID] = nil
+            return []
+        }
+        let before = blockedSince[groupID] ?? [:]
+        var now: [TopicPartition: Int64] = [:]
+        var list: [BlockedHandoff] = []
+        let oldOwners = old.map { Dictionary($0.partitions.compactMap { p in p.owner.map { (p.topicPartition, $0) } }, uniquingKeysWith: { a, _ in a }) } ?? [:]
+        for row in group.partitions {
+            let holderID: String?
+            switch row.handoff {
+            case .pendingRevocation:
+                holderID = row.owner
+            case .awaitingRelease:
+                // Still owned by another member, or hidden by the broker: the previous owner, if it
+                // is still here and behind the assignment epoch, holds it.
+                if let owner = row.owner, owner != row.targetOwner {
+                    holderID = owner
+                } else if let previous = oldOwners[row.topicPartition], previous != row.targetOwner,
+                          let member = group.member(previous), !member.isReconciled(assignmentEpoch: group.assignmentEpoch) {
+                    holderID = previous
+                } else {
+                    holderID = nil
+                }
+            case .unowned:
+                guard row.targetOwner != nil else { continue }
+                holderID = nil
+            case .settled, .notAssigned:
+                continue
+            }
+            let since = before[row.topicPartition] ?? at
+            now[row.topicPartition] = since
+            let holder = holderID.flatMap(group.member)
+            let waiter = row.targetOwner.flatMap(group.member)
+            let limit = limits.limit(groupID: groupID, memberID: holderID)
+            list.append(BlockedHandoff(
+                topicPartition: row.topicPartition, holderID: holderID, holderLabel: holder?.name ?? holderID.map(group.memberName),
+                holderHost: holder?.host, waiterID: row.targetOwner, waiterLabel: waiter?.name ?? row.targetOwner.map(group.memberName),
+                since: since, blockedForMs: at - since, limitMs: limit.ms, limit: limit.text))
+        }
+        blockedSince[groupID] = now.isEmpty ? nil : now
+        return list
+    }
+
+    /// One ``EpisodeEventType/blocked`` event per holder that has blocked a hand-off for at least
+    /// one poll, and again once it passes its limit.
+    private mutating func blockedEvents(_ episode: RebalanceEpisode, at: Int64) -> [EpisodeEvent] {
+        var events: [EpisodeEvent] = []
+        var seen = reportedBlocked[episode.groupID] ?? []
+        var holders: [String] = []
+        for item in episode.blocking where item.blockedForMs > 0 {
+            if let holder = item.holderID, !holders.contains(holder) { holders.append(holder) }
+        }
+        for holder in holders {
+            let held = episode.blocking.filter { $0.holderID == holder && $0.blockedForMs > 0 }
+            let key = holder + (held.contains(where: \.pastLimit) ? "|past" : "|held")
+            if seen.insert(key).inserted {
+                events.append(EpisodeEvent(type: .blocked, timestamp: at, episode: episode, blocked: held))
+            }
+        }
+        reportedBlocked[episode.groupID] = seen.isEmpty ? nil : seen
         return events
     }
 
@@ -366,11 +626,20 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             && !group.hasMembersBehindAssignmentEpoch
     }
 
+    /// KIP-848: whether the group epoch went up; classic: whether the generation moved.
+    private func epochBumped(group: Group, old: Group) -> Bool {
+        if group.type == .classic {
+            return old.generationID != group.generationID && group.generationID != nil
+        }
+        return (group.groupEpoch ?? Int32.min) > (old.groupEpoch ?? Int32.min)
+    }
+
     /// Why an episode starts at this snapshot, or `nil` when none starts.
-    private func startReason(group: Group, old: Group?) -> RebalanceTrigger? {
+    private func startReasons(group: Group, old: Group?, first: Bool, at: Int64) -> [RebalanceTrigger]? {
         guard let old else {
             // First sight of the group (or of the cluster): only a visible rebalance starts an episode.
-            return isDone(group) && !group.state.isRebalancing ? nil : .unknown
+            if isDone(group) && !group.state.isRebalancing { return nil }
+            return first ? [.inProgressAtStart] : [.join]
         }
         let changed: Bool
         if group.type == .classic {
@@ -383,45 +652,57 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
                 }
             }
             let membership = !sameOrder && Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
-            let generation = old.generationID != group.generationID && group.generationID != nil
-            changed = membership || generation || (group.state.isRebalancing && !old.state.isRebalancing)
+            changed = membership || epochBumped(group: group, old: old) || (group.state.isRebalancing && !old.state.isRebalancing)
         } else {
-            let bumped = (group.groupEpoch ?? Int32.min) > (old.groupEpoch ?? Int32.min)
-            changed = bumped || (!isDone(group) && isDone(old))
+            changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old))
         }
         guard changed, !group.members.isEmpty || !old.members.isEmpty else { return nil }
-        return trigger(old: old, new: group)
+        return triggers(old: old, new: group, at: at)
     }
 
-    /// Classifies the cause: fence, leave, join, subscription change, partition-count change.
-    private func trigger(old: Group, new: Group) -> RebalanceTrigger {
+    /// KIP-848: whether a member that vanished at `at` had been behind the assignment epoch for at
+    /// least the session timeout (as of the previous snapshot). The coordinator fences a member
+    /// only after a session or rebalance timeout, so one that vanished sooner in the middle of a
+    /// rebalance left (a pod stopped during a rolling deploy); a crash is still found as a fence
+    /// from its commits standing still (``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)``).
+    public func behindAtLeastSessionTimeout(groupID: String, memberID: String, at: Int64) -> Bool {
+        guard let since = behindSince[groupID]?[memberID] else { return false }
+        return at - since >= limits.sessionTimeoutMs
+    }
+
+    /// Every visible cause, in the order fence, leave, join, subscription, regex, partition count,
+    /// assignor; `[unknown]` when nothing visible changed.
+    private func triggers(old: Group, new: Group, at: Int64) -> [RebalanceTrigger] {
+        var found: Set<RebalanceTrigger> = []
         let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
-        let oldIDs = Set(old.members.map(\.memberID))
-        var sawLeave = false
-        for member in old.members where newMembers[member.memberID] == nil {
-            if SnapshotDiff.fenceReason(member: member, group: old) != nil { return .fence }
-            sawLeave = true
-        }
-        for member in new.members {
-            if let before = old.members.first(where: { $0.memberID == member.memberID }),
-               let from = before.memberEpoch, let to = member.memberEpoch, to < from { return .fence }
-        }
-        if sawLeave { return .leave }
-        if new.members.contains(where: { !oldIDs.contains($0.memberID) }) { return .join }
         let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+        for member in old.members where newMembers[member.memberID] == nil {
+            let fenced = SnapshotDiff.fenceReason(member: member, group: old) != nil
+                && (old.type == .classic || behindAtLeastSessionTimeout(groupID: old.groupID, memberID: member.memberID, at: at))
+            found.insert(fenced ? .fence : .leave)
+        }
         for member in new.members {
-            if let before = oldMembers[member.memberID],
-               before.subscribedTopics != member.subscribedTopics || before.subscribedTopicRegex != member.subscribedTopicRegex {
-                return .subscriptionChange
+            guard let before = oldMembers[member.memberID] else {
+                found.insert(.join)
+                continue
             }
+            if let from = before.memberEpoch, let to = member.memberEpoch, to < from { found.insert(.fence) }
+            // An empty list is a member between join and sync (classic), not a new subscription.
+            if before.subscribedTopics != member.subscribedTopics, member.subscribedTopicRegex == nil,
+               !before.subscribedTopics.isEmpty, !member.subscribedTopics.isEmpty {
+                found.insert(.subscriptionChange)
+            }
+            if before.subscribedTopicRegex != member.subscribedTopicRegex { found.insert(.regexChange) }
         }
         let subscribed = Set(new.members.flatMap(\.subscribedTopics))
-        let oldCounts = Dictionary(old.partitions.map { ($0.topicPartition.topic, 1) }, uniquingKeysWith: +)
-        let newCounts = Dictionary(new.partitions.map { ($0.topicPartition.topic, 1) }, uniquingKeysWith: +)
-        for topic in subscribed where oldCounts[topic] != nil && oldCounts[topic] != newCounts[topic] {
-            return .partitionCountChange
-        }
-        return .unknown
+        var oldCounts: [String: Int] = [:]
+        for row in old.partitions where subscribed.contains(row.topicPartition.topic) { oldCounts[row.topicPartition.topic, default: 0] += 1 }
+        var newCounts: [String: Int] = [:]
+        for row in new.partitions where subscribed.contains(row.topicPartition.topic) { newCounts[row.topicPartition.topic, default: 0] += 1 }
+        for (topic, count) in oldCounts where (newCounts[topic] ?? 0) > count { found.insert(.partitionCountChange) }
+        if let before = old.assignor, let after = new.assignor, before != after { found.insert(.assignorChange) }
+        let ordered = RebalanceTrigger.allCases.filter(found.contains)
+        return ordered.isEmpty ? [.unknown] : ordered
     }
 
     private mutating func updateBehind(group: Group, at: Int64) {

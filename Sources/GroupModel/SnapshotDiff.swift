@@ -109,7 +109,7 @@ public enum SnapshotDiff {
             events.append(GroupEvent(
                 type: type, timestamp: at, groupID: groupID, memberID: member?.memberID,
                 clientID: member?.clientID, clientHost: member?.clientHost, instanceID: member?.instanceID,
-                topicPartition: partition, old: old, new: new, detail: detail))
+                topicPartition: partition, old: old, new: new, detail: detail, label: member?.label))
         }
 
         if old.state != new.state { add(.stateChanged, .text(old.state.brokerString), .text(new.state.brokerString)) }

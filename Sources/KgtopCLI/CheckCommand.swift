@@ -486,7 +486,7 @@ enum CheckRunner {
         for m in verdict?.stuckMembers ?? [] { behind.insert(m.memberID) }
         guard !behind.isEmpty else { return nil }
         let names = g.members.filter { behind.contains($0.memberID) }.map { m in
-            "\(m.clientID)@\(m.clientHost)\(m.instanceID.map { " (instance \($0))" } ?? "") at epoch \(m.memberEpoch.map(String.init) ?? "?")"
+            "\(m.name) at epoch \(m.memberEpoch.map(String.init) ?? "?")"
         }
         return CheckFinding(
             rule: "no-stuck", status: .critical,

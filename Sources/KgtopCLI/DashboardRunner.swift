@@ -147,7 +147,14 @@ enum DashboardRunner {
                     // Once the cluster answers: the broker-side settings that govern rebalance timing,
                     // read beside the feed so a slow DescribeConfigs never holds up a poll's update.
                     settingsAsked = true
-                    settingsTask = Task { await settings.set(await Self.brokerSettings(admin)) }
+                    settingsTask = Task {
+                        let read = await Self.brokerSettings(admin)
+                        await settings.set(read)
+                        // The limit a member blocking a hand-off is held to (the rebalance view's `past limit`).
+                        if let value = read?.first(where: { $0.key == "group.consumer.session.timeout.ms" })?.value, let ms = Int64(value) {
+                            await monitor.setRebalanceLimits(RebalanceLimits(sessionTimeoutMs: ms, sessionTimeoutSource: "broker"))
+                        }
+                    }
                 }
                 if feed.brokerSettings == nil { feed.brokerSettings = await settings.value }
                 let snapshot = u.snapshot ?? ClusterSnapshot(

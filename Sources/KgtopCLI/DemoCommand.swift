@@ -10,8 +10,8 @@ public struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Open the dashboard on an embedded simulated cluster (no setup needed).",
         discussion: """
-            The story, repeating every 3 minutes: a rolling deploy of the KIP-848 group order-service (in the
-            first seconds), members joining and leaving, a member that stops heartbeating and is fenced, a
+            The story, repeating every 3 minutes: a rolling deploy of the KIP-848 group order-service (from
+            its eighth second; a slow pod holds a partition its replacement waits for), members joining and leaving, a member that stops heartbeating and is fenced, a
             slow member stuck in revocation, a classic cooperative-sticky group, a mixed group mid-migration,
             a consumer that cannot keep up, and a broker that restarts. Press ? for keys, q to quit.
             """)
@@ -27,15 +27,19 @@ public struct DemoCommand: AsyncParsableCommand {
         guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 16") }
     }
 
-    /// The demo's additions to the simulator's demo scenario: a rolling deploy of order-service.
+    /// The demo's additions to the simulator's demo scenario: a rolling deploy of order-service,
+    /// starting once the dashboard has polled a few times, as Kubernetes rolls a Deployment (the
+    /// new pod starts, then an old one stops). Its last original pod is slow to give partitions up
+    /// (10 s), so the first new pod visibly waits for it.
     static let rollingDeploy = """
         every 180s
-        at 6s stop order-service#first
-        at 7s add order-service consumer orders assignor=uniform client=order-service
-        at 12s stop order-service#first
-        at 13s add order-service consumer orders assignor=uniform client=order-service
+        at 1s slow order-service#last 10s
+        at 8s add order-service consumer orders assignor=uniform client=order-service
+        at 10s stop order-service#first
+        at 16s add order-service consumer orders assignor=uniform client=order-service
         at 18s stop order-service#first
-        at 19s add order-service consumer orders assignor=uniform client=order-service
+        at 24s add order-service consumer orders assignor=uniform client=order-service
+        at 26s stop order-service#first
         """
 
     public func run() async throws {

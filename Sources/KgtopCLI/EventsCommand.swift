@@ -201,6 +201,10 @@ struct EpisodeLine: Encodable {
     var episode: Int
     var `protocol`: String
     var trigger: String
+    var triggers: [String]
+    var estimatedDurationMs: Int64?
+    var blocking: [BlockedHandoff]?
+    var blocked: [BlockedHandoff]?
     var startedAt: Int64
     var endedAt: Int64?
     /// Ended: the episode's duration; otherwise: time since it started.
@@ -220,6 +224,10 @@ struct EpisodeLine: Encodable {
         episode = e.episode.number
         self.protocol = e.episode.protocol.rawValue
         trigger = e.episode.trigger.rawValue
+        triggers = e.episode.triggers.map(\.rawValue)
+        estimatedDurationMs = e.episode.estimatedDurationMs
+        blocking = e.episode.blocking.isEmpty ? nil : e.episode.blocking
+        blocked = e.blocked
         startedAt = e.episode.startedAt
         endedAt = e.episode.endedAt
         durationMs = e.episode.durationMs ?? (e.timestamp - e.episode.startedAt)

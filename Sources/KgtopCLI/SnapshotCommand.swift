@@ -63,7 +63,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
                 // One poll, straight from the poller: the monitor's derivations (events, history,
                 // health, time lag) need earlier polls and would be thrown away here.
                 let session = try Session.open(connection)
-                let polled: ClusterSnapshot
+                var polled: ClusterSnapshot
                 do {
                     polled = try await session.poller.poll().snapshot
                     records = await RecordTimeProbe.records(for: filter.apply(polled), admin: session.poller.admin)
@@ -72,6 +72,9 @@ public struct SnapshotCommand: AsyncParsableCommand {
                     throw UserFacingError("could not observe the cluster: \(error)", code: KgtopExit.unobservable)
                 }
                 await session.close()
+                // Labelled as the first poll of a monitor labels them.
+                var labeler = MemberLabeler()
+                labeler.label(&polled)
                 snapshot = polled
             }
             let shown = filter.apply(snapshot)

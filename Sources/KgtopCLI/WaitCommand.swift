@@ -180,14 +180,20 @@ enum WaitRunner {
         }
         let behind = g.membersBehindAssignmentEpoch
         if !behind.isEmpty {
-            let names = behind.prefix(3).map { m in "\(m.clientID)@\(m.clientHost) at epoch \(m.memberEpoch.map(String.init) ?? "?")" }
+            let names = behind.prefix(3).map { m in "\(m.name) at epoch \(m.memberEpoch.map(String.init) ?? "?")" }
             unmet.append("\(behind.count) of \(g.members.count) member(s) behind assignment epoch \(g.assignmentEpoch.map(String.init) ?? "?") (\(names.joined(separator: ", "))\(behind.count > 3 ? ", ..." : ""))")
         }
         if g.summary.pendingRevocation > 0 { unmet.append("\(g.summary.pendingRevocation) partition(s) pending revocation") }
         if g.summary.awaitingRelease > 0 { unmet.append("\(g.summary.awaitingRelease) partition(s) awaiting release") }
         if g.summary.partitionsUnowned > 0 { unmet.append("\(g.summary.partitionsUnowned) partition(s) unowned") }
         if let episode {
-            unmet.append("rebalance episode #\(episode.number) (\(episode.trigger.rawValue)) open for \(Words.seconds(now - episode.startedAt))")
+            unmet.append("rebalance episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open for \(Words.seconds(now - episode.startedAt))")
+            let blocking = episode.blocking.filter { $0.holderID != nil }
+            if !blocking.isEmpty {
+                let stalled = blocking.filter(\.pastLimit)
+                let shown = (stalled.isEmpty ? blocking : stalled).prefix(3).map(\.description)
+                unmet.append((stalled.isEmpty ? "hand-offs blocked: " : "stalled by a member past its limit: ") + shown.joined(separator: "; ") + (blocking.count > 3 ? "; ..." : ""))
+            }
         }
         if let maxLag = options.maxLag {
             if g.summary.totalLag > maxLag {
@@ -204,7 +210,8 @@ enum WaitRunner {
         let p = RebalanceProgress(group: g)
         var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(Words.lag(g))"
         if let episode {
-            line += ", episode #\(episode.number) (\(episode.trigger.rawValue)) open \(Words.seconds(now - episode.startedAt))"
+            line += ", episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open \(Words.seconds(now - episode.startedAt))"
+            if let holder = episode.blocking.first(where: { $0.holderID != nil }) { line += ", blocked: \(holder.description)" }
         }
         line += unmet.isEmpty ? ": ok" : ": waiting"
         return line

@@ -240,6 +240,7 @@ public actor Monitor {
         HandoffInference.refine(&snapshot.groups, previous: last)
         derivation.healthConfig = healthConfig
         let d = derivation.ingest(snapshot)
+        snapshot = d.snapshot
         lastSuccessAt = snapshot.takenAt
         return MonitorUpdate(
             sequence: sequence, snapshot: snapshot, events: d.events, episodeEvents: d.episodeEvents,
@@ -272,6 +273,10 @@ public actor Monitor {
         if added { out.groups.sort { $0.groupID < $1.groupID } }
         return out
     }
+
+    /// Sets the limits a member blocking a hand-off is measured against (e.g. the broker's
+    /// `group.consumer.session.timeout.ms` once read).
+    public func setRebalanceLimits(_ limits: RebalanceLimits) { derivation.rebalanceLimits = limits }
 
     /// The log-end samples kept for a partition (for time lag).
     public func logEndSamples(_ tp: TopicPartition) -> [OffsetSample] { derivation.history.logEndSamples(tp) }

@@ -25,7 +25,11 @@ struct RoleTests {
         let stuck = try #require(row(grid, containing: "c3R1Y2stbWVtYmVyLTAy"))
         #expect(cell(grid, row: stuck, containing: "7→8")?.role == .lagCritical)
         let joined = try #require(row(grid, containing: "bmV3LW1lbWJlci0wMDAz"))
-        #expect(cell(grid, row: joined, containing: "bmV3")?.role == .memberJoined)
+        #expect(cell(grid, row: joined, containing: "payments-2")?.role == .memberJoined)
+        #expect(cell(grid, row: joined, containing: "bmV3")?.role == .dim)
+        // The member past its limit is named as the cause of the stall.
+        let stalled = try #require(row(grid, containing: "stalled by payments-stuck"))
+        #expect(cell(grid, row: stalled, containing: "payments-stuck")?.role == .lagCritical)
         #expect(cell(grid, row: try #require(row(grid, containing: "left: payments-9")), containing: "left")?.role == .memberLeft)
         let p3 = try #require(grid.text.firstIndex { $0.hasPrefix(" payments-3 ") })
         #expect(cell(grid, row: p3, containing: "revoking")?.role == .rebalancing)

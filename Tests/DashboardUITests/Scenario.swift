@@ -119,7 +119,7 @@ enum Scenario {
                 "c3R1Y2stbWVtYmVyLTAy": MemberInsight(reconcilingSince: takenAt - 48_000, stuck: true),
                 "bmV3LW1lbWJlci0wMDAz": MemberInsight(recentlyJoined: true),
             ],
-            recentlyLeft: ["payments-9 (c2h1dGRvd24tMDA5)"]),
+            recentlyLeft: ["payments-9"]),
         "inventory-migration": GroupInsight(
             verdict: .ok, maxTimeLagMs: 1_200, lagTrend: [2, 2, 1, 2], lagRate: LagTrendResult(trend: .steady, offsetsPerSecond: 0, etaSeconds: nil),
             lastRebalanceAt: takenAt - 95_000),
@@ -129,17 +129,28 @@ enum Scenario {
 
     static let episodes: [EpisodeRow] = [
         EpisodeRow(
-            groupID: "payments-rollout", groupProtocol: .consumer, trigger: "member joined", startedAt: takenAt - 48_000,
+            groupID: "payments-rollout", groupProtocol: .consumer, trigger: "join", startedAt: takenAt - 48_000,
             fromEpoch: 7, targetEpoch: 8, membersReconciled: 2, membersTotal: 3, partitionsSettled: 4, partitionsTotal: 6,
             members: [
-                MemberConvergence(memberID: "cGF5bWVudHMtMDAwMDAx", clientID: "payments-1", fromEpoch: 7, currentEpoch: 8, reachedAt: takenAt - 45_000),
-                MemberConvergence(memberID: "bmV3LW1lbWJlci0wMDAz", clientID: "payments-2", fromEpoch: nil, currentEpoch: 8, reachedAt: takenAt - 30_000),
-                MemberConvergence(memberID: "c3R1Y2stbWVtYmVyLTAy", clientID: "payments-0", fromEpoch: 7, currentEpoch: 7),
-            ]),
-        EpisodeRow(groupID: "orders-kip848", groupProtocol: .consumer, trigger: "member left", startedAt: takenAt - 760_000, endedAt: takenAt - 754_000, fromEpoch: 13, targetEpoch: 14, membersReconciled: 3, membersTotal: 3, partitionsSettled: 6, partitionsTotal: 6, outcome: "completed"),
-        EpisodeRow(groupID: "inventory-migration", groupProtocol: .mixed, trigger: "classic member joined", startedAt: takenAt - 101_500, endedAt: takenAt - 95_000, fromEpoch: 4, targetEpoch: 5, membersReconciled: 2, membersTotal: 2, partitionsSettled: 2, partitionsTotal: 2, outcome: "completed"),
-        EpisodeRow(groupID: "orders-kip848", groupProtocol: .consumer, trigger: "subscription changed", startedAt: takenAt - 1_900_000, endedAt: takenAt - 1_897_200, fromEpoch: 12, targetEpoch: 13, membersReconciled: 3, membersTotal: 3, partitionsSettled: 6, partitionsTotal: 6, outcome: "superseded"),
-        EpisodeRow(groupID: "billing-classic", groupProtocol: .classic, trigger: "member rejoined", startedAt: takenAt - 3_600_000 * 5 - 4_000, endedAt: takenAt - 3_600_000 * 5, fromEpoch: 11, targetEpoch: 12, membersReconciled: 2, membersTotal: 2, partitionsSettled: 4, partitionsTotal: 4, outcome: "completed"),
+                MemberConvergence(memberID: "cGF5bWVudHMtMDAwMDAx", label: "payments-1", fromEpoch: 7, currentEpoch: 8, reachedAt: takenAt - 45_000),
+                MemberConvergence(memberID: "bmV3LW1lbWJlci0wMDAz", label: "payments-2", fromEpoch: nil, currentEpoch: 8, reachedAt: takenAt - 30_000),
+                MemberConvergence(memberID: "c3R1Y2stbWVtYmVyLTAy", label: "payments-stuck", fromEpoch: 7, currentEpoch: 7),
+            ],
+            blocking: [
+                BlockedHandoff(
+                    topicPartition: tp("payments", 3), holderID: "c3R1Y2stbWVtYmVyLTAy", holderLabel: "payments-stuck", holderHost: "10.0.3.30",
+                    waiterID: "bmV3LW1lbWJlci0wMDAz", waiterLabel: "payments-2", since: takenAt - 48_000, blockedForMs: 48_000,
+                    limitMs: 45_000, limit: "consumer.session.timeout.ms 45000 (broker)"),
+                BlockedHandoff(
+                    topicPartition: tp("payments", 5), holderID: nil, holderLabel: nil, holderHost: nil,
+                    waiterID: "bmV3LW1lbWJlci0wMDAz", waiterLabel: "payments-2", since: takenAt - 6_000, blockedForMs: 6_000,
+                    limitMs: 45_000, limit: "consumer.session.timeout.ms 45000 (broker)"),
+            ],
+            estimatedDurationMs: 6_400),
+        EpisodeRow(groupID: "orders-kip848", groupProtocol: .consumer, trigger: "leave", startedAt: takenAt - 760_000, endedAt: takenAt - 754_000, fromEpoch: 13, targetEpoch: 14, membersReconciled: 3, membersTotal: 3, partitionsSettled: 6, partitionsTotal: 6, outcome: "completed"),
+        EpisodeRow(groupID: "inventory-migration", groupProtocol: .mixed, trigger: "join", startedAt: takenAt - 101_500, endedAt: takenAt - 95_000, fromEpoch: 4, targetEpoch: 5, membersReconciled: 2, membersTotal: 2, partitionsSettled: 2, partitionsTotal: 2, outcome: "completed"),
+        EpisodeRow(groupID: "orders-kip848", groupProtocol: .consumer, trigger: "subscription change", startedAt: takenAt - 1_900_000, endedAt: takenAt - 1_897_200, fromEpoch: 12, targetEpoch: 13, membersReconciled: 3, membersTotal: 3, partitionsSettled: 6, partitionsTotal: 6, outcome: "superseded"),
+        EpisodeRow(groupID: "billing-classic", groupProtocol: .classic, trigger: "leave, join", startedAt: takenAt - 3_600_000 * 5 - 4_000, endedAt: takenAt - 3_600_000 * 5, fromEpoch: 11, targetEpoch: 12, membersReconciled: 2, membersTotal: 2, partitionsSettled: 4, partitionsTotal: 4, outcome: "completed"),
     ]
 
     static let errors: [ErrorRow] = [
@@ -157,7 +168,14 @@ enum Scenario {
         BrokerSetting(key: "group.initial.rebalance.delay.ms", value: "3000", source: "dynamic"),
     ]
 
-    static let snapshot = ClusterSnapshot(
+    static let snapshot: ClusterSnapshot = {
+        var snapshot = unlabelled
+        var labeler = MemberLabeler()
+        labeler.label(&snapshot)
+        return snapshot
+    }()
+
+    static let unlabelled = ClusterSnapshot(
         takenAt: takenAt, pollDurationMs: 46,
         cluster: ClusterInfo(
             clusterID: "kgtop-demo-cluster", controllerID: 1,

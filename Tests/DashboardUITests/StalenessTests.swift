@@ -112,7 +112,7 @@ struct FeedChurnTests {
             }
             let episodeEvents = transient.map {
                 EpisodeEvent(type: .started, timestamp: at, episode: RebalanceEpisode(
-                    number: 1, groupID: $0.groupID, protocol: .consumer, trigger: .join, startedAt: at, fromEpoch: 1, targetEpoch: 2,
+                    number: 1, groupID: $0.groupID, protocol: .consumer, triggers: [.join], startedAt: at, fromEpoch: 1, targetEpoch: 2,
                     progress: RebalanceProgress(membersReconciled: 0, membersTotal: 1, partitionsSettled: 0, partitionsTotal: 0)))
             }
             _ = feed.ingest(

@@ -113,7 +113,7 @@ struct HealthEvaluatorTests {
         #expect(v.partitions.filter { $0.status == .stall }.count == 5)
         let stuckOnly = HealthEvaluator.evaluate(group: Fixtures.group(input, committed: Fixtures.ordersCommittedAtEnd), history: history, now: 40_000)
         #expect(stuckOnly.status == .stuck)
-        #expect(stuckOnly.reason == "1 member(s) behind assignment epoch 3: client-stuck@/10.1.2.3 at epoch 2 for 40 s")
+        #expect(stuckOnly.reason == "1 member(s) behind assignment epoch 3: client-stuck on 10.1.2.3 at epoch 2 for 40 s")
     }
 
     @Test("History rings are bounded")

@@ -49,9 +49,11 @@ struct ReplayTests {
         let update = try session.update(for: controller)
         #expect(update.isReplay)
         #expect(update.replayStatus == "poll \(snapshots.count)/\(snapshots.count) ❚❚ 1×")
-        #expect(update.snapshot == snapshots.last?.normalized())
-        #expect(update.episodes?.filter { $0.endedAt != nil }.count == 6)
         let (_, livePolls) = live(snapshots)
+        // The recorded poll, its members labelled as live.
+        #expect(update.snapshot == livePolls.last?.snapshot)
+        #expect(update.snapshot.groups.allSatisfy { $0.members.allSatisfy { $0.label != nil } })
+        #expect(update.episodes?.filter { $0.endedAt != nil }.count == 6)
         #expect(update.insights["payments"]?.verdict == DashboardFeed.verdict(livePolls.last!.verdicts["payments"]!.status))
     }
 

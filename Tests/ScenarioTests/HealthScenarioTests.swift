@@ -81,7 +81,9 @@ struct HealthScenarioTests {
         #expect(member.behindSince - joinAt <= 2_000)
         let v = try #require(h.verdict("svc"))
         #expect(v.status == .stuck, "\(v.reason)")
-        #expect(v.reason.contains("svc-1") && v.reason.contains("pod-1"), "\(v.reason)")
+        // Named by its label: the static member's instance id.
+        #expect(v.reason.contains("pod-1"), "\(v.reason)")
+        #expect(member.label == "pod-1")
         #expect(h.latest?.openEpisodes.first { $0.groupID == "svc" }?.stuckMembers.first?.clientID == "svc-1")
 
         // wait: 2 on timeout, naming the member and the unmet conditions.
@@ -91,7 +93,7 @@ struct HealthScenarioTests {
             clock: h.commandClock, output: out.output)
         #expect(code == 2)
         let last = out.stderr.last ?? ""
-        #expect(last.contains("timeout") && last.contains("svc-1") && last.contains("behind assignment epoch"), "\(last)")
+        #expect(last.contains("timeout") && last.contains("pod-1") && last.contains("behind assignment epoch"), "\(last)")
         #expect(last.contains("pending revocation") || last.contains("awaiting release"), "\(last)")
         #expect(out.stderr.dropLast().allSatisfy { $0.contains("members 3/4 reconciled") }, "\(out.stderr)")
 
@@ -101,7 +103,7 @@ struct HealthScenarioTests {
             monitor: h.monitor, options: .init(rules: [CheckRule(group: "^svc$", noStuck: true)], samples: 2, sampleIntervalMs: 5_000),
             clock: h.commandClock, output: check.output)
         #expect(result.code == 2)
-        #expect(check.stderr.contains { $0.contains("CRITICAL svc") && $0.contains("svc-1") }, "\(check.stderr)")
+        #expect(check.stderr.contains { $0.contains("CRITICAL svc") && $0.contains("pod-1") }, "\(check.stderr)")
         await h.shutdown()
     }
 

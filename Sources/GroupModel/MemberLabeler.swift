@@ -1,0 +1,120 @@
+/// Gives every member one short label, unique within its group and unchanged while the member
+/// lives, and writes it into ``GroupMember/label``.
+///
+/// The label of a member seen for the first time is, by preference: its `group.instance.id` when it
+/// is a static member; else its client id; and only when another living member of the group
+/// starts from the same client id (or instance id), the client id with the host
+/// (`order-service@10.0.0.7`) when the host tells the members apart, else with the end of the
+/// member id (`order-service~Qx3a`). A label, once given, is kept until the member leaves: a member
+/// that joins later with the same client id gets the longer form, never the one already living.
+///
+/// A value that remembers the labels of the members it saw in the previous snapshot: the poll
+/// derivation owns one, so the live dashboard, `events`, the gates and a replay of a recording
+/// (which feeds the same snapshots in the same order) give the same labels. A member that arrives
+/// already labelled (a recorded snapshot) keeps that label when it is free.
+public struct MemberLabeler: Sendable {
+    /// How many characters of the member id a suffix starts with (`~Qx3a`).
+    public static let suffixLength = 4
+
+    /// Per group: the members of the last snapshot, in member-id order, with their labels.
+    private var known: [String: [(memberID: String, label: String)]] = [:]
+
+    /// Creates a labeler that has seen nothing.
+    public init() {}
+
+    /// Labels every member of every group of `snapshot` and forgets the groups and members that
+    /// are gone.
+    public mutating func label(_ snapshot: inout ClusterSnapshot) {
+        var next: [String: [(memberID: String, label: String)]] = [:]
+        next.reserveCapacity(snapshot.groups.count)
+        for g in snapshot.groups.indices where !snapshot.groups[g].members.isEmpty {
+            let groupID = snapshot.groups[g].groupID
+            next[groupID] = label(&snapshot.groups[g].members, previous: known[groupID] ?? [])
+        }
+        known = next
+    }
+
+    /// Labels one group's members given the labels of its previous snapshot; returns the new list.
+    private func label(_ members: inout [GroupMember], previous: [(memberID: String, label: String)]) -> [(memberID: String, label: String)] {
+        // The common case: the same members as last time, in the same order.
+        if previous.count == members.count, members.indices.allSatisfy({ members[$0].memberID == previous[$0].memberID }) {
+            for i in members.indices { members[i].label = previous[i].label }
+            return previous
+        }
+        var living: [String: String] = [:]
+        for entry in previous { living[entry.memberID] = entry.label }
+        var taken = Set<String>()
+        var fresh: [Int] = []
+        for i in members.indices {
+            if let label = living[members[i].memberID] {
+                members[i].label = label
+                taken.insert(label)
+            } else {
+                fresh.append(i)
+            }
+        }
+        // Arriving members that carry a label (from a recording) keep it when it is free.
+        var unlabelled: [Int] = []
+        for i in fresh {
+            if let label = members[i].label, !label.isEmpty, !taken.contains(label) {
+                taken.insert(label)
+            } else {
+                unlabelled.append(i)
+            }
+        }
+        // A base shared with another living member needs the longer form (a member that already
+        // has a label keeps it).
+        var byBase: [String: [Int]] = [:]
+        for i in members.indices { byBase[Self.base(of: members[i]), default: []].append(i) }
+        for i in unlabelled {
+            let base = Self.base(of: members[i])
+            // Needed when a label is already the base, or another living member starts from it.
+            let sameBase = (byBase[base] ?? []).filter { $0 != i }
+            var label = base
+            if taken.contains(base) || !sameBase.isEmpty {
+                let host = members[i].host
+                let hostsDiffer = !host.isEmpty && sameBase.allSatisfy { members[$0].host != host }
+                if hostsDiffer && !taken.contains(base + "@" + host) {
+                    label = base + "@" + host
+                } else {
+                    label = Self.withSuffix(base, memberID: members[i].memberID, taken: taken)
+                }
+            }
+            members[i].label = label
+            taken.insert(label)
+        }
+        return members.map { (memberID: $0.memberID, label: $0.label ?? Self.base(of: $0)) }
+    }
+
+    /// `base~` and the end of the member id, long enough to be free.
+    private static func withSuffix(_ base: String, memberID: String, taken: Set<String>) -> String {
+        var length = suffixLength
+        while true {
+            let candidate = base + "~" + String(memberID.suffix(length))
+            if !taken.contains(candidate) || length >= memberID.count {
+                if !taken.contains(candidate) { return candidate }
+                // Two members with the same id cannot both live; count them apart all the same.
+                var n = 2
+                while taken.contains(candidate + "#\(n)") { n += 1 }
+                return candidate + "#\(n)"
+            }
+            length += 2
+        }
+    }
+
+    /// What a member's label starts from: the instance id of a static member, else the client id,
+    /// else (no client id) `~` and the end of the member id.
+    public static func base(of member: GroupMember) -> String {
+        if let instance = member.instanceID, !instance.isEmpty { return instance }
+        if !member.clientID.isEmpty { return member.clientID }
+        return "~" + String(member.memberID.suffix(suffixLength))
+    }
+
+    /// A host as a person reads it: Kafka writes the client's address as `/10.0.0.5` (or
+    /// `name/10.0.0.5` when it resolved a name); the slash goes, a name wins over the address.
+    public static func normalizedHost(_ raw: String) -> String {
+        guard let slash = raw.firstIndex(of: "/") else { return raw }
+        let name = raw[..<slash]
+        return name.isEmpty ? String(raw[raw.index(after: slash)...]) : String(name)
+    }
+}
