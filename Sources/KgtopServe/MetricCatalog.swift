@@ -90,7 +90,8 @@ enum MetricCatalog {
         }
     }
 
-    /// How a person names a member: its client id at its host (the dashboard's naming).
+    /// How a person names a member when the model gave it no label (an older recording): its
+    /// client id at its host.
     static func label(clientID: String, clientHost: String) -> String { "\(clientID)@\(clientHost)" }
 
     // MARK: - Per context
@@ -150,7 +151,7 @@ enum MetricCatalog {
             b.add(episodeSeconds, labels: l, value: episode.map { Double(max(0, update.at - $0.startedAt)) / 1_000 } ?? 0)
             for m in episode?.stuckMembers ?? [] {
                 let ml = l + [
-                    ("member", label(clientID: m.clientID, clientHost: m.clientHost)), ("member_id", m.memberID), ("client_id", m.clientID),
+                    ("member", m.label ?? label(clientID: m.clientID, clientHost: m.clientHost)), ("member_id", m.memberID), ("client_id", m.clientID),
                     ("member_host", m.clientHost),
                 ]
                 b.add(blockingMember, labels: ml, value: 1)

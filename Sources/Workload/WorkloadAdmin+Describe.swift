@@ -65,37 +65,25 @@ extension WorkloadAdmin {
         _ groupIDs: [String], properties: ClientProperties, timeoutMs: Int32
     ) -> Result<[LibrdkafkaGroupDescription], WorkloadError> {
         let what = "DescribeConsumerGroups"
-        let rk: OpaquePointer
-        do {
-            rk = try makeClient(RD_KAFKA_PRODUCER, conf: try properties.makeConf())
-        } catch {
-            return .failure(error)
+        return adminRequest(what, properties: properties, operation: RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeoutMs: timeoutMs) {
+            rk, options, queue in
+            let cStrings = groupIDs.map { strdup($0) }
+            defer { cStrings.forEach { free($0) } }
+            var pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+            rd_kafka_DescribeConsumerGroups(rk, &pointers, pointers.count, options, queue)
+            return .success(())
+        } read: { event in
+            guard let result = rd_kafka_event_DescribeConsumerGroups_result(event) else {
+                return .failure(.operation(what, message: "unexpected admin event"))
+            }
+            return .success(read(result))
         }
-        defer { rd_kafka_destroy(rk) }
-        guard let queue = rd_kafka_queue_new(rk) else { return .failure(.operation(what, message: "no queue")) }
-        defer { rd_kafka_queue_destroy(queue) }
-        var errstr = [CChar](repeating: 0, count: 512)
-        let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errstr, errstr.count)
-        let cStrings = groupIDs.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
-        var pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
-        rd_kafka_DescribeConsumerGroups(rk, &pointers, pointers.count, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMs + 1000) else {
-            return .failure(.operation(what, message: "no answer within \(timeoutMs) ms"))
-        }
-        defer { rd_kafka_event_destroy(event) }
-        let err = rd_kafka_event_error(event)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? describe(err)
-            return .failure(.operation(what, message: text))
-        }
-        guard let result = rd_kafka_event_DescribeConsumerGroups_result(event) else {
-            return .failure(.operation(what, message: "unexpected admin event"))
-        }
+    }
+
+    /// The groups of a DescribeConsumerGroups result, sorted by id, members by member id.
+    private static func read(_ result: OpaquePointer) -> [LibrdkafkaGroupDescription] {
         var count = 0
-        guard let groups = rd_kafka_DescribeConsumerGroups_result_groups(result, &count) else { return .success([]) }
+        guard let groups = rd_kafka_DescribeConsumerGroups_result_groups(result, &count) else { return [] }
         var out: [LibrdkafkaGroupDescription] = []
         for i in 0..<count {
             guard let g = groups[i] else { continue }
@@ -127,6 +115,6 @@ extension WorkloadAdmin {
             description.members.sort { $0.memberID < $1.memberID }
             out.append(description)
         }
-        return .success(out.sorted { $0.groupID < $1.groupID })
+        return out.sorted { $0.groupID < $1.groupID }
     }
 }

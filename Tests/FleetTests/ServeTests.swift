@@ -276,7 +276,7 @@ struct ServeTests {
         let blocking = scrape.samples("kgtop_rebalance_blocking_member_info", svc)
         #expect(blocking.count == 1, "\(blocking)")
         let series = try #require(blocking.first?.0)
-        #expect(series.contains("member=\"svc-1@") && series.contains("client_id=\"svc-1\"") && series.contains("member_id=\""), "\(series)")
+        #expect(series.contains("member=\"svc-1\"") && series.contains("client_id=\"svc-1\"") && series.contains("member_id=\""), "\(series)")
         let behind = try #require(scrape.value("kgtop_rebalance_blocking_member_seconds", svc.merging(["client_id": "svc-1"]) { $1 }))
         #expect(behind >= 30 && behind <= 40, "\(behind)")
         let episode = try #require(scrape.value("kgtop_rebalance_episode_seconds", svc))
