@@ -9,8 +9,9 @@ import Testing
 /// The same hand-off on brokers that answer differently: Kafka 4.0-4.2 leave a partition that is
 /// still being revoked out of the member's described Assignment (4.3 lists it, KAFKA-20431), 4.3
 /// starts groups at epoch 1 (KAFKA-20268) and accepts commits at older epochs (KIP-1251). kgtop must
-/// reach the same conclusions on both: the same hand-off state per partition, the same episodes and
-/// verdicts, the same member named as stuck, and no "unowned" alarm made by the version difference.
+/// reach the same conclusions on both: the same hand-off state per partition, the same episodes,
+/// blocking list and verdicts, the same member named as stuck, the same `wait` result, and no
+/// "unowned" alarm made by the version difference.
 @Suite("One hand-off, Kafka 4.0 and 4.3 answers, the same conclusions", .serialized)
 struct VersionScenarioTests {
     /// What kgtop concluded about the scenario, in version-free terms.
@@ -23,10 +24,11 @@ struct VersionScenarioTests {
         var episodesEnded: Int
         var epochSteps: [Int32]
         var triggers: [String]
+        var blocking: [String]
         var waitCode: Int32
         var description: String {
             "handoffs \(handoffs) unowned \(unowned) verdict \(verdict.map { "\($0)" } ?? "nil") stuck \(stuck) "
-                + "episodes \(episodesStarted)/\(episodesEnded) epoch steps \(epochSteps) triggers \(triggers) wait \(waitCode)"
+                + "episodes \(episodesStarted)/\(episodesEnded) epoch steps \(epochSteps) triggers \(triggers) blocking \(blocking) wait \(waitCode)"
         }
     }
 
@@ -56,7 +58,10 @@ struct VersionScenarioTests {
             episodesStarted: started.count,
             episodesEnded: h.finishedEpisodes("svc").count,
             epochSteps: episodes.map { ($0.targetEpoch ?? 0) - ($0.fromEpoch ?? 0) },
-            triggers: episodes.map { "\($0.trigger)" },
+            triggers: episodes.map { "\($0.triggers)" },
+            blocking: open.flatMap(\.blocking).map {
+                "\($0.topicPartition.partition) held by \($0.holderLabel ?? "?") for \($0.waiterLabel ?? "?")\($0.pastLimit ? " past limit" : "")"
+            },
             waitCode: waitCode)
     }
 
@@ -72,5 +77,7 @@ struct VersionScenarioTests {
         #expect(new.stuck == ["svc-1"], "\(new)")
         #expect(new.verdict == .stuck, "\(new)")
         #expect(new.waitCode == 2, "\(new)")
+        // The blocking list names the slow member (its instance id is its label) and the newcomer.
+        #expect(new.blocking.count == 1 && new.blocking[0].contains("held by pod-1 for svc-4"), "\(new)")
     }
 }
