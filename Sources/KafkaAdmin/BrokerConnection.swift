@@ -202,11 +202,20 @@ public final class BrokerConnection: Sendable {
         return BrokerConnection(host: host, port: port, options: options, channel: channel)
     }
 
+    /// The resolver's own words (`Name or service not known`) without NIO's type name and codes.
+    static func resolverMessage(_ error: any Error) -> String {
+        let text = String(describing: error)
+        guard let colon = text.range(of: ": ") else { return "the name has no address" }
+        let rest = text[colon.upperBound...]
+        let message = rest.range(of: " (error").map { rest[..<$0.lowerBound] } ?? rest
+        return message.isEmpty ? "the name has no address" : String(message)
+    }
+
     private static func connectError(_ error: any Error, address: String, timeout: Duration) -> BrokerConnectionError {
         if let e = error as? ChannelError, case .connectTimeout = e { return .connectTimedOut(address: address, after: timeout) }
         if let e = error as? NIOConnectionError {
             if let first = e.connectionErrors.first { return connectError(first.error, address: address, timeout: timeout) }
-            if let dns = e.dnsAAAAError ?? e.dnsAError { return .connectFailed(address: address, reason: "cannot resolve host: \(dns)") }
+            if let dns = e.dnsAAAAError ?? e.dnsAError { return .connectFailed(address: address, reason: "cannot resolve host: \(resolverMessage(dns))") }
             return .connectFailed(address: address, reason: "no address to connect to")
         }
         if let e = error as? IOError {
