@@ -50,6 +50,12 @@ public struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "group.initial.rebalance.delay.ms for classic groups.")
     public var initialRebalanceDelayMs: Int = 3_000
 
+    /// Where to write the bootstrap list once the cluster is ready (for scripts that run it in the background).
+    @Option(name: .long, help: ArgumentHelp(
+        "Once the cluster is ready, also write its bootstrap list to this file (written whole, then renamed into place), so a script can start it in the background and wait for the file.",
+        valueName: "path"))
+    public var readyFile: String?
+
     /// The Kafka release whose group-coordinator behaviour is reproduced.
     @Option(name: .long, help: ArgumentHelp(
         "Reproduce the group coordinator of this Kafka release where releases differ: 4.0, 4.1, 4.2 or 4.3 (default).",
@@ -82,6 +88,9 @@ public struct SimCommand: AsyncParsableCommand {
         }
         if partitions != nil || members != nil || produceRate != nil, scenario.map({ $0 != "scale" }) ?? (groups == nil) {
             throw ValidationError("--partitions, --members and --produce-rate shape the scale scenario: use them with --groups N or --scenario scale")
+        }
+        if let readyFile {
+            do throws(UserFacingError) { try InputFile.checkOutput(readyFile, flag: "--ready-file") } catch { throw ValidationError(error.message) }
         }
         if SimKafkaVersion(parsing: kafkaVersion) == nil {
             throw ValidationError("--kafka-version \(kafkaVersion): use one of " + SimKafkaVersion.allCases.map(\.rawValue).joined(separator: ", "))
@@ -129,7 +138,23 @@ public struct SimCommand: AsyncParsableCommand {
         let sim = try await KafkaSimulator.start(config: config)
         let started = ContinuousClock.now
         try await chosen.apply(to: sim.cluster)
-        FileHandle.standardOutput.write(Data((await sim.bootstrapServers() + "\n").utf8))
+        let bootstrap = await sim.bootstrapServers()
+        if let readyFile {
+            // Whole or not at all: a reader polling for the file never sees half a line.
+            let temporary = readyFile + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+            var problem: String?
+            if !FileManager.default.createFile(atPath: temporary, contents: Data((bootstrap + "\n").utf8)) {
+                problem = "cannot create a file there: the folder must exist and be writable"
+            } else if rename(temporary, readyFile) != 0 {
+                problem = String(cString: strerror(errno))
+                unlink(temporary)
+            }
+            if let problem {
+                await sim.shutdown()
+                throw report(UserFacingError("--ready-file \(readyFile): \(problem)"))
+            }
+        }
+        FileHandle.standardOutput.write(Data((bootstrap + "\n").utf8))
         let took = ContinuousClock.now - started
         FileHandle.standardError.write(Data("kgtop sim: scenario \(name) ready in \(took); Ctrl-C to stop\n".utf8))
         for await _ in signals { break }
