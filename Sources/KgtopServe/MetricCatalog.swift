@@ -13,6 +13,9 @@ enum MetricCatalog {
     static let maxLag = MetricSpec(name: "kafka_consumergroup_group_max_lag", type: .gauge, help: "The largest partition lag in offsets of the group.")
     static let maxLagSeconds = MetricSpec(
         name: "kafka_consumergroup_group_max_lag_seconds", type: .gauge, help: "The largest partition lag in seconds of the group.")
+    static let maxLagSecondsBound = MetricSpec(
+        name: "kgtop_group_max_lag_seconds_is_lower_bound", type: .gauge,
+        help: "1 when the group's largest lag in seconds is a lower bound (the committed offset is older than every sample and its record time was not read), 0 when it is measured.")
     static let sumLag = MetricSpec(name: "kafka_consumergroup_group_sum_lag", type: .gauge, help: "The sum of the group's known partition lags in offsets.")
     static let topicSumLag = MetricSpec(
         name: "kafka_consumergroup_group_topic_sum_lag", type: .gauge, help: "The sum of the group's known partition lags in offsets, per topic.")
@@ -72,7 +75,7 @@ enum MetricCatalog {
     static let all: [MetricSpec] = [
         up, lastSuccess, groupCount, pollDuration, pollErrors, groupEpoch, assignmentEpoch, members, membersBehind, pendingRevocation,
         awaitingRelease, unowned, committedPartitions, protocolInfo, stateInfo, stateCode, health, healthSeverity, emptySeconds,
-        rebalances, rebalanceDuration, episodeSeconds, blockingMember, blockingMemberSeconds, maxLag, maxLagSeconds, sumLag,
+        rebalances, rebalanceDuration, episodeSeconds, blockingMember, blockingMemberSeconds, maxLag, maxLagSeconds, maxLagSecondsBound, sumLag,
         topicSumLag, lag, lagSeconds, seriesDropped,
     ]
 
@@ -159,7 +162,10 @@ enum MetricCatalog {
             }
             if let max = sum.maxLag { b.add(maxLag, labels: l, value: Double(max)) }
             let times = update.timeLags[g.groupID] ?? [:]
-            if let worst = g.partitions.compactMap({ times[$0.topicPartition]?.seconds }).max() { b.add(maxLagSeconds, labels: l, value: worst) }
+            if let worst = TimeLag.groupMaximum(g.partitions.compactMap { times[$0.topicPartition] }), let seconds = worst.seconds {
+                b.add(maxLagSeconds, labels: l, value: seconds)
+                b.add(maxLagSecondsBound, labels: l, value: worst.isLowerBound ? 1 : 0)
+            }
             b.add(sumLag, labels: l, value: Double(sum.totalLag))
             var perTopic: [String: Int64] = [:]
             var topics: [String] = []

@@ -130,6 +130,8 @@ struct ServeTests {
         #expect(settled.samples("kafka_consumergroup_group_lag_seconds", svc).count == 6)
         #expect(settled.value("kafka_consumergroup_group_topic_sum_lag", svc.merging(["topic": "orders"]) { $1 }) != nil)
         #expect(settled.value("kafka_consumergroup_group_max_lag_seconds", svc) != nil)
+        // A consuming group's time lag is measured (interpolated or caught up), not a bound.
+        #expect(settled.value("kgtop_group_max_lag_seconds_is_lower_bound", svc) == 0)
         let audit = ["cluster_name": "staging", "group": "audit-replay"]
         #expect(settled.value("kafka_consumergroup_group_sum_lag", audit) == 6)
         #expect(settled.value("kgtop_group_committed_partitions", audit) == 1)
