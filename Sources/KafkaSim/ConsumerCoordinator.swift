@@ -202,7 +202,7 @@ extension SimCluster {
         let metadata = subscriptionMetadata(cg)
         if metadata != cg.subscriptionMetadata { changed = true }
         if changed { cg.groupEpoch += 1 }
-        if cg.groupEpoch > cg.assignmentEpoch { computeTargetAssignment(cg, metadata: metadata) }
+        if cg.groupEpoch > cg.assignmentEpoch, assignmentDue(cg, now: now) { computeTargetAssignment(cg, metadata: metadata, now: now) }
 
         reconcile(member, in: cg, owned: r.owned, now: now)
 
@@ -245,7 +245,16 @@ extension SimCluster {
         return s
     }
 
-    func computeTargetAssignment(_ cg: ConsumerGroupState, metadata: [String: Int]) {
+    /// Whether a new target assignment may be computed now: at once, or (Kafka 4.3,
+    /// `group.consumer.assignment.interval.ms`) no sooner than the interval after the last one, so
+    /// the assignment epoch trails the group epoch meanwhile (the group reads `Assigning`).
+    func assignmentDue(_ cg: ConsumerGroupState, now: Int64) -> Bool {
+        let interval = config.consumerAssignmentIntervalMs
+        guard config.kafkaVersion.batchesAssignments, interval > 0, let last = cg.lastAssignmentMs else { return true }
+        return now - last >= interval
+    }
+
+    func computeTargetAssignment(_ cg: ConsumerGroupState, metadata: [String: Int], now: Int64) {
         let inputs = cg.members.values.map { m in
             Assignors.Input(memberID: m.memberID, topics: subscribedTopics(of: m), current: cg.target[m.memberID] ?? [])
         }
@@ -253,6 +262,7 @@ extension SimCluster {
         cg.target = Assignors.server(assignor, members: inputs, partitionCounts: metadata)
         cg.assignmentEpoch = cg.groupEpoch
         cg.subscriptionMetadata = metadata
+        cg.lastAssignmentMs = now
     }
 
     /// Moves a member one step from its current assignment toward its target.

@@ -194,6 +194,8 @@ final class ConsumerGroupState {
     var owners: [TP: String] = [:]
     /// Partition counts of the subscribed topics at the last target computation.
     var subscriptionMetadata: [String: Int] = [:]
+    /// When the target assignment was last computed (simulated ms), for 4.3's assignment interval.
+    var lastAssignmentMs: Int64?
 
     func state() -> ConsumerGroupStateName {
         if members.isEmpty { return .empty }

@@ -90,7 +90,7 @@ extension SimCluster {
         let metadata = subscriptionMetadata(cg)
         if metadata != cg.subscriptionMetadata { changed = true }
         if changed { cg.groupEpoch += 1 }
-        if cg.groupEpoch > cg.assignmentEpoch { computeTargetAssignment(cg, metadata: metadata) }
+        if cg.groupEpoch > cg.assignmentEpoch, assignmentDue(cg, now: now) { computeTargetAssignment(cg, metadata: metadata, now: now) }
         var owned = Set<TP>()
         for t in sub?.ownedPartitions ?? [] { for p in t.partitions { owned.insert(TP(topic: t.topic, partition: p)) } }
         reconcile(member, in: cg, owned: owned, now: now)

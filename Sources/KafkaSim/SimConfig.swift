@@ -37,6 +37,10 @@ public struct SimConfig: Sendable {
     /// The Kafka release whose group-coordinator behaviour the simulator reproduces where releases
     /// differ (see ``SimKafkaVersion``); the newest by default.
     public var kafkaVersion: SimKafkaVersion = .newest
+    /// `group.consumer.assignment.interval.ms` (Kafka 4.3+): a new target assignment is computed at
+    /// most once per interval. Kafka's default is 1000; the simulator's is 0 (computed at once) so
+    /// that tests and the demo need not wait. Ignored before 4.3.
+    public var consumerAssignmentIntervalMs: Int64 = 0
 
     /// Kafka's defaults with `brokerCount` brokers.
     public init(brokerCount: Int = 3) {
@@ -45,7 +49,7 @@ public struct SimConfig: Sendable {
 
     /// The broker configs DescribeConfigs reports for a BROKER resource.
     var brokerConfigs: [(String, String)] {
-        [
+        (kafkaVersion.batchesAssignments ? [("group.consumer.assignment.interval.ms", "\(consumerAssignmentIntervalMs)")] : []) + [
             ("group.consumer.heartbeat.interval.ms", "\(consumerHeartbeatIntervalMs)"),
             ("group.consumer.min.heartbeat.interval.ms", "5000"),
             ("group.consumer.max.heartbeat.interval.ms", "15000"),
@@ -111,4 +115,8 @@ public enum SimKafkaVersion: String, Sendable, Hashable, CaseIterable, Comparabl
     /// since that epoch (KIP-1251, 4.3); before, any epoch but the member's current one is
     /// STALE_MEMBER_EPOCH.
     public var acceptsCommitsAtOlderEpochs: Bool { self >= .v4_3 }
+
+    /// Target assignments are computed at most once per `group.consumer.assignment.interval.ms`
+    /// (4.3), so the assignment epoch may trail the group epoch; before, at once.
+    public var batchesAssignments: Bool { self >= .v4_3 }
 }

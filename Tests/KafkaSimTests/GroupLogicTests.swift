@@ -125,6 +125,39 @@ struct GroupLogicTests {
         #expect(code == (version >= .v4_3 ? 0 : KErr.staleMemberEpoch))
     }
 
+    @Test("Kafka 4.3 assignment interval: the assignment epoch trails the group epoch until the interval has passed")
+    func assignmentInterval() async throws {
+        for (version, interval, trails) in [(SimKafkaVersion.v4_3, Int64(1_000), true), (.v4_3, 0, false), (.v4_0, 1_000, false)] {
+            var config = SimConfig(brokerCount: 1)
+            config.kafkaVersion = version
+            config.consumerAssignmentIntervalMs = interval
+            let clock = ManualClock()
+            let c = SimCluster(config: config, clock: clock)
+            try await c.createTopic("t", partitions: 4)
+            let first = await c.consumerGroupHeartbeat(
+                CGHeartbeat(groupID: "g", memberID: "m1", memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ["t"]))
+            #expect(first.errorCode == 0)
+            clock.advance(ms: 100)
+            _ = await c.consumerGroupHeartbeat(
+                CGHeartbeat(groupID: "g", memberID: "m2", memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ["t"]))
+            let during = await c.groupEpochs("g")
+            let state = await c.groupState("g")?.state
+            if trails {
+                #expect(during.map { $0.assignmentEpoch < $0.groupEpoch } == true, "\(version) \(interval): \(String(describing: during))")
+                #expect(state == "Assigning")
+            } else {
+                #expect(during.map { $0.assignmentEpoch == $0.groupEpoch } == true, "\(version) \(interval): \(String(describing: during))")
+            }
+            // The interval passes; the next heartbeat computes the new target.
+            clock.advance(ms: 1_000)
+            var again = CGHeartbeat(groupID: "g", memberID: "m2", memberEpoch: during?.assignmentEpoch ?? 0, rebalanceTimeoutMs: 30_000)
+            again.owned = []
+            _ = await c.consumerGroupHeartbeat(again)
+            let after = await c.groupEpochs("g")
+            #expect(after.map { $0.assignmentEpoch == $0.groupEpoch } == true, "\(version) \(interval): \(String(describing: after))")
+        }
+    }
+
     @Test("Classic: eager range and cooperative-sticky rebalance on join and leave", arguments: [ClassicAssignor.range, .cooperativeSticky])
     func classicRebalance(assignor: ClassicAssignor) async throws {
         let c = Self.cluster()

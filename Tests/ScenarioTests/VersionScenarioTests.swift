@@ -8,7 +8,8 @@ import Testing
 
 /// The same hand-off on brokers that answer differently: Kafka 4.0-4.2 leave a partition that is
 /// still being revoked out of the member's described Assignment (4.3 lists it, KAFKA-20431), 4.3
-/// starts groups at epoch 1 (KAFKA-20268) and accepts commits at older epochs (KIP-1251). kgtop must
+/// starts groups at epoch 1 (KAFKA-20268), accepts commits at older epochs (KIP-1251) and computes
+/// target assignments at most once per `group.consumer.assignment.interval.ms`. kgtop must
 /// reach the same conclusions on both: the same hand-off state per partition, the same episodes,
 /// blocking list and verdicts, the same member named as stuck, the same `wait` result, and no
 /// "unowned" alarm made by the version difference.
@@ -34,8 +35,11 @@ struct VersionScenarioTests {
 
     /// Three static members settle, the first becomes a slow revoker, a fourth joins; kgtop polls
     /// every 2 s for 30 s, then `wait` runs for 10 s.
-    static func run(_ version: SimKafkaVersion) async throws -> Conclusions {
-        let h = try await SimHarness.start(stuckThresholdMs: 20_000) { $0.kafkaVersion = version }
+    static func run(_ version: SimKafkaVersion, assignmentIntervalMs: Int64 = 0) async throws -> Conclusions {
+        let h = try await SimHarness.start(stuckThresholdMs: 20_000) {
+            $0.kafkaVersion = version
+            $0.consumerAssignmentIntervalMs = assignmentIntervalMs
+        }
         let handles = try await HealthScenarioTests.consumerGroup(h, members: 3, instancePrefix: "pod")
         try await h.cluster.slowMember(handles[0], revocationDelayMs: 600_000)
         try await h.cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: memberOptions("svc-4"))
@@ -70,6 +74,10 @@ struct VersionScenarioTests {
         let old = try await Self.run(.v4_0)
         let new = try await Self.run(.v4_3)
         #expect(old == new, "\n4.0: \(old)\n4.3: \(new)")
+        // 4.3 with Kafka's default assignment interval (1 s): the assignment epoch trails the group
+        // epoch for a moment, and nothing kgtop concludes changes.
+        let batched = try await Self.run(.v4_3, assignmentIntervalMs: 1_000)
+        #expect(batched == new, "\n4.3 batched: \(batched)\n4.3: \(new)")
         // And they are the right conclusions: one partition in flight from the slow member, nobody's
         // partition reads as unowned, the slow member is the one named, and wait does not succeed.
         #expect(new.unowned == 0, "\(new)")
