@@ -192,6 +192,7 @@ def serve_table(doc):
     srow("scrape, median (min-max) (s)",
          lambda r: f"{r['scrapeSeconds']['median']:.2f} ({r['scrapeSeconds']['min']:.2f}-{r['scrapeSeconds']['max']:.2f})",
          "<= 2 s with partition metrics on (10k)")
+    srow("serve CPU during a scrape, median (s)", lambda r: f"{r['scrapeCPUSeconds']:.2f}" if "scrapeCPUSeconds" in r else "-")
     srow("samples per scrape", lambda r: f"{r['samples']:,.0f}")
     srow("bytes per scrape", lambda r: kb(r["bytes"]))
     srow("series dropped (--max-series)", lambda r: f"{r['droppedTotal'] or 0:,.0f} (cap {r['maxSeries']:,})", "0")

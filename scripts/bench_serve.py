@@ -9,7 +9,8 @@ Writes a config file with N contexts (default 2) that all point at BOOTSTRAP and
 `--partition-metrics on` and then `off`, each time on a port the kernel picks (`--listen
 127.0.0.1:0`; serve prints the address it bound). For each run it waits (bounded) until /readyz
 answers 200, scrapes /metrics a few times and records: each scrape's wall time (request sent to
-last byte read), bytes, samples (lines that are neither empty nor comments), the series serve
+last byte read) and serve's CPU seconds meanwhile (a poll that runs at the same time counts too),
+bytes, samples (lines that are neither empty nor comments), the series serve
 dropped over --max-series, and the process's peak RSS (VmHWM) and CPU seconds. Then it stops
 serve with SIGTERM (bounded wait, then SIGKILL) and records how it ended.
 """
@@ -113,18 +114,21 @@ def run(mode):
         result["readySeconds"] = time.monotonic() - t0
         scrapes = []
         for _ in range(args.scrapes):
+            c0 = proc_stats(p.pid)["cpuSeconds"]
             s0 = time.monotonic()
             status, body = get(base + "/metrics", 120)
             seconds = time.monotonic() - s0
+            cpu = proc_stats(p.pid)["cpuSeconds"] - c0
             text = body.decode("utf-8")
             samples = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
             dropped = next((float(line.split()[-1]) for line in text.splitlines()
                             if line.startswith("kgtop_series_dropped_total")), None)
-            scrapes.append({"seconds": seconds, "bytes": len(body), "samples": samples, "status": status,
+            scrapes.append({"seconds": seconds, "cpuSeconds": cpu, "bytes": len(body), "samples": samples, "status": status,
                             "droppedTotal": dropped})
         times = [s["seconds"] for s in scrapes]
         result["scrapes"] = scrapes
         result["scrapeSeconds"] = {"median": statistics.median(times), "min": min(times), "max": max(times)}
+        result["scrapeCPUSeconds"] = statistics.median(s["cpuSeconds"] for s in scrapes)
         result["bytes"] = statistics.median(s["bytes"] for s in scrapes)
         result["samples"] = statistics.median(s["samples"] for s in scrapes)
         result["droppedTotal"] = scrapes[-1]["droppedTotal"]
