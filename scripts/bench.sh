@@ -8,12 +8,18 @@
 #    `kgtop snapshot` end to end, and dashboard frame / new-data / filter costs at 200x60.
 # 3. On the same running clusters: confluent-kafka's AdminClient (scripts/bench_adminclient.py) and
 #    kafkatop --summary-json (installed from PyPI into .venv/kafkatop at bench time, if it installs).
-# 4. Prints the table and writes bench-results/latest.json and bench-results/latest.md.
+# 4. On the standard estate's running cluster: `kgtop serve --all-contexts` with two contexts that
+#    both point at it (scripts/bench_serve.py), once with --partition-metrics on and once off:
+#    /metrics scrape time, bytes and samples, and serve's peak RSS.
+# 5. Prints the table and writes bench-results/latest.json and bench-results/latest.md.
 #
 # Environment knobs (defaults in brackets): BENCH_GROUPS [10000], BENCH_PARTITIONS [10],
 # BENCH_MEMBERS [3], BENCH_PRODUCE_RATE [5 records/s per topic], BENCH_POLLS [15],
 # BENCH_STEADY_SECONDS [60], BENCH_PEER_TIMEOUT [300 s], BENCH_KAFKATOP [1: try kafkatop],
-# BENCH_QUICK [0: 1 skips the smaller estates' steady loop and peers at 2,000 groups].
+# BENCH_QUICK [0: 1 skips the smaller estates' steady loop and peers at 2,000 groups],
+# BENCH_ONLY [empty: every stage; `serve` builds kgtop alone, starts the standard estate (BENCH_GROUPS
+# groups) and runs only the serve stage], BENCH_SERVE_SCRAPES [5], BENCH_SERVE_MAX_SERIES [5000000:
+# high enough that serve drops nothing, so the figures are the whole estate's].
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +36,9 @@ STEADY="${BENCH_STEADY_SECONDS:-60}"
 PEER_TIMEOUT="${BENCH_PEER_TIMEOUT:-300}"
 TRY_KAFKATOP="${BENCH_KAFKATOP:-1}"
 QUICK="${BENCH_QUICK:-0}"
+ONLY="${BENCH_ONLY:-}"
+SERVE_SCRAPES="${BENCH_SERVE_SCRAPES:-5}"
+SERVE_MAX_SERIES="${BENCH_SERVE_MAX_SERIES:-5000000}"
 VENV="${KGTOP_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 START=$SECONDS
@@ -38,12 +47,13 @@ say() { echo "bench: $*" >&2; }
 die() { echo "bench: ERROR: $*" >&2; exit 1; }
 
 [[ -x "$PY" ]] || die "no venv python at $PY: run scripts/bootstrap.sh (make bench does)"
+[[ -z "$ONLY" || "$ONLY" == serve ]] || die "BENCH_ONLY=$ONLY: expected serve (or unset for every stage)"
 rm -rf "$RUN"
 mkdir -p "$RUN"
 
 say "building release (scratch path .build-release; a first build takes several minutes)"
 swift build -c release --scratch-path "$SCRATCH" -Xswiftc -warnings-as-errors --product kgtop >&2
-swift build -c release --scratch-path "$SCRATCH" -Xswiftc -warnings-as-errors --product KgtopBench >&2
+[[ -n "$ONLY" ]] || swift build -c release --scratch-path "$SCRATCH" -Xswiftc -warnings-as-errors --product KgtopBench >&2
 BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)"
 KGTOP="$BIN/kgtop"
 BENCH="$BIN/KgtopBench"
@@ -166,13 +176,35 @@ json.dump(r, open(out, "w"), indent=2)
 EOF
 }
 
+# run_serve NAME: `kgtop serve` with two contexts on the running simulator, partition metrics on
+# and off (scripts/bench_serve.py starts and stops serve, each stop bounded).
+run_serve() {
+    local name="$1"
+    say "kgtop serve, two contexts, on $name ($SERVE_SCRAPES scrapes per run)"
+    timeout -k 15 1200 "$PY" "$ROOT/scripts/bench_serve.py" "$KGTOP" "$SIM_BOOTSTRAP" "$RUN" \
+        "$RUN/serve-$name.json" --contexts 2 --scrapes "$SERVE_SCRAPES" --max-series "$SERVE_MAX_SERIES" \
+        --groups "$GROUPS_STD" --partitions "$PARTS_STD" >&2 \
+        || say "serve stage failed (see bench-results/run/serve-*.err)"
+}
+
 # --- the runs -------------------------------------------------------------------------------------
+if [[ "$ONLY" == serve ]]; then
+    start_sim standard "$GROUPS_STD" "$PARTS_STD"
+    run_serve standard
+    sim_stats standard
+    stop_sim
+    say "report"
+    "$PY" "$ROOT/scripts/bench_report.py" "$RUN" "$RESULTS" "$((SECONDS - START))"
+    exit 0
+fi
+
 install_kafkatop
 
 start_sim standard "$GROUPS_STD" "$PARTS_STD"
 run_kgtop_bench standard "$STEADY" 5
 run_adminclient standard
 run_kafkatop standard
+run_serve standard
 sim_stats standard
 stop_sim
 

@@ -47,6 +47,7 @@ for k in ["standard", "g1000", "g2000"]:
     peers[("adminclient", k)] = load(f"adminclient-{k}.json")
     peers[("kafkatop", k)] = load(f"kafkatop-{k}.json")
 sims = {k: load(f"simstats-{k}.json") for k, _ in estates}
+serve = load("serve-standard.json")
 
 report = {
     "generatedAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -55,6 +56,7 @@ report = {
     "kgtop": kg,
     "peers": {f"{p}-{k}": v for (p, k), v in peers.items() if v is not None},
     "simulator": {k: v for k, v in sims.items() if v is not None},
+    "serve": serve,
 }
 os.makedirs(results_dir, exist_ok=True)
 with open(os.path.join(results_dir, "latest.json"), "w") as f:
@@ -89,33 +91,38 @@ out = lines.append
 m = report["machine"]
 out(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memoryGB']} GB RAM, {m['os']}; the simulator runs on the same cores.")
 out(f"Generated {report['generatedAt']} by `make bench` in {elapsed} s.")
-out("")
-out("| kgtop (release build) | " + " | ".join(titles[c] for c in cols) + " | target |")
-out("|---|" + "---|" * len(cols) + "---|")
 
 
 def row(name, fn, target=""):
     out(f"| {name} | " + " | ".join(fn(kg[c]) for c in cols) + f" | {target} |")
 
 
-row("group-partitions / members", lambda r: f"{r['groupPartitions']:,} / {r['members']:,}")
-row("full poll, median / p95 (ms)", lambda r: f"{f0(r['poll']['median'])} / {f0(r['poll']['p95'])}", "median <= 1,000 (10k)")
-row("first (cold) poll (ms)", lambda r: f0(r["coldPollMs"]))
-row("per group-partition, median poll (us)", lambda r: f1(1000 * r["poll"]["median"] / max(1, r["groupPartitions"])), "no worse than linear")
-row("requests per poll (max)", lambda r: str(r["maxRequestsPerPoll"]), f"<= {6 * brokers + 2} (6 x brokers + 2)")
-row("bytes per poll, out / in", lambda r: f"{kb(sum(a['bytesSent'] for a in r['perAPI'].values()))} / {kb(sum(a['bytesReceived'] for a in r['perAPI'].values()))}")
-row("CPU per poll, median (s)", lambda r: f"{r['pollCPUSeconds']['median']:.3f}")
-row("CPU at 2 s interval (s per 60 s, % of a core)",
-    lambda r: f"{60 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.1f} s, {100 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.0f}%")
-row("monitor diff/health/time lag per poll (ms)", lambda r: f0(r["steady"]["derive"]["median"]))
-row("dashboard feed per poll (ms)", lambda r: f0(r["steady"]["feed"]["median"]))
-row("peak RSS, watch pipeline (MB)", lambda r: f0(r["peakRSSMB"]), "<= 200")
-row("`kgtop snapshot` end to end, median (ms)", lambda r: f0(get(r, "snapshotCommand", "runs", "median")))
-row("`kgtop snapshot` peak RSS (MB)", lambda r: f0(get(r, "snapshotCommand", "peakRSSMB")), "<= 200")
-row("TUI frame 200x60 sorted by lag, median / p95 (ms)", lambda r: f"{r['tui']['frame']['median']:.2f} / {r['tui']['frame']['p95']:.2f}", "<= 10")
-row("TUI new data: receive + first frame (ms)", lambda r: f1(r["tui"]["newData"]["median"]))
-row("TUI filter change + frame (ms)", lambda r: f1(r["tui"]["filterChange"]["median"]))
-row("TUI sort change + frame (ms)", lambda r: f1(r["tui"]["sortChange"]["median"]))
+def kgtop_table():
+    out("")
+    out("| kgtop (release build) | " + " | ".join(titles[c] for c in cols) + " | target |")
+    out("|---|" + "---|" * len(cols) + "---|")
+    row("group-partitions / members", lambda r: f"{r['groupPartitions']:,} / {r['members']:,}")
+    row("full poll, median / p95 (ms)", lambda r: f"{f0(r['poll']['median'])} / {f0(r['poll']['p95'])}", "median <= 1,000 (10k)")
+    row("first (cold) poll (ms)", lambda r: f0(r["coldPollMs"]))
+    row("per group-partition, median poll (us)", lambda r: f1(1000 * r["poll"]["median"] / max(1, r["groupPartitions"])), "no worse than linear")
+    row("requests per poll (max)", lambda r: str(r["maxRequestsPerPoll"]), f"<= {6 * brokers + 2} (6 x brokers + 2)")
+    row("bytes per poll, out / in", lambda r: f"{kb(sum(a['bytesSent'] for a in r['perAPI'].values()))} / {kb(sum(a['bytesReceived'] for a in r['perAPI'].values()))}")
+    row("CPU per poll, median (s)", lambda r: f"{r['pollCPUSeconds']['median']:.3f}")
+    row("CPU at 2 s interval (s per 60 s, % of a core)",
+        lambda r: f"{60 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.1f} s, {100 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.0f}%")
+    row("monitor diff/health/time lag per poll (ms)", lambda r: f0(r["steady"]["derive"]["median"]))
+    row("dashboard feed per poll (ms)", lambda r: f0(r["steady"]["feed"]["median"]))
+    row("peak RSS, watch pipeline (MB)", lambda r: f0(r["peakRSSMB"]), "<= 200")
+    row("`kgtop snapshot` end to end, median (ms)", lambda r: f0(get(r, "snapshotCommand", "runs", "median")))
+    row("`kgtop snapshot` peak RSS (MB)", lambda r: f0(get(r, "snapshotCommand", "peakRSSMB")), "<= 200")
+    row("TUI frame 200x60 sorted by lag, median / p95 (ms)", lambda r: f"{r['tui']['frame']['median']:.2f} / {r['tui']['frame']['p95']:.2f}", "<= 10")
+    row("TUI new data: receive + first frame (ms)", lambda r: f1(r["tui"]["newData"]["median"]))
+    row("TUI filter change + frame (ms)", lambda r: f1(r["tui"]["filterChange"]["median"]))
+    row("TUI sort change + frame (ms)", lambda r: f1(r["tui"]["sortChange"]["median"]))
+
+
+if cols:
+    kgtop_table()
 
 std = kg.get("standard")
 if std:
@@ -128,38 +135,76 @@ if std:
         a = std["perAPI"][api]
         out(f"| {api} | {a['requests']:.1f} | {kb(a['bytesSent'])} | {kb(a['bytesReceived'])} |")
 
-out("")
-out("Peers on the same running clusters (one full snapshot: groups, descriptions, committed offsets, log ends):")
-out("")
-out("| peer | estate | time (s) | kgtop poll median (s) | ratio | kgtop snapshot process (s) | ratio | note |")
-out("|---|---|---|---|---|---|---|---|")
-peer_titles = {"standard": titles["standard"], "g1000": titles["g1000"], "g2000": "2,000 groups x 10"}
-for p, name in [("adminclient", "confluent-kafka AdminClient"), ("kafkatop", "kafkatop --summary-json")]:
-    for k in ["standard", "g1000", "g2000"]:
-        r = peers.get((p, k))
-        if r is None:
-            continue
-        base = kg.get(k)
-        poll_s = base["poll"]["median"] / 1000 if base else None
-        snap_s = (get(base, "snapshotCommand", "runs", "median") or 0) / 1000 if base else None
-        if r.get("completed"):
-            t = r["seconds"]
-            ts, ra, rb = f"{t:.2f}", (f"{t / poll_s:.0f}x" if poll_s else "-"), (f"{t / snap_s:.0f}x" if snap_s else "-")
-            note = f"{r.get('groups', '?')} groups" + (f", {r['partitions']:,} partitions" if r.get("partitions") else "")
-            if r.get("steps"):
-                note += "; " + ", ".join(f"{s} {v:.1f} s" for s, v in r["steps"].items())
-        elif r.get("timed_out"):
-            t = r.get("seconds")
-            ts = f"> {t:.0f}" if t else "timed out"
-            ra = f"> {t / poll_s:.0f}x" if (t and poll_s) else "-"
-            rb = f"> {t / snap_s:.0f}x" if (t and snap_s) else "-"
-            note = "deadline passed" + ("; done: " + ", ".join(f"{s} {v:.1f} s" for s, v in r["steps"].items()) if r.get("steps") else "")
-        else:
-            ts, ra, rb = "-", "-", "-"
-            note = r.get("note", "did not run")
-        if r.get("version"):
-            note = f"{r['version']}; " + note
-        out(f"| {name} | {peer_titles[k]} | {ts} | {f1(poll_s) if poll_s else '-'} | {ra} | {f1(snap_s) if snap_s else '-'} | {rb} | {note} |")
+if any(v is not None for v in peers.values()):
+    out("")
+    out("Peers on the same running clusters (one full snapshot: groups, descriptions, committed offsets, log ends):")
+    out("")
+    out("| peer | estate | time (s) | kgtop poll median (s) | ratio | kgtop snapshot process (s) | ratio | note |")
+    out("|---|---|---|---|---|---|---|---|")
+    peer_titles = {"standard": titles["standard"], "g1000": titles["g1000"], "g2000": "2,000 groups x 10"}
+    for p, name in [("adminclient", "confluent-kafka AdminClient"), ("kafkatop", "kafkatop --summary-json")]:
+        for k in ["standard", "g1000", "g2000"]:
+            r = peers.get((p, k))
+            if r is None:
+                continue
+            base = kg.get(k)
+            poll_s = base["poll"]["median"] / 1000 if base else None
+            snap_s = (get(base, "snapshotCommand", "runs", "median") or 0) / 1000 if base else None
+            if r.get("completed"):
+                t = r["seconds"]
+                ts, ra, rb = f"{t:.2f}", (f"{t / poll_s:.0f}x" if poll_s else "-"), (f"{t / snap_s:.0f}x" if snap_s else "-")
+                note = f"{r.get('groups', '?')} groups" + (f", {r['partitions']:,} partitions" if r.get("partitions") else "")
+                if r.get("steps"):
+                    note += "; " + ", ".join(f"{s} {v:.1f} s" for s, v in r["steps"].items())
+            elif r.get("timed_out"):
+                t = r.get("seconds")
+                ts = f"> {t:.0f}" if t else "timed out"
+                ra = f"> {t / poll_s:.0f}x" if (t and poll_s) else "-"
+                rb = f"> {t / snap_s:.0f}x" if (t and snap_s) else "-"
+                note = "deadline passed" + ("; done: " + ", ".join(f"{s} {v:.1f} s" for s, v in r["steps"].items()) if r.get("steps") else "")
+            else:
+                ts, ra, rb = "-", "-", "-"
+                note = r.get("note", "did not run")
+            if r.get("version"):
+                note = f"{r['version']}; " + note
+            out(f"| {name} | {peer_titles[k]} | {ts} | {f1(poll_s) if poll_s else '-'} | {ra} | {f1(snap_s) if snap_s else '-'} | {rb} | {note} |")
+
+
+def serve_table(doc):
+    """The serve stage: one column per --partition-metrics run, a target beside each figure."""
+    runs = [(mode, doc["runs"][mode]) for mode in ("on", "off") if mode in doc.get("runs", {})]
+    groups = f"{doc['groups']:,} groups x {doc['partitions']}" if doc.get("groups") else "the standard estate"
+    out("")
+    out(f"`kgtop serve --all-contexts` with {doc['contexts']} contexts on the same cluster ({groups}, so each scrape "
+        f"carries every group twice); scrapes of /metrics (Prometheus text) after /readyz is 200:")
+    out("")
+    out("| kgtop serve | " + " | ".join(f"partition metrics {m}" for m, _ in runs) + " | target |")
+    out("|---|" + "---|" * len(runs) + "---|")
+
+    first = [True]
+
+    def srow(name, fn, target="", always=False):
+        # a failed run names its error in the first row and shows "-" below it
+        cells = [(fn(r) if always or "error" not in r else ("failed: " + r["error"][:120] if first[0] else "-")) for _, r in runs]
+        first[0] = False
+        out(f"| {name} | " + " | ".join(cells) + f" | {target} |")
+
+    srow("scrape, median (min-max) (s)",
+         lambda r: f"{r['scrapeSeconds']['median']:.2f} ({r['scrapeSeconds']['min']:.2f}-{r['scrapeSeconds']['max']:.2f})",
+         "<= 2 s with partition metrics on (10k)")
+    srow("serve CPU during a scrape, median (s)", lambda r: f"{r['scrapeCPUSeconds']:.2f}" if "scrapeCPUSeconds" in r else "-")
+    srow("samples per scrape", lambda r: f"{r['samples']:,.0f}")
+    srow("bytes per scrape", lambda r: kb(r["bytes"]))
+    srow("series dropped (--max-series)", lambda r: f"{r['droppedTotal'] or 0:,.0f} (cap {r['maxSeries']:,})", "0")
+    srow("start to /readyz 200 (s)", lambda r: f"{r['readySeconds']:.1f}")
+    srow(f"peak RSS (VmHWM), {doc['contexts']} contexts (MB)", lambda r: f0(r["peakRSSMB"]), "<= 400 (2 contexts, 10k)")
+    srow("serve CPU, start to last scrape (s)", lambda r: f"{r['cpuSeconds']:.1f}")
+    srow("load average (1 min) after the scrapes", lambda r: f"{r['loadAverage1m']:.1f}" if "loadAverage1m" in r else "-")
+    srow("stop", lambda r: f"{r.get('stoppedBy', '-')}, exit {r.get('exit')}", "SIGTERM, exit 0", always=True)
+
+
+if serve:
+    serve_table(serve)
 
 simnote = [f"{titles[k]}: {v['cpuSeconds']:.0f} CPU s, {v['peakRSSMB']:.0f} MB" for k, v in sims.items() if v]
 if simnote:
