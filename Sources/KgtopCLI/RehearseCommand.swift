@@ -27,7 +27,8 @@ public struct RehearseCommand: AsyncParsableCommand {
             The topic and group default to fresh kgtop-rehearse-<id> names. A group that already has
             members is never touched. --protocol consumer needs librdkafka 2.4 or newer at run time
             (LD_LIBRARY_PATH). Classic members see new partitions only on their metadata refresh
-            (topic.metadata.refresh.interval.ms, librdkafka's default 300000).
+            (topic.metadata.refresh.interval.ms, librdkafka's default 300000): the report names it,
+            with the value in force and, when the step timed out, when they will see them.
             Exit codes: 0 every step settled, 1 a step did not settle in time, 2 the group has members
             kgtop did not start, 3 the cluster could not be reached, 64 bad input.
             """)
@@ -236,6 +237,7 @@ enum RehearsalTable {
         for step in [r.startup] + r.steps {
             out += "\(step.step): \(step.trigger)\n"
             for note in step.notes { out += "  note: \(note)\n" }
+            if let cause = step.cause { out += "  why: \(cause.text)\n" }
         }
         out += "\nproduced \(r.produced), consumed \(r.consumed), consumed twice \(r.duplicates), in \(s(r.durationMs)); times from the step's start; coordinator-side times have the poll interval's resolution (\(r.pollIntervalMs) ms); max unowned (n): n partitions were without owner at some point\n"
         return out

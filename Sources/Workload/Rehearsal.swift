@@ -217,7 +217,7 @@ public actor Rehearsal {
                 throw RehearsalError(.invalidPlan, "--step add-partitions \(total): the topic already has \(partitionCount) partitions")
             }
             let before = partitionCount
-            return try await measure(step: step.description, timeout: plan.stepTimeout, newPartitions: before..<total) { () async throws(RehearsalError) -> String in
+            var report = try await measure(step: step.description, timeout: plan.stepTimeout, newPartitions: before..<total) { () async throws(RehearsalError) -> String in
                 do {
                     if let hook = plan.addPartitions {
                         try await hook(plan.topic, total)
@@ -231,6 +231,10 @@ public actor Rehearsal {
                 await admin?.invalidateMetadata()
                 return "raised \(plan.topic) from \(before) to \(total) partitions"
             }
+            report.cause = RehearsalAnalysis.newPartitionsCause(
+                step: step, protocol: plan.protocol, memberProperties: plan.memberProperties,
+                startedAtMs: report.startedAtMs, settled: !report.timedOut, timeoutMs: Self.ms(plan.stepTimeout))
+            return report
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GroupModel
 
 /// One poll of the group during a rehearsal.
@@ -174,5 +175,57 @@ enum RehearsalAnalysis {
         }
         summary.totalGapMs = total.values.reduce(0, +)
         return summary
+    }
+
+    /// librdkafka's setting for how often a consumer refreshes its metadata (and so learns of new
+    /// partitions of the topics it subscribed to by name).
+    static let refreshSetting = "topic.metadata.refresh.interval.ms"
+    /// librdkafka's default for ``refreshSetting``, ms.
+    static let defaultRefreshIntervalMs: Int64 = 300_000
+    /// Time allowed on top of one metadata refresh for the rebalance it triggers, ms.
+    static let refreshMarginMs: Int64 = 30_000
+
+    /// Why an add-partitions step waits for classic members, nil for any other step or protocol.
+    /// `memberProperties` are the properties the members ran with; `startedAtMs` is the step's
+    /// start, `settled` whether it settled within `timeoutMs`.
+    static func newPartitionsCause(
+        step: RehearsalStep, protocol: RehearsalProtocol, memberProperties: ClientProperties,
+        startedAtMs: Int64, settled: Bool, timeoutMs: Int64
+    ) -> RehearsalCause? {
+        guard case .addPartitions = step, `protocol` == .classic else { return nil }
+        let configured = memberProperties[refreshSetting]
+        let parsed = configured.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        let intervalMs = parsed ?? defaultRefreshIntervalMs
+        let source = parsed == nil ? "librdkafka's default" : "as configured"
+        var text = "classic members subscribe to the topic by name and learn of new partitions only at their next "
+            + "metadata refresh: \(refreshSetting) = \(intervalMs) ms (\(source); the Java client's equivalent is metadata.max.age.ms)"
+        var expectedBy: Int64?
+        if intervalMs < 0 {
+            text += "; -1 turns the periodic refresh off, so they may not see the new partitions at all"
+        } else if !settled {
+            let by = startedAtMs + intervalMs
+            expectedBy = by
+            text += "; every member sees them by \(utcTime(by)) (the step's start + up to one refresh, \(seconds(intervalMs))) "
+                + "and the group is expected to settle shortly after"
+            let needed = intervalMs + refreshMarginMs
+            if timeoutMs < needed {
+                text += "; the step timeout of \(seconds(timeoutMs)) does not cover one refresh + \(seconds(refreshMarginMs)) for the rebalance: to measure it, give --step-timeout at least "
+                    + "\(seconds(needed)) or lower it with -X \(refreshSetting)=<ms>"
+            }
+        }
+        return RehearsalCause(
+            text: text, setting: refreshSetting, settingMs: intervalMs, javaSetting: "metadata.max.age.ms", expectedByMs: expectedBy)
+    }
+
+    /// `12:34:56 UTC`.
+    static func utcTime(_ ms: Int64) -> String {
+        let secondsOfDay = ((ms / 1000) % 86_400 + 86_400) % 86_400
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60)) UTC"
+    }
+
+    /// `300 s`, `2.5 s`.
+    static func seconds(_ ms: Int64) -> String {
+        ms % 1000 == 0 ? "\(ms / 1000) s" : String(format: "%.1f s", Double(ms) / 1000)
     }
 }

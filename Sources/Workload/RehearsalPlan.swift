@@ -236,6 +236,25 @@ public struct RehearsalStepReport: Sendable, Hashable, Codable {
     public var timedOut: Bool
     /// Observations worth knowing (foreign members, settle timeouts during a roll, ...).
     public var notes: [String]
+    /// Why the step takes as long as it does, when a known setting decides it (classic members
+    /// learning of new partitions at their metadata refresh); nil otherwise.
+    public var cause: RehearsalCause? = nil
+}
+
+/// A setting that decides how long a step takes, and what it means for the step.
+public struct RehearsalCause: Sendable, Hashable, Codable {
+    /// The explanation for people: the mechanism, the setting and its value, and when the step is
+    /// expected to settle if it did not.
+    public var text: String
+    /// The librdkafka setting in force (`topic.metadata.refresh.interval.ms`).
+    public var setting: String
+    /// Its value for the rehearsal's members, ms (librdkafka's default when not set).
+    public var settingMs: Int64
+    /// The Java client's equivalent setting (`metadata.max.age.ms`).
+    public var javaSetting: String
+    /// When a step that did not settle is expected to (ms since the Unix epoch): its start plus
+    /// one refresh interval; nil when it settled or the refresh is off.
+    public var expectedByMs: Int64?
 }
 
 /// The result of a rehearsal (`kgtop rehearse --json`).

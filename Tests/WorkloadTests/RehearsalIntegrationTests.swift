@@ -240,6 +240,12 @@ struct RehearsalIntegrationTests {
         // KIP-848: the coordinator sees the new partitions itself; classic waits for a member's
         // metadata refresh to trigger a rebalance.
         #expect((consumer.reconciledMs ?? .max) < (classic.reconciledMs ?? .max))
+        // The report names why classic waits, and the refresh interval the members ran with.
+        let cause = try #require(classic.cause, "classic add-partitions must name its cause")
+        #expect(cause.setting == "topic.metadata.refresh.interval.ms")
+        #expect(cause.settingMs == 5000)
+        #expect(cause.text.contains("metadata refresh"))
+        #expect(consumer.cause == nil)
         print("add-partitions 12→120, 6 members: classic reconciled \(classic.reconciledMs ?? -1) ms, max unowned \(classic.maxUnownedMs) ms; KIP-848 reconciled \(consumer.reconciledMs ?? -1) ms, max unowned \(consumer.maxUnownedMs) ms")
     }
 }

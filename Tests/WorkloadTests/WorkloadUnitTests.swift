@@ -183,4 +183,48 @@ struct RehearsalAnalysisTests {
         #expect(!RehearsalAnalysis.ownershipComplete([[tp(0), tp(1)], [tp(1)]], topic: t, partitionCount: 3))
         #expect(!RehearsalAnalysis.ownershipComplete([[tp(0)], []], topic: t, partitionCount: 3))
     }
+
+    @Test("classic add-partitions names the metadata refresh, its value and when it is expected; KIP-848 does not")
+    func newPartitionsCause() throws {
+        // 2026-12-04 23:00:00 UTC.
+        let start: Int64 = 1_796_425_200_000
+        let defaults = try #require(RehearsalAnalysis.newPartitionsCause(
+            step: .addPartitions(1000), protocol: .classic, memberProperties: ClientProperties(),
+            startedAtMs: start, settled: false, timeoutMs: 120_000))
+        #expect(defaults.setting == "topic.metadata.refresh.interval.ms")
+        #expect(defaults.settingMs == 300_000)
+        #expect(defaults.javaSetting == "metadata.max.age.ms")
+        #expect(defaults.expectedByMs == start + 300_000)
+        #expect(defaults.text.contains("learn of new partitions only at their next metadata refresh"))
+        #expect(defaults.text.contains("topic.metadata.refresh.interval.ms = 300000 ms (librdkafka's default"))
+        #expect(defaults.text.contains("metadata.max.age.ms"))
+        #expect(defaults.text.contains("every member sees them by 23:05:00 UTC (the step's start + up to one refresh, 300 s)"))
+        #expect(defaults.text.contains("the step timeout of 120 s does not cover one refresh + 30 s for the rebalance: to measure it, give --step-timeout at least 330 s"))
+
+        // A short refresh set with -X, settled: the cause and the value, no expectation.
+        let short = try #require(RehearsalAnalysis.newPartitionsCause(
+            step: .addPartitions(120), protocol: .classic,
+            memberProperties: ClientProperties(["topic.metadata.refresh.interval.ms": "2000"]),
+            startedAtMs: start, settled: true, timeoutMs: 120_000))
+        #expect(short.settingMs == 2000)
+        #expect(short.expectedByMs == nil)
+        #expect(short.text.contains("= 2000 ms (as configured"))
+        #expect(!short.text.contains("expected") && !short.text.contains("sees them by"))
+
+        // Not settled, but the timeout covered a refresh: when, without the advice.
+        let covered = try #require(RehearsalAnalysis.newPartitionsCause(
+            step: .addPartitions(120), protocol: .classic,
+            memberProperties: ClientProperties(["topic.metadata.refresh.interval.ms": "2000"]),
+            startedAtMs: start, settled: false, timeoutMs: 60_000))
+        #expect(covered.expectedByMs == start + 2000)
+        #expect(covered.text.contains("by 23:00:02 UTC (the step's start + up to one refresh, 2 s)"))
+        #expect(!covered.text.contains("--step-timeout"))
+
+        #expect(RehearsalAnalysis.newPartitionsCause(
+            step: .addPartitions(1000), protocol: .consumer, memberProperties: ClientProperties(),
+            startedAtMs: start, settled: false, timeoutMs: 120_000) == nil)
+        #expect(RehearsalAnalysis.newPartitionsCause(
+            step: .scaleOut(2), protocol: .classic, memberProperties: ClientProperties(),
+            startedAtMs: start, settled: false, timeoutMs: 120_000) == nil)
+    }
 }
