@@ -171,7 +171,9 @@ public struct HTTPServer: Sendable {
                         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
                         if h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                         try await outbound.write(.end(nil))
-                        if !keepAlive { return }
+                        // With `Connection: close` the client closes once it has the whole body
+                        // (content-length); closing here instead would drop what the socket has not
+                        // taken yet (NIO fails pending writes on close) and cut a large scrape short.
                     case let .stream(contentType, lines):
                         var headers = HTTPHeaders()
                         headers.add(name: "content-type", value: contentType)
