@@ -85,6 +85,9 @@ def get(d, *path):
 
 cols = [k for k, _ in estates if kg.get(k)]
 titles = dict(estates)
+if serve and serve.get("groups") and not kg.get("standard"):
+    # BENCH_ONLY=serve: the standard estate is whatever BENCH_GROUPS made it
+    titles["standard"] = f"{serve['groups']:,} groups x {serve['partitions']}"
 brokers = get(kg.get("standard"), "brokers") or 3
 lines = []
 out = lines.append

@@ -15,6 +15,7 @@ dropped over --max-series, and the process's peak RSS (VmHWM) and CPU seconds. T
 serve with SIGTERM (bounded wait, then SIGKILL) and records how it ended.
 """
 import argparse
+import http.client
 import json
 import os
 import re
@@ -23,8 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 ap = argparse.ArgumentParser()
 ap.add_argument("kgtop")
@@ -69,8 +69,17 @@ def proc_stats(pid):
 
 
 def get(url, timeout):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+    """GET over HTTP/1.1 with keep-alive, as Prometheus scrapes. (urllib sends `Connection: close`,
+    and serve then cuts a large answer short; see the report's notes.) Returns status and body;
+    an answer shorter than its content-length raises http.client.IncompleteRead."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        conn.request("GET", u.path or "/")
+        r = conn.getresponse()
         return r.status, r.read()
+    finally:
+        conn.close()
 
 
 def run(mode):
@@ -102,9 +111,7 @@ def run(mode):
                 raise RuntimeError(f"kgtop serve exited {p.returncode} before it was ready")
             try:
                 status, _ = get(base + "/readyz", 10)
-            except urllib.error.HTTPError as e:
-                status = e.code
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 status = None
             if status == 200:
                 break
