@@ -69,8 +69,8 @@ def proc_stats(pid):
 
 
 def get(url, timeout):
-    """GET over HTTP/1.1 with keep-alive, as Prometheus scrapes. (urllib sends `Connection: close`,
-    and serve then cuts a large answer short; see the report's notes.) Returns status and body;
+    """GET over HTTP/1.1 with keep-alive, as Prometheus scrapes (urllib would send
+    `Connection: close`). Returns status and body;
     an answer shorter than its content-length raises http.client.IncompleteRead."""
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
