@@ -102,7 +102,10 @@ public struct HTTPServer: Sendable {
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+                    // Outbound half-closure: finishing the writer shuts the socket's output down only
+                    // after every pending write has reached the socket, so an answer is never cut short.
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: child, configuration: .init(isOutboundHalfClosureEnabled: true))
                 }
             }
     }
@@ -171,9 +174,12 @@ public struct HTTPServer: Sendable {
                         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
                         if h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                         try await outbound.write(.end(nil))
-                        // With `Connection: close` the client closes once it has the whole body
-                        // (content-length); closing here instead would drop what the socket has not
-                        // taken yet (NIO fails pending writes on close) and cut a large scrape short.
+                        if !keepAlive {
+                            // `Connection: close`: shut our side once the answer is written (closing
+                            // at once would drop what the socket has not taken yet and cut a large
+                            // scrape short), then wait for the client to close its side.
+                            outbound.finish()
+                        }
                     case let .stream(contentType, lines):
                         var headers = HTTPHeaders()
                         headers.add(name: "content-type", value: contentType)
@@ -187,7 +193,7 @@ public struct HTTPServer: Sendable {
                             }
                         }
                         try await outbound.write(.end(nil))
-                        return
+                        outbound.finish()
                     }
                 }
             }
