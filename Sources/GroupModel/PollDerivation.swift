@@ -117,6 +117,9 @@ public struct PollDerivation: Sendable {
             return t - mark
         }
         var snapshot = taken
+        // Partitions a pre-4.3 broker leaves out of their revoking member's assignment: the last poll
+        // knows who holds them (HandoffInference), before anything below reads the hand-off states.
+        HandoffInference.refine(&snapshot.groups, previous: last)
         labeler.label(&snapshot)
         // The history still ends at the previous snapshot here, as refineDepartures needs.
         let events = last.map {

@@ -535,7 +535,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             events.append(EpisodeEvent(type: .ended, timestamp: at, episode: episode))
         } else {
             if !isClassic {
-                episode.blocking = blocking(group: group, old: old, at: at)
+                episode.blocking = blocking(group: group, at: at)
                 events += blockedEvents(episode, at: at)
             }
             open[groupID] = episode
@@ -544,7 +544,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     }
 
     /// The hand-offs of a KIP-848 group that are not done, with since when.
-    private mutating func blocking(group: Group, old: Group?, at: Int64) -> [BlockedHandoff] {
+    private mutating func blocking(group: Group, at: Int64) -> [BlockedHandoff] {
         let groupID = group.groupID
         let summary = group.summary
         guard summary.pendingRevocation > 0 || summary.awaitingRelease > 0 || summary.partitionsUnowned > 0 else {
@@ -554,23 +554,15 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let before = blockedSince[groupID] ?? [:]
         var now: [TopicPartition: Int64] = [:]
         var list: [BlockedHandoff] = []
-        let oldOwners = old.map { Dictionary($0.partitions.compactMap { p in p.owner.map { (p.topicPartition, $0) } }, uniquingKeysWith: { a, _ in a }) } ?? [:]
         for row in group.partitions {
             let holderID: String?
             switch row.handoff {
             case .pendingRevocation:
                 holderID = row.owner
             case .awaitingRelease:
-                // Still owned by another member, or hidden by the broker: the previous owner, if it
-                // is still here and behind the assignment epoch, holds it.
-                if let owner = row.owner, owner != row.targetOwner {
-                    holderID = owner
-                } else if let previous = oldOwners[row.topicPartition], previous != row.targetOwner,
-                          let member = group.member(previous), !member.isReconciled(assignmentEpoch: group.assignmentEpoch) {
-                    holderID = previous
-                } else {
-                    holderID = nil
-                }
+                // Still owned by another member; or hidden by a pre-4.3 broker with no earlier poll to
+                // name the holder (HandoffInference names it when there is one, as pendingRevocation).
+                holderID = row.owner.flatMap { $0 != row.targetOwner ? $0 : nil }
             case .unowned:
                 guard row.targetOwner != nil else { continue }
                 holderID = nil

@@ -234,13 +234,9 @@ public actor Monitor {
 
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
     public func ingest(_ taken: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
-        var snapshot = carryOver(into: taken)
-        // Partitions a pre-4.3 broker leaves out of their revoking member's assignment: the last poll
-        // knows who holds them (see HandoffInference).
-        HandoffInference.refine(&snapshot.groups, previous: last)
         derivation.healthConfig = healthConfig
-        let d = derivation.ingest(snapshot)
-        snapshot = d.snapshot
+        let d = derivation.ingest(carryOver(into: taken))
+        let snapshot = d.snapshot
         lastSuccessAt = snapshot.takenAt
         return MonitorUpdate(
             sequence: sequence, snapshot: snapshot, events: d.events, episodeEvents: d.episodeEvents,
