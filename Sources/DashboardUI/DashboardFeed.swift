@@ -21,17 +21,11 @@ public struct DashboardFeed: Sendable {
     private var joined: [String: [String: Int64]] = [:]  // group -> member -> at
     private var left: [String: [String: Int64]] = [:]  // group -> label of a departed member -> at
     private var lastRebalance: [String: Int64] = [:]
-    /// The last good poll's time and the failed polls since (the header's staleness).
+    /// The last good poll's time (the header's staleness).
     private var lastGoodAt: Int64?
-    private var failedPolls = 0
-    /// Faults seen in the previous poll, keyed by what they are about, with their row's place: a
-    /// fault that lasts is one row whose count goes up, and one more row says when it ended.
-    private var lasting: [String: LastingFault] = [:]
-
-    private struct LastingFault: Sendable {
-        var row: ErrorRow
-        var seenThisPoll: Bool
-    }
+    /// The error row of the outage under way (polls failing one after another): one row that
+    /// counts the failed polls, not one row per poll. Nil while polls succeed.
+    private var outage: ErrorRow?
 
     /// Creates an empty feed.
     public init(pollIntervalMs: Int64? = nil, brokerSettings: [BrokerSetting]? = nil) {
@@ -60,20 +54,16 @@ public struct DashboardFeed: Sendable {
         failure: String? = nil, at: Int64, isReplay: Bool = false
     ) -> DashboardUpdate {
         let now = at
-        for key in lasting.keys { lasting[key]?.seenThisPoll = false }
         if let failure {
-            failedPolls += 1
-            // One row for the outage, counted; the monitor's own report of the same fault is that row.
-            report(key: "outage", ErrorRow(at: now, severity: .critical, source: .poll, message: "poll failed, showing data from the last good poll: \(failure)"))
+            // The monitor's own report of the same fault is this row, so it is skipped below.
+            countOutage(ErrorRow(at: now, severity: .critical, source: .poll, message: "poll failed, showing data from the last good poll: \(failure)"))
         } else {
-            failedPolls = 0
             lastGoodAt = snapshot.takenAt
         }
-        // The monitor reports each fault once, when it appears; a failed poll's own fault is the outage row.
         for e in newErrors where !(failure != nil && e.scope == .cluster && e.operation == "poll") {
             append(Self.row(e, at: now))
         }
-        endFaultsNotSeen(at: now)
+        if failure == nil { endOutage(at: now) }
         for e in events { if let row = Self.anomaly(e) { append(row) } }
         for e in episodeEvents {
             switch e.type {
@@ -158,7 +148,7 @@ public struct DashboardFeed: Sendable {
 
         let byID = Dictionary(snapshot.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
         let episodes = (openEpisodes + finishedEpisodes.reversed()).map { Self.row($0, group: byID[$0.groupID]) }
-        let staleness = failure != nil && !isReplay ? Staleness(lastGoodAt: lastGoodAt, failedPolls: failedPolls) : nil
+        let staleness = failure != nil && !isReplay ? Staleness(lastGoodAt: lastGoodAt, failedPolls: outage?.count ?? 0) : nil
         return DashboardUpdate(
             snapshot: snapshot, episodes: episodes, errors: errors, insights: insights,
             brokerSettings: brokerSettings, pollIntervalMs: pollIntervalMs, isReplay: isReplay, staleness: staleness)
@@ -169,45 +159,37 @@ public struct DashboardFeed: Sendable {
         if errors.count > errorCapacity { errors.removeFirst(errors.count - errorCapacity) }
     }
 
-    /// Reports a fault that may last across polls: the first poll that sees it adds a row; every
-    /// later poll that still sees it counts on that row (newest time, message and count) instead of
-    /// adding one.
-    private mutating func report(key: String, _ row: ErrorRow) {
-        if var fault = lasting[key] {
-            fault.row.count += 1
-            fault.row.at = row.at
-            fault.row.message = row.message
-            fault.row.since = fault.row.since ?? fault.row.at
-            fault.seenThisPoll = true
-            lasting[key] = fault
-            // The row is among the newest (a fault is reported every poll); replace it there.
-            if let index = errors.lastIndex(where: { Self.sameFault($0, fault.row) }) {
-                errors[index] = fault.row
-            } else {
-                append(fault.row)
-            }
-        } else {
+    /// Counts one more failed poll on the outage's row (newest time and message), or starts it.
+    private mutating func countOutage(_ row: ErrorRow) {
+        guard var current = outage else {
             var first = row
             first.since = row.at
-            lasting[key] = LastingFault(row: first, seenThisPoll: true)
+            outage = first
             append(first)
+            return
+        }
+        let since = current.since
+        current.count += 1
+        current.at = row.at
+        current.message = row.message
+        outage = current
+        // Other rows may have come since: find the outage's own row (the error stream is bounded, so
+        // it may also have been dropped; then it comes back as the newest).
+        if let index = errors.lastIndex(where: { $0.source == .poll && $0.severity == .critical && $0.since == since }) {
+            errors[index] = current
+        } else {
+            append(current)
         }
     }
 
-    /// Adds the closing row of every lasting fault this poll did not see, and forgets it.
-    private mutating func endFaultsNotSeen(at now: Int64) {
-        for (key, fault) in lasting.sorted(by: { $0.key < $1.key }) where !fault.seenThisPoll {
-            lasting[key] = nil
-            let since = fault.row.since ?? fault.row.at
-            let polls = fault.row.count == 1 ? "1 poll" : "\(fault.row.count) polls"
-            append(ErrorRow(
-                at: now, severity: .info, source: fault.row.source, groupID: fault.row.groupID, brokerID: fault.row.brokerID,
-                message: "ended after \(Format.duration(ms: now - since)) (\(polls)): \(fault.row.message)"))
-        }
-    }
-
-    private static func sameFault(_ a: ErrorRow, _ b: ErrorRow) -> Bool {
-        a.since == b.since && a.source == b.source && a.groupID == b.groupID && a.brokerID == b.brokerID && a.severity == b.severity
+    /// Adds the row that says an outage ended, after how long and how many failed polls.
+    private mutating func endOutage(at now: Int64) {
+        guard let ended = outage else { return }
+        outage = nil
+        let polls = ended.count == 1 ? "1 poll" : "\(ended.count) polls"
+        append(ErrorRow(
+            at: now, severity: .info, source: ended.source,
+            message: "ended after \(Format.duration(ms: now - (ended.since ?? ended.at))) (\(polls)): \(ended.message)"))
     }
 
     // MARK: - Conversions
