@@ -24,11 +24,7 @@ struct ExitCodeTableTests {
 
     /// The README's rows: (command, code) pairs of the "Exit codes" table.
     static func documentedRows() throws -> Set<String> {
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("README.md").path), dir.path != "/" {
-            dir = dir.deletingLastPathComponent()
-        }
-        let readme = try String(contentsOf: dir.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: ChildProcess.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         guard let start = readme.range(of: "\n## Exit codes\n") else { return [] }
         let section = readme[start.upperBound...]
         let end = section.range(of: "\n## ")?.lowerBound ?? section.endIndex

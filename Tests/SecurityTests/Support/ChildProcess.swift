@@ -92,6 +92,15 @@ enum ChildProcess {
     }
 
     /// The kgtop executable: `KGTOP_BIN`, else `kgtop` beside the test bundle (the build folder).
+    /// The repository root (the folder holding README.md above this file).
+    static let repositoryRoot: URL = {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("README.md").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir
+    }()
+
     static func kgtopBinary() throws -> String {
         if let env = ProcessInfo.processInfo.environment["KGTOP_BIN"], !env.isEmpty { return env }
         var candidates: [String] = []
