@@ -245,14 +245,16 @@ public actor FleetExporter {
             guard let s = states[name] else { continue }
             MetricCatalog.contextSeries(s, into: &builder)
         }
-        for name in names {
-            guard let s = states[name] else { continue }
-            MetricCatalog.groupSeries(s, into: &builder)
+        // Each context's exported groups (include / exclude applied) once per scrape, for both passes.
+        let exported = names.compactMap { name in
+            states[name].flatMap { s in MetricCatalog.exportedGroups(s).map { (state: s, update: $0.0, groups: $0.1) } }
+        }
+        for e in exported {
+            MetricCatalog.groupSeries(e.state, update: e.update, shown: e.groups, into: &builder)
         }
         if limits.partitionMetrics {
-            for name in names {
-                guard let s = states[name] else { continue }
-                MetricCatalog.partitionSeries(s, into: &builder)
+            for e in exported {
+                MetricCatalog.partitionSeries(e.state, update: e.update, shown: e.groups, into: &builder)
             }
         }
         droppedSeries += builder.dropped

@@ -121,10 +121,9 @@ enum MetricCatalog {
         return (u, snapshot.groups.filter(s.context.accepts))
     }
 
-    static func groupSeries(_ s: FleetExporter.State, into b: inout FamilyBuilder) {
+    /// The group-level series of one context's exported groups (``exportedGroups(_:)``).
+    static func groupSeries(_ s: FleetExporter.State, update: MonitorUpdate, shown: [Group], into b: inout FamilyBuilder) {
         let cluster = ("cluster_name", s.context.name)
-        guard let exported = exportedGroups(s) else { return }
-        let (update, shown) = exported
         b.add(groupCount, labels: [cluster], value: Double(shown.count))
         var open: [String: RebalanceEpisode] = [:]
         for e in update.openEpisodes { open[e.groupID] = e }
@@ -181,9 +180,8 @@ enum MetricCatalog {
         }
     }
 
-    static func partitionSeries(_ s: FleetExporter.State, into b: inout FamilyBuilder) {
-        guard let exported = exportedGroups(s) else { return }
-        let (update, shown) = exported
+    /// The per-partition series of one context's exported groups (``exportedGroups(_:)``).
+    static func partitionSeries(_ s: FleetExporter.State, update: MonitorUpdate, shown: [Group], into b: inout FamilyBuilder) {
         for g in shown {
             var byID: [String: GroupMember] = [:]
             for m in g.members { byID[m.memberID] = m }
