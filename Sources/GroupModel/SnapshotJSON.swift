@@ -151,37 +151,7 @@ public enum SnapshotJSON {
 
     /// A decoding error in words: what is missing or wrong, and where.
     public static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for key in keys {
-                if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return out.isEmpty ? "the top level" : out
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            let at = context.codingPath.isEmpty ? "" : " in \(path(context.codingPath))"
-            return "the key \"\(key.stringValue)\" is missing\(at)"
-        case let .typeMismatch(type, context):
-            return "\(path(context.codingPath)) is not \(typeName(type))"
-        case let .valueNotFound(type, context):
-            return "\(path(context.codingPath)) is null where \(typeName(type)) is expected"
-        case let .dataCorrupted(context):
-            if context.codingPath.isEmpty { return "not valid JSON" }
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "unreadable"
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "text"
-        case is Int.Type, is Int16.Type, is Int32.Type, is Int64.Type: return "a whole number"
-        case is Double.Type: return "a number"
-        case is Bool.Type: return "true or false"
-        default: return String(describing: type).hasPrefix("Array") ? "a list" : "an object"
-        }
+        DecodingProblem.describe(error, place: DecodingProblem.dottedPath)
     }
 
     /// Encodes any value on one line with sorted keys (for NDJSON streams), without a newline.

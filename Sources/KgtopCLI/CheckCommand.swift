@@ -225,10 +225,17 @@ struct CheckRule: Sendable, Hashable, Decodable {
             let first = data.first { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }
             if first == UInt8(ascii: "[") { return try JSONDecoder().decode([CheckRule].self, from: data) }
             return try JSONDecoder().decode(File.self, from: data).rules
-        } catch let DecodingError.dataCorrupted(ctx) {
+        } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
+            // The rules' own checks (unknown key, bad state) say what is wrong in full.
             throw UserFacingError("--rules \(name): \(ctx.debugDescription)")
-        } catch let DecodingError.typeMismatch(type, ctx), let DecodingError.valueNotFound(type, ctx) {
-            throw UserFacingError("--rules \(name): \(place(ctx.codingPath)): expected \(kind(type))")
+        } catch let error as DecodingError {
+            if case .dataCorrupted = error {
+                throw UserFacingError("--rules \(name): not valid JSON; expected a JSON list of rules or {\"rules\": [...]}")
+            }
+            if case let .typeMismatch(_, ctx) = error, ctx.codingPath.isEmpty {
+                throw UserFacingError("--rules \(name): expected a JSON list of rules or {\"rules\": [...]}")
+            }
+            throw UserFacingError("--rules \(name): \(DecodingProblem.describe(error, place: place))")
         } catch {
             throw UserFacingError("--rules \(name): expected a JSON list of rules or {\"rules\": [...]}")
         }
@@ -238,18 +245,6 @@ struct CheckRule: Sendable, Hashable, Decodable {
     private static func place(_ path: [any CodingKey]) -> String {
         let parts = path.filter { $0.stringValue != "rules" }.map { key in key.intValue.map { "rule \($0 + 1)" } ?? key.stringValue }
         return parts.isEmpty ? "the top level" : parts.joined(separator: ", ")
-    }
-
-    /// The JSON a Swift type stands for, in words.
-    private static func kind(_ type: Any.Type) -> String {
-        switch type {
-        case is Int64.Type, is Int.Type: return "a whole number"
-        case is Double.Type: return "a number"
-        case is String.Type: return "text in quotes"
-        case is Bool.Type: return "true or false"
-        case is [String].Type, is [CheckRule].Type: return "a list"
-        default: return "a JSON list of rules or {\"rules\": [...]}"
-        }
     }
 
     /// Reads a rules file.

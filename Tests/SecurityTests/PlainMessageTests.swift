@@ -16,7 +16,7 @@ struct PlainMessageTests {
     func notASnapshot() async throws {
         let cases: [(String, String)] = [
             ("{\"x\":1}", "the key \"schema\" is missing"),
-            ("{\"schema\":\"kgtop.snapshot/1\",\"takenAt\":\"x\"}", "takenAt is not a whole number"),
+            ("{\"schema\":\"kgtop.snapshot/1\",\"takenAt\":\"x\"}", "takenAt: expected a whole number"),
             ("nope", "not valid JSON"),
         ]
         for (text, says) in cases {
