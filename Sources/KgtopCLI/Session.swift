@@ -35,13 +35,16 @@ struct GroupFilter {
     var exclude: NSRegularExpression?
     var types: Set<String>
 
+    /// What `--type` accepts: a group type or protocol, or `unknown` for a type the broker does not name.
+    static let acceptedTypes: Set<String> = ["classic", "consumer", "share", "streams", "mixed", "unknown"]
+
     init(include: String?, exclude: String?, types: [String]) throws(UserFacingError) {
         func compile(_ pattern: String?, _ flag: String) throws(UserFacingError) -> NSRegularExpression? {
             try pattern.map { p throws(UserFacingError) in try GroupPattern.compile(p, flag: flag) }
         }
         self.include = try compile(include, "--group")
         self.exclude = try compile(exclude, "--exclude")
-        let valid: Set<String> = ["classic", "consumer", "share", "streams", "mixed", "unknown"]
+        let valid = Self.acceptedTypes
         for t in types where !valid.contains(t.lowercased()) {
             throw UserFacingError("--type \(t): not one of \(valid.sorted().joined(separator: ", "))")
         }
