@@ -2,6 +2,7 @@ import DashboardUI
 import Foundation
 import GroupModel
 import KafkaAdmin
+import MallocTuning
 import Monitor
 
 /// `KgtopBench`: measures kgtop against a running cluster (normally `kgtop sim` started by
