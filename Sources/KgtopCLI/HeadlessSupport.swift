@@ -112,8 +112,10 @@ enum Words {
         ms % 1_000 == 0 ? "\(ms / 1_000) s" : String(format: "%.1f s", Double(ms) / 1_000)
     }
 
-    /// Total lag as text, `1234` or `1234+?` when some partitions' lag is unknown.
+    /// Total lag as text, `1234` or `1234+?` when some partitions' lag is unknown, `-` for a share
+    /// group (lag does not apply: it commits no offsets).
     static func lag(_ g: Group) -> String {
-        g.summary.partitionsLagUnknown > 0 ? "\(g.summary.totalLag)+?" : "\(g.summary.totalLag)"
+        if !g.lagApplies { return "-" }
+        return g.summary.partitionsLagUnknown > 0 ? "\(g.summary.totalLag)+?" : "\(g.summary.totalLag)"
     }
 }
