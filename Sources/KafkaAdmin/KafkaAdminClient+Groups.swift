@@ -98,12 +98,18 @@ public enum GroupDescription: Sendable, Hashable {
     case consumer(ConsumerGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
     /// From DescribeGroups (classic groups).
     case classic(DescribeGroupsResponse.DescribedGroup, apiVersion: Int16)
+    /// From ShareGroupDescribe (share groups).
+    case share(ShareGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
+    /// From StreamsGroupDescribe (streams groups).
+    case streams(StreamsGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
 
     /// The group id.
     public var groupID: String {
         switch self {
         case let .consumer(g, _): return g.groupID
         case let .classic(g, _): return g.groupID
+        case let .share(g, _): return g.groupID
+        case let .streams(g, _): return g.groupID
         }
     }
 }
@@ -371,7 +377,8 @@ extension KafkaAdminClient {
     }
 
     /// Describes groups on their coordinators: per coordinator one ConsumerGroupDescribe for
-    /// `consumer` groups and one DescribeGroups for `classic` groups (by ``GroupTarget/type``).
+    /// `consumer` groups, one DescribeGroups for `classic` groups, one ShareGroupDescribe for
+    /// `share` groups and one StreamsGroupDescribe for `streams` groups (by ``GroupTarget/type``).
     ///
     /// Falls back as Kafka's admin client does: a group ConsumerGroupDescribe answers with
     /// GROUP_ID_NOT_FOUND or UNSUPPORTED_VERSION (or with impossible epochs) is retried with
@@ -592,12 +599,18 @@ extension KafkaAdminClient {
         let hasConsumerDescribe = versions.negotiate(apiKey: ConsumerGroupDescribeRequest.apiKey, ours: Caps.consumerGroupDescribe) != nil
         var consumerIDs: [String] = []
         var classicIDs: [String] = []
+        var shareIDs: [String] = []
+        var streamsIDs: [String] = []
         for t in targets {
             switch t.type?.lowercased() {
             case "consumer"?:
                 consumerIDs.append(t.groupID)
             case "classic"?:
                 classicIDs.append(t.groupID)
+            case "share"?:
+                shareIDs.append(t.groupID)
+            case "streams"?:
+                streamsIDs.append(t.groupID)
             case let other? where !other.isEmpty && other != "unknown":
                 out[t.groupID] = .failure(AdminItemError(.notSupported, message: "kgtop does not describe \(other) groups yet"))
             default:
@@ -612,7 +625,12 @@ extension KafkaAdminClient {
 
         async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node)
         async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node)
-        let (consumers, classics) = await (consumerBatch, classicBatch)
+        async let modernBatch = shareIDs.isEmpty && streamsIDs.isEmpty ? nil : describeShareAndStreams(share: shareIDs, streams: streamsIDs, on: node)
+        let (consumers, classics, modern) = await (consumerBatch, classicBatch, modernBatch)
+        if let (described, modernStats) = modern {
+            stats.merge(modernStats)
+            out.merge(described) { first, _ in first }
+        }
 
         var toClassic: [String] = []
         var consumerFirst: [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = [:]

@@ -154,8 +154,8 @@ extension SimCluster {
         for g in groupsCoordinated(by: broker) {
             let state = g.stateName
             if !states.isEmpty && !states.contains(state.lowercased()) { continue }
-            if !types.isEmpty && !types.contains(g.type.rawValue) { continue }
-            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.type.rawValue))
+            if !types.isEmpty && !types.contains(g.typeName) { continue }
+            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.typeName))
         }
         return ListGroupsResponse(errorCode: 0, groups: out)
     }
@@ -171,7 +171,7 @@ extension SimCluster {
                 resp.groups.append(d)
                 continue
             }
-            guard let g = groups[id], g.type == .classic else {
+            guard let g = groups[id], g.type == .classic, !g.isShareOrStreams else {
                 d.groupState = "Dead"
                 if version >= 6 {
                     d.errorCode = KafkaErrorCode.groupIDNotFound.code
