@@ -100,8 +100,9 @@ extension SimCluster {
             switch res.resourceType {
             case 4:  // BROKER
                 entries = config.brokerConfigs.map { ($0.0, $0.1, 5, true) }
-            case 32:  // GROUP
-                entries = config.groupConfigs.map { ($0.0, $0.1, 5, false) }
+            case 32:  // GROUP: the group's own value (source GROUP_CONFIG, 8), else the broker's default
+                let own = groupConfigOverrides[res.resourceName] ?? [:]
+                entries = config.groupConfigs.map { key, value in own[key].map { (key, $0, 8, false) } ?? (key, value, 5, false) }
             case 2:  // TOPIC
                 guard let t = topics[res.resourceName] else {
                     result.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
