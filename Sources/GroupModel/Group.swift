@@ -120,6 +120,12 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     /// Whether classic members sit in a consumer group.
     public var isMixed: Bool
 
+    /// The total lag as text: `1234`, or `1234+?` when some partitions' lag is unknown (the total
+    /// is then a lower bound).
+    public var totalLagText: String {
+        partitionsLagUnknown > 0 ? "\(totalLag)+?" : "\(totalLag)"
+    }
+
     /// An all-zero summary.
     public init() {
         totalLag = 0
