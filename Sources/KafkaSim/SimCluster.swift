@@ -316,6 +316,7 @@ public actor SimCluster {
         runProducers(now: now, elapsedMs: elapsed)
         runGroupTimeouts(now: now)
         runSimulatedMembers(now: now, elapsedMs: elapsed)
+        runStreamsGroups(now: now, elapsedMs: elapsed)
     }
 
     // MARK: - Ids

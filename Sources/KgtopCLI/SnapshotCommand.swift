@@ -144,7 +144,7 @@ enum SnapshotTable {
                 g.groupID, g.protocol.rawValue, g.state.description, "\(g.members.count)",
                 g.groupEpoch.map(String.init) ?? g.generationID.map { "gen \($0)" } ?? "-",
                 g.assignmentEpoch.map(String.init) ?? "-", g.assignor ?? "-", "\(g.partitions.count)",
-                g.summary.partitionsLagUnknown > 0 ? "\(g.summary.totalLag)+?" : "\(g.summary.totalLag)",
+                g.summary.totalLagText,
                 g.summary.membersBehindAssignmentEpoch.isEmpty ? "-" : "\(g.summary.membersBehindAssignmentEpoch.count)",
                 g.error.map { $0.name } ?? "",
             ])
