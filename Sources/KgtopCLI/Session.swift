@@ -35,7 +35,7 @@ struct GroupFilter {
     var exclude: NSRegularExpression?
     var types: Set<String>
 
-    /// What `--type` accepts: a group type or protocol, or `unknown` for a type the broker does not name.
+    /// Compiles the patterns and checks the types; a bad one is a ``UserFacingError`` naming its flag.
     init(include: String?, exclude: String?, types: [String]) throws(UserFacingError) {
         func compile(_ pattern: String?, _ flag: String) throws(UserFacingError) -> NSRegularExpression? {
             try pattern.map { p throws(UserFacingError) in try GroupPattern.compile(p, flag: flag) }
