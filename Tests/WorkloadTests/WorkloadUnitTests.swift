@@ -177,6 +177,22 @@ struct RehearsalAnalysisTests {
         #expect(RehearsalAnalysis.targetComputedAt([obs(0, 5, 5)], epochBefore: 5, until: 800) == nil)
     }
 
+    @Test("the settled reason reads like the rest of kgtop: no '?' for an unknown generation, states as Kafka names them")
+    func settledReason() {
+        let stable = Group(groupID: "g", type: .classic, state: .stable, members: [], partitions: [])
+        let settled = RehearsalAnalysis.coordinatorSettled(stable, liveMembers: 0)
+        #expect(settled.settled && settled.reason == "Stable")
+        var known = stable
+        known.generationID = 7
+        #expect(RehearsalAnalysis.coordinatorSettled(known, liveMembers: 0).reason == "Stable, generation 7")
+        let preparing = Group(groupID: "g", type: .classic, state: .preparingRebalance, members: [], partitions: [])
+        let notYet = RehearsalAnalysis.coordinatorSettled(preparing, liveMembers: 0)
+        #expect(!notYet.settled && notYet.reason == "state PreparingRebalance")
+        // The step timeout in the not-settled note is a duration as the command line writes one.
+        #expect(DurationText.format(Rehearsal.ms(.seconds(3))) == "3s")
+        #expect(DurationText.format(Rehearsal.ms(.seconds(120))) == "2m")
+    }
+
     @Test("ownership complete means every partition exactly once")
     func ownership() {
         #expect(RehearsalAnalysis.ownershipComplete([[tp(0), tp(1)], [tp(2)]], topic: t, partitionCount: 3))
