@@ -92,7 +92,13 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
         .target(
             name: "Workload",
-            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel"],
+            swiftSettings: strict),
+        // Rehearsal: `kgtop rehearse` below the CLI: the plan, the orchestration of Workload's
+        // consumers while a Monitor polls the group, and the analysis of what they did.
+        .target(
+            name: "Rehearsal",
+            dependencies: ["Workload", "KafkaAdmin", "GroupModel", "Monitor"],
             swiftSettings: strict),
 
         // MARK: - Fleet mode
@@ -117,7 +123,7 @@ let package = Package(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
-                "Recording", "Replay", "KgtopConfig", "KgtopServe",
+                "Rehearsal", "Recording", "Replay", "KgtopConfig", "KgtopServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -173,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "Rehearsal", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetTests",
             dependencies: ["KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],

@@ -3,6 +3,7 @@ import GroupModel
 import KafkaSim
 import Testing
 
+@testable import Rehearsal
 @testable import Workload
 
 /// Where the integration tests find their peers and the kgtop binary.

@@ -2,6 +2,7 @@ import Foundation
 import GroupModel
 import Testing
 
+@testable import Rehearsal
 @testable import Workload
 
 @Suite("Workload without a broker")
