@@ -123,7 +123,7 @@ public struct DashboardFeed: Sendable {
             }
             let recentLeft = (left[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
             insights[g.groupID] = GroupInsight(
-                verdict: verdict.map { Self.verdict($0.status) }, verdictReason: verdict?.reason,
+                verdict: verdict?.status, verdictReason: verdict?.reason,
                 maxTimeLagMs: maxTimeLag?.seconds.map { Int64(($0 * 1000).rounded()) }, maxTimeLagIsBound: maxTimeLag?.isLowerBound ?? false,
                 lagTrend: trend, lagRate: verdict?.lagTrend, lastRebalanceAt: lastRebalance[g.groupID],
                 partitions: partitions, members: members, recentlyLeft: recentLeft)
@@ -193,11 +193,6 @@ public struct DashboardFeed: Sendable {
     }
 
     // MARK: - Conversions
-
-    /// The dashboard's verdict for a health status.
-    public static func verdict(_ s: HealthStatus) -> Verdict {
-        Verdict(rawValue: s.rawValue) ?? .err
-    }
 
     /// An error-stream row for a poll error.
     public static func row(_ e: PollError, at: Int64) -> ErrorRow {

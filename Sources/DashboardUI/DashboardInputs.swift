@@ -6,25 +6,8 @@ import GroupModel
 
 // MARK: - Verdicts
 
-/// A health verdict label, as the health evaluator names them.
-public enum Verdict: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Consuming normally.
-    case ok = "OK"
-    /// Lag is growing, or something needs watching.
-    case warn = "WARN"
-    /// Committing, but not catching up.
-    case stall = "STALL"
-    /// Not committing while lag exists.
-    case stop = "STOP"
-    /// The committed offset went backwards.
-    case rewind = "REWIND"
-    /// The group or partition could not be evaluated, or is failing.
-    case err = "ERR"
-    /// The partition or group is in a rebalance hand-off (grace period).
-    case rebalancing = "REBALANCING"
-    /// A member is stuck behind the assignment epoch past the threshold.
-    case stuck = "STUCK"
-
+/// How a health verdict (GroupModel's ``HealthStatus``, shown as its raw value) is drawn.
+extension HealthStatus {
     /// The theme role the label is drawn with.
     public var role: ThemeRole {
         switch self {
@@ -47,33 +30,19 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, Codable {
         case .stall, .stop, .rewind, .err, .stuck: return .lagCritical
         }
     }
-
-    /// Badness, for sorting: OK 0, REBALANCING 1, WARN 2 ... REWIND 7 (the order of GroupModel's HealthStatus).
-    public var rank: Int {
-        switch self {
-        case .ok: return 0
-        case .rebalancing: return 1
-        case .warn: return 2
-        case .stuck: return 3
-        case .err: return 4
-        case .stop: return 5
-        case .stall: return 6
-        case .rewind: return 7
-        }
-    }
 }
 
 /// What the health evaluator and time-lag estimator say about one partition.
 public struct PartitionInsight: Sendable, Hashable {
     /// The partition's verdict.
-    public var verdict: Verdict?
+    public var verdict: HealthStatus?
     /// Estimated time lag in milliseconds.
     public var timeLagMs: Int64?
     /// Whether ``timeLagMs`` is a lower bound (shown as `> 18s`).
     public var timeLagIsBound: Bool
 
     /// Creates a partition insight.
-    public init(verdict: Verdict? = nil, timeLagMs: Int64? = nil, timeLagIsBound: Bool = false) {
+    public init(verdict: HealthStatus? = nil, timeLagMs: Int64? = nil, timeLagIsBound: Bool = false) {
         self.verdict = verdict
         self.timeLagMs = timeLagMs
         self.timeLagIsBound = timeLagIsBound
@@ -109,7 +78,7 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     /// The insight for one partition, or nil when nothing is known about it.
     public subscript(_ tp: TopicPartition) -> PartitionInsight? {
         if let insight = explicit[tp] { return insight }
-        let verdict = verdicts.first { $0.topicPartition == tp }.map { DashboardFeed.verdict($0.status) }
+        let verdict = verdicts.first { $0.topicPartition == tp }?.status
         let lag = timeLags[tp]
         let ms = lag?.seconds.map { Int64(($0 * 1000).rounded()) }
         if verdict == nil && ms == nil { return nil }
@@ -156,7 +125,7 @@ public struct MemberInsight: Sendable, Hashable {
 /// lag trend, rebalance history, member history.
 public struct GroupInsight: Sendable, Hashable {
     /// The group's verdict.
-    public var verdict: Verdict?
+    public var verdict: HealthStatus?
     /// Why, in a few words (shown in the group detail).
     public var verdictReason: String?
     /// The largest estimated time lag over the group's partitions, in milliseconds.
@@ -178,7 +147,7 @@ public struct GroupInsight: Sendable, Hashable {
 
     /// Creates a group insight.
     public init(
-        verdict: Verdict? = nil, verdictReason: String? = nil, maxTimeLagMs: Int64? = nil, maxTimeLagIsBound: Bool = false,
+        verdict: HealthStatus? = nil, verdictReason: String? = nil, maxTimeLagMs: Int64? = nil, maxTimeLagIsBound: Bool = false,
         lagTrend: [Int64] = [], lagRate: LagTrendResult? = nil, lastRebalanceAt: Int64? = nil, partitions: PartitionInsights = [:],
         members: [String: MemberInsight] = [:], recentlyLeft: [String] = []
     ) {

@@ -62,8 +62,8 @@ struct GroupsCache {
             let insight = update.insights[group.groupID]
             let summary = group.summary
             let lagKnown = group.partitions.isEmpty || summary.partitionsLagUnknown < group.partitions.count
-            let verdictRank = insight?.verdict?.rank ?? -1
-            let problem = verdictRank >= Verdict.warn.rank || group.error != nil || group.state.isRebalancing
+            let verdictRank = insight?.verdict?.severity ?? -1
+            let problem = verdictRank >= HealthStatus.warn.severity || group.error != nil || group.state.isRebalancing
                 || group.state == .dead || group.state == .notReady || Self.isUnknown(group.state)
                 || summary.partitionsUnowned > 0 || summary.pendingRevocation > 0 || summary.awaitingRelease > 0
                 || !summary.membersBehindAssignmentEpoch.isEmpty || summary.partitionsLagUnknown > 0

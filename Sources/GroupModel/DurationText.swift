@@ -71,6 +71,11 @@ public enum DurationText {
         return Int64(total.rounded())
     }
 
+    /// Milliseconds in seconds for messages: `3 s`, `1.5 s` (a tenth at most; not parseable again).
+    public static func seconds(_ ms: Int64) -> String {
+        ms % 1_000 == 0 ? "\(ms / 1_000) s" : String(format: "%.1f s", Double(ms) / 1_000)
+    }
+
     /// Milliseconds as `250ms`, `30s`, `1.5s`, `5m`, `1h30m` (exact, and parseable again).
     public static func format(_ ms: Int64) -> String {
         if ms < 1_000 { return "\(ms)ms" }
@@ -90,7 +95,7 @@ public enum DurationText {
 }
 
 extension String {
-    /// The string without leading and trailing spaces and tabs (GroupModel does not import Foundation).
+    /// The string without leading and trailing spaces and tabs (only those: not newlines).
     fileprivate func trimmingBlanks() -> String {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }

@@ -4,7 +4,7 @@ import GroupModel
 import Monitor
 
 // Shared by `events`, `check` and `wait`: durations on the command line, an injectable clock (the
-// wall clock in the CLI, the simulator's manual clock in tests), and small formatting helpers.
+// wall clock in the CLI, the simulator's manual clock in tests), and where their output goes.
 
 /// A duration written on the command line: `250ms`, `30s`, `5m`, `1h30m`, `2d`, or a plain number
 /// of seconds. The grammar and its bounds are ``DurationText``'s (the one parser kgtop has); every
@@ -104,18 +104,4 @@ public final class CollectedOutput: @unchecked Sendable {
     public var stdout: [String] { lock.withLock { outLines } }
     /// Standard error lines so far.
     public var stderr: [String] { lock.withLock { errLines } }
-}
-
-enum Words {
-    /// `3 s`, `1.5 s`.
-    static func seconds(_ ms: Int64) -> String {
-        ms % 1_000 == 0 ? "\(ms / 1_000) s" : String(format: "%.1f s", Double(ms) / 1_000)
-    }
-
-    /// Total lag as text, `1234` or `1234+?` when some partitions' lag is unknown, `-` for a share
-    /// group (lag does not apply: it commits no offsets).
-    static func lag(_ g: Group) -> String {
-        if !g.lagApplies { return "-" }
-        return g.summary.partitionsLagUnknown > 0 ? "\(g.summary.totalLag)+?" : "\(g.summary.totalLag)"
-    }
 }

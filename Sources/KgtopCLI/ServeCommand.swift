@@ -220,7 +220,7 @@ enum ServeRoutes {
             return .text(200, index)
         case "/metrics":
             let format = ExpositionFormat.negotiate(accept: request.accept)
-            return .full(status: 200, contentType: format.contentType, body: Array(await exporter.metrics(format: format).utf8))
+            return .pieces(status: 200, contentType: format.contentType, pieces: await exporter.exposition(format: format).pieces)
         case "/healthz":
             return .text(200, "ok\n")
         case "/readyz":

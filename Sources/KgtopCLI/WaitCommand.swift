@@ -127,7 +127,7 @@ enum WaitRunner {
                     lastUnmet = ["no group matches \(name)"]
                     output.err("kgtop wait: \(name): no group matches")
                     if pollsWithoutMatch >= 2 {
-                        output.err("kgtop wait: no group matches \(name) in \(pollsWithoutMatch) consecutive polls over \(Words.seconds(now - started))\(everMatched ? " (the groups it matched are gone)" : "")")
+                        output.err("kgtop wait: no group matches \(name) in \(pollsWithoutMatch) consecutive polls over \(DurationText.seconds(now - started))\(everMatched ? " (the groups it matched are gone)" : "")")
                         return KgtopExit.unobservable
                     }
                 } else {
@@ -145,12 +145,12 @@ enum WaitRunner {
                         let since = heldSince ?? now
                         heldSince = since
                         if now - since >= options.stableForMs {
-                            let held = options.stableForMs > 0 ? " for \(Words.seconds(now - since))" : ""
+                            let held = options.stableForMs > 0 ? " for \(DurationText.seconds(now - since))" : ""
                             let subject = ids.count == 1 ? "\(ids[0]) is" : "\(ids.count) groups (\(ids.joined(separator: ", "))) are"
-                            output.err("kgtop wait: \(subject) stable\(held) after \(Words.seconds(now - started))")
+                            output.err("kgtop wait: \(subject) stable\(held) after \(DurationText.seconds(now - started))")
                             return KgtopExit.ok
                         }
-                        lastUnmet = ["stable for \(Words.seconds(now - since)) of the required \(Words.seconds(options.stableForMs))"]
+                        lastUnmet = ["stable for \(DurationText.seconds(now - since)) of the required \(DurationText.seconds(options.stableForMs))"]
                     } else {
                         heldSince = nil
                         lastUnmet = ids.count == 1 ? ["\(ids[0]): " + unmet.joined(separator: "; ")] : unmet
@@ -160,10 +160,10 @@ enum WaitRunner {
             let elapsed = clock.now() - started
             if elapsed >= options.timeoutMs {
                 if pollsWithoutMatch > 0 {
-                    output.err("kgtop wait: timeout after \(Words.seconds(elapsed)): no group matches \(name)")
+                    output.err("kgtop wait: timeout after \(DurationText.seconds(elapsed)): no group matches \(name)")
                     return KgtopExit.unobservable
                 }
-                output.err("kgtop wait: timeout after \(Words.seconds(elapsed)): " + lastUnmet.joined(separator: "; "))
+                output.err("kgtop wait: timeout after \(DurationText.seconds(elapsed)): " + lastUnmet.joined(separator: "; "))
                 return KgtopExit.critical
             }
             await clock.sleep(min(options.intervalMs, options.timeoutMs - elapsed))
@@ -187,7 +187,7 @@ enum WaitRunner {
         if g.summary.awaitingRelease > 0 { unmet.append("\(g.summary.awaitingRelease) partition(s) awaiting release") }
         if g.summary.partitionsUnowned > 0 { unmet.append("\(g.summary.partitionsUnowned) partition(s) unowned") }
         if let episode {
-            unmet.append("rebalance episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open for \(Words.seconds(now - episode.startedAt))")
+            unmet.append("rebalance episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open for \(DurationText.seconds(now - episode.startedAt))")
             let blocking = episode.blocking.filter { $0.holderID != nil }
             if !blocking.isEmpty {
                 let stalled = blocking.filter(\.pastLimit)
@@ -197,7 +197,7 @@ enum WaitRunner {
         }
         if let maxLag = options.maxLag {
             if g.summary.totalLag > maxLag {
-                unmet.append("lag \(Words.lag(g)) > \(maxLag)")
+                unmet.append("lag \(g.summary.totalLagText) > \(maxLag)")
             } else if g.summary.partitionsLagUnknown > 0 {
                 unmet.append("lag unknown on \(g.summary.partitionsLagUnknown) partition(s)")
             }
@@ -208,9 +208,9 @@ enum WaitRunner {
     /// `order-service Reconciling members 4/6 reconciled, partitions 10/12 settled, lag 120, episode #3 open 12 s (join)`.
     static func progressLine(groupID: String, group g: Group, episode: RebalanceEpisode?, unmet: [String], now: Int64) -> String {
         let p = RebalanceProgress(group: g)
-        var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(Words.lag(g))"
+        var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(g.summary.totalLagText)"
         if let episode {
-            line += ", episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open \(Words.seconds(now - episode.startedAt))"
+            line += ", episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open \(DurationText.seconds(now - episode.startedAt))"
             if let holder = episode.blocking.first(where: { $0.holderID != nil }) { line += ", blocked: \(holder.description)" }
         }
         line += unmet.isEmpty ? ": ok" : ": waiting"

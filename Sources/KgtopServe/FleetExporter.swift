@@ -62,7 +62,7 @@ public actor FleetExporter {
         var trigger: String
     }
 
-    struct State {
+    struct State: Sendable {
         var context: ServedContext
         var latest: MonitorUpdate?
         var lastAttemptAt: Int64?
@@ -74,6 +74,13 @@ public actor FleetExporter {
         var rebalanceDurations: [String: Histogram] = [:]
         var emptySince: [String: Int64] = [:]
         var subscribers: [Int: AsyncStream<MonitorUpdate>.Continuation] = [:]
+        /// Counts ingests: the lines below are current when ``renderedVersion`` equals it.
+        var version = 0
+        /// The context's sample lines as of ``renderedVersion``.
+        var rendered: ContextLines?
+        var renderedVersion = -1
+        /// A poll is writing the lines of this version off the actor.
+        var renderingVersion: Int?
     }
 
     /// The served contexts' names, in the order given.
@@ -96,11 +103,30 @@ public actor FleetExporter {
 
     // MARK: - Polling
 
-    /// Polls one context once and records the result.
+    /// Polls one context once, records the result and writes the context's sample lines off the
+    /// actor, so a scrape meanwhile is answered at once from the previous lines.
     public func poll(_ name: String) async {
         guard let monitor = states[name]?.context.monitor else { return }
         let update = await monitor.pollOnce()
         ingest(name, update)
+        guard var s = states[name] else { return }
+        let version = s.version
+        s.subscribers = [:]
+        states[name]?.renderingVersion = version
+        let lines = await Self.render(s, partitionMetrics: limits.partitionMetrics)
+        guard states[name]?.renderingVersion == version else { return }
+        states[name]?.renderingVersion = nil
+        if states[name]?.version == version { install(name, lines, version: version) }
+    }
+
+    /// Writes a context's lines; not isolated to the actor, so it runs beside it.
+    private nonisolated static func render(_ s: State, partitionMetrics: Bool) async -> ContextLines {
+        MetricCatalog.render(s, partitionMetrics: partitionMetrics)
+    }
+
+    private func install(_ name: String, _ lines: ContextLines, version: Int) {
+        states[name]?.rendered = lines
+        states[name]?.renderedVersion = version
     }
 
     /// Polls every context on its own interval until the calling task is cancelled; `sleep`
@@ -161,6 +187,7 @@ public actor FleetExporter {
             s.emptySince = empty
         }
         s.latest = update
+        s.version += 1
         for c in s.subscribers.values { c.yield(update) }
         states[name] = s
     }
@@ -238,29 +265,54 @@ public actor FleetExporter {
 
     // MARK: - Metrics
 
-    /// The `/metrics` exposition.
-    public func metrics(format: ExpositionFormat) -> String {
-        var builder = FamilyBuilder(maxSeries: limits.maxSeries)
+    /// The `/metrics` exposition: each context's lines as written at its last poll, family by
+    /// family, cut at the series cap (partition series first, then group series, then the
+    /// contexts' own, each in context order), and the cap's own counter.
+    public func exposition(format: ExpositionFormat) -> ExpositionBody {
+        var contexts: [ContextLines] = []
         for name in names {
             guard let s = states[name] else { continue }
-            MetricCatalog.contextSeries(s, into: &builder)
+            // Lines a poll is still writing: the previous ones answer (they are at most one poll old).
+            if s.renderedVersion != s.version, s.renderingVersion == nil || s.rendered == nil {
+                install(name, MetricCatalog.render(s, partitionMetrics: limits.partitionMetrics), version: s.version)
+            }
+            if let lines = states[name]?.rendered { contexts.append(lines) }
         }
-        // Each context's exported groups (include / exclude applied) once per scrape, for both passes.
-        let exported = names.compactMap { name in
-            states[name].flatMap { s in MetricCatalog.exportedGroups(s).map { (state: s, update: $0.0, groups: $0.1) } }
-        }
-        for e in exported {
-            MetricCatalog.groupSeries(e.state, update: e.update, shown: e.groups, into: &builder)
-        }
-        if limits.partitionMetrics {
-            for e in exported {
-                MetricCatalog.partitionSeries(e.state, update: e.update, shown: e.groups, into: &builder)
+        // Series each (context, family) may show: the budget goes to the tiers in order.
+        let families = MetricCatalog.all
+        var allowed = Array(repeating: Array(repeating: 0, count: families.count), count: contexts.count)
+        var budget = limits.maxSeries
+        var dropped = 0
+        for tier in [SeriesTier.context, .group, .partition] {
+            for (c, lines) in contexts.enumerated() {
+                for (f, spec) in families.enumerated() where spec.tier == tier {
+                    let n = lines.families[f].count
+                    let take = min(n, budget)
+                    allowed[c][f] = take
+                    budget -= take
+                    dropped += n - take
+                }
             }
         }
-        droppedSeries += builder.dropped
-        builder.addUncapped(MetricCatalog.seriesDropped, MetricSample(suffix: "_total", labels: [], value: Double(droppedSeries)))
-        return ExpositionWriter.render(builder.families, format: format)
+        droppedSeries += dropped
+        var writer = ExpositionWriter(format: format)
+        for (f, spec) in families.enumerated() {
+            if spec.name == MetricCatalog.seriesDropped.name {
+                var own = SeriesLines()
+                own.series(spec.sampleName, Labels(), Double(droppedSeries))
+                writer.family(spec, [own.bytes[...]])
+                continue
+            }
+            writer.family(spec, contexts.indices.map { contexts[$0].families[f].prefix(series: allowed[$0][f]) })
+        }
+        return writer.finish()
     }
+
+    /// The `/metrics` exposition as text (``exposition(format:)``).
+    public func metrics(format: ExpositionFormat) -> String { exposition(format: format).text }
+
+    /// Bytes of sample lines held for the next scrapes, all contexts together.
+    public func heldBytes() -> Int { states.values.reduce(0) { $0 + ($1.rendered?.byteCount ?? 0) } }
 }
 
 extension ServedContext {
@@ -271,47 +323,3 @@ extension ServedContext {
     }
 }
 
-/// Collects samples into families in a fixed order, stopping at the series cap.
-struct FamilyBuilder {
-    let maxSeries: Int
-    private(set) var families: [MetricFamily] = []
-    private var index: [String: Int] = [:]
-    private(set) var series = 0
-    private(set) var dropped = 0
-
-    init(maxSeries: Int) { self.maxSeries = maxSeries }
-
-    private mutating func slot(_ spec: MetricSpec) -> Int {
-        if let i = index[spec.name] { return i }
-        families.append(MetricFamily(name: spec.name, help: spec.help, type: spec.type))
-        index[spec.name] = families.count - 1
-        return families.count - 1
-    }
-
-    /// Adds the samples of one series (a histogram's buckets count as one series with it), or
-    /// counts them dropped when the cap is reached.
-    mutating func add(_ spec: MetricSpec, _ samples: [MetricSample]) {
-        guard series < maxSeries else {
-            dropped += 1
-            return
-        }
-        series += 1
-        families[slot(spec)].samples += samples
-    }
-
-    mutating func add(_ spec: MetricSpec, labels: [(String, String)], value: Double) {
-        add(spec, [MetricSample(suffix: spec.type == .counter ? "_total" : spec.type == .info ? "_info" : "", labels: labels, value: value)])
-    }
-
-    /// Adds a sample the cap does not apply to (the cap's own counter).
-    mutating func addUncapped(_ spec: MetricSpec, _ sample: MetricSample) {
-        families[slot(spec)].samples.append(sample)
-    }
-}
-
-/// A metric's name, help and type.
-struct MetricSpec {
-    var name: String
-    var type: MetricType
-    var help: String
-}

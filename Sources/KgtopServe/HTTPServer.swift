@@ -48,6 +48,9 @@ public struct ServeRequest: Sendable, Hashable {
 public enum ServeResponse: Sendable {
     /// A complete response.
     case full(status: Int, contentType: String, body: [UInt8])
+    /// A complete response whose body is the concatenation of `pieces` (a scrape: each context's
+    /// lines as held, written without first copying them into one buffer).
+    case pieces(status: Int, contentType: String, pieces: [ArraySlice<UInt8>])
     /// A streamed response of lines (`/events`): each line is sent, newline-terminated, as it comes.
     case stream(contentType: String, lines: AsyncStream<String>)
 
@@ -148,6 +151,41 @@ public struct HTTPServer: Sendable {
         }
     }
 
+    /// The most bytes handed to the socket in one write: a large scrape goes out in slices, each
+    /// awaited, so it is never copied whole into the channel's buffers.
+    static let writeSlice = 1 << 20
+
+    /// Writes a complete answer (`Content-Length` known) of `pieces`; closes our side after it
+    /// when the client asked for `Connection: close`.
+    private static func write(
+        status: Int, contentType: String, pieces: [ArraySlice<UInt8>], head h: HTTPRequestHead,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        let keepAlive = h.isKeepAlive
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: contentType)
+        headers.add(name: "content-length", value: String(pieces.reduce(0) { $0 + $1.count }))
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
+        if h.method != .HEAD {
+            for piece in pieces {
+                var at = piece.startIndex
+                while at < piece.endIndex {
+                    let end = min(piece.endIndex, at + writeSlice)
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: piece[at..<end]))))
+                    at = end
+                }
+            }
+        }
+        try await outbound.write(.end(nil))
+        if !keepAlive {
+            // `Connection: close`: shut our side once the answer is written (closing
+            // at once would drop what the socket has not taken yet and cut a large
+            // scrape short), then wait for the client to close its side.
+            outbound.finish()
+        }
+    }
+
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
@@ -164,22 +202,11 @@ public struct HTTPServer: Sendable {
                     let response: ServeResponse =
                         h.method == .GET || h.method == .HEAD
                         ? await handler(request) : .text(405, "only GET is served\n")
-                    let keepAlive = h.isKeepAlive
                     switch response {
                     case let .full(status, contentType, body):
-                        var headers = HTTPHeaders()
-                        headers.add(name: "content-type", value: contentType)
-                        headers.add(name: "content-length", value: String(body.count))
-                        if !keepAlive { headers.add(name: "connection", value: "close") }
-                        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: status), headers: headers)))
-                        if h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                        try await outbound.write(.end(nil))
-                        if !keepAlive {
-                            // `Connection: close`: shut our side once the answer is written (closing
-                            // at once would drop what the socket has not taken yet and cut a large
-                            // scrape short), then wait for the client to close its side.
-                            outbound.finish()
-                        }
+                        try await Self.write(status: status, contentType: contentType, pieces: [body[...]], head: h, to: outbound)
+                    case let .pieces(status, contentType, pieces):
+                        try await Self.write(status: status, contentType: contentType, pieces: pieces, head: h, to: outbound)
                     case let .stream(contentType, lines):
                         var headers = HTTPHeaders()
                         headers.add(name: "content-type", value: contentType)

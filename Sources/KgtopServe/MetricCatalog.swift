@@ -7,9 +7,9 @@ enum MetricCatalog {
     // MARK: - Lag, named as kafka-lag-exporter names them (existing dashboards use them)
 
     static let lag = MetricSpec(
-        name: "kafka_consumergroup_group_lag", type: .gauge, help: "Lag in offsets of a partition the group consumes.")
+        name: "kafka_consumergroup_group_lag", type: .gauge, help: "Lag in offsets of a partition the group consumes.", tier: .partition)
     static let lagSeconds = MetricSpec(
-        name: "kafka_consumergroup_group_lag_seconds", type: .gauge, help: "Lag in seconds of a partition the group consumes (time since the committed offset was the log end).")
+        name: "kafka_consumergroup_group_lag_seconds", type: .gauge, help: "Lag in seconds of a partition the group consumes (time since the committed offset was the log end).", tier: .partition)
     static let maxLag = MetricSpec(name: "kafka_consumergroup_group_max_lag", type: .gauge, help: "The largest partition lag in offsets of the group.")
     static let maxLagSeconds = MetricSpec(
         name: "kafka_consumergroup_group_max_lag_seconds", type: .gauge, help: "The largest partition lag in seconds of the group.")
@@ -41,16 +41,16 @@ enum MetricCatalog {
     static let stateInfo = MetricSpec(name: "kgtop_group_state", type: .info, help: "The group's state as the broker names it.")
     static let stateCode = MetricSpec(
         name: "kgtop_group_state_code", type: .gauge,
-        help: "The group's state as a number in Kafka's GroupState order: 0 Unknown, 1 PreparingRebalance, 2 CompletingRebalance, 3 Stable, 4 Dead, 5 Empty, 6 Assigning, 7 Reconciling.")
+        help: "The group's state as a number, coded as klag-exporter codes it: 1 PreparingRebalance, 2 CompletingRebalance, 3 Stable, 4 Dead, 5 Empty, 6 Assigning, 7 Reconciling, 0 any other (Unknown, NotReady).")
     static let health = MetricSpec(name: "kgtop_group_health", type: .info, help: "The group's health verdict (OK, REBALANCING, WARN, STUCK, ERR, STOP, STALL, REWIND).")
     static let healthSeverity = MetricSpec(
         name: "kgtop_group_health_severity", type: .gauge, help: "The verdict's severity: 0 OK, 1 REBALANCING, 2 WARN, 3 STUCK, 4 ERR, 5 STOP, 6 STALL, 7 REWIND.")
     static let emptySeconds = MetricSpec(
         name: "kgtop_group_empty_seconds", type: .gauge,
         help: "Seconds this process has seen the group Empty with no members (a lower bound); committed offsets expire offsets.retention.minutes after the group emptied.")
-    static let rebalances = MetricSpec(name: "kgtop_rebalances", type: .counter, help: "Rebalance episodes started, by what triggered them.")
+    static let rebalances = MetricSpec(name: "kgtop_rebalances", type: .counter, help: "Rebalance episodes started, by what triggered them.", tier: .context)
     static let rebalanceDuration = MetricSpec(
-        name: "kgtop_rebalance_duration_seconds", type: .histogram, help: "Duration of finished rebalance episodes.")
+        name: "kgtop_rebalance_duration_seconds", type: .histogram, help: "Duration of finished rebalance episodes.", tier: .context)
     static let episodeSeconds = MetricSpec(
         name: "kgtop_rebalance_episode_seconds", type: .gauge, help: "How long the group's current rebalance episode has lasted (0 when none is under way).")
     static let blockingMember = MetricSpec(
@@ -60,16 +60,16 @@ enum MetricCatalog {
 
     // MARK: - The exporter itself
 
-    static let up = MetricSpec(name: "kgtop_up", type: .gauge, help: "1 when the context's last poll succeeded, 0 when it failed (its group series are then left out).")
+    static let up = MetricSpec(name: "kgtop_up", type: .gauge, help: "1 when the context's last poll succeeded, 0 when it failed (its group series are then left out).", tier: .context)
     static let lastSuccess = MetricSpec(
-        name: "kgtop_last_successful_poll_timestamp_seconds", type: .gauge, help: "When the context was last polled successfully (Unix time).")
+        name: "kgtop_last_successful_poll_timestamp_seconds", type: .gauge, help: "When the context was last polled successfully (Unix time).", tier: .context)
     static let groupCount = MetricSpec(name: "kgtop_groups", type: .gauge, help: "Groups of the context that are exported (after include / exclude).")
-    static let pollDuration = MetricSpec(name: "kgtop_poll_duration_seconds", type: .histogram, help: "How long a successful poll took.")
+    static let pollDuration = MetricSpec(name: "kgtop_poll_duration_seconds", type: .histogram, help: "How long a successful poll took.", tier: .context)
     static let pollErrors = MetricSpec(
         name: "kgtop_poll_errors", type: .counter,
-        help: "Poll errors by kind: poll (the whole poll failed: no broker answered, authentication failed) or the Kafka request that failed for a broker, group or partition.")
+        help: "Poll errors by kind: poll (the whole poll failed: no broker answered, authentication failed) or the Kafka request that failed for a broker, group or partition.", tier: .context)
     static let seriesDropped = MetricSpec(
-        name: "kgtop_series_dropped", type: .counter, help: "Series left out of scrapes because of --max-series (per-partition series go first).")
+        name: "kgtop_series_dropped", type: .counter, help: "Series left out of scrapes because of --max-series (per-partition series go first).", tier: .uncapped)
 
     /// Every metric, in the order a scrape lists them.
     static let all: [MetricSpec] = [
@@ -79,7 +79,10 @@ enum MetricCatalog {
         topicSumLag, lag, lagSeconds, seriesDropped,
     ]
 
-    /// Kafka's GroupState order, the 0-7 code of ``stateCode``.
+    /// The 0-7 code of ``stateCode``: the codes klag-exporter gives the broker's state names in
+    /// its `kafka_consumergroup_group_state` (Kafka's client `GroupState` enum in its order,
+    /// Unknown first), so dashboards built on either read the same numbers. klag-exporter gives 0
+    /// to every other name, a streams group's NotReady among them; so does kgtop.
     static func code(of state: GroupState) -> Int {
         switch state {
         case .preparingRebalance: return 1
@@ -97,21 +100,43 @@ enum MetricCatalog {
     /// client id at its host.
     static func label(clientID: String, clientHost: String) -> String { "\(clientID)@\(clientHost)" }
 
+    /// Each family's position in ``all``.
+    static let slots: [String: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($0.element.name, $0.offset) })
+
     // MARK: - Per context
 
-    static func contextSeries(_ s: FleetExporter.State, into b: inout FamilyBuilder) {
-        let cluster = [("cluster_name", s.context.name)]
-        b.add(up, labels: cluster, value: s.latest.map { $0.failure == nil ? 1.0 : 0.0 } ?? 0)
-        if let ok = s.lastSuccessAt { b.add(lastSuccess, labels: cluster, value: Double(ok) / 1_000) }
-        if s.pollDuration.count > 0 { b.add(pollDuration, s.pollDuration.samples(labels: cluster)) }
-        for kind in s.pollErrors.keys.sorted() {
-            b.add(pollErrors, labels: cluster + [("kind", kind)], value: Double(s.pollErrors[kind] ?? 0))
+    /// Everything a context exports, written once per poll (``FleetExporter``): its own series, and
+    /// when its last poll succeeded, its exported groups' series and (with `partitionMetrics`) their
+    /// partitions' series.
+    static func render(_ s: FleetExporter.State, partitionMetrics: Bool) -> ContextLines {
+        var lines = ContextLines()
+        let cluster = Labels("cluster_name", s.context.name)
+        contextSeries(s, cluster: cluster, into: &lines)
+        if let (update, shown) = exportedGroups(s) {
+            groupSeries(s, cluster: cluster, update: update, shown: shown, into: &lines)
+            if partitionMetrics { partitionSeries(s, update: update, shown: shown, into: &lines) }
         }
+        return lines
+    }
+
+    static func contextSeries(_ s: FleetExporter.State, cluster: Labels, into b: inout ContextLines) {
+        b[up].series(up.sampleName, cluster, s.latest.map { $0.failure == nil ? 1.0 : 0.0 } ?? 0)
+        if let ok = s.lastSuccessAt { b[lastSuccess].series(lastSuccess.sampleName, cluster, Double(ok) / 1_000) }
+        if s.pollDuration.count > 0 { s.pollDuration.write(pollDuration.name, labels: cluster, into: &b[pollDuration]) }
+        for kind in s.pollErrors.keys.sorted() {
+            b[pollErrors].series(pollErrors.sampleName, cluster, "kind", kind, Double(s.pollErrors[kind] ?? 0))
+        }
+        var groupLabels = cluster
+        var labelledGroup: String?
         for key in s.rebalances.keys.sorted(by: { ($0.group, $0.trigger) < ($1.group, $1.trigger) }) {
-            b.add(rebalances, labels: cluster + [("group", key.group), ("trigger", key.trigger)], value: Double(s.rebalances[key] ?? 0))
+            if labelledGroup != key.group {
+                groupLabels = cluster.adding("group", key.group)
+                labelledGroup = key.group
+            }
+            b[rebalances].series(rebalances.sampleName, groupLabels, "trigger", key.trigger, Double(s.rebalances[key] ?? 0))
         }
         for group in s.rebalanceDurations.keys.sorted() {
-            if let h = s.rebalanceDurations[group] { b.add(rebalanceDuration, h.samples(labels: cluster + [("group", group)])) }
+            s.rebalanceDurations[group]?.write(rebalanceDuration.name, labels: cluster.adding("group", group), into: &b[rebalanceDuration])
         }
     }
 
@@ -122,80 +147,112 @@ enum MetricCatalog {
     }
 
     /// The group-level series of one context's exported groups (``exportedGroups(_:)``).
-    static func groupSeries(_ s: FleetExporter.State, update: MonitorUpdate, shown: [Group], into b: inout FamilyBuilder) {
-        let cluster = ("cluster_name", s.context.name)
-        b.add(groupCount, labels: [cluster], value: Double(shown.count))
+    static func groupSeries(_ s: FleetExporter.State, cluster: Labels, update: MonitorUpdate, shown: [Group], into b: inout ContextLines) {
+        b[groupCount].series(groupCount.sampleName, cluster, Double(shown.count))
         var open: [String: RebalanceEpisode] = [:]
         for e in update.openEpisodes { open[e.groupID] = e }
         for g in shown {
-            let l = [cluster, ("group", g.groupID)]
+            let l = cluster.adding("group", g.groupID)
             let sum = g.summary
-            if let epoch = g.groupEpoch ?? g.generationID { b.add(groupEpoch, labels: l, value: Double(epoch)) }
-            if let epoch = g.assignmentEpoch { b.add(assignmentEpoch, labels: l, value: Double(epoch)) }
-            b.add(members, labels: l, value: Double(g.members.count))
-            b.add(membersBehind, labels: l, value: Double(sum.membersBehindAssignmentEpoch.count))
-            b.add(pendingRevocation, labels: l, value: Double(sum.pendingRevocation))
-            b.add(awaitingRelease, labels: l, value: Double(sum.awaitingRelease))
-            b.add(unowned, labels: l, value: Double(sum.partitionsUnowned))
-            b.add(committedPartitions, labels: l, value: Double(g.partitions.filter { $0.committedOffset != nil }.count))
-            b.add(
-                protocolInfo,
-                labels: l + [("protocol", g.protocol.rawValue), ("type", g.type.brokerString), ("protocol_type", g.protocolType ?? ""), ("assignor", g.assignor ?? "")],
-                value: 1)
-            b.add(stateInfo, labels: l + [("state", g.state.brokerString)], value: 1)
-            b.add(stateCode, labels: l, value: Double(code(of: g.state)))
+            if let epoch = g.groupEpoch ?? g.generationID { b[groupEpoch].series(groupEpoch.name, l, Double(epoch)) }
+            if let epoch = g.assignmentEpoch { b[assignmentEpoch].series(assignmentEpoch.name, l, Double(epoch)) }
+            b[members].series(members.name, l, Double(g.members.count))
+            b[membersBehind].series(membersBehind.name, l, Double(sum.membersBehindAssignmentEpoch.count))
+            b[pendingRevocation].series(pendingRevocation.name, l, Double(sum.pendingRevocation))
+            b[awaitingRelease].series(awaitingRelease.name, l, Double(sum.awaitingRelease))
+            b[unowned].series(unowned.name, l, Double(sum.partitionsUnowned))
+            b[committedPartitions].series(committedPartitions.name, l, Double(g.partitions.count(where: { $0.committedOffset != nil })))
+            var protocolLabels = l
+            protocolLabels.add("protocol", g.protocol.rawValue)
+            protocolLabels.add("type", g.type.brokerString)
+            protocolLabels.add("protocol_type", g.protocolType ?? "")
+            protocolLabels.add("assignor", g.assignor ?? "")
+            b[protocolInfo].series(protocolInfo.sampleName, protocolLabels, 1)
+            b[stateInfo].series(stateInfo.sampleName, l, "state", g.state.brokerString, 1)
+            b[stateCode].series(stateCode.name, l, Double(code(of: g.state)))
             if let v = update.verdicts[g.groupID] {
-                b.add(health, labels: l + [("status", v.status.rawValue)], value: 1)
-                b.add(healthSeverity, labels: l, value: Double(v.status.severity))
+                b[health].series(health.sampleName, l, "status", v.status.rawValue, 1)
+                b[healthSeverity].series(healthSeverity.name, l, Double(v.status.severity))
             }
-            if let since = s.emptySince[g.groupID] { b.add(emptySeconds, labels: l, value: Double(max(0, update.at - since)) / 1_000) }
+            if let since = s.emptySince[g.groupID] { b[emptySeconds].series(emptySeconds.name, l, Double(max(0, update.at - since)) / 1_000) }
             let episode = open[g.groupID]
-            b.add(episodeSeconds, labels: l, value: episode.map { Double(max(0, update.at - $0.startedAt)) / 1_000 } ?? 0)
+            b[episodeSeconds].series(episodeSeconds.name, l, episode.map { Double(max(0, update.at - $0.startedAt)) / 1_000 } ?? 0)
             for m in episode?.stuckMembers ?? [] {
-                let ml = l + [
-                    ("member", m.label ?? label(clientID: m.clientID, clientHost: m.clientHost)), ("member_id", m.memberID), ("client_id", m.clientID),
-                    ("member_host", m.clientHost),
-                ]
-                b.add(blockingMember, labels: ml, value: 1)
-                b.add(blockingMemberSeconds, labels: ml, value: Double(m.behindForMs) / 1_000)
+                var ml = l
+                ml.add("member", m.label ?? label(clientID: m.clientID, clientHost: m.clientHost))
+                ml.add("member_id", m.memberID)
+                ml.add("client_id", m.clientID)
+                ml.add("member_host", m.clientHost)
+                b[blockingMember].series(blockingMember.sampleName, ml, 1)
+                b[blockingMemberSeconds].series(blockingMemberSeconds.name, ml, Double(m.behindForMs) / 1_000)
             }
-            if let max = sum.maxLag { b.add(maxLag, labels: l, value: Double(max)) }
+            if let max = sum.maxLag { b[maxLag].series(maxLag.name, l, Double(max)) }
             let times = update.timeLags[g.groupID] ?? [:]
             if let worst = TimeLag.groupMaximum(g.partitions.compactMap { times[$0.topicPartition] }), let seconds = worst.seconds {
-                b.add(maxLagSeconds, labels: l, value: seconds)
-                b.add(maxLagSecondsBound, labels: l, value: worst.isLowerBound ? 1 : 0)
+                b[maxLagSeconds].series(maxLagSeconds.name, l, seconds)
+                b[maxLagSecondsBound].series(maxLagSecondsBound.name, l, worst.isLowerBound ? 1 : 0)
             }
-            b.add(sumLag, labels: l, value: Double(sum.totalLag))
-            var perTopic: [String: Int64] = [:]
-            var topics: [String] = []
+            b[sumLag].series(sumLag.name, l, Double(sum.totalLag))
+            // Per topic, in the order the group's partitions name them (a group's partitions are
+            // sorted, so one topic's partitions are together; a topic seen again adds to its sum).
+            var topics: [(topic: String, lag: Int64)] = []
             for p in g.partitions {
                 let topic = p.topicPartition.topic
-                if perTopic[topic] == nil {
-                    topics.append(topic)
-                    perTopic[topic] = 0
+                let known: Int64
+                if case .known(let offsets) = p.lag { known = offsets } else { known = 0 }
+                if let last = topics.indices.last, topics[last].topic == topic {
+                    topics[last].lag += known
+                } else if let i = topics.firstIndex(where: { $0.topic == topic }) {
+                    topics[i].lag += known
+                } else {
+                    topics.append((topic, known))
                 }
-                if case .known(let offsets) = p.lag { perTopic[topic, default: 0] += offsets }
             }
-            for t in topics { b.add(topicSumLag, labels: l + [("topic", t)], value: Double(perTopic[t] ?? 0)) }
+            for t in topics { b[topicSumLag].series(topicSumLag.name, l, "topic", t.topic, Double(t.lag)) }
         }
     }
 
     /// The per-partition series of one context's exported groups (``exportedGroups(_:)``).
-    static func partitionSeries(_ s: FleetExporter.State, update: MonitorUpdate, shown: [Group], into b: inout FamilyBuilder) {
+    static func partitionSeries(_ s: FleetExporter.State, update: MonitorUpdate, shown: [Group], into b: inout ContextLines) {
+        var lagLines = SeriesLines()
+        var secondsLines = SeriesLines()
+        swap(&lagLines, &b[lag])
+        swap(&secondsLines, &b[lagSeconds])
+        let cluster = Labels("cluster_name", s.context.name)
         for g in shown {
             var byID: [String: GroupMember] = [:]
             for m in g.members { byID[m.memberID] = m }
             let times = update.timeLags[g.groupID] ?? [:]
+            let groupLabels = cluster.adding("group", g.groupID)
             for p in g.partitions {
                 let owner = p.owner.flatMap { byID[$0] }
-                let l = [
-                    ("cluster_name", s.context.name), ("group", g.groupID), ("topic", p.topicPartition.topic),
-                    ("partition", String(p.topicPartition.partition)), ("member_host", owner?.clientHost ?? ""),
-                    ("consumer_id", owner?.memberID ?? ""), ("client_id", owner?.clientID ?? ""),
-                ]
-                if case .known(let offsets) = p.lag { b.add(lag, labels: l, value: Double(offsets)) }
-                if let seconds = times[p.topicPartition]?.seconds { b.add(lagSeconds, labels: l, value: seconds) }
+                var l = groupLabels
+                l.add("topic", p.topicPartition.topic)
+                l.add("partition", String(p.topicPartition.partition))
+                l.add("member_host", owner?.clientHost ?? "")
+                l.add("consumer_id", owner?.memberID ?? "")
+                l.add("client_id", owner?.clientID ?? "")
+                if case .known(let offsets) = p.lag { lagLines.series(lag.name, l, Double(offsets)) }
+                if let seconds = times[p.topicPartition]?.seconds { secondsLines.series(lagSeconds.name, l, seconds) }
             }
         }
+        swap(&lagLines, &b[lag])
+        swap(&secondsLines, &b[lagSeconds])
     }
+}
+
+/// One context's sample lines per metric family (in ``MetricCatalog/all`` order), written at its
+/// poll and concatenated by every scrape until the next poll.
+struct ContextLines: Sendable {
+    private(set) var families = Array(repeating: SeriesLines(), count: MetricCatalog.all.count)
+
+    /// The lines of `spec`'s family.
+    subscript(_ spec: MetricSpec) -> SeriesLines {
+        get { families[MetricCatalog.slots[spec.name] ?? 0] }
+        set { families[MetricCatalog.slots[spec.name] ?? 0] = newValue }
+        _modify { yield &families[MetricCatalog.slots[spec.name] ?? 0] }
+    }
+
+    /// Bytes held.
+    var byteCount: Int { families.reduce(0) { $0 + $1.bytes.count + $1.starts.count * 4 } }
 }

@@ -14,29 +14,33 @@ import Testing
 struct ServeTests {
     // MARK: - Exposition
 
-    static let families = [
-        MetricFamily(name: "kgtop_up", help: "1 when up.", type: .gauge, samples: [
-            MetricSample(labels: [("cluster_name", "a \"quoted\" \\ name\nx")], value: 1),
-        ]),
-        MetricFamily(name: "kgtop_rebalances", help: "Episodes.", type: .counter, samples: [
-            MetricSample(suffix: "_total", labels: [("group", "g"), ("trigger", "join")], value: 3),
-        ]),
-        MetricFamily(name: "kgtop_group_state", help: "State.", type: .info, samples: [
-            MetricSample(suffix: "_info", labels: [("group", "g"), ("state", "Stable")], value: 1),
-        ]),
-        MetricFamily(name: "kgtop_rebalance_duration_seconds", help: "Durations.", type: .histogram, samples: {
-            var h = Histogram(bounds: [1, 10])
-            h.observe(0.5)
-            h.observe(4)
-            h.observe(40)
-            return h.samples(labels: [("group", "g")])
-        }()),
-        MetricFamily(name: "kgtop_empty", help: "No samples: left out.", type: .gauge),
-    ]
+    /// Families written through the same writer a scrape uses; the last has no lines.
+    static func exposition(_ format: ExpositionFormat) -> String {
+        var writer = ExpositionWriter(format: format)
+        var up = SeriesLines()
+        up.series("kgtop_up", Labels("cluster_name", "a \"quoted\" \\ name\nx"), 1)
+        writer.family(MetricSpec(name: "kgtop_up", type: .gauge, help: "1 when up."), [up.bytes[...]])
+        var rebalances = SeriesLines()
+        rebalances.series("kgtop_rebalances_total", Labels("group", "g"), "trigger", "join", 3)
+        writer.family(MetricSpec(name: "kgtop_rebalances", type: .counter, help: "Episodes."), [rebalances.bytes[...]])
+        var state = SeriesLines()
+        state.series("kgtop_group_state_info", Labels("group", "g"), "state", "Stable", 1)
+        writer.family(MetricSpec(name: "kgtop_group_state", type: .info, help: "State."), [state.bytes[...]])
+        var h = Histogram(bounds: [1, 10])
+        h.observe(0.5)
+        h.observe(4)
+        h.observe(40)
+        var durations = SeriesLines()
+        h.write("kgtop_rebalance_duration_seconds", labels: Labels("group", "g"), into: &durations)
+        #expect(durations.count == 1, "a histogram is one series")
+        writer.family(MetricSpec(name: "kgtop_rebalance_duration_seconds", type: .histogram, help: "Durations."), [durations.bytes[...]])
+        writer.family(MetricSpec(name: "kgtop_empty", type: .gauge, help: "No samples: left out."), [SeriesLines().bytes[...]])
+        return writer.finish().text
+    }
 
     @Test("Prometheus text: HELP and TYPE per family, escaped labels, counters _total, info as gauge, cumulative buckets")
     func prometheusText() throws {
-        let text = ExpositionWriter.render(Self.families, format: .prometheus)
+        let text = Self.exposition(.prometheus)
         #expect(text == """
             # HELP kgtop_up 1 when up.
             # TYPE kgtop_up gauge
@@ -56,7 +60,7 @@ struct ServeTests {
             kgtop_rebalance_duration_seconds_count{group="g"} 3
 
             """)
-        let open = ExpositionWriter.render(Self.families, format: .openMetrics)
+        let open = Self.exposition(.openMetrics)
         #expect(open.contains("# TYPE kgtop_rebalances counter\nkgtop_rebalances_total{"))
         #expect(open.contains("# TYPE kgtop_group_state info\nkgtop_group_state_info{"))
         #expect(open.hasSuffix("# EOF\n"))
@@ -255,6 +259,27 @@ struct ServeTests {
         #expect(ExpositionWriter.number(-2.5) == "-2.5")
         #expect(ExpositionWriter.number(.nan) == "NaN")
         #expect(ExpositionWriter.number(.infinity) == "+Inf")
+        #expect(ExpositionWriter.number(-.infinity) == "-Inf")
+        #expect(ExpositionWriter.number(0) == "0")
+        #expect(ExpositionWriter.number(-3) == "-3")
+        #expect(ExpositionWriter.number(0.05) == "0.05")
+        #expect(ExpositionWriter.number(-0.001) == "-0.001")
+        #expect(ExpositionWriter.number(123.000001) == "123.000001")
+        #expect(ExpositionWriter.number(0.0000004) == "0")
+        #expect(ExpositionWriter.number(1e14) == "100000000000000")
+        #expect(ExpositionWriter.number(12_345_678_901.25) == "12345678901.25", "beyond 9e9 the fraction is printed as before")
+    }
+
+    @Test("State codes are klag-exporter's: 1-7 for the classic and KIP-848 states, 0 for the rest")
+    func stateCodes() {
+        let expected: [(GroupState, Int)] = [
+            (.preparingRebalance, 1), (.completingRebalance, 2), (.stable, 3), (.dead, 4), (.empty, 5), (.assigning, 6), (.reconciling, 7),
+            (.notReady, 0), (.unknown("Unknown"), 0), (.unknown("Shrinking"), 0),
+        ]
+        for (state, code) in expected {
+            #expect(MetricCatalog.code(of: state) == code, "\(state)")
+            #expect(MetricCatalog.code(of: GroupState(brokerString: state.brokerString)) == code, "\(state.brokerString) as the broker spells it")
+        }
     }
 
     @Test("A member stuck in revocation: blocking-member series with its label, episode seconds, STUCK verdict")
@@ -323,6 +348,51 @@ struct ServeTests {
         #expect(series.count == 10, "\(series.sorted())")
         let second = Scrape(await capped.metrics(format: .prometheus))
         #expect(second.value("kgtop_series_dropped_total") == dropped * 2, "a counter: each scrape adds what it dropped")
+        await prod.shutdown()
+    }
+
+    @Test("The cap across two contexts: every context's partition series go before any group series; a scrape reuses the lines of the last poll")
+    func capAcrossContexts() async throws {
+        let clock = KafkaSim.ManualClock()
+        let prod = try await SimContext.start("prod", clock: clock)
+        _ = try await prod.cluster.createTopic("orders", partitions: 4)
+        for g in ["g1", "g2"] {
+            for p in 0..<4 { await prod.cluster.commitOffset(group: g, topic: "orders", partition: Int32(p), offset: 0) }
+        }
+        // Two contexts over the same cluster: the same series twice, told apart by cluster_name.
+        let contexts = [prod.served(), ServedContext(name: "copy", monitor: prod.monitor, intervalMs: 1_000)]
+        func series(_ text: String) -> [String] {
+            text.split(separator: "\n").map(String.init).filter {
+                !$0.hasPrefix("#") && !$0.contains("_bucket{") && !$0.contains("_sum{") && !$0.hasPrefix("kgtop_series_dropped_total")
+            }
+        }
+        func isPartition(_ line: String) -> Bool {
+            line.hasPrefix("kafka_consumergroup_group_lag{") || line.hasPrefix("kafka_consumergroup_group_lag_seconds{")
+        }
+        let whole = FleetExporter(contexts: contexts, limits: ExportLimits(partitionMetrics: true, maxSeries: 1_000), now: { clock.nowMs() })
+        await whole.poll("prod")
+        await whole.poll("copy")
+        let all = series(await whole.metrics(format: .prometheus))
+        let partitionCount = all.filter(isPartition).count
+        #expect(partitionCount >= 2 * 2 * 4, "lag of 4 partitions of 2 groups in 2 contexts")
+        #expect(all.filter { $0.contains("cluster_name=\"copy\"") }.count == all.count / 2)
+        #expect(await whole.heldBytes() > 0)
+        let again = await whole.metrics(format: .prometheus)
+        #expect(series(again) == all, "no poll between two scrapes: the same lines")
+
+        let keep = all.count - partitionCount + 1
+        let capped = FleetExporter(contexts: contexts, limits: ExportLimits(partitionMetrics: true, maxSeries: keep), now: { clock.nowMs() })
+        await capped.poll("prod")
+        await capped.poll("copy")
+        let text = await capped.metrics(format: .prometheus)
+        let kept = series(text)
+        #expect(kept.count == keep)
+        #expect(kept.filter(isPartition) == [all.first(where: isPartition)!], "one partition series is left, the first context's first")
+        #expect(Set(kept.filter { !isPartition($0) }) == Set(all.filter { !isPartition($0) }), "every group and context series stays")
+        #expect(Scrape(text).value("kgtop_series_dropped_total") == Double(partitionCount - 1))
+        let open = await capped.metrics(format: .openMetrics)
+        #expect(open.hasSuffix("# EOF\n") && open.contains("# TYPE kgtop_series_dropped counter\n"))
+        try Self.promtoolCheck(text)
         await prod.shutdown()
     }
 

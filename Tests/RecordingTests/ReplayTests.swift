@@ -54,7 +54,7 @@ struct ReplayTests {
         #expect(update.snapshot == livePolls.last?.snapshot)
         #expect(update.snapshot.groups.allSatisfy { $0.members.allSatisfy { $0.label != nil } })
         #expect(update.episodes?.filter { $0.endedAt != nil }.count == 6)
-        #expect(update.insights["payments"]?.verdict == DashboardFeed.verdict(livePolls.last!.verdicts["payments"]!.status))
+        #expect(update.insights["payments"]?.verdict == livePolls.last!.verdicts["payments"]!.status)
     }
 
     @Test("events --from: the NDJSON lines re-derived from a recording equal the live ones")
