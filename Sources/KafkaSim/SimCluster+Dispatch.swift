@@ -60,7 +60,7 @@ extension SimCluster {
         if key == ApiVersionsRequest.apiKey && !range.contains(v) {
             // KIP-511: answer an unknown ApiVersions version with v0 and UNSUPPORTED_VERSION.
             header.apiVersion = 0
-            return reply(ApiVersionsResponse(errorCode: KErr.unsupportedVersion, apiKeys: advertisedKeys()), header)
+            return reply(ApiVersionsResponse(errorCode: KafkaErrorCode.unsupportedVersion.code, apiKeys: advertisedKeys()), header)
         }
         guard range.contains(v) else { return .close }
         do {
@@ -179,7 +179,7 @@ extension SimCluster {
 
     /// NOT_COORDINATOR when `broker` does not coordinate `groupID`, or the broker's injected error.
     func coordinatorError(_ groupID: String, broker: Int32) -> Int16? {
-        if coordinator(for: groupID) != broker { return KErr.notCoordinator }
+        if coordinator(for: groupID) != broker { return KafkaErrorCode.notCoordinator.code }
         if let e = faults[broker]?.coordinatorError { return e }
         return nil
     }

@@ -35,6 +35,7 @@ struct GroupFilter {
     var exclude: NSRegularExpression?
     var types: Set<String>
 
+    /// What `--type` accepts: a group type or protocol, or `unknown` for a type the broker does not name.
     init(include: String?, exclude: String?, types: [String]) throws(UserFacingError) {
         func compile(_ pattern: String?, _ flag: String) throws(UserFacingError) -> NSRegularExpression? {
             try pattern.map { p throws(UserFacingError) in try GroupPattern.compile(p, flag: flag) }
