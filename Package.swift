@@ -30,10 +30,15 @@ let package = Package(
         .target(name: "KafkaWire", swiftSettings: strict),
         .target(name: "SeededRandom", swiftSettings: strict),
         .target(name: "KafkaProtocol", dependencies: ["KafkaWire"], swiftSettings: strict),
+        // KafkaWireNIO: KafkaWire's framing as an NIO decoder, shared by the client and the simulated
+        // brokers (KafkaWire itself stays free of NIO).
+        .target(
+            name: "KafkaWireNIO", dependencies: ["KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
         .target(
             name: "KafkaAdmin",
             dependencies: [
-                "KafkaWire", "KafkaProtocol",
+                "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +78,7 @@ let package = Package(
         .target(
             name: "KafkaSim",
             dependencies: [
-                "KafkaWire", "KafkaProtocol", "SeededRandom",
+                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,8 +96,9 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: - Fleet mode
-        // KgtopConfig: the config file of named cluster contexts (YAML via Yams), secret references.
-        .target(name: "KgtopConfig", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // KgtopConfig: the config file of named cluster contexts (YAML via Yams), secret references
+        // (which keys are secret: KafkaAdmin's SecretProperties).
+        .target(name: "KgtopConfig", dependencies: ["KafkaAdmin", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // KgtopServe: `kgtop serve` below the CLI: Prometheus / OpenMetrics text, the fleet exporter
         // (one monitor per context), a small HTTP/1.1 server on NIOHTTP1.
         .target(
@@ -115,13 +121,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .executableTarget(name: "kgtop", dependencies: ["KgtopCLI", "Monitor"], swiftSettings: strict),
+        // MallocTuning: process-wide allocator settings the polling executables apply first thing.
+        .target(name: "MallocTuning", swiftSettings: strict),
+        .executableTarget(name: "kgtop", dependencies: ["KgtopCLI", "MallocTuning"], swiftSettings: strict),
 
         // MARK: - Benchmarks
         // KgtopBench: measures poll, monitor, feed and dashboard costs against a running cluster
         // (scripts/bench.sh, `make bench`). Prints numbers; never part of `make test`.
         .executableTarget(
-            name: "KgtopBench", dependencies: ["Monitor", "KafkaAdmin", "GroupModel", "DashboardUI", "SeededRandom"],
+            name: "KgtopBench", dependencies: ["Monitor", "MallocTuning", "KafkaAdmin", "GroupModel", "DashboardUI", "SeededRandom"],
             swiftSettings: strict),
 
         // MARK: - Tests
@@ -133,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: [
-                "KafkaAdmin", "KafkaWire", "KafkaProtocol",
+                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -141,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "KafkaSimTests",
             dependencies: [
-                "KafkaSim", "KafkaWire", "KafkaProtocol",
+                "KafkaSim", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -17,6 +17,8 @@ enum GroupViewRow {
     case blank
     case partitionHeader
     case partition(Int)
+    /// A line of a share or streams group's own section.
+    case detail(StyledLine)
 }
 
 extension Dashboard {
@@ -66,6 +68,12 @@ extension Dashboard {
         rows += members.map(GroupViewRow.member)
         rows += (insight?.recentlyLeft ?? []).map(GroupViewRow.departed)
         rows.append(.blank)
+        let typeLines = group.type == .streams ? Self.streamsTaskLines(group, width: width)
+            : group.type == .share ? Self.sharedPartitionLines(group, width: width) : []
+        if !typeLines.isEmpty {
+            rows += typeLines.map(GroupViewRow.detail)
+            rows.append(.blank)
+        }
         let partitions = group.partitions.indices.filter { i in
             let p = group.partitions[i]
             return filter.map { $0.matches(p.topicPartition.description) || $0.matches(p.owner.map(group.memberName) ?? "") || $0.matches(p.targetOwner.map(group.memberName) ?? "") } ?? true
@@ -113,6 +121,7 @@ extension Dashboard {
                 case .memberHeader: return memberLayout.header()
                 case .partitionHeader: return partitionLayout.header()
                 case .blank: return StyledLine()
+                case .detail(let line): return line
                 case .departed(let who):
                     return StyledLine(" " + Format.fit("left: \(who)", max(0, width - 1)), .memberLeft)
                 case .member(let i):
@@ -126,6 +135,59 @@ extension Dashboard {
                 }
             },
             empty: "")
+    }
+
+    /// A streams group's section: its topology (which topics each subtopology reads), then each
+    /// member's active, standby and warm-up tasks per subtopology (`0:[1,4]` is tasks 1 and 4 of
+    /// subtopology 0), with the target where it differs.
+    static func streamsTaskLines(_ group: Group, width: Int) -> [StyledLine] {
+        var lines = [StyledLine(" TOPOLOGY \(group.subtopologies?.count ?? 0) subtopologies", .sectionTitle)]
+        for s in group.subtopologies ?? [] {
+            var line = StyledLine("   " + s.subtopologyID, .normal)
+            line.append("  reads " + (s.sourceTopics.isEmpty ? "-" : s.sourceTopics.joined(separator: ", ")), .dim)
+            lines.append(line)
+        }
+        if (group.subtopologies ?? []).isEmpty { lines.append(StyledLine("   not reported", .dim)) }
+        lines.append(StyledLine(" TASKS active / standby / warm-up", .sectionTitle))
+        func text(_ sets: [StreamsTaskSet]) -> String {
+            sets.isEmpty ? "-" : sets.map { "\($0.subtopologyID):[\($0.partitions.map(String.init).joined(separator: ","))]" }.joined(separator: " ")
+        }
+        let nameWidth = min(32, max(6, group.members.map { DisplayWidth.of($0.name) }.max() ?? 6))
+        for member in group.members {
+            let tasks = member.streamsTasks ?? StreamsTasks()
+            var line = StyledLine("   " + Format.fit(Format.shortenMiddle(member.name, nameWidth), nameWidth), .normal)
+            line.append("  active ", .dim)
+            line.append(text(tasks.active), .normal)
+            line.append("  standby ", .dim)
+            line.append(text(tasks.standby), .normal)
+            line.append("  warm-up ", .dim)
+            line.append(text(tasks.warmup), tasks.warmup.isEmpty ? .normal : .rebalancing)
+            if let target = member.streamsTargetTasks, target != tasks {
+                line.append("  → active ", .rebalancing)
+                line.append(text(target.active), .rebalancing)
+            }
+            lines.append(line)
+        }
+        if group.members.isEmpty { lines.append(StyledLine("   no members", .dim)) }
+        return lines
+    }
+
+    /// A share group's section: partitions read by more than one member (a share group may give
+    /// one partition to several members; the partition board names the first as owner).
+    static func sharedPartitionLines(_ group: Group, width: Int) -> [StyledLine] {
+        var readers: [TopicPartition: [String]] = [:]
+        for member in group.members {
+            for tp in member.assignment { readers[tp, default: []].append(member.name) }
+        }
+        let shared = readers.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        var lines = [StyledLine(" SHARED PARTITIONS \(shared.count)", .sectionTitle)]
+        if shared.isEmpty { lines.append(StyledLine("   none: each partition is read by one member", .dim)) }
+        for (tp, names) in shared {
+            var line = StyledLine("   " + tp.description, .normal)
+            line.append("  read by " + names.joined(separator: ", "), .dim)
+            lines.append(line)
+        }
+        return lines
     }
 
     static func groupSummary(_ group: Group, insight: GroupInsight?, filter: String?) -> [StyledLine] {
@@ -143,7 +205,10 @@ extension Dashboard {
 
         let summary = group.summary
         var second = StyledLine(" lag ", .dim)
-        if !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count {
+        if !group.lagApplies {
+            second.append("-", .dim)
+            second.append(" (not applicable: a share group commits no offsets)", .dim)
+        } else if !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count {
             second.append("unknown", .stale)
         } else {
             second.append(Format.grouped(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+ (\(summary.partitionsLagUnknown) unknown)" : ""),
@@ -248,7 +313,7 @@ extension Dashboard {
         case .known(let lag):
             cells[.lag] = Span(String(lag), insight?.verdict?.lagRole ?? (lag == 0 ? .lagOK : .normal))
         case .unknown:
-            cells[.lag] = Span("?", .stale)
+            cells[.lag] = row.lag.isNotApplicable ? Span("-", .dim) : Span("?", .stale)
         }
         cells[.timeLag] = insight?.timeLagMs.map { Span(Format.timeLag(ms: $0, bound: insight?.timeLagIsBound ?? false)) } ?? Span("-", .dim)
         cells[.verdict] = insight?.verdict.map { Span($0.rawValue, $0.role) } ?? Span("-", .dim)

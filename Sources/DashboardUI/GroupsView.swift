@@ -240,7 +240,9 @@ extension Dashboard {
         cells[.assignor] = Span(group.assignor ?? "-", group.assignor == nil ? .dim : .normal)
         cells[.partitions] = Span(String(group.partitions.count), summary.partitionsUnowned > 0 ? .lagCritical : .normal)
         let allUnknown = !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count
-        if allUnknown {
+        if !group.lagApplies {
+            cells[.lag] = Span("-", .dim)
+        } else if allUnknown {
             cells[.lag] = Span("?", .stale)
         } else {
             let text = Format.compact(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+" : "")

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import KafkaWire
+import KafkaWireNIO
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -305,30 +306,6 @@ struct OutboundRequest: Sendable {
     let body: [UInt8]
     let timeout: Duration
     let promise: EventLoopPromise<RawResponse>
-}
-
-/// Splits the inbound byte stream into frames; an oversized size prefix is an error before any
-/// allocation.
-struct KafkaFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    let maxFrameSize: Int
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
-        guard size >= 0, Int(size) <= maxFrameSize else {
-            throw WireError.frameTooLarge(size: size, limit: maxFrameSize)
-        }
-        guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 4)
-        guard let frame = buffer.readSlice(length: Int(size)) else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(frame))
-        return .continue
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        return .needMoreData
-    }
 }
 
 /// Owns the pending requests of one connection; runs only on the channel's event loop.

@@ -15,6 +15,24 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
+/// Which client property keys hold secrets: their values are never printed, and a configuration
+/// file may give them only by reference. The one rule for every output kgtop makes (the CLI's
+/// `-X`/`-F` properties, config contexts, the librdkafka clients of `load` and `rehearse`).
+public enum SecretProperties {
+    /// Whether `key`'s value is a secret (case does not matter): a key that mentions a password,
+    /// a secret, a token, JAAS, a private key, `ssl_key`, librdkafka's `sasl.oauthbearer.config`,
+    /// or a `.key.pem`.
+    public static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return ["password", "secret", "token", "jaas", "private.key", "ssl_key", "sasl.oauthbearer.config", ".key.pem"]
+            .contains { k.contains($0) }
+    }
+
+    /// Secret-looking keys whose value is itself a reference to the secret (a file or a command),
+    /// so they may be written literally.
+    public static let referenceKeys: Set<String> = ["sasl.oauthbearer.token.file", "sasl.oauthbearer.token.command"]
+}
+
 /// TLS and SASL settings, validated from `security.protocol`, `sasl.*` and `ssl.*` properties.
 public struct SecuritySettings: Sendable, Hashable, CustomStringConvertible {
     /// SASL mechanisms kgtop speaks.

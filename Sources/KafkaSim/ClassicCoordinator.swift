@@ -23,14 +23,15 @@ extension SimCluster {
         func fail(_ code: Int16, memberID: String = r.memberID) {
             completion(JoinOutcome(errorCode: code, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: memberID, members: []))
         }
-        guard !r.groupID.isEmpty else { return fail(KErr.invalidGroupID) }
+        guard !r.groupID.isEmpty else { return fail(KafkaErrorCode.invalidGroupID.code) }
         guard r.sessionTimeoutMs >= config.classicMinSessionTimeoutMs, r.sessionTimeoutMs <= config.classicMaxSessionTimeoutMs else {
-            return fail(KErr.invalidSessionTimeout)
+            return fail(KafkaErrorCode.invalidSessionTimeout.code)
         }
-        guard !r.protocols.isEmpty, !r.protocolType.isEmpty else { return fail(KErr.inconsistentGroupProtocol) }
+        guard !r.protocols.isEmpty, !r.protocolType.isEmpty else { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
         let g: SimGroup
         if let existing = groups[r.groupID] {
             g = existing
+            if g.isShareOrStreams { return fail(KErr.inconsistentGroupProtocol) }
             if g.type == .consumer {
                 guard g.consumer.members.isEmpty else { return classicJoinToConsumerGroup(g, r, completion: completion) }
                 g.type = .classic
@@ -42,10 +43,10 @@ extension SimCluster {
         }
         let cg = g.classic
         if !cg.members.isEmpty {
-            if cg.protocolType != r.protocolType { return fail(KErr.inconsistentGroupProtocol) }
+            if cg.protocolType != r.protocolType { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
             var common = Set(cg.members.values.first!.protocols.map(\.name))
             for m in cg.members.values { common.formIntersection(m.protocols.map(\.name)) }
-            if common.isDisjoint(with: r.protocols.map(\.name)) { return fail(KErr.inconsistentGroupProtocol) }
+            if common.isDisjoint(with: r.protocols.map(\.name)) { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
         }
 
         var memberID = r.memberID
@@ -54,8 +55,8 @@ extension SimCluster {
             if let inst = r.instanceID {
                 if let oldID = cg.staticMembers[inst], let old = cg.members[oldID] {
                     // A static member restarted: it takes over the old member's slot.
-                    old.joinCallback?(JoinOutcome(errorCode: KErr.fencedInstanceID, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: oldID, members: []))
-                    old.syncCallback?(SyncOutcome(errorCode: KErr.fencedInstanceID, protocolType: nil, protocolName: nil, assignment: []))
+                    old.joinCallback?(JoinOutcome(errorCode: KafkaErrorCode.fencedInstanceID.code, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: oldID, members: []))
+                    old.syncCallback?(SyncOutcome(errorCode: KafkaErrorCode.fencedInstanceID.code, protocolType: nil, protocolName: nil, assignment: []))
                     old.joinCallback = nil
                     old.syncCallback = nil
                     // Like Kafka, a restarted static member in a Stable group skips the rebalance as long
@@ -89,17 +90,17 @@ extension SimCluster {
                 memberID = newID
             } else if r.requireKnownMemberID {
                 pendingClassicMembers.insert(newID)
-                return fail(KErr.memberIDRequired, memberID: newID)
+                return fail(KafkaErrorCode.memberIDRequired.code, memberID: newID)
             } else {
                 memberID = newID
             }
         } else if cg.members[memberID] == nil {
             if pendingClassicMembers.remove(memberID) == nil {
-                return fail(KErr.unknownMemberID)
+                return fail(KafkaErrorCode.unknownMemberID.code)
             }
         }
         if let inst = r.instanceID, let holder = cg.staticMembers[inst], holder != memberID {
-            return fail(KErr.fencedInstanceID)
+            return fail(KafkaErrorCode.fencedInstanceID.code)
         }
 
         if let m = cg.members[memberID] {
@@ -150,7 +151,7 @@ extension SimCluster {
             for m in cg.members.values {
                 if let cb = m.syncCallback {
                     m.syncCallback = nil
-                    cb(SyncOutcome(errorCode: KErr.rebalanceInProgress, protocolType: nil, protocolName: nil, assignment: []))
+                    cb(SyncOutcome(errorCode: KafkaErrorCode.rebalanceInProgress.code, protocolType: nil, protocolName: nil, assignment: []))
                 }
             }
         }
@@ -203,21 +204,21 @@ extension SimCluster {
     func classicSync(groupID: String, generation: Int32, memberID: String, instanceID: String?, protocolType: String?,
                      protocolName: String?, assignments: [String: [UInt8]], completion: @escaping (SyncOutcome) -> Void) {
         func fail(_ code: Int16) { completion(SyncOutcome(errorCode: code, protocolType: nil, protocolName: nil, assignment: [])) }
-        guard let g = groups[groupID] else { return fail(KErr.unknownMemberID) }
+        guard let g = groups[groupID] else { return fail(KafkaErrorCode.unknownMemberID.code) }
         if g.type == .consumer {
             return classicSyncToConsumerGroup(g, generation: generation, memberID: memberID, protocolType: protocolType,
                                               protocolName: protocolName, completion: completion)
         }
         let cg = g.classic
-        guard let m = cg.members[memberID] else { return fail(KErr.unknownMemberID) }
-        if let inst = instanceID, cg.staticMembers[inst] != memberID { return fail(KErr.fencedInstanceID) }
-        guard generation == cg.generation else { return fail(KErr.illegalGeneration) }
-        if let pt = protocolType, pt != cg.protocolType { return fail(KErr.inconsistentGroupProtocol) }
-        if let pn = protocolName, pn != cg.protocolName { return fail(KErr.inconsistentGroupProtocol) }
+        guard let m = cg.members[memberID] else { return fail(KafkaErrorCode.unknownMemberID.code) }
+        if let inst = instanceID, cg.staticMembers[inst] != memberID { return fail(KafkaErrorCode.fencedInstanceID.code) }
+        guard generation == cg.generation else { return fail(KafkaErrorCode.illegalGeneration.code) }
+        if let pt = protocolType, pt != cg.protocolType { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
+        if let pn = protocolName, pn != cg.protocolName { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
         m.lastHeartbeatMs = clock.nowMs()
         switch cg.state {
-        case .empty, .dead: fail(KErr.unknownMemberID)
-        case .preparingRebalance: fail(KErr.rebalanceInProgress)
+        case .empty, .dead: fail(KafkaErrorCode.unknownMemberID.code)
+        case .preparingRebalance: fail(KafkaErrorCode.rebalanceInProgress.code)
         case .stable:
             completion(SyncOutcome(errorCode: 0, protocolType: cg.protocolType, protocolName: cg.protocolName, assignment: m.assignment))
         case .completingRebalance:
@@ -238,21 +239,21 @@ extension SimCluster {
     // MARK: - Heartbeat and LeaveGroup
 
     func classicHeartbeat(groupID: String, generation: Int32, memberID: String, instanceID: String?) -> Int16 {
-        guard let g = groups[groupID] else { return KErr.unknownMemberID }
+        guard let g = groups[groupID] else { return KafkaErrorCode.unknownMemberID.code }
         if g.type == .consumer { return classicHeartbeatToConsumerGroup(g, generation: generation, memberID: memberID, instanceID: instanceID) }
         let cg = g.classic
-        if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KErr.fencedInstanceID }
-        guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
-        guard generation == cg.generation else { return KErr.illegalGeneration }
+        if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KafkaErrorCode.fencedInstanceID.code }
+        guard let m = cg.members[memberID] else { return KafkaErrorCode.unknownMemberID.code }
+        guard generation == cg.generation else { return KafkaErrorCode.illegalGeneration.code }
         m.lastHeartbeatMs = clock.nowMs()
-        return cg.state == .preparingRebalance ? KErr.rebalanceInProgress : KErr.none
+        return cg.state == .preparingRebalance ? KafkaErrorCode.rebalanceInProgress.code : KafkaErrorCode.none.code
     }
 
     func classicLeave(groupID: String, members: [(memberID: String, instanceID: String?)]) -> (Int16, [Int16]) {
         guard let g = groups[groupID] else {
-            return (KErr.unknownMemberID, members.map { _ in KErr.unknownMemberID })
+            return (KafkaErrorCode.unknownMemberID.code, members.map { _ in KafkaErrorCode.unknownMemberID.code })
         }
-        if g.type == .consumer { return (KErr.none, classicLeaveConsumerGroup(g, members: members)) }
+        if g.type == .consumer { return (KafkaErrorCode.none.code, classicLeaveConsumerGroup(g, members: members)) }
         let cg = g.classic
         let now = clock.nowMs()
         var codes: [Int16] = []
@@ -260,19 +261,19 @@ extension SimCluster {
         for (memberID, instanceID) in members {
             var id = memberID
             if let inst = instanceID {
-                guard let holder = cg.staticMembers[inst] else { codes.append(KErr.unknownMemberID); continue }
-                if !id.isEmpty && holder != id { codes.append(KErr.fencedInstanceID); continue }
+                guard let holder = cg.staticMembers[inst] else { codes.append(KafkaErrorCode.unknownMemberID.code); continue }
+                if !id.isEmpty && holder != id { codes.append(KafkaErrorCode.fencedInstanceID.code); continue }
                 id = holder
             }
-            guard let m = cg.members[id] else { codes.append(KErr.unknownMemberID); continue }
-            m.joinCallback?(JoinOutcome(errorCode: KErr.unknownMemberID, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: id, members: []))
-            m.syncCallback?(SyncOutcome(errorCode: KErr.unknownMemberID, protocolType: nil, protocolName: nil, assignment: []))
+            guard let m = cg.members[id] else { codes.append(KafkaErrorCode.unknownMemberID.code); continue }
+            m.joinCallback?(JoinOutcome(errorCode: KafkaErrorCode.unknownMemberID.code, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: id, members: []))
+            m.syncCallback?(SyncOutcome(errorCode: KafkaErrorCode.unknownMemberID.code, protocolType: nil, protocolName: nil, assignment: []))
             cg.remove(id)
-            codes.append(KErr.none)
+            codes.append(KafkaErrorCode.none.code)
             removed = true
         }
         if removed { membershipShrank(g, now: now) }
-        return (KErr.none, codes)
+        return (KafkaErrorCode.none.code, codes)
     }
 
     func membershipShrank(_ g: SimGroup, now: Int64) {
@@ -303,7 +304,7 @@ extension SimCluster {
         guard due else { return }
         for m in Array(cg.members.values) where m.joinCallback == nil {
             if now - m.lastHeartbeatMs > Int64(m.sessionTimeoutMs) {
-                m.syncCallback?(SyncOutcome(errorCode: KErr.unknownMemberID, protocolType: nil, protocolName: nil, assignment: []))
+                m.syncCallback?(SyncOutcome(errorCode: KafkaErrorCode.unknownMemberID.code, protocolType: nil, protocolName: nil, assignment: []))
                 cg.remove(m.memberID)
                 removed = true
             }
@@ -330,7 +331,7 @@ extension SimCluster {
             case .consumer:
                 if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
                 for m in g.consumer.members.values {
-                    let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+                    let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : consumerSessionTimeoutMs(group: g.id))
                     next = min(next, m.lastHeartbeatMs + session + 1, m.revocationDeadlineMs.map { $0 + 1 } ?? next)
                 }
             }

@@ -32,85 +32,58 @@ struct CGHeartbeatResult {
     }
 }
 
-/// Kafka error codes the simulator uses.
-enum KErr {
-    static let none: Int16 = 0
-    static let unknownTopicOrPartition: Int16 = 3
-    static let notLeaderOrFollower: Int16 = 6
-    static let coordinatorLoadInProgress: Int16 = 14
-    static let coordinatorNotAvailable: Int16 = 15
-    static let notCoordinator: Int16 = 16
-    static let illegalGeneration: Int16 = 22
-    static let inconsistentGroupProtocol: Int16 = 23
-    static let invalidGroupID: Int16 = 24
-    static let unknownMemberID: Int16 = 25
-    static let invalidSessionTimeout: Int16 = 26
-    static let rebalanceInProgress: Int16 = 27
-    static let unsupportedVersion: Int16 = 35
-    static let topicAlreadyExists: Int16 = 36
-    static let invalidPartitions: Int16 = 37
-    static let invalidRequest: Int16 = 42
-    static let nonEmptyGroup: Int16 = 68
-    static let groupIDNotFound: Int16 = 69
-    static let memberIDRequired: Int16 = 79
-    static let fencedInstanceID: Int16 = 82
-    static let unknownTopicID: Int16 = 100
-    static let fencedMemberEpoch: Int16 = 110
-    static let unreleasedInstanceID: Int16 = 111
-    static let unsupportedAssignor: Int16 = 112
-    static let staleMemberEpoch: Int16 = 113
-    static let invalidRegularExpression: Int16 = 128
-}
-
 extension SimCluster {
     // MARK: - KIP-848 heartbeat
 
     func consumerGroupHeartbeat(_ r: CGHeartbeat) -> CGHeartbeatResult {
         let now = clock.nowMs()
         let interval = config.consumerHeartbeatIntervalMs
-        guard !r.groupID.isEmpty else { return .error(KErr.invalidRequest, "GroupId can't be empty.") }
+        guard !r.groupID.isEmpty else { return .error(KafkaErrorCode.invalidRequest.code, "GroupId can't be empty.") }
         if r.version >= 1 && r.memberID.isEmpty {
-            return .error(KErr.invalidRequest, "MemberId can't be empty.")
+            return .error(KafkaErrorCode.invalidRequest.code, "MemberId can't be empty.")
         }
         if r.memberEpoch == 0 {
-            if r.rebalanceTimeoutMs == -1 { return .error(KErr.invalidRequest, "RebalanceTimeoutMs must be provided in first request.") }
+            if r.rebalanceTimeoutMs == -1 { return .error(KafkaErrorCode.invalidRequest.code, "RebalanceTimeoutMs must be provided in first request.") }
             if r.subscribedTopicNames == nil && r.subscribedTopicRegex == nil {
-                return .error(KErr.invalidRequest, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
+                return .error(KafkaErrorCode.invalidRequest.code, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
             }
         }
         if let a = r.serverAssignor, !config.consumerAssignors.contains(a) {
-            return .error(KErr.unsupportedAssignor, "ServerAssignor \(a) is not supported. Supported assignors: \(config.consumerAssignors.joined(separator: ", ")).")
+            return .error(KafkaErrorCode.unsupportedAssignor.code, "ServerAssignor \(a) is not supported. Supported assignors: \(config.consumerAssignors.joined(separator: ", ")).")
         }
         if let re = r.subscribedTopicRegex, !re.isEmpty, (try? NSRegularExpression(pattern: re)) == nil {
-            return .error(KErr.invalidRegularExpression, "SubscribedTopicRegex `\(re)` is not a valid regular expression.")
+            return .error(KafkaErrorCode.invalidRegularExpression.code, "SubscribedTopicRegex `\(re)` is not a valid regular expression.")
         }
 
         // Group lookup / creation / conversion.
         var group = groups[r.groupID]
+        if let g = group, g.isShareOrStreams {
+            return .error(KErr.groupIDNotFound, "Group \(r.groupID) is not a consumer group.")
+        }
         if let g = group, g.type == .classic {
             if g.classic.members.isEmpty {
                 g.type = .consumer
                 g.consumer = newConsumerGroupState()
                 g.classic = ClassicGroupState()
             } else if r.memberEpoch != 0 || !convertClassicToConsumer(g) {
-                return .error(KErr.groupIDNotFound, "Cannot upgrade classic group \(r.groupID) to consumer group because it is not in a stable state.")
+                return .error(KafkaErrorCode.groupIDNotFound.code, "Cannot upgrade classic group \(r.groupID) to consumer group because it is not in a stable state.")
             }
         }
         if group == nil {
-            guard r.memberEpoch == 0 else { return .error(KErr.groupIDNotFound, "Group \(r.groupID) not found.") }
+            guard r.memberEpoch == 0 else { return .error(KafkaErrorCode.groupIDNotFound.code, "Group \(r.groupID) not found.") }
             let g = SimGroup(id: r.groupID, type: .consumer)
             g.consumer = newConsumerGroupState()
             groups[r.groupID] = g
             group = g
         }
-        guard let g = group else { return .error(KErr.unknownMemberID, "unknown member") }
+        guard let g = group else { return .error(KafkaErrorCode.unknownMemberID.code, "unknown member") }
         let cg = g.consumer
 
         // Leave.
         if r.memberEpoch == -1 || r.memberEpoch == -2 {
             let id = r.memberID.isEmpty ? (r.instanceID.flatMap { cg.staticMembers[$0] } ?? "") : r.memberID
             guard let m = cg.members[id] else {
-                return .error(KErr.unknownMemberID, "Member \(r.memberID) is not a member of group \(r.groupID).")
+                return .error(KafkaErrorCode.unknownMemberID.code, "Member \(r.memberID) is not a member of group \(r.groupID).")
             }
             if r.memberEpoch == -2 && m.instanceID != nil {
                 m.leftStatically = true
@@ -130,7 +103,7 @@ extension SimCluster {
         if r.memberEpoch == 0 {
             if let inst = r.instanceID, let holder = cg.staticMembers[inst], let existing = cg.members[holder] {
                 if !existing.leftStatically && existing.memberID != r.memberID {
-                    return .error(KErr.unreleasedInstanceID, "Static member \(r.memberID) with instance id \(inst) cannot join the group because the instance id is owned by \(existing.memberID) member.")
+                    return .error(KafkaErrorCode.unreleasedInstanceID.code, "Static member \(r.memberID) with instance id \(inst) cannot join the group because the instance id is owned by \(existing.memberID) member.")
                 }
                 // Replace the departed static member, keeping its assignment and epoch.
                 let newID = r.memberID.isEmpty ? newMemberID() : r.memberID
@@ -168,15 +141,15 @@ extension SimCluster {
             }
         } else {
             guard let m = cg.members[r.memberID] else {
-                return .error(KErr.unknownMemberID, "Member \(r.memberID) is not a member of group \(r.groupID).")
+                return .error(KafkaErrorCode.unknownMemberID.code, "Member \(r.memberID) is not a member of group \(r.groupID).")
             }
             if r.memberEpoch > m.memberEpoch {
-                return .error(KErr.fencedMemberEpoch, "The consumer group member has a greater member epoch (\(r.memberEpoch)) than the one known by the group coordinator (\(m.memberEpoch)). The member must abandon all its partitions and rejoin.")
+                return .error(KafkaErrorCode.fencedMemberEpoch.code, "The consumer group member has a greater member epoch (\(r.memberEpoch)) than the one known by the group coordinator (\(m.memberEpoch)). The member must abandon all its partitions and rejoin.")
             }
             if r.memberEpoch < m.memberEpoch {
                 let ok = r.memberEpoch == m.previousMemberEpoch && r.owned.map { $0.isSubset(of: m.assigned) } == true
                 if !ok {
-                    return .error(KErr.fencedMemberEpoch, "The consumer group member has a smaller member epoch (\(r.memberEpoch)) than the one known by the group coordinator (\(m.memberEpoch)). The member must abandon all its partitions and rejoin.")
+                    return .error(KafkaErrorCode.fencedMemberEpoch.code, "The consumer group member has a smaller member epoch (\(r.memberEpoch)) than the one known by the group coordinator (\(m.memberEpoch)). The member must abandon all its partitions and rejoin.")
                 }
             }
             member = m
@@ -337,13 +310,13 @@ extension SimCluster {
     /// Session and rebalance timeouts of KIP-848 members.
     func expireConsumerMembers(_ g: SimGroup, now: Int64) {
         let cg = g.consumer
-        let sessionMs = Int64(config.consumerSessionTimeoutMs)
+        let sessionMs = Int64(consumerSessionTimeoutMs(group: g.id))
         let due = cg.members.values.contains {
             now - $0.lastHeartbeatMs > min(sessionMs, Int64($0.classicSessionTimeoutMs)) || $0.state == .unrevokedPartitions
         }
         guard due else { return }
         for m in Array(cg.members.values) {
-            let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+            let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : consumerSessionTimeoutMs(group: g.id))
             if now - m.lastHeartbeatMs > session {
                 logger.debug("fencing member after session timeout", metadata: ["group": "\(g.id)", "member": "\(m.memberID)"])
                 removeConsumerMember(m, from: g)

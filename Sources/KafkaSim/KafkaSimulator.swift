@@ -1,24 +1,9 @@
 import KafkaWire
+import KafkaWireNIO
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-
-/// Splits a TCP byte stream into Kafka frames (the bytes after each `int32` size prefix).
-struct KafkaFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    let maxFrameSize: Int
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
-        guard size >= 0, Int(size) <= maxFrameSize else { throw WireError.frameTooLarge(size: size, limit: maxFrameSize) }
-        guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 4)
-        guard let frame = buffer.readSlice(length: Int(size)) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(frame))
-        return .continue
-    }
-}
 
 /// An embedded Kafka cluster on loopback: one listener per broker in front of a ``SimCluster``.
 ///

@@ -50,13 +50,13 @@ extension SimCluster {
         func fail(_ code: Int16, _ memberID: String = r.memberID) {
             completion(JoinOutcome(errorCode: code, generationID: -1, protocolType: nil, protocolName: nil, leader: "", memberID: memberID, members: []))
         }
-        guard r.protocolType == "consumer", let first = r.protocols.first else { return fail(KErr.inconsistentGroupProtocol) }
+        guard r.protocolType == "consumer", let first = r.protocols.first else { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
         var memberID = r.memberID
         if memberID.isEmpty {
             memberID = (r.clientID.isEmpty ? "member" : r.clientID) + "-" + newUUID().hex
             if r.requireKnownMemberID {
                 pendingClassicMembers.insert(memberID)
-                return fail(KErr.memberIDRequired, memberID)
+                return fail(KafkaErrorCode.memberIDRequired.code, memberID)
             }
         } else {
             pendingClassicMembers.remove(memberID)
@@ -101,14 +101,14 @@ extension SimCluster {
     func classicSyncToConsumerGroup(_ g: SimGroup, generation: Int32, memberID: String, protocolType: String?, protocolName: String?,
                                     completion: (SyncOutcome) -> Void) {
         guard let m = g.consumer.members[memberID], let protocols = m.classicProtocols else {
-            return completion(SyncOutcome(errorCode: KErr.unknownMemberID, protocolType: nil, protocolName: nil, assignment: []))
+            return completion(SyncOutcome(errorCode: KafkaErrorCode.unknownMemberID.code, protocolType: nil, protocolName: nil, assignment: []))
         }
         guard generation == m.memberEpoch else {
-            return completion(SyncOutcome(errorCode: KErr.illegalGeneration, protocolType: nil, protocolName: nil, assignment: []))
+            return completion(SyncOutcome(errorCode: KafkaErrorCode.illegalGeneration.code, protocolType: nil, protocolName: nil, assignment: []))
         }
-        if let pt = protocolType, pt != "consumer" { return completion(SyncOutcome(errorCode: KErr.inconsistentGroupProtocol, protocolType: nil, protocolName: nil, assignment: [])) }
+        if let pt = protocolType, pt != "consumer" { return completion(SyncOutcome(errorCode: KafkaErrorCode.inconsistentGroupProtocol.code, protocolType: nil, protocolName: nil, assignment: [])) }
         if let pn = protocolName, !protocols.contains(where: { $0.name == pn }) {
-            return completion(SyncOutcome(errorCode: KErr.inconsistentGroupProtocol, protocolType: nil, protocolName: nil, assignment: []))
+            return completion(SyncOutcome(errorCode: KafkaErrorCode.inconsistentGroupProtocol.code, protocolType: nil, protocolName: nil, assignment: []))
         }
         m.lastHeartbeatMs = clock.nowMs()
         completion(SyncOutcome(errorCode: 0, protocolType: "consumer", protocolName: protocolName ?? protocols.first?.name,
@@ -119,16 +119,16 @@ extension SimCluster {
     /// or the partitions it waits for were released.
     func classicHeartbeatToConsumerGroup(_ g: SimGroup, generation: Int32, memberID: String, instanceID: String?) -> Int16 {
         let cg = g.consumer
-        if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KErr.fencedInstanceID }
-        guard let m = cg.members[memberID], m.classicProtocols != nil else { return KErr.unknownMemberID }
-        guard generation == m.memberEpoch else { return KErr.illegalGeneration }
+        if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KafkaErrorCode.fencedInstanceID.code }
+        guard let m = cg.members[memberID], m.classicProtocols != nil else { return KafkaErrorCode.unknownMemberID.code }
+        guard generation == m.memberEpoch else { return KafkaErrorCode.illegalGeneration.code }
         m.lastHeartbeatMs = clock.nowMs()
-        if m.memberEpoch < cg.groupEpoch || m.state == .unrevokedPartitions { return KErr.rebalanceInProgress }
+        if m.memberEpoch < cg.groupEpoch || m.state == .unrevokedPartitions { return KafkaErrorCode.rebalanceInProgress.code }
         if m.state == .unreleasedPartitions {
             let waiting = (cg.target[memberID] ?? []).subtracting(m.assigned)
-            if waiting.allSatisfy({ cg.owners[$0] == nil }) { return KErr.rebalanceInProgress }
+            if waiting.allSatisfy({ cg.owners[$0] == nil }) { return KafkaErrorCode.rebalanceInProgress.code }
         }
-        return KErr.none
+        return KafkaErrorCode.none.code
     }
 
     func classicLeaveConsumerGroup(_ g: SimGroup, members: [(memberID: String, instanceID: String?)]) -> [Int16] {
@@ -136,13 +136,13 @@ extension SimCluster {
         return members.map { memberID, instanceID in
             var id = memberID
             if let inst = instanceID {
-                guard let holder = cg.staticMembers[inst] else { return KErr.unknownMemberID }
-                if !id.isEmpty && holder != id { return KErr.fencedInstanceID }
+                guard let holder = cg.staticMembers[inst] else { return KafkaErrorCode.unknownMemberID.code }
+                if !id.isEmpty && holder != id { return KafkaErrorCode.fencedInstanceID.code }
                 id = holder
             }
-            guard let m = cg.members[id] else { return KErr.unknownMemberID }
+            guard let m = cg.members[id] else { return KafkaErrorCode.unknownMemberID.code }
             removeConsumerMember(m, from: g)
-            return KErr.none
+            return KafkaErrorCode.none.code
         }
     }
 

@@ -22,7 +22,7 @@ extension SimCluster {
             var name = nameOrNil
             if name == nil || name!.isEmpty {
                 if let n = topicNamesByID[id] { name = n } else {
-                    resp.topics.append(.init(errorCode: KErr.unknownTopicID, name: nil, topicID: id))
+                    resp.topics.append(.init(errorCode: KafkaErrorCode.unknownTopicID.code, name: nil, topicID: id))
                     continue
                 }
             }
@@ -31,7 +31,7 @@ extension SimCluster {
                 _ = try? createTopic(topicName, partitions: config.defaultPartitions)
             }
             guard let t = topics[topicName] else {
-                resp.topics.append(.init(errorCode: KErr.unknownTopicOrPartition, name: topicName, topicID: .zero))
+                resp.topics.append(.init(errorCode: KafkaErrorCode.unknownTopicOrPartition.code, name: topicName, topicID: .zero))
                 continue
             }
             resp.topics.append(.init(
@@ -70,10 +70,10 @@ extension SimCluster {
             var result = CreateTopicsResponse.CreatableTopicResult(name: t.name)
             let count = !t.assignments.isEmpty ? t.assignments.count : (t.numPartitions == -1 ? config.defaultPartitions : Int(t.numPartitions))
             if topics[t.name] != nil {
-                result.errorCode = KErr.topicAlreadyExists
+                result.errorCode = KafkaErrorCode.topicAlreadyExists.code
                 result.errorMessage = "Topic '\(t.name)' already exists."
             } else if count <= 0 {
-                result.errorCode = KErr.invalidPartitions
+                result.errorCode = KafkaErrorCode.invalidPartitions.code
                 result.errorMessage = "Number of partitions must be larger than 0."
             } else if !Self.isValidTopicName(t.name) {
                 result.errorCode = 17  // INVALID_TOPIC_EXCEPTION
@@ -100,11 +100,12 @@ extension SimCluster {
             switch res.resourceType {
             case 4:  // BROKER
                 entries = config.brokerConfigs.map { ($0.0, $0.1, 5, true) }
-            case 32:  // GROUP
-                entries = config.groupConfigs.map { ($0.0, $0.1, 5, false) }
+            case 32:  // GROUP: the group's own value (source GROUP_CONFIG, 8), else the broker's default
+                let own = groupConfigOverrides[res.resourceName] ?? [:]
+                entries = config.groupConfigs.map { key, value in own[key].map { (key, $0, 8, false) } ?? (key, value, 5, false) }
             case 2:  // TOPIC
                 guard let t = topics[res.resourceName] else {
-                    result.errorCode = KErr.unknownTopicOrPartition
+                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
                     result.errorMessage = "Topic \(res.resourceName) does not exist."
                     resp.results.append(result)
                     continue
@@ -114,7 +115,7 @@ extension SimCluster {
                 for (k, v) in t.configs { base[k] = v }
                 entries = base.keys.sorted().map { ($0, base[$0]!, t.configs[$0] != nil ? 1 : 5, false) }
             default:
-                result.errorCode = KErr.invalidRequest
+                result.errorCode = KafkaErrorCode.invalidRequest.code
                 result.errorMessage = "Unsupported resource type \(res.resourceType)."
             }
             if let keys = res.configurationKeys { entries = entries.filter { keys.contains($0.0) } }
@@ -138,7 +139,7 @@ extension SimCluster {
         }
         resp.coordinators = req.coordinatorKeys.map { key in
             if req.keyType == 0 && key.isEmpty {
-                return .init(key: key, nodeID: -1, host: "", port: -1, errorCode: KErr.invalidRequest, errorMessage: "Group id can't be empty.")
+                return .init(key: key, nodeID: -1, host: "", port: -1, errorCode: KafkaErrorCode.invalidRequest.code, errorMessage: "Group id can't be empty.")
             }
             let b = brokers[Int(coordinator(for: key) - 1)]
             return .init(key: key, nodeID: b.nodeID, host: b.host, port: Int32(b.port), errorCode: 0, errorMessage: nil)
@@ -154,8 +155,8 @@ extension SimCluster {
         for g in groupsCoordinated(by: broker) {
             let state = g.stateName
             if !states.isEmpty && !states.contains(state.lowercased()) { continue }
-            if !types.isEmpty && !types.contains(g.type.rawValue) { continue }
-            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.type.rawValue))
+            if !types.isEmpty && !types.contains(g.typeName) { continue }
+            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.typeName))
         }
         return ListGroupsResponse(errorCode: 0, groups: out)
     }
@@ -171,10 +172,10 @@ extension SimCluster {
                 resp.groups.append(d)
                 continue
             }
-            guard let g = groups[id], g.type == .classic else {
+            guard let g = groups[id], g.type == .classic, !g.isShareOrStreams else {
                 d.groupState = "Dead"
                 if version >= 6 {
-                    d.errorCode = KErr.groupIDNotFound
+                    d.errorCode = KafkaErrorCode.groupIDNotFound.code
                     d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a classic group."
                 }
                 resp.groups.append(d)
@@ -200,7 +201,7 @@ extension SimCluster {
         for id in req.groupIDs {
             var d = ConsumerGroupDescribeResponse.DescribedGroup(groupID: id)
             if id.isEmpty {
-                d.errorCode = KErr.invalidGroupID
+                d.errorCode = KafkaErrorCode.invalidGroupID.code
                 resp.groups.append(d)
                 continue
             }
@@ -210,7 +211,7 @@ extension SimCluster {
                 continue
             }
             guard let g = groups[id], g.type == .consumer else {
-                d.errorCode = KErr.groupIDNotFound
+                d.errorCode = KafkaErrorCode.groupIDNotFound.code
                 d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a consumer group."
                 resp.groups.append(d)
                 continue
@@ -288,8 +289,8 @@ extension SimCluster {
         }
         let g = groups[groupID]
         if let g, g.type == .consumer, let memberID, !memberID.isEmpty {
-            guard let m = g.consumer.members[memberID] else { return (KErr.unknownMemberID, []) }
-            if memberEpoch != m.memberEpoch { return (KErr.staleMemberEpoch, []) }
+            guard let m = g.consumer.members[memberID] else { return (KafkaErrorCode.unknownMemberID.code, []) }
+            if memberEpoch != m.memberEpoch { return (KafkaErrorCode.staleMemberEpoch.code, []) }
         }
         if let requested {
             return (0, requested.map { name, parts in
@@ -312,7 +313,7 @@ extension SimCluster {
             var topic = OffsetCommitResponse.OffsetCommitResponseTopic(name: t.name)
             for p in t.partitions {
                 var err = code
-                if err == 0 && partitionLog(TP(topic: t.name, partition: p.partitionIndex)) == nil { err = KErr.unknownTopicOrPartition }
+                if err == 0 && partitionLog(TP(topic: t.name, partition: p.partitionIndex)) == nil { err = KafkaErrorCode.unknownTopicOrPartition.code }
                 if err == 0 {
                     let g = groupForCommit(req.groupID)
                     g.offsets[TP(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
@@ -339,28 +340,28 @@ extension SimCluster {
     /// gains a partition, while a commit it sent before hearing the new epoch is in flight. With
     /// ``SimConfig/kafkaVersion`` below 4.3 only the current member epoch is accepted.
     func validateCommit(groupID: String, memberID: String, generationOrEpoch: Int32, instanceID: String?, partitions: [TP] = []) -> Int16 {
-        guard !groupID.isEmpty else { return KErr.invalidGroupID }
+        guard !groupID.isEmpty else { return KafkaErrorCode.invalidGroupID.code }
         guard let g = groups[groupID] else {
-            return generationOrEpoch < 0 && memberID.isEmpty ? 0 : KErr.illegalGeneration
+            return generationOrEpoch < 0 && memberID.isEmpty ? 0 : KafkaErrorCode.illegalGeneration.code
         }
         switch g.type {
         case .classic:
             let cg = g.classic
             if generationOrEpoch < 0 && cg.state == .empty { return 0 }
-            if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KErr.fencedInstanceID }
-            guard cg.members[memberID] != nil else { return KErr.unknownMemberID }
-            guard generationOrEpoch == cg.generation else { return KErr.illegalGeneration }
-            if cg.state == .completingRebalance { return KErr.rebalanceInProgress }
+            if let inst = instanceID, let holder = cg.staticMembers[inst], holder != memberID { return KafkaErrorCode.fencedInstanceID.code }
+            guard cg.members[memberID] != nil else { return KafkaErrorCode.unknownMemberID.code }
+            guard generationOrEpoch == cg.generation else { return KafkaErrorCode.illegalGeneration.code }
+            if cg.state == .completingRebalance { return KafkaErrorCode.rebalanceInProgress.code }
             return 0
         case .consumer:
             let cg = g.consumer
             if generationOrEpoch < 0 && memberID.isEmpty && cg.members.isEmpty { return 0 }
-            guard let m = cg.members[memberID] else { return KErr.unknownMemberID }
+            guard let m = cg.members[memberID] else { return KafkaErrorCode.unknownMemberID.code }
             if generationOrEpoch == m.memberEpoch { return 0 }
-            if m.classicProtocols != nil { return KErr.illegalGeneration }
-            if generationOrEpoch > m.memberEpoch || !config.kafkaVersion.acceptsCommitsAtOlderEpochs { return KErr.staleMemberEpoch }
+            if m.classicProtocols != nil { return KafkaErrorCode.illegalGeneration.code }
+            if generationOrEpoch > m.memberEpoch || !config.kafkaVersion.acceptsCommitsAtOlderEpochs { return KafkaErrorCode.staleMemberEpoch.code }
             let held = partitions.allSatisfy { tp in m.assignmentEpochs[tp].map { $0 <= generationOrEpoch } ?? false }
-            return held ? 0 : KErr.staleMemberEpoch
+            return held ? 0 : KafkaErrorCode.staleMemberEpoch.code
         }
     }
 
@@ -371,12 +372,12 @@ extension SimCluster {
             for p in t.partitions {
                 var out = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
                 guard let log = partitionLog(TP(topic: t.name, partition: p.partitionIndex)) else {
-                    out.errorCode = KErr.unknownTopicOrPartition
+                    out.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
                     topic.partitions.append(out)
                     continue
                 }
                 guard log.leader == broker else {
-                    out.errorCode = KErr.notLeaderOrFollower
+                    out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
                     topic.partitions.append(out)
                     continue
                 }
@@ -392,7 +393,7 @@ extension SimCluster {
                         out.offset = found.offset
                         out.timestamp = found.timestamp
                     } else if p.timestamp < 0 {
-                        out.errorCode = KErr.unsupportedVersion
+                        out.errorCode = KafkaErrorCode.unsupportedVersion.code
                     }
                 }
                 topic.partitions.append(out)
@@ -409,9 +410,9 @@ extension SimCluster {
             if let e = coordinatorError(id, broker: broker) {
                 r.errorCode = e
             } else if let g = groups[id] {
-                if g.isEmptyOfMembers { groups[id] = nil } else { r.errorCode = KErr.nonEmptyGroup }
+                if g.isEmptyOfMembers { groups[id] = nil } else { r.errorCode = KafkaErrorCode.nonEmptyGroup.code }
             } else {
-                r.errorCode = KErr.groupIDNotFound
+                r.errorCode = KafkaErrorCode.groupIDNotFound.code
             }
             resp.results.append(r)
         }
@@ -508,12 +509,12 @@ extension SimCluster {
             for p in t.partitionData {
                 var out = ProduceResponse.PartitionProduceResponse(index: p.index, errorCode: 0, baseOffset: -1)
                 guard let log = partitionLog(TP(topic: name, partition: p.index)) else {
-                    out.errorCode = version >= 13 ? KErr.unknownTopicID : KErr.unknownTopicOrPartition
+                    out.errorCode = version >= 13 ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code
                     topic.partitionResponses.append(out)
                     continue
                 }
                 guard log.leader == broker else {
-                    out.errorCode = KErr.notLeaderOrFollower
+                    out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
                     topic.partitionResponses.append(out)
                     continue
                 }
@@ -561,12 +562,12 @@ extension SimCluster {
             for p in t.partitions {
                 var out = FetchResponse.PartitionData(partitionIndex: p.partition, errorCode: 0, highWatermark: -1)
                 guard let log = partitionLog(TP(topic: name, partition: p.partition)) else {
-                    out.errorCode = version >= 13 ? KErr.unknownTopicID : KErr.unknownTopicOrPartition
+                    out.errorCode = version >= 13 ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code
                     topic.partitions.append(out)
                     continue
                 }
                 guard log.leader == broker else {
-                    out.errorCode = KErr.notLeaderOrFollower
+                    out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
                     topic.partitions.append(out)
                     continue
                 }
@@ -597,13 +598,13 @@ extension SimCluster {
                 var out = OffsetForLeaderEpochResponse.EpochEndOffset(errorCode: 0, partition: p.partition)
                 if let log = partitionLog(TP(topic: t.topic, partition: p.partition)) {
                     if log.leader != broker {
-                        out.errorCode = KErr.notLeaderOrFollower
+                        out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
                     } else {
                         out.leaderEpoch = min(p.leaderEpoch, log.leaderEpoch)
                         out.endOffset = log.highWatermark
                     }
                 } else {
-                    out.errorCode = KErr.unknownTopicOrPartition
+                    out.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
                 }
                 topic.partitions.append(out)
             }

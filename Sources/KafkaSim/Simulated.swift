@@ -368,13 +368,13 @@ extension SimCluster {
         switch r.errorCode {
         case 0:
             break
-        case KErr.fencedMemberEpoch, KErr.unknownMemberID:
+        case KafkaErrorCode.fencedMemberEpoch.code, KafkaErrorCode.unknownMemberID.code:
             m.owned = []
             m.positions = [:]
             m.pending = nil
             m.epoch = 0
             m.phase = .needsJoin
-            if r.errorCode == KErr.unknownMemberID { m.memberID = "" }
+            if r.errorCode == KafkaErrorCode.unknownMemberID.code { m.memberID = "" }
             return
         default:
             return  // retriable: try again on the next heartbeat
@@ -452,13 +452,13 @@ extension SimCluster {
             let code = classicHeartbeat(groupID: m.groupID, generation: m.epoch, memberID: m.memberID, instanceID: m.options.instanceID)
             switch code {
             case 0: break
-            case KErr.rebalanceInProgress:
+            case KafkaErrorCode.rebalanceInProgress.code:
                 m.phase = .needsJoin
                 stepClassicMember(m, now: now)
-            case KErr.unknownMemberID, KErr.illegalGeneration, KErr.fencedInstanceID:
+            case KafkaErrorCode.unknownMemberID.code, KafkaErrorCode.illegalGeneration.code, KafkaErrorCode.fencedInstanceID.code:
                 m.owned = []
                 m.positions = [:]
-                if code == KErr.unknownMemberID { m.memberID = "" }
+                if code == KafkaErrorCode.unknownMemberID.code { m.memberID = "" }
                 m.phase = .needsJoin
             default: break
             }
@@ -497,18 +497,18 @@ extension SimCluster {
                 m.syncResult = nil
                 handleSyncResult(m, s, now: now)
             }
-        case KErr.memberIDRequired:
+        case KafkaErrorCode.memberIDRequired.code:
             m.memberID = j.memberID
             m.phase = .needsJoin
         default:
-            if j.errorCode == KErr.unknownMemberID || j.errorCode == KErr.fencedInstanceID { m.memberID = "" }
+            if j.errorCode == KafkaErrorCode.unknownMemberID.code || j.errorCode == KafkaErrorCode.fencedInstanceID.code { m.memberID = "" }
             m.phase = .needsJoin
         }
     }
 
     private func handleSyncResult(_ m: SimulatedMember, _ s: SyncOutcome, now: Int64) {
         guard s.errorCode == 0 else {
-            if s.errorCode == KErr.unknownMemberID { m.memberID = ""; m.owned = []; m.positions = [:] }
+            if s.errorCode == KafkaErrorCode.unknownMemberID.code { m.memberID = ""; m.owned = []; m.positions = [:] }
             m.phase = .needsJoin
             return
         }

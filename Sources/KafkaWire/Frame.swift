@@ -10,9 +10,17 @@ public enum Frame {
         w.writeRawBytes(body)
         return w.bytes
     }
+
+    /// The body size a frame's `int32` prefix announces, checked against `maxFrameSize` before
+    /// anything is allocated for it: a negative or larger size is ``WireError/frameTooLarge(size:limit:)``.
+    public static func bodySize(announced size: Int32, maxFrameSize: Int) throws(WireError) -> Int {
+        guard size >= 0, Int(size) <= maxFrameSize else { throw .frameTooLarge(size: size, limit: maxFrameSize) }
+        return Int(size)
+    }
 }
 
 /// Splits a byte stream into frames, however the bytes arrive (one at a time or many frames at once).
+/// (Network connections use KafkaWireNIO's `KafkaFrameDecoder`, the same rule over NIO buffers.)
 ///
 /// The size prefix is validated before any allocation, so an oversized or negative prefix raises
 /// ``WireError/frameTooLarge(size:limit:)`` instead of reserving memory for it.
@@ -44,8 +52,7 @@ public struct FrameDecoder: Sendable {
         guard buffer.count - start >= 4 else { return nil }
         let size = Int32(bitPattern: UInt32(buffer[start]) << 24 | UInt32(buffer[start + 1]) << 16
             | UInt32(buffer[start + 2]) << 8 | UInt32(buffer[start + 3]))
-        guard size >= 0, Int(size) <= maxFrameSize else { throw .frameTooLarge(size: size, limit: maxFrameSize) }
-        let total = 4 + Int(size)
+        let total = try 4 + Frame.bodySize(announced: size, maxFrameSize: maxFrameSize)
         guard buffer.count - start >= total else { return nil }
         let body = Array(buffer[start + 4..<start + total])
         start += total

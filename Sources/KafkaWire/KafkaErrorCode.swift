@@ -274,6 +274,10 @@ public struct KafkaErrorCode: Sendable, Hashable, Codable, CustomStringConvertib
     public static let illegalSaslState = KafkaErrorCode(34)
     /// `UNSUPPORTED_VERSION` (35).
     public static let unsupportedVersion = KafkaErrorCode(35)
+    /// `TOPIC_ALREADY_EXISTS` (36).
+    public static let topicAlreadyExists = KafkaErrorCode(36)
+    /// `INVALID_PARTITIONS` (37).
+    public static let invalidPartitions = KafkaErrorCode(37)
     /// `INVALID_REQUEST` (42).
     public static let invalidRequest = KafkaErrorCode(42)
     /// `SASL_AUTHENTICATION_FAILED` (58).

@@ -31,13 +31,10 @@ public struct ConnectionOptions: ParsableArguments {
     /// Creates empty options (ArgumentParser fills them).
     public init() {}
 
-    /// Keys whose values are secrets and are shown as `[redacted]`.
-    static func isSecret(_ key: String) -> Bool { SecretProperties.isSecret(key) }
-
     /// A copy of `props` safe to print.
     public static func redacted(_ props: [String: String]) -> [String: String] {
         var out = props
-        for key in props.keys where isSecret(key) { out[key] = "[redacted]" }
+        for key in props.keys where SecretProperties.isSecret(key) { out[key] = "[redacted]" }
         return out
     }
 
@@ -138,7 +135,7 @@ public struct ConnectionOptions: ParsableArguments {
             guard !key.isEmpty else { throw UserFacingError("-F \(path): line \(n + 1): the key before '=' is empty") }
             out.append((key, line[line.index(after: sep)...].trimmingCharacters(in: .whitespaces)))
         }
-        if out.contains(where: { isSecret($0.0) }),
+        if out.contains(where: { SecretProperties.isSecret($0.0) }),
            let attrs = try? FileManager.default.attributesOfItem(atPath: path),
            let mode = attrs[.posixPermissions] as? Int, mode & 0o044 != 0
         {

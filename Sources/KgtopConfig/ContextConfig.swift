@@ -1,4 +1,5 @@
 import Foundation
+import KafkaAdmin
 import Yams
 
 /// The kgtop configuration file: named cluster contexts (`kgtop --context NAME`, `kgtop contexts`,
@@ -277,21 +278,6 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
         if let key { out += ": \(key)" }
         return out + ": " + message
     }
-}
-
-/// Which property keys hold secrets: their values are never printed, and a configuration file may
-/// give them only by reference. The one rule for every output kgtop makes.
-public enum SecretProperties {
-    /// Keys whose values are secrets and are shown as `[redacted]`.
-    public static func isSecret(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return k.contains("password") || k.contains("secret") || k.contains("token") || k.hasSuffix("jaas.config")
-            || k.contains("private.key") || k.hasSuffix(".key.pem")
-    }
-
-    /// Secret-looking keys whose value is itself a reference to the secret (a file or a command),
-    /// so they may be written literally.
-    public static let referenceKeys: Set<String> = ["sasl.oauthbearer.token.file", "sasl.oauthbearer.token.command"]
 }
 
 // MARK: - Reading the tree

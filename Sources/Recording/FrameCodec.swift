@@ -238,7 +238,7 @@ enum GroupPacking {
 
 /// Encodes polls into frame bodies. `encode` does not change the state; ``commit(_:)`` does, once
 /// the frame is safely written, so a failed write can be retried.
-struct FrameEncoder {
+struct RecordingFrameEncoder {
     var state = CodecState()
     let keyframeInterval: Int
 
@@ -372,7 +372,7 @@ struct FrameEncoder {
 // MARK: - Decoding
 
 /// Decodes frame bodies in order, keeping the same state as the encoder.
-struct FrameDecoder {
+struct RecordingFrameDecoder {
     var state: CodecState
 
     /// The parts of a frame body every reader needs while scanning the file.

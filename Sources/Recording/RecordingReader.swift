@@ -33,7 +33,7 @@ public final class RecordingReader {
 
     private let bytes: [UInt8]
     private let strings: StringTable
-    private var cursor: (index: Int, decoder: FrameDecoder, snapshot: ClusterSnapshot)?
+    private var cursor: (index: Int, decoder: RecordingFrameDecoder, snapshot: ClusterSnapshot)?
 
     /// Opens and indexes a file.
     public convenience init(path: String) throws(RecordingError) {
@@ -68,8 +68,8 @@ public final class RecordingReader {
             guard bytes.count - bodyStart >= length else { stop(.truncated); break }
             let body = bodyStart..<(bodyStart + length)
             guard CRC32C.checksum(bytes, range: body) == crc else { stop(.checksumMismatch); break }
-            let prefix: FrameDecoder.Prefix
-            do { prefix = try FrameDecoder.prefix(bytes, body: body) } catch { stop(.malformed(error.description)); break }
+            let prefix: RecordingFrameDecoder.Prefix
+            do { prefix = try RecordingFrameDecoder.prefix(bytes, body: body) } catch { stop(.malformed(error.description)); break }
             if entries.isEmpty && prefix.kind != .keyframe { stop(.malformed("the first frame is not a keyframe")); break }
             for s in prefix.newStrings { strings.define(s) }
             entries.append(Entry(offset: bodyStart, length: length, kind: prefix.kind, takenAt: prefix.takenAt))
@@ -105,7 +105,7 @@ public final class RecordingReader {
         guard entries.indices.contains(index) else { throw .noSuchPoll(index, count: entries.count) }
         if let cursor, cursor.index == index { return cursor.snapshot }
         var start: Int
-        var decoder: FrameDecoder
+        var decoder: RecordingFrameDecoder
         if let cursor, cursor.index < index, !entries[(cursor.index + 1)...index].contains(where: { $0.kind == .keyframe }) {
             start = cursor.index + 1
             decoder = cursor.decoder
@@ -114,14 +114,14 @@ public final class RecordingReader {
             while entries[start].kind != .keyframe { start -= 1 }
             var state = CodecState()
             state.strings = strings
-            decoder = FrameDecoder(state: state)
+            decoder = RecordingFrameDecoder(state: state)
         }
         var snapshot: ClusterSnapshot?
         while start <= index {
             let entry = entries[start]
             let body = entry.offset..<(entry.offset + entry.length)
             do {
-                let prefix = try FrameDecoder.prefix(bytes, body: body)
+                let prefix = try RecordingFrameDecoder.prefix(bytes, body: body)
                 snapshot = try decoder.decode(bytes, body: body, prefix: prefix)
             } catch {
                 throw .corruptFrame(pollIndex: start, reason: error.description)

@@ -67,7 +67,7 @@ public final class RecordingWriter: @unchecked Sendable {
 
     private let lock = NSLock()
     private var fd: Int32
-    private var encoder: FrameEncoder
+    private var encoder: RecordingFrameEncoder
     private var size: Int
     private var polls = 0
 
@@ -78,7 +78,7 @@ public final class RecordingWriter: @unchecked Sendable {
         self.path = path
         self.header = header
         self.options = options
-        self.encoder = FrameEncoder(keyframeInterval: options.keyframeInterval)
+        self.encoder = RecordingFrameEncoder(keyframeInterval: options.keyframeInterval)
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (options.overwrite ? O_TRUNC : O_EXCL)
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else {
@@ -113,7 +113,7 @@ public final class RecordingWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard fd >= 0 else { throw .closed }
-        let prepared: FrameEncoder.Prepared
+        let prepared: RecordingFrameEncoder.Prepared
         do { prepared = try encoder.encode(snapshot.normalized()) } catch { throw .encodingFailed(error.description) }
         do {
             try writeAll(prepared.bytes)
@@ -186,19 +186,19 @@ public struct RecordingEncoder: Sendable {
     public private(set) var keyframes = 0
     /// Polls written.
     public private(set) var polls = 0
-    private var encoder: FrameEncoder
+    private var encoder: RecordingFrameEncoder
 
     /// Starts a recording with this header (its keyframe interval applies).
     public init(header: RecordingHeader) throws(RecordingError) {
         self.header = header
-        self.encoder = FrameEncoder(keyframeInterval: header.keyframeInterval)
+        self.encoder = RecordingFrameEncoder(keyframeInterval: header.keyframeInterval)
         self.bytes = try header.encoded()
     }
 
     /// Appends one poll; returns the frame's size.
     @discardableResult
     public mutating func append(_ snapshot: ClusterSnapshot) throws(RecordingError) -> Int {
-        let prepared: FrameEncoder.Prepared
+        let prepared: RecordingFrameEncoder.Prepared
         do { prepared = try encoder.encode(snapshot.normalized()) } catch { throw .encodingFailed(error.description) }
         encoder.commit(prepared)
         bytes.append(contentsOf: prepared.bytes)

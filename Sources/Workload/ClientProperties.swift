@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import KafkaAdmin
 
 /// librdkafka configuration properties (`bootstrap.servers`, `security.protocol`, `group.protocol`,
 /// ...), as given with `-X key=value` and `-F file`, passed to librdkafka unchanged.
@@ -50,9 +51,7 @@ public struct ClientProperties: Sendable, Hashable {
 
     /// Whether a property holds a secret whose value must never be shown.
     public static func isSecret(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return ["password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key", "token", "jaas"]
-            .contains { lower.contains($0) }
+        SecretProperties.isSecret(name)
     }
 
     private static func split(_ text: String) throws(WorkloadError) -> (String, String) {

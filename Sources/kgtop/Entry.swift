@@ -1,5 +1,5 @@
 import KgtopCLI
-import Monitor
+import MallocTuning
 
 /// The executable's entry point: all logic lives in KgtopCLI.
 @main

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaWire
 import Testing
 
 @testable import KafkaSim
@@ -54,16 +55,16 @@ struct HandOffTests {
         #expect(b2.errorCode == 0 && b2.memberEpoch == eb && (b2.assignment ?? []).isEmpty)
 
         // a, still revoking, commits the last records it processed at its current epoch: accepted.
-        #expect(await Self.commit(c, member: "a", epoch: ea, p, offset: 42) == KErr.none)
+        #expect(await Self.commit(c, member: "a", epoch: ea, p, offset: 42) == KafkaErrorCode.none.code)
         // A heartbeat that still lists the revoked partitions releases nothing.
         #expect(await c.consumerGroupHeartbeat(Self.heartbeat("a", epoch: ea, owned: all)).memberEpoch == ea)
         #expect((await c.consumerGroupHeartbeat(Self.heartbeat("b", epoch: eb, owned: [])).assignment ?? []).isEmpty)
-        #expect(await Self.commit(c, member: "a", epoch: ea, p, offset: 43) == KErr.none)
+        #expect(await Self.commit(c, member: "a", epoch: ea, p, offset: 43) == KafkaErrorCode.none.code)
 
         // a acknowledges the revocation: it moves to the new epoch, and its old epoch is now stale.
         let a3 = await c.consumerGroupHeartbeat(Self.heartbeat("a", epoch: ea, owned: kept))
         #expect(a3.errorCode == 0 && a3.memberEpoch == eb)
-        #expect(await Self.commit(c, member: "a", epoch: ea, p, offset: 44) == KErr.staleMemberEpoch)
+        #expect(await Self.commit(c, member: "a", epoch: ea, p, offset: 44) == KafkaErrorCode.staleMemberEpoch.code)
 
         // Only now does b get the partitions, and it starts from a's last accepted commit.
         let b3 = await c.consumerGroupHeartbeat(Self.heartbeat("b", epoch: eb, owned: []))
@@ -100,10 +101,10 @@ struct HandOffTests {
         // A commit a sent at epoch e, before it heard the new epoch: accepted for what it held at e,
         // refused for a partition it only gained at the new epoch; a newer epoch than a's is refused.
         let held = try #require(kept.first), gained = try #require(bOwned.first)
-        #expect(await Self.commit(c, member: "a", epoch: e, held, offset: 7) == KErr.none)
-        #expect(await Self.commit(c, member: "a", epoch: e, gained, offset: 7) == KErr.staleMemberEpoch)
-        #expect(await Self.commit(c, member: "a", epoch: a4.memberEpoch, gained, offset: 8) == KErr.none)
-        #expect(await Self.commit(c, member: "a", epoch: a4.memberEpoch + 1, held, offset: 9) == KErr.staleMemberEpoch)
+        #expect(await Self.commit(c, member: "a", epoch: e, held, offset: 7) == KafkaErrorCode.none.code)
+        #expect(await Self.commit(c, member: "a", epoch: e, gained, offset: 7) == KafkaErrorCode.staleMemberEpoch.code)
+        #expect(await Self.commit(c, member: "a", epoch: a4.memberEpoch, gained, offset: 8) == KafkaErrorCode.none.code)
+        #expect(await Self.commit(c, member: "a", epoch: a4.memberEpoch + 1, held, offset: 9) == KafkaErrorCode.staleMemberEpoch.code)
         #expect(await c.committedOffset(group: Self.group, topic: "t", partition: held.partition) == 7)
         #expect(await c.committedOffset(group: Self.group, topic: "t", partition: gained.partition) == 8)
     }

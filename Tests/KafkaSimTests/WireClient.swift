@@ -1,5 +1,6 @@
 import KafkaProtocol
 import KafkaWire
+import KafkaWireNIO
 import NIOCore
 import NIOPosix
 

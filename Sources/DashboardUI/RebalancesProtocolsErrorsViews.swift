@@ -246,6 +246,10 @@ extension Dashboard {
             if group.protocol == .mixed { mixed.append(group) }
             if group.protocol == .classic && (group.protocolType ?? "consumer") == "consumer" { movable.append(group) }
         }
+        // Every group type has a row, with none of it as well.
+        for proto in [GroupProtocol.classic, .consumer, .mixed, .share, .streams] where !inventory.keys.contains(where: { $0.proto == proto.rawValue }) {
+            inventory[Key(proto: proto.rawValue, assignor: "-")] = (0, 0)
+        }
         lines.append(DocumentLine(StyledLine(" GROUPS BY PROTOCOL AND ASSIGNOR", .sectionTitle)))
         let inventoryCells = inventory.sorted(by: { $0.key < $1.key }).map { key, value -> [InventoryColumn: Span] in
             [.protocolName: Span(key.proto), .assignor: Span(key.assignor), .groups: Span(String(value.groups)), .members: Span(String(value.members))]
@@ -266,6 +270,9 @@ extension Dashboard {
             line.append("  \(classic) classic / \(group.members.count) members", .rebalancing)
             lines.append(DocumentLine(line, group: group.groupID))
         }
+        lines.append(DocumentLine(StyledLine()))
+
+        lines += Self.shareAndStreamsLines(snapshot, width: width)
         lines.append(DocumentLine(StyledLine()))
 
         lines.append(DocumentLine(StyledLine(" CLASSIC GROUPS THAT COULD MOVE TO KIP-848 \(movable.count)", .sectionTitle)))
@@ -292,6 +299,33 @@ extension Dashboard {
             lines.append(DocumentLine(StyledLine("   not read by this data source", .dim)))
         }
         return Self.documentContent(lines, empty: "")
+    }
+
+    /// The protocols view's share and streams section: per type, whether the brokers describe it
+    /// (the poll's one note when a coordinator lacks the API), then each group with its state,
+    /// epochs and members.
+    static func shareAndStreamsLines(_ snapshot: ClusterSnapshot, width: Int) -> [DocumentLine] {
+        var lines = [DocumentLine(StyledLine(" SHARE AND STREAMS GROUPS", .sectionTitle))]
+        for (proto, api) in [(GroupProtocol.share, "ShareGroupDescribe"), (.streams, "StreamsGroupDescribe")] {
+            let groups = snapshot.groups.filter { $0.protocol == proto }
+            var line = StyledLine("   " + Format.fit(proto.rawValue, 8), .normal)
+            line.append(" \(groups.count) group\(groups.count == 1 ? "" : "s")  ", .normal)
+            if let note = snapshot.errors.first(where: { $0.operation == api }) {
+                line.append(note.message, .warnText)
+            } else if groups.isEmpty {
+                line.append("none listed", .dim)
+            } else {
+                line.append("described with \(api)", .dim)
+            }
+            lines.append(DocumentLine(line))
+            for group in groups {
+                var row = StyledLine("     " + Format.fit(group.groupID, max(8, min(40, width - 48))), .normal)
+                row.append("  " + Format.state(group.state), Format.stateRole(group.state))
+                row.append("  epoch \(group.groupEpoch.map(String.init) ?? "?") target \(group.assignmentEpoch.map(String.init) ?? "?")  \(group.members.count) members", .dim)
+                lines.append(DocumentLine(row, group: group.groupID))
+            }
+        }
+        return lines
     }
 
     // MARK: - Errors

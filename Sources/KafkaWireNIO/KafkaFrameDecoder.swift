@@ -1,0 +1,33 @@
+import KafkaWire
+import NIOCore
+
+/// Splits a TCP byte stream into Kafka frames (the bytes after each `int32` size prefix), for an
+/// NIO pipeline: `ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: …))`. The client
+/// (`KafkaAdmin.BrokerConnection`) and the simulated brokers (`KafkaSim.KafkaSimulator`) both use
+/// it; KafkaWire's ``KafkaWire/FrameDecoder`` is the same framing over byte arrays (fuzzing, tests).
+///
+/// The size prefix is checked by ``KafkaWire/Frame/bodySize(announced:maxFrameSize:)`` before
+/// anything is allocated; the frame is a slice of the received buffer (no copy).
+public struct KafkaFrameDecoder: ByteToMessageDecoder {
+    /// Each frame's body.
+    public typealias InboundOut = ByteBuffer
+    /// The largest frame body accepted.
+    public let maxFrameSize: Int
+
+    /// Creates a decoder that accepts frames up to `maxFrameSize` bytes.
+    public init(maxFrameSize: Int = Frame.defaultMaxSize) {
+        self.maxFrameSize = maxFrameSize
+    }
+
+    /// Passes on every complete frame in `buffer`; an oversized or negative size prefix is
+    /// ``KafkaWire/WireError/frameTooLarge(size:limit:)``.
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let announced = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
+        let size = try Frame.bodySize(announced: announced, maxFrameSize: maxFrameSize)
+        guard buffer.readableBytes >= 4 + size else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 4)
+        guard let frame = buffer.readSlice(length: size) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+}
