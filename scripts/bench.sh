@@ -110,7 +110,8 @@ run_kgtop_bench() {
     local name="$1" steady="$2" snapshots="$3"
     say "KgtopBench $name"
     "$BENCH" --bootstrap "$SIM_BOOTSTRAP" --label "$name" --out "$RUN/kgtop-$name.json" \
-        --polls "$POLLS" --steady-seconds "$steady" --interval 2 --kgtop "$KGTOP" --snapshot-runs "$snapshots"
+        --polls "$POLLS" --steady-seconds "$steady" --interval 2 --kgtop "$KGTOP" --snapshot-runs "$snapshots" \
+        --sim-pid "$SIM_PID"
 }
 
 run_adminclient() {

@@ -15,6 +15,7 @@ Writes a JSON object: total seconds, per-step seconds, counts. Exits 3 when the 
 """
 import argparse
 import json
+import resource
 import sys
 import time
 
@@ -55,7 +56,13 @@ def main():
         else:
             print(text)
 
+    def cpu():
+        # The whole process: Python and librdkafka's threads.
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
     start = time.monotonic()
+    cpu_start = cpu()
     admin = AdminClient({"bootstrap.servers": args.bootstrap, "client.id": "bench-adminclient"})
     try:
         t = time.monotonic()
@@ -111,6 +118,7 @@ def main():
     except TimeoutError:
         result["timed_out"] = True
     result["seconds"] = time.monotonic() - start
+    result["cpuSeconds"] = cpu() - cpu_start
     write()
     return 0 if result["completed"] else 3
 

@@ -49,6 +49,47 @@ for k in ["standard", "g1000", "g2000"]:
 sims = {k: load(f"simstats-{k}.json") for k, _ in estates}
 serve = load("serve-standard.json")
 
+
+
+def _get(d, *path):
+    for p in path:
+        if d is None:
+            return None
+        d = d.get(p) if isinstance(d, dict) else None
+    return d
+
+
+def targets_for(r):
+    """Issue #17's targets for one estate's figures: (name, value, unit, limit, met); value None when not measured."""
+    if not r:
+        return []
+    gp = max(1, r.get("groupPartitions") or 1)
+    brokers_n = r.get("brokers") or 3
+    steady = r.get("steady") or {}
+    steady_share = (steady.get("cpuSeconds") or 0) / max(1e-9, steady.get("seconds") or 0) if steady.get("seconds") else None
+    snap = r.get("snapshotCommand") or {}
+    snap_ms = _get(snap, "runs", "median")
+    mbps = _get(r, "snapshotJSON", "megabytesPerSecond")
+    rows = [
+        ("CPU per poll, median", _get(r, "pollCPUSeconds", "median"), "s", 0.15, "<="),
+        ("CPU per group-partition per poll", 1e6 * (_get(r, "pollCPUSeconds", "median") or 0) / gp, "us", 1.5, "<="),
+        ("CPU of the steady watch loop (2 s interval)", None if steady_share is None else 100 * steady_share, "% of a core", 15, "<="),
+        ("peak RSS, watch pipeline", r.get("peakRSSMB"), "MB", 200, "<="),
+        ("`kgtop snapshot` end to end, median", snap_ms, "ms", 1200, "<="),
+        ("snapshot JSON written per second (in process)", mbps, "MB/s", 200, ">="),
+        ("`kgtop snapshot` peak RSS", snap.get("peakRSSMB"), "MB", 150, "<="),
+        ("simulator CPU per poll answered, median", _get(r, "simulatorPollCPUSeconds", "median"), "s", 0.2, "<="),
+        ("simulator background loop", None if r.get("simulatorBackgroundCoreShare") is None else 100 * r["simulatorBackgroundCoreShare"], "% of a core", 10, "<="),
+        ("requests per poll (max)", r.get("maxRequestsPerPoll"), "", 6 * brokers_n + 2, "<="),
+        ("TUI frame 200x60, median", _get(r, "tui", "frame", "median"), "ms", 10, "<="),
+    ]
+    out = []
+    for name, value, unit, limit, op in rows:
+        met = None if value is None else (value <= limit if op == "<=" else value >= limit)
+        out.append({"figure": name, "value": value, "unit": unit, "target": f"{op} {limit:g}", "met": met})
+    return out
+
+
 report = {
     "generatedAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "machine": machine(),
@@ -57,6 +98,8 @@ report = {
     "peers": {f"{p}-{k}": v for (p, k), v in peers.items() if v is not None},
     "simulator": {k: v for k, v in sims.items() if v is not None},
     "serve": serve,
+    # Issue #17's targets are stated for the standard estate (BENCH_GROUPS, 10,000 by default).
+    "targets": targets_for(kg.get("standard")),
 }
 os.makedirs(results_dir, exist_ok=True)
 with open(os.path.join(results_dir, "latest.json"), "w") as f:
@@ -110,14 +153,26 @@ def kgtop_table():
     row("per group-partition, median poll (us)", lambda r: f1(1000 * r["poll"]["median"] / max(1, r["groupPartitions"])), "no worse than linear")
     row("requests per poll (max)", lambda r: str(r["maxRequestsPerPoll"]), f"<= {6 * brokers + 2} (6 x brokers + 2)")
     row("bytes per poll, out / in", lambda r: f"{kb(sum(a['bytesSent'] for a in r['perAPI'].values()))} / {kb(sum(a['bytesReceived'] for a in r['perAPI'].values()))}")
-    row("CPU per poll, median (s)", lambda r: f"{r['pollCPUSeconds']['median']:.3f}")
+    row("CPU per poll, median (s)", lambda r: f"{r['pollCPUSeconds']['median']:.3f}", "<= 0.15 (10k)")
+    row("CPU per group-partition per poll (us)", lambda r: f"{1e6 * r['pollCPUSeconds']['median'] / max(1, r['groupPartitions']):.2f}",
+        "<= 1.5 (10k); 50k within 1.5x of 10k")
     row("CPU at 2 s interval (s per 60 s, % of a core)",
-        lambda r: f"{60 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.1f} s, {100 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.0f}%")
+        lambda r: f"{60 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.1f} s, {100 * r['steady']['cpuSeconds'] / max(1e-9, r['steady']['seconds']):.0f}%",
+        "<= 15% (10k)")
     row("monitor diff/health/time lag per poll (ms)", lambda r: f0(r["steady"]["derive"]["median"]))
     row("dashboard feed per poll (ms)", lambda r: f0(r["steady"]["feed"]["median"]))
-    row("peak RSS, watch pipeline (MB)", lambda r: f0(r["peakRSSMB"]), "<= 200")
-    row("`kgtop snapshot` end to end, median (ms)", lambda r: f0(get(r, "snapshotCommand", "runs", "median")))
-    row("`kgtop snapshot` peak RSS (MB)", lambda r: f0(get(r, "snapshotCommand", "peakRSSMB")), "<= 200")
+    row("peak RSS, watch pipeline (MB)", lambda r: f0(r["peakRSSMB"]), "<= 200 (10k); <= 800 (50k)")
+    row("`kgtop snapshot` end to end, median (ms)", lambda r: f0(get(r, "snapshotCommand", "runs", "median")), "<= 1,200 (10k)")
+    row("`kgtop snapshot` CPU per run (s)", lambda r: "-" if get(r, "snapshotCommand", "cpuSecondsPerRun") is None else f"{r['snapshotCommand']['cpuSecondsPerRun']:.2f}")
+    row("snapshot JSON written in process (MB, ms, MB/s)",
+        lambda r: "-" if not get(r, "snapshotJSON", "bytes") else
+        f"{r['snapshotJSON']['bytes'] / 1e6:.1f}, {r['snapshotJSON']['ms']['median']:,.0f}, {r['snapshotJSON']['megabytesPerSecond']:.0f}",
+        ">= 200 MB/s")
+    row("`kgtop snapshot` peak RSS (MB)", lambda r: f0(get(r, "snapshotCommand", "peakRSSMB")), "<= 150")
+    row("simulator CPU per poll answered, median (s)",
+        lambda r: "-" if get(r, "simulatorPollCPUSeconds", "median") is None else f"{r['simulatorPollCPUSeconds']['median']:.3f}", "<= 0.2 (10k)")
+    row("simulator background loop (% of a core)",
+        lambda r: "-" if r.get("simulatorBackgroundCoreShare") is None else f"{100 * r['simulatorBackgroundCoreShare']:.0f}%", "<= 10% (10k)")
     row("TUI frame 200x60 sorted by lag, median / p95 (ms)", lambda r: f"{r['tui']['frame']['median']:.2f} / {r['tui']['frame']['p95']:.2f}", "<= 10")
     row("TUI new data: receive + first frame (ms)", lambda r: f1(r["tui"]["newData"]["median"]))
     row("TUI filter change + frame (ms)", lambda r: f1(r["tui"]["filterChange"]["median"]))
@@ -142,8 +197,8 @@ if any(v is not None for v in peers.values()):
     out("")
     out("Peers on the same running clusters (one full snapshot: groups, descriptions, committed offsets, log ends):")
     out("")
-    out("| peer | estate | time (s) | kgtop poll median (s) | ratio | kgtop snapshot process (s) | ratio | note |")
-    out("|---|---|---|---|---|---|---|---|")
+    out("| peer | estate | time (s) | kgtop poll median (s) | ratio | kgtop snapshot process (s) | ratio | peer CPU (s) | kgtop CPU per poll (s) | CPU ratio | note |")
+    out("|---|---|---|---|---|---|---|---|---|---|---|")
     peer_titles = {"standard": titles["standard"], "g1000": titles["g1000"], "g2000": "2,000 groups x 10"}
     for p, name in [("adminclient", "confluent-kafka AdminClient"), ("kafkatop", "kafkatop --summary-json")]:
         for k in ["standard", "g1000", "g2000"]:
@@ -152,6 +207,10 @@ if any(v is not None for v in peers.values()):
                 continue
             base = kg.get(k)
             poll_s = base["poll"]["median"] / 1000 if base else None
+            cpu_poll = get(base, "pollCPUSeconds", "median")
+            peer_cpu = r.get("cpuSeconds") if r.get("completed") else None
+            cpu_cells = (f"{peer_cpu:.2f}" if peer_cpu is not None else "-", f"{cpu_poll:.3f}" if cpu_poll else "-",
+                         f"{peer_cpu / cpu_poll:.0f}x" if (peer_cpu is not None and cpu_poll) else "-")
             snap_s = (get(base, "snapshotCommand", "runs", "median") or 0) / 1000 if base else None
             if r.get("completed"):
                 t = r["seconds"]
@@ -170,7 +229,8 @@ if any(v is not None for v in peers.values()):
                 note = r.get("note", "did not run")
             if r.get("version"):
                 note = f"{r['version']}; " + note
-            out(f"| {name} | {peer_titles[k]} | {ts} | {f1(poll_s) if poll_s else '-'} | {ra} | {f1(snap_s) if snap_s else '-'} | {rb} | {note} |")
+            out(f"| {name} | {peer_titles[k]} | {ts} | {f1(poll_s) if poll_s else '-'} | {ra} | {f1(snap_s) if snap_s else '-'} | {rb} | "
+                + " | ".join(cpu_cells) + f" | {note} |")
 
 
 def serve_table(doc):
@@ -213,6 +273,17 @@ simnote = [f"{titles[k]}: {v['cpuSeconds']:.0f} CPU s, {v['peakRSSMB']:.0f} MB" 
 if simnote:
     out("")
     out("Simulator process (same machine): " + "; ".join(simnote) + ".")
+
+if report["targets"]:
+    out("")
+    out(f"Targets (issue #17) at {titles['standard']}:")
+    out("")
+    out("| figure | measured | target | met |")
+    out("|---|---|---|---|")
+    for t in report["targets"]:
+        v = t["value"]
+        shown = "-" if v is None else (f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}") + (f" {t['unit']}" if t["unit"] else "")
+        out(f"| {t['figure']} | {shown} | {t['target']} {t['unit']} | {'-' if t['met'] is None else ('yes' if t['met'] else '**no**')} |")
 
 text = "\n".join(lines) + "\n"
 with open(os.path.join(results_dir, "latest.md"), "w") as f:

@@ -63,6 +63,8 @@ t send-keys -t e2e 2;   wait_for 'MEMBERS [0-9]+' "view 2 (group) shows members"
 t send-keys -t e2e 3;   wait_for 'REBALANCES PER GROUP|ONGOING [0-9]' "view 3 (rebalances)"
 t send-keys -t e2e 4;   wait_for 'GROUPS BY PROTOCOL AND ASSIGNOR' "view 4 (protocols)"
 t send-keys -t e2e 5;   wait_for '[0-9]+ errors · [0-9]+ critical' "view 5 (errors)"
+t send-keys -t e2e Enter; wait_for 'Message \(Esc closes|no errors' "Enter opens an error message in full"
+t send-keys -t e2e Escape
 t send-keys -t e2e 1;   wait_for 'of 6 groups · sorted by' "view 1 (groups)"
 t send-keys -t e2e / l e d g e r Enter; wait_for '1 of 6 groups|filter' "filter to ledger"
 t send-keys -t e2e Enter; wait_for 'ledger .*classic' "drill into ledger"
@@ -71,7 +73,7 @@ t send-keys -t e2e / Escape
 t send-keys -t e2e p;   wait_for 'PAUSED' "pause shows PAUSED"
 t send-keys -t e2e j k; wait_for 'PAUSED' "navigation works while paused"
 t send-keys -t e2e p
-t send-keys -t e2e '?'; wait_for 'Keys .+ or Esc closes' "help overlay"
+t send-keys -t e2e '?'; wait_for 'Help .+ or Esc closes' "help overlay"
 t send-keys -t e2e Escape
 t resize-window -t e2e -x 90 -y 30; sleep 0.5; wait_for 'order-service|GROUP' "redraws after resize to 90x30"
 t send-keys -t e2e q

@@ -40,7 +40,8 @@ extension Theme {
     "progressDone": {"fg": 71},
     "progressTodo": {"fg": 239},
     "help": {"fg": 252, "bg": 235},
-    "filter": {"fg": 229, "attrs": ["bold"]}
+    "filter": {"fg": 229, "attrs": ["bold"]},
+    "changed": {"fg": 16, "bg": 229, "attrs": ["bold"]}
   }
 }
 """#
@@ -81,7 +82,8 @@ extension Theme {
     "progressDone": {"fg": 28},
     "progressTodo": {"fg": 250},
     "help": {"fg": 16, "bg": 255},
-    "filter": {"fg": 25, "attrs": ["bold"]}
+    "filter": {"fg": 25, "attrs": ["bold"]},
+    "changed": {"fg": 16, "bg": 222, "attrs": ["bold"]}
   }
 }
 """#
@@ -122,7 +124,8 @@ extension Theme {
     "progressDone": {"attrs": ["bold"]},
     "progressTodo": {"attrs": ["dim"]},
     "help": {},
-    "filter": {"attrs": ["underline"]}
+    "filter": {"attrs": ["underline"]},
+    "changed": {"attrs": ["reverse", "underline"]}
   }
 }
 """#
@@ -163,7 +166,8 @@ extension Theme {
     "progressDone": {"fg": "brightGreen", "bg": "black", "attrs": ["bold"]},
     "progressTodo": {"fg": "brightBlack", "bg": "black"},
     "help": {"fg": "brightWhite", "bg": "black"},
-    "filter": {"fg": "brightYellow", "bg": "black", "attrs": ["bold", "underline"]}
+    "filter": {"fg": "brightYellow", "bg": "black", "attrs": ["bold", "underline"]},
+    "changed": {"fg": "black", "bg": "brightCyan", "attrs": ["bold"]}
   }
 }
 """#

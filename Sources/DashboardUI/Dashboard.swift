@@ -38,6 +38,8 @@ public final class Dashboard {
     private var pendingReplayCommand: ReplayCommand?
 
     var groupsCache = GroupsCache()
+    /// The values the last frames drew, for highlighting what changed since the previous poll.
+    let changes = ChangeTracker()
     var regexCache: [String: FilterMatcher] = [:]
 
     static let headerRows = 3
@@ -111,11 +113,14 @@ public final class Dashboard {
         let wasPaused = state.paused
         let reaction = state.reduce(action, rows: rows)
         if wasPaused && !state.paused, let held = heldUpdate { show(held) }
+        if action == .sortNext, state.view == .groups, let update, !groupsLayout(update, width: size.width).contains(state.sortColumn) {
+            state.message = "sorted by \(state.sortColumn.title) (column hidden at this width)"
+        }
         return reaction
     }
 
     private func handleMouse(_ mouse: MouseEvent) -> Reaction {
-        guard !state.helpVisible, state.editingFilter == nil else { return [] }
+        guard !state.helpVisible, !state.detailVisible, state.editingFilter == nil else { return [] }
         switch mouse {
         case .wheelUp:
             var reaction: Reaction = []
@@ -156,13 +161,19 @@ public final class Dashboard {
 
     func content(width: Int) -> ViewContent {
         guard let update else { return ViewContent(empty: "waiting for the first poll…") }
+        var content: ViewContent
         switch state.view {
-        case .groups: return groupsContent(update, width: width)
-        case .group: return groupContent(update, width: width)
-        case .rebalances: return rebalancesContent(update, width: width)
-        case .protocols: return protocolsContent(update, width: width)
-        case .errors: return errorsContent(update, width: width)
+        case .groups: content = groupsContent(update, width: width)
+        case .group: content = groupContent(update, width: width)
+        case .rebalances: content = rebalancesContent(update, width: width)
+        case .protocols: content = protocolsContent(update, width: width)
+        case .errors: content = errorsContent(update, width: width)
         }
+        // Status and summary lines wider than the screen are broken between words, never cut mid-word.
+        content.fixed = content.fixed.flatMap { line in
+            line.spans.first?.role == .columnHeader ? [line] : Format.wrap(line, width: width, indent: "   ")
+        }
+        return content
     }
 
     /// A matcher for a filter pattern: a case-insensitive regex, or plain text when it is not one.
@@ -180,10 +191,12 @@ public final class Dashboard {
     public func render() -> CellGrid {
         var grid = CellGrid(width: size.width, height: size.height)
         guard size.width > 0, size.height > 0 else { return grid }
+        changes.beginFrame(version: dataVersion)
         drawHeader(into: &grid)
         drawTabs(into: &grid)
         drawContent(into: &grid)
         drawKeyBar(into: &grid)
+        if state.detailVisible { drawDetail(into: &grid) }
         if state.helpVisible { drawHelp(into: &grid) }
         return grid
     }
@@ -251,14 +264,17 @@ public final class Dashboard {
         grid.fill(row: 0, role: .header)
         if size.height > 1 { grid.fill(row: 1, role: .header) }
         var line = StyledLine(" kgtop", .headerAccent)
-        var markers: [String] = []
-        if state.paused { markers.append(heldUpdate == nil ? "PAUSED" : "PAUSED (newer data held)") }
-        if let update, update.isReplay { markers.append(["REPLAY", update.replayStatus].compactMap { $0 }.joined(separator: " ")) }
-        if dataEnded { markers.append("ENDED") }
+        // Markers as written in full and shortened; they are placed where they overwrite nothing.
+        var markers: [(full: String, short: String)] = []
+        if state.paused { markers.append(heldUpdate == nil ? ("PAUSED", "PAUSED") : ("PAUSED (newer data held)", "PAUSED")) }
+        if let update, update.isReplay {
+            let replay = ["REPLAY", update.replayStatus].compactMap { $0 }.joined(separator: " ")
+            markers.append((replay, replay))
+        }
+        if dataEnded { markers.append(("ENDED", "ENDED")) }
         guard let update else {
             line.append("  waiting for the first poll…", .header)
-            grid.put(line, x: 0, y: 0)
-            drawMarkers(markers, into: &grid)
+            placeHeader(line, compact: line, second: StyledLine(), markers: markers, into: &grid)
             return
         }
         let snapshot = update.snapshot
@@ -273,7 +289,7 @@ public final class Dashboard {
         if let stale = update.staleness {
             let since = stale.lastGoodAt.map { "data \(Format.age(ms: max(0, now - $0))) old" } ?? "no data yet"
             let polls = stale.failedPolls == 1 ? "1 failed poll" : "\(stale.failedPolls) failed polls"
-            markers.insert("STALE: \(since), \(polls)", at: 0)
+            markers.insert(("STALE: \(since), \(polls)", "STALE \(since)"), at: 0)
         }
         if update.isReplay {
             // A replay shows when the poll was recorded, not how old it is.
@@ -286,30 +302,54 @@ public final class Dashboard {
             let isStale = update.staleness != nil || age > staleAfter
             line.append("\(Format.age(ms: age)) ago", isStale && !state.paused ? .stale : .headerAccent)
         }
+        let compact = line
         line.append(" in \(Format.duration(ms: snapshot.pollDurationMs))", .header)
-        grid.put(line, x: 0, y: 0)
-        drawMarkers(markers, into: &grid)
 
-        guard size.height > 1 else { return }
-        let counts = groupsCache.stateCounts(update, version: dataVersion)
         var second = StyledLine(" groups ", .header)
-        second.append("\(snapshot.groups.count)", .headerAccent)
-        for (i, entry) in counts.enumerated() {
-            second.append(i == 0 ? "  " : " · ", .header)
-            second.append("\(entry.count) ", .headerAccent)
-            second.append(entry.state, .header)
+        if size.height > 1 {
+            let counts = groupsCache.stateCounts(update, version: dataVersion)
+            second.append("\(snapshot.groups.count)", .headerAccent)
+            for (i, entry) in counts.enumerated() {
+                second.append(i == 0 ? "  " : " · ", .header)
+                second.append("\(entry.count) ", .headerAccent)
+                second.append(entry.state, .header)
+            }
         }
-        grid.put(second, x: 0, y: 1)
+        placeHeader(line, compact: compact, second: size.height > 1 ? second : nil, markers: markers, into: &grid)
     }
 
-    private func drawMarkers(_ markers: [String], into grid: inout CellGrid) {
-        var x = size.width
-        for marker in markers.reversed() {
-            let text = " \(marker) "
-            x -= DisplayWidth.of(text) + 1
-            guard x > size.width / 2 else { break }
-            grid.put(text, x: x, y: 0, role: .paused)
+    /// Draws the two header lines and the markers (`PAUSED`, `REPLAY`, `STALE`, `ENDED`) at the right
+    /// of the first line where they overwrite nothing: the poll's duration goes first, then the
+    /// markers are shortened, then they move to the second line, whose group counts give way.
+    private func placeHeader(_ full: StyledLine, compact: StyledLine, second: StyledLine?, markers: [(full: String, short: String)], into grid: inout CellGrid) {
+        func width(_ texts: [String]) -> Int { texts.reduce(0) { $0 + DisplayWidth.of($1) + 3 } }
+        func draw(_ texts: [String], row: Int) {
+            var x = size.width
+            for text in texts.reversed() {
+                let cell = " \(text) "
+                x -= DisplayWidth.of(cell) + 1
+                grid.put(cell, x: x, y: row, role: .paused)
+            }
         }
+        let fullTexts = markers.map(\.full)
+        let shortTexts = markers.map(\.short)
+        func fits(_ line: StyledLine, _ texts: [String]) -> Bool { texts.isEmpty || line.width + 1 + width(texts) <= size.width }
+        var top = full
+        var row0: [String]? = nil
+        if fits(full, fullTexts) { row0 = fullTexts }
+        else if fits(compact, fullTexts) { top = compact; row0 = fullTexts }
+        else if fits(compact, shortTexts) { top = compact; row0 = shortTexts }
+        grid.put(top, x: 0, y: 0)
+        if let row0 { draw(row0, row: 0) }
+        guard let second else { return }
+        if row0 != nil || markers.isEmpty {
+            grid.put(second, x: 0, y: 1)
+            return
+        }
+        // The markers take the right of the second line; the group counts keep what is left.
+        let texts = fits(second, fullTexts) || width(fullTexts) < size.width ? fullTexts : shortTexts
+        grid.put(second, x: 0, y: 1, maxWidth: max(0, size.width - width(texts) - 1))
+        draw(texts, row: 1)
     }
 
     private func drawKeyBar(into grid: inout CellGrid) {
@@ -325,49 +365,127 @@ public final class Dashboard {
             grid.put(line, x: 0, y: y)
             return
         }
+        // Whole entries only, most important first (quit and help lead): what does not fit is left out.
         var line = StyledLine()
         for binding in keyMap.barBindings {
             guard let label = binding.barLabel, let key = binding.keys.first else { continue }
+            let entry = DisplayWidth.of(" " + key.displayName + " " + label + " ")
+            guard line.width + entry <= size.width else { continue }
             line.append(" " + key.displayName, .keyBarKey)
             line.append(" " + label + " ", .keyBar)
         }
         grid.put(line, x: 0, y: y)
     }
 
-    private func drawHelp(into grid: inout CellGrid) {
+    /// The notation the views use, for the help's second section: (term, meaning).
+    static let notation: [(String, String)] = [
+        ("14/14", "EPOCH in Groups: group epoch / assignment epoch (KIP-848); they differ while the target assignment is computed"),
+        ("gen 12", "a classic group's generation"),
+        ("2/3", "after members or partitions: members at the target epoch, or partitions owned by their target owner / all"),
+        ("7→8", "from → to: a member's epoch → the assignment epoch it must reach; PARTS owned now → in the target assignment; an episode's epoch before → target"),
+        ("MEMB", "members in the group"),
+        ("STALL", "the committed offset stood still with lag for 3+ polls and 15+ s while a member owns the partition: the consumer is there but not progressing"),
+        ("STOP", "the same with nobody owning the partition: no consumer is running"),
+        ("> 18s", "a time lag that is a lower bound: the partition is at least that far behind (its record could not be read)"),
+        ("<1 poll", "a rebalance that began and ended between two polls"),
+        ("estimate ~9s", "the median duration of the group's last nine finished rebalances: an estimate"),
+        ("12.3k 1.25M", "numbers shortened; a lag ending in + leaves out partitions whose lag is unknown"),
+        ("ord…e~KKGw", "a name shortened in the middle: the end that tells names apart stays (a partition keeps its -N)"),
+        ("highlight", "a value that changed since the previous poll, for one poll"),
+    ]
+
+    /// The help's lines at an inner width: the keys (in two columns when they fit), then the notation.
+    func helpLines(innerWidth: Int) -> [StyledLine] {
         var entries = keyMap.bindings.map { (keys: $0.keyNames, summary: $0.summary) }
         if update?.isReplay == true { entries += KeyMap.replay.map { (keys: $0.keyNames, summary: $0.summary) } }
         let keyWidth = min(12, (entries.map { DisplayWidth.of($0.keys) }.max() ?? 4) + 1)
         let summaryWidth = entries.map { DisplayWidth.of($0.summary) }.max() ?? 10
-        let cellWidth = 1 + keyWidth + summaryWidth
-        let available = size.width - 4
-        let columns = available >= 2 * cellWidth + 2 ? 2 : 1
+        let cellWidth = keyWidth + summaryWidth
+        let columns = innerWidth >= 2 * cellWidth + 3 ? 2 : 1
+        let colWidth = columns == 2 ? (innerWidth - 3) / 2 : innerWidth - 1
         let perColumn = (entries.count + columns - 1) / columns
-        let boxWidth = min(size.width, columns * cellWidth + (columns - 1) * 2 + 4)
-        let boxHeight = min(size.height - Self.headerRows - Self.footerRows, perColumn + 2)
-        guard boxHeight >= 3, boxWidth >= 10 else { return }
-        let x0 = (size.width - boxWidth) / 2
-        let y0 = Self.headerRows + max(0, (size.height - Self.headerRows - Self.footerRows - boxHeight) / 2)
-        for y in y0..<(y0 + boxHeight) { grid.fill(row: y, from: x0, count: boxWidth, role: .help) }
-        let title = " Keys (? or Esc closes) "
+        var lines: [StyledLine] = [StyledLine(" Keys", .sectionTitle)]
+        for row in 0..<perColumn {
+            var line = StyledLine(" ", .help)
+            for column in 0..<columns {
+                let i = column * perColumn + row
+                guard i < entries.count else { continue }
+                if column > 0 { line.append("  ", .help) }
+                line.append(Format.fit(entries[i].keys, keyWidth), .keyBarKey)
+                line.append(Format.fit(Format.shortenAtWord(entries[i].summary, max(1, colWidth - keyWidth)), max(0, colWidth - keyWidth)), .help)
+            }
+            lines.append(line)
+        }
+        lines.append(StyledLine(" ", .help))
+        lines.append(StyledLine(" Notation", .sectionTitle))
+        let termWidth = min(14, (Self.notation.map { DisplayWidth.of($0.0) }.max() ?? 8) + 1)
+        for (term, meaning) in Self.notation {
+            var line = StyledLine(" ", .help)
+            line.append(Format.fit(term, termWidth), .keyBarKey)
+            line.append(meaning, .help)
+            lines += Format.wrap(line, width: innerWidth, indent: String(repeating: " ", count: termWidth + 1))
+        }
+        return lines
+    }
+
+    /// Draws a framed box in the middle of the content area with a title and lines, scrolled so that
+    /// line `top` is first; returns the top actually used (kept in range).
+    @discardableResult
+    private func drawBox(title: String, lines: [StyledLine], top: Int, width boxWidth: Int, into grid: inout CellGrid) -> Int {
+        let area = size.height - Self.headerRows - Self.footerRows
+        let boxHeight = min(area, lines.count + 2)
+        guard boxHeight >= 3, boxWidth >= 10 else { return 0 }
         let inner = boxWidth - 2
-        let dashes = max(0, inner - DisplayWidth.of(title))
-        grid.put("┌" + String(repeating: "─", count: dashes / 2) + title + String(repeating: "─", count: dashes - dashes / 2) + "┐", x: x0, y: y0, role: .help)
+        let visible = boxHeight - 2
+        let top = max(0, min(top, lines.count - visible))
+        let x0 = (size.width - boxWidth) / 2
+        let y0 = Self.headerRows + max(0, (area - boxHeight) / 2)
+        for y in y0..<(y0 + boxHeight) { grid.fill(row: y, from: x0, count: boxWidth, role: .help) }
+        var heading = title
+        if lines.count > visible { heading += top + visible < lines.count ? "(↓ more) " : "(↑ more) " }
+        heading = Format.shortenAtWord(heading, inner)
+        let dashes = max(0, inner - DisplayWidth.of(heading))
+        grid.put("┌" + String(repeating: "─", count: dashes / 2) + heading + String(repeating: "─", count: dashes - dashes / 2) + "┐", x: x0, y: y0, role: .help)
         for y in (y0 + 1)..<(y0 + boxHeight - 1) {
             grid.put("│", x: x0, y: y, role: .help)
             grid.put("│", x: x0 + boxWidth - 1, y: y, role: .help)
         }
         grid.put("└" + String(repeating: "─", count: inner) + "┘", x: x0, y: y0 + boxHeight - 1, role: .help)
-        let colWidth = columns == 2 ? (inner - 2) / 2 : inner - 2
-        for (i, entry) in entries.enumerated() {
-            let column = i / perColumn
-            let row = i % perColumn
-            let y = y0 + 1 + row
-            guard y < y0 + boxHeight - 1 else { continue }
-            let x = x0 + 2 + column * (colWidth + 1)
-            grid.put(Format.fit(entry.keys, keyWidth), x: x, y: y, maxWidth: colWidth, role: .keyBarKey)
-            grid.put(entry.summary, x: x + keyWidth, y: y, maxWidth: max(0, colWidth - keyWidth), role: .help)
+        for (offset, line) in lines.dropFirst(top).prefix(visible).enumerated() {
+            grid.put(line, x: x0 + 1, y: y0 + 1 + offset, maxWidth: inner)
         }
+        return top
+    }
+
+    private func drawHelp(into grid: inout CellGrid) {
+        let boxWidth = min(size.width, 120)
+        let lines = helpLines(innerWidth: boxWidth - 2)
+        state.helpTop = drawBox(title: " Help (? or Esc closes, ↑ ↓ scroll) ", lines: lines, top: state.helpTop, width: boxWidth, into: &grid)
+    }
+
+    /// The selected message of the errors view in full, wrapped, with when, where and how often.
+    private func drawDetail(into grid: inout CellGrid) {
+        guard state.view == .errors, let update else { state.detailVisible = false; return }
+        let shown = shownErrors(update)
+        let selected = state.position(.errors).selected
+        guard selected < shown.count else { state.detailVisible = false; return }
+        let error = shown[selected]
+        let boxWidth = min(size.width, 100)
+        let inner = boxWidth - 2
+        var lines: [StyledLine] = []
+        var first = StyledLine(" ", .help)
+        first.append(error.severity.name, Self.severityRole(error.severity))
+        first.append(" · \(error.source.rawValue) · \(Format.utc(ms: error.at)) (\(Format.age(ms: now - error.at)) ago)", .help)
+        lines += Format.wrap(first, width: inner, indent: " ")
+        if let group = error.groupID { lines += Format.wrap(StyledLine(" group \(group)", .help), width: inner, indent: " ") }
+        if let broker = error.brokerID { lines.append(StyledLine(" broker \(broker)", .help)) }
+        if error.count > 1 {
+            lines.append(StyledLine(" seen in \(error.count) polls in a row since \(Format.utc(ms: error.since ?? error.at))", .help))
+        }
+        lines.append(StyledLine(" ", .help))
+        lines += Format.wrap(StyledLine(" " + error.message, error.severity >= .error ? .errorText : .help), width: inner, indent: " ", splitLongWords: true)
+        let closing = error.groupID == nil ? " Message (Esc closes) " : " Message (Esc closes, Enter opens the group) "
+        drawBox(title: closing, lines: lines, top: 0, width: boxWidth, into: &grid)
     }
 }
 

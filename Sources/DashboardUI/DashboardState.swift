@@ -138,6 +138,10 @@ public struct DashboardState: Sendable, Hashable {
     public var themeIndex = 0
     /// The help overlay is open.
     public var helpVisible = false
+    /// The first line of help shown (help scrolls when it is taller than the screen).
+    public var helpTop = 0
+    /// Errors view: the selected message is open in full.
+    public var detailVisible = false
     /// The filter being typed, `nil` when not typing.
     public var editingFilter: String?
     /// A one-line message for the status line (cleared by the next key).
@@ -155,12 +159,39 @@ public struct DashboardState: Sendable, Hashable {
     /// Performs an action. `rows` describes the current view's list.
     public mutating func reduce(_ action: Action, rows: RowContext) -> Reaction {
         message = nil
-        if helpVisible && action != .quit && action != .toggleHelp && action != .drillOut {
-            // Help is modal: only closing it (or quitting) does anything.
-            return []
+        let page = max(1, rows.pageSize)
+        if helpVisible {
+            // Help is modal: it scrolls, closes or quits (the frame keeps the scroll in range).
+            switch action {
+            case .moveUp: helpTop = max(0, helpTop - 1)
+            case .moveDown: helpTop += 1
+            case .pageUp: helpTop = max(0, helpTop - page)
+            case .pageDown: helpTop += page
+            case .top: helpTop = 0
+            case .bottom: helpTop = Int.max / 2
+            case .quit: return .quit
+            case .toggleHelp, .drillOut: helpVisible = false
+            default: return []
+            }
+            return .redraw
+        }
+        if detailVisible {
+            // The full message is modal too: ↑ ↓ move to the neighbouring messages, Enter opens the
+            // message's group, Esc closes.
+            switch action {
+            case .moveUp, .moveDown: break
+            case .drillIn:
+                detailVisible = false
+                guard let groupID = rows.groupAt(self.position(view).selected) else { message = "this message names no group"; return .redraw }
+                open(groupID: groupID)
+                return .redraw
+            case .drillOut: detailVisible = false; return .redraw
+            case .toggleHelp: helpVisible = true; helpTop = 0; return .redraw
+            case .quit: return .quit
+            default: return []
+            }
         }
         var position = self.position(view)
-        let page = max(1, rows.pageSize)
         func move(to index: Int) -> Reaction {
             position.selected = index
             position.clamp(count: rows.count, page: page)
@@ -180,6 +211,11 @@ public struct DashboardState: Sendable, Hashable {
         case .top: return move(to: 0)
         case .bottom: return move(to: rows.count - 1)
         case .drillIn:
+            if view == .errors {
+                guard rows.count > 0 else { return [] }
+                detailVisible = true
+                return .redraw
+            }
             guard view != .group, let groupID = rows.groupAt(position.selected) else { return [] }
             open(groupID: groupID)
             return .redraw
@@ -232,6 +268,7 @@ public struct DashboardState: Sendable, Hashable {
             return [.redraw, .themeChanged]
         case .toggleHelp:
             helpVisible.toggle()
+            helpTop = 0
             return .redraw
         case .quit:
             return .quit

@@ -164,7 +164,13 @@ enum Format {
         guard DisplayWidth.of(text) > width else { return text }
         guard width > 2 else { return fit(text, width) }
         let graphemes = Array(text)
-        let tailWidth = (width - 1) / 2
+        var tailWidth = (width - 1) / 2
+        // A partition (`topic-12`) keeps its number: the tail is at least `-12` when that leaves room
+        // for a character before the `…`.
+        let digits = graphemes.reversed().prefix { $0.isASCII && $0.isNumber }.count
+        if digits > 0, digits < graphemes.count, graphemes[graphemes.count - digits - 1] == "-" {
+            tailWidth = max(tailWidth, min(digits + 1, width - 2))
+        }
         var tail: [Character] = []
         var used = 0
         for g in graphemes.reversed() {
@@ -182,5 +188,108 @@ enum Format {
             headUsed += gw
         }
         return head + "…" + String(tail)
+    }
+
+    /// At most `width` columns, cut after a whole word (`…` marks the cut), so a status or summary
+    /// line never ends mid-word; a first word longer than `width` is cut in the middle. Not padded.
+    static func shortenAtWord(_ text: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        guard DisplayWidth.of(text) > width else { return text }
+        var out = ""
+        var used = 0
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let w = DisplayWidth.of(String(word))
+            let gap = out.isEmpty ? 0 : 1
+            if used + gap + w + 1 > width { break }
+            if gap == 1 { out += " " }
+            out += word
+            used += gap + w
+        }
+        while out.last == " " { out.removeLast() }
+        return out.isEmpty ? shortenMiddle(text, width) : out + "…"
+    }
+
+    /// A styled line broken into lines of at most `width` columns, only between words (at spaces);
+    /// lines after the first start with `indent`. A single word longer than a line is shortened in
+    /// the middle, or with `splitLongWords` continued on the next lines (to show a text in full).
+    /// Styles are kept word by word.
+    static func wrap(_ line: StyledLine, width: Int, indent: String = " ", splitLongWords: Bool = false) -> [StyledLine] {
+        guard width > 0, line.width > width else { return [line] }
+        // Words are runs of non-space text, possibly across spans; spaces separate them.
+        var words: [(spans: [Span], width: Int, spaceBefore: Int)] = []
+        var pendingSpaces = 0
+        var current: [Span] = []
+        var currentWidth = 0
+        func flush() {
+            if !current.isEmpty { words.append((current, currentWidth, pendingSpaces)); pendingSpaces = 0 }
+            current = []
+            currentWidth = 0
+        }
+        for span in line.spans {
+            var piece = ""
+            for character in span.text {
+                if character == " " {
+                    if !piece.isEmpty { current.append(Span(piece, span.role, span.attributes)); currentWidth += DisplayWidth.of(piece); piece = "" }
+                    flush()
+                    pendingSpaces += 1
+                } else {
+                    piece.append(character)
+                }
+            }
+            if !piece.isEmpty { current.append(Span(piece, span.role, span.attributes)); currentWidth += DisplayWidth.of(piece) }
+        }
+        flush()
+        let leading = line.spans.first.map { span in span.text.prefix { $0 == " " }.count } ?? 0
+        let indentWidth = DisplayWidth.of(indent)
+        var lines: [StyledLine] = []
+        var out = StyledLine(String(repeating: " ", count: leading), line.spans.first?.role ?? .normal)
+        var used = leading
+        var atStart = true
+        for word in words {
+            let room = width - (lines.isEmpty ? leading : indentWidth)
+            var spans = word.spans
+            var w = word.width
+            if w > room && splitLongWords && room > 0 {
+                // Continue the word on as many lines as it needs, each full.
+                let text = spans.map(\.text).joined()
+                var chunk = ""
+                var chunkWidth = 0
+                if !atStart { lines.append(out); out = StyledLine(indent, line.spans.first?.role ?? .normal); used = indentWidth }
+                for character in text {
+                    let cw = DisplayWidth.of(character)
+                    if chunkWidth + cw > width - indentWidth {
+                        out.append(chunk, spans[0].role, spans[0].attributes)
+                        lines.append(out)
+                        out = StyledLine(indent, line.spans.first?.role ?? .normal)
+                        chunk = ""
+                        chunkWidth = 0
+                    }
+                    chunk.append(character)
+                    chunkWidth += cw
+                }
+                out.append(chunk, spans[0].role, spans[0].attributes)
+                used = indentWidth + chunkWidth
+                atStart = false
+                continue
+            }
+            if w > room {
+                let text = spans.map(\.text).joined()
+                spans = [Span(shortenMiddle(text, room), spans[0].role, spans[0].attributes)]
+                w = DisplayWidth.of(spans[0].text)
+            }
+            let gap = atStart ? 0 : word.spaceBefore
+            if !atStart && used + gap + w > width {
+                lines.append(out)
+                out = StyledLine(indent, line.spans.first?.role ?? .normal)
+                used = indentWidth
+                atStart = true
+            }
+            if !atStart { out.append(String(repeating: " ", count: word.spaceBefore)); used += word.spaceBefore }
+            out.spans += spans
+            used += w
+            atStart = false
+        }
+        lines.append(out)
+        return lines
     }
 }

@@ -17,32 +17,37 @@ enum GroupViewRow {
     case blank
     case partitionHeader
     case partition(Int)
+    /// A line of a share or streams group's own section.
+    case detail(StyledLine)
 }
 
 extension Dashboard {
+    /// The member table: the label first and whole; ids, rack and host go first when the width runs out.
     static let memberColumns: [ColumnSpec<MemberColumn>] = [
-        ColumnSpec(id: .member, title: "MEMBER", width: 12, priority: 0, flexible: true, maxWidth: 32),
-        ColumnSpec(id: .type, title: "TYPE", width: 8, priority: 5),
-        ColumnSpec(id: .epoch, title: "EPOCH", width: 9, alignment: .right, priority: 1),
-        ColumnSpec(id: .partitions, title: "PARTS", width: 7, alignment: .right, priority: 2),
-        ColumnSpec(id: .reconciling, title: "BEHIND FOR", width: 10, alignment: .right, priority: 3),
-        ColumnSpec(id: .client, title: "CLIENT", width: 16, priority: 4),
-        ColumnSpec(id: .host, title: "HOST", width: 15, priority: 6),
-        ColumnSpec(id: .rack, title: "RACK", width: 8, priority: 8),
-        ColumnSpec(id: .instance, title: "INSTANCE", width: 14, priority: 7),
-        ColumnSpec(id: .memberID, title: "MEMBER ID", width: 22, priority: 9),
+        ColumnSpec(id: .member, title: "MEMBER", min: 12, max: 40, priority: 0, identity: true, shortening: .middle),
+        ColumnSpec(id: .type, title: "TYPE", max: 10, priority: 5),
+        ColumnSpec(id: .epoch, title: "EPOCH", max: 13, alignment: .right, priority: 1),
+        ColumnSpec(id: .partitions, title: "PARTS", max: 11, alignment: .right, priority: 2),
+        ColumnSpec(id: .reconciling, title: "BEHIND FOR", max: 10, alignment: .right, priority: 3, highlightsChanges: false),
+        ColumnSpec(id: .client, title: "CLIENT", min: 12, max: 32, priority: 4, shortening: .middle),
+        ColumnSpec(id: .host, title: "HOST", min: 12, max: 40, priority: 6, shortening: .middle),
+        ColumnSpec(id: .rack, title: "RACK", max: 16, priority: 8),
+        ColumnSpec(id: .instance, title: "INSTANCE", min: 12, max: 32, priority: 7, shortening: .middle),
+        ColumnSpec(id: .memberID, title: "MEMBER ID", min: 12, max: 40, priority: 9, shortening: .middle),
     ]
 
+    /// The partition board: the partition first and whole (a shortened one keeps its `-N`), then lag,
+    /// hand-off, verdict and the owners; offsets and time lag go first when the width runs out.
     static let partitionColumns: [ColumnSpec<PartitionColumn>] = [
-        ColumnSpec(id: .partition, title: "PARTITION", width: 12, priority: 0, flexible: true, maxWidth: 48),
-        ColumnSpec(id: .owner, title: "OWNER", width: 14, priority: 4),
-        ColumnSpec(id: .target, title: "TARGET", width: 14, priority: 5),
-        ColumnSpec(id: .handoff, title: "HAND-OFF", width: 12, priority: 2),
-        ColumnSpec(id: .committed, title: "COMMITTED", width: 11, alignment: .right, priority: 6),
-        ColumnSpec(id: .logEnd, title: "LOG END", width: 11, alignment: .right, priority: 7),
-        ColumnSpec(id: .lag, title: "LAG", width: 9, alignment: .right, priority: 1),
-        ColumnSpec(id: .timeLag, title: "TIME LAG", width: 8, alignment: .right, priority: 8),
-        ColumnSpec(id: .verdict, title: "VERDICT", width: 7, priority: 3),
+        ColumnSpec(id: .partition, title: "PARTITION", min: 12, max: 64, priority: 0, identity: true, shortening: .middle),
+        ColumnSpec(id: .owner, title: "OWNER", max: 40, priority: 4, shortening: .middle),
+        ColumnSpec(id: .target, title: "TARGET", max: 40, priority: 5, shortening: .middle),
+        ColumnSpec(id: .handoff, title: "HAND-OFF", max: 12, priority: 2),
+        ColumnSpec(id: .committed, title: "COMMITTED", max: 20, alignment: .right, priority: 6),
+        ColumnSpec(id: .logEnd, title: "LOG END", max: 20, alignment: .right, priority: 7),
+        ColumnSpec(id: .lag, title: "LAG", max: 20, alignment: .right, priority: 1),
+        ColumnSpec(id: .timeLag, title: "TIME LAG", max: 10, alignment: .right, priority: 8),
+        ColumnSpec(id: .verdict, title: "VERDICT", max: 11, priority: 3),
     ]
 
     func groupContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
@@ -63,6 +68,12 @@ extension Dashboard {
         rows += members.map(GroupViewRow.member)
         rows += (insight?.recentlyLeft ?? []).map(GroupViewRow.departed)
         rows.append(.blank)
+        let typeLines = group.type == .streams ? Self.streamsTaskLines(group, width: width)
+            : group.type == .share ? Self.sharedPartitionLines(group, width: width) : []
+        if !typeLines.isEmpty {
+            rows += typeLines.map(GroupViewRow.detail)
+            rows.append(.blank)
+        }
         let partitions = group.partitions.indices.filter { i in
             let p = group.partitions[i]
             return filter.map { $0.matches(p.topicPartition.description) || $0.matches(p.owner.map(group.memberName) ?? "") || $0.matches(p.targetOwner.map(group.memberName) ?? "") } ?? true
@@ -71,29 +82,35 @@ extension Dashboard {
         rows.append(.partitionHeader)
         rows += partitions.map(GroupViewRow.partition)
 
-        // Widths from content: the member and owner columns as wide as the longest label (up to
-        // 32), the partition column as wide as the longest partition name (up to 48).
-        var nameWidth = 6
-        for i in group.members.indices { nameWidth = max(nameWidth, DisplayWidth.of(group.members[i].name)) }
-        nameWidth = min(32, nameWidth)
-        var partitionWidth = 9
-        for i in partitions { partitionWidth = max(partitionWidth, DisplayWidth.of(group.partitions[i].topicPartition.description)) }
-        partitionWidth = min(48, partitionWidth)
-        let memberLayout = TableLayout(Self.memberColumns.map { spec in
-            var spec = spec
-            if spec.id == .member { spec.width = nameWidth; spec.flexible = false }
-            return spec
-        }, width: width)
-        let partitionLayout = TableLayout(Self.partitionColumns.map { spec in
-            var spec = spec
-            switch spec.id {
-            case .partition: spec.width = partitionWidth; spec.flexible = false
-            case .owner, .target: spec.width = max(spec.title.count, nameWidth)
-            default: break
-            }
-            return spec
-        }, width: width)
         let now = self.now
+        // Widths from content: every member's cells; for partitions, the name, the owners' labels
+        // (as wide as the widest label) and the offsets by their digits.
+        var memberContent = ColumnContent<MemberColumn>()
+        var labelWidth = 0
+        for member in group.members {
+            memberContent.measure(Self.memberCells(member, group: group, insight: insight?.members[member.memberID], now: now))
+            labelWidth = max(labelWidth, DisplayWidth.of(member.name))
+        }
+        var partitionContent = ColumnContent<PartitionColumn>()
+        for i in partitions {
+            let row = group.partitions[i]
+            partitionContent.measure(.partition, row.topicPartition.description)
+            partitionContent.measure(.owner, width: row.owner == nil ? 1 : labelWidth, placeholder: row.owner == nil)
+            partitionContent.measure(.target, width: row.targetOwner == nil ? 1 : labelWidth, placeholder: row.targetOwner == nil)
+            partitionContent.measure(.handoff, Self.handoffText(row.handoff).0)
+            partitionContent.measure(.committed, width: row.committedOffset.map { GroupsCache.digits(Int($0)) } ?? 4)
+            partitionContent.measure(.logEnd, width: row.logEnd.map { GroupsCache.digits(Int($0)) } ?? 1)
+            if case .known(let lag) = row.lag { partitionContent.measure(.lag, width: GroupsCache.digits(Int(lag))) } else { partitionContent.measure(.lag, "?") }
+        }
+        if !partitions.isEmpty {
+            partitionContent.measure(.timeLag, width: 8, placeholder: insight?.maxTimeLagMs == nil)
+            // REBALANCING (11 columns) only while partitions move; else the longest is 7.
+            let moving = group.state.isRebalancing || group.summary.pendingRevocation + group.summary.awaitingRelease + group.summary.partitionsUnowned > 0
+            partitionContent.measure(.verdict, width: moving ? 11 : 7, placeholder: insight?.verdict == nil)
+        }
+        let memberLayout = TableLayout(Self.memberColumns, content: memberContent, width: width)
+        let partitionLayout = TableLayout(Self.partitionColumns, content: partitionContent, width: width)
+        let changes = self.changes
         return ViewContent(
             fixed: Self.groupSummary(group, insight: insight, filter: state.effectiveFilter(.group))
                 + Self.episodeSummary(update.episodes?.first { $0.groupID == groupID && $0.isOngoing }, width: width, now: now),
@@ -104,15 +121,73 @@ extension Dashboard {
                 case .memberHeader: return memberLayout.header()
                 case .partitionHeader: return partitionLayout.header()
                 case .blank: return StyledLine()
+                case .detail(let line): return line
                 case .departed(let who):
                     return StyledLine(" " + Format.fit("left: \(who)", max(0, width - 1)), .memberLeft)
                 case .member(let i):
-                    return Self.memberRow(group.members[i], group: group, insight: insight?.members[group.members[i].memberID], layout: memberLayout, now: now)
+                    let member = group.members[i]
+                    return memberLayout.row(Self.memberCells(member, group: group, insight: insight?.members[member.memberID], now: now),
+                                            key: "member\u{1F}\(groupID)\u{1F}\(member.memberID)", changes: changes)
                 case .partition(let i):
-                    return Self.partitionRow(group.partitions[i], group: group, insight: insight?.partitions[group.partitions[i].topicPartition], layout: partitionLayout)
+                    let row = group.partitions[i]
+                    return partitionLayout.row(Self.partitionCells(row, group: group, insight: insight?.partitions[row.topicPartition]),
+                                               key: "partition\u{1F}\(groupID)\u{1F}\(row.topicPartition)", changes: changes)
                 }
             },
             empty: "")
+    }
+
+    /// A streams group's section: its topology (which topics each subtopology reads), then each
+    /// member's active, standby and warm-up tasks per subtopology (`0:[1,4]` is tasks 1 and 4 of
+    /// subtopology 0), with the target where it differs.
+    static func streamsTaskLines(_ group: Group, width: Int) -> [StyledLine] {
+        var lines = [StyledLine(" TOPOLOGY \(group.subtopologies?.count ?? 0) subtopologies", .sectionTitle)]
+        for s in group.subtopologies ?? [] {
+            var line = StyledLine("   " + s.subtopologyID, .normal)
+            line.append("  reads " + (s.sourceTopics.isEmpty ? "-" : s.sourceTopics.joined(separator: ", ")), .dim)
+            lines.append(line)
+        }
+        if (group.subtopologies ?? []).isEmpty { lines.append(StyledLine("   not reported", .dim)) }
+        lines.append(StyledLine(" TASKS active / standby / warm-up", .sectionTitle))
+        func text(_ sets: [StreamsTaskSet]) -> String {
+            sets.isEmpty ? "-" : sets.map { "\($0.subtopologyID):[\($0.partitions.map(String.init).joined(separator: ","))]" }.joined(separator: " ")
+        }
+        let nameWidth = min(32, max(6, group.members.map { DisplayWidth.of($0.name) }.max() ?? 6))
+        for member in group.members {
+            let tasks = member.streamsTasks ?? StreamsTasks()
+            var line = StyledLine("   " + Format.fit(Format.shortenMiddle(member.name, nameWidth), nameWidth), .normal)
+            line.append("  active ", .dim)
+            line.append(text(tasks.active), .normal)
+            line.append("  standby ", .dim)
+            line.append(text(tasks.standby), .normal)
+            line.append("  warm-up ", .dim)
+            line.append(text(tasks.warmup), tasks.warmup.isEmpty ? .normal : .rebalancing)
+            if let target = member.streamsTargetTasks, target != tasks {
+                line.append("  → active ", .rebalancing)
+                line.append(text(target.active), .rebalancing)
+            }
+            lines.append(line)
+        }
+        if group.members.isEmpty { lines.append(StyledLine("   no members", .dim)) }
+        return lines
+    }
+
+    /// A share group's section: partitions read by more than one member (a share group may give
+    /// one partition to several members; the partition board names the first as owner).
+    static func sharedPartitionLines(_ group: Group, width: Int) -> [StyledLine] {
+        var readers: [TopicPartition: [String]] = [:]
+        for member in group.members {
+            for tp in member.assignment { readers[tp, default: []].append(member.name) }
+        }
+        let shared = readers.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        var lines = [StyledLine(" SHARED PARTITIONS \(shared.count)", .sectionTitle)]
+        if shared.isEmpty { lines.append(StyledLine("   none: each partition is read by one member", .dim)) }
+        for (tp, names) in shared {
+            var line = StyledLine("   " + tp.description, .normal)
+            line.append("  read by " + names.joined(separator: ", "), .dim)
+            lines.append(line)
+        }
+        return lines
     }
 
     static func groupSummary(_ group: Group, insight: GroupInsight?, filter: String?) -> [StyledLine] {
@@ -130,7 +205,10 @@ extension Dashboard {
 
         let summary = group.summary
         var second = StyledLine(" lag ", .dim)
-        if !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count {
+        if !group.lagApplies {
+            second.append("-", .dim)
+            second.append(" (not applicable: a share group commits no offsets)", .dim)
+        } else if !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count {
             second.append("unknown", .stale)
         } else {
             second.append(Format.grouped(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+ (\(summary.partitionsLagUnknown) unknown)" : ""),
@@ -174,9 +252,10 @@ extension Dashboard {
         return [line] + blockingLines(episode, width: width, indent: " ")
     }
 
-    static func memberRow(_ member: GroupMember, group: Group, insight: MemberInsight?, layout: TableLayout<MemberColumn>, now: Int64) -> StyledLine {
+    /// A member's cells, by column (the layout shortens what does not fit).
+    static func memberCells(_ member: GroupMember, group: Group, insight: MemberInsight?, now: Int64) -> [MemberColumn: Span] {
         var cells: [MemberColumn: Span] = [:]
-        cells[.member] = Span(Format.shortenMiddle(member.name, layout.width(of: .member)), insight?.recentlyJoined == true ? .memberJoined : .normal)
+        cells[.member] = Span(member.name, insight?.recentlyJoined == true ? .memberJoined : .normal)
         cells[.memberID] = Span(member.memberID, .dim)
         cells[.type] = Span(member.memberType.rawValue, member.memberType == .classic && group.type == .consumer ? .rebalancing : .normal)
         let behind = !member.isReconciled(assignmentEpoch: group.assignmentEpoch)
@@ -203,7 +282,7 @@ extension Dashboard {
         cells[.host] = Span(member.host)
         cells[.rack] = Span(member.rackID ?? "-", member.rackID == nil ? .dim : .normal)
         cells[.instance] = Span(member.instanceID ?? "-", member.instanceID == nil ? .dim : .normal)
-        return layout.row(cells)
+        return cells
     }
 
     static func handoffText(_ state: HandoffState) -> (String, ThemeRole) {
@@ -216,12 +295,13 @@ extension Dashboard {
         }
     }
 
-    static func partitionRow(_ row: GroupPartition, group: Group, insight: PartitionInsight?, layout: TableLayout<PartitionColumn>) -> StyledLine {
+    /// A partition's cells, by column (the layout shortens what does not fit).
+    static func partitionCells(_ row: GroupPartition, group: Group, insight: PartitionInsight?) -> [PartitionColumn: Span] {
         var cells: [PartitionColumn: Span] = [:]
         cells[.partition] = Span(row.topicPartition.description, row.error != nil ? .errorText : .normal)
-        cells[.owner] = row.owner.map { Span(Format.shortenMiddle(group.memberName($0), layout.width(of: .owner))) } ?? Span("-", .dim)
+        cells[.owner] = row.owner.map { Span(group.memberName($0)) } ?? Span("-", .dim)
         if let target = row.targetOwner {
-            cells[.target] = Span(Format.shortenMiddle(group.memberName(target), layout.width(of: .target)), target == row.owner ? .normal : .rebalancing)
+            cells[.target] = Span(group.memberName(target), target == row.owner ? .normal : .rebalancing)
         } else {
             cells[.target] = Span("-", .dim)
         }
@@ -233,10 +313,10 @@ extension Dashboard {
         case .known(let lag):
             cells[.lag] = Span(String(lag), insight?.verdict?.lagRole ?? (lag == 0 ? .lagOK : .normal))
         case .unknown:
-            cells[.lag] = Span("?", .stale)
+            cells[.lag] = row.lag.isNotApplicable ? Span("-", .dim) : Span("?", .stale)
         }
         cells[.timeLag] = insight?.timeLagMs.map { Span(Format.timeLag(ms: $0, bound: insight?.timeLagIsBound ?? false)) } ?? Span("-", .dim)
         cells[.verdict] = insight?.verdict.map { Span($0.rawValue, $0.role) } ?? Span("-", .dim)
-        return layout.row(cells)
+        return cells
     }
 }

@@ -31,7 +31,8 @@ struct GroupsCache {
 
     private(set) var modelsVersion = -1
     private(set) var models: [GroupRowModel] = []
-    private(set) var longestID = 0
+    /// What the Groups view's columns need, measured once per data version.
+    private(set) var content = ColumnContent<GroupColumn>()
     private var orderKey: OrderKey?
     private(set) var order: [Int] = []
     private var positionByID: [String: Int] = [:]
@@ -57,7 +58,7 @@ struct GroupsCache {
         let groups = update.snapshot.groups
         var models: [GroupRowModel] = []
         models.reserveCapacity(groups.count)
-        var longest = 0
+        var content = ColumnContent<GroupColumn>()
         for (i, group) in groups.enumerated() {
             let insight = update.insights[group.groupID]
             let summary = group.summary
@@ -76,12 +77,42 @@ struct GroupsCache {
                 partitions: group.partitions.count, lag: lagKnown ? summary.totalLag : -1,
                 timeLag: insight?.maxTimeLagMs ?? -1, trend: trend, verdict: verdictRank,
                 lastRebalance: insight?.lastRebalanceAt ?? Int64.min, problem: problem))
-            longest = max(longest, DisplayWidth.of(group.groupID))
+            Self.measure(group, summary: summary, insight: insight, into: &content)
         }
         self.models = models
-        self.longestID = longest
+        self.content = content
         modelsVersion = version
         orderKey = nil
+    }
+
+    /// Counts the width of each of a group's cells without formatting the costly ones (numbers by
+    /// their digits, the trend by its fixed width).
+    private static func measure(_ group: Group, summary: GroupSummary, insight: GroupInsight?, into content: inout ColumnContent<GroupColumn>) {
+        content.measure(.group, group.groupID)
+        content.measure(.protocol, protocolText(group))
+        content.measure(.state, Format.state(group.state))
+        content.measure(.members, width: digits(group.members.count))
+        content.measure(.epoch, Format.epochs(group))
+        content.measure(.assignor, group.assignor ?? "-")
+        content.measure(.partitions, width: digits(group.partitions.count))
+        let lagKnown = group.partitions.isEmpty || summary.partitionsLagUnknown < group.partitions.count
+        content.measure(.lag, width: lagKnown ? DisplayWidth.of(Format.compact(summary.totalLag)) + (summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
+        if let timeLag = insight?.maxTimeLagMs {
+            content.measure(.timeLag, Format.timeLag(ms: timeLag, bound: insight?.maxTimeLagIsBound ?? false))
+        } else {
+            content.measure(.timeLag, "-")
+        }
+        let hasTrend = insight.map { !$0.lagTrend.isEmpty || $0.lagRate != nil } ?? false
+        content.measure(.trend, width: hasTrend ? 14 : 0, placeholder: !hasTrend)
+        content.measure(.verdict, insight?.verdict?.rawValue ?? "-")
+        content.measure(.sinceRebalance, width: 7, placeholder: insight?.lastRebalanceAt == nil && !group.state.isRebalancing)
+    }
+
+    static func digits(_ value: Int) -> Int { String(value).count }
+
+    /// The PROTOCOL cell: the protocol, else the group type the broker named, else `?`.
+    static func protocolText(_ group: Group) -> String {
+        group.protocol == .unknown ? (group.type.brokerString.isEmpty ? "?" : group.type.brokerString) : group.protocol.rawValue
     }
 
     private static func isUnknown(_ state: GroupState) -> Bool {
@@ -135,21 +166,27 @@ struct GroupsCache {
 }
 
 extension Dashboard {
-    static func groupColumns(longestID: Int) -> [ColumnSpec<GroupColumn>] {
-        [
-            ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 0, flexible: true, maxWidth: max(16, min(60, longestID))),
-            ColumnSpec(id: .protocol, title: "PROTOCOL", width: 8, priority: 4),
-            ColumnSpec(id: .state, title: "STATE", width: 11, priority: 2),
-            ColumnSpec(id: .members, title: "MEMB", width: 4, alignment: .right, priority: 5),
-            ColumnSpec(id: .epoch, title: "EPOCH", width: 9, alignment: .right, priority: 6),
-            ColumnSpec(id: .assignor, title: "ASSIGNOR", width: 12, priority: 9),
-            ColumnSpec(id: .partitions, title: "PARTS", width: 5, alignment: .right, priority: 8),
-            ColumnSpec(id: .lag, title: "LAG", width: 7, alignment: .right, priority: 1),
-            ColumnSpec(id: .timeLag, title: "TIME LAG", width: 8, alignment: .right, priority: 7),
-            ColumnSpec(id: .trend, title: "TREND", width: 14, priority: 10),
-            ColumnSpec(id: .verdict, title: "VERDICT", width: 8, priority: 3),
-            ColumnSpec(id: .sinceRebalance, title: "REBALANCED", width: 10, alignment: .right, priority: 11),
-        ]
+    /// The Groups view's columns: the group id first and whole, then lag, state and verdict; the
+    /// assignor, trend and time since the last rebalance go first when the width runs out.
+    static let groupColumns: [ColumnSpec<GroupColumn>] = [
+        ColumnSpec(id: .group, title: "GROUP", min: 16, max: 64, priority: 0, identity: true, shortening: .middle),
+        ColumnSpec(id: .protocol, title: "PROTOCOL", min: 8, max: 12, priority: 4),
+        ColumnSpec(id: .state, title: "STATE", min: 11, max: 16, priority: 2),
+        ColumnSpec(id: .members, title: "MEMB", max: 6, alignment: .right, priority: 5),
+        ColumnSpec(id: .epoch, title: "EPOCH", max: 13, alignment: .right, priority: 6),
+        ColumnSpec(id: .assignor, title: "ASSIGNOR", min: 12, max: 24, priority: 9),
+        ColumnSpec(id: .partitions, title: "PARTS", max: 7, alignment: .right, priority: 8),
+        ColumnSpec(id: .lag, title: "LAG", max: 7, alignment: .right, priority: 1),
+        ColumnSpec(id: .timeLag, title: "TIME LAG", max: 10, alignment: .right, priority: 7),
+        ColumnSpec(id: .trend, title: "TREND", min: 14, max: 14, priority: 10),
+        ColumnSpec(id: .verdict, title: "VERDICT", max: 11, priority: 3),
+        ColumnSpec(id: .sinceRebalance, title: "REBALANCED", max: 10, alignment: .right, priority: 11, highlightsChanges: false),
+    ]
+
+    /// The Groups view's layout at a width (the sort column's title keeps room for its marker).
+    func groupsLayout(_ update: DashboardUpdate, width: Int) -> TableLayout<GroupColumn> {
+        groupsCache.prepare(update, version: dataVersion)
+        return TableLayout(Self.groupColumns, content: groupsCache.content, width: width, sortedBy: state.sortColumn)
     }
 
     func groupsContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
@@ -165,9 +202,10 @@ extension Dashboard {
             current.selected = position
             state.positions[.groups] = current
         }
-        let layout = TableLayout(Self.groupColumns(longestID: groupsCache.longestID), width: width)
+        let layout = groupsLayout(update, width: width)
         var status = StyledLine(" \(order.count) of \(update.snapshot.groups.count) groups", .dim)
         status.append(" · sorted by \(state.sortColumn.title) \(state.sortDescending ? "▼" : "▲")", .dim)
+        if !layout.contains(state.sortColumn) { status.append(" (column hidden at this width)", .warnText) }
         if let filter {
             status.append(" · filter ", .dim)
             status.append("/\(filter)/", .filter)
@@ -176,23 +214,24 @@ extension Dashboard {
         let models = groupsCache.models
         let groups = update.snapshot.groups
         let now = self.now
+        let changes = self.changes
         return ViewContent(
-            fixed: [status, layout.header(sortedBy: state.sortColumn, descending: state.sortDescending)],
+            fixed: [status, layout.header(descending: state.sortDescending)],
             count: order.count,
             row: { position in
                 let model = models[order[position]]
-                return Self.groupRow(groups[model.index], insight: update.insights[model.id], layout: layout, now: now)
+                return Self.groupRow(groups[model.index], insight: update.insights[model.id], layout: layout, now: now, changes: changes)
             },
             groupAt: { position in position < order.count ? models[order[position]].id : nil },
             empty: groups.isEmpty ? "no groups in this cluster" : "no group matches (Esc clears the filter, o toggles problems only)")
     }
 
-    static func groupRow(_ group: Group, insight: GroupInsight?, layout: TableLayout<GroupColumn>, now: Int64) -> StyledLine {
+    static func groupRow(_ group: Group, insight: GroupInsight?, layout: TableLayout<GroupColumn>, now: Int64, changes: ChangeTracker? = nil) -> StyledLine {
         let summary = group.summary
         var cells: [GroupColumn: Span] = [:]
         cells[.group] = Span(group.groupID, group.error != nil ? .errorText : .normal)
         let protocolRole: ThemeRole = group.protocol == .mixed ? .rebalancing : group.protocol == .unknown ? .stale : .normal
-        cells[.protocol] = Span(group.protocol == .unknown ? (group.type.brokerString.isEmpty ? "?" : group.type.brokerString) : group.protocol.rawValue, protocolRole)
+        cells[.protocol] = Span(GroupsCache.protocolText(group), protocolRole)
         cells[.state] = Span(Format.state(group.state), Format.stateRole(group.state))
         let behind = !summary.membersBehindAssignmentEpoch.isEmpty
         cells[.members] = Span(String(group.members.count), behind ? .rebalancing : .normal)
@@ -201,7 +240,9 @@ extension Dashboard {
         cells[.assignor] = Span(group.assignor ?? "-", group.assignor == nil ? .dim : .normal)
         cells[.partitions] = Span(String(group.partitions.count), summary.partitionsUnowned > 0 ? .lagCritical : .normal)
         let allUnknown = !group.partitions.isEmpty && summary.partitionsLagUnknown == group.partitions.count
-        if allUnknown {
+        if !group.lagApplies {
+            cells[.lag] = Span("-", .dim)
+        } else if allUnknown {
             cells[.lag] = Span("?", .stale)
         } else {
             let text = Format.compact(summary.totalLag) + (summary.partitionsLagUnknown > 0 ? "+" : "")
@@ -228,7 +269,7 @@ extension Dashboard {
         } else {
             cells[.sinceRebalance] = Span("-", .dim)
         }
-        return layout.row(cells)
+        return layout.row(cells, key: "groups\u{1F}" + group.groupID, changes: changes)
     }
 }
 

@@ -109,7 +109,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case top
     /// Jump to the last row.
     case bottom
-    /// Open the selected group.
+    /// Open the selected group (in the Errors view: the selected message in full, then its group).
     case drillIn
     /// Go back to the previous view; close help or the filter.
     case drillOut
@@ -301,7 +301,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.pageDown, .character(" ")], .pageDown, "Page down"),
         KeyBinding([.home, .character("g")], .top, "First row"),
         KeyBinding([.end, .character("G")], .bottom, "Last row"),
-        KeyBinding([.enter, .right, .character("l")], .drillIn, "Open the selected group", bar: "Open"),
+        KeyBinding([.enter, .right, .character("l")], .drillIn, "Open the selected group (Errors: the message)", bar: "Open"),
         KeyBinding([.escape, .left, .character("h")], .drillOut, "Back; clear filter", bar: "Back"),
         KeyBinding([.tab], .nextView, "Next view", bar: "View"),
         KeyBinding([.backTab], .previousView, "Previous view"),

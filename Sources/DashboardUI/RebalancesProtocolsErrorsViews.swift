@@ -19,6 +19,10 @@ enum ErrorColumn: Hashable, Sendable {
     case age, severity, source, group, message
 }
 
+enum InventoryColumn: Hashable, Sendable {
+    case protocolName, assignor, groups, members
+}
+
 extension Dashboard {
     static func documentContent(_ lines: [DocumentLine], fixed: [StyledLine] = [], empty: String) -> ViewContent {
         ViewContent(
@@ -30,15 +34,16 @@ extension Dashboard {
 
     // MARK: - Rebalances
 
+    /// The finished-episodes table: the group first and whole, then trigger, duration and start.
     static let episodeColumns: [ColumnSpec<EpisodeColumn>] = [
-        ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 0, flexible: true, maxWidth: 48),
-        ColumnSpec(id: .protocolName, title: "PROTOCOL", width: 8, priority: 5),
-        ColumnSpec(id: .trigger, title: "TRIGGER", width: 22, priority: 1),
-        ColumnSpec(id: .started, title: "STARTED", width: 9, alignment: .right, priority: 3),
-        ColumnSpec(id: .duration, title: "DURATION", width: 8, alignment: .right, priority: 2),
-        ColumnSpec(id: .epochs, title: "EPOCH", width: 9, alignment: .right, priority: 6),
-        ColumnSpec(id: .members, title: "MEMB", width: 5, alignment: .right, priority: 7),
-        ColumnSpec(id: .outcome, title: "OUTCOME", width: 11, priority: 4),
+        ColumnSpec(id: .group, title: "GROUP", min: 16, max: 64, priority: 0, identity: true, shortening: .middle),
+        ColumnSpec(id: .protocolName, title: "PROTOCOL", max: 12, priority: 5),
+        ColumnSpec(id: .trigger, title: "TRIGGER", min: 16, max: 48, priority: 1),
+        ColumnSpec(id: .started, title: "STARTED", max: 9, alignment: .right, priority: 3, highlightsChanges: false),
+        ColumnSpec(id: .duration, title: "DURATION", max: 9, alignment: .right, priority: 2),
+        ColumnSpec(id: .epochs, title: "EPOCH", max: 13, alignment: .right, priority: 6),
+        ColumnSpec(id: .members, title: "MEMB", max: 6, alignment: .right, priority: 7),
+        ColumnSpec(id: .outcome, title: "OUTCOME", max: 16, priority: 4),
     ]
 
     func rebalancesContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
@@ -55,24 +60,12 @@ extension Dashboard {
         for episode in ongoing { lines += ongoingLines(episode, width: width) }
         lines.append(DocumentLine(StyledLine()))
         lines.append(DocumentLine(StyledLine(" FINISHED \(finished.count)", .sectionTitle)))
-        let layout = TableLayout(Self.episodeColumns, width: width)
+        let finishedCells = finished.map { episodeCells($0) }
+        var content = ColumnContent<EpisodeColumn>()
+        for cells in finishedCells { content.measure(cells) }
+        let layout = TableLayout(Self.episodeColumns, content: content, width: width)
         lines.append(DocumentLine(layout.header()))
-        for episode in finished {
-            var cells: [EpisodeColumn: Span] = [:]
-            cells[.group] = Span(episode.groupID)
-            cells[.protocolName] = Span(episode.groupProtocol.rawValue)
-            cells[.trigger] = Span(episode.trigger)
-            cells[.started] = Span(Format.age(ms: now - episode.startedAt) + " ago", .dim)
-            if let ended = episode.endedAt, ended == episode.startedAt {
-                // Started and ended between two polls: nothing was measured.
-                cells[.duration] = Span("<1 poll", .dim)
-            } else {
-                cells[.duration] = Span(Format.duration(ms: (episode.endedAt ?? now) - episode.startedAt))
-            }
-            cells[.epochs] = Self.epochText(episode).map { Span($0) } ?? Span("-", .dim)
-            cells[.members] = Span(String(episode.membersTotal))
-            let outcome = episode.outcome ?? "completed"
-            cells[.outcome] = Span(outcome, outcome == "completed" ? .normal : .warnText)
+        for (episode, cells) in zip(finished, finishedCells) {
             lines.append(DocumentLine(layout.row(cells), group: episode.groupID))
         }
         var counts: [String: Int] = [:]
@@ -80,7 +73,7 @@ extension Dashboard {
         lines.append(DocumentLine(StyledLine()))
         lines.append(DocumentLine(StyledLine(" REBALANCES PER GROUP", .sectionTitle)))
         for (group, count) in counts.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
-            var line = StyledLine("   " + Format.fit(group, max(8, min(48, width - 12))), .normal)
+            var line = StyledLine("   " + Format.fit(Format.shortenMiddle(group, max(8, min(64, width - 12))), max(8, min(64, width - 12))), .normal)
             line.append(" " + Format.fit(String(count), 6, right: true), .normal)
             lines.append(DocumentLine(line, group: group))
         }
@@ -90,6 +83,26 @@ extension Dashboard {
             return [line]
         } ?? []
         return Self.documentContent(lines, fixed: fixed, empty: "")
+    }
+
+    /// A finished episode's cells, by column.
+    private func episodeCells(_ episode: EpisodeRow) -> [EpisodeColumn: Span] {
+        var cells: [EpisodeColumn: Span] = [:]
+        cells[.group] = Span(episode.groupID)
+        cells[.protocolName] = Span(episode.groupProtocol.rawValue)
+        cells[.trigger] = Span(episode.trigger)
+        cells[.started] = Span(Format.age(ms: now - episode.startedAt) + " ago", .dim)
+        if let ended = episode.endedAt, ended == episode.startedAt {
+            // Started and ended between two polls: nothing was measured.
+            cells[.duration] = Span("<1 poll", .dim)
+        } else {
+            cells[.duration] = Span(Format.duration(ms: (episode.endedAt ?? now) - episode.startedAt))
+        }
+        cells[.epochs] = Self.epochText(episode).map { Span($0) } ?? Span("-", .dim)
+        cells[.members] = Span(String(episode.membersTotal))
+        let outcome = episode.outcome ?? "completed"
+        cells[.outcome] = Span(outcome, outcome == "completed" ? .normal : .warnText)
+    return cells
     }
 
     private func ongoingLines(_ episode: EpisodeRow, width: Int) -> [DocumentLine] {
@@ -190,6 +203,14 @@ extension Dashboard {
 
     // MARK: - Protocols
 
+    /// The protocols view's inventory: groups and members by protocol and assignor.
+    static let inventoryColumns: [ColumnSpec<InventoryColumn>] = [
+        ColumnSpec(id: .protocolName, title: "PROTOCOL", max: 12, priority: 0, identity: true),
+        ColumnSpec(id: .assignor, title: "ASSIGNOR", max: 40, priority: 1, shortening: .middle),
+        ColumnSpec(id: .groups, title: "GROUPS", max: 9, alignment: .right, priority: 2),
+        ColumnSpec(id: .members, title: "MEMBERS", max: 9, alignment: .right, priority: 3),
+    ]
+
     func protocolsContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
         let snapshot = update.snapshot
         var lines: [DocumentLine] = []
@@ -225,11 +246,19 @@ extension Dashboard {
             if group.protocol == .mixed { mixed.append(group) }
             if group.protocol == .classic && (group.protocolType ?? "consumer") == "consumer" { movable.append(group) }
         }
-        lines.append(DocumentLine(StyledLine(" GROUPS BY PROTOCOL AND ASSIGNOR", .sectionTitle)))
-        lines.append(DocumentLine(StyledLine(" " + Format.fit("PROTOCOL", 10) + " " + Format.fit("ASSIGNOR", 22) + " " + Format.fit("GROUPS", 7, right: true) + " " + Format.fit("MEMBERS", 8, right: true), .columnHeader)))
-        for (key, value) in inventory.sorted(by: { $0.key < $1.key }) {
-            lines.append(DocumentLine(StyledLine(" " + Format.fit(key.proto, 10) + " " + Format.fit(key.assignor, 22) + " " + Format.fit(String(value.groups), 7, right: true) + " " + Format.fit(String(value.members), 8, right: true))))
+        // Every group type has a row, with none of it as well.
+        for proto in [GroupProtocol.classic, .consumer, .mixed, .share, .streams] where !inventory.keys.contains(where: { $0.proto == proto.rawValue }) {
+            inventory[Key(proto: proto.rawValue, assignor: "-")] = (0, 0)
         }
+        lines.append(DocumentLine(StyledLine(" GROUPS BY PROTOCOL AND ASSIGNOR", .sectionTitle)))
+        let inventoryCells = inventory.sorted(by: { $0.key < $1.key }).map { key, value -> [InventoryColumn: Span] in
+            [.protocolName: Span(key.proto), .assignor: Span(key.assignor), .groups: Span(String(value.groups)), .members: Span(String(value.members))]
+        }
+        var inventoryContent = ColumnContent<InventoryColumn>()
+        for cells in inventoryCells { inventoryContent.measure(cells) }
+        let inventoryLayout = TableLayout(Self.inventoryColumns, content: inventoryContent, width: width)
+        lines.append(DocumentLine(inventoryLayout.header()))
+        for cells in inventoryCells { lines.append(DocumentLine(inventoryLayout.row(cells))) }
         if inventory.isEmpty { lines.append(DocumentLine(StyledLine("   no groups", .dim))) }
         lines.append(DocumentLine(StyledLine()))
 
@@ -237,16 +266,19 @@ extension Dashboard {
         if mixed.isEmpty { lines.append(DocumentLine(StyledLine("   none", .dim))) }
         for group in mixed {
             let classic = group.members.filter { $0.memberType == .classic }.count
-            var line = StyledLine("   " + Format.fit(group.groupID, max(8, min(40, width - 40))), .normal)
+            var line = StyledLine("   " + Format.fit(Format.shortenMiddle(group.groupID, max(8, min(40, width - 40))), max(8, min(40, width - 40))), .normal)
             line.append("  \(classic) classic / \(group.members.count) members", .rebalancing)
             lines.append(DocumentLine(line, group: group.groupID))
         }
         lines.append(DocumentLine(StyledLine()))
 
+        lines += Self.shareAndStreamsLines(snapshot, width: width)
+        lines.append(DocumentLine(StyledLine()))
+
         lines.append(DocumentLine(StyledLine(" CLASSIC GROUPS THAT COULD MOVE TO KIP-848 \(movable.count)", .sectionTitle)))
         if movable.isEmpty { lines.append(DocumentLine(StyledLine("   none", .dim))) }
         for group in movable {
-            var line = StyledLine("   " + Format.fit(group.groupID, max(8, min(40, width - 44))), .normal)
+            var line = StyledLine("   " + Format.fit(Format.shortenMiddle(group.groupID, max(8, min(40, width - 44))), max(8, min(40, width - 44))), .normal)
             line.append("  assignor \(group.assignor ?? "-")  \(group.members.count) members", .dim)
             lines.append(DocumentLine(line, group: group.groupID))
         }
@@ -269,24 +301,73 @@ extension Dashboard {
         return Self.documentContent(lines, empty: "")
     }
 
+    /// The protocols view's share and streams section: per type, whether the brokers describe it
+    /// (the poll's one note when a coordinator lacks the API), then each group with its state,
+    /// epochs and members.
+    static func shareAndStreamsLines(_ snapshot: ClusterSnapshot, width: Int) -> [DocumentLine] {
+        var lines = [DocumentLine(StyledLine(" SHARE AND STREAMS GROUPS", .sectionTitle))]
+        for (proto, api) in [(GroupProtocol.share, "ShareGroupDescribe"), (.streams, "StreamsGroupDescribe")] {
+            let groups = snapshot.groups.filter { $0.protocol == proto }
+            var line = StyledLine("   " + Format.fit(proto.rawValue, 8), .normal)
+            line.append(" \(groups.count) group\(groups.count == 1 ? "" : "s")  ", .normal)
+            if let note = snapshot.errors.first(where: { $0.operation == api }) {
+                line.append(note.message, .warnText)
+            } else if groups.isEmpty {
+                line.append("none listed", .dim)
+            } else {
+                line.append("described with \(api)", .dim)
+            }
+            lines.append(DocumentLine(line))
+            for group in groups {
+                var row = StyledLine("     " + Format.fit(group.groupID, max(8, min(40, width - 48))), .normal)
+                row.append("  " + Format.state(group.state), Format.stateRole(group.state))
+                row.append("  epoch \(group.groupEpoch.map(String.init) ?? "?") target \(group.assignmentEpoch.map(String.init) ?? "?")  \(group.members.count) members", .dim)
+                lines.append(DocumentLine(row, group: group.groupID))
+            }
+        }
+        return lines
+    }
+
     // MARK: - Errors
 
+    /// The error table: severity, age and the message first; the message takes the width left.
     static let errorColumns: [ColumnSpec<ErrorColumn>] = [
-        ColumnSpec(id: .age, title: "AGE", width: 6, alignment: .right, priority: 1),
-        ColumnSpec(id: .severity, title: "SEVERITY", width: 8, priority: 0),
-        ColumnSpec(id: .source, title: "SOURCE", width: 7, priority: 4),
-        ColumnSpec(id: .group, title: "GROUP", width: 16, priority: 3),
-        ColumnSpec(id: .message, title: "MESSAGE", width: 20, priority: 2, flexible: true, maxWidth: 400),
+        ColumnSpec(id: .age, title: "AGE", max: 6, alignment: .right, priority: 1, highlightsChanges: false),
+        ColumnSpec(id: .severity, title: "SEVERITY", max: 8, priority: 0, identity: true),
+        ColumnSpec(id: .source, title: "SOURCE", max: 7, priority: 4),
+        ColumnSpec(id: .group, title: "GROUP", min: 16, max: 40, priority: 3, shortening: .middle),
+        ColumnSpec(id: .message, title: "MESSAGE", min: 20, max: 400, priority: 2, fills: true),
     ]
+
+    /// The errors the errors view lists, newest first: at least the minimum severity, matching the filter.
+    func shownErrors(_ update: DashboardUpdate) -> [ErrorRow] {
+        let matcher = state.effectiveFilter(.errors).map(matcher)
+        let minimum = state.minimumSeverity
+        return update.effectiveErrors
+            .filter { row in row.severity >= minimum && (matcher.map { $0.matches(row.message) || $0.matches(row.groupID ?? "") } ?? true) }
+            .sorted { ($0.at, $0.severity.rawValue) > ($1.at, $1.severity.rawValue) }
+    }
+
+    /// The message of an error row as listed: a lasting fault says how often and since when.
+    static func errorMessage(_ error: ErrorRow) -> String {
+        (error.count > 1 ? "×\(error.count) since \(Format.utc(ms: error.since ?? error.at)): " : "") + error.message
+    }
+
+    static func errorCells(_ error: ErrorRow, now: Int64) -> [ErrorColumn: Span] {
+        var cells: [ErrorColumn: Span] = [:]
+        cells[.age] = Span(Format.age(ms: now - error.at), .dim)
+        cells[.severity] = Span(error.severity.name, severityRole(error.severity))
+        cells[.source] = Span(error.source.rawValue)
+        cells[.group] = error.groupID.map { Span($0) } ?? Span(error.brokerID.map { "broker \($0)" } ?? "-", .dim)
+        cells[.message] = Span(errorMessage(error), error.severity >= .error ? .errorText : .normal)
+        return cells
+    }
 
     func errorsContent(_ update: DashboardUpdate, width: Int) -> ViewContent {
         let all = update.effectiveErrors
         let filter = state.effectiveFilter(.errors)
-        let matcher = filter.map(matcher)
         let minimum = state.minimumSeverity
-        let shown = all
-            .filter { row in row.severity >= minimum && (matcher.map { $0.matches(row.message) || $0.matches(row.groupID ?? "") } ?? true) }
-            .sorted { ($0.at, $0.severity.rawValue) > ($1.at, $1.severity.rawValue) }
+        let shown = shownErrors(update)
         var counts = StyledLine(" \(all.count) errors", .normal)
         for severity in ErrorSeverity.allCases.reversed() {
             let n = all.filter { $0.severity == severity }.count
@@ -297,23 +378,14 @@ extension Dashboard {
             counts.append(" · filter ", .dim)
             counts.append("/\(filter)/", .filter)
         }
-        let layout = TableLayout(Self.errorColumns, width: width)
         let now = self.now
+        var content = ColumnContent<ErrorColumn>()
+        for error in shown { content.measure(Self.errorCells(error, now: now)) }
+        let layout = TableLayout(Self.errorColumns, content: content, width: width)
         return ViewContent(
             fixed: [counts, layout.header()],
             count: shown.count,
-            row: { index in
-                let error = shown[index]
-                var cells: [ErrorColumn: Span] = [:]
-                cells[.age] = Span(Format.age(ms: now - error.at), .dim)
-                cells[.severity] = Span(error.severity.name, Self.severityRole(error.severity))
-                cells[.source] = Span(error.source.rawValue)
-                cells[.group] = error.groupID.map { Span($0) } ?? Span(error.brokerID.map { "broker \($0)" } ?? "-", .dim)
-                let repeated = error.count > 1
-                    ? "×\(error.count) since \(Format.utc(ms: error.since ?? error.at)): " : ""
-                cells[.message] = Span(repeated + error.message, error.severity >= .error ? .errorText : .normal)
-                return layout.row(cells)
-            },
+            row: { index in layout.row(Self.errorCells(shown[index], now: now)) },
             groupAt: { $0 < shown.count ? shown[$0].groupID : nil },
             empty: all.isEmpty ? "no errors" : "no error matches (v cycles the severity, Esc clears the filter)")
     }

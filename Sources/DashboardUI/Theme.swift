@@ -66,6 +66,8 @@ public enum ThemeRole: String, Sendable, Hashable, CaseIterable, Codable {
     case help
     /// The filter being typed.
     case filter
+    /// A table value that changed since the previous poll (drawn so for one poll, as htop does).
+    case changed
 }
 
 // MARK: - Colours

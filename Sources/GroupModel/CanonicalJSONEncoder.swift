@@ -12,7 +12,9 @@ import Foundation
 ///
 /// Covered: every type the snapshot, event and verdict schemas use (structs and enums with
 /// synthesized or custom `Codable`, optionals, arrays, dictionaries, strings, integers, booleans,
-/// floating point) and `Data` (base64, as Foundation writes it by default). Keys are sorted by
+/// floating point) and `Data` (base64, as Foundation writes it by default). Types that conform to
+/// ``CanonicalJSONWritable`` (partition rows and what they hold) write their own bytes, the same
+/// bytes, without the `Encoder` protocol's per-field cost. Keys are sorted by
 /// `String` ordering, strings are escaped as Foundation escapes them (`\"`, `\\`, `\b`, `\f`, `\n`,
 /// `\r`, `\t`, other control characters as `\u00xx`; `/` and non-ASCII characters are not
 /// escaped), and floating-point numbers use Swift's shortest round-trip form without a trailing
@@ -66,7 +68,9 @@ final class JSONNode {
     /// Encodes `value` into this node, taking the fast path for primitives.
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
         var bytes: [UInt8] = []
-        if try JSONPrimitive.write(value, into: &bytes, codingPath: codingPath) {
+        if try JSONPrimitive.write(value, into: &bytes, codingPath: codingPath)
+            || JSONPrimitive.writeSelfWriting(value, depth: depth, pretty: pretty, into: &bytes)
+        {
             kind = .single(bytes)
             return
         }
@@ -229,6 +233,15 @@ enum JSONPrimitive {
         return true
     }
 
+    /// Writes `value` through its ``CanonicalJSONWritable`` conformance, nested `depth` levels
+    /// deep; returns false when it has none.
+    @inline(__always)
+    static func writeSelfWriting<T: Encodable>(_ value: T, depth: Int, pretty: Bool, into out: inout [UInt8]) throws -> Bool {
+        guard let writable = value as? any CanonicalJSONWritable else { return false }
+        try writable.writeCanonicalJSON(depth: depth, pretty: pretty, into: &out)
+        return true
+    }
+
     static func indent(_ level: Int, into out: inout [UInt8]) {
         for _ in 0..<(level * 2) { out.append(0x20) }
     }
@@ -334,6 +347,7 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let path = codingPath + [key]
         try object.add(key: key.stringValue) { out in
             if try JSONPrimitive.write(value, into: &out, codingPath: path) { return }
+            if try JSONPrimitive.writeSelfWriting(value, depth: object.depth + 1, pretty: object.pretty, into: &out) { return }
             let child = JSONNode(depth: object.depth + 1, pretty: object.pretty)
             try value.encode(to: JSONNodeEncoder(node: child, codingPath: path))
             child.render(into: &out)
@@ -386,6 +400,7 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
         let path = codingPath + [JSONIndexKey(index: array.count)]
         array.beginElement()
         if try JSONPrimitive.write(value, into: &array.body, codingPath: path) { return }
+        if try JSONPrimitive.writeSelfWriting(value, depth: array.depth + 1, pretty: array.pretty, into: &array.body) { return }
         let child = JSONNode(depth: array.depth + 1, pretty: array.pretty)
         try value.encode(to: JSONNodeEncoder(node: child, codingPath: path))
         child.render(into: &array.body)

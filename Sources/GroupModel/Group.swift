@@ -14,9 +14,11 @@ public struct Group: Sendable, Hashable, Codable {
     public var state: GroupState
     /// KIP-848: the server assignor name; classic: the protocol (client assignor) chosen by the leader.
     public var assignor: String?
-    /// KIP-848: the group epoch (bumped on membership / subscription / partition-count change).
+    /// KIP-848, share and streams groups: the group epoch (bumped on membership / subscription /
+    /// partition-count change).
     public var groupEpoch: Int32?
-    /// KIP-848: the group epoch the current target assignment was computed for.
+    /// KIP-848, share and streams groups: the group epoch the current target assignment was
+    /// computed for.
     public var assignmentEpoch: Int32?
     /// Classic: the best known generation id (see ``DescribedClassicGroupInput/generationID``).
     public var generationID: Int32?
@@ -28,6 +30,9 @@ public struct Group: Sendable, Hashable, Codable {
     public var partitions: [GroupPartition]
     /// The error describing or fetching offsets for this group, if any.
     public var error: GroupError?
+    /// Streams groups: the topology's subtopologies (which topics each one's tasks read); `nil`
+    /// for every other type.
+    public var subtopologies: [StreamsSubtopology]?
     /// Derived: classic / consumer / mixed / share / streams / unknown.
     public private(set) var `protocol`: GroupProtocol
     /// Derived figures: lag totals, hand-off counts, members behind.
@@ -65,6 +70,14 @@ public struct Group: Sendable, Hashable, Codable {
 
     /// Whether a consumer group holds classic members (online migration in progress).
     public var isMixed: Bool { self.protocol == .mixed }
+
+    /// Whether offset lag means anything for this group: not for a share group, which commits no
+    /// offsets (its rows carry ``LagValue/notApplicable`` and its ``GroupSummary/totalLag`` is 0).
+    public var lagApplies: Bool { type != .share }
+
+    /// The total lag as a person reads it: the summary's `1234` or `1234+?`, or `-` where lag does
+    /// not apply (a share group commits no offsets).
+    public var lagText: String { lagApplies ? summary.totalLagText : "-" }
 
     /// The member with this id, if present.
     public func member(_ memberID: String) -> GroupMember? {
@@ -105,7 +118,8 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     public var maxLag: Int64?
     /// The partition with the largest known lag (first in order on ties).
     public var maxLagPartition: TopicPartition?
-    /// Partitions whose lag is unknown (``totalLag`` is then a lower bound).
+    /// Partitions whose lag is unknown (``totalLag`` is then a lower bound); a share group's rows,
+    /// whose lag is not applicable, are not counted.
     public var partitionsLagUnknown: Int
     /// Partitions the group should consume that are in nobody's current assignment.
     public var partitionsUnowned: Int
@@ -153,7 +167,7 @@ public struct GroupSummary: Sendable, Hashable, Codable {
                     maxLagPartition = rows[i].topicPartition
                 }
             case .unknown:
-                partitionsLagUnknown += 1
+                if !rows[i].lag.isNotApplicable { partitionsLagUnknown += 1 }
             }
             let handoff = rows[i].handoff
             let owned = rows[i].owner != nil
@@ -185,7 +199,7 @@ public struct GroupMember: Sendable, Hashable, Codable {
     public var rackID: String?
     /// Which protocol the member speaks.
     public var memberType: MemberType
-    /// KIP-848: the member's epoch; `nil` for classic groups.
+    /// KIP-848, share and streams groups: the member's epoch; `nil` for classic groups.
     public var memberEpoch: Int32?
     /// Subscribed topic names, sorted.
     public var subscribedTopics: [String]
@@ -203,6 +217,12 @@ public struct GroupMember: Sendable, Hashable, Codable {
     /// broker that does not fill them): ``assignment`` is then empty for want of data, not because
     /// the member owns nothing. Absent (nil) when the assignment is known.
     public var assignmentUnknown: Bool?
+    /// Streams groups: the member's tasks (active, standby, warm-up) per subtopology; its active
+    /// tasks' source partitions are also in ``assignment``. `nil` for every other type.
+    public var streamsTasks: StreamsTasks?
+    /// Streams groups: the tasks the assignor wants the member to hold; the active ones' source
+    /// partitions are also in ``targetAssignment``. `nil` for every other type.
+    public var streamsTargetTasks: StreamsTasks?
 
     /// Creates a member; lists are sorted.
     public init(
@@ -211,13 +231,14 @@ public struct GroupMember: Sendable, Hashable, Codable {
         subscribedTopics: [String] = [], subscribedTopicRegex: String? = nil,
         assignment: [TopicPartition] = [], targetAssignment: [TopicPartition]? = nil,
         ownedPartitions: [TopicPartition]? = nil, generationID: Int32? = nil, assignmentUnknown: Bool? = nil,
-        label: String? = nil
+        label: String? = nil, streamsTasks: StreamsTasks? = nil, streamsTargetTasks: StreamsTasks? = nil
     ) {
         self.init(
             canonicalMemberID: memberID, instanceID: instanceID, clientID: clientID, clientHost: clientHost,
             rackID: rackID, memberType: memberType, memberEpoch: memberEpoch, subscribedTopics: subscribedTopics,
             subscribedTopicRegex: subscribedTopicRegex, assignment: assignment, targetAssignment: targetAssignment,
-            ownedPartitions: ownedPartitions, generationID: generationID, assignmentUnknown: assignmentUnknown)
+            ownedPartitions: ownedPartitions, generationID: generationID, assignmentUnknown: assignmentUnknown,
+            streamsTasks: streamsTasks, streamsTargetTasks: streamsTargetTasks)
         self.label = label
         self = normalized()
     }
@@ -228,7 +249,8 @@ public struct GroupMember: Sendable, Hashable, Codable {
         canonicalMemberID memberID: String, instanceID: String?, clientID: String, clientHost: String,
         rackID: String?, memberType: MemberType, memberEpoch: Int32?, subscribedTopics: [String],
         subscribedTopicRegex: String?, assignment: [TopicPartition], targetAssignment: [TopicPartition]?,
-        ownedPartitions: [TopicPartition]?, generationID: Int32?, assignmentUnknown: Bool?
+        ownedPartitions: [TopicPartition]?, generationID: Int32?, assignmentUnknown: Bool?,
+        streamsTasks: StreamsTasks? = nil, streamsTargetTasks: StreamsTasks? = nil
     ) {
         self.memberID = memberID
         self.instanceID = instanceID
@@ -244,6 +266,8 @@ public struct GroupMember: Sendable, Hashable, Codable {
         self.ownedPartitions = ownedPartitions
         self.generationID = generationID
         self.assignmentUnknown = assignmentUnknown == true ? true : nil
+        self.streamsTasks = streamsTasks
+        self.streamsTargetTasks = streamsTargetTasks
     }
 
     /// The name a person reads: the ``label`` once assigned, else what the label would start from

@@ -26,16 +26,24 @@ public enum GroupAssembler {
     ///   - listed: groups from ListGroups (type, protocol type, state, coordinator).
     ///   - consumerGroups: ConsumerGroupDescribe results.
     ///   - classicGroups: DescribeGroups results, member bytes decoded.
+    ///   - shareGroups: ShareGroupDescribe results. Their partition rows carry
+    ///     ``LagValue/notApplicable`` (a share group commits no offsets); a partition several
+    ///     members share is owned by the first of them by member id.
+    ///   - streamsGroups: StreamsGroupDescribe results. A member's active tasks become the source
+    ///     partitions they read (its assignment and target), so rows get owners and hand-off states
+    ///     as in a consumer group; lag is the usual committed-vs-end lag.
     ///   - committed: OffsetFetch results per group.
     ///   - logOffsets: ListOffsets results, one per partition of every topic.
     public static func assemble(
         listed: [ListedGroupInput],
         consumerGroups: [DescribedConsumerGroupInput] = [],
         classicGroups: [DescribedClassicGroupInput] = [],
+        shareGroups: [DescribedShareGroupInput] = [],
+        streamsGroups: [DescribedStreamsGroupInput] = [],
         committed: [CommittedOffsetsInput] = [],
         logOffsets: [LogOffsetsInput] = []
     ) -> [Group] {
-        if isStrictlyAscending(listed, { $0.groupID }), isStrictlyAscending(consumerGroups, { $0.groupID }),
+        if shareGroups.isEmpty, streamsGroups.isEmpty, isStrictlyAscending(listed, { $0.groupID }), isStrictlyAscending(consumerGroups, { $0.groupID }),
            isStrictlyAscending(classicGroups, { $0.groupID }), isStrictlyAscending(committed, { $0.groupID })
         {
             return assembleSorted(
@@ -46,11 +54,15 @@ public enum GroupAssembler {
         let consumerByID = firstByID(consumerGroups, \.groupID)
         let classicByID = firstByID(classicGroups, \.groupID)
         let committedByID = firstByID(committed, \.groupID)
+        let shareByID = firstByID(shareGroups, \.groupID)
+        let streamsByID = firstByID(streamsGroups, \.groupID)
         let logs = LogTable(logOffsets)
 
         var ids = Set(listedByID.keys)
         ids.formUnion(consumerByID.keys)
         ids.formUnion(classicByID.keys)
+        ids.formUnion(shareByID.keys)
+        ids.formUnion(streamsByID.keys)
         ids.formUnion(committedByID.keys)
 
         var scratch = RowScratch()
@@ -61,6 +73,7 @@ public enum GroupAssembler {
                 groupID: groupID, listed: listedByID[groupID].map { listed[$0] },
                 consumer: consumerByID[groupID].map { consumerGroups[$0] },
                 classic: classicByID[groupID].map { classicGroups[$0] },
+                share: shareByID[groupID].map { shareGroups[$0] }, streams: streamsByID[groupID].map { streamsGroups[$0] },
                 committed: committedByID[groupID].map { committed[$0] }, logs: logs, scratch: &scratch))
         }
         return groups
@@ -188,12 +201,21 @@ public enum GroupAssembler {
 
     private static func assembleOne(
         groupID: String, listed: ListedGroupInput?, consumer: DescribedConsumerGroupInput?,
-        classic: DescribedClassicGroupInput?, committed: CommittedOffsetsInput?, logs: LogTable,
+        classic: DescribedClassicGroupInput?, share: DescribedShareGroupInput? = nil,
+        streams: DescribedStreamsGroupInput? = nil, committed: CommittedOffsetsInput?, logs: LogTable,
         scratch: inout RowScratch
     ) -> Group {
         var type = listed?.groupType ?? .unknown("")
         if case .unknown = type {
-            if consumer != nil { type = .consumer } else if classic != nil { type = .classic }
+            if consumer != nil {
+                type = .consumer
+            } else if classic != nil {
+                type = .classic
+            } else if share != nil {
+                type = .share
+            } else if streams != nil {
+                type = .streams
+            }
         }
         var members: [GroupMember] = []
         var state = listed?.state ?? .unknown("")
@@ -203,8 +225,46 @@ public enum GroupAssembler {
         var assignmentEpoch: Int32?
         var generationID: Int32?
         var protocolType = listed?.protocolType
+        var subtopologies: [StreamsSubtopology]?
 
-        if let consumer {
+        if let share {
+            error = share.error
+            if share.error == nil || listed?.state == nil { state = share.state }
+            if share.error == nil {
+                groupEpoch = share.groupEpoch
+                assignmentEpoch = share.assignmentEpoch
+            }
+            assignor = share.assignor.flatMap { $0.isEmpty ? nil : $0 }
+            members = share.members.map { member in
+                GroupMember(
+                    canonicalMemberID: member.memberID, instanceID: nil, clientID: member.clientID,
+                    clientHost: member.clientHost, rackID: member.rackID, memberType: .share,
+                    memberEpoch: member.memberEpoch, subscribedTopics: sortedUnique(member.subscribedTopicNames),
+                    subscribedTopicRegex: nil, assignment: sortedUnique(member.assignment), targetAssignment: nil,
+                    ownedPartitions: nil, generationID: nil, assignmentUnknown: nil)
+            }
+        } else if let streams {
+            error = streams.error
+            if streams.error == nil || listed?.state == nil { state = streams.state }
+            if streams.error == nil {
+                groupEpoch = streams.groupEpoch
+                assignmentEpoch = streams.assignmentEpoch
+            }
+            assignor = streams.assignor.flatMap { $0.isEmpty ? nil : $0 }
+            let topology = streams.subtopologies.sorted { $0.subtopologyID < $1.subtopologyID }
+            subtopologies = topology
+            let sources = Array(Set(topology.flatMap(\.sourceTopics))).sorted()
+            members = streams.members.map { member in
+                GroupMember(
+                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
+                    clientHost: member.clientHost, rackID: member.rackID, memberType: .streams,
+                    memberEpoch: member.memberEpoch, subscribedTopics: sources, subscribedTopicRegex: nil,
+                    assignment: member.assignment.activePartitions(topology),
+                    targetAssignment: member.targetAssignment.activePartitions(topology),
+                    ownedPartitions: nil, generationID: nil, assignmentUnknown: nil,
+                    streamsTasks: member.assignment, streamsTargetTasks: member.targetAssignment)
+            }
+        } else if let consumer {
             error = consumer.error
             if consumer.error == nil || listed?.state == nil { state = consumer.state }
             if consumer.error == nil {
@@ -247,13 +307,16 @@ public enum GroupAssembler {
 
         // The order `Group` keeps its members in; a partition claimed twice goes to the first.
         members.sort { $0.memberID < $1.memberID }
-        let partitions = scratch.rows(members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs)
+        let partitions = scratch.rows(
+            members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
+            lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil))
         // Members and rows are already in canonical order: built empty, then filled, so that `Group`
         // does not sort and de-duplicate them a second time.
         var group = Group(
             groupID: groupID, type: type, protocolType: protocolType, state: state, assignor: assignor,
             groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, generationID: generationID,
             coordinatorID: listed?.coordinatorID, error: error)
+        group.subtopologies = subtopologies
         group.members = members
         group.partitions = partitions
         group.recomputeDerived()
@@ -461,8 +524,10 @@ struct RowScratch {
     }
 
     /// The group's partition rows, sorted by topic and partition. `members` must be sorted by id.
+    /// - Parameter lagNotApplicable: a share group's rows: every lag is ``LagValue/notApplicable``.
     mutating func rows(
-        members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable
+        members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
+        lagNotApplicable: Bool = false
     ) -> [GroupPartition] {
         topics.removeAll(keepingCapacity: true)
         topicIndex.removeAll(keepingCapacity: true)
@@ -529,14 +594,14 @@ struct RowScratch {
             var e = 0
             // Negative partitions (only from odd inputs) come first, those past the cells last.
             while e < extra.count, extra[e] < 0 {
-                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs))
+                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs, lagNotApplicable))
                 e += 1
             }
             for (p, cell) in topic.cells.enumerated() where cell.present {
-                rows.append(row(topic, Int32(p), cell, members, hasTarget, anyBehind, committed, offsets, logs))
+                rows.append(row(topic, Int32(p), cell, members, hasTarget, anyBehind, committed, offsets, logs, lagNotApplicable))
             }
             while e < extra.count {
-                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs))
+                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs, lagNotApplicable))
                 e += 1
             }
         }
@@ -545,7 +610,8 @@ struct RowScratch {
 
     private func row(
         _ topic: LocalTopic, _ partition: Int32, _ cell: Cell, _ members: [GroupMember], _ hasTarget: [Bool],
-        _ anyBehind: Bool, _ committed: CommittedOffsetsInput?, _ offsets: [CommittedOffsetsInput.Offset], _ logs: LogTable
+        _ anyBehind: Bool, _ committed: CommittedOffsetsInput?, _ offsets: [CommittedOffsetsInput.Offset], _ logs: LogTable,
+        _ lagNotApplicable: Bool
     ) -> GroupPartition {
         let c = Int(cell.commit)
         let committedOffset = c >= 0 ? offsets[c].offset : nil
@@ -555,7 +621,7 @@ struct RowScratch {
         let logEnd = l.flatMap { logs.inputs[$0].logEnd }
         let logError = l.flatMap { logs.inputs[$0].error }
         let commitError = committed?.error ?? commitPartitionError
-        let lag = LagCalculator.lag(
+        let lag = lagNotApplicable ? LagValue.notApplicable : LagCalculator.lag(
             committed: committedOffset, logStart: logStart, logEnd: logEnd,
             commitError: commitError, offsetsError: logError)
         let handoff: HandoffState

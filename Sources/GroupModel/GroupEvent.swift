@@ -109,6 +109,9 @@ public struct GroupEvent: Sendable, Hashable, Codable, CustomStringConvertible {
     public var memberID: String?
     /// The member's label (``GroupMember/label``), when a labelled member is concerned.
     public var label: String?
+    /// `partition_owned` when the partition moved: the previous owner's label (``label`` is the
+    /// new owner's).
+    public var oldLabel: String?
     /// The member's client id, when a member is concerned.
     public var clientID: String?
     /// The member's host, when a member is concerned.

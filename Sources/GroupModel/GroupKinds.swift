@@ -136,6 +136,10 @@ public enum MemberType: String, Sendable, Hashable, Codable, CaseIterable {
     case classic
     /// A KIP-848 heartbeat member.
     case consumer
+    /// A member of a share group (KIP-932).
+    case share
+    /// A member of a streams group (KIP-1071).
+    case streams
     /// Not reported (ConsumerGroupDescribe v0, or `-1`).
     case unknown
 

@@ -122,7 +122,8 @@ public struct HealthConfig: Sendable, Hashable, Codable {
 /// Burrow-style verdicts computed from the poller's own history (no `__consumer_offsets`). Pure.
 ///
 /// Per partition, over its observations (oldest to newest), first match wins:
-/// 1. **ERR**: the latest observation has an error or an unknown lag.
+/// 1. **ERR**: the latest observation has an error or an unknown lag (**OK** when the lag is
+///    not applicable: a share group's partition).
 /// 2. **OK**: fewer than `minimumObservations` observations (not judged yet).
 /// 3. **OK**: current lag ≤ `allowedLag`.
 /// 4. **REWIND**: the committed offset went below an earlier one and did not come back.
@@ -291,6 +292,8 @@ public enum HealthEvaluator {
         // 1. Errors.
         if let error = row.pointee.error { return verdict(.err, "error \(error)") }
         guard let lag = row.pointee.lag.offsets else {
+            // A share group's partition has no lag to judge (it commits no offsets).
+            if row.pointee.lag.isNotApplicable { return verdict(.ok, "lag \(LagValue.notApplicableReason)") }
             if case .unknown(let why) = row.pointee.lag { return verdict(.err, "lag unknown: \(why)") }
             return verdict(.err, "lag unknown")
         }

@@ -222,12 +222,16 @@ public struct BlockedHandoff: Sendable, Hashable, Codable {
     public var limitMs: Int64
     /// Which limit that is, in words (`consumer.session.timeout.ms 45000 (Kafka default)`).
     public var limit: String
+    /// Where the limit comes from: the member's rebalance timeout, the group's own config, the
+    /// broker's, or Kafka's default.
+    public var limitSource: RebalanceLimitSource
     /// Whether the hand-off has been blocked longer than the limit: the holder is the cause of the stall.
     public var pastLimit: Bool { blockedForMs > limitMs }
 
     /// Creates a blocked hand-off.
     public init(topicPartition: TopicPartition, holderID: String?, holderLabel: String?, holderHost: String?,
-                waiterID: String?, waiterLabel: String?, since: Int64, blockedForMs: Int64, limitMs: Int64, limit: String) {
+                waiterID: String?, waiterLabel: String?, since: Int64, blockedForMs: Int64, limitMs: Int64, limit: String,
+                limitSource: RebalanceLimitSource = .default) {
         self.topicPartition = topicPartition
         self.holderID = holderID
         self.holderLabel = holderLabel
@@ -238,6 +242,7 @@ public struct BlockedHandoff: Sendable, Hashable, Codable {
         self.blockedForMs = blockedForMs
         self.limitMs = limitMs
         self.limit = limit
+        self.limitSource = limitSource
     }
 
     /// `orders-3 held by order-service~Qx3a on 10.0.0.5 for 52s, wanted by order-service~Zk2p`.
@@ -256,31 +261,66 @@ public struct BlockedHandoff: Sendable, Hashable, Codable {
     }
 }
 
+/// Where the limit a holder of a blocked hand-off is measured against comes from; the raw value is
+/// the JSON `limitSource`.
+public enum RebalanceLimitSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The member's own rebalance timeout.
+    case member
+    /// The group's dynamic config `consumer.session.timeout.ms` (DescribeConfigs on the GROUP resource).
+    case group
+    /// The broker's `group.consumer.session.timeout.ms`.
+    case broker
+    /// Kafka's default, 45 s: nothing was read.
+    case `default`
+
+    /// How the limit's description names the source (`consumer.session.timeout.ms 45000 (Kafka default)`).
+    public var words: String {
+        switch self {
+        case .member: return "member"
+        case .group: return "group config"
+        case .broker: return "broker"
+        case .default: return "Kafka default"
+        }
+    }
+}
+
 /// The limits a member holding a partition in a rebalance is measured against.
 public struct RebalanceLimits: Sendable, Hashable, Codable {
-    /// `consumer.session.timeout.ms` that applies to the group (group config, else the broker's
-    /// `group.consumer.session.timeout.ms`), in milliseconds.
+    /// The broker's `group.consumer.session.timeout.ms` once read, else Kafka's default, in
+    /// milliseconds: the session timeout of a group that has no config of its own.
     public var sessionTimeoutMs: Int64
-    /// Where ``sessionTimeoutMs`` comes from, in words (`broker`, `group`, `Kafka default`).
-    public var sessionTimeoutSource: String
+    /// Where ``sessionTimeoutMs`` comes from (``RebalanceLimitSource/broker`` or ``RebalanceLimitSource/default``).
+    public var sessionTimeoutSource: RebalanceLimitSource
+    /// Per group id: the group's own `consumer.session.timeout.ms` (a dynamic group config), for the
+    /// groups it was read for. It wins over ``sessionTimeoutMs``.
+    public var groupSessionTimeoutMs: [String: Int64]
     /// Per group id, per member id: the member's rebalance timeout, for members whose timeout is
     /// known (the describe APIs do not report it).
     public var rebalanceTimeoutMs: [String: [String: Int64]]
 
-    /// Kafka's defaults: a 45 s session timeout, no rebalance timeouts known.
-    public init(sessionTimeoutMs: Int64 = 45_000, sessionTimeoutSource: String = "Kafka default",
-                rebalanceTimeoutMs: [String: [String: Int64]] = [:]) {
+    /// Kafka's defaults: a 45 s session timeout, no group configs and no rebalance timeouts known.
+    public init(sessionTimeoutMs: Int64 = 45_000, sessionTimeoutSource: RebalanceLimitSource = .default,
+                groupSessionTimeoutMs: [String: Int64] = [:], rebalanceTimeoutMs: [String: [String: Int64]] = [:]) {
         self.sessionTimeoutMs = sessionTimeoutMs
         self.sessionTimeoutSource = sessionTimeoutSource
+        self.groupSessionTimeoutMs = groupSessionTimeoutMs
         self.rebalanceTimeoutMs = rebalanceTimeoutMs
     }
 
-    /// The limit for `memberID` of `groupID`, and its description.
-    func limit(groupID: String, memberID: String?) -> (ms: Int64, text: String) {
+    /// The session timeout that applies to `groupID`: its own config when read, else the broker's
+    /// (or Kafka's default).
+    public func sessionTimeout(groupID: String) -> (ms: Int64, source: RebalanceLimitSource) {
+        if let own = groupSessionTimeoutMs[groupID] { return (own, .group) }
+        return (sessionTimeoutMs, sessionTimeoutSource)
+    }
+
+    /// The limit for `memberID` of `groupID`, its description and its source.
+    func limit(groupID: String, memberID: String?) -> (ms: Int64, text: String, source: RebalanceLimitSource) {
         if let memberID, let rebalance = rebalanceTimeoutMs[groupID]?[memberID] {
-            return (rebalance, "rebalance timeout \(rebalance) ms")
+            return (rebalance, "rebalance timeout \(rebalance) ms", .member)
         }
-        return (sessionTimeoutMs, "consumer.session.timeout.ms \(sessionTimeoutMs) (\(sessionTimeoutSource))")
+        let session = sessionTimeout(groupID: groupID)
+        return (session.ms, "consumer.session.timeout.ms \(session.ms) (\(session.source.words))", session.source)
     }
 }
 
@@ -577,7 +617,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             list.append(BlockedHandoff(
                 topicPartition: row.topicPartition, holderID: holderID, holderLabel: holder?.name ?? holderID.map(group.memberName),
                 holderHost: holder?.host, waiterID: row.targetOwner, waiterLabel: waiter?.name ?? row.targetOwner.map(group.memberName),
-                since: since, blockedForMs: at - since, limitMs: limit.ms, limit: limit.text))
+                since: since, blockedForMs: at - since, limitMs: limit.ms, limit: limit.text, limitSource: limit.source))
         }
         blockedSince[groupID] = now.isEmpty ? nil : now
         return list
@@ -659,7 +699,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     /// from its commits standing still (``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)``).
     public func behindAtLeastSessionTimeout(groupID: String, memberID: String, at: Int64) -> Bool {
         guard let since = behindSince[groupID]?[memberID] else { return false }
-        return at - since >= limits.sessionTimeoutMs
+        return at - since >= limits.sessionTimeout(groupID: groupID).ms
     }
 
     /// Every visible cause, in the order fence, leave, join, subscription, regex, partition count,

@@ -105,11 +105,13 @@ public enum SnapshotDiff {
         let groupID = new.groupID
         var events: [GroupEvent] = []
         func add(_ type: GroupEventType, _ old: EventValue?, _ new: EventValue?, member: GroupMember? = nil,
-                 partition: TopicPartition? = nil, detail: String? = nil) {
-            events.append(GroupEvent(
+                 partition: TopicPartition? = nil, detail: String? = nil, oldLabel: String? = nil) {
+            var event = GroupEvent(
                 type: type, timestamp: at, groupID: groupID, memberID: member?.memberID,
                 clientID: member?.clientID, clientHost: member?.clientHost, instanceID: member?.instanceID,
-                topicPartition: partition, old: old, new: new, detail: detail, label: member?.label))
+                topicPartition: partition, old: old, new: new, detail: detail, label: member?.label)
+            event.oldLabel = oldLabel
+            events.append(event)
         }
 
         if old.state != new.state { add(.stateChanged, .text(old.state.brokerString), .text(new.state.brokerString)) }
@@ -200,15 +202,27 @@ public enum SnapshotDiff {
         }
         let oldByPartition = samePartitions
             ? [:] : Dictionary(oldRows.map { ($0.topicPartition, $0.owner) }, uniquingKeysWith: { a, _ in a })
+        // Owners are named by their member (label, client, host); the tables are built only when a
+        // partition changed hands.
+        var oldOwners: [String: Int]?
+        var newOwners: [String: Int]?
+        func owner(_ id: String, in group: Group, _ index: inout [String: Int]?) -> GroupMember? {
+            if index == nil {
+                index = Dictionary(group.members.indices.map { (group.members[$0].memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            return index?[id].map { group.members[$0] }
+        }
         for i in newRows.indices {
             if samePartitions, oldRows[i].owner == newRows[i].owner { continue }
             let row = newRows[i]
             let before = samePartitions ? oldRows[i].owner : oldByPartition[row.topicPartition] ?? nil
             guard before != row.owner else { continue }
-            if let owner = row.owner {
-                add(.partitionOwned, before.map { .text($0) }, .text(owner), partition: row.topicPartition)
+            let previous = before.flatMap { owner($0, in: old, &oldOwners) ?? owner($0, in: new, &newOwners) }
+            if let ownerID = row.owner {
+                add(.partitionOwned, before.map { .text($0) }, .text(ownerID), member: owner(ownerID, in: new, &newOwners),
+                    partition: row.topicPartition, oldLabel: previous?.label)
             } else if let before {
-                add(.partitionUnowned, .text(before), nil, partition: row.topicPartition, detail: row.handoff.rawValue)
+                add(.partitionUnowned, .text(before), nil, member: previous, partition: row.topicPartition, detail: row.handoff.rawValue)
             }
         }
         return events

@@ -32,7 +32,7 @@ public enum SnapshotJSON {
         let group: Group
         let lags: [TopicPartition: TimeLag]
 
-        struct Row: Encodable {
+        struct Row: Encodable, CanonicalJSONWritable {
             let row: GroupPartition
             let timeLag: TimeLag?
             enum Keys: String, CodingKey { case timeLag }
@@ -41,12 +41,19 @@ public enum SnapshotJSON {
                 var container = encoder.container(keyedBy: Keys.self)
                 try container.encodeIfPresent(timeLag, forKey: .timeLag)
             }
+            func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+                try row.writeCanonicalJSON(depth: depth, pretty: pretty, timeLag: timeLag, into: &out)
+            }
         }
 
         enum Keys: String, CodingKey { case partitions, timeLag }
 
         func encode(to encoder: any Encoder) throws {
-            try group.encode(to: encoder)
+            // The group without its rows (they are written below with their time lags and would
+            // replace the first `partitions` anyway): one pass over the rows, not two.
+            var bare = group
+            bare.partitions = []
+            try bare.encode(to: encoder)
             var container = encoder.container(keyedBy: Keys.self)
             let rows = group.partitions
             try container.encode(rows.indices.map { Row(row: rows[$0], timeLag: lags[rows[$0].topicPartition]) }, forKey: .partitions)

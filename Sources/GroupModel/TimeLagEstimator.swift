@@ -498,11 +498,24 @@ public struct RecordTimes: Sendable, Hashable {
                 picked[key] = (inFocus || previous?.focus == true, max(lag, previous?.lag ?? 0))
             }
         }
-        let ordered = picked.sorted { a, b in
+        func better(_ a: (focus: Bool, lag: Int64), _ b: (focus: Bool, lag: Int64)) -> Bool {
+            a.focus != b.focus ? a.focus : a.lag > b.lag
+        }
+        var chosen = Array(picked)
+        if chosen.count > budget {
+            // Only the entries at least as good as the budget-th best (found by comparing
+            // integers) can be picked: the key comparisons (strings) are made among those alone,
+            // not among every lagging partition of the estate.
+            var ranks = chosen.map(\.value)
+            ranks.sort(by: better)
+            let cut = ranks[budget - 1]
+            chosen.removeAll { better(cut, $0.value) }
+        }
+        chosen.sort { a, b in
             if a.value.focus != b.value.focus { return a.value.focus }
             if a.value.lag != b.value.lag { return a.value.lag > b.value.lag }
             return a.key < b.key
         }
-        return ordered.prefix(budget).map(\.key)
+        return chosen.prefix(budget).map(\.key)
     }
 }

@@ -93,6 +93,23 @@ public struct ConfigEntry: Sendable, Hashable {
     public var isReadOnly: Bool
 }
 
+extension ConfigEntry {
+    /// Kafka's config source for a group's own dynamic config (`GROUP_CONFIG`, set with
+    /// IncrementalAlterConfigs on the GROUP resource); other sources mean the broker's value applies.
+    public static let groupConfigSource: Int8 = 8
+
+    /// Whether the value was set for this group (``groupConfigSource``).
+    public var isGroupOverride: Bool { source == Self.groupConfigSource }
+}
+
+/// Group configurations (KIP-848 dynamic group configs), from one DescribeConfigs.
+public struct GroupConfigsResult: Sendable {
+    /// Per group id: its configuration entries by name, or why there are none.
+    public var groups: [String: Result<[String: ConfigEntry], AdminItemError>]
+    /// Requests and bytes spent.
+    public var stats: RequestStats
+}
+
 /// Broker configurations, one DescribeConfigs per broker.
 public struct BrokerConfigsResult: Sendable {
     /// Per broker: its configuration entries by name, or why there are none.
@@ -306,6 +323,47 @@ extension KafkaAdminClient {
             }
         }
         throw .requestFailed(api: "DescribeCluster", error: lastError)
+    }
+
+    /// The dynamic group configs that shape a KIP-848 group's rebalance limits.
+    public static let groupConfigKeys: [String] = ["consumer.session.timeout.ms", "consumer.heartbeat.interval.ms"]
+
+    /// The configs of `groupIDs` (resource type GROUP = 32): one DescribeConfigs with every group in
+    /// it, to the first broker that answers (any broker serves group configs), limited to `keys`
+    /// when given (e.g. ``groupConfigKeys``). Throws when no broker answers.
+    public func describeGroupConfigs(_ groupIDs: [String], keys: [String]? = nil) async throws(KafkaAdminError) -> GroupConfigsResult {
+        var stats = RequestStats()
+        guard !groupIDs.isEmpty else { return GroupConfigsResult(groups: [:], stats: stats) }
+        let metadata = try await ensureMetadata(&stats)
+        var lastError = AdminItemError(.notRoutable, message: "no broker")
+        for broker in metadata.brokers {
+            let answer = await send(to: broker.nodeID, versions: Caps.describeConfigs) { _ in
+                DescribeConfigsRequest(resources: groupIDs.map {
+                    DescribeConfigsRequest.DescribeConfigsResource(resourceType: 32, resourceName: $0, configurationKeys: keys)
+                })
+            }
+            stats.merge(answer.stats)
+            switch answer.result {
+            case let .failure(e):
+                lastError = e
+            case let .success(r):
+                var groups: [String: Result<[String: ConfigEntry], AdminItemError>] = [:]
+                for resource in r.results where resource.resourceType == 32 {
+                    if let e = AdminItemError.fromCode(resource.errorCode, message: resource.errorMessage) {
+                        groups[resource.resourceName] = .failure(e)
+                        continue
+                    }
+                    var entries: [String: ConfigEntry] = [:]
+                    for c in resource.configs {
+                        entries[c.name] = ConfigEntry(value: c.value, source: c.configSource, isSensitive: c.isSensitive, isReadOnly: c.readOnly)
+                    }
+                    groups[resource.resourceName] = .success(entries)
+                }
+                for id in groupIDs where groups[id] == nil { groups[id] = .failure(AdminItemError(.missingFromResponse)) }
+                return GroupConfigsResult(groups: groups, stats: stats)
+            }
+        }
+        throw .requestFailed(api: "DescribeConfigs", error: lastError)
     }
 
     /// One DescribeConfigs per broker for its own BROKER resource (all brokers when `nodeIDs` is nil),

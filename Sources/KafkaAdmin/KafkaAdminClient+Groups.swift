@@ -98,12 +98,18 @@ public enum GroupDescription: Sendable, Hashable {
     case consumer(ConsumerGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
     /// From DescribeGroups (classic groups).
     case classic(DescribeGroupsResponse.DescribedGroup, apiVersion: Int16)
+    /// From ShareGroupDescribe (share groups).
+    case share(ShareGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
+    /// From StreamsGroupDescribe (streams groups).
+    case streams(StreamsGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
 
     /// The group id.
     public var groupID: String {
         switch self {
         case let .consumer(g, _): return g.groupID
         case let .classic(g, _): return g.groupID
+        case let .share(g, _): return g.groupID
+        case let .streams(g, _): return g.groupID
         }
     }
 }
@@ -148,8 +154,82 @@ public struct CommittedOffset: Sendable, Hashable {
 public struct GroupOffsets: Sendable, Hashable {
     /// The group id.
     public var groupID: String
-    /// Per partition.
-    public var partitions: [PartitionID: CommittedOffset]
+    /// One entry per partition, sorted by topic then partition, each partition once.
+    public var offsets: [(partition: PartitionID, committed: CommittedOffset)]
+
+    /// Creates a value; `offsets` are sorted (and a repeated partition keeps its last entry) when
+    /// they are not already in order.
+    public init(groupID: String, offsets: [(partition: PartitionID, committed: CommittedOffset)]) {
+        self.groupID = groupID
+        var i = 1
+        while i < offsets.count, offsets[i - 1].partition < offsets[i].partition { i += 1 }
+        if i >= offsets.count {
+            self.offsets = offsets
+        } else {
+            var last: [PartitionID: CommittedOffset] = [:]
+            for o in offsets { last[o.partition] = o.committed }
+            self.offsets = last.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+    }
+
+    /// Per partition, as a dictionary (built on each call: prefer ``offsets`` in loops).
+    public var partitions: [PartitionID: CommittedOffset] {
+        Dictionary(offsets.map { ($0.partition, $0.committed) }, uniquingKeysWith: { _, b in b })
+    }
+
+    public static func == (a: GroupOffsets, b: GroupOffsets) -> Bool {
+        a.groupID == b.groupID && a.offsets.elementsEqual(b.offsets) { $0.partition == $1.partition && $0.committed == $1.committed }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(groupID)
+        for o in offsets {
+            hasher.combine(o.partition)
+            hasher.combine(o.committed)
+        }
+    }
+}
+
+/// The fields the two shapes of an OffsetFetch answer's partition share (v0-7 answer for one
+/// group, v8+ per group), so that one conversion reads both.
+protocol OffsetFetchAnsweredPartition {
+    var partitionIndex: Int32 { get }
+    var committedOffset: Int64 { get }
+    var committedLeaderEpoch: Int32 { get }
+    var metadata: String? { get }
+    var errorCode: Int16 { get }
+}
+
+/// A topic of an OffsetFetch answer, in either shape.
+protocol OffsetFetchAnsweredTopic {
+    associatedtype Partition: OffsetFetchAnsweredPartition
+    var name: String { get }
+    var partitions: [Partition] { get }
+}
+
+extension OffsetFetchResponse.OffsetFetchResponsePartition: OffsetFetchAnsweredPartition {}
+extension OffsetFetchResponse.OffsetFetchResponsePartitions: OffsetFetchAnsweredPartition {}
+extension OffsetFetchResponse.OffsetFetchResponseTopic: OffsetFetchAnsweredTopic {}
+extension OffsetFetchResponse.OffsetFetchResponseTopics: OffsetFetchAnsweredTopic {}
+
+extension GroupOffsets {
+    /// One group's committed offsets from an OffsetFetch answer (either shape): -1 offsets and
+    /// leader epochs become nil, partition error codes become errors.
+    init<Topic: OffsetFetchAnsweredTopic>(groupID: String, answered topics: [Topic]) {
+        var offsets: [(partition: PartitionID, committed: CommittedOffset)] = []
+        offsets.reserveCapacity(topics.reduce(0) { $0 + $1.partitions.count })
+        for t in topics {
+            for p in t.partitions {
+                offsets.append((
+                    PartitionID(topic: t.name, partition: p.partitionIndex),
+                    CommittedOffset(
+                        offset: p.committedOffset >= 0 ? p.committedOffset : nil,
+                        leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : nil,
+                        metadata: p.metadata, error: AdminItemError.fromCode(p.errorCode))))
+            }
+        }
+        self.init(groupID: groupID, offsets: offsets)
+    }
 }
 
 /// Committed offsets of many groups, routed to their coordinators.
@@ -371,7 +451,8 @@ extension KafkaAdminClient {
     }
 
     /// Describes groups on their coordinators: per coordinator one ConsumerGroupDescribe for
-    /// `consumer` groups and one DescribeGroups for `classic` groups (by ``GroupTarget/type``).
+    /// `consumer` groups, one DescribeGroups for `classic` groups, one ShareGroupDescribe for
+    /// `share` groups and one StreamsGroupDescribe for `streams` groups (by ``GroupTarget/type``).
     ///
     /// Falls back as Kafka's admin client does: a group ConsumerGroupDescribe answers with
     /// GROUP_ID_NOT_FOUND or UNSUPPORTED_VERSION (or with impossible epochs) is retried with
@@ -428,17 +509,7 @@ extension KafkaAdminClient {
                         groups[id] = .failure(e)
                         continue
                     }
-                    var partitions: [PartitionID: CommittedOffset] = [:]
-                    partitions.reserveCapacity(g.topics.reduce(0) { $0 + $1.partitions.count })
-                    for t in g.topics {
-                        for p in t.partitions {
-                            partitions[PartitionID(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
-                                offset: p.committedOffset >= 0 ? p.committedOffset : nil,
-                                leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : nil,
-                                metadata: p.metadata, error: AdminItemError.fromCode(p.errorCode))
-                        }
-                    }
-                    groups[id] = .success(GroupOffsets(groupID: id, partitions: partitions))
+                    groups[id] = .success(GroupOffsets(groupID: id, answered: g.topics))
                 }
             }
         } else {
@@ -464,16 +535,7 @@ extension KafkaAdminClient {
                         groups[id] = .failure(e)
                         continue
                     }
-                    var partitions: [PartitionID: CommittedOffset] = [:]
-                    for t in r.topics {
-                        for p in t.partitions {
-                            partitions[PartitionID(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
-                                offset: p.committedOffset >= 0 ? p.committedOffset : nil,
-                                leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : nil,
-                                metadata: p.metadata, error: AdminItemError.fromCode(p.errorCode))
-                        }
-                    }
-                    groups[id] = .success(GroupOffsets(groupID: id, partitions: partitions))
+                    groups[id] = .success(GroupOffsets(groupID: id, answered: r.topics))
                 }
             }
         }
@@ -592,12 +654,18 @@ extension KafkaAdminClient {
         let hasConsumerDescribe = versions.negotiate(apiKey: ConsumerGroupDescribeRequest.apiKey, ours: Caps.consumerGroupDescribe) != nil
         var consumerIDs: [String] = []
         var classicIDs: [String] = []
+        var shareIDs: [String] = []
+        var streamsIDs: [String] = []
         for t in targets {
             switch t.type?.lowercased() {
             case "consumer"?:
                 consumerIDs.append(t.groupID)
             case "classic"?:
                 classicIDs.append(t.groupID)
+            case "share"?:
+                shareIDs.append(t.groupID)
+            case "streams"?:
+                streamsIDs.append(t.groupID)
             case let other? where !other.isEmpty && other != "unknown":
                 out[t.groupID] = .failure(AdminItemError(.notSupported, message: "kgtop does not describe \(other) groups yet"))
             default:
@@ -612,7 +680,12 @@ extension KafkaAdminClient {
 
         async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node)
         async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node)
-        let (consumers, classics) = await (consumerBatch, classicBatch)
+        async let modernBatch = shareIDs.isEmpty && streamsIDs.isEmpty ? nil : describeShareAndStreams(share: shareIDs, streams: streamsIDs, on: node)
+        let (consumers, classics, modern) = await (consumerBatch, classicBatch, modernBatch)
+        if let (described, modernStats) = modern {
+            stats.merge(modernStats)
+            out.merge(described) { first, _ in first }
+        }
 
         var toClassic: [String] = []
         var consumerFirst: [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = [:]

@@ -36,6 +36,10 @@ public actor KafkaAdminClient {
         static let findCoordinator: ClosedRange<Int16> = 0...6
         static let describeGroups: ClosedRange<Int16> = 0...6
         static let consumerGroupDescribe: ClosedRange<Int16> = 0...1
+        /// v0 was 4.0's early-access version, removed in 4.1; kgtop speaks v1.
+        static let shareGroupDescribe: ClosedRange<Int16> = 1...1
+        /// kgtop never asks for v1's topology description.
+        static let streamsGroupDescribe: ClosedRange<Int16> = 0...1
         /// v10 switches topics to ids; kgtop sends names.
         static let offsetFetch: ClosedRange<Int16> = 1...9
         static let listOffsets: ClosedRange<Int16> = 1...11

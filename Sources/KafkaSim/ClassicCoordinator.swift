@@ -31,6 +31,7 @@ extension SimCluster {
         let g: SimGroup
         if let existing = groups[r.groupID] {
             g = existing
+            if g.isShareOrStreams { return fail(KErr.inconsistentGroupProtocol) }
             if g.type == .consumer {
                 guard g.consumer.members.isEmpty else { return classicJoinToConsumerGroup(g, r, completion: completion) }
                 g.type = .classic
@@ -330,7 +331,7 @@ extension SimCluster {
             case .consumer:
                 if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
                 for m in g.consumer.members.values {
-                    let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+                    let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : consumerSessionTimeoutMs(group: g.id))
                     next = min(next, m.lastHeartbeatMs + session + 1, m.revocationDeadlineMs.map { $0 + 1 } ?? next)
                 }
             }

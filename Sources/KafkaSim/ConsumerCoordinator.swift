@@ -57,6 +57,9 @@ extension SimCluster {
 
         // Group lookup / creation / conversion.
         var group = groups[r.groupID]
+        if let g = group, g.isShareOrStreams {
+            return .error(KErr.groupIDNotFound, "Group \(r.groupID) is not a consumer group.")
+        }
         if let g = group, g.type == .classic {
             if g.classic.members.isEmpty {
                 g.type = .consumer
@@ -307,13 +310,13 @@ extension SimCluster {
     /// Session and rebalance timeouts of KIP-848 members.
     func expireConsumerMembers(_ g: SimGroup, now: Int64) {
         let cg = g.consumer
-        let sessionMs = Int64(config.consumerSessionTimeoutMs)
+        let sessionMs = Int64(consumerSessionTimeoutMs(group: g.id))
         let due = cg.members.values.contains {
             now - $0.lastHeartbeatMs > min(sessionMs, Int64($0.classicSessionTimeoutMs)) || $0.state == .unrevokedPartitions
         }
         guard due else { return }
         for m in Array(cg.members.values) {
-            let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : config.consumerSessionTimeoutMs)
+            let session = Int64(m.classicProtocols != nil ? m.classicSessionTimeoutMs : consumerSessionTimeoutMs(group: g.id))
             if now - m.lastHeartbeatMs > session {
                 logger.debug("fencing member after session timeout", metadata: ["group": "\(g.id)", "member": "\(m.memberID)"])
                 removeConsumerMember(m, from: g)

@@ -36,14 +36,24 @@ extension SimCluster {
         60: 0...2,   // DescribeCluster
         68: 0...1,   // ConsumerGroupHeartbeat
         69: 0...1,   // ConsumerGroupDescribe
+        77: 1...1,   // ShareGroupDescribe (4.1+: SimKafkaVersion.servesShareGroupDescribe)
+        89: 0...0,   // StreamsGroupDescribe (4.2+: SimKafkaVersion.servesStreamsGroupDescribe)
     ]
+
+    /// ``supportedAPIs`` less what ``SimConfig/kafkaVersion`` does not serve yet.
+    func servedAPIs() -> [Int16: ClosedRange<Int16>] {
+        var apis = Self.supportedAPIs
+        if !config.kafkaVersion.servesShareGroupDescribe { apis[ShareGroupDescribeRequest.apiKey] = nil }
+        if !config.kafkaVersion.servesStreamsGroupDescribe { apis[StreamsGroupDescribeRequest.apiKey] = nil }
+        return apis
+    }
 
     /// Handles one request frame (without its size prefix) received by broker `broker`.
     public func handle(frame: [UInt8], broker: Int32, clientHost: String = "127.0.0.1") async -> SimReply {
         var r = WireReader(frame)
         guard var header = try? RequestHeader.decodePrefix(from: &r) else { return .close }
         let key = header.apiKey, v = header.apiVersion
-        guard let info = KafkaAPIs.info(key: key), let range = Self.supportedAPIs[key] else {
+        guard let info = KafkaAPIs.info(key: key), let range = servedAPIs()[key] else {
             logger.debug("closing on unsupported api", metadata: ["key": "\(key)"])
             return .close
         }
@@ -81,6 +91,10 @@ extension SimCluster {
                 return reply(describeGroups(try DescribeGroupsRequest(from: &r, version: v), version: v, broker: broker), header)
             case ConsumerGroupDescribeRequest.apiKey:
                 return reply(consumerGroupDescribe(try ConsumerGroupDescribeRequest(from: &r, version: v), version: v, broker: broker), header)
+            case ShareGroupDescribeRequest.apiKey:
+                return reply(shareGroupDescribe(try ShareGroupDescribeRequest(from: &r, version: v), broker: broker), header)
+            case StreamsGroupDescribeRequest.apiKey:
+                return reply(streamsGroupDescribe(try StreamsGroupDescribeRequest(from: &r, version: v), broker: broker), header)
             case OffsetFetchRequest.apiKey:
                 return reply(offsetFetch(try OffsetFetchRequest(from: &r, version: v), version: v, broker: broker), header)
             case OffsetCommitRequest.apiKey:
@@ -140,8 +154,9 @@ extension SimCluster {
     }
 
     func advertisedKeys() -> [ApiVersionsResponse.ApiVersion] {
-        Self.supportedAPIs.keys.sorted().map { k in
-            let r = Self.supportedAPIs[k]!
+        let apis = servedAPIs()
+        return apis.keys.sorted().map { k in
+            let r = apis[k]!
             return ApiVersionsResponse.ApiVersion(apiKey: k, minVersion: r.lowerBound, maxVersion: r.upperBound)
         }
     }

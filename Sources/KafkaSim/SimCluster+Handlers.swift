@@ -100,8 +100,9 @@ extension SimCluster {
             switch res.resourceType {
             case 4:  // BROKER
                 entries = config.brokerConfigs.map { ($0.0, $0.1, 5, true) }
-            case 32:  // GROUP
-                entries = config.groupConfigs.map { ($0.0, $0.1, 5, false) }
+            case 32:  // GROUP: the group's own value (source GROUP_CONFIG, 8), else the broker's default
+                let own = groupConfigOverrides[res.resourceName] ?? [:]
+                entries = config.groupConfigs.map { key, value in own[key].map { (key, $0, 8, false) } ?? (key, value, 5, false) }
             case 2:  // TOPIC
                 guard let t = topics[res.resourceName] else {
                     result.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
@@ -154,8 +155,8 @@ extension SimCluster {
         for g in groupsCoordinated(by: broker) {
             let state = g.stateName
             if !states.isEmpty && !states.contains(state.lowercased()) { continue }
-            if !types.isEmpty && !types.contains(g.type.rawValue) { continue }
-            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.type.rawValue))
+            if !types.isEmpty && !types.contains(g.typeName) { continue }
+            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.typeName))
         }
         return ListGroupsResponse(errorCode: 0, groups: out)
     }
@@ -171,7 +172,7 @@ extension SimCluster {
                 resp.groups.append(d)
                 continue
             }
-            guard let g = groups[id], g.type == .classic else {
+            guard let g = groups[id], g.type == .classic, !g.isShareOrStreams else {
                 d.groupState = "Dead"
                 if version >= 6 {
                     d.errorCode = KafkaErrorCode.groupIDNotFound.code

@@ -90,6 +90,32 @@ public actor SimCluster {
     var pendingClassicMembers: Set<String> = []
     var scheduled: [ScheduledCommand] = []
     var memberCounters: [String: Int] = [:]
+    /// Per group id: its dynamic group configs (``setGroupConfig(_:_:value:)``), by name.
+    var groupConfigOverrides: [String: [String: String]] = [:]
+
+    /// Sets (or, with `nil`, removes) one of a group's own dynamic configs, as
+    /// IncrementalAlterConfigs on the GROUP resource does in Kafka: DescribeConfigs then reports it
+    /// with source GROUP_CONFIG, and `consumer.session.timeout.ms` is the session timeout the
+    /// group's KIP-848 members are held to. Only the keys of ``SimConfig/groupConfigs`` exist; a
+    /// value must be a positive number of milliseconds.
+    public func setGroupConfig(_ groupID: String, _ key: String, value: String?) throws(SimError) {
+        guard config.groupConfigs.contains(where: { $0.0 == key }) else {
+            throw .invalidArgument("\(key) is not a group config (\(config.groupConfigs.map(\.0).joined(separator: ", ")))")
+        }
+        guard let value else {
+            groupConfigOverrides[groupID]?[key] = nil
+            if groupConfigOverrides[groupID]?.isEmpty == true { groupConfigOverrides[groupID] = nil }
+            return
+        }
+        guard let ms = Int32(value), ms > 0 else { throw .invalidArgument("\(key) must be a positive number of milliseconds, not \(value)") }
+        groupConfigOverrides[groupID, default: [:]][key] = String(ms)
+    }
+
+    /// The session timeout a KIP-848 member of `groupID` is held to: the group's own
+    /// `consumer.session.timeout.ms` when set, else the broker's.
+    func consumerSessionTimeoutMs(group groupID: String) -> Int32 {
+        groupConfigOverrides[groupID]?["consumer.session.timeout.ms"].flatMap { Int32($0) } ?? config.consumerSessionTimeoutMs
+    }
 
     /// Creates a cluster; its brokers get addresses when ``KafkaSimulator`` binds them (or
     /// ``setBrokerPorts(_:)`` is called).
@@ -290,6 +316,7 @@ public actor SimCluster {
         runProducers(now: now, elapsedMs: elapsed)
         runGroupTimeouts(now: now)
         runSimulatedMembers(now: now, elapsedMs: elapsed)
+        runStreamsGroups(now: now, elapsedMs: elapsed)
     }
 
     // MARK: - Ids

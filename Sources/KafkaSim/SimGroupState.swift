@@ -218,6 +218,10 @@ final class SimGroup {
     var classic = ClassicGroupState()
     var consumer = ConsumerGroupState()
     var offsets: [TP: CommittedOffset] = [:]
+    /// Set for a scripted share group (ListGroups type `share`).
+    var share: ShareGroupState?
+    /// Set for a scripted streams group (ListGroups type `streams`).
+    var streams: StreamsGroupState?
     /// The next time a member's session or rebalance timeout can expire (checked at least every second).
     var nextTimeoutCheckMs: Int64 = 0
     /// The broker coordinating this group, once computed (it depends only on the id).
@@ -230,6 +234,8 @@ final class SimGroup {
 
     /// The state name as ListGroups/describe report it.
     var stateName: String {
+        if let share { return share.stateName }
+        if let streams { return streams.stateName }
         switch type {
         case .classic: return classic.state.rawValue
         case .consumer: return consumer.state().rawValue
@@ -238,6 +244,8 @@ final class SimGroup {
 
     /// The protocol type as ListGroups reports it.
     var protocolType: String {
+        if share != nil { return "share" }
+        if streams != nil { return "streams" }
         switch type {
         case .classic: return classic.protocolType ?? ""
         case .consumer: return "consumer"
@@ -245,6 +253,8 @@ final class SimGroup {
     }
 
     var isEmptyOfMembers: Bool {
+        if let share { return share.members.isEmpty }
+        if let streams { return streams.members.isEmpty }
         switch type {
         case .classic: return classic.members.isEmpty
         case .consumer: return consumer.members.isEmpty

@@ -73,6 +73,13 @@ extension SimCluster {
         o.classicInConsumerGroup = true
         try addMember(group: "search-indexer", protocol: .consumer, topics: ["orders"], options: o)
         for p in 0..<3 { commitOffset(group: "audit-replay", topic: "audit", partition: Int32(p), offset: 1_000 * Int64(p + 1)) }
+        // A share group (KIP-932) of workers on the payments (one partition read by two of them),
+        // and a streams group (KIP-1071) enriching orders with payments.
+        try addShareGroup("payment-notifier", topics: ["payments"], members: 3, clientID: "payment-notifier")
+        try shareGroupAssign("payment-notifier", member: 2, topic: "payments", partitions: [0])
+        try addStreamsGroup(
+            "order-enricher", subtopologies: [("0", ["orders"]), ("1", ["payments"])], members: 3, clientID: "order-enricher",
+            warmup: true, processRatePerSec: 60)
         try runScript(Self.demoChurn)
     }
 

@@ -10,7 +10,8 @@ import Monitor
 ///
 /// ```
 /// KgtopBench --bootstrap 127.0.0.1:9092 --label standard --out results.json \
-///     [--polls 15] [--steady-seconds 60] [--interval 2] [--kgtop path/to/kgtop --snapshot-runs 5]
+///     [--polls 15] [--steady-seconds 60] [--interval 2] [--kgtop path/to/kgtop --snapshot-runs 5] \
+///     [--sim-pid PID]
 /// KgtopBench --derive-only [--groups 10000] [--partitions 10] [--polls 15]   (no cluster: see DeriveBench)
 /// ```
 @main
@@ -55,12 +56,22 @@ struct KgtopBench {
         // which `kgtop watch` does not have.
         try await coldPoll(poller, into: &result, label: o.label)
 
+        // The simulator's own cost (Linux, when its pid is given): its background loop alone over
+        // a quiet window, then its CPU per poll answered (less the background loop's share).
+        let simBackground = o.simPID.flatMap { simBackgroundShare($0) }
+        result.simulatorBackgroundCoreShare = simBackground
+        var simPollCPUs: [Double] = []
+
         var walls: [Double] = []
         var cpus: [Double] = []
         var perAPI: [String: RequestStats.Counters] = [:]
         var maxRequests = 0
         for _ in 0..<o.polls {
+            let simBefore = o.simPID.flatMap { processCPUSeconds($0) }
             let m = try await measure { try await poller.poll() }
+            if let simBefore, let simAfter = o.simPID.flatMap({ processCPUSeconds($0) }) {
+                simPollCPUs.append(max(0, simAfter - simBefore - (simBackground ?? 0) * m.wallMs / 1000))
+            }
             walls.append(m.wallMs)
             cpus.append(m.cpuSeconds)
             maxRequests = max(maxRequests, m.value.stats.requests)
@@ -76,13 +87,17 @@ struct KgtopBench {
         result.poll = Summary(walls)
         result.pollCPUSeconds = Summary(cpus)
         result.maxRequestsPerPoll = maxRequests
+        if !simPollCPUs.isEmpty { result.simulatorPollCPUSeconds = Summary(simPollCPUs) }
         let n = Double(max(1, o.polls))
         result.perAPI = perAPI.mapValues { c in
             APIPerPoll(
                 requests: Double(c.requests) / n, failures: Double(c.failures) / n,
                 bytesSent: Double(c.bytesSent) / n, bytesReceived: Double(c.bytesReceived) / n)
         }
-        log("\(o.label): poll median \(fmt(result.poll.median)) ms, p95 \(fmt(result.poll.p95)) ms, cpu \(fmt(result.pollCPUSeconds.median)) s")
+        log("\(o.label): poll median \(fmt(result.poll.median)) ms, p95 \(fmt(result.poll.p95)) ms, cpu \(String(format: "%.3f", result.pollCPUSeconds.median)) s")
+        if let sim = result.simulatorPollCPUSeconds {
+            log("\(o.label): simulator cpu per poll \(String(format: "%.3f", sim.median)) s, background \(fmt(100 * (simBackground ?? 0)))% of a core")
+        }
 
         // MARK: Steady state: the `kgtop watch` pipeline (poll, derive, feed, one frame) every interval.
         let monitor = Monitor(poller: poller, interval: .seconds(o.interval), now: wallClockMs)
@@ -131,6 +146,23 @@ struct KgtopBench {
 
         result.peakRSSMB = peakRSSMB()
 
+        // MARK: Snapshot JSON alone: the last snapshot through the writer `kgtop snapshot` uses,
+        // into a sink that only counts (after the peak RSS is read: this is not part of `watch`).
+        if let snapshot = lastUpdate?.snapshot {
+            var times: [Double] = []
+            var bytes = 0
+            for _ in 0..<3 {
+                bytes = 0
+                let t0 = ContinuousClock.now
+                try SnapshotJSON.write(snapshot) { bytes += $0.count }
+                times.append(ms(ContinuousClock.now - t0))
+            }
+            let median = Summary(times).median
+            result.snapshotJSON = JSONWrite(
+                bytes: bytes, ms: Summary(times), megabytesPerSecond: Double(bytes) / 1e6 / max(1e-9, median / 1000))
+            log("\(o.label): snapshot JSON \(bytes) bytes in \(fmt(median)) ms")
+        }
+
         return result
     }
 
@@ -152,6 +184,8 @@ struct KgtopBench {
     static func snapshotRuns(_ o: BenchOptions) throws -> SnapshotRuns? {
         guard let kgtop = o.kgtop, o.snapshotRuns > 0 else { return nil }
         var runs: [Double] = []
+        var before = rusage()
+        getrusage(who(RUSAGE_CHILDREN), &before)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kgtop-bench-\(getpid()).json").path
         for _ in 0..<o.snapshotRuns {
             let p = Process()
@@ -168,8 +202,11 @@ struct KgtopBench {
         try? FileManager.default.removeItem(atPath: out)
         var children = rusage()
         getrusage(who(RUSAGE_CHILDREN), &children)
-        let result = SnapshotRuns(runs: Summary(runs), peakRSSMB: Double(children.ru_maxrss) / 1024, jsonBytes: bytes)
-        log("\(o.label): kgtop snapshot median \(fmt(result.runs.median)) ms, peak RSS \(fmt(result.peakRSSMB)) MB, \(bytes) bytes of JSON")
+        let cpu = (seconds(children.ru_utime) + seconds(children.ru_stime) - seconds(before.ru_utime) - seconds(before.ru_stime))
+            / Double(o.snapshotRuns)
+        let result = SnapshotRuns(
+            runs: Summary(runs), peakRSSMB: Double(children.ru_maxrss) / 1024, jsonBytes: bytes, cpuSecondsPerRun: cpu)
+        log("\(o.label): kgtop snapshot median \(fmt(result.runs.median)) ms, cpu \(String(format: "%.2f", cpu)) s, peak RSS \(fmt(result.peakRSSMB)) MB, \(bytes) bytes of JSON")
         return result
     }
 
@@ -247,8 +284,31 @@ struct KgtopBench {
     static func cpuSeconds() -> Double {
         var u = rusage()
         getrusage(who(RUSAGE_SELF), &u)
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(u.ru_utime) + s(u.ru_stime)
+        return seconds(u.ru_utime) + seconds(u.ru_stime)
+    }
+
+    static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+
+    /// Another process's CPU seconds (user + system) from `/proc/PID/stat`; nil where there is none.
+    static func processCPUSeconds(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name: state is the first, utime and stime the 12th and 13th.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) / ticks
+    }
+
+    /// The share of a core the simulator uses while nobody asks it anything (its producers and
+    /// simulated members), over a 5 s window.
+    static func simBackgroundShare(_ pid: Int32) -> Double? {
+        guard let c0 = processCPUSeconds(pid) else { return nil }
+        let t0 = ContinuousClock.now
+        Thread.sleep(forTimeInterval: 5)
+        guard let c1 = processCPUSeconds(pid) else { return nil }
+        return (c1 - c0) / (ms(ContinuousClock.now - t0) / 1000)
     }
 
     #if os(Linux)
@@ -290,10 +350,12 @@ struct BenchOptions {
     var frames = 200
     var kgtop: String?
     var snapshotRuns = 5
+    var simPID: Int32?
 
     static let usage = """
         usage: KgtopBench --bootstrap HOST:PORT[,...] [--label NAME] [--out FILE] [--polls N]
                           [--steady-seconds S] [--interval S] [--frames N] [--kgtop PATH] [--snapshot-runs N]
+                          [--sim-pid PID]
         """
 
     init(_ args: ArraySlice<String>) throws {
@@ -314,6 +376,7 @@ struct BenchOptions {
             case "--frames": frames = max(10, try int())
             case "--kgtop": kgtop = v
             case "--snapshot-runs": snapshotRuns = try int()
+            case "--sim-pid": simPID = Int32(clamping: try int())
             default: throw BenchError("unknown option \(a)")
             }
         }
@@ -380,11 +443,22 @@ struct TUI: Codable {
     var sortChange = Summary()
 }
 
+struct JSONWrite: Codable {
+    /// Bytes of pretty JSON for the whole snapshot.
+    var bytes: Int
+    /// `SnapshotJSON.write` wall time per run (ms).
+    var ms: Summary
+    /// Bytes per second at the median, in MB (10^6 bytes).
+    var megabytesPerSecond: Double
+}
+
 struct SnapshotRuns: Codable {
     /// Process start to JSON written (ms).
     var runs: Summary
     var peakRSSMB: Double
     var jsonBytes: Int
+    /// The child's CPU seconds (user + system) per run.
+    var cpuSecondsPerRun: Double
 }
 
 struct BenchResult: Codable {
@@ -400,12 +474,19 @@ struct BenchResult: Codable {
     /// CPU seconds per warm poll.
     var pollCPUSeconds = Summary()
     var maxRequestsPerPoll = 0
+    /// The simulator's CPU seconds to answer one warm poll, its background loop's share taken out
+    /// (with `--sim-pid`).
+    var simulatorPollCPUSeconds: Summary?
+    /// The share of one core the simulator's background loop uses while idle (with `--sim-pid`).
+    var simulatorBackgroundCoreShare: Double?
     var perAPI: [String: APIPerPoll] = [:]
     var steady = Steady()
     var tui = TUI()
     /// Peak RSS of the bench process (poller, monitor, feed and dashboard: what `kgtop watch` holds).
     var peakRSSMB = 0.0
     var snapshotCommand: SnapshotRuns?
+    /// The last snapshot of the steady loop written as `kgtop snapshot` writes it, in process.
+    var snapshotJSON: JSONWrite?
 
     init(label: String) { self.label = label }
 }

@@ -10,6 +10,12 @@ public struct CheckCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check groups against rules; exit 0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN.",
+        usage: """
+            kgtop check [-b <hosts>] [-X <key=value> ...] [-F <file> ...] [--context <name>] [--group <regex>]
+                        [--max-lag <n>] [--warn-lag <n>] [--max-time-lag <duration>] [--warn-time-lag <duration>]
+                        [--state <state> ...] [--protocol <protocol>] [--min-members <n>] [--no-stuck] [--no-lag-growth]
+                        [--rules <file>] [--samples <n>] [--sample-interval <duration>] [--json]
+            """,
         discussion: """
             The rules come from flags (applied to the groups --group selects, all by default) and from \
             a JSON --rules file (a list of rules, each with its own "group" regular expression). At \

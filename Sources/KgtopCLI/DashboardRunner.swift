@@ -152,7 +152,7 @@ enum DashboardRunner {
                         await settings.set(read)
                         // The limit a member blocking a hand-off is held to (the rebalance view's `past limit`).
                         if let value = read?.first(where: { $0.key == "group.consumer.session.timeout.ms" })?.value, let ms = Int64(value) {
-                            await monitor.setRebalanceLimits(RebalanceLimits(sessionTimeoutMs: ms, sessionTimeoutSource: "broker"))
+                            await monitor.setBrokerSessionTimeout(ms)
                         }
                     }
                 }

@@ -10,9 +10,9 @@ public struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Open the dashboard on an embedded simulated cluster (no setup needed).",
         discussion: """
-            The story, repeating every 3 minutes: a rolling deploy of the KIP-848 group order-service (from
-            its eighth second; a slow pod holds a partition its replacement waits for), members joining and leaving, a member that stops heartbeating and is fenced, a
-            slow member stuck in revocation, a classic cooperative-sticky group, a mixed group mid-migration,
+            The story, repeating every 3 minutes: a rolling deploy of the KIP-848 group order-service (from \
+            its eighth second; a slow pod holds a partition its replacement waits for), members joining and leaving, a member that stops heartbeating and is fenced, a \
+            slow member stuck in revocation, a classic cooperative-sticky group, a mixed group mid-migration, \
             a consumer that cannot keep up, and a broker that restarts. Press ? for keys, q to quit.
             """)
 

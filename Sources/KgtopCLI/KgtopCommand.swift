@@ -24,11 +24,20 @@ public struct KgtopCommand: AsyncParsableCommand {
     /// snapshots`, `kgtop help nosuch`) is exit 64 with the closest command and the list, before
     /// ArgumentParser would take it for an argument of the default command.
     public static func main() async {
-        if let problem = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+        if let problem = unknownCommand(Array(CommandLine.arguments.dropFirst()))
+            ?? RehearseCommand.negativeStepCount(Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardError.write(Data("kgtop: \(problem)\n".utf8))
             Foundation.exit(KgtopExit.usage)
         }
         await main(nil)
+    }
+
+    /// Every command's help as a person reads it: the command's name (the root is `kgtop`), its
+    /// abstract and discussion as written, and its `--help` page rendered `columns` wide.
+    static func helpPages(columns: Int = 80) -> [(command: String, abstract: String, discussion: String, page: String)] {
+        ([Self.self] + configuration.subcommands).map { c in
+            (c._commandName, c.configuration.abstract, c.configuration.discussion, helpMessage(for: c, columns: columns))
+        }
     }
 
     /// The names of kgtop's commands.

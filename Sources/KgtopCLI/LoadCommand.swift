@@ -9,7 +9,7 @@ public struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Produce test traffic to a topic at a steady rate (a real librdkafka producer).",
         discussion: """
-            Prints a live rate line on stderr (one line redrawn in place on a terminal, a line every
+            Prints a live rate line on stderr (one line redrawn in place on a terminal, a line every \
             few seconds otherwise) and a summary at the end (after --duration, or on Ctrl-C).
             Producer properties go through -X/-F unchanged (acks, linger.ms, compression.type, ...).
             Exit codes: 0 every message was acknowledged, 1 some deliveries failed, 64 bad input.
@@ -23,10 +23,10 @@ public struct LoadCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Messages per second: 500, 500/s, 2k/s, 30/m.", valueName: "N/s"))
     var rate: String
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Payload size in bytes (default 100).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Payload size in bytes.", valueName: "bytes"))
     var size: Int = 100
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Distinct keys, used round-robin (default 0: no key, partitions spread by librdkafka).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Distinct keys, used round-robin; 0: no key, partitions spread by librdkafka.", valueName: "K"))
     var keys: Int = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this long: 30s, 5m, 1h30m, 500ms (default: until Ctrl-C).", valueName: "duration"), transform: DurationArgument.transform)

@@ -80,11 +80,11 @@ public struct RecordCommand: AsyncParsableCommand {
         commandName: "record",
         abstract: "Record every poll to a file for replay and diff (kgtop.recording/1).",
         discussion: """
-            Each poll is appended as one frame (keyframes plus deltas, docs/RECORDING.md); a killed recorder
+            Each poll is appended as one frame (keyframes plus deltas, docs/RECORDING.md); a killed recorder \
             loses at most the poll in flight. A write error (disk full) is reported and recording goes on.
             Replay with `kgtop replay FILE`, compare polls with `kgtop diff FILE@+0s FILE@+5m`.
-            Exit codes: 0 at least one poll was recorded, 3 no poll was recorded (the cluster could not be
-            observed; the empty file is removed), 64 bad input (an existing file without --force, a
+            Exit codes: 0 at least one poll was recorded, 3 no poll was recorded (the cluster could not be \
+            observed; the empty file is removed), 64 bad input (an existing file without --force, a \
             directory).
             """)
 
@@ -174,7 +174,7 @@ public struct ReplayFileCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Replay a recording in the dashboard: play/pause, speed, step, jump to episodes and errors.",
         discussion: """
-            Keys during a replay: Space play/pause, + and - speed (1x to 64x), . and , step a poll, n next
+            Keys during a replay: Space play/pause, + and - speed (1x to 64x), . and , step a poll, n next \
             rebalance episode, e next error; every other dashboard key works as usual (? lists them).
             Episodes, events and verdicts are re-derived from the recorded polls.
             """)
@@ -362,10 +362,10 @@ public struct DiffCommand: AsyncParsableCommand {
         commandName: "diff",
         abstract: "Compare two snapshots: members added and removed, partition moves, epochs, lag.",
         discussion: """
-            A and B are snapshot JSON files (kgtop snapshot) or polls of a recording, FILE@TIME, where TIME is
-            an RFC 3339 time (the last poll at or before it), an offset from the recording's first poll
-            (+90s, +1m30s), or a poll index (#12, #-1 for the last). A recording without @TIME means its
-            last poll. Exit codes: 0 compared (whether or not anything differs), 3 a file cannot be read,
+            A and B are snapshot JSON files (kgtop snapshot) or polls of a recording, FILE@TIME, where TIME is \
+            an RFC 3339 time (the last poll at or before it), an offset from the recording's first poll \
+            (+90s, +1m30s), or a poll index (#12, #-1 for the last). A recording without @TIME means its \
+            last poll. Exit codes: 0 compared (whether or not anything differs), 3 a file cannot be read, \
             64 bad input.
             """)
 

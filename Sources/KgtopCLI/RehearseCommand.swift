@@ -8,6 +8,15 @@ public struct RehearseCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "rehearse",
         abstract: "Run N real consumers (librdkafka) in one group, cause rebalances step by step, and measure each.",
+        usage: """
+            kgtop rehearse [-b <hosts>] [-X <key=value> ...] [-F <file> ...] [--context <name>] --members <N>
+                           [--step <step> ...] [--topic <topic>] [--group <group>] [--partitions <P>]
+                           [--protocol <protocol>] [--assignor <name>] [--rate <N/s>] [--size <bytes>]
+                           [--settle-timeout <duration>] [--step-timeout <duration>] [--poll-interval <duration>]
+                           [--cooldown <duration>] [--json] [--quiet]
+            kgtop rehearse --sim [--sim-brokers <N>] [--sim-session-timeout-ms <ms>] [--sim-heartbeat-interval-ms <ms>]
+                           [--sim-rebalance-delay-ms <ms>] --members <N> [the options above but -b]
+            """,
         discussion: """
             Steps (several, in order; words after --step until the next option):
               roll              restart every member in turn (leave, start), waiting for the group to settle
@@ -17,21 +26,41 @@ public struct RehearseCommand: AsyncParsableCommand {
               add-partitions P  raise the topic to P partitions in total
             e.g. --step roll --step scale-out 2 kill 1, or --step 'add-partitions 120'.
 
-            Per step it prints: the trigger; time to target computed (KIP-848: the assignment epoch
-            reaches the bumped group epoch; classic: the final generation is Stable); time to
-            reconciled (every member at the assignment epoch, nothing pending, every partition owned
-            by exactly one member); the longest time any partition had no owner (from the members'
-            own assign/revoke timestamps); messages consumed twice; the peak lag seen. --json prints
+            Per step it prints: the trigger; time to target computed (KIP-848: the assignment epoch \
+            reaches the bumped group epoch; classic: the final generation is Stable); time to \
+            reconciled (every member at the assignment epoch, nothing pending, every partition owned \
+            by exactly one member); the longest time any partition had no owner (from the members' \
+            own assign/revoke timestamps); messages consumed twice; the peak lag seen. --json prints \
             the same as a report (schema kgtop.rehearsal/1).
 
-            The topic and group default to fresh kgtop-rehearse-<id> names. A group that already has
-            members is never touched. --protocol consumer needs librdkafka 2.4 or newer at run time
-            (LD_LIBRARY_PATH). Classic members see new partitions only on their metadata refresh
-            (topic.metadata.refresh.interval.ms, librdkafka's default 300000): the report names it,
+            The topic and group default to fresh kgtop-rehearse-<id> names. A group that already has \
+            members is never touched. --protocol consumer needs librdkafka 2.4 or newer at run time \
+            (LD_LIBRARY_PATH). Classic members see new partitions only on their metadata refresh \
+            (topic.metadata.refresh.interval.ms, librdkafka's default 300000): the report names it, \
             with the value in force and, when the step timed out, when they will see them.
-            Exit codes: 0 every step settled, 1 a step did not settle in time, 2 the group has members
+            Exit codes: 0 every step settled, 1 a step did not settle in time, 2 the group has members \
             kgtop did not start, 3 the cluster could not be reached, 64 bad input.
             """)
+
+    /// Why `arguments` (a `kgtop rehearse` command line) give a step a negative count, e.g.
+    /// `--step kill -1`, or nil when they do not. Checked before parsing: `--step` takes the words up
+    /// to the next option, and `-1` would otherwise read as an unknown option.
+    static func negativeStepCount(_ arguments: [String]) -> String? {
+        guard arguments.first == "rehearse" else { return nil }
+        var inStep = false
+        var previous = ""
+        for word in arguments.dropFirst() {
+            if word == "--step" {
+                inStep = true
+            } else if inStep, word.hasPrefix("-"), Int(word) != nil || Double(word) != nil {
+                return "--step \(previous) \(word): the count must be a positive number, e.g. --step \(previous) 2"
+            } else if word.hasPrefix("-") {
+                inStep = false
+            }
+            previous = word
+        }
+        return nil
+    }
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -41,7 +70,7 @@ public struct RehearseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The consumer group (default: kgtop-rehearse-<id>).", valueName: "group"))
     var group: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Partitions when the topic is created (default 12).", valueName: "P"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Partitions when the topic is created.", valueName: "P"))
     var partitions: Int = 12
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Members to start with.", valueName: "N"))
@@ -59,40 +88,40 @@ public struct RehearseCommand: AsyncParsableCommand {
         "A step: roll, scale-out M, scale-in M, kill K, add-partitions P. Repeatable.", valueName: "step"))
     var stepWords: [String] = []
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Messages per second produced during the rehearsal (default 100/s; 0 for none).", valueName: "N/s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Messages per second produced during the rehearsal; 0 for none.", valueName: "N/s"))
     var rate: String = "100/s"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Payload size of produced messages in bytes (default 100).", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Payload size of produced messages in bytes.", valueName: "bytes"))
     var size: Int = 100
 
-    @Option(name: .customLong("settle-timeout"), parsing: .unconditional, help: ArgumentHelp("Wait this long for the group to settle after start-up and after each restart of a roll (default 60s).", valueName: "duration"), transform: DurationArgument.transform)
+    @Option(name: .customLong("settle-timeout"), parsing: .unconditional, help: ArgumentHelp("Wait this long for the group to settle after start-up and after each restart of a roll.", valueName: "duration"), transform: DurationArgument.transform)
     var settleTimeout = DurationArgument(milliseconds: 60_000)
 
-    @Option(name: .customLong("step-timeout"), parsing: .unconditional, help: ArgumentHelp("Wait this long for the group to settle after a step (default 120s).", valueName: "duration"), transform: DurationArgument.transform)
+    @Option(name: .customLong("step-timeout"), parsing: .unconditional, help: ArgumentHelp("Wait this long for the group to settle after a step.", valueName: "duration"), transform: DurationArgument.transform)
     var stepTimeout = DurationArgument(milliseconds: 120_000)
 
-    @Option(name: .customLong("poll-interval"), parsing: .unconditional, help: ArgumentHelp("Time between polls of the group (default 200ms).", valueName: "duration"), transform: DurationArgument.transform)
+    @Option(name: .customLong("poll-interval"), parsing: .unconditional, help: ArgumentHelp("Time between polls of the group.", valueName: "duration"), transform: DurationArgument.transform)
     var pollInterval = DurationArgument(milliseconds: 200)
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Keep measuring this long after the group settled (default 1s).", valueName: "duration"), transform: DurationArgument.transform)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep measuring this long after the group settled.", valueName: "duration"), transform: DurationArgument.transform)
     var cooldown = DurationArgument(milliseconds: 1_000)
 
     @Flag(help: "Run against an embedded simulated cluster (KafkaSim) started for this run instead of -b.")
     var sim = false
 
-    @Option(name: .customLong("sim-brokers"), parsing: .unconditional, help: ArgumentHelp("Brokers of the --sim cluster (default 3).", valueName: "N"))
+    @Option(name: .customLong("sim-brokers"), parsing: .unconditional, help: ArgumentHelp("Brokers of the --sim cluster.", valueName: "N"))
     var simBrokers: Int = 3
 
     @Option(name: .customLong("sim-session-timeout-ms"), parsing: .unconditional, help: ArgumentHelp(
-        "--sim: group.consumer.session.timeout.ms, when a KIP-848 member that stopped heartbeating is removed (default 45000, as Kafka).", valueName: "ms"))
+        "--sim: group.consumer.session.timeout.ms, when a KIP-848 member that stopped heartbeating is removed (Kafka's default too).", valueName: "ms"))
     var simSessionTimeoutMs: Int32 = 45_000
 
     @Option(name: .customLong("sim-heartbeat-interval-ms"), parsing: .unconditional, help: ArgumentHelp(
-        "--sim: group.consumer.heartbeat.interval.ms for KIP-848 members (default 5000, as Kafka).", valueName: "ms"))
+        "--sim: group.consumer.heartbeat.interval.ms for KIP-848 members (Kafka's default too).", valueName: "ms"))
     var simHeartbeatIntervalMs: Int32 = 5_000
 
     @Option(name: .customLong("sim-rebalance-delay-ms"), parsing: .unconditional, help: ArgumentHelp(
-        "--sim: group.initial.rebalance.delay.ms for classic groups (default 3000, as Kafka).", valueName: "ms"))
+        "--sim: group.initial.rebalance.delay.ms for classic groups (Kafka's default too).", valueName: "ms"))
     var simRebalanceDelayMs: Int64 = 3_000
 
     @Flag(help: "Print the report as JSON (schema kgtop.rehearsal/1) on stdout.")

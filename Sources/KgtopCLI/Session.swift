@@ -35,18 +35,23 @@ struct GroupFilter {
     var exclude: NSRegularExpression?
     var types: Set<String>
 
+    /// What `--type` accepts: a group type or protocol, or `unknown` for a type the broker does not name.
     init(include: String?, exclude: String?, types: [String]) throws(UserFacingError) {
         func compile(_ pattern: String?, _ flag: String) throws(UserFacingError) -> NSRegularExpression? {
             try pattern.map { p throws(UserFacingError) in try GroupPattern.compile(p, flag: flag) }
         }
         self.include = try compile(include, "--group")
         self.exclude = try compile(exclude, "--exclude")
-        let valid: Set<String> = ["classic", "consumer", "share", "streams", "mixed", "unknown"]
-        for t in types where !valid.contains(t.lowercased()) {
-            throw UserFacingError("--type \(t): not one of \(valid.sorted().joined(separator: ", "))")
+        for t in types where !Self.acceptedTypes.contains(t.lowercased()) {
+            throw UserFacingError("--type \(t): not one of \(Self.acceptedTypes.joined(separator: ", "))")
         }
         self.types = Set(types.map { $0.lowercased() })
     }
+
+    /// What `--type` accepts: a group's protocol as kgtop derives it (``GroupProtocol``), so
+    /// `consumer` is KIP-848 groups with consumer members only and `mixed` those in the middle of an
+    /// online migration; `unknown` is a type this version does not know.
+    static let acceptedTypes = ["classic", "consumer", "mixed", "share", "streams", "unknown"]
 
     static func matches(_ re: NSRegularExpression, _ s: String) -> Bool {
         re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
@@ -55,11 +60,9 @@ struct GroupFilter {
     func accepts(_ g: Group) -> Bool {
         if let include, !Self.matches(include, g.groupID) { return false }
         if let exclude, Self.matches(exclude, g.groupID) { return false }
-        if !types.isEmpty {
-            let proto = g.protocol.rawValue
-            let type = g.type.brokerString
-            if !types.contains(proto) && !types.contains(type) { return false }
-        }
+        // By protocol, not by the broker's type: a mixed group is type `consumer` but not what
+        // `--type consumer` asks for.
+        if !types.isEmpty, !types.contains(g.protocol.rawValue) { return false }
         return true
     }
 

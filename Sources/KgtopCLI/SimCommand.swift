@@ -58,7 +58,7 @@ public struct SimCommand: AsyncParsableCommand {
 
     /// The Kafka release whose group-coordinator behaviour is reproduced.
     @Option(name: .long, help: ArgumentHelp(
-        "Reproduce the group coordinator of this Kafka release where releases differ: 4.0, 4.1, 4.2 or 4.3 (default).",
+        "Reproduce the group coordinator of this Kafka release where releases differ: 4.0, 4.1, 4.2 or 4.3.",
         valueName: "version"))
     public var kafkaVersion: String = SimKafkaVersion.newest.rawValue
 

@@ -9,9 +9,9 @@ public struct SnapshotCommand: AsyncParsableCommand {
         commandName: "snapshot",
         abstract: "Poll the cluster once and print every group as JSON or a table.",
         discussion: """
-            JSON (schema kgtop.snapshot/1, documented in the README) is the default when stdout is not a
+            JSON (schema kgtop.snapshot/1, documented in the README) is the default when stdout is not a \
             terminal; groups, members and partitions are sorted so two snapshots diff cleanly.
-            Exit codes: 0 the snapshot completed (groups with their own errors are marked in it),
+            Exit codes: 0 the snapshot completed (groups with their own errors are marked in it), \
             3 the cluster could not be observed, 64 bad input.
             """)
 
@@ -31,7 +31,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression.", valueName: "regex"))
     var exclude: String?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type or protocol: classic, consumer, mixed, share, streams. Repeatable.", valueName: "type"))
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type or protocol: classic, consumer, mixed, share, streams, or unknown (a type the broker does not name). Repeatable.", valueName: "type"))
     var types: [String] = []
 
     @Option(name: .customLong("output"), help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))

@@ -214,6 +214,7 @@ public actor Monitor {
                     stats.merge(spent)
                 }
             }
+            if readsGroupConfigs, let spent = await refreshGroupConfigs(at: at) { stats.merge(spent) }
             return ingest(outcome.snapshot, stats: stats, at: at)
         } catch {
             let message = "\(error)"
@@ -237,6 +238,7 @@ public actor Monitor {
         derivation.healthConfig = healthConfig
         let d = derivation.ingest(carryOver(into: taken))
         let snapshot = d.snapshot
+        forgetGroupConfigs(except: snapshot)
         lastSuccessAt = snapshot.takenAt
         return MonitorUpdate(
             sequence: sequence, snapshot: snapshot, events: d.events, episodeEvents: d.episodeEvents,
@@ -270,9 +272,79 @@ public actor Monitor {
         return out
     }
 
-    /// Sets the limits a member blocking a hand-off is measured against (e.g. the broker's
-    /// `group.consumer.session.timeout.ms` once read).
+    /// Replaces the limits a member blocking a hand-off is measured against (group configs read so
+    /// far included).
     public func setRebalanceLimits(_ limits: RebalanceLimits) { derivation.rebalanceLimits = limits }
+
+    /// The limits a member blocking a hand-off is measured against, as they stand.
+    public var rebalanceLimits: RebalanceLimits { derivation.rebalanceLimits }
+
+    /// Sets the broker's `group.consumer.session.timeout.ms` once read: the limit of every group
+    /// without a session timeout of its own (group configs read so far are kept).
+    public func setBrokerSessionTimeout(_ ms: Int64) {
+        derivation.rebalanceLimits.sessionTimeoutMs = ms
+        derivation.rebalanceLimits.sessionTimeoutSource = .broker
+    }
+
+    // MARK: - Group configs
+
+    /// Whether the groups with a rebalance under way get their own `consumer.session.timeout.ms`
+    /// read (DescribeConfigs on the GROUP resource), to measure blocked hand-offs against. On by
+    /// default.
+    public private(set) var readsGroupConfigs = true
+    /// How long a group's config, once read, is trusted before it is read again (only while the
+    /// group has a rebalance under way): ten minutes by default.
+    public private(set) var groupConfigMaxAgeMs: Int64 = 600_000
+    /// Groups whose configs one poll reads at most (one DescribeConfigs for all of them).
+    public static let groupConfigBatch = 100
+    /// Per group id: when its config was last asked for (ms), read or not. Only groups that had a
+    /// rebalance under way, and only while they exist.
+    public private(set) var groupConfigReadAt: [String: Int64] = [:]
+
+    /// Turns the reading of group configs on or off, and sets how long a read is trusted.
+    public func setGroupConfigReading(_ on: Bool, maxAgeMs: Int64 = 600_000) {
+        readsGroupConfigs = on
+        groupConfigMaxAgeMs = max(0, maxAgeMs)
+    }
+
+    /// Reads the configs of the groups with an episode under way whose config was never read or is
+    /// older than ``groupConfigMaxAgeMs`` (at most ``groupConfigBatch``, one request); returns what
+    /// it cost, or `nil` when nothing was due. A group that could not be read is asked again only
+    /// after ``groupConfigMaxAgeMs``: a broker without group configs is not asked every poll.
+    private func refreshGroupConfigs(at: Int64) async -> RequestStats? {
+        let due = derivation.tracker.open.keys
+            .filter { id in groupConfigReadAt[id].map { at - $0 >= groupConfigMaxAgeMs } ?? true }
+            .sorted().prefix(Self.groupConfigBatch)
+        guard !due.isEmpty else { return nil }
+        for id in due { groupConfigReadAt[id] = at }
+        let result: GroupConfigsResult
+        do {
+            result = try await poller.admin.describeGroupConfigs(Array(due), keys: KafkaAdminClient.groupConfigKeys)
+        } catch {
+            return nil
+        }
+        for id in due {
+            guard case let .success(entries)? = result.groups[id] else { continue }
+            if let entry = entries["consumer.session.timeout.ms"], entry.isGroupOverride, let ms = entry.value.flatMap({ Int64($0) }), ms > 0 {
+                derivation.rebalanceLimits.groupSessionTimeoutMs[id] = ms
+            } else {
+                derivation.rebalanceLimits.groupSessionTimeoutMs[id] = nil
+            }
+        }
+        return result.stats
+    }
+
+    /// Forgets the group configs of groups that are gone, so a long run with churning groups keeps
+    /// only the groups that exist.
+    private func forgetGroupConfigs(except snapshot: ClusterSnapshot) {
+        guard !groupConfigReadAt.isEmpty || !derivation.rebalanceLimits.groupSessionTimeoutMs.isEmpty else { return }
+        var present = Set<String>()
+        present.reserveCapacity(snapshot.groups.count)
+        for g in snapshot.groups { present.insert(g.groupID) }
+        groupConfigReadAt = groupConfigReadAt.filter { present.contains($0.key) }
+        let kept = derivation.rebalanceLimits.groupSessionTimeoutMs.filter { present.contains($0.key) }
+        if kept.count != derivation.rebalanceLimits.groupSessionTimeoutMs.count { derivation.rebalanceLimits.groupSessionTimeoutMs = kept }
+    }
 
     /// The log-end samples kept for a partition (for time lag).
     public func logEndSamples(_ tp: TopicPartition) -> [OffsetSample] { derivation.history.logEndSamples(tp) }

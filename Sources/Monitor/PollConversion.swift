@@ -117,7 +117,7 @@ public enum PollConversion {
     public static func committed(_ offsets: GroupOffsets) -> CommittedOffsetsInput {
         CommittedOffsetsInput(
             groupID: offsets.groupID,
-            offsets: offsets.partitions.sorted { $0.key < $1.key }.map { id, c in
+            offsets: offsets.offsets.map { id, c in
                 CommittedOffsetsInput.Offset(
                     topicPartition: TopicPartition(topic: id.topic, partition: id.partition), offset: c.offset,
                     metadata: c.metadata, error: c.error.map(itemError))

@@ -67,12 +67,13 @@ public actor Poller {
         }
 
         // 2. Describe (FindCoordinator batched inside) and fetch committed offsets, concurrently.
+        // A share group commits no offsets: OffsetFetch is not asked about it.
         let describable = listed.filter { g in
             guard let type = g.type else { return true }
-            return type == "consumer" || type == "classic"
+            return type == "consumer" || type == "classic" || type == "share" || type == "streams"
         }
         async let describedCall = admin.describeGroups(describable.map(GroupTarget.init))
-        async let offsetsCall = admin.fetchOffsets(groupIDs: listed.map(\.groupID))
+        async let offsetsCall = admin.fetchOffsets(groupIDs: listed.filter { $0.type != "share" }.map(\.groupID))
         var described: DescribeGroupsResult
         var offsets: FetchOffsetsResult
         do {
@@ -89,6 +90,10 @@ public actor Poller {
 
         var consumerInputs: [DescribedConsumerGroupInput] = []
         var classicInputs: [DescribedClassicGroupInput] = []
+        var shareInputs: [DescribedShareGroupInput] = []
+        var streamsInputs: [DescribedStreamsGroupInput] = []
+        // A describe API the coordinator lacks is said once per poll, not once per group.
+        var unsupported: [String: AdminItemError] = [:]
         var coordinators: [String: Int32] = [:]
         let listedByID = Dictionary(listed.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
         consumerInputs.reserveCapacity(described.groups.count)
@@ -102,16 +107,33 @@ public actor Poller {
                 consumerInputs.append(PollConversion.consumerGroup(g, apiVersion: version, topicNames: topicNames))
             case let .success(.classic(g, _)):
                 classicInputs.append(PollConversion.classicGroup(g))
+            case let .success(.share(g, _)):
+                shareInputs.append(PollConversion.shareGroup(g, topicNames: topicNames))
+            case let .success(.streams(g, _)):
+                streamsInputs.append(PollConversion.streamsGroup(g))
+            case let .failure(error) where KafkaAdminClient.isDescribeUnsupported(error)
+                && (listedByID[groupID]?.type == "share" || listedByID[groupID]?.type == "streams"):
+                // Listed, not described: the group keeps what ListGroups said, with no error of its own.
+                unsupported[listedByID[groupID]?.type ?? ""] = error
             case let .failure(error):
                 let item = PollConversion.itemError(error)
                 let state = listedByID[groupID]?.state.map { GroupState(brokerString: $0) } ?? .unknown("")
-                if listedByID[groupID]?.type == "consumer" {
+                if listedByID[groupID]?.type == "share" {
+                    shareInputs.append(DescribedShareGroupInput(groupID: groupID, error: item, state: state, groupEpoch: -1, assignmentEpoch: -1))
+                } else if listedByID[groupID]?.type == "streams" {
+                    streamsInputs.append(DescribedStreamsGroupInput(groupID: groupID, error: item, state: state, groupEpoch: -1, assignmentEpoch: -1))
+                } else if listedByID[groupID]?.type == "consumer" {
                     consumerInputs.append(DescribedConsumerGroupInput(groupID: groupID, error: item, state: state, groupEpoch: -1, assignmentEpoch: -1))
                 } else {
                     classicInputs.append(DescribedClassicGroupInput(groupID: groupID, error: item, state: state, protocolType: listedByID[groupID]?.protocolType))
                 }
                 errors.append(PollError(scope: .group, operation: "describe", groupID: groupID, kafkaError: item, message: "\(groupID): \(error)"))
             }
+        }
+        for (type, error) in unsupported.sorted(by: { $0.key < $1.key }) {
+            errors.append(PollError(
+                scope: .cluster, operation: type == "share" ? "ShareGroupDescribe" : "StreamsGroupDescribe",
+                kafkaError: PollConversion.itemError(error), message: error.message ?? "\(error)"))
         }
         var committedInputs: [CommittedOffsetsInput] = []
         committedInputs.reserveCapacity(offsets.groups.count)
@@ -163,6 +185,15 @@ public actor Poller {
                 subscribe(m.subscription?.topics ?? [])
                 collect(m.assignment ?? [])
             }
+        }
+        for g in shareInputs {
+            for m in g.members {
+                subscribe(m.subscribedTopicNames)
+                collect(m.assignment)
+            }
+        }
+        for g in streamsInputs {
+            for s in g.subtopologies { subscribe(s.sourceTopics) }
         }
         for c in committedInputs {
             for o in c.offsets where o.topicPartition.topic != last {
@@ -232,7 +263,7 @@ public actor Poller {
         let listedInputs = listed.map { PollConversion.listed($0, coordinatorID: coordinators[$0.groupID]) }
         let groups = GroupAssembler.assemble(
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
-            committed: committedInputs, logOffsets: logInputs)
+            shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)
         var topicIDs: [String: String] = [:]
         for (name, t) in metadata.topics where !t.topicID.isZero { topicIDs[name] = t.topicID.description }
         let brokers = metadata.brokers.map { b in

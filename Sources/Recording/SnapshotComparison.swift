@@ -11,6 +11,8 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
     public struct MemberRef: Sendable, Hashable, Codable {
         /// The member id.
         public var memberID: String
+        /// Its label (``MemberLabeler``): how the table names it.
+        public var label: String
         /// Its client id.
         public var clientID: String
         /// Its host.
@@ -29,6 +31,10 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
         public var from: String?
         /// The owner in B (`nil`: nobody).
         public var to: String?
+        /// The label of the owner in A.
+        public var fromLabel: String?
+        /// The label of the owner in B.
+        public var toLabel: String?
     }
 
     /// An epoch that changed.
@@ -37,6 +43,8 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
         public var field: String
         /// The member, for `memberEpoch`.
         public var memberID: String?
+        /// The member's label, for `memberEpoch`.
+        public var label: String?
         /// The value in A.
         public var old: Int32?
         /// The value in B.
@@ -102,8 +110,9 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
     /// Every group of either side, sorted by id.
     public var groups: [GroupChange]
 
-    /// Compares A (older) with B (newer).
+    /// Compares A (older) with B (newer). Members are named by their labels (see ``labelled(_:_:)``).
     public init(_ a: ClusterSnapshot, _ b: ClusterSnapshot) {
+        let (a, b) = Self.labelled(a, b)
         schema = Self.currentSchema
         from = a.takenAt
         to = b.takenAt
@@ -114,8 +123,34 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
         }
     }
 
+    /// A and B with every member labelled by one ``MemberLabeler`` (labels the snapshots carry are
+    /// kept when free): a member living in both keeps its label from A, and a member only in B never
+    /// gets the label of a member only in A (a restarted client reads `orders@10.0.0.7`, not the
+    /// same name as the one it replaced).
+    static func labelled(_ a: ClusterSnapshot, _ b: ClusterSnapshot) -> (ClusterSnapshot, ClusterSnapshot) {
+        var labeler = MemberLabeler()
+        var a = a, b = b
+        labeler.label(&a)
+        // B's groups with A's departed members still in them, so the newcomers' labels avoid theirs.
+        let oldGroups = Dictionary(a.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { x, _ in x })
+        var both = b
+        for g in both.groups.indices {
+            guard let before = oldGroups[both.groups[g].groupID] else { continue }
+            let present = Set(both.groups[g].members.map(\.memberID))
+            let departed = before.members.filter { !present.contains($0.memberID) }
+            guard !departed.isEmpty else { continue }
+            both.groups[g].members = (both.groups[g].members + departed).sorted { $0.memberID < $1.memberID }
+        }
+        labeler.label(&both)
+        for g in b.groups.indices {
+            let labels = Dictionary(both.groups[g].members.map { ($0.memberID, $0.label) }, uniquingKeysWith: { x, _ in x })
+            for m in b.groups[g].members.indices { b.groups[g].members[m].label = labels[b.groups[g].members[m].memberID] ?? nil }
+        }
+        return (a, b)
+    }
+
     private static func ref(_ m: GroupMember) -> MemberRef {
-        MemberRef(memberID: m.memberID, clientID: m.clientID, clientHost: m.clientHost, instanceID: m.instanceID, assignment: m.assignment)
+        MemberRef(memberID: m.memberID, label: m.name, clientID: m.clientID, clientHost: m.clientHost, instanceID: m.instanceID, assignment: m.assignment)
     }
 
     private static func compare(id: String, _ a: Group?, _ b: Group?) -> GroupChange {
@@ -125,15 +160,15 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
         let removed = (a?.members ?? []).filter { newMembers[$0.memberID] == nil }.map(ref)
 
         var epochs: [EpochChange] = []
-        func epoch(_ field: String, _ old: Int32?, _ new: Int32?, member: String? = nil) {
-            if old != new { epochs.append(EpochChange(field: field, memberID: member, old: old, new: new)) }
+        func epoch(_ field: String, _ old: Int32?, _ new: Int32?, member: GroupMember? = nil) {
+            if old != new { epochs.append(EpochChange(field: field, memberID: member?.memberID, label: member?.name, old: old, new: new)) }
         }
         if let a, let b {
             epoch("groupEpoch", a.groupEpoch, b.groupEpoch)
             epoch("assignmentEpoch", a.assignmentEpoch, b.assignmentEpoch)
             epoch("generationID", a.generationID, b.generationID)
             for m in b.members {
-                if let before = oldMembers[m.memberID] { epoch("memberEpoch", before.memberEpoch, m.memberEpoch, member: m.memberID) }
+                if let before = oldMembers[m.memberID] { epoch("memberEpoch", before.memberEpoch, m.memberEpoch, member: m) }
             }
         }
 
@@ -144,7 +179,11 @@ public struct SnapshotComparison: Sendable, Hashable, Codable {
         for tp in Set(oldRows.keys).union(newRows.keys).sorted() {
             let before = oldRows[tp], after = newRows[tp]
             if a != nil, b != nil, before?.owner != after?.owner {
-                moves.append(Move(topicPartition: tp, from: before?.owner, to: after?.owner))
+                let from = before?.owner, to = after?.owner
+                moves.append(Move(
+                    topicPartition: tp, from: from, to: to,
+                    fromLabel: from.map { id in oldMembers[id]?.name ?? a?.memberName(id) ?? id },
+                    toLabel: to.map { id in newMembers[id]?.name ?? b?.memberName(id) ?? id }))
             }
             let old = before?.lag.offsets, new = after?.lag.offsets
             lag.append(LagChange(topicPartition: tp, old: old, new: new, delta: old.flatMap { o in new.map { $0 - o } }))
@@ -186,12 +225,15 @@ extension SnapshotComparison {
             title += "  lag \(g.oldTotalLag.map(String.init) ?? "-") -> \(g.newTotalLag.map(String.init) ?? "-")"
             out.append(title)
             var rows: [[String]] = []
-            for m in g.membersAdded { rows.append(["+ member", m.memberID, "\(m.clientID)@\(m.clientHost)", Self.partitions(m.assignment)]) }
-            for m in g.membersRemoved { rows.append(["- member", m.memberID, "\(m.clientID)@\(m.clientHost)", Self.partitions(m.assignment)]) }
+            for m in g.membersAdded { rows.append(["+ member", m.label, Self.partitions(m.assignment), ""]) }
+            for m in g.membersRemoved { rows.append(["- member", m.label, Self.partitions(m.assignment), ""]) }
             for e in g.epochs {
-                rows.append(["epoch", e.field + (e.memberID.map { " \($0)" } ?? ""), "\(e.old.map(String.init) ?? "-") -> \(e.new.map(String.init) ?? "-")", ""])
+                let who = e.label ?? e.memberID
+                rows.append(["epoch", e.field + (who.map { " \($0)" } ?? ""), "\(e.old.map(String.init) ?? "-") -> \(e.new.map(String.init) ?? "-")", ""])
             }
-            for m in g.moves { rows.append(["move", m.topicPartition.description, "\(m.from ?? "(none)") -> \(m.to ?? "(none)")", ""]) }
+            for m in g.moves {
+                rows.append(["move", m.topicPartition.description, "\(m.fromLabel ?? m.from ?? "(none)") -> \(m.toLabel ?? m.to ?? "(none)")", ""])
+            }
             for l in g.lag where l.old != l.new {
                 let delta = l.delta.map { $0 >= 0 ? "+\($0)" : "\($0)" } ?? ""
                 rows.append(["lag", l.topicPartition.description, "\(l.old.map(String.init) ?? "-") -> \(l.new.map(String.init) ?? "-")", delta])

@@ -293,7 +293,7 @@ public actor Rehearsal {
             }
         }
         if reconciledAt == nil {
-            notes.append("not settled within \(timeout): \(await diagnose())")
+            notes.append("not settled within \(DurationText.format(Self.ms(timeout))): \(await diagnose())")
         }
         return RehearsalStepReport(
             step: step, trigger: description, startedAtMs: t0, triggerMs: triggerDone - t0,

@@ -65,11 +65,11 @@ enum RehearsalAnalysis {
             return (true, "reconciled at epoch \(ge)")
         default:
             switch group.state {
-            case .stable: return (true, "Stable, generation \(group.generationID.map(String.init) ?? "?")")
+            case .stable: return (true, group.generationID.map { "Stable, generation \($0)" } ?? "Stable")
             // Some brokers (Tansu) do not report a state; the member count and the members' own
             // assignments are all there is.
             case .unknown: return (true, "state not reported; \(liveMembers) members")
-            default: return (false, "state \(group.state)")
+            default: return (false, "state \(group.state.brokerString)")
             }
         }
     }

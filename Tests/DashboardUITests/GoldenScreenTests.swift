@@ -33,9 +33,9 @@ func makeDashboard(_ size: TerminalSize, update: DashboardUpdate? = Scenario.upd
 @Suite("Golden screens")
 @MainActor
 struct GoldenScreenTests {
-    nonisolated static let sizes = [TerminalSize(width: 80, height: 24), TerminalSize(width: 200, height: 60)]
+    nonisolated static let sizes = [TerminalSize(width: 80, height: 24), TerminalSize(width: 120, height: 40), TerminalSize(width: 200, height: 60)]
 
-    @Test("every view at 80x24 and 200x60", arguments: sizes, ViewID.allCases)
+    @Test("every view at 80x24, 120x40 and 200x60", arguments: sizes, ViewID.allCases)
     func view(size: TerminalSize, view: ViewID) throws {
         let dashboard = makeDashboard(size)
         dashboard.state.open(groupID: "payments-rollout")
@@ -57,9 +57,25 @@ struct GoldenScreenTests {
         try Golden.check(dashboard.render(), "help-\(size)")
     }
 
-    @Test("waiting for the first poll")
-    func waiting() throws {
-        let dashboard = makeDashboard(TerminalSize(width: 80, height: 24), update: nil)
-        try Golden.check(dashboard.render(), "waiting-80x24")
+    @Test("an error message in full", arguments: sizes)
+    func message(size: TerminalSize) throws {
+        let dashboard = makeDashboard(size)
+        _ = dashboard.handle(.key(.character("5")))
+        _ = dashboard.handle(.key(.enter))
+        try Golden.check(dashboard.render(), "errors-message-\(size)")
+    }
+
+    @Test("paused, with newer data held", arguments: sizes)
+    func paused(size: TerminalSize) throws {
+        let dashboard = makeDashboard(size)
+        _ = dashboard.handle(.key(.character("p")))
+        dashboard.receive(Scenario.update)
+        try Golden.check(dashboard.render(), "paused-\(size)")
+    }
+
+    @Test("waiting for the first poll", arguments: sizes)
+    func waiting(size: TerminalSize) throws {
+        let dashboard = makeDashboard(size, update: nil)
+        try Golden.check(dashboard.render(), "waiting-\(size)")
     }
 }

@@ -140,8 +140,11 @@ struct KeyHandlingTests {
         #expect(dashboard.theme.name == "light")
         #expect(press(dashboard, .character("?")) == .redraw)
         #expect(dashboard.state.helpVisible)
-        // Help is modal: navigation does nothing, Esc closes it.
-        #expect(press(dashboard, .character("j")) == [])
+        // Help is modal: navigation scrolls it, other keys do nothing, Esc closes it.
+        #expect(press(dashboard, .character("j")) == .redraw)
+        #expect(dashboard.state.helpTop == 1)
+        #expect(press(dashboard, .character("o")) == [])
+        #expect(!dashboard.state.onlyProblems)
         _ = press(dashboard, .escape)
         #expect(!dashboard.state.helpVisible)
         #expect(press(dashboard, .character("q")) == .quit)

@@ -19,7 +19,14 @@ struct KeyMapTests {
     func help(size: TerminalSize) {
         let dashboard = makeDashboard(size)
         _ = dashboard.handle(.key(.character("?")))
-        let screen = dashboard.render().text.joined(separator: "\n")
+        // Help scrolls when it is taller than the screen: read it page by page.
+        var screen = dashboard.render().text.joined(separator: "\n")
+        for _ in 0..<10 {
+            _ = dashboard.handle(.key(.pageDown))
+            screen += "\n" + dashboard.render().text.joined(separator: "\n")
+        }
+        #expect(dashboard.state.helpVisible)
+        #expect(screen.contains("Notation"))
         for binding in KeyMap.standard.bindings {
             #expect(screen.contains(binding.summary), "help misses \(binding.action)")
             #expect(screen.contains(binding.keyNames), "help misses the keys of \(binding.action)")

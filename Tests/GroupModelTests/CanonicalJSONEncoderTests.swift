@@ -205,4 +205,101 @@ struct CanonicalJSONEncoderTests {
             try Self.expectSame(random.value(0))
         }
     }
+
+    /// Random partition rows with every optional field present or absent, odd strings and every
+    /// lag, hand-off and time-lag shape: what ``CanonicalJSONWritable`` writes by hand.
+    static func randomRows(_ random: inout Random, count: Int) -> [GroupPartition] {
+        (0..<count).map { i in
+            func maybe<T>(_ value: @autoclosure () -> T) -> T? { random.below(2) == 0 ? nil : value() }
+            let lag: LagValue = random.below(3) == 0 ? .unknown(reason: random.string()) : .known(Int64(random.below(1_000_000)))
+            let handoff = HandoffState.allCases[random.below(HandoffState.allCases.count)]
+            return GroupPartition(
+                topicPartition: TopicPartition(topic: "t" + random.string(), partition: Int32(i)),
+                committedOffset: maybe(Int64(random.below(1 << 40)) - 1), commitMetadata: maybe(random.string()),
+                logStart: maybe(Int64(random.below(1000))), logEnd: maybe(Int64(random.below(1 << 40))), lag: lag,
+                owner: maybe(random.string()), targetOwner: maybe(random.string()), handoff: handoff,
+                error: maybe(ItemError(code: Int16(random.below(100)) - 1, name: random.string(), message: maybe(random.string()))))
+        }
+    }
+
+    static func randomTimeLag(_ random: inout Random) -> TimeLag? {
+        switch random.below(4) {
+        case 0: return nil
+        case 1: return .unknown(reason: random.string())
+        default:
+            let method = TimeLagMethod.allCases[random.below(TimeLagMethod.allCases.count)]
+            return .known(seconds: Double(random.below(10_000_000)) / 1337, method: method)
+        }
+    }
+
+    /// What `SnapshotJSON` wrote for a group with time lags before rows wrote themselves: the
+    /// group's own encoding, then `partitions` (rows with their `timeLag`) and `timeLag` replacing keys.
+    struct GroupWithTimeLagMirror: Encodable {
+        let group: Group
+        let lags: [TopicPartition: TimeLag]
+        struct Row: Encodable {
+            let row: GroupPartition
+            let timeLag: TimeLag?
+            enum Keys: String, CodingKey { case timeLag }
+            func encode(to encoder: any Encoder) throws {
+                try row.encode(to: encoder)
+                var c = encoder.container(keyedBy: Keys.self)
+                try c.encodeIfPresent(timeLag, forKey: .timeLag)
+            }
+        }
+        enum Keys: String, CodingKey { case partitions, timeLag }
+        func encode(to encoder: any Encoder) throws {
+            try group.encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(group.partitions.map { Row(row: $0, timeLag: lags[$0.topicPartition]) }, forKey: .partitions)
+            try c.encodeIfPresent(TimeLag.groupMaximum(group.partitions.compactMap { lags[$0.topicPartition] }), forKey: .timeLag)
+        }
+    }
+
+    @Test("Rows, lags, errors and time lags that write themselves give JSONEncoder's bytes")
+    func selfWritingTypes() throws {
+        var random = Random(rng: SplitMix64(seed: 0x726F_7773))
+        let rows = Self.randomRows(&random, count: 200)
+        try Self.expectSame(rows)
+        for row in rows.prefix(20) {
+            try Self.expectSame(row)
+            try Self.expectSame(row.lag)
+            try Self.expectSame(row.topicPartition)
+            try Self.expectSame(row.handoff)
+            if let error = row.error { try Self.expectSame(error) }
+        }
+        for _ in 0..<50 {
+            if let lag = Self.randomTimeLag(&random) { try Self.expectSame(lag) }
+        }
+
+        // A snapshot with time lags, streamed: the same bytes as the mirror through JSONEncoder.
+        var groups: [Group] = []
+        var lags: [String: [TopicPartition: TimeLag]] = [:]
+        for g in 0..<6 {
+            let group = Group(groupID: "g\(g)", type: .consumer, state: .stable, partitions: Self.randomRows(&random, count: 1 + random.below(30)))
+            var byPartition: [TopicPartition: TimeLag] = [:]
+            for row in group.partitions { byPartition[row.topicPartition] = Self.randomTimeLag(&random) }
+            lags[group.groupID] = byPartition
+            groups.append(group)
+        }
+        let snapshot = Fixtures.snapshot(at: 1_700_000_000_000, groups: groups)
+        var streamed: [UInt8] = []
+        try SnapshotJSON.write(snapshot, timeLags: { lags[$0.groupID] ?? [:] }, chunkSize: 512) { streamed.append(contentsOf: $0) }
+        var mirror = snapshot.normalized()
+        let mirrored = mirror.groups.map { GroupWithTimeLagMirror(group: $0, lags: lags[$0.groupID] ?? [:]) }
+        mirror.groups = []
+        // The mirrored groups in the frame, nested the way JSONEncoder nests them.
+        struct Doc: Encodable {
+            let frame: ClusterSnapshot
+            let groups: [GroupWithTimeLagMirror]
+            enum Keys: String, CodingKey { case groups }
+            func encode(to encoder: any Encoder) throws {
+                try frame.encode(to: encoder)
+                var c = encoder.container(keyedBy: Keys.self)
+                try c.encode(groups, forKey: .groups)
+            }
+        }
+        let expected = try Self.foundation(Doc(frame: mirror, groups: mirrored), pretty: true)
+        #expect(String(decoding: streamed, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GroupModel
 
@@ -105,7 +106,7 @@ struct RebalanceStoryTests {
     @Test("Blocking list: the revoking member holds the partition the waiting member needs, past the session timeout")
     func blockingList() throws {
         var tracker = RebalanceTracker()
-        tracker.limits = RebalanceLimits(sessionTimeoutMs: 10_000, sessionTimeoutSource: "broker")
+        tracker.limits = RebalanceLimits(sessionTimeoutMs: 10_000, sessionTimeoutSource: .broker)
         _ = tracker.ingest(kg(at: 0, epoch: 5, settled))
         // c joins; b must give up 5 to c but does not.
         let handoff = [
@@ -149,6 +150,43 @@ struct RebalanceStoryTests {
         events = tracker.ingest(kg(at: 14_000, epoch: 6, done))
         #expect(events.last?.type == .ended)
         #expect(events.last?.episode.blocking == [])
+    }
+
+    @Test("A group's own consumer.session.timeout.ms wins over the broker's; the blocking entry says which applies")
+    func groupLimit() throws {
+        let handoff = [
+            M(id: "a", epoch: 6, owns: [0, 1], target: [0, 1]),
+            M(id: "b", epoch: 5, owns: [3, 4, 5], target: [3, 4]),
+            M(id: "c", epoch: 6, owns: [2], target: [2, 5]),
+        ]
+        func blockingAfter(_ limits: RebalanceLimits, at: Int64) throws -> BlockedHandoff {
+            var tracker = RebalanceTracker()
+            tracker.limits = limits
+            _ = tracker.ingest(kg(at: 0, epoch: 5, settled))
+            _ = tracker.ingest(kg(at: 1_000, epoch: 6, handoff))
+            _ = tracker.ingest(kg(at: at, epoch: 6, handoff))
+            return try #require(tracker.open["kg"]?.blocking.first { $0.topicPartition.partition == 5 })
+        }
+        // Nothing read: Kafka's default, 45 s.
+        let byDefault = try blockingAfter(RebalanceLimits(), at: 21_000)
+        #expect(byDefault.limitMs == 45_000 && byDefault.limitSource == .default && !byDefault.pastLimit)
+        #expect(byDefault.limit == "consumer.session.timeout.ms 45000 (Kafka default)")
+        // The broker's value.
+        let byBroker = try blockingAfter(RebalanceLimits(sessionTimeoutMs: 50_000, sessionTimeoutSource: .broker), at: 21_000)
+        #expect(byBroker.limitMs == 50_000 && byBroker.limitSource == .broker && !byBroker.pastLimit)
+        // The group's own value wins: 20 s blocked is past a 15 s group limit.
+        let own = RebalanceLimits(sessionTimeoutMs: 50_000, sessionTimeoutSource: .broker, groupSessionTimeoutMs: ["kg": 15_000, "other": 90_000])
+        let byGroup = try blockingAfter(own, at: 21_000)
+        #expect(byGroup.limitMs == 15_000 && byGroup.limitSource == .group && byGroup.pastLimit)
+        #expect(byGroup.limit == "consumer.session.timeout.ms 15000 (group config)")
+        // A member's own rebalance timeout wins over both.
+        var withMember = own
+        withMember.rebalanceTimeoutMs = ["kg": ["b": 60_000]]
+        let byMember = try blockingAfter(withMember, at: 21_000)
+        #expect(byMember.limitMs == 60_000 && byMember.limitSource == .member && !byMember.pastLimit)
+        // The JSON names the source.
+        let line = String(decoding: try JSONEncoder().encode(byGroup), as: UTF8.self)
+        #expect(line.contains("\"limitSource\":\"group\""))
     }
 
     @Test("The estimate is the median of the group's earlier reconciled episodes")

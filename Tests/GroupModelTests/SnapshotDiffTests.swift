@@ -29,6 +29,33 @@ struct SnapshotDiffTests {
         #expect(unowned.old == .text("a"))
     }
 
+    @Test("Partition events name their owners by label, with the member fields beside the ids")
+    func partitionEventsCarryLabels() throws {
+        var labeler = MemberLabeler()
+        var before = Fixtures.snapshot(at: 1_000, groups: [Fixtures.group(Fixtures.stable)])
+        labeler.label(&before)
+        // orders-2 moves from b to a; orders-3 is released by b and nobody owns it yet.
+        var moved = Fixtures.stable
+        moved.members[0] = Fixtures.consumerMember("a", epoch: 3, assignment: Fixtures.orders(0, 1, 2), target: Fixtures.orders(0, 1, 2))
+        moved.members[1] = Fixtures.consumerMember("b", epoch: 3, assignment: [], target: Fixtures.orders(3))
+        var after = Fixtures.snapshot(at: 2_000, groups: [Fixtures.group(moved)])
+        labeler.label(&after)
+
+        let events = SnapshotDiff.diff(old: before, new: after)
+        let owned = try #require(events.first { $0.type == .partitionOwned })
+        #expect(owned.topicPartition == TopicPartition(topic: "orders", partition: 2))
+        #expect(owned.old == .text("b") && owned.new == .text("a"))
+        #expect(owned.label == "client-a" && owned.oldLabel == "client-b")
+        #expect(owned.memberID == "a" && owned.clientID == "client-a")
+        let unowned = try #require(events.first { $0.type == .partitionUnowned })
+        #expect(unowned.topicPartition == TopicPartition(topic: "orders", partition: 3))
+        #expect(unowned.old == .text("b") && unowned.label == "client-b" && unowned.memberID == "b")
+        #expect(unowned.oldLabel == nil)
+        // In the JSON line the label sits beside the id.
+        let line = String(decoding: try JSONEncoder().encode(owned), as: UTF8.self)
+        #expect(line.contains("\"label\":\"client-a\"") && line.contains("\"oldLabel\":\"client-b\"") && line.contains("\"new\":\"a\""))
+    }
+
     @Test("A reconciled member vanishing is a leave; one behind the epoch is fenced")
     func leaveAndFence() throws {
         let before = Fixtures.snapshot(at: 1_000, groups: [Fixtures.group(Fixtures.reconciling)])

@@ -157,4 +157,46 @@ struct StoryScenarioTests {
         #expect((episode.durationMs ?? 0) > 0, "a rebalance seen by a poll has a measured duration")
         await h.shutdown()
     }
+
+    @Test("A group's own consumer.session.timeout.ms is read once while it rebalances; its blocked hand-offs are held to it")
+    func groupSessionTimeout() async throws {
+        let h = try await SimHarness.start()
+        try await h.cluster.setGroupConfig("deploy", "consumer.session.timeout.ms", value: "20000")
+        await #expect(throws: SimError.self) { try await h.cluster.setGroupConfig("deploy", "session.timeout.ms", value: "20000") }
+        await #expect(throws: SimError.self) { try await h.cluster.setGroupConfig("deploy", "consumer.session.timeout.ms", value: "-1") }
+        let handles = try await Self.deployment(h, count: 2)
+        func configReads() -> Int { h.recorder.updates.compactMap { $0.stats?.byAPI["DescribeConfigs"]?.requests }.reduce(0, +) }
+        // Settled groups are not asked for their configs.
+        let readsWhileSteady = configReads()
+        #expect(await h.monitor.rebalanceLimits.groupSessionTimeoutMs.isEmpty)
+
+        // A slow member holds a partition the newcomer waits for.
+        try await h.cluster.slowMember(handles[0], revocationDelayMs: 600_000)
+        let newcomer = try await h.cluster.addMember(group: "deploy", protocol: .consumer, topics: ["orders"], options: memberOptions("order-service"))
+        await h.run(for: 6_000)
+        #expect(await h.monitor.rebalanceLimits.groupSessionTimeoutMs == ["deploy": 20_000])
+        let episode = try #require(h.latest?.openEpisodes.first { $0.groupID == "deploy" })
+        #expect(!episode.blocking.isEmpty)
+        #expect(episode.blocking.allSatisfy { $0.limitSource == .group && $0.limitMs == 20_000 }, "\(episode.blocking.map(\.limit))")
+        #expect(episode.blocking.first?.limit == "consumer.session.timeout.ms 20000 (group config)")
+
+        // Past the group's 20 s (the broker's is 45 s): the holder stalls the rebalance. The config
+        // was read once in all those polls.
+        await h.run(for: 20_000)
+        let later = try #require(h.latest?.openEpisodes.first { $0.groupID == "deploy" })
+        #expect(!later.stalledBy.isEmpty, "\(later.blocking.map(\.description))")
+        #expect(configReads() - readsWhileSteady == 1)
+        #expect(await h.monitor.groupConfigReadAt.keys.sorted() == ["deploy"])
+
+        // A group that is gone is forgotten.
+        try await h.cluster.setGroupConfig("deploy", "consumer.session.timeout.ms", value: nil)
+        for handle in handles + [newcomer] { try await h.cluster.stopMember(handle) }
+        await h.run(for: 5_000)
+        #expect(await h.cluster.deleteGroup("deploy"))
+        await h.run(for: 2_000)
+        #expect(h.latest?.snapshot?.group("deploy") == nil)
+        #expect(await h.monitor.groupConfigReadAt.isEmpty)
+        #expect(await h.monitor.rebalanceLimits.groupSessionTimeoutMs.isEmpty)
+        await h.shutdown()
+    }
 }

@@ -167,6 +167,12 @@ struct InputEdgeCaseTests {
             Case(arguments: ["check", "-b", closed], mentions: ["no rule"]),
             Case(arguments: ["check", "-b", closed, "--group", "^x$"], mentions: ["no rule"]),
             Case(arguments: ["snapshot", "-b", closed, "--at", "#1"], mentions: ["--at", "--from"]),
+            // A negative step count is not taken for an option.
+            Case(arguments: base["rehearse"]! + ["--step", "kill", "-1"], mentions: ["--step kill -1", "positive"]),
+            Case(arguments: base["rehearse"]! + ["--step", "roll", "scale-out", "-2"], mentions: ["--step scale-out -2", "positive"]),
+            Case(arguments: base["rehearse"]! + ["--step", "kill", "0"], mentions: ["--step kill", "positive"]),
+            Case(arguments: base["rehearse"]! + ["--step", "kill"], mentions: ["--step kill", "positive"]),
+            Case(arguments: base["rehearse"]! + ["--step", "explode", "1"], mentions: ["--step explode", "not one of"]),
             // Words that name no command: the closest one and the list.
             Case(arguments: ["snapshots"], mentions: ["unknown command 'snapshots'", "did you mean 'snapshot'", "rehearse"]),
             Case(arguments: ["help", "nosuch"], mentions: ["unknown command 'help nosuch'", "Commands:"]),
