@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "GroupModelTests", dependencies: ["GroupModel", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "KafkaAdminTests",
-            dependencies: ["KgtopTestSupport", 
+            dependencies: ["KgtopTestSupport",
                 "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -159,7 +159,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SecurityTests",
-            dependencies: ["KgtopTestSupport", 
+            dependencies: ["KgtopTestSupport",
                 "SeededRandom", "KafkaAdmin", "KafkaSim", "Monitor", "GroupModel", "KafkaWire", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -31,7 +31,7 @@ extension SimCluster {
         let g: SimGroup
         if let existing = groups[r.groupID] {
             g = existing
-            if g.isShareOrStreams { return fail(KErr.inconsistentGroupProtocol) }
+            if g.isShareOrStreams { return fail(KafkaErrorCode.inconsistentGroupProtocol.code) }
             if g.type == .consumer {
                 guard g.consumer.members.isEmpty else { return classicJoinToConsumerGroup(g, r, completion: completion) }
                 g.type = .classic

@@ -58,7 +58,7 @@ extension SimCluster {
         // Group lookup / creation / conversion.
         var group = groups[r.groupID]
         if let g = group, g.isShareOrStreams {
-            return .error(KErr.groupIDNotFound, "Group \(r.groupID) is not a consumer group.")
+            return .error(KafkaErrorCode.groupIDNotFound.code, "Group \(r.groupID) is not a consumer group.")
         }
         if let g = group, g.type == .classic {
             if g.classic.members.isEmpty {

@@ -228,7 +228,7 @@ extension SimCluster {
         for id in req.groupIDs {
             var d = ShareGroupDescribeResponse.DescribedGroup(groupID: id)
             if id.isEmpty {
-                d.errorCode = KErr.invalidGroupID
+                d.errorCode = KafkaErrorCode.invalidGroupID.code
                 resp.groups.append(d)
                 continue
             }
@@ -238,7 +238,7 @@ extension SimCluster {
                 continue
             }
             guard let share = groups[id]?.share else {
-                d.errorCode = KErr.groupIDNotFound
+                d.errorCode = KafkaErrorCode.groupIDNotFound.code
                 d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a share group."
                 resp.groups.append(d)
                 continue
@@ -267,7 +267,7 @@ extension SimCluster {
         for id in req.groupIDs {
             var d = StreamsGroupDescribeResponse.DescribedGroup(groupID: id)
             if id.isEmpty {
-                d.errorCode = KErr.invalidGroupID
+                d.errorCode = KafkaErrorCode.invalidGroupID.code
                 resp.groups.append(d)
                 continue
             }
@@ -277,7 +277,7 @@ extension SimCluster {
                 continue
             }
             guard let streams = groups[id]?.streams else {
-                d.errorCode = KErr.groupIDNotFound
+                d.errorCode = KafkaErrorCode.groupIDNotFound.code
                 d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a streams group."
                 resp.groups.append(d)
                 continue
