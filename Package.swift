@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(name: "WorkloadTests", dependencies: ["KgtopTestSupport", "Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetTests",
-            dependencies: ["KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            dependencies: ["KgtopTestSupport", "KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
             swiftSettings: strict),
         .testTarget(
             name: "RecordingTests",
