@@ -139,14 +139,17 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: - Tests
+        // KgtopTestSupport: what several test targets share (child processes, the repository root,
+        // wire captures); only test targets depend on it.
+        .target(name: "KgtopTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol", "SeededRandom"],
+            name: "KafkaProtocolTests", dependencies: ["KgtopTestSupport", "KafkaWire", "KafkaProtocol", "SeededRandom"],
             swiftSettings: strict),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire", "SeededRandom"], swiftSettings: strict),
         .testTarget(name: "GroupModelTests", dependencies: ["GroupModel", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "KafkaAdminTests",
-            dependencies: [
+            dependencies: ["KgtopTestSupport",
                 "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -162,7 +165,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SecurityTests",
-            dependencies: [
+            dependencies: ["KgtopTestSupport",
                 "SeededRandom", "KafkaAdmin", "KafkaSim", "Monitor", "GroupModel", "KafkaWire", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -170,7 +173,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PollerTests",
-            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
+            dependencies: ["KgtopTestSupport", "Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
             swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",
@@ -179,10 +182,10 @@ let package = Package(
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "Rehearsal", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["KgtopTestSupport", "Workload", "Rehearsal", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetTests",
-            dependencies: ["KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            dependencies: ["KgtopTestSupport", "KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
             swiftSettings: strict),
         .testTarget(
             name: "RecordingTests",

@@ -93,8 +93,8 @@ public struct RecordCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The recording file to create.", valueName: "file"))
     var output: String
 
-    @Option(parsing: .unconditional, help: "Time between polls, e.g. 5s.", transform: DurationArgument.transform)
-    var interval: DurationArgument = DurationArgument(milliseconds: 5_000)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 5s (default: the context's interval, else 5s).", valueName: "duration"), transform: DurationArgument.transform)
+    var interval: DurationArgument?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this long (e.g. 30m); default: until interrupted.", valueName: "duration"), transform: DurationArgument.transform)
     var duration: DurationArgument?
@@ -108,7 +108,7 @@ public struct RecordCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
+        if let interval, interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
         if let duration, duration.milliseconds < 1 { throw ValidationError("--duration must be positive") }
     }
 
@@ -120,7 +120,14 @@ public struct RecordCommand: AsyncParsableCommand {
         }
     }
 
+    /// The interval the recording polls at: `--interval`, else the context's, else 5s.
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        let defaults = try CommandDefaults(connection, environment: environment)
+        return EffectiveOptions(intervalMs: try defaults.interval(interval, builtInMs: 5_000, minimumMs: 100).milliseconds)
+    }
+
     private func record() async throws(UserFacingError) {
+        let interval = DurationArgument(milliseconds: try effective(environment: ProcessInfo.processInfo.environment).intervalMs ?? 5_000)
         let session = try Session.open(connection, interval: interval.duration)
         let source = "kgtop record, bootstrap \(connection.bootstrapServers ?? ProcessInfo.processInfo.environment["KGTOP_BOOTSTRAP_SERVERS"] ?? "from -X/-F")"
         let writer = try RecordingCLI.openWriter(path: output, pollIntervalMs: interval.milliseconds, source: source, overwrite: force, flag: "--output")
