@@ -133,11 +133,15 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     public var membersBehindAssignmentEpoch: [String]
     /// Whether classic members sit in a consumer group.
     public var isMixed: Bool
+    /// True for a share group: it commits no offsets, so offset lag does not apply (its rows carry
+    /// ``LagValue/notApplicable`` and ``totalLag`` is 0). Absent (nil) for every other group.
+    public var lagNotApplicable: Bool?
 
     /// The total lag as text: `1234`, or `1234+?` when some partitions' lag is unknown (the total
-    /// is then a lower bound).
+    /// is then a lower bound), or `-` when lag does not apply (a share group).
     public var totalLagText: String {
-        partitionsLagUnknown > 0 ? "\(totalLag)+?" : "\(totalLag)"
+        if lagNotApplicable == true { return "-" }
+        return partitionsLagUnknown > 0 ? "\(totalLag)+?" : "\(totalLag)"
     }
 
     /// An all-zero summary.
@@ -179,6 +183,7 @@ public struct GroupSummary: Sendable, Hashable, Codable {
         }
         membersBehindAssignmentEpoch = group.membersBehindAssignmentEpoch.map(\.memberID).sorted()
         isMixed = group.type == .consumer && group.members.contains { $0.memberType == .classic }
+        lagNotApplicable = group.lagApplies ? nil : true
     }
 }
 

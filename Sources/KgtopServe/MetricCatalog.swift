@@ -192,6 +192,8 @@ enum MetricCatalog {
                 b[maxLagSeconds].series(maxLagSeconds.name, l, seconds)
                 b[maxLagSecondsBound].series(maxLagSecondsBound.name, l, worst.isLowerBound ? 1 : 0)
             }
+            // A share group commits no offsets: no lag series rather than an invented 0.
+            guard g.lagApplies else { continue }
             b[sumLag].series(sumLag.name, l, Double(sum.totalLag))
             // Per topic, in the order the group's partitions name them (a group's partitions are
             // sorted, so one topic's partitions are together; a topic seen again adds to its sum).

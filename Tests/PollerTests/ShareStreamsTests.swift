@@ -188,6 +188,48 @@ struct ShareStreamsTests {
         #expect(s.group("enrich")?.members.isEmpty == true)
     }
 
+    @Test("The demo scenario has a share group and a streams group with members; the streams group commits as time passes")
+    func demoScenario() async throws {
+        let clock = ManualClock()
+        let cluster = SimCluster(config: SimConfig(brokerCount: 3), clock: clock)
+        try await SimScenario.demo.apply(to: cluster)
+        await cluster.advance(by: 5_000)
+        let sim = try await KafkaSimulator.start(cluster: cluster, tickIntervalMs: nil)
+        let admin = try KafkaAdminClient(properties: ["bootstrap.servers": await sim.bootstrapServers()])
+        let poller = Poller(admin: admin, earliestEvery: 1, now: { clock.nowMs() })
+        let first = try await poller.poll().snapshot
+        await cluster.advance(by: 10_000)
+        let second = try await poller.poll().snapshot
+        await admin.close()
+        await sim.shutdown()
+
+        #expect(first.errors.isEmpty, "\(first.errors)")
+        let notifier = try #require(first.group("payment-notifier"))
+        #expect(notifier.protocol == .share && notifier.state == .stable && notifier.members.count == 3)
+        #expect(notifier.members.allSatisfy { $0.memberType == .share && $0.memberEpoch == 3 })
+        #expect(notifier.members.map(\.assignment.count).sorted() == [2, 2, 3])
+        let enricher = try #require(first.group("order-enricher"))
+        #expect(enricher.protocol == .streams && enricher.state == .stable && enricher.members.count == 3)
+        #expect(enricher.subtopologies?.map(\.subtopologyID) == ["0", "1"])
+        let counts = enricher.members.compactMap { $0.streamsTasks?.counts }
+        #expect(counts.map(\.active).reduce(0, +) == 18 && counts.map(\.standby).reduce(0, +) == 18)
+        #expect(counts.map(\.warmup).reduce(0, +) == 1)
+        #expect(enricher.partitions.count == 18 && enricher.partitions.allSatisfy { $0.owner != nil })
+        // 60 records/s per task keeps up with 50/s per orders partition: commits follow the log.
+        let before = first.group("order-enricher")?.partition(tp("orders", 0))?.committedOffset ?? 0
+        let after = try #require(second.group("order-enricher")?.partition(tp("orders", 0))?.committedOffset)
+        #expect(after > before)
+        #expect(second.group("order-enricher")?.partition(tp("orders", 0))?.lag.offsets.map { $0 <= 60 } == true)
+    }
+
+    @Test("--help of snapshot and events lists every accepted --type")
+    func typeHelp() {
+        for help in [SnapshotCommand.helpMessage(columns: 400), EventsCommand.helpMessage(columns: 400)] {
+            for type in GroupFilter.acceptedTypes { #expect(help.contains(type), "\(type) missing from: \(help)") }
+            #expect(help.contains("mixed (KIP-848 with classic members)"))
+        }
+    }
+
     @Test("--type selects by protocol: consumer excludes mixed groups, mixed is its own type, every type is accepted")
     func typeFilter() throws {
         func group(_ id: String, _ type: GroupType, _ memberTypes: [MemberType]) -> Group {
