@@ -1,3 +1,4 @@
+import GroupModel
 import KgtopTestSupport
 import KafkaProtocol
 import KafkaWire
@@ -247,8 +248,8 @@ struct AdminClientTests {
         #expect(await seen.count(of: FindCoordinatorRequest.apiKey) == 2)
         for id in ["a", "b", "c"] {
             let offsets = try #require(try? result.groups[id]?.result.get())
-            #expect(offsets.partitions[PartitionID(topic: "orders", partition: 0)]?.offset == 42)
-            #expect(offsets.partitions[PartitionID(topic: "orders", partition: 1)]?.offset == nil)
+            #expect(offsets.partitions[TopicPartition(topic: "orders", partition: 0)]?.offset == 42)
+            #expect(offsets.partitions[TopicPartition(topic: "orders", partition: 1)]?.offset == nil)
         }
         #expect(result.stats.requests("OffsetFetch") == 2)
         #expect(result.stats.requests("FindCoordinator") == 2)
@@ -282,7 +283,7 @@ struct AdminClientTests {
         }
         defer { server.cancel() }
         let client = client(broker)
-        let parts = (0..<3).map { PartitionID(topic: "orders", partition: Int32($0)) } + [PartitionID(topic: "nope", partition: 0)]
+        let parts = (0..<3).map { TopicPartition(topic: "orders", partition: Int32($0)) } + [TopicPartition(topic: "nope", partition: 0)]
         let result = try await client.listOffsets(parts, spec: .latest)
         #expect(try result.partitions[parts[0]]?.get().offset == 100)
         #expect(try result.partitions[parts[1]]?.get().offset == 101)
@@ -314,7 +315,7 @@ struct AdminClientTests {
         }
         defer { server.cancel() }
         let client = client(broker)
-        func id(_ t: String, _ p: Int32) -> PartitionID { PartitionID(topic: t, partition: p) }
+        func id(_ t: String, _ p: Int32) -> TopicPartition { TopicPartition(topic: t, partition: p) }
         // Sorted and unique (the poller's list), then unsorted with a duplicate and an unknown topic.
         let sorted = [id("audit", 0), id("audit", 1), id("orders", 0), id("orders", 1), id("orders", 2)]
         let a = try await client.listOffsetsInOrder(sorted, spec: .latest)
