@@ -180,7 +180,7 @@ extension MemberType: CanonicalJSONWritable {
 }
 
 extension GroupMember: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.key("assignment", into: &out)
         JSONPrimitive.writeArray(assignment, depth: depth + 1, pretty: pretty, into: &out)
@@ -223,6 +223,15 @@ extension GroupMember: CanonicalJSONWritable {
         if let subscribedTopicRegex {
             o.key("subscribedTopicRegex", into: &out)
             JSONPrimitive.writeString(subscribedTopicRegex, into: &out)
+        }
+        // A streams member's tasks are rare and small: the generic encoder writes them.
+        if let streamsTargetTasks {
+            o.key("streamsTargetTasks", into: &out)
+            try CanonicalJSONEncoder(pretty: pretty).encode(streamsTargetTasks, depth: depth + 1, into: &out)
+        }
+        if let streamsTasks {
+            o.key("streamsTasks", into: &out)
+            try CanonicalJSONEncoder(pretty: pretty).encode(streamsTasks, depth: depth + 1, into: &out)
         }
         o.key("subscribedTopics", into: &out)
         JSONPrimitive.writeStrings(subscribedTopics, depth: depth + 1, pretty: pretty, into: &out)
