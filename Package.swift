@@ -133,14 +133,17 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: - Tests
+        // KgtopTestSupport: what several test targets share (child processes, the repository root,
+        // wire captures); only test targets depend on it.
+        .target(name: "KgtopTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "KafkaProtocolTests", dependencies: ["KafkaWire", "KafkaProtocol", "SeededRandom"],
+            name: "KafkaProtocolTests", dependencies: ["KgtopTestSupport", "KafkaWire", "KafkaProtocol", "SeededRandom"],
             swiftSettings: strict),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire", "SeededRandom"], swiftSettings: strict),
         .testTarget(name: "GroupModelTests", dependencies: ["GroupModel", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "KafkaAdminTests",
-            dependencies: [
+            dependencies: ["KgtopTestSupport",
                 "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,7 +159,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SecurityTests",
-            dependencies: [
+            dependencies: ["KgtopTestSupport",
                 "SeededRandom", "KafkaAdmin", "KafkaSim", "Monitor", "GroupModel", "KafkaWire", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,7 +167,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PollerTests",
-            dependencies: ["Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
+            dependencies: ["KgtopTestSupport", "Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
             swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",
@@ -173,10 +176,10 @@ let package = Package(
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "WorkloadTests", dependencies: ["Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["KgtopTestSupport", "Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetTests",
-            dependencies: ["KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
+            dependencies: ["KgtopTestSupport", "KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],
             swiftSettings: strict),
         .testTarget(
             name: "RecordingTests",

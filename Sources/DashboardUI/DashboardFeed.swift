@@ -21,6 +21,12 @@ public struct DashboardFeed: Sendable {
     private var joined: [String: [String: Int64]] = [:]  // group -> member -> at
     private var left: [String: [String: Int64]] = [:]  // group -> label of a departed member -> at
     private var lastRebalance: [String: Int64] = [:]
+
+    /// How many groups each of the feed's per-group tables holds (lag trends, last rebalance,
+    /// recent joins and departures): bounded by the groups of the last good snapshot.
+    public var retainedCounts: [String: Int] {
+        ["trends": trends.count, "lastRebalance": lastRebalance.count, "joined": joined.count, "left": left.count]
+    }
     /// The last good poll's time (the header's staleness).
     private var lastGoodAt: Int64?
     /// The error row of the outage under way (polls failing one after another): one row that

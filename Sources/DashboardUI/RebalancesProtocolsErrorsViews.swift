@@ -117,7 +117,7 @@ extension Dashboard {
         if let estimate = episode.estimatedDurationMs {
             head.append("  estimate ~\(Format.duration(ms: estimate))", .dim)
         }
-        lines.append(DocumentLine(head, group: episode.groupID))
+        for line in Format.wrap(head, width: width, indent: "    ") { lines.append(DocumentLine(line, group: episode.groupID)) }
 
         let barWidth = max(8, min(30, (width - 44) / 2))
         var bars = StyledLine("    members    ", .dim)
@@ -160,16 +160,18 @@ extension Dashboard {
         return "\(episode.fromEpoch.map(String.init) ?? "")→\(episode.targetEpoch.map(String.init) ?? "")"
     }
 
-    /// The blocked hand-offs of an ongoing episode, one line each (at most five, then a count),
-    /// and a line naming the members past their limit as the cause of the stall.
+    /// The blocked hand-offs of an ongoing episode, one each (at most five, then a count), and a
+    /// line naming the members past their limit as the cause of the stall; each wrapped between
+    /// words at `width`, so the `past limit` marker and the names stay whole.
     static func blockingLines(_ episode: EpisodeRow, width: Int, indent: String) -> [StyledLine] {
         guard !episode.blocking.isEmpty else { return [] }
         var lines: [StyledLine] = []
-        let room = max(20, width - indent.count - 1)
+        func add(_ line: StyledLine) { lines += Format.wrap(line, width: width, indent: indent + "  ") }
         var stalled: [String: [BlockedHandoff]] = [:]
         for item in episode.blocking.prefix(5) {
             var line = StyledLine(indent + "blocked ", .dim)
-            line.append(Format.fit(item.topicPartition.description, 14), item.pastLimit ? .lagCritical : .rebalancing)
+            let partition = Format.shortenMiddle(item.topicPartition.description, 32)
+            line.append(DisplayWidth.of(partition) < 14 ? Format.fit(partition, 14) : partition, item.pastLimit ? .lagCritical : .rebalancing)
             var text = " held by "
             if let holder = item.holderLabel {
                 text += holder
@@ -179,15 +181,13 @@ extension Dashboard {
             }
             text += " for \(Format.duration(ms: item.blockedForMs))"
             if let waiter = item.waiterLabel { text += " → \(waiter)" }
-            // Shortened only when it does not fit, so the marker after it stays on screen.
-            let textRoom = max(0, room - 22 - (item.pastLimit ? 12 : 0))
-            line.append(DisplayWidth.of(text) > textRoom ? Format.fit(text, textRoom) : text, .normal)
+            line.append(text, .normal)
             if item.pastLimit { line.append("  past limit", .lagCritical) }
-            lines.append(line)
+            add(line)
             if item.pastLimit, let holder = item.holderLabel { stalled[holder, default: []].append(item) }
         }
         if episode.blocking.count > 5 {
-            lines.append(StyledLine(indent + "blocked … \(episode.blocking.count - 5) more partitions", .dim))
+            add(StyledLine(indent + "blocked … \(episode.blocking.count - 5) more partitions", .dim))
         }
         for item in episode.blocking.dropFirst(5) where item.pastLimit {
             if let holder = item.holderLabel { stalled[holder, default: []].append(item) }
@@ -195,8 +195,8 @@ extension Dashboard {
         for (holder, items) in stalled.sorted(by: { $0.key < $1.key }) {
             var line = StyledLine(indent + "stalled by ", .lagCritical, .bold)
             line.append(holder, .lagCritical, .bold)
-            line.append(Format.fit(": holds \(items.count) partition(s) past \(items[0].limit)", max(0, room - 12 - holder.count)), .lagCritical)
-            lines.append(line)
+            line.append(": holds \(items.count) partition(s) past \(items[0].limit)", .lagCritical)
+            add(line)
         }
         return lines
     }

@@ -113,6 +113,11 @@ public struct History: Sendable, Hashable, Codable {
         behindSince = behindNow
     }
 
+    /// How many groups and topics the history keeps observations for: those of the last snapshot.
+    public var retainedCounts: (groups: Int, topics: Int) {
+        (Set(groupRings.keys).union(behindSince.keys).count, topicRings.count)
+    }
+
     /// Observations of one partition of one group, oldest first.
     public func observations(groupID: String, topicPartition: TopicPartition) -> [PartitionObservation] {
         guard let ring = groupRings[groupID], let slot = ring.slot(of: topicPartition) else { return [] }

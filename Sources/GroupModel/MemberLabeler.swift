@@ -19,6 +19,9 @@ public struct MemberLabeler: Sendable {
     /// Per group: the members of the last snapshot, in member-id order, with their labels.
     private var known: [String: [(memberID: String, label: String)]] = [:]
 
+    /// How many groups the labeler remembers labels for: those with members in the last snapshot.
+    public var retainedGroupCount: Int { known.count }
+
     /// Creates a labeler that has seen nothing.
     public init() {}
 

@@ -93,6 +93,17 @@ public struct PollDerivation: Sendable {
     /// clock); `nil` uses the monotonic wall clock.
     public var timingClock: (@Sendable () -> Double)?
 
+    /// How many entries each per-group (or per-topic) table of the derivation holds, by table
+    /// name: what a long run with churning groups must keep bounded by the groups that exist.
+    public var retainedCounts: [String: Int] {
+        let history = history.retainedCounts
+        return [
+            "tracker": tracker.retainedGroupCount, "history.groups": history.groups, "history.topics": history.topics,
+            "labels": labeler.retainedGroupCount, "verdicts": lastStatus.count,
+            "limits.groups": rebalanceLimits.groupSessionTimeoutMs.count + rebalanceLimits.rebalanceTimeoutMs.count,
+        ]
+    }
+
     /// Creates a derivation with the monitor's defaults.
     public init(historyCapacity: Int = 10, healthConfig: HealthConfig = HealthConfig(), stuckThresholdMs: Int64 = 30_000) {
         self.healthConfig = healthConfig

@@ -464,8 +464,34 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             blockedSince[groupID] = nil
             reportedBlocked[groupID] = nil
         }
+        forgetGone(snapshot.groups)
         previous = snapshot
         return events
+    }
+
+    /// Drops the per-group state of groups that are gone (a group that vanished with no episode
+    /// open still had its durations and member marks) once a table holds more groups than the
+    /// snapshot, so a long run with churning groups keeps no more than the groups that exist.
+    private mutating func forgetGone(_ groups: [Group]) {
+        let count = groups.count
+        guard durations.count > count || behindSince.count > count || reportedStuck.count > count
+            || blockedSince.count > count || reportedBlocked.count > count
+        else { return }
+        var present = Set<String>()
+        present.reserveCapacity(count)
+        for g in groups { present.insert(g.groupID) }
+        durations = durations.filter { present.contains($0.key) }
+        behindSince = behindSince.filter { present.contains($0.key) }
+        reportedStuck = reportedStuck.filter { present.contains($0.key) }
+        blockedSince = blockedSince.filter { present.contains($0.key) }
+        reportedBlocked = reportedBlocked.filter { present.contains($0.key) }
+    }
+
+    /// How many groups the tracker keeps state for (open episodes, member marks, blocked hand-offs,
+    /// earlier durations): at most the groups of the last snapshot.
+    public var retainedGroupCount: Int {
+        Set(open.keys).union(behindSince.keys).union(reportedStuck.keys).union(blockedSince.keys)
+            .union(reportedBlocked.keys).union(durations.keys).count
     }
 
     /// Replaces a cause of the episode of `groupID` that started at `startedAt` (open, or

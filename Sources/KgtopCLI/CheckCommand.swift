@@ -30,7 +30,7 @@ public struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("Groups the flag rules apply to (regular expression; default: all).", valueName: "regex"))
+    @Option(name: .customLong("group"), help: ArgumentHelp("Groups the flag rules apply to (regular expression; default: the context's group, else all).", valueName: "regex"))
     var group: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("CRITICAL when a group's total lag exceeds N.", valueName: "n"))
@@ -104,13 +104,21 @@ public struct CheckCommand: AsyncParsableCommand {
         return rule.isEmpty && rules != nil ? nil : rule
     }
 
+    /// The groups the flag rules apply to: `--group`, else the context's group, else all.
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        EffectiveOptions(include: try CommandDefaults(connection, environment: environment).include(group))
+    }
+
     /// Evaluates once and exits with the result.
     public func run() async throws {
         let code: Int32
         do {
             var all: [CheckRule] = []
             if let path = rules { all += try CheckRule.load(path) }
-            if let r = flagRule() { all.append(r) }
+            if var r = flagRule() {
+                r.group = try effective(environment: ProcessInfo.processInfo.environment).include
+                all.append(r)
+            }
             let session = try Session.open(connection)
             let options = CheckRunner.Options(rules: all, samples: samples, sampleIntervalMs: sampleInterval.milliseconds, json: json)
             code = await CheckRunner.run(monitor: session.monitor, options: options, clock: .wall, output: .standard).code

@@ -11,7 +11,8 @@ public struct ContextsCommand: ParsableCommand {
         discussion: """
             The config file is $KGTOP_CONFIG, else $XDG_CONFIG_HOME/kgtop/config.yaml, else \
             ~/.config/kgtop/config.yaml. Every command that connects takes --context NAME; without it \
-            (and without -b, -F or KGTOP_BOOTSTRAP_SERVERS) the current context is used. Secrets are \
+            (and without -b, -F or KGTOP_BOOTSTRAP_SERVERS) the current context is used, and its \
+            defaults (interval, group, exclude, theme) fill in the options not given. Secrets are \
             shown only as their reference (env:NAME, file:PATH). Exit codes: 0 listed, 64 bad file.
             """)
 

@@ -9,10 +9,10 @@ import Recording
 
 /// Options of every command that opens the dashboard (`watch`, `demo`).
 public struct DashboardOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Time between polls, e.g. 2s or 500ms.", transform: DurationArgument.transform)
-    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s or 500ms (default: the context's interval, else 2s).", valueName: "duration"), transform: DurationArgument.transform)
+    var interval: DurationArgument?
 
-    @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path.", valueName: "name|path"))
+    @Option(help: ArgumentHelp("Theme: default, light, monochrome, high-contrast, or a theme file's path (default: the context's theme, else default).", valueName: "name|path"))
     var theme: String?
 
     @Flag(help: "Run the dashboard loop without a terminal (for tests and scripts); prints the last frame.")
@@ -33,34 +33,48 @@ public struct DashboardOptions: ParsableArguments {
     public func validate() throws {
         if let n = maxIterations, n < 1 { throw ValidationError("--max-iterations must be at least 1") }
         do throws(UserFacingError) { _ = try TerminalSize(parsing: size) } catch { throw ValidationError(error.message) }
-        if interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
+        if let interval, interval.milliseconds < Self.minimumIntervalMs { throw ValidationError("--interval must be at least 100ms") }
+    }
+
+    /// The dashboard's built-in interval and the shortest it takes.
+    static let builtInIntervalMs: Int64 = 2_000
+    static let minimumIntervalMs: Int64 = 100
+
+    /// Interval and theme: the flags, else `defaults`' (the context's), else the built-in ones.
+    func effective(_ defaults: CommandDefaults) throws(UserFacingError) -> EffectiveOptions {
+        let chosen = try defaults.interval(interval, builtInMs: Self.builtInIntervalMs, minimumMs: Self.minimumIntervalMs)
+        return EffectiveOptions(intervalMs: chosen.milliseconds, theme: defaults.theme(theme)?.value)
     }
 
     var parsedSize: TerminalSize? { try? TerminalSize(parsing: size) }
 
-    /// The validated, sendable form of these options.
-    func settings() throws(UserFacingError) -> DashboardSettings {
-        let (themes, initial) = try themes()
+    /// The validated, sendable form of these options, with interval and theme filled in from
+    /// `defaults` (``effective(_:)``).
+    func settings(_ defaults: CommandDefaults) throws(UserFacingError) -> DashboardSettings {
+        let intervalMs = try effective(defaults).intervalMs ?? Self.builtInIntervalMs
+        let (themes, initial) = try themes(defaults.theme(theme))
         let writer = try record.map { path throws(UserFacingError) in
-            try RecordingCLI.openWriter(path: path, pollIntervalMs: interval.milliseconds, source: "kgtop watch")
+            try RecordingCLI.openWriter(path: path, pollIntervalMs: intervalMs, source: "kgtop watch")
         }
         return DashboardSettings(
-            themes: themes, initialTheme: initial, pollIntervalMs: interval.milliseconds, headless: headless,
+            themes: themes, initialTheme: initial, pollIntervalMs: intervalMs, headless: headless,
             maxIterations: maxIterations, size: parsedSize ?? TerminalSize(width: 200, height: 60), recorder: writer)
     }
 
-    /// The theme list and the index to start with; a bad theme is a usage error naming the key.
-    func themes() throws(UserFacingError) -> ([Theme], Int) {
+    /// The theme list and the index to start with; a bad theme is a usage error naming where it
+    /// was given (`--theme`, or the context's `theme`).
+    func themes(_ chosen: (value: String, source: String)?) throws(UserFacingError) -> ([Theme], Int) {
         var all = Theme.builtins
-        guard let theme else { return (all, 0) }
+        guard let chosen else { return (all, 0) }
+        let (theme, source) = chosen
         if let i = all.firstIndex(where: { $0.name == theme }) { return (all, i) }
-        if FileManager.default.fileExists(atPath: theme) { try InputFile.check(theme, flag: "--theme") }
+        if FileManager.default.fileExists(atPath: theme) { try InputFile.check(theme, flag: source) }
         do {
             let custom = try Theme.resolve(theme)
             all.append(custom)
             return (all, all.count - 1)
         } catch {
-            throw UserFacingError("--theme \(theme): \(error)")
+            throw UserFacingError("\(source) \(theme): \(error)")
         }
     }
 }
@@ -218,10 +232,16 @@ public struct WatchCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// Interval and theme as the dashboard will use them (flag, context, built-in).
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        try dashboard.effective(CommandDefaults(connection, environment: environment))
+    }
+
     public func run() async throws {
         do {
-            let settings = try dashboard.settings()
-            let session = try Session.open(connection, interval: dashboard.interval.duration)
+            let defaults = try CommandDefaults(connection, environment: ProcessInfo.processInfo.environment)
+            let settings = try dashboard.settings(defaults)
+            let session = try Session.open(connection, interval: .milliseconds(settings.pollIntervalMs))
             let code = try await DashboardRunner.run(monitor: session.monitor, options: settings)
             await session.close()
             if code != 0 { throw ExitCode(code) }

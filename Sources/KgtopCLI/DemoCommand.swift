@@ -2,6 +2,7 @@ import ArgumentParser
 import DashboardUI
 import Foundation
 import KafkaSim
+import KgtopConfig
 import Monitor
 
 /// `kgtop demo`: the dashboard on an embedded simulated cluster with a scripted story.
@@ -22,6 +23,22 @@ public struct DemoCommand: AsyncParsableCommand {
     var brokers: Int = 3
 
     public init() {}
+
+    /// What the demo takes from the config file: the current context's theme, nothing else (its
+    /// cluster is the embedded one, polled every --interval, else 2s).
+    static func defaults(environment: [String: String]) throws(UserFacingError) -> CommandDefaults {
+        var current = try CommandDefaults.current(environment: environment)
+        if var context = current.context {
+            context.defaults = ContextDefaults(theme: context.defaults.theme)
+            current.context = context
+        }
+        return current
+    }
+
+    /// Interval and theme as the demo will use them.
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        try dashboard.effective(Self.defaults(environment: environment))
+    }
 
     public func validate() throws {
         guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 16") }
@@ -44,7 +61,8 @@ public struct DemoCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do {
-            let settings = try dashboard.settings()
+            // The demo's cluster is its own; only the current context's theme (a display preference) applies.
+            let settings = try dashboard.settings(Self.defaults(environment: ProcessInfo.processInfo.environment))
             var config = SimConfig(brokerCount: brokers)
             config.classicInitialRebalanceDelayMs = 1_000
             let sim = try await KafkaSimulator.start(config: config)
@@ -62,7 +80,7 @@ public struct DemoCommand: AsyncParsableCommand {
             }
             let bootstrap = await sim.bootstrapServers()
             let connection = try ConnectionOptions.parse(["-b", bootstrap])
-            let session = try Session.open(connection, interval: dashboard.interval.duration)
+            let session = try Session.open(connection, interval: .milliseconds(settings.pollIntervalMs))
             let code = try await DashboardRunner.run(monitor: session.monitor, options: settings)
             hiccups.cancel()
             await session.close()

@@ -19,13 +19,13 @@ public struct EventsCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s or 500ms.", valueName: "duration"), transform: DurationArgument.transform)
-    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s or 500ms (default: the context's interval, else 2s).", valueName: "duration"), transform: DurationArgument.transform)
+    var interval: DurationArgument?
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression.", valueName: "regex"))
+    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression (default: the context's group, else all).", valueName: "regex"))
     var group: String?
 
-    @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression.", valueName: "regex"))
+    @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression (default: the context's exclude, else none).", valueName: "regex"))
     var exclude: String?
 
     @Option(name: .customLong("type"), help: ArgumentHelp(GroupFilter.typeHelp, valueName: "type"))
@@ -45,7 +45,7 @@ public struct EventsCommand: AsyncParsableCommand {
 
     /// Validates the options.
     public func validate() throws {
-        if interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
+        if let interval, interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
         if let maxPolls, maxPolls < 1 { throw ValidationError("--max-polls must be at least 1") }
         if let duration, duration.milliseconds < 1 { throw ValidationError("--duration must be positive") }
         if let group { do throws(UserFacingError) { _ = try GroupPattern.compile(group, flag: "--group") } catch { throw ValidationError(error.message) } }
@@ -53,7 +53,7 @@ public struct EventsCommand: AsyncParsableCommand {
         if let from {
             // A recording is re-derived whole: polling bounds and filters have nothing to act on.
             let polling: [(String, Bool)] = [
-                ("--max-polls", maxPolls != nil), ("--duration", duration != nil), ("--group", group != nil),
+                ("--max-polls", maxPolls != nil), ("--duration", duration != nil), ("--interval", interval != nil), ("--group", group != nil),
                 ("--exclude", exclude != nil), ("--type", !types.isEmpty),
                 ("-b/-X/-F", connection.bootstrapServers != nil || !connection.properties.isEmpty || !connection.propertyFiles.isEmpty),
             ]
@@ -61,6 +61,14 @@ public struct EventsCommand: AsyncParsableCommand {
                 throw ValidationError("--from \(from) replays a whole recording: \(given.0) applies to polling a cluster; leave it out")
             }
         }
+    }
+
+    /// Interval, group and exclude as a poll of the cluster uses them (flag, context, built-in).
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        let defaults = try CommandDefaults(connection, environment: environment)
+        return EffectiveOptions(
+            intervalMs: try defaults.interval(interval, builtInMs: 2_000, minimumMs: 10).milliseconds,
+            include: defaults.include(group), exclude: defaults.exclude(exclude))
     }
 
     /// Streams events until interrupted or bounded by --max-polls / --duration.
@@ -71,11 +79,13 @@ public struct EventsCommand: AsyncParsableCommand {
                 for line in try RecordingCLI.events(from: from) { print(line) }
                 return
             }
-            let filter = try GroupFilter(include: group, exclude: exclude, types: types)
-            let session = try Session.open(connection, interval: interval.duration)
+            let options = try effective(environment: ProcessInfo.processInfo.environment)
+            let intervalMs = options.intervalMs ?? 2_000
+            let filter = try GroupFilter(include: options.include, exclude: options.exclude, types: types)
+            let session = try Session.open(connection, interval: .milliseconds(intervalMs))
             code = await EventsRunner.run(
                 monitor: session.monitor,
-                options: EventsRunner.Options(intervalMs: interval.milliseconds, maxPolls: maxPolls, durationMs: duration?.milliseconds),
+                options: EventsRunner.Options(intervalMs: intervalMs, maxPolls: maxPolls, durationMs: duration?.milliseconds),
                 filter: filter, clock: .wall, output: .standard)
             await session.close()
         } catch {

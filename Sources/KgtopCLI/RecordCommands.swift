@@ -93,8 +93,8 @@ public struct RecordCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The recording file to create.", valueName: "file"))
     var output: String
 
-    @Option(parsing: .unconditional, help: "Time between polls, e.g. 5s.", transform: DurationArgument.transform)
-    var interval: DurationArgument = DurationArgument(milliseconds: 5_000)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 5s (default: the context's interval, else 5s).", valueName: "duration"), transform: DurationArgument.transform)
+    var interval: DurationArgument?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this long (e.g. 30m); default: until interrupted.", valueName: "duration"), transform: DurationArgument.transform)
     var duration: DurationArgument?
@@ -108,7 +108,7 @@ public struct RecordCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
+        if let interval, interval.milliseconds < 100 { throw ValidationError("--interval must be at least 100ms") }
         if let duration, duration.milliseconds < 1 { throw ValidationError("--duration must be positive") }
     }
 
@@ -120,7 +120,14 @@ public struct RecordCommand: AsyncParsableCommand {
         }
     }
 
+    /// The interval the recording polls at: `--interval`, else the context's, else 5s.
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        let defaults = try CommandDefaults(connection, environment: environment)
+        return EffectiveOptions(intervalMs: try defaults.interval(interval, builtInMs: 5_000, minimumMs: 100).milliseconds)
+    }
+
     private func record() async throws(UserFacingError) {
+        let interval = DurationArgument(milliseconds: try effective(environment: ProcessInfo.processInfo.environment).intervalMs ?? 5_000)
         let session = try Session.open(connection, interval: interval.duration)
         let source = "kgtop record, bootstrap \(connection.bootstrapServers ?? ProcessInfo.processInfo.environment["KGTOP_BOOTSTRAP_SERVERS"] ?? "from -X/-F")"
         let writer = try RecordingCLI.openWriter(path: output, pollIntervalMs: interval.milliseconds, source: source, overwrite: force, flag: "--output")
@@ -233,6 +240,56 @@ struct ReplaySettings: Sendable {
     var size: String
 }
 
+/// The events of a headless replay: every poll from the controller's cursor on, in order (at most
+/// `maxPolls`), then the end of the data. An update is made only when the dashboard loop asks for
+/// the next event, so one update exists at a time however long the recording: nothing is queued
+/// and nothing is dropped.
+@MainActor
+final class HeadlessReplayFeed {
+    private let session: ReplaySession
+    private var controller: ReplayController
+    private var next: Int
+    private let end: Int
+    private var ended = false
+    /// Why the recording could not be read to its end, if it could not.
+    private(set) var failure: RecordingError?
+    /// Updates made so far.
+    private(set) var produced = 0
+
+    init(session: ReplaySession, controller: ReplayController, maxPolls: Int?) {
+        self.session = session
+        self.controller = controller
+        let count = session.reader.pollCount
+        next = controller.cursor
+        // Bounded by the recording first, so a huge --max-iterations cannot overflow.
+        end = min(count, controller.cursor + min(maxPolls ?? count, count))
+    }
+
+    /// The next event: the next poll's update, then `dataEnded`, then nothing.
+    func nextEvent() -> DashboardEvent? {
+        if next < end {
+            controller.move(to: next)
+            next += 1
+            do {
+                let update = try session.update(for: controller)
+                produced += 1
+                return .update(update)
+            } catch {
+                failure = error
+                next = end
+            }
+        }
+        if ended { return nil }
+        ended = true
+        return .dataEnded
+    }
+
+    /// The events, made one at a time as the loop asks for them.
+    var events: AsyncStream<DashboardEvent> {
+        AsyncStream(unfolding: { await self.nextEvent() })
+    }
+}
+
 /// Drives the dashboard from a ``ReplaySession`` and a ``ReplayController``.
 @MainActor
 final class ReplayRunner {
@@ -311,23 +368,15 @@ final class ReplayRunner {
 
         if command.headless {
             let screen = try TerminalSize(parsing: command.size)
-            // Headless: every poll from the cursor on, in order, as fast as the loop takes them.
-            let (stream, continuation) = AsyncStream<DashboardUpdate>.makeStream(bufferingPolicy: .unbounded)
-            // Bounded by the recording first, so a huge --max-iterations cannot overflow.
-            let count = session.reader.pollCount
-            let last = min(count, controller.cursor + min(command.maxIterations ?? count, count))
-            do {
-                for index in controller.cursor..<last {
-                    controller.move(to: index)
-                    continuation.yield(try session.update(for: controller))
-                }
-            } catch {
-                throw UserFacingError("\(command.file): \(error.description)", code: KgtopExit.unobservable)
-            }
-            continuation.finish()
+            // Headless: every poll from the cursor on, in order, as fast as the loop takes them; each
+            // update is made when the loop asks for it, so memory does not grow with the recording.
+            let feed = HeadlessReplayFeed(session: session, controller: controller, maxPolls: command.maxIterations)
             let terminal = HeadlessTerminal(size: screen)
             let app = DashboardApp(terminal: terminal, themes: themes, initialTheme: initialTheme, options: options)
-            _ = await app.run(updates: stream)
+            _ = await app.run(events: feed.events)
+            if let failure = feed.failure {
+                throw UserFacingError("\(command.file): \(failure.description)", code: KgtopExit.unobservable)
+            }
             if let frame = terminal.lastFrame { print(frame.text.joined(separator: "\n")) }
             return KgtopExit.ok
         }

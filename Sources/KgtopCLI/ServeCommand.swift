@@ -117,6 +117,8 @@ public struct ServeCommand: AsyncParsableCommand {
         var config: AdminConfig
         var intervalMs: Int64
         var filter: GroupFilter
+        /// Interval and patterns as resolved (flag, context, built-in).
+        var effective: EffectiveOptions
     }
 
     /// Reads the config file and resolves each chosen context (properties, interval, filter).
@@ -151,16 +153,11 @@ public struct ServeCommand: AsyncParsableCommand {
             do { admin = try AdminConfig(properties: props) } catch {
                 throw UserFacingError("context \(name): configuration: \(error)")
             }
-            var intervalMs = interval?.milliseconds ?? 5_000
-            if interval == nil, let text = context.defaults.interval {
-                guard let ms = try? DurationText.milliseconds(text), ms >= 10 else {
-                    throw UserFacingError(
-                        "\(config.path):\(context.defaults.intervalLine ?? context.line): contexts.\(name).interval: \"\(text)\" is not a duration of at least 10ms (e.g. 500ms, 2s, 1m)")
-                }
-                intervalMs = ms
-            }
-            let filter = try GroupFilter(include: group ?? context.defaults.include, exclude: exclude ?? context.defaults.exclude, types: [])
-            out.append(PlannedContext(name: name, config: admin, intervalMs: intervalMs, filter: filter))
+            let defaults = CommandDefaults(context: context, configFile: config.path)
+            let intervalMs = try defaults.interval(interval, builtInMs: 5_000, minimumMs: 10).milliseconds
+            let effective = EffectiveOptions(intervalMs: intervalMs, include: defaults.include(group), exclude: defaults.exclude(exclude))
+            let filter = try GroupFilter(include: effective.include, exclude: effective.exclude, types: [])
+            out.append(PlannedContext(name: name, config: admin, intervalMs: intervalMs, filter: filter, effective: effective))
         }
         return out
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GroupModel
 import KafkaAdmin
+import KgtopConfig
 import Monitor
 
 /// Wall-clock milliseconds since the epoch.
@@ -27,6 +28,83 @@ struct Session {
         await monitor.stop()
         await admin.close()
     }
+}
+
+/// The one order in which every command that connects fills in an option a person left out: the
+/// flag, else the selected context's default (`interval`, `group`, `exclude` and `theme` in the
+/// config file), else the command's built-in default. A command applies the defaults it has an
+/// option for; a context's value is checked as the flag's would be, and an error names the file
+/// and the key.
+struct CommandDefaults {
+    /// The context whose defaults apply; nil when none is selected (brokers given by `-b`, `-F`,
+    /// `-X` or `KGTOP_BOOTSTRAP_SERVERS` without `--context`, or no config file).
+    var context: ClusterContext?
+    /// The config file the context was read from.
+    var configFile: String
+
+    /// No context: every option is the flag or the built-in default.
+    static let none = CommandDefaults(context: nil, configFile: "")
+
+    /// The defaults of `context`, read from `configFile`.
+    init(context: ClusterContext?, configFile: String) {
+        self.context = context
+        self.configFile = configFile
+    }
+
+    /// The defaults of the context `connection` connects through (``ConnectionOptions/selectedContext(environment:)``).
+    init(_ connection: ConnectionOptions, environment: [String: String]) throws(UserFacingError) {
+        let selected = try connection.selectedContext(environment: environment)
+        self.init(context: selected?.context, configFile: selected?.file ?? "")
+    }
+
+    /// The current context's defaults, for a command that connects to no context of its own
+    /// (`demo`): a person's display preferences still apply.
+    static func current(environment: [String: String]) throws(UserFacingError) -> CommandDefaults {
+        let config: ContextConfig?
+        do { config = try ContextConfig.loadDefault(environment: environment) } catch { throw UserFacingError("\(error)") }
+        guard let config, let name = config.currentContext else { return .none }
+        return CommandDefaults(context: config.context(named: name), configFile: config.path)
+    }
+
+    /// `--interval`: the flag, else the context's `interval`, else `builtInMs`. The context's value
+    /// must be a duration of at least `minimumMs`, as the flag must.
+    func interval(_ flag: DurationArgument?, builtInMs: Int64, minimumMs: Int64) throws(UserFacingError) -> DurationArgument {
+        if let flag { return flag }
+        guard let context, let text = context.defaults.interval else { return DurationArgument(milliseconds: builtInMs) }
+        guard let ms = try? DurationText.milliseconds(text), ms >= minimumMs else {
+            let key = "\(configFile):\(context.defaults.intervalLine ?? context.line): contexts.\(context.name).interval"
+            throw UserFacingError(
+                "\(key): \"\(text)\" is not a duration of at least \(DurationText.format(minimumMs)) (e.g. 500ms, 2s, 1m); give --interval to override it")
+        }
+        return DurationArgument(milliseconds: ms)
+    }
+
+    /// `--group`: the flag, else the context's `group` (nil: every group).
+    func include(_ flag: String?) -> String? { flag ?? context?.defaults.include }
+
+    /// `--exclude`: the flag, else the context's `exclude` (nil: none left out).
+    func exclude(_ flag: String?) -> String? { flag ?? context?.defaults.exclude }
+
+    /// `--theme`: the flag, else the context's `theme`, with how messages about it name it (nil:
+    /// the built-in default theme).
+    func theme(_ flag: String?) -> (value: String, source: String)? {
+        if let flag { return (flag, "--theme") }
+        guard let context, let theme = context.defaults.theme else { return nil }
+        return (theme, "\(configFile): contexts.\(context.name).theme")
+    }
+}
+
+/// The options a connecting command polls with once ``CommandDefaults`` filled them in; nil for an
+/// option the command does not have (or leaves unset: every group, the default theme).
+struct EffectiveOptions: Hashable {
+    /// Time between polls.
+    var intervalMs: Int64?
+    /// `--group`.
+    var include: String?
+    /// `--exclude`.
+    var exclude: String?
+    /// `--theme`.
+    var theme: String?
 }
 
 /// Group selection shared by the headless commands.

@@ -25,10 +25,10 @@ public struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "Output format: json or table (default: json unless stdout is a terminal).")
     var format: Format?
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression.", valueName: "regex"))
+    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups whose id matches this regular expression (default: the context's group, else all).", valueName: "regex"))
     var group: String?
 
-    @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression.", valueName: "regex"))
+    @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression (default: the context's exclude, else none).", valueName: "regex"))
     var exclude: String?
 
     @Option(name: .customLong("type"), help: ArgumentHelp(GroupFilter.typeHelp, valueName: "type"))
@@ -45,9 +45,18 @@ public struct SnapshotCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// Group and exclude as the snapshot filters with them: the flags, else (when polling a
+    /// cluster) the context's; a recording (`--from`) takes only the flags.
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        var defaults = CommandDefaults.none
+        if from == nil { defaults = try CommandDefaults(connection, environment: environment) }
+        return EffectiveOptions(include: defaults.include(group), exclude: defaults.exclude(exclude))
+    }
+
     public func run() async throws {
         do {
-            let filter = try GroupFilter(include: group, exclude: exclude, types: types)
+            let options = try effective(environment: ProcessInfo.processInfo.environment)
+            let filter = try GroupFilter(include: options.include, exclude: options.exclude, types: types)
             if at != nil && from == nil { throw UserFacingError("--at needs --from FILE") }
             if let from, connection.bootstrapServers != nil || !connection.properties.isEmpty || !connection.propertyFiles.isEmpty {
                 throw UserFacingError("--from \(from) reads a recording: leave out the connection options (-b, -X, -F)")

@@ -29,8 +29,8 @@ public struct WaitCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("The groups to wait for (regular expression; ^id$ for exactly one id).", valueName: "regex"))
-    var group: String
+    @Option(name: .customLong("group"), help: ArgumentHelp("The groups to wait for (regular expression; ^id$ for exactly one id). Required unless the context has a group.", valueName: "regex"))
+    var group: String?
 
     @Option(help: "Condition to wait for: stable.")
     var until: Condition = .stable
@@ -44,31 +44,43 @@ public struct WaitCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Give up after this long, e.g. 5m.", valueName: "duration"), transform: DurationArgument.transform)
     var timeout: DurationArgument = DurationArgument(milliseconds: 300_000)
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s.", valueName: "duration"), transform: DurationArgument.transform)
-    var interval: DurationArgument = DurationArgument(milliseconds: 2_000)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between polls, e.g. 2s (default: the context's interval, else 2s).", valueName: "duration"), transform: DurationArgument.transform)
+    var interval: DurationArgument?
 
     /// Creates the command with defaults.
     public init() {}
 
     /// Validates the options.
     public func validate() throws {
-        if interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
+        if let interval, interval.milliseconds < 10 { throw ValidationError("--interval must be at least 10ms") }
         if timeout.milliseconds < 1 { throw ValidationError("--timeout must be positive") }
         if let maxLag, maxLag < 0 { throw ValidationError("--max-lag must not be negative") }
         if stableFor.milliseconds >= timeout.milliseconds {
             throw ValidationError("--stable-for \(stableFor) cannot be met within --timeout \(timeout): make the timeout longer than the time the condition must hold")
         }
-        do throws(UserFacingError) { _ = try GroupPattern.compile(group, flag: "--group") } catch { throw ValidationError(error.message) }
+        if let group { do throws(UserFacingError) { _ = try GroupPattern.compile(group, flag: "--group") } catch { throw ValidationError(error.message) } }
+    }
+
+    /// Interval and groups as the wait polls with them (flag, context, built-in); no group at all
+    /// is a usage error.
+    func effective(environment: [String: String]) throws(UserFacingError) -> EffectiveOptions {
+        let defaults = try CommandDefaults(connection, environment: environment)
+        guard let include = defaults.include(group) else {
+            throw UserFacingError("--group: name the groups to wait for, a regular expression such as ^orders$ (or set group in the context)")
+        }
+        return EffectiveOptions(intervalMs: try defaults.interval(interval, builtInMs: 2_000, minimumMs: 10).milliseconds, include: include)
     }
 
     /// Waits, printing progress on stderr, and exits with the outcome.
     public func run() async throws {
         let code: Int32
         do {
-            let session = try Session.open(connection, interval: interval.duration)
+            let resolved = try effective(environment: ProcessInfo.processInfo.environment)
+            let intervalMs = resolved.intervalMs ?? 2_000
+            let session = try Session.open(connection, interval: .milliseconds(intervalMs))
             let options = WaitRunner.Options(
-                group: group, condition: until, maxLag: maxLag, stableForMs: stableFor.milliseconds,
-                timeoutMs: timeout.milliseconds, intervalMs: interval.milliseconds)
+                group: resolved.include ?? "", condition: until, maxLag: maxLag, stableForMs: stableFor.milliseconds,
+                timeoutMs: timeout.milliseconds, intervalMs: intervalMs)
             code = await WaitRunner.run(monitor: session.monitor, options: options, clock: .wall, output: .standard)
             await session.close()
         } catch {

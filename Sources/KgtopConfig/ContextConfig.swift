@@ -132,7 +132,8 @@ public struct ClusterContext: Sendable, Hashable {
     }
 }
 
-/// Per-context defaults: what a command uses when its own option is not given.
+/// Per-context defaults: what a command that connects through the context uses when its own
+/// option is not given (the CLI's `CommandDefaults` weighs flag, context and built-in default).
 public struct ContextDefaults: Sendable, Hashable {
     /// `interval`: time between polls as written (`5s`); read with the CLI's duration syntax when
     /// the context is used, an error then naming ``intervalLine``.
@@ -358,6 +359,7 @@ private struct ConfigReader {
                 c.defaults.intervalLine = v.mark?.line
             case "group", "exclude":
                 let pattern = try string(v, full)
+                if pattern.isEmpty { throw error(v, full, "empty; leave the key out to keep every group") }
                 do { _ = try NSRegularExpression(pattern: pattern) } catch {
                     throw self.error(v, full, "\"\(pattern)\" is not a valid regular expression")
                 }

@@ -286,6 +286,12 @@ public actor Monitor {
         derivation.rebalanceLimits.sessionTimeoutSource = .broker
     }
 
+    /// How many entries each per-group table of the monitor and its derivation holds, by name
+    /// (``PollDerivation/retainedCounts`` and `groupConfigs`): bounded by the groups that exist.
+    public var retainedCounts: [String: Int] {
+        derivation.retainedCounts.merging(["groupConfigs": groupConfigReadAt.count]) { a, _ in a }
+    }
+
     // MARK: - Group configs
 
     /// Whether the groups with a rebalance under way get their own `consumer.session.timeout.ms`

@@ -65,6 +65,7 @@ struct ContextConfigTests {
         ("contexts:\n  prod:\n    properties:\n      ssl.key.password: s3cret\n", 4, "contexts.prod.properties.ssl.key.password", "by reference"),
         ("current-context: nope\ncontexts:\n  prod:\n    bootstrap: a:1\n", 1, "current-context", "defined: prod"),
         ("contexts:\n  prod:\n    group: '(['\n", 3, "contexts.prod.group", "regular expression"),
+        ("contexts:\n  prod:\n    exclude: ''\n", 3, "contexts.prod.exclude", "empty"),
         ("contexts:\n  prod:\n    properties:\n      sasl.password: 'env:'\n", 4, "contexts.prod.properties.sasl.password", "variable name"),
         ("contexts:\n  prod:\n    bootstrap: [a, b]\n", 3, "contexts.prod.bootstrap", "single value"),
         ("contexts: [prod]\n", 1, "contexts", "map"),

@@ -1,4 +1,5 @@
 import Foundation
+import KgtopTestSupport
 import Testing
 
 /// `make install` without a release build: scripts/install.sh installs the debug kgtop (the one
@@ -8,9 +9,8 @@ import Testing
 /// that removes it all, and a systemd unit that `systemd-analyze verify` accepts.
 @Suite("make install", .serialized)
 struct InstallTests {
-    /// The clone's root (this file is Tests/FleetTests/InstallTests.swift).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    /// The clone's root.
+    static let root = Repository.root.path
 
     /// Every file `make install` puts under PREFIX (the layout README's Install section shows).
     static let layout = [
@@ -27,30 +27,12 @@ struct InstallTests {
         var stderr: String
     }
 
-    /// Runs `executable` with `arguments` (stdout and stderr through files, so neither can block).
+    /// Runs `executable` with `arguments`, `environment` added to this process's.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let dir = NSTemporaryDirectory() + "kgtop-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(FileManager.default.createFile(atPath: dir + "/out", contents: nil))
-        #expect(FileManager.default.createFile(atPath: dir + "/err", contents: nil))
-        let out = try #require(FileHandle(forWritingAtPath: dir + "/out"))
-        let err = try #require(FileHandle(forWritingAtPath: dir + "/err"))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try p.run()
-        p.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Run(
-            status: p.terminationStatus,
-            stdout: (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? "")
+        let r = try ChildProcess.run(
+            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, timeout: .seconds(300))
+        #expect(!r.timedOut, "\(executable) \(arguments.joined(separator: " ")) ran over 300 s")
+        return Run(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// A fresh temporary folder; the caller removes it.

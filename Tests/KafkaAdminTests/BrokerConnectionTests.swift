@@ -119,10 +119,13 @@ struct BrokerConnectionTests {
         // The first answer dribbles in a byte at a time; on a loaded machine that outlasts 5 s, and
         // the request timeout is not what this test is about.
         let connection = try await connect(broker, .init(requestTimeout: .seconds(60)))
+        // The server says when each request has arrived, so the next is sent only then (in order).
+        let (arrivals, arrived) = AsyncStream<Int>.makeStream()
         let server = Task {
             var held: [ReceivedRequest] = []
             for await request in broker.requests {
                 held.append(request)
+                arrived.yield(held.count)
                 if held.count == 3 { break }
             }
             // First answer one byte per write; the other two glued together in one write.
@@ -135,10 +138,11 @@ struct BrokerConnectionTests {
             let third = held[2].frame(try! ListGroupsResponse(groups: [.init(groupID: "three", protocolType: "")]).encoded(version: 3))
             held[1].writeRaw(second + third)
         }
+        var arrival = arrivals.makeAsyncIterator()
         async let a = connection.send(ListGroupsRequest(), version: 3)
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await arrival.next() == 1)
         async let b = connection.send(ListGroupsRequest(), version: 3)
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await arrival.next() == 2)
         async let c = connection.send(ListGroupsRequest(), version: 3)
         let (ra, rb, rc) = try await (a, b, c)
         await server.value

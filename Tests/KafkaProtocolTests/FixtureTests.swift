@@ -1,3 +1,4 @@
+import KgtopTestSupport
 import KafkaProtocol
 import KafkaWire
 import Testing

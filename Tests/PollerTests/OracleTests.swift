@@ -1,4 +1,5 @@
 import Foundation
+import KgtopTestSupport
 import GroupModel
 import KafkaSim
 import Testing
@@ -150,9 +151,9 @@ struct OracleTests {
     }
 }
 
-/// Where the differential tests find Python with confluent-kafka, and a bounded child runner.
+/// Where the differential tests find Python with confluent-kafka, and how they run it.
 enum OracleEnv {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
 
     static var python: String? {
         guard let venv = ProcessInfo.processInfo.environment["KGTOP_VENV"], !venv.isEmpty else { return nil }
@@ -160,31 +161,10 @@ enum OracleEnv {
         return FileManager.default.isExecutableFile(atPath: python) ? python : nil
     }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    /// Runs a short-lived child with output through files (no pipe to fill) and a hard deadline.
-    static func run(_ executable: String, _ arguments: [String], timeout seconds: Int) async throws -> Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kgtop-oracle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-        // Waits without holding a thread: the simulator answering the child runs on the same pool.
-        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return Result(status: process.terminationStatus, stdout: out, stderr: err)
+    /// Runs a short-lived child with a hard deadline, waiting on a thread of its own (the
+    /// simulator answering the child runs on the shared pool).
+    static func run(_ executable: String, _ arguments: [String], timeout seconds: Int) async throws -> ChildProcess.Result {
+        try await ChildProcess.runAsync(executable, arguments, timeout: .seconds(seconds))
     }
 }
 

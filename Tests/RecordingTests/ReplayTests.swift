@@ -2,6 +2,7 @@ import DashboardUI
 import Foundation
 import GroupModel
 import Testing
+@testable import KgtopCLI
 @testable import Recording
 @testable import Replay
 
@@ -137,5 +138,27 @@ struct ReplayTests {
         let screen = try #require(terminal.lastFrame).text.joined(separator: "\n")
         #expect(screen.contains("REPLAY poll 5/\(session.reader.pollCount) ❚❚ 1×"))
         #expect(screen.contains("recorded 2025-06-15 15:07:0"))
+    }
+
+    @Test("A headless replay makes each poll's update only when the loop asks for it: nothing queued, nothing dropped")
+    @MainActor
+    func headlessReplayIsPulled() async throws {
+        let session = try ReplaySession(reader: try RecordingReader(bytes: try Scenario.recordingBytes()))
+        let count = session.reader.pollCount
+        #expect(count > 4)
+        // The loop stops after 3 updates: 3 were made (the former feed made every poll's up front).
+        let partial = HeadlessReplayFeed(session: session, controller: session.controller(playing: false), maxPolls: nil)
+        let stopped = DashboardApp(terminal: HeadlessTerminal(size: TerminalSize(width: 120, height: 30)),
+                                   options: .init(maxIterations: 3, tickIntervalMs: nil, clock: { 0 }))
+        #expect(await stopped.run(events: partial.events) == .maxIterations)
+        #expect(partial.produced == 3)
+
+        // To the end: every poll once, in order, then the end of the data with the last poll on screen.
+        let whole = HeadlessReplayFeed(session: session, controller: session.controller(playing: false), maxPolls: nil)
+        let terminal = HeadlessTerminal(size: TerminalSize(width: 120, height: 30))
+        let app = DashboardApp(terminal: terminal, options: .init(tickIntervalMs: nil, clock: { 0 }))
+        #expect(await app.run(events: whole.events) == .endOfInput)
+        #expect(whole.produced == count && whole.failure == nil)
+        #expect(try #require(terminal.lastFrame).text.joined(separator: "\n").contains("REPLAY poll \(count)/\(count)"))
     }
 }

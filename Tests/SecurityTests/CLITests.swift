@@ -1,4 +1,5 @@
 import Foundation
+import KgtopTestSupport
 import GroupModel
 import KafkaSim
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import KgtopTestSupport
 import KafkaSim
 import Testing
 
@@ -24,7 +25,7 @@ struct ExitCodeTableTests {
 
     /// The README's rows: (command, code) pairs of the "Exit codes" table.
     static func documentedRows() throws -> Set<String> {
-        let readme = try String(contentsOf: ChildProcess.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: Repository.root.appendingPathComponent("README.md"), encoding: .utf8)
         guard let start = readme.range(of: "\n## Exit codes\n") else { return [] }
         let section = readme[start.upperBound...]
         let end = section.range(of: "\n## ")?.lowerBound ?? section.endIndex

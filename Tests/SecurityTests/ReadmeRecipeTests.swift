@@ -1,4 +1,5 @@
 import Foundation
+import KgtopTestSupport
 import Testing
 
 /// The README's recipe for a simulated cluster in the background works as written: `kgtop sim
@@ -8,7 +9,7 @@ import Testing
 struct ReadmeRecipeTests {
     @Test("sim --ready-file in the background, then kgtop -b \"$(cat FILE)\"")
     func simInTheBackground() async throws {
-        let readme = try String(contentsOf: ChildProcess.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: Repository.root.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains("rm -f /tmp/sim.txt; kgtop sim --ready-file /tmp/sim.txt 2>/dev/null &"))
         #expect(readme.contains("kgtop -b \"$(cat /tmp/sim.txt)\""))
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Workload
 
 /// Tests that need a peer skip with a message when it is missing on a developer's machine. CI always
 /// has every peer (the bootstrap installs them, ../shared lies beside the clone), so under `CI=true`
@@ -31,6 +32,11 @@ struct CIPrerequisitesTests {
         #expect(FileManager.default.isExecutableFile(atPath: venv + "/bin/python"), "\(venv)/bin/python")
         let lib = (Self.environment["KGTOP_RDKAFKA216_DIR"] ?? "") + "/librdkafka.so.1"
         #expect(FileManager.default.fileExists(atPath: lib), "\(lib) is missing")
+    }
+
+    @Test("The linked librdkafka answers (the in-process rehearsals run on it)")
+    func linkedLibrdkafka() {
+        #expect(Workload.librdkafkaVersion.split(separator: ".").count >= 2, "librdkafka version '\(Workload.librdkafkaVersion)'")
     }
 
     @Test("The kgtop binary with every subcommand the tests drive is built")

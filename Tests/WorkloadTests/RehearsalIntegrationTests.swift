@@ -1,6 +1,7 @@
 import Foundation
 import GroupModel
 import KafkaSim
+import KgtopTestSupport
 import Testing
 
 @testable import Workload
@@ -9,8 +10,8 @@ import Testing
 enum Peers {
     static let environment = ProcessInfo.processInfo.environment
 
-    /// The repository root (two folders above this file's folder).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root.
+    static let root = Repository.root
 
     /// The folder whose `librdkafka.so.1` is librdkafka 2.16.
     static var rdkafka216: String? { environment["KGTOP_RDKAFKA216_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
@@ -28,7 +29,7 @@ enum Peers {
         candidates.append(root.appendingPathComponent(".build/debug/kgtop").path)
         guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
         // The command tree must include `rehearse` (registered in KgtopCommand).
-        guard let help = try? ChildProcess.run(path, ["rehearse", "--help"], timeout: .seconds(20)), help.status == 0 else { return nil }
+        guard let help = try? ChildProcess.runWithin(.seconds(20), path, ["rehearse", "--help"]), help.status == 0 else { return nil }
         return path
     }()
 
@@ -36,50 +37,23 @@ enum Peers {
     static var childReady: Bool { environment["KGTOP_VENV"] != nil && rdkafka216 != nil && kgtop != nil }
 }
 
-/// A child process with bounded waiting; output goes through files, so a chatty child cannot block
-/// on a full pipe.
-struct ChildProcess {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var elapsed: Duration
-
-    static func run(_ path: String, _ arguments: [String], environment extra: [String: String] = [:], timeout: Duration) throws -> ChildProcess {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kgtop-wl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        let start = ContinuousClock.now
-        try p.run()
-        let deadline = start + timeout
-        while p.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            let e = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-            throw ChildTimeout(description: "\(path) \(arguments.joined(separator: " ")) ran over \(timeout); stderr: \(e.suffix(2000))")
+extension ChildProcess {
+    /// Runs `path` with `extra` added to this process's environment; a child still running at
+    /// `timeout` is an error (``ChildTimeout``) naming the command and the end of its stderr.
+    static func runWithin(_ timeout: Duration, _ path: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        let environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+        let child = try run(path, arguments, environment: environment, timeout: timeout)
+        if child.timedOut {
+            throw ChildTimeout(description: "\(path) \(arguments.joined(separator: " ")) ran over \(timeout); stderr: \(child.stderr.suffix(2000))")
         }
-        p.waitUntilExit()
-        return ChildProcess(
-            status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", elapsed: ContinuousClock.now - start)
+        return child
     }
 
     /// Runs `kgtop rehearse ... --json` with librdkafka 2.16 and decodes the report.
-    static func rehearse(_ arguments: [String], timeout: Duration = .seconds(90)) throws -> (RehearsalReport, ChildProcess) {
+    static func rehearse(_ arguments: [String], timeout: Duration = .seconds(90)) throws -> (RehearsalReport, Result) {
         let kgtop = try #require(Peers.kgtop)
-        let child = try run(
-            kgtop, ["rehearse", "--json"] + arguments, environment: ["LD_LIBRARY_PATH": try #require(Peers.rdkafka216)],
-            timeout: timeout)
+        let child = try runWithin(
+            timeout, kgtop, ["rehearse", "--json"] + arguments, environment: ["LD_LIBRARY_PATH": try #require(Peers.rdkafka216)])
         guard child.status == 0 else {
             throw ChildTimeout(description: "kgtop rehearse exited \(child.status); stderr: \(child.stderr.suffix(3000))")
         }
@@ -92,11 +66,11 @@ struct ChildTimeout: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Real librdkafka members against KafkaSim and Tansu, measured by the rehearsal.
-@Suite(
-    "Rehearsals with real clients",
-    .enabled(if: ProcessInfo.processInfo.environment["KGTOP_VENV"] != nil, "set KGTOP_VENV (scripts/peers.sh env) to run real-client rehearsals"),
-    .serialized)
+/// Real librdkafka members against KafkaSim and Tansu, measured by the rehearsal. The in-process
+/// tests need only the librdkafka the tests are linked against (Debian's 2.0.2) and always run; the
+/// child-process ones need librdkafka 2.16 from the venv and say so when it is missing (under
+/// `CI=true`, `CIPrerequisitesTests` fails instead).
+@Suite("Rehearsals with real clients", .serialized)
 struct RehearsalIntegrationTests {
     @Test("classic rehearsal with the linked librdkafka (Debian 2.0.2) against KafkaSim in-process", .timeLimit(.minutes(2)))
     func classicInProcess() async throws {
@@ -166,11 +140,11 @@ struct RehearsalIntegrationTests {
         .enabled(if: Peers.childReady && Peers.environment["KGTOP_TANSU"] != nil, "needs KGTOP_TANSU, KGTOP_RDKAFKA216_DIR and a kgtop with `rehearse`"))
     func classicTansu() throws {
         let peers = Peers.root.appendingPathComponent("scripts/peers.sh").path
-        let port = try ChildProcess.run("/bin/bash", [peers, "free-port"], timeout: .seconds(20)).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let started = try ChildProcess.run("/bin/bash", [peers, "tansu-start", port], timeout: .seconds(20))
+        let port = try ChildProcess.runWithin(.seconds(20), "/bin/bash", [peers, "free-port"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let started = try ChildProcess.runWithin(.seconds(20), "/bin/bash", [peers, "tansu-start", port])
         let pid = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(started.status == 0 && !pid.isEmpty, "tansu-start: \(started.stderr)")
-        defer { _ = try? ChildProcess.run("/bin/bash", [peers, "tansu-stop", pid], timeout: .seconds(20)) }
+        defer { _ = try? ChildProcess.runWithin(.seconds(20), "/bin/bash", [peers, "tansu-stop", pid]) }
 
         let (report, _) = try ChildProcess.rehearse([
             "-b", "127.0.0.1:\(port)", "--members", "3", "--partitions", "6", "--protocol", "classic",

@@ -1,4 +1,5 @@
 import Foundation
+import KgtopTestSupport
 
 /// Certificates made with the `openssl` command at test time, in a fresh temporary directory:
 /// a CA, a server certificate for 127.0.0.1/localhost, an expired server certificate, a client
