@@ -163,6 +163,11 @@ struct AdminClientTests {
                             ? .init(groupID: id, groupState: "Stable", groupEpoch: 5, assignmentEpoch: 5, assignorName: "uniform")
                             : .init(errorCode: 69, errorMessage: "Group \(id) is not a consumer group.", groupID: id, groupState: "Dead")
                     }))
+                case ShareGroupDescribeRequest.apiKey:
+                    let ids = (try? r.decode(ShareGroupDescribeRequest.self).groupIDs) ?? []
+                    r.respond(ShareGroupDescribeResponse(groups: ids.map {
+                        .init(groupID: $0, groupState: "Stable", groupEpoch: 2, assignmentEpoch: 2, assignorName: "simple")
+                    }))
                 case DescribeGroupsRequest.apiKey:
                     let ids = (try? r.decode(DescribeGroupsRequest.self).groups) ?? []
                     r.respond(DescribeGroupsResponse(groups: ids.map { id in
@@ -191,8 +196,9 @@ struct AdminClientTests {
         guard case .classic? = try? result.groups["classic-untyped"]?.result.get() else { Issue.record("classic-untyped"); return }
         guard case .failure(let missing)? = result.groups["missing"]?.result else { Issue.record("missing"); return }
         #expect(missing.name == "GROUP_ID_NOT_FOUND")
-        guard case .failure(let share)? = result.groups["share-a"]?.result else { Issue.record("share-a"); return }
-        #expect(share.kind == .notSupported)
+        guard case .share(let share, let shareVersion)? = try? result.groups["share-a"]?.result.get() else { Issue.record("share-a"); return }
+        #expect(share.groupEpoch == 2 && share.assignorName == "simple" && shareVersion == 1)
+        #expect(await seen.count(of: ShareGroupDescribeRequest.apiKey) == 1)
         #expect(result.groups["kip848-a"]?.coordinatorID == 1)
         // One batched FindCoordinator; one CGD + one DG first, one DG fallback batch.
         #expect(await seen.count(of: FindCoordinatorRequest.apiKey) == 1)
