@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "KafkaAdmin",
             dependencies: [
-                "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
+                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "KafkaSim",
             dependencies: [
-                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "SeededRandom",
+                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: ["KgtopTestSupport",
-                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
+                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "KafkaSimTests",
             dependencies: [
-                "KafkaSim", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
+                "KafkaSim", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

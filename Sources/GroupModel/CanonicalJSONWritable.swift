@@ -180,7 +180,7 @@ extension MemberType: CanonicalJSONWritable {
 }
 
 extension GroupMember: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.key("assignment", into: &out)
         JSONPrimitive.writeArray(assignment, depth: depth + 1, pretty: pretty, into: &out)

@@ -131,7 +131,7 @@ struct GroupFilter {
     /// online migration; `unknown` is a type this version does not know.
     static let acceptedTypes = ["classic", "consumer", "mixed", "share", "streams", "unknown"]
 
-    /// `--type`'s help, naming every accepted type.
+    /// The `--type` help every command that filters groups shows: each accepted type, in words.
     static let typeHelp = "Only groups of this type: classic, consumer (KIP-848, no classic members), mixed (KIP-848 with classic members), share, streams, or unknown (a type kgtop does not know). Repeatable."
 
     static func matches(_ re: NSRegularExpression, _ s: String) -> Bool {

@@ -101,9 +101,9 @@ enum Scenario {
     /// A share group of three workers on `alerts` (alerts-0 is read by two of them); its lag is
     /// not applicable.
     static let share: Group = GroupAssembler.assemble(
-        listed: [ListedGroupInput(groupID: "notify-share", groupType: .share, protocolType: "share", state: .stable, coordinatorID: 1)],
+        listed: [ListedGroupInput(groupID: "alerts-share", groupType: .share, protocolType: "share", state: .stable, coordinatorID: 1)],
         shareGroups: [DescribedShareGroupInput(
-            groupID: "notify-share", state: .stable, groupEpoch: 3, assignmentEpoch: 3, assignor: "simple",
+            groupID: "alerts-share", state: .stable, groupEpoch: 3, assignmentEpoch: 3, assignor: "simple",
             members: [
                 .init(memberID: "YWxlcnRzLTAwMDAwMDAx", memberEpoch: 3, clientID: "alerts-1", clientHost: "/10.0.5.51", subscribedTopicNames: ["alerts"], assignment: tps("alerts", 0, 3)),
                 .init(memberID: "YWxlcnRzLTAwMDAwMDAy", memberEpoch: 3, clientID: "alerts-2", clientHost: "/10.0.5.52", subscribedTopicNames: ["alerts"], assignment: tps("alerts", 1)),
@@ -112,7 +112,7 @@ enum Scenario {
         logOffsets: (0..<4).map { LogOffsetsInput(topicPartition: tp("alerts", Int32($0)), logStart: 0, logEnd: 2_000 + Int64($0)) })[0]
 
     /// A streams group: subtopology 0 reads clicks, 1 reads a repartition topic; the second member
-    /// warms up task 0:0.
+    /// warms up task 0:0 and is one epoch behind.
     static let streams: Group = {
         func tasks(_ active: [(String, [Int32])], _ standby: [(String, [Int32])], _ warmup: [(String, [Int32])] = []) -> StreamsTasks {
             StreamsTasks(
@@ -124,21 +124,21 @@ enum Scenario {
         let second = tasks([("0", [1]), ("1", [1])], [("0", [0, 2]), ("1", [0])], [("0", [0])])
         let topics = ["clicks": 3, "sessionizer-repartition": 2]
         return GroupAssembler.assemble(
-            listed: [ListedGroupInput(groupID: "sessionizer-streams", groupType: .streams, protocolType: "streams", state: .stable, coordinatorID: 2)],
+            listed: [ListedGroupInput(groupID: "sessionizer-streams", groupType: .streams, protocolType: "streams", state: .reconciling, coordinatorID: 2)],
             streamsGroups: [DescribedStreamsGroupInput(
-                groupID: "sessionizer-streams", state: .stable, groupEpoch: 6, assignmentEpoch: 6,
+                groupID: "sessionizer-streams", state: .reconciling, groupEpoch: 6, assignmentEpoch: 6,
                 subtopologies: [
                     StreamsSubtopology(subtopologyID: "0", sourceTopics: ["clicks"]),
                     StreamsSubtopology(subtopologyID: "1", sourceTopics: ["sessionizer-repartition"]),
                 ],
                 members: [
                     .init(memberID: "c2Vzc2lvbml6ZXItMDAx", memberEpoch: 6, clientID: "sessionizer-1", clientHost: "/10.0.6.61", assignment: first, targetAssignment: first),
-                    .init(memberID: "c2Vzc2lvbml6ZXItMDAy", memberEpoch: 6, clientID: "sessionizer-2", clientHost: "/10.0.6.62", assignment: second, targetAssignment: second),
+                    .init(memberID: "c2Vzc2lvbml6ZXItMDAy", memberEpoch: 5, clientID: "sessionizer-2", clientHost: "/10.0.6.62", assignment: second, targetAssignment: second),
                 ])],
             committed: [CommittedOffsetsInput(groupID: "sessionizer-streams", offsets: [
-                .init(topicPartition: tp("clicks", 0), offset: 7_410), .init(topicPartition: tp("clicks", 1), offset: 7_411),
-                .init(topicPartition: tp("clicks", 2), offset: 7_412), .init(topicPartition: tp("sessionizer-repartition", 0), offset: 310),
-                .init(topicPartition: tp("sessionizer-repartition", 1), offset: 309),
+                .init(topicPartition: tp("clicks", 0), offset: 7_400), .init(topicPartition: tp("clicks", 1), offset: 7_390),
+                .init(topicPartition: tp("clicks", 2), offset: 7_388), .init(topicPartition: tp("sessionizer-repartition", 0), offset: 310),
+                .init(topicPartition: tp("sessionizer-repartition", 1), offset: 298),
             ])],
             logOffsets: topics.sorted { $0.key < $1.key }.flatMap { topic, count in
                 (0..<count).map { LogOffsetsInput(topicPartition: tp(topic, Int32($0)), logStart: 0, logEnd: topic == "clicks" ? 7_412 : 310) }
