@@ -254,7 +254,7 @@ extension Dashboard {
         } else {
             cells[.timeLag] = Span("-", .dim)
         }
-        if let insight, !insight.lagTrend.isEmpty || insight.lagRate != nil {
+        if let insight, group.lagApplies, !insight.lagTrend.isEmpty || insight.lagRate != nil {
             cells[.trend] = Span(Format.trend(insight.lagTrend, rate: insight.lagRate), Format.trendRole(insight.lagRate))
         }
         if let verdict = insight?.verdict {

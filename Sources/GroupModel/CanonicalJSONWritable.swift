@@ -220,18 +220,17 @@ extension GroupMember: CanonicalJSONWritable {
             o.key("rackID", into: &out)
             JSONPrimitive.writeString(rackID, into: &out)
         }
-        if let subscribedTopicRegex {
-            o.key("subscribedTopicRegex", into: &out)
-            JSONPrimitive.writeString(subscribedTopicRegex, into: &out)
-        }
-        // A streams member's tasks are rare and small: the generic encoder writes them.
         if let streamsTargetTasks {
             o.key("streamsTargetTasks", into: &out)
-            try CanonicalJSONEncoder(pretty: pretty).encode(streamsTargetTasks, depth: depth + 1, into: &out)
+            streamsTargetTasks.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
         }
         if let streamsTasks {
             o.key("streamsTasks", into: &out)
-            try CanonicalJSONEncoder(pretty: pretty).encode(streamsTasks, depth: depth + 1, into: &out)
+            streamsTasks.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
+        }
+        if let subscribedTopicRegex {
+            o.key("subscribedTopicRegex", into: &out)
+            JSONPrimitive.writeString(subscribedTopicRegex, into: &out)
         }
         o.key("subscribedTopics", into: &out)
         JSONPrimitive.writeStrings(subscribedTopics, depth: depth + 1, pretty: pretty, into: &out)
@@ -239,6 +238,37 @@ extension GroupMember: CanonicalJSONWritable {
             o.key("targetAssignment", into: &out)
             JSONPrimitive.writeArray(targetAssignment, depth: depth + 1, pretty: pretty, into: &out)
         }
+        o.close(into: &out)
+    }
+}
+
+extension StreamsTaskSet: CanonicalJSONWritable {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+        var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
+        o.key("partitions", into: &out)
+        JSONPrimitive.writeArray(count: partitions.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
+            JSONPrimitive.writeInteger(partitions[i], into: &out)
+        }
+        o.key("subtopologyID", into: &out)
+        JSONPrimitive.writeString(subtopologyID, into: &out)
+        o.close(into: &out)
+    }
+}
+
+extension StreamsTasks: CanonicalJSONWritable {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+        func sets(_ list: [StreamsTaskSet], into out: inout [UInt8]) {
+            JSONPrimitive.writeArray(count: list.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
+                list[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, into: &out)
+            }
+        }
+        var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
+        o.key("active", into: &out)
+        sets(active, into: &out)
+        o.key("standby", into: &out)
+        sets(standby, into: &out)
+        o.key("warmup", into: &out)
+        sets(warmup, into: &out)
         o.close(into: &out)
     }
 }

@@ -229,6 +229,12 @@ struct CanonicalJSONEncoderTests {
             func partitions() -> [TopicPartition] {
                 (0..<random.below(4)).map { TopicPartition(topic: "t" + random.string(), partition: Int32($0)) }
             }
+            func tasks() -> StreamsTasks {
+                func sets() -> [StreamsTaskSet] {
+                    (0..<random.below(3)).map { StreamsTaskSet(subtopologyID: "\($0)", partitions: (0..<random.below(4)).map { Int32($0) }) }
+                }
+                return StreamsTasks(active: sets(), standby: sets(), warmup: sets())
+            }
             return GroupMember(
                 memberID: "m\(i)" + random.string(), instanceID: maybe(random.string()), clientID: random.string(),
                 clientHost: "/" + random.string(), rackID: maybe(random.string()),
@@ -236,7 +242,7 @@ struct CanonicalJSONEncoderTests {
                 subscribedTopics: (0..<random.below(3)).map { _ in random.string() }, subscribedTopicRegex: maybe(random.string()),
                 assignment: partitions(), targetAssignment: maybe(partitions()), ownedPartitions: maybe(partitions()),
                 generationID: maybe(Int32(random.below(9))), assignmentUnknown: maybe(random.below(2) == 0),
-                label: maybe(random.string()))
+                label: maybe(random.string()), streamsTasks: maybe(tasks()), streamsTargetTasks: maybe(tasks()))
         }
     }
 
