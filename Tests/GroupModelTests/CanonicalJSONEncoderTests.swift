@@ -222,24 +222,6 @@ struct CanonicalJSONEncoderTests {
         }
     }
 
-    /// Random members with every optional field present or absent and lists empty or not.
-    static func randomMembers(_ random: inout Random, count: Int) -> [GroupMember] {
-        (0..<count).map { i in
-            func maybe<T>(_ value: @autoclosure () -> T) -> T? { random.below(2) == 0 ? nil : value() }
-            func partitions() -> [TopicPartition] {
-                (0..<random.below(4)).map { TopicPartition(topic: "t" + random.string(), partition: Int32($0)) }
-            }
-            return GroupMember(
-                memberID: "m\(i)" + random.string(), instanceID: maybe(random.string()), clientID: random.string(),
-                clientHost: "/" + random.string(), rackID: maybe(random.string()),
-                memberType: MemberType.allCases[random.below(MemberType.allCases.count)], memberEpoch: maybe(Int32(random.below(100))),
-                subscribedTopics: (0..<random.below(3)).map { _ in random.string() }, subscribedTopicRegex: maybe(random.string()),
-                assignment: partitions(), targetAssignment: maybe(partitions()), ownedPartitions: maybe(partitions()),
-                generationID: maybe(Int32(random.below(9))), assignmentUnknown: maybe(random.below(2) == 0),
-                label: maybe(random.string()))
-        }
-    }
-
     static func randomTimeLag(_ random: inout Random) -> TimeLag? {
         switch random.below(4) {
         case 0: return nil
@@ -289,7 +271,6 @@ struct CanonicalJSONEncoderTests {
         for _ in 0..<50 {
             if let lag = Self.randomTimeLag(&random) { try Self.expectSame(lag) }
         }
-        try Self.expectSame(Self.randomMembers(&random, count: 60))
 
         // A snapshot with time lags, streamed: the same bytes as the mirror through JSONEncoder.
         var groups: [Group] = []
