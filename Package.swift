@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "KafkaAdmin",
             dependencies: [
-                "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
+                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "KafkaSim",
             dependencies: [
-                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "SeededRandom",
+                "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +92,13 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", providers: [.apt(["librdkafka-dev"])]),
         .target(
             name: "Workload",
-            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel", "Monitor"],
+            dependencies: ["CRdKafka", "KafkaAdmin", "KafkaProtocol", "GroupModel"],
+            swiftSettings: strict),
+        // Rehearsal: `kgtop rehearse` below the CLI: the plan, the orchestration of Workload's
+        // consumers while a Monitor polls the group, and the analysis of what they did.
+        .target(
+            name: "Rehearsal",
+            dependencies: ["Workload", "KafkaAdmin", "GroupModel", "Monitor"],
             swiftSettings: strict),
 
         // MARK: - Fleet mode
@@ -117,7 +123,7 @@ let package = Package(
             name: "KgtopCLI",
             dependencies: [
                 "KafkaWire", "KafkaAdmin", "GroupModel", "Monitor", "KafkaSim", "DashboardUI", "NcursesTerminal", "Workload",
-                "Recording", "Replay", "KgtopConfig", "KgtopServe",
+                "Rehearsal", "Recording", "Replay", "KgtopConfig", "KgtopServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -144,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: ["KgtopTestSupport",
-                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
+                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -152,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "KafkaSimTests",
             dependencies: [
-                "KafkaSim", "KafkaWire", "KafkaWireNIO", "KafkaProtocol",
+                "KafkaSim", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -176,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "DashboardUITests", dependencies: ["DashboardUI", "GroupModel"],
             exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "WorkloadTests", dependencies: ["KgtopTestSupport", "Workload", "GroupModel", "KafkaSim"], swiftSettings: strict),
+        .testTarget(name: "WorkloadTests", dependencies: ["KgtopTestSupport", "Workload", "Rehearsal", "GroupModel", "KafkaSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetTests",
             dependencies: ["KgtopTestSupport", "KgtopConfig", "KgtopServe", "KgtopCLI", "Monitor", "KafkaSim", "GroupModel", "KafkaAdmin"],

@@ -137,6 +137,17 @@ public enum ThemeColor: Sendable, Hashable {
 
 // MARK: - Styles
 
+extension ThemeRole {
+    /// The style of a role a theme file may leave out (roles added after the file format was
+    /// first published); `nil` for the roles every theme file must style.
+    var fallbackStyle: RoleStyle? {
+        switch self {
+        case .changed: RoleStyle(attributes: [.bold, .underline], monochromeAttributes: [.reverse, .underline])
+        default: nil
+        }
+    }
+}
+
 /// How one role looks: colours, attributes, and the attributes used where there is no colour.
 public struct RoleStyle: Sendable, Hashable {
     /// Foreground colour.
@@ -259,6 +270,9 @@ public struct Theme: Sendable, Hashable {
         for role in ThemeRole.allCases {
             let path = "roles.\(role.rawValue)"
             guard let value = roles[role.rawValue] else {
+                // A role added after theme files were first written may be left out: older files
+                // keep loading, and the role is drawn in its fallback style.
+                if let fallback = role.fallbackStyle { styles[role] = fallback; continue }
                 throw ThemeError(key: path, problem: "missing (every role needs a style)", source: source)
             }
             guard let fields = value as? [String: Any] else {

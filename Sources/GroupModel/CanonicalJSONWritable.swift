@@ -2,9 +2,8 @@
 /// for its `Encodable` conformance, without going through the `Encoder` protocol (no containers,
 /// no dynamic casts per field, no per-object key sorting).
 ///
-/// Implemented by the values a snapshot holds by the hundred thousand (partition rows, their lags,
-/// errors and topic-partitions). A type whose stored properties change must change its writer too
-/// (the tests compare the two paths on every field). Each implementation lists its keys in sorted order and leaves out
+/// Implemented by the values a snapshot holds by the ten or hundred thousand (partition rows, their
+/// lags, errors and topic-partitions; members). Each implementation lists its keys in sorted order and leaves out
 /// the optionals that are `nil`, as the synthesized conformance does with `encodeIfPresent`.
 /// `CanonicalJSONEncoderTests` compares both paths byte for byte.
 protocol CanonicalJSONWritable {
@@ -174,3 +173,106 @@ extension GroupPartition: CanonicalJSONWritable {
     }
 }
 
+extension MemberType: CanonicalJSONWritable {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+        JSONPrimitive.writeString(rawValue, into: &out)
+    }
+}
+
+extension GroupMember: CanonicalJSONWritable {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+        var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
+        o.key("assignment", into: &out)
+        JSONPrimitive.writeArray(assignment, depth: depth + 1, pretty: pretty, into: &out)
+        if let assignmentUnknown {
+            o.key("assignmentUnknown", into: &out)
+            JSONPrimitive.writeBool(assignmentUnknown, into: &out)
+        }
+        o.key("clientHost", into: &out)
+        JSONPrimitive.writeString(clientHost, into: &out)
+        o.key("clientID", into: &out)
+        JSONPrimitive.writeString(clientID, into: &out)
+        if let generationID {
+            o.key("generationID", into: &out)
+            JSONPrimitive.writeInteger(generationID, into: &out)
+        }
+        if let instanceID {
+            o.key("instanceID", into: &out)
+            JSONPrimitive.writeString(instanceID, into: &out)
+        }
+        if let label {
+            o.key("label", into: &out)
+            JSONPrimitive.writeString(label, into: &out)
+        }
+        if let memberEpoch {
+            o.key("memberEpoch", into: &out)
+            JSONPrimitive.writeInteger(memberEpoch, into: &out)
+        }
+        o.key("memberID", into: &out)
+        JSONPrimitive.writeString(memberID, into: &out)
+        o.key("memberType", into: &out)
+        JSONPrimitive.writeString(memberType.rawValue, into: &out)
+        if let ownedPartitions {
+            o.key("ownedPartitions", into: &out)
+            JSONPrimitive.writeArray(ownedPartitions, depth: depth + 1, pretty: pretty, into: &out)
+        }
+        if let rackID {
+            o.key("rackID", into: &out)
+            JSONPrimitive.writeString(rackID, into: &out)
+        }
+        // A streams member's tasks are rare and small: the generic encoder writes them.
+        if let streamsTargetTasks {
+            o.key("streamsTargetTasks", into: &out)
+            try CanonicalJSONEncoder(pretty: pretty).encode(streamsTargetTasks, depth: depth + 1, into: &out)
+        }
+        if let streamsTasks {
+            o.key("streamsTasks", into: &out)
+            try CanonicalJSONEncoder(pretty: pretty).encode(streamsTasks, depth: depth + 1, into: &out)
+        }
+        if let subscribedTopicRegex {
+            o.key("subscribedTopicRegex", into: &out)
+            JSONPrimitive.writeString(subscribedTopicRegex, into: &out)
+        }
+        o.key("subscribedTopics", into: &out)
+        JSONPrimitive.writeStrings(subscribedTopics, depth: depth + 1, pretty: pretty, into: &out)
+        if let targetAssignment {
+            o.key("targetAssignment", into: &out)
+            JSONPrimitive.writeArray(targetAssignment, depth: depth + 1, pretty: pretty, into: &out)
+        }
+        o.close(into: &out)
+    }
+}
+
+extension JSONPrimitive {
+    /// A JSON array of topic-partitions, as ``JSONArray/render(into:)`` lays it out at `depth`.
+    static func writeArray(_ list: [TopicPartition], depth: Int, pretty: Bool, into out: inout [UInt8]) {
+        writeArray(count: list.count, depth: depth, pretty: pretty, into: &out) { i, out in
+            list[i].writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
+        }
+    }
+
+    /// A JSON array of strings, as ``JSONArray/render(into:)`` lays it out at `depth`.
+    static func writeStrings(_ list: [String], depth: Int, pretty: Bool, into out: inout [UInt8]) {
+        writeArray(count: list.count, depth: depth, pretty: pretty, into: &out) { i, out in
+            writeString(list[i], into: &out)
+        }
+    }
+
+    static func writeArray(count: Int, depth: Int, pretty: Bool, into out: inout [UInt8], element: (Int, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "["))
+        if pretty { out.append(0x0A) }
+        for i in 0..<count {
+            if i > 0 {
+                out.append(UInt8(ascii: ","))
+                if pretty { out.append(0x0A) }
+            }
+            if pretty { indent(depth + 1, into: &out) }
+            element(i, &out)
+        }
+        if pretty {
+            out.append(0x0A)
+            indent(depth, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+}

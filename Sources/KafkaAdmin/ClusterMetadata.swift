@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -76,24 +77,9 @@ public struct BrokerInfo: Sendable, Hashable, Comparable {
     public static func < (a: BrokerInfo, b: BrokerInfo) -> Bool { a.nodeID < b.nodeID }
 }
 
-/// A topic and partition.
-public struct PartitionID: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// Topic name.
-    public var topic: String
-    /// Partition index.
-    public var partition: Int32
-
-    /// Creates a value.
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public static func < (a: PartitionID, b: PartitionID) -> Bool { (a.topic, a.partition) < (b.topic, b.partition) }
-
-    /// `topic-partition`.
-    public var description: String { "\(topic)-\(partition)" }
-}
+/// KafkaAdmin's former name for GroupModel's ``TopicPartition`` (the one partition identity), still
+/// spelled in KafkaAdminClient+Groups.swift; new code writes `TopicPartition`.
+public typealias PartitionID = TopicPartition
 
 /// One partition from Metadata.
 public struct PartitionInfo: Sendable, Hashable {
@@ -152,13 +138,13 @@ public struct ClusterMetadata: Sendable, Hashable {
     }
 
     /// The leader of `partition`, nil when the topic or partition is unknown or leaderless.
-    public func leader(of partition: PartitionID) -> Int32? {
+    public func leader(of partition: TopicPartition) -> Int32? {
         topics[partition.topic]?.partitions.first { $0.partition == partition.partition }?.leaderID
     }
 
     /// Every partition of every topic (internal topics included), sorted.
-    public var allPartitions: [PartitionID] {
-        topics.values.flatMap { t in t.partitions.map { PartitionID(topic: t.name, partition: $0.partition) } }.sorted()
+    public var allPartitions: [TopicPartition] {
+        topics.values.flatMap { t in t.partitions.map { TopicPartition(topic: t.name, partition: $0.partition) } }.sorted()
     }
 
     init(_ r: MetadataResponse, version: Int16, features: [String: Int16]) {

@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -50,7 +51,7 @@ public struct ListedOffset: Sendable, Hashable {
 /// ListOffsets for many partitions, one request per leader.
 public struct ListOffsetsResult: Sendable {
     /// Per partition: the offset or why there is none.
-    public var partitions: [PartitionID: Result<ListedOffset, AdminItemError>]
+    public var partitions: [TopicPartition: Result<ListedOffset, AdminItemError>]
     /// Requests and bytes spent (Metadata refreshes included).
     public var stats: RequestStats
 }
@@ -130,10 +131,10 @@ extension KafkaAdminClient {
     /// Offsets of `partitions` per `spec`: one ListOffsets per partition leader. Partitions whose
     /// leader moved (NOT_LEADER_OR_FOLLOWER and similar) are retried once after a Metadata refresh.
     public func listOffsets(
-        _ partitions: [PartitionID], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
+        _ partitions: [TopicPartition], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
     ) async throws(KafkaAdminError) -> ListOffsetsResult {
         let listed = try await listOffsetsInOrder(partitions, spec: spec, isolation: isolation)
-        var results: [PartitionID: Result<ListedOffset, AdminItemError>] = [:]
+        var results: [TopicPartition: Result<ListedOffset, AdminItemError>] = [:]
         results.reserveCapacity(partitions.count)
         for (p, r) in zip(partitions, listed.results) { results[p] = r }
         return ListOffsetsResult(partitions: results, stats: listed.stats)
@@ -143,19 +144,19 @@ extension KafkaAdminClient {
     /// per entry, duplicates included) instead of in a dictionary: what a caller that walks its own
     /// list of 100,000 partitions needs, without hashing each one again.
     public func listOffsetsInOrder(
-        _ partitions: [PartitionID], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
+        _ partitions: [TopicPartition], spec: OffsetSpec, isolation: IsolationLevel = .readUncommitted
     ) async throws(KafkaAdminError) -> ListOffsetsInOrderResult {
         var stats = RequestStats()
         // The distinct partitions, sorted, and where each input entry is among them. Callers (the
         // poller) usually pass a sorted list without duplicates: check in one pass instead of
         // hashing and sorting 100,000 partitions again.
-        let unique: [PartitionID]
+        let unique: [TopicPartition]
         var slotOf: [Int]?
         if zip(partitions, partitions.dropFirst()).allSatisfy({ $0 < $1 }) {
             unique = partitions
         } else {
             unique = Array(Set(partitions)).sorted()
-            var position: [PartitionID: Int] = [:]
+            var position: [TopicPartition: Int] = [:]
             position.reserveCapacity(unique.count)
             for (i, p) in unique.enumerated() { position[p] = i }
             slotOf = partitions.map { position[$0]! }
@@ -265,7 +266,7 @@ extension KafkaAdminClient {
     /// order asked, so the answer is walked alongside the request; only an answer in another order
     /// (or with duplicates) is indexed by partition, the last entry for a partition winning.
     static func matchAnswers(
-        _ result: Result<ListOffsetsResponse, AdminItemError>, slots: [Int], unique: [PartitionID]
+        _ result: Result<ListOffsetsResponse, AdminItemError>, slots: [Int], unique: [TopicPartition]
     ) -> [ListOffsetsResponse.ListOffsetsPartitionResponse?] {
         guard case let .success(r) = result else { return [] }
         var out = [ListOffsetsResponse.ListOffsetsPartitionResponse?](repeating: nil, count: slots.count)
@@ -282,8 +283,8 @@ extension KafkaAdminClient {
             }
         }
         if inOrder { return out }
-        var answered: [PartitionID: ListOffsetsResponse.ListOffsetsPartitionResponse] = [:]
-        for t in r.topics { for p in t.partitions { answered[PartitionID(topic: t.name, partition: p.partitionIndex)] = p } }
+        var answered: [TopicPartition: ListOffsetsResponse.ListOffsetsPartitionResponse] = [:]
+        for t in r.topics { for p in t.partitions { answered[TopicPartition(topic: t.name, partition: p.partitionIndex)] = p } }
         return slots.map { answered[unique[$0]] }
     }
 

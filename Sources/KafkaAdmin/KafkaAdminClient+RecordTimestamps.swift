@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -25,7 +26,7 @@ extension KafkaAdminClient {
     /// timestamp or why there is none, and what the requests cost.
     public struct RecordTimestampsResult: Sendable {
         /// Per partition (the last request wins when one is asked twice).
-        public var results: [PartitionID: Result<RecordTimestamp, AdminItemError>]
+        public var results: [TopicPartition: Result<RecordTimestamp, AdminItemError>]
         /// Requests and bytes spent.
         public var stats: RequestStats
     }
@@ -41,13 +42,13 @@ extension KafkaAdminClient {
     /// Per partition: `OFFSET_OUT_OF_RANGE` when the record is gone (deleted by retention) or not
     /// written yet; `missingFromResponse` when the leader sent no complete batch within the limit.
     public func recordTimestamps(
-        _ requests: [(partition: PartitionID, offset: Int64)], maxBytesPerPartition: Int32 = 16_384
+        _ requests: [(partition: TopicPartition, offset: Int64)], maxBytesPerPartition: Int32 = 16_384
     ) async throws(KafkaAdminError) -> RecordTimestampsResult {
         var stats = RequestStats()
-        var results: [PartitionID: Result<RecordTimestamp, AdminItemError>] = [:]
+        var results: [TopicPartition: Result<RecordTimestamp, AdminItemError>] = [:]
         guard !requests.isEmpty else { return RecordTimestampsResult(results: results, stats: stats) }
         let metadata = try await ensureMetadata(&stats)
-        var byLeader: [Int32: [PartitionID: Int64]] = [:]
+        var byLeader: [Int32: [TopicPartition: Int64]] = [:]
         for (p, offset) in requests {
             guard let leader = metadata.leader(of: p) else {
                 results[p] = .failure(.broker(KafkaErrorCode.leaderNotAvailable.code))
@@ -92,7 +93,7 @@ extension KafkaAdminClient {
                 }
                 for t in response.responses {
                     for data in t.partitions {
-                        let p = PartitionID(topic: t.topic, partition: data.partitionIndex)
+                        let p = TopicPartition(topic: t.topic, partition: data.partitionIndex)
                         guard let offset = wanted[p] else { continue }
                         if let e = AdminItemError.fromCode(data.errorCode) {
                             if KafkaErrorCode.staleMetadataErrors.contains(data.errorCode) { metadataStale = true }

@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 import Logging
@@ -462,7 +463,7 @@ public actor KafkaAdminClient {
 
     /// Sends the request to the leader of `partition` (from cached metadata).
     public func sendToLeader<R: KafkaRequestMessage>(
-        of partition: PartitionID, versions: ClosedRange<Int16> = R.validVersions, _ build: @Sendable (Int16) -> R
+        of partition: TopicPartition, versions: ClosedRange<Int16> = R.validVersions, _ build: @Sendable (Int16) -> R
     ) async throws(KafkaAdminError) -> RoutedResponse<R.Response> {
         var stats = RequestStats()
         let metadata = try await ensureMetadata(&stats)

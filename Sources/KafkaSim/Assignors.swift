@@ -1,3 +1,4 @@
+import GroupModel
 /// Server-side assignors of KIP-848 groups (`uniform`, `range`) and the client-side ones simulated
 /// classic leaders use (`range`, `roundrobin`, `cooperative-sticky`). Deterministic: members and
 /// partitions are always visited in sorted order.
@@ -6,27 +7,27 @@ enum Assignors {
     struct Input {
         var memberID: String
         var topics: Set<String>
-        var current: Set<TP>
+        var current: Set<TopicPartition>
     }
 
     /// Balanced and sticky: every partition goes to a subscribed member; members keep what they had
     /// while that stays within one partition of balance.
-    static func uniform(members: [Input], partitionCounts: [String: Int]) -> [String: Set<TP>] {
+    static func uniform(members: [Input], partitionCounts: [String: Int]) -> [String: Set<TopicPartition>] {
         let sorted = members.sorted { $0.memberID < $1.memberID }
-        var result: [String: Set<TP>] = [:]
+        var result: [String: Set<TopicPartition>] = [:]
         for m in sorted { result[m.memberID] = [] }
         guard !sorted.isEmpty else { return result }
         let allTopics = Set(sorted.flatMap(\.topics)).filter { partitionCounts[$0] != nil }.sorted()
-        var all: [TP] = []
-        for t in allTopics { for p in 0..<(partitionCounts[t] ?? 0) { all.append(TP(topic: t, partition: Int32(p))) } }
+        var all: [TopicPartition] = []
+        for t in allTopics { for p in 0..<(partitionCounts[t] ?? 0) { all.append(TopicPartition(topic: t, partition: Int32(p))) } }
         let eligible: [String: [String]] = Dictionary(uniqueKeysWithValues: allTopics.map { t in
             (t, sorted.filter { $0.topics.contains(t) }.map(\.memberID))
         })
         // Quota per member if subscriptions were uniform; used to cap stickiness.
         let quota = Int((Double(all.count) / Double(sorted.count)).rounded(.up))
         var count: [String: Int] = [:]
-        var unassigned: [TP] = []
-        var previousOwner: [TP: String] = [:]
+        var unassigned: [TopicPartition] = []
+        var previousOwner: [TopicPartition: String] = [:]
         for m in sorted { for tp in m.current { previousOwner[tp] = m.memberID } }
         for tp in all {
             if let owner = previousOwner[tp], eligible[tp.topic]?.contains(owner) == true, count[owner, default: 0] < quota {
@@ -66,9 +67,9 @@ enum Assignors {
 
     /// Per topic, contiguous ranges over the members subscribed to it (sorted by member id);
     /// the first `partitions % members` members get one more.
-    static func range(members: [Input], partitionCounts: [String: Int]) -> [String: Set<TP>] {
+    static func range(members: [Input], partitionCounts: [String: Int]) -> [String: Set<TopicPartition>] {
         let sorted = members.sorted { $0.memberID < $1.memberID }
-        var result: [String: Set<TP>] = [:]
+        var result: [String: Set<TopicPartition>] = [:]
         for m in sorted { result[m.memberID] = [] }
         let allTopics = Set(sorted.flatMap(\.topics)).sorted()
         for t in allTopics {
@@ -79,7 +80,7 @@ enum Assignors {
             var next = 0
             for (i, m) in subs.enumerated() {
                 let take = per + (i < extra ? 1 : 0)
-                for p in next..<(next + take) { result[m.memberID, default: []].insert(TP(topic: t, partition: Int32(p))) }
+                for p in next..<(next + take) { result[m.memberID, default: []].insert(TopicPartition(topic: t, partition: Int32(p))) }
                 next += take
             }
         }
@@ -87,9 +88,9 @@ enum Assignors {
     }
 
     /// Round robin over all partitions (sorted) and members (sorted), skipping unsubscribed members.
-    static func roundRobin(members: [Input], partitionCounts: [String: Int]) -> [String: Set<TP>] {
+    static func roundRobin(members: [Input], partitionCounts: [String: Int]) -> [String: Set<TopicPartition>] {
         let sorted = members.sorted { $0.memberID < $1.memberID }
-        var result: [String: Set<TP>] = [:]
+        var result: [String: Set<TopicPartition>] = [:]
         for m in sorted { result[m.memberID] = [] }
         guard !sorted.isEmpty else { return result }
         var i = 0
@@ -99,7 +100,7 @@ enum Assignors {
                     let m = sorted[i % sorted.count]
                     i += 1
                     if m.topics.contains(t) {
-                        result[m.memberID, default: []].insert(TP(topic: t, partition: Int32(p)))
+                        result[m.memberID, default: []].insert(TopicPartition(topic: t, partition: Int32(p)))
                         break
                     }
                 }
@@ -109,7 +110,7 @@ enum Assignors {
     }
 
     /// Runs the named server assignor.
-    static func server(_ name: String, members: [Input], partitionCounts: [String: Int]) -> [String: Set<TP>] {
+    static func server(_ name: String, members: [Input], partitionCounts: [String: Int]) -> [String: Set<TopicPartition>] {
         name == "range" ? range(members: members, partitionCounts: partitionCounts)
             : uniform(members: members, partitionCounts: partitionCounts)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GroupModel
 import KafkaWire
 
 /// A ConsumerGroupHeartbeat, whether it came from the wire or from a simulated member.
@@ -12,7 +13,7 @@ struct CGHeartbeat {
     var subscribedTopicNames: [String]? = nil
     var subscribedTopicRegex: String? = nil
     var serverAssignor: String? = nil
-    var owned: Set<TP>? = nil
+    var owned: Set<TopicPartition>? = nil
     var clientID: String = ""
     var clientHost: String = ""
     var version: Int16 = 1
@@ -25,7 +26,7 @@ struct CGHeartbeatResult {
     var memberID: String? = nil
     var memberEpoch: Int32 = 0
     var heartbeatIntervalMs: Int32 = 0
-    var assignment: Set<TP>? = nil
+    var assignment: Set<TopicPartition>? = nil
 
     static func error(_ code: Int16, _ message: String) -> CGHeartbeatResult {
         CGHeartbeatResult(errorCode: code, errorMessage: message)
@@ -239,7 +240,7 @@ extension SimCluster {
     }
 
     /// Moves a member one step from its current assignment toward its target.
-    func reconcile(_ m: ConsumerMember, in cg: ConsumerGroupState, owned: Set<TP>?, now: Int64) {
+    func reconcile(_ m: ConsumerMember, in cg: ConsumerGroupState, owned: Set<TopicPartition>?, now: Int64) {
         if m.leftStatically { return }
         switch m.state {
         case .unrevokedPartitions:

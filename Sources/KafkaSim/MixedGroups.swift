@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -25,7 +26,7 @@ extension SimCluster {
             cm.classicSessionTimeoutMs = m.sessionTimeoutMs
             cm.assignmentChanged = false
             if let a = try? ConsumerProtocolAssignment.decodeVersionPrefixed(m.assignment).value {
-                for t in a.assignedPartitions { for p in t.partitions { cm.assigned.insert(TP(topic: t.topic, partition: p)) } }
+                for t in a.assignedPartitions { for p in t.partitions { cm.assigned.insert(TopicPartition(topic: t.topic, partition: p)) } }
             }
             for tp in cm.assigned {
                 cg.owners[tp] = id
@@ -91,8 +92,8 @@ extension SimCluster {
         if metadata != cg.subscriptionMetadata { changed = true }
         if changed { cg.groupEpoch += 1 }
         if cg.groupEpoch > cg.assignmentEpoch, assignmentDue(cg, now: now) { computeTargetAssignment(cg, metadata: metadata, now: now) }
-        var owned = Set<TP>()
-        for t in sub?.ownedPartitions ?? [] { for p in t.partitions { owned.insert(TP(topic: t.topic, partition: p)) } }
+        var owned = Set<TopicPartition>()
+        for t in sub?.ownedPartitions ?? [] { for p in t.partitions { owned.insert(TopicPartition(topic: t.topic, partition: p)) } }
         reconcile(member, in: cg, owned: owned, now: now)
         completion(JoinOutcome(errorCode: 0, generationID: member.memberEpoch, protocolType: "consumer", protocolName: first.name,
                                leader: "", memberID: memberID, members: []))
@@ -146,7 +147,7 @@ extension SimCluster {
         }
     }
 
-    static func encodeAssignment(_ tps: Set<TP>) -> [UInt8] {
+    static func encodeAssignment(_ tps: Set<TopicPartition>) -> [UInt8] {
         var byTopic: [String: [Int32]] = [:]
         for tp in tps { byTopic[tp.topic, default: []].append(tp.partition) }
         let a = ConsumerProtocolAssignment(

@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -12,7 +13,7 @@ final class ScriptedMember {
     var clientHost: String
     var memberEpoch: Int32
     /// Share groups: the partitions the member is assigned (a partition may go to several members).
-    var partitions: Set<TP> = []
+    var partitions: Set<TopicPartition> = []
     /// Streams groups: task ids per subtopology, by role.
     var active: [String: [Int32]] = [:]
     var standby: [String: [Int32]] = [:]
@@ -108,7 +109,7 @@ extension SimCluster {
         var next = 0
         for name in names.sorted() {
             for p in 0..<(topics[name]?.partitions.count ?? 0) where count > 0 {
-                share.members[next % count].partitions.insert(TP(topic: name, partition: Int32(p)))
+                share.members[next % count].partitions.insert(TopicPartition(topic: name, partition: Int32(p)))
                 next += 1
             }
         }
@@ -123,7 +124,7 @@ extension SimCluster {
     public func shareGroupAssign(_ groupID: String, member: Int, topic: String, partitions: [Int32]) throws(SimError) {
         guard let share = groups[groupID]?.share else { throw .unknownGroup(groupID) }
         guard member >= 0, member < share.members.count else { throw .invalidArgument("share group \(groupID) has no member \(member)") }
-        for p in partitions { share.members[member].partitions.insert(TP(topic: topic, partition: p)) }
+        for p in partitions { share.members[member].partitions.insert(TopicPartition(topic: topic, partition: p)) }
     }
 
     /// Adds a streams group of `members` scripted members running a topology of `subtopologies`
@@ -208,7 +209,7 @@ extension SimCluster {
                 for s in streams.subtopologies {
                     for task in member.active[s.id] ?? [] {
                         for topic in s.sourceTopics {
-                            let tp = TP(topic: topic, partition: task)
+                            let tp = TopicPartition(topic: topic, partition: task)
                             guard let log = partitionLog(tp) else { continue }
                             let from = g.offsets[tp]?.offset ?? log.logStartOffset
                             let to = min(log.highWatermark, from + step)

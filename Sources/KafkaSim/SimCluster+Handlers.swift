@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -238,7 +239,7 @@ extension SimCluster {
         return resp
     }
 
-    func describeAssignment(_ tps: Set<TP>) -> ConsumerGroupDescribeResponse.Assignment {
+    func describeAssignment(_ tps: Set<TopicPartition>) -> ConsumerGroupDescribeResponse.Assignment {
         var byTopic: [String: [Int32]] = [:]
         for tp in tps { byTopic[tp.topic, default: []].append(tp.partition) }
         return .init(topicPartitions: byTopic.keys.sorted().map { t in
@@ -294,7 +295,7 @@ extension SimCluster {
         }
         if let requested {
             return (0, requested.map { name, parts in
-                FetchedTopic(name: name, partitions: parts.map { p in (p, g?.offsets[TP(topic: name, partition: p)] ?? none) })
+                FetchedTopic(name: name, partitions: parts.map { p in (p, g?.offsets[TopicPartition(topic: name, partition: p)] ?? none) })
             })
         }
         guard let g else { return (0, []) }
@@ -306,17 +307,17 @@ extension SimCluster {
     func offsetCommit(_ req: OffsetCommitRequest, broker: Int32) -> OffsetCommitResponse {
         let code = coordinatorError(req.groupID, broker: broker)
             ?? validateCommit(groupID: req.groupID, memberID: req.memberID, generationOrEpoch: req.generationIDOrMemberEpoch, instanceID: req.groupInstanceID,
-                              partitions: req.topics.flatMap { t in t.partitions.map { TP(topic: t.name, partition: $0.partitionIndex) } })
+                              partitions: req.topics.flatMap { t in t.partitions.map { TopicPartition(topic: t.name, partition: $0.partitionIndex) } })
         var resp = OffsetCommitResponse()
         let now = clock.nowMs()
         for t in req.topics {
             var topic = OffsetCommitResponse.OffsetCommitResponseTopic(name: t.name)
             for p in t.partitions {
                 var err = code
-                if err == 0 && partitionLog(TP(topic: t.name, partition: p.partitionIndex)) == nil { err = KafkaErrorCode.unknownTopicOrPartition.code }
+                if err == 0 && partitionLog(TopicPartition(topic: t.name, partition: p.partitionIndex)) == nil { err = KafkaErrorCode.unknownTopicOrPartition.code }
                 if err == 0 {
                     let g = groupForCommit(req.groupID)
-                    g.offsets[TP(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
+                    g.offsets[TopicPartition(topic: t.name, partition: p.partitionIndex)] = CommittedOffset(
                         offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestampMs: now)
                 }
                 topic.partitions.append(.init(partitionIndex: p.partitionIndex, errorCode: err))
@@ -339,7 +340,7 @@ extension SimCluster {
     /// (assigned or pending revocation) since that epoch: its epoch can move on, for example when it
     /// gains a partition, while a commit it sent before hearing the new epoch is in flight. With
     /// ``SimConfig/kafkaVersion`` below 4.3 only the current member epoch is accepted.
-    func validateCommit(groupID: String, memberID: String, generationOrEpoch: Int32, instanceID: String?, partitions: [TP] = []) -> Int16 {
+    func validateCommit(groupID: String, memberID: String, generationOrEpoch: Int32, instanceID: String?, partitions: [TopicPartition] = []) -> Int16 {
         guard !groupID.isEmpty else { return KafkaErrorCode.invalidGroupID.code }
         guard let g = groups[groupID] else {
             return generationOrEpoch < 0 && memberID.isEmpty ? 0 : KafkaErrorCode.illegalGeneration.code
@@ -371,7 +372,7 @@ extension SimCluster {
             var topic = ListOffsetsResponse.ListOffsetsTopicResponse(name: t.name)
             for p in t.partitions {
                 var out = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
-                guard let log = partitionLog(TP(topic: t.name, partition: p.partitionIndex)) else {
+                guard let log = partitionLog(TopicPartition(topic: t.name, partition: p.partitionIndex)) else {
                     out.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
                     topic.partitions.append(out)
                     continue
@@ -425,10 +426,10 @@ extension SimCluster {
         if let e = coordinatorError(req.groupID, broker: broker) {
             return ConsumerGroupHeartbeatResponse(errorCode: e, errorMessage: nil, memberEpoch: -1)
         }
-        var owned: Set<TP>? = nil
+        var owned: Set<TopicPartition>? = nil
         if let tps = req.topicPartitions {
-            var s = Set<TP>()
-            for t in tps { if let name = topicNamesByID[t.topicID] { for p in t.partitions { s.insert(TP(topic: name, partition: p)) } } }
+            var s = Set<TopicPartition>()
+            for t in tps { if let name = topicNamesByID[t.topicID] { for p in t.partitions { s.insert(TopicPartition(topic: name, partition: p)) } } }
             owned = s
         }
         let result = consumerGroupHeartbeat(CGHeartbeat(
@@ -443,7 +444,7 @@ extension SimCluster {
         return resp
     }
 
-    func heartbeatAssignment(_ tps: Set<TP>) -> [ConsumerGroupHeartbeatResponse.TopicPartitions] {
+    func heartbeatAssignment(_ tps: Set<TopicPartition>) -> [ConsumerGroupHeartbeatResponse.TopicPartitions] {
         var byTopic: [String: [Int32]] = [:]
         for tp in tps { byTopic[tp.topic, default: []].append(tp.partition) }
         return byTopic.keys.sorted().compactMap { t in
@@ -508,7 +509,7 @@ extension SimCluster {
             var topic = ProduceResponse.TopicProduceResponse(name: version >= 13 ? "" : t.name, topicID: version >= 13 ? t.topicID : .zero)
             for p in t.partitionData {
                 var out = ProduceResponse.PartitionProduceResponse(index: p.index, errorCode: 0, baseOffset: -1)
-                guard let log = partitionLog(TP(topic: name, partition: p.index)) else {
+                guard let log = partitionLog(TopicPartition(topic: name, partition: p.index)) else {
                     out.errorCode = version >= 13 ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code
                     topic.partitionResponses.append(out)
                     continue
@@ -561,7 +562,7 @@ extension SimCluster {
             var topic = FetchResponse.FetchableTopicResponse(topic: version >= 13 ? "" : t.topic, topicID: version >= 13 ? t.topicID : .zero)
             for p in t.partitions {
                 var out = FetchResponse.PartitionData(partitionIndex: p.partition, errorCode: 0, highWatermark: -1)
-                guard let log = partitionLog(TP(topic: name, partition: p.partition)) else {
+                guard let log = partitionLog(TopicPartition(topic: name, partition: p.partition)) else {
                     out.errorCode = version >= 13 ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code
                     topic.partitions.append(out)
                     continue
@@ -596,7 +597,7 @@ extension SimCluster {
             var topic = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: t.topic)
             for p in t.partitions {
                 var out = OffsetForLeaderEpochResponse.EpochEndOffset(errorCode: 0, partition: p.partition)
-                if let log = partitionLog(TP(topic: t.topic, partition: p.partition)) {
+                if let log = partitionLog(TopicPartition(topic: t.topic, partition: p.partition)) {
                     if log.leader != broker {
                         out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
                     } else {

@@ -1,3 +1,4 @@
+import GroupModel
 import SeededRandom
 import Foundation
 import KafkaProtocol
@@ -256,7 +257,7 @@ public actor SimCluster {
         t.partitions[Int(partition)].leaderEpoch += 1
     }
 
-    func partitionLog(_ tp: TP) -> PartitionLog? {
+    func partitionLog(_ tp: TopicPartition) -> PartitionLog? {
         guard let t = topics[tp.topic], tp.partition >= 0, Int(tp.partition) < t.partitions.count else { return nil }
         return t.partitions[Int(tp.partition)]
     }
@@ -270,13 +271,13 @@ public actor SimCluster {
             groups[group] = g
             return g
         }()
-        g.offsets[TP(topic: topic, partition: partition)] = CommittedOffset(
+        g.offsets[TopicPartition(topic: topic, partition: partition)] = CommittedOffset(
             offset: offset, leaderEpoch: -1, metadata: metadata, commitTimestampMs: clock.nowMs())
     }
 
     /// The committed offset of a partition for `group`.
     public func committedOffset(group: String, topic: String, partition: Int32) -> Int64? {
-        groups[group]?.offsets[TP(topic: topic, partition: partition)]?.offset
+        groups[group]?.offsets[TopicPartition(topic: topic, partition: partition)]?.offset
     }
 
     /// Deletes a group (only when it has no members); returns whether it was deleted.
@@ -331,6 +332,6 @@ public actor SimCluster {
 extension SimCluster {
     /// The leader of a partition, nil when it does not exist.
     public func partitionLeader(topic: String, partition: Int32) -> Int32? {
-        partitionLog(TP(topic: topic, partition: partition))?.leader
+        partitionLog(TopicPartition(topic: topic, partition: partition))?.leader
     }
 }

@@ -1,12 +1,5 @@
+import GroupModel
 import KafkaWire
-
-/// A topic partition, by topic name.
-struct TP: Hashable, Comparable {
-    var topic: String
-    var partition: Int32
-
-    static func < (a: TP, b: TP) -> Bool { (a.topic, a.partition) < (b.topic, b.partition) }
-}
 
 /// A committed offset.
 struct CommittedOffset {
@@ -159,11 +152,11 @@ final class ConsumerMember {
     var memberEpoch: Int32 = 0
     var previousMemberEpoch: Int32 = -1
     var state: MemberReconcileState = .stable
-    var assigned: Set<TP> = []
-    var pendingRevocation: Set<TP> = []
+    var assigned: Set<TopicPartition> = []
+    var pendingRevocation: Set<TopicPartition> = []
     /// The member epoch at which each partition it holds (assigned or pending revocation) was given
     /// to it: a commit at an older epoch is accepted for a partition held since then (KIP-1251).
-    var assignmentEpochs: [TP: Int32] = [:]
+    var assignmentEpochs: [TopicPartition: Int32] = [:]
     var lastHeartbeatMs: Int64
     var revocationDeadlineMs: Int64?
     /// A static member that left with epoch -2 and may come back within the session timeout.
@@ -189,9 +182,9 @@ final class ConsumerGroupState {
     var assignmentEpoch: Int32 = 0
     var members: [String: ConsumerMember] = [:]
     var staticMembers: [String: String] = [:]
-    var target: [String: Set<TP>] = [:]
+    var target: [String: Set<TopicPartition>] = [:]
     /// Which member currently owns (or is revoking) each partition.
-    var owners: [TP: String] = [:]
+    var owners: [TopicPartition: String] = [:]
     /// Partition counts of the subscribed topics at the last target computation.
     var subscriptionMetadata: [String: Int] = [:]
     /// When the target assignment was last computed (simulated ms), for 4.3's assignment interval.
@@ -217,7 +210,7 @@ final class SimGroup {
     var type: GroupProtocol
     var classic = ClassicGroupState()
     var consumer = ConsumerGroupState()
-    var offsets: [TP: CommittedOffset] = [:]
+    var offsets: [TopicPartition: CommittedOffset] = [:]
     /// Set for a scripted share group (ListGroups type `share`).
     var share: ShareGroupState?
     /// Set for a scripted streams group (ListGroups type `streams`).

@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -87,8 +88,8 @@ final class SimulatedMember {
     var options: SimMemberOptions
     var memberID = ""
     var epoch: Int32 = 0
-    var owned: Set<TP> = []
-    var positions: [TP: Double] = [:]
+    var owned: Set<TopicPartition> = []
+    var positions: [TopicPartition: Double] = [:]
     var phase: Phase = .needsJoin
     var paused = false
     var nextHeartbeatMs: Int64 = 0
@@ -103,7 +104,7 @@ final class SimulatedMember {
     var leaderMembers: [(memberID: String, instanceID: String?, metadata: [UInt8])] = []
     var protocolName: String?
     // KIP-848: an assignment being applied after a (slow) revocation.
-    var pending: Set<TP>?
+    var pending: Set<TopicPartition>?
     var pendingReadyAt: Int64 = 0
     var ackNow = false
 
@@ -512,9 +513,9 @@ extension SimCluster {
             m.phase = .needsJoin
             return
         }
-        var assigned = Set<TP>()
+        var assigned = Set<TopicPartition>()
         if let a = try? ConsumerProtocolAssignment.decodeVersionPrefixed(s.assignment).value {
-            for t in a.assignedPartitions { for p in t.partitions { assigned.insert(TP(topic: t.topic, partition: p)) } }
+            for t in a.assignedPartitions { for p in t.partitions { assigned.insert(TopicPartition(topic: t.topic, partition: p)) } }
         }
         let revoked = m.owned.subtracting(assigned)
         if !revoked.isEmpty { commit(m, now: now) }
@@ -531,16 +532,16 @@ extension SimCluster {
     /// for cooperative-sticky, hold back partitions another member still owns.
     func leaderAssign(_ members: [(memberID: String, instanceID: String?, metadata: [UInt8])], protocolName: String?) -> [String: [UInt8]] {
         var inputs: [Assignors.Input] = []
-        var ownedBy: [TP: String] = [:]
+        var ownedBy: [TopicPartition: String] = [:]
         for mem in members {
             let sub = try? ConsumerProtocolSubscription.decodeVersionPrefixed(mem.metadata).value
-            var current = Set<TP>()
-            for t in sub?.ownedPartitions ?? [] { for p in t.partitions { current.insert(TP(topic: t.topic, partition: p)); ownedBy[TP(topic: t.topic, partition: p)] = mem.memberID } }
+            var current = Set<TopicPartition>()
+            for t in sub?.ownedPartitions ?? [] { for p in t.partitions { current.insert(TopicPartition(topic: t.topic, partition: p)); ownedBy[TopicPartition(topic: t.topic, partition: p)] = mem.memberID } }
             inputs.append(Assignors.Input(memberID: mem.memberID, topics: Set(sub?.topics ?? []), current: current))
         }
         var counts: [String: Int] = [:]
         for t in Set(inputs.flatMap(\.topics)) { if let n = topics[t]?.partitions.count { counts[t] = n } }
-        var result: [String: Set<TP>]
+        var result: [String: Set<TopicPartition>]
         switch ClassicAssignor(rawValue: protocolName ?? "") ?? .range {
         case .range: result = Assignors.range(members: inputs, partitionCounts: counts)
         case .roundrobin: result = Assignors.roundRobin(members: inputs, partitionCounts: counts)

@@ -253,9 +253,8 @@ enum CheckRunner {
     /// ListOffsets by timestamp for `partitions`: the first offset at or after `timestamp` each.
     static func offsets(at timestamp: Int64, of partitions: [TopicPartition], admin: KafkaAdminClient) async -> OffsetsAtTime {
         guard !partitions.isEmpty else { return OffsetsAtTime() }
-        let ids = partitions.map { PartitionID(topic: $0.topic, partition: $0.partition) }
         do {
-            let listed = try await admin.listOffsetsInOrder(ids, spec: .timestamp(timestamp)).results
+            let listed = try await admin.listOffsetsInOrder(partitions, spec: .timestamp(timestamp)).results
             var answers: [TopicPartition: OffsetsAtTime.Answer] = [:]
             for (tp, result) in zip(partitions, listed) {
                 switch result {

@@ -28,7 +28,7 @@ public struct EventsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression (default: the context's exclude, else none).", valueName: "regex"))
     var exclude: String?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type: classic, consumer (KIP-848, no classic members), mixed (KIP-848 with classic members), share, streams, or unknown (a type kgtop does not know). Repeatable.", valueName: "type"))
+    @Option(name: .customLong("type"), help: ArgumentHelp(GroupFilter.typeHelp, valueName: "type"))
     var types: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many polls.", valueName: "n"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaSim
+import Rehearsal
 import Workload
 
 /// `kgtop rehearse`: real consumers cause rebalances on purpose while kgtop measures them.

@@ -113,7 +113,7 @@ struct GroupFilter {
     var exclude: NSRegularExpression?
     var types: Set<String>
 
-    /// What `--type` accepts: a group type or protocol, or `unknown` for a type the broker does not name.
+    /// Compiles the patterns and checks the types; a bad one is a ``UserFacingError`` naming its flag.
     init(include: String?, exclude: String?, types: [String]) throws(UserFacingError) {
         func compile(_ pattern: String?, _ flag: String) throws(UserFacingError) -> NSRegularExpression? {
             try pattern.map { p throws(UserFacingError) in try GroupPattern.compile(p, flag: flag) }
@@ -130,6 +130,9 @@ struct GroupFilter {
     /// `consumer` is KIP-848 groups with consumer members only and `mixed` those in the middle of an
     /// online migration; `unknown` is a type this version does not know.
     static let acceptedTypes = ["classic", "consumer", "mixed", "share", "streams", "unknown"]
+
+    /// The `--type` help every command that filters groups shows: each accepted type, in words.
+    static let typeHelp = "Only groups of this type: classic, consumer (KIP-848, no classic members), mixed (KIP-848 with classic members), share, streams, or unknown (a type kgtop does not know). Repeatable."
 
     static func matches(_ re: NSRegularExpression, _ s: String) -> Bool {
         re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil

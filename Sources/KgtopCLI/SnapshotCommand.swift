@@ -31,7 +31,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Leave out groups whose id matches this regular expression (default: the context's exclude, else none).", valueName: "regex"))
     var exclude: String?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only groups of this type or protocol: classic, consumer, mixed, share, streams, or unknown (a type the broker does not name). Repeatable.", valueName: "type"))
+    @Option(name: .customLong("type"), help: ArgumentHelp(GroupFilter.typeHelp, valueName: "type"))
     var types: [String] = []
 
     @Option(name: .customLong("output"), help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))

@@ -119,7 +119,7 @@ public enum PollConversion {
             groupID: offsets.groupID,
             offsets: offsets.offsets.map { id, c in
                 CommittedOffsetsInput.Offset(
-                    topicPartition: TopicPartition(topic: id.topic, partition: id.partition), offset: c.offset,
+                    topicPartition: id, offset: c.offset,
                     metadata: c.metadata, error: c.error.map(itemError))
             })
     }

@@ -20,7 +20,7 @@ public actor Poller {
     public let earliestEvery: Int
     private var pollCount = 0
     /// The last poll's partition list and their log starts (nil when unknown), by position.
-    private var earliest: (partitions: [PartitionID], starts: [Int64?])?
+    private var earliest: (partitions: [TopicPartition], starts: [Int64?])?
     private let now: @Sendable () -> Int64
 
     /// Creates a poller.
@@ -202,12 +202,12 @@ public actor Poller {
             }
         }
         // Sorted by topic then partition, with each partition's leader from the same Metadata entry.
-        var partitions: [PartitionID] = []
+        var partitions: [TopicPartition] = []
         var leaders: [Int32?] = []
         for name in topics.sorted() {
             guard let t = metadata.topics[name] else { continue }
             for p in t.partitions.sorted(by: { $0.partition < $1.partition }) {
-                partitions.append(PartitionID(topic: name, partition: p.partition))
+                partitions.append(TopicPartition(topic: name, partition: p.partition))
                 leaders.append(p.leaderID)
             }
         }
@@ -221,7 +221,7 @@ public actor Poller {
             if let cached = earliest, cached.partitions == partitions {
                 starts = cached.starts
             } else if let cached = earliest {
-                var byPartition: [PartitionID: Int64] = [:]
+                var byPartition: [TopicPartition: Int64] = [:]
                 byPartition.reserveCapacity(cached.partitions.count)
                 for (p, start) in zip(cached.partitions, cached.starts) { byPartition[p] = start }
                 starts = partitions.map { byPartition[$0] }
@@ -241,7 +241,7 @@ public actor Poller {
             logInputs.reserveCapacity(partitions.count)
             var failedTopics: [String: (AdminItemError, Int)] = [:]
             for (i, p) in partitions.enumerated() {
-                let tp = TopicPartition(topic: p.topic, partition: p.partition)
+                let tp = p
                 switch latest.results[i] {
                 case let .success(o):
                     logInputs.append(LogOffsetsInput(topicPartition: tp, logStart: starts[i], logEnd: o.offset, leader: leaders[i]))

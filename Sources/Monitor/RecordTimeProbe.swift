@@ -17,11 +17,11 @@ public enum RecordTimeProbe {
         var seen = Set<TopicPartition>()
         let unique = keys.filter { seen.insert($0.topicPartition).inserted }
         guard !unique.isEmpty else { return ([:], RequestStats()) }
-        let requests = unique.map { (partition: PartitionID(topic: $0.topicPartition.topic, partition: $0.topicPartition.partition), offset: $0.offset) }
+        let requests = unique.map { (partition: $0.topicPartition, offset: $0.offset) }
         guard let answer = try? await admin.recordTimestamps(requests) else { return ([:], RequestStats()) }
         var out: [RecordTimes.Key: RecordTimes.Record] = [:]
         for key in unique {
-            let id = PartitionID(topic: key.topicPartition.topic, partition: key.topicPartition.partition)
+            let id = key.topicPartition
             if case .success(let r)? = answer.results[id], r.offset == key.offset {
                 out[key] = RecordTimes.Record(timestamp: r.timestamp, exact: r.exact)
             }

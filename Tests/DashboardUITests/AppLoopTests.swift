@@ -50,7 +50,7 @@ struct AppLoopTests {
         #expect(reason == .quit)
         #expect(app.dashboard.state.view == .errors)
         #expect(terminal.frames.count == 6)
-        #expect(terminal.frames[3].text[3].contains("billing-classic"))
+        #expect(terminal.frames[3].text[3].contains("analytics-lagging"))
         #expect(terminal.lastFrame?.text[3].contains("5 errors") == true)
     }
 

@@ -44,8 +44,8 @@ struct KeyHandlingTests {
         #expect(dashboard.state.position(.groups).selected == 2)
         #expect(press(dashboard, .enter) == .redraw)
         #expect(dashboard.state.view == .group)
-        #expect(dashboard.state.selectedGroupID == "inventory-migration")
-        #expect(dashboard.render().text[3].contains("inventory-migration"))
+        #expect(dashboard.state.selectedGroupID == "billing-classic")
+        #expect(dashboard.render().text[3].contains("billing-classic"))
         _ = press(dashboard, .escape)
         #expect(dashboard.state.view == .groups)
         // From the Rebalances view, Enter on an episode line opens its group and Esc returns there.
@@ -82,12 +82,12 @@ struct KeyHandlingTests {
     @Test("s cycles the sort column, S reverses")
     func sort() {
         let dashboard = makeDashboard(size)
-        #expect(visibleGroups(dashboard).first == "analytics-lagging")
+        #expect(visibleGroups(dashboard).first == "alerts-share")
         _ = press(dashboard, .character("S"))
         #expect(visibleGroups(dashboard).first == "tansu-events")
         while dashboard.state.sortColumn != .lag { _ = press(dashboard, .character("s")) }
         #expect(dashboard.state.sortDescending)
-        #expect(visibleGroups(dashboard).prefix(3) == ["analytics-lagging", "payments-rollout", "billing-classic"])
+        #expect(visibleGroups(dashboard).prefix(3) == ["analytics-lagging", "payments-rollout", "sessionizer-streams"])
         _ = press(dashboard, .character("S"))
         #expect(visibleGroups(dashboard).last == "analytics-lagging")
         while dashboard.state.sortColumn != .verdict { _ = press(dashboard, .character("s")) }
@@ -111,7 +111,7 @@ struct KeyHandlingTests {
     func onlyProblems() {
         let dashboard = makeDashboard(size)
         _ = press(dashboard, .character("o"))
-        #expect(visibleGroups(dashboard) == ["analytics-lagging", "payments-rollout", "tansu-events"])
+        #expect(visibleGroups(dashboard) == ["analytics-lagging", "payments-rollout", "sessionizer-streams", "tansu-events"])
         _ = press(dashboard, .character("o"))
         #expect(visibleGroups(dashboard).count == Scenario.groups.count)
     }
@@ -168,7 +168,7 @@ struct KeyHandlingTests {
         let dashboard = makeDashboard(size)
         // Rows start under 3 header lines, the status line and the column titles.
         _ = dashboard.handle(.mouse(.click(x: 5, y: 8)))
-        #expect(dashboard.state.selectedGroupID == "legacy-reports")
+        #expect(dashboard.state.selectedGroupID == "inventory-migration")
         _ = dashboard.handle(.mouse(.wheelDown(x: 5, y: 8)))
         #expect(dashboard.state.position(.groups).selected == 6)
         _ = dashboard.handle(.mouse(.wheelUp(x: 5, y: 8)))

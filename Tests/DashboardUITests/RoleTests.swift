@@ -54,8 +54,9 @@ struct RoleTests {
         #expect(cell(grid, row: payments, containing: "WARN")?.role == .verdictWarn)
         let tansu = try #require(row(grid, containing: "tansu-events"))
         #expect(cell(grid, row: tansu, containing: "ERR")?.role == .verdictErr)
-        let analytics = try #require(row(grid, containing: "analytics-lagging"))
-        #expect(grid[1, analytics].role == .selection)
+        // The first row (sorted by group id) is selected.
+        let share = try #require(row(grid, containing: "alerts-share"))
+        #expect(grid[1, share].role == .selection)
     }
 
     @Test("a stale poll age is drawn in the stale role")

@@ -71,6 +71,17 @@ struct ThemeTests {
         }
     }
 
+    @Test("a theme file written before the changed role still loads, with the fallback style")
+    func changedRoleMayBeMissing() throws {
+        var text = Theme.defaultJSON
+        let line = try #require(text.range(of: #",\n    "changed": \{[^}]*\}"#, options: .regularExpression))
+        text.removeSubrange(line)
+        #expect(!text.contains("\"changed\""))
+        let theme = try Theme.parse(Data(text.utf8))
+        #expect(theme.styles[.changed] == ThemeRole.changed.fallbackStyle)
+        #expect(ThemeRole.rebalancing.fallbackStyle == nil)
+    }
+
     @Test("unknown theme names list the built-in ones")
     func resolve() throws {
         #expect(try Theme.resolve("light").name == "light")

@@ -1,3 +1,4 @@
+import GroupModel
 import KgtopTestSupport
 import KafkaProtocol
 import KafkaWire
@@ -163,6 +164,11 @@ struct AdminClientTests {
                             ? .init(groupID: id, groupState: "Stable", groupEpoch: 5, assignmentEpoch: 5, assignorName: "uniform")
                             : .init(errorCode: 69, errorMessage: "Group \(id) is not a consumer group.", groupID: id, groupState: "Dead")
                     }))
+                case ShareGroupDescribeRequest.apiKey:
+                    let ids = (try? r.decode(ShareGroupDescribeRequest.self).groupIDs) ?? []
+                    r.respond(ShareGroupDescribeResponse(groups: ids.map {
+                        .init(groupID: $0, groupState: "Stable", groupEpoch: 3, assignmentEpoch: 3, assignorName: "simple")
+                    }))
                 case DescribeGroupsRequest.apiKey:
                     let ids = (try? r.decode(DescribeGroupsRequest.self).groups) ?? []
                     r.respond(DescribeGroupsResponse(groups: ids.map { id in
@@ -191,8 +197,10 @@ struct AdminClientTests {
         guard case .classic? = try? result.groups["classic-untyped"]?.result.get() else { Issue.record("classic-untyped"); return }
         guard case .failure(let missing)? = result.groups["missing"]?.result else { Issue.record("missing"); return }
         #expect(missing.name == "GROUP_ID_NOT_FOUND")
-        guard case .failure(let share)? = result.groups["share-a"]?.result else { Issue.record("share-a"); return }
-        #expect(share.kind == .notSupported)
+        // A share group goes to ShareGroupDescribe, never to the consumer or classic APIs.
+        guard case .share(let share, _)? = try? result.groups["share-a"]?.result.get() else { Issue.record("share-a"); return }
+        #expect(share.groupEpoch == 3 && share.assignorName == "simple")
+        #expect(await seen.count(of: ShareGroupDescribeRequest.apiKey) == 1)
         #expect(result.groups["kip848-a"]?.coordinatorID == 1)
         // One batched FindCoordinator; one CGD + one DG first, one DG fallback batch.
         #expect(await seen.count(of: FindCoordinatorRequest.apiKey) == 1)
@@ -240,8 +248,8 @@ struct AdminClientTests {
         #expect(await seen.count(of: FindCoordinatorRequest.apiKey) == 2)
         for id in ["a", "b", "c"] {
             let offsets = try #require(try? result.groups[id]?.result.get())
-            #expect(offsets.partitions[PartitionID(topic: "orders", partition: 0)]?.offset == 42)
-            #expect(offsets.partitions[PartitionID(topic: "orders", partition: 1)]?.offset == nil)
+            #expect(offsets.partitions[TopicPartition(topic: "orders", partition: 0)]?.offset == 42)
+            #expect(offsets.partitions[TopicPartition(topic: "orders", partition: 1)]?.offset == nil)
         }
         #expect(result.stats.requests("OffsetFetch") == 2)
         #expect(result.stats.requests("FindCoordinator") == 2)
@@ -275,7 +283,7 @@ struct AdminClientTests {
         }
         defer { server.cancel() }
         let client = client(broker)
-        let parts = (0..<3).map { PartitionID(topic: "orders", partition: Int32($0)) } + [PartitionID(topic: "nope", partition: 0)]
+        let parts = (0..<3).map { TopicPartition(topic: "orders", partition: Int32($0)) } + [TopicPartition(topic: "nope", partition: 0)]
         let result = try await client.listOffsets(parts, spec: .latest)
         #expect(try result.partitions[parts[0]]?.get().offset == 100)
         #expect(try result.partitions[parts[1]]?.get().offset == 101)
@@ -307,7 +315,7 @@ struct AdminClientTests {
         }
         defer { server.cancel() }
         let client = client(broker)
-        func id(_ t: String, _ p: Int32) -> PartitionID { PartitionID(topic: t, partition: p) }
+        func id(_ t: String, _ p: Int32) -> TopicPartition { TopicPartition(topic: t, partition: p) }
         // Sorted and unique (the poller's list), then unsorted with a duplicate and an unknown topic.
         let sorted = [id("audit", 0), id("audit", 1), id("orders", 0), id("orders", 1), id("orders", 2)]
         let a = try await client.listOffsetsInOrder(sorted, spec: .latest)

@@ -1,4 +1,5 @@
 import Foundation
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 import Testing
@@ -79,10 +80,10 @@ struct TansuIntegrationTests {
 
         let offsets = try await client.fetchOffsets(groupIDs: ["simple"])
         let simple = try #require(try? offsets.groups["simple"]?.result.get())
-        #expect(simple.partitions[PartitionID(topic: "orders", partition: 0)]?.offset == 7)
-        #expect(simple.partitions[PartitionID(topic: "orders", partition: 1)]?.offset == 3)
+        #expect(simple.partitions[TopicPartition(topic: "orders", partition: 0)]?.offset == 7)
+        #expect(simple.partitions[TopicPartition(topic: "orders", partition: 1)]?.offset == 3)
 
-        let parts = (0..<3).map { PartitionID(topic: "orders", partition: Int32($0)) }
+        let parts = (0..<3).map { TopicPartition(topic: "orders", partition: Int32($0)) }
         let latest = try await client.listOffsets(parts, spec: .latest)
         for p in parts { #expect((try? latest.partitions[p]?.get())?.offset == 0) }
         let earliest = try await client.listOffsets(parts, spec: .earliest)

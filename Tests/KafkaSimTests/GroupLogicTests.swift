@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 import Testing
@@ -83,7 +84,7 @@ struct GroupLogicTests {
         unknown.instanceID = nil
         #expect(await c.consumerGroupHeartbeat(unknown).errorCode == KafkaErrorCode.unknownMemberID.code)
         // Commits from an epoch older than the partition's assignment, or newer than the member's, are rejected.
-        let t0 = [TP(topic: "t", partition: 0)]
+        let t0 = [TopicPartition(topic: "t", partition: 0)]
         #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 1, instanceID: nil, partitions: t0) == KafkaErrorCode.staleMemberEpoch.code)
         #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 3, instanceID: nil, partitions: t0) == KafkaErrorCode.staleMemberEpoch.code)
         #expect(await c.validateCommit(groupID: "g", memberID: "m1", generationOrEpoch: 2, instanceID: nil) == 0)
@@ -103,7 +104,7 @@ struct GroupLogicTests {
         #expect(joined.errorCode == 0 && joined.memberEpoch == first)
         var steady = hb
         steady.memberEpoch = first
-        steady.owned = [TP(topic: "t", partition: 0), TP(topic: "t", partition: 1)]
+        steady.owned = [TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)]
         _ = await c.consumerGroupHeartbeat(steady)
         _ = await c.consumerGroupHeartbeat(CGHeartbeat(groupID: "g", memberID: "m2", memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ["t"]))
         // m1 learns it must give one partition up; it is revoking it now.
@@ -116,7 +117,7 @@ struct GroupLogicTests {
         // Until 4.3 (KAFKA-20431) the partition being revoked is left out of the described Assignment.
         #expect(listed.count == (version >= .v4_3 ? 2 : 1), "\(listed)")
         // m1 releases it and moves to the new epoch, keeping the other partition.
-        let kept = TP(topic: "t", partition: target[0])
+        let kept = TopicPartition(topic: "t", partition: target[0])
         steady.owned = [kept]
         let moved = await c.consumerGroupHeartbeat(steady)
         #expect(moved.memberEpoch == first + 1)

@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 import Testing
@@ -9,12 +10,12 @@ import Testing
 struct HandOffTests {
     static let group = "handoff"
 
-    static func heartbeat(_ member: String, epoch: Int32, owned: Set<TP>?) -> CGHeartbeat {
+    static func heartbeat(_ member: String, epoch: Int32, owned: Set<TopicPartition>?) -> CGHeartbeat {
         CGHeartbeat(groupID: group, memberID: member, memberEpoch: epoch, rebalanceTimeoutMs: 60_000,
                     subscribedTopicNames: epoch == 0 ? ["t"] : nil, owned: owned)
     }
 
-    static func commit(_ c: SimCluster, member: String, epoch: Int32, _ tp: TP, offset: Int64) async -> Int16? {
+    static func commit(_ c: SimCluster, member: String, epoch: Int32, _ tp: TopicPartition, offset: Int64) async -> Int16? {
         let req = OffsetCommitRequest(groupID: group, generationIDOrMemberEpoch: epoch, memberID: member, topics: [
             .init(name: tp.topic, partitions: [.init(partitionIndex: tp.partition, committedOffset: offset, committedMetadata: nil)]),
         ])
@@ -28,7 +29,7 @@ struct HandOffTests {
         config.classicInitialRebalanceDelayMs = 0
         let c = SimCluster(config: config, clock: ManualClock())
         try await c.createTopic("t", partitions: 4)
-        let all = Set((0..<4).map { TP(topic: "t", partition: Int32($0)) })
+        let all = Set((0..<4).map { TopicPartition(topic: "t", partition: Int32($0)) })
 
         // a joins alone and takes everything.
         let a1 = await c.consumerGroupHeartbeat(Self.heartbeat("a", epoch: 0, owned: []))
@@ -79,7 +80,7 @@ struct HandOffTests {
         config.classicInitialRebalanceDelayMs = 0
         let c = SimCluster(config: config, clock: ManualClock())
         try await c.createTopic("t", partitions: 4)
-        let all = Set((0..<4).map { TP(topic: "t", partition: Int32($0)) })
+        let all = Set((0..<4).map { TopicPartition(topic: "t", partition: Int32($0)) })
 
         // a and b share the partitions, both stable.
         let a1 = await c.consumerGroupHeartbeat(Self.heartbeat("a", epoch: 0, owned: []))

@@ -4,6 +4,7 @@ import KafkaSim
 import KgtopTestSupport
 import Testing
 
+@testable import Rehearsal
 @testable import Workload
 
 /// Where the integration tests find their peers and the kgtop binary.

@@ -2,6 +2,7 @@ import Foundation
 import GroupModel
 import Testing
 
+@testable import Rehearsal
 @testable import Workload
 
 @Suite("Workload without a broker")
@@ -175,6 +176,22 @@ struct RehearsalAnalysisTests {
         let window = [obs(0, 5, 5), obs(200, 6, 5), obs(400, 7, 6), obs(600, 7, 7), obs(800, 7, 7)]
         #expect(RehearsalAnalysis.targetComputedAt(window, epochBefore: 5, until: 800) == 600)
         #expect(RehearsalAnalysis.targetComputedAt([obs(0, 5, 5)], epochBefore: 5, until: 800) == nil)
+    }
+
+    @Test("the settled reason reads like the rest of kgtop: no '?' for an unknown generation, states as Kafka names them")
+    func settledReason() {
+        let stable = Group(groupID: "g", type: .classic, state: .stable, members: [], partitions: [])
+        let settled = RehearsalAnalysis.coordinatorSettled(stable, liveMembers: 0)
+        #expect(settled.settled && settled.reason == "Stable")
+        var known = stable
+        known.generationID = 7
+        #expect(RehearsalAnalysis.coordinatorSettled(known, liveMembers: 0).reason == "Stable, generation 7")
+        let preparing = Group(groupID: "g", type: .classic, state: .preparingRebalance, members: [], partitions: [])
+        let notYet = RehearsalAnalysis.coordinatorSettled(preparing, liveMembers: 0)
+        #expect(!notYet.settled && notYet.reason == "state PreparingRebalance")
+        // The step timeout in the not-settled note is a duration as the command line writes one.
+        #expect(DurationText.format(Rehearsal.ms(.seconds(3))) == "3s")
+        #expect(DurationText.format(Rehearsal.ms(.seconds(120))) == "2m")
     }
 
     @Test("ownership complete means every partition exactly once")

@@ -1,5 +1,6 @@
 import Foundation
 import GroupModel
+import Workload
 
 /// The group protocol the rehearsal's members use.
 public enum RehearsalProtocol: String, Sendable, Hashable, Codable, CaseIterable {

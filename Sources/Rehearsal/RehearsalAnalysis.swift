@@ -1,5 +1,6 @@
 import Foundation
 import GroupModel
+import Workload
 
 /// One poll of the group during a rehearsal.
 struct Observation: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import GroupModel
 import KafkaAdmin
 import Monitor
+import Workload
 
 /// Why a rehearsal could not run.
 public struct RehearsalError: Error, Sendable, CustomStringConvertible {
