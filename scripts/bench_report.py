@@ -81,6 +81,7 @@ def targets_for(r):
         ("simulator CPU per poll answered, median", _get(r, "simulatorPollCPUSeconds", "median"), "s", 0.2, "<="),
         ("simulator background loop", None if r.get("simulatorBackgroundCoreShare") is None else 100 * r["simulatorBackgroundCoreShare"], "% of a core", 10, "<="),
         ("requests per poll (max)", r.get("maxRequestsPerPoll"), "", 6 * brokers_n + 2, "<="),
+        ("requests per watch cycle, record-time Fetch included (max)", steady.get("maxRequestsPerCycle"), "", 6 * brokers_n + 2, "<="),
         ("TUI frame 200x60, median", _get(r, "tui", "frame", "median"), "ms", 10, "<="),
     ]
     out = []
@@ -152,6 +153,8 @@ def kgtop_table():
     row("first (cold) poll (ms)", lambda r: f0(r["coldPollMs"]))
     row("per group-partition, median poll (us)", lambda r: f1(1000 * r["poll"]["median"] / max(1, r["groupPartitions"])), "no worse than linear")
     row("requests per poll (max)", lambda r: str(r["maxRequestsPerPoll"]), f"<= {6 * brokers + 2} (6 x brokers + 2)")
+    row("requests per watch cycle with the record-time Fetch (max)", lambda r: str(get(r, "steady", "maxRequestsPerCycle") or "-"),
+        f"<= {6 * brokers + 2}")
     row("bytes per poll, out / in", lambda r: f"{kb(sum(a['bytesSent'] for a in r['perAPI'].values()))} / {kb(sum(a['bytesReceived'] for a in r['perAPI'].values()))}")
     row("CPU per poll, median (s)", lambda r: f"{r['pollCPUSeconds']['median']:.3f}", "<= 0.15 (10k)")
     row("CPU per group-partition per poll (us)", lambda r: f"{1e6 * r['pollCPUSeconds']['median'] / max(1, r['groupPartitions']):.2f}",

@@ -110,10 +110,13 @@ struct KgtopBench {
         let steadyStart = ContinuousClock.now
         let cpuStart = cpuSeconds()
         var cycles = 0
+        // Requests of a whole monitor cycle: the poll plus the record-timestamp Fetch it may add.
+        var maxCycleRequests = 0
         // The first cycle warms the monitor's history; it is measured like the others.
         while ContinuousClock.now - steadyStart < .seconds(o.steadySeconds) || cycles == 0 {
             let tick = ContinuousClock.now
             let u = await monitor.pollOnce()
+            maxCycleRequests = max(maxCycleRequests, u.stats?.requests ?? 0)
             let afterPoll = ContinuousClock.now
             if let snap = u.snapshot { deriveMs.append(max(0, ms(afterPoll - tick) - Double(snap.pollDurationMs))) }
             let update = feed.ingest(
@@ -135,7 +138,7 @@ struct KgtopBench {
         let steadyWall = ms(ContinuousClock.now - steadyStart) / 1000
         result.steady = Steady(
             seconds: steadyWall, intervalSeconds: o.interval, cycles: cycles, cpuSeconds: cpuSeconds() - cpuStart,
-            cycle: Summary(cycleMs), derive: Summary(deriveMs), feed: Summary(feedMs))
+            cycle: Summary(cycleMs), derive: Summary(deriveMs), feed: Summary(feedMs), maxRequestsPerCycle: maxCycleRequests)
         log("\(o.label): steady \(cycles) cycles in \(fmt(steadyWall)) s, cpu \(fmt(result.steady.cpuSeconds)) s, derive \(fmt(result.steady.derive.median)) ms, feed \(fmt(result.steady.feed.median)) ms")
 
         // MARK: TUI costs on the last update.
@@ -428,6 +431,8 @@ struct Steady: Codable {
     var derive = Summary()
     /// DashboardFeed.ingest per cycle (ms).
     var feed = Summary()
+    /// The most requests one monitor cycle sent (the poll, plus the record-timestamp Fetch).
+    var maxRequestsPerCycle = 0
 }
 
 struct TUI: Codable {
