@@ -77,10 +77,6 @@ public struct BrokerInfo: Sendable, Hashable, Comparable {
     public static func < (a: BrokerInfo, b: BrokerInfo) -> Bool { a.nodeID < b.nodeID }
 }
 
-/// KafkaAdmin's former name for GroupModel's ``TopicPartition`` (the one partition identity), still
-/// spelled in KafkaAdminClient+Groups.swift; new code writes `TopicPartition`.
-public typealias PartitionID = TopicPartition
-
 /// One partition from Metadata.
 public struct PartitionInfo: Sendable, Hashable {
     /// Partition index.

@@ -1,0 +1,132 @@
+import KafkaProtocol
+import KafkaWire
+
+// What the group operations of KafkaAdminClient return: listed groups, coordinators, per-group
+// batch results, describe targets and descriptions.
+
+/// One group as ListGroups reported it.
+public struct ListedGroup: Sendable, Hashable {
+    /// The group id.
+    public var groupID: String
+    /// `ProtocolType`: `consumer`, `connect`, ..., or `""` for a simple (offsets-only) group.
+    public var protocolType: String
+    /// `GroupState` (ListGroups v4+), nil when the broker's version has none.
+    public var state: String?
+    /// `GroupType` in lower case (ListGroups v5+): `classic`, `consumer`, `share`, `streams`; nil before v5.
+    public var type: String?
+    /// The node that listed it (the broker coordinating it).
+    public var nodeID: Int32
+
+    /// Creates a value.
+    public init(groupID: String, protocolType: String, state: String? = nil, type: String? = nil, nodeID: Int32) {
+        self.groupID = groupID
+        self.protocolType = protocolType
+        self.state = state
+        self.type = type
+        self.nodeID = nodeID
+    }
+}
+
+/// ListGroups from every broker: each broker's list or error.
+public struct ListGroupsResult: Sendable {
+    /// Per broker: the groups it coordinates, or why it could not list them.
+    public var brokers: [Int32: Result<[ListedGroup], AdminItemError>]
+    /// The ListGroups version used per broker.
+    public var versions: [Int32: Int16]
+    /// Requests and bytes spent.
+    public var stats: RequestStats
+
+    /// Every listed group, sorted by id, each once.
+    public var groups: [ListedGroup] {
+        var seen: [String: ListedGroup] = [:]
+        for id in brokers.keys.sorted() {
+            if case let .success(list) = brokers[id]! {
+                for g in list where seen[g.groupID] == nil { seen[g.groupID] = g }
+            }
+        }
+        return seen.values.sorted { $0.groupID < $1.groupID }
+    }
+
+    /// The brokers that failed, with their errors.
+    public var errors: [Int32: AdminItemError] {
+        brokers.compactMapValues { if case let .failure(e) = $0 { return e } else { return nil } }
+    }
+}
+
+/// Coordinators per group.
+public struct CoordinatorsResult: Sendable {
+    /// Per group: its coordinator's node id, or why it could not be found.
+    public var coordinators: [String: Result<Int32, AdminItemError>]
+    /// Requests and bytes spent (zero when every coordinator was cached).
+    public var stats: RequestStats
+}
+
+/// Per-group results of one batched operation.
+public struct PerGroupResult<Value: Sendable>: Sendable {
+    /// Per group: the value, or why there is none.
+    public var groups: [String: Result<Value, AdminItemError>]
+    /// The version used, nil when nothing was sent.
+    public var version: Int16?
+    /// Requests and bytes spent.
+    public var stats: RequestStats
+}
+
+/// What kgtop knows about a group before describing it (usually from ListGroups).
+public struct GroupTarget: Sendable, Hashable {
+    /// The group id.
+    public var groupID: String
+    /// The ListGroups group type (v5+), nil when unknown.
+    public var type: String?
+    /// The ListGroups protocol type, nil when unknown.
+    public var protocolType: String?
+
+    /// Creates a value.
+    public init(groupID: String, type: String? = nil, protocolType: String? = nil) {
+        self.groupID = groupID
+        self.type = type
+        self.protocolType = protocolType
+    }
+
+    /// The target for a listed group.
+    public init(_ listed: ListedGroup) {
+        self.init(groupID: listed.groupID, type: listed.type, protocolType: listed.protocolType)
+    }
+}
+
+/// A described group, from the API that could describe it.
+public enum GroupDescription: Sendable, Hashable {
+    /// From ConsumerGroupDescribe (KIP-848 and mixed groups).
+    case consumer(ConsumerGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
+    /// From DescribeGroups (classic groups).
+    case classic(DescribeGroupsResponse.DescribedGroup, apiVersion: Int16)
+    /// From ShareGroupDescribe (share groups).
+    case share(ShareGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
+    /// From StreamsGroupDescribe (streams groups).
+    case streams(StreamsGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
+
+    /// The group id.
+    public var groupID: String {
+        switch self {
+        case let .consumer(g, _): return g.groupID
+        case let .classic(g, _): return g.groupID
+        case let .share(g, _): return g.groupID
+        case let .streams(g, _): return g.groupID
+        }
+    }
+}
+
+/// One group's description, or why there is none, with its coordinator.
+public struct GroupDescriptionResult: Sendable {
+    /// The coordinator asked, nil when none was found.
+    public var coordinatorID: Int32?
+    /// The description or the error.
+    public var result: Result<GroupDescription, AdminItemError>
+}
+
+/// Descriptions of many groups.
+public struct DescribeGroupsResult: Sendable {
+    /// Per group id.
+    public var groups: [String: GroupDescriptionResult]
+    /// Requests and bytes spent (FindCoordinator included).
+    public var stats: RequestStats
+}

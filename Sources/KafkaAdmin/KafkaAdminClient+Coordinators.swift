@@ -1,0 +1,263 @@
+import GroupModel
+import KafkaProtocol
+import KafkaWire
+
+// Listing groups and finding their coordinators: ListGroups on every broker, batched
+// FindCoordinator with a cache pruned as groups go, and the routing of per-group work to coordinators.
+
+extension KafkaAdminClient {
+    /// ListGroups to every broker in parallel (v5 or the broker's highest). Filters are sent lower
+    /// case and also applied locally, since some brokers ignore them.
+    public func listGroups(types: [String] = [], states: [String] = []) async throws(KafkaAdminError) -> ListGroupsResult {
+        let types = types.map { $0.lowercased() }
+        let lowerStates = states.map { $0.lowercased() }
+        let answers = try await sendToEveryBroker(versions: Caps.listGroups) { version in
+            ListGroupsRequest(statesFilter: version >= 4 ? states : [], typesFilter: version >= 5 ? types : [])
+        }
+        var result = ListGroupsResult(brokers: [:], versions: [:], stats: RequestStats())
+        for (node, answer) in answers {
+            result.stats.merge(answer.stats)
+            if let v = answer.version { result.versions[node] = v }
+            switch answer.result {
+            case let .failure(error):
+                result.brokers[node] = .failure(error)
+            case let .success(response):
+                if let error = AdminItemError.fromCode(response.errorCode) {
+                    result.brokers[node] = .failure(error)
+                    continue
+                }
+                let version = answer.version ?? 0
+                let listed = response.groups.map { g in
+                    ListedGroup(
+                        groupID: g.groupID, protocolType: g.protocolType,
+                        state: version >= 4 ? g.groupState : nil,
+                        type: version >= 5 ? g.groupType.lowercased() : nil, nodeID: node)
+                }.filter { g in
+                    (types.isEmpty || g.type.map { types.contains($0) } ?? true)
+                        && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercased()) } ?? true)
+                }
+                result.brokers[node] = .success(listed)
+            }
+        }
+        pruneCoordinatorCache(after: result, filtered: !types.isEmpty || !states.isEmpty)
+        return result
+    }
+
+    /// Forgets the cached coordinators of groups that no longer exist, so a long run in which
+    /// groups come and go keeps the cache at the size of the live estate. Only an unfiltered listing
+    /// that every broker answered tells which groups are gone.
+    private func pruneCoordinatorCache(after listing: ListGroupsResult, filtered: Bool) {
+        guard !filtered, !coordinatorCache.isEmpty else { return }
+        var live = Set<String>()
+        for (_, answer) in listing.brokers {
+            guard case let .success(groups) = answer else { return }
+            for g in groups { live.insert(g.groupID) }
+        }
+        if coordinatorCache.count > live.count || coordinatorCache.keys.contains(where: { !live.contains($0) }) {
+            coordinatorCache = coordinatorCache.filter { live.contains($0.key) }
+        }
+    }
+
+    /// How many groups' coordinators are cached (for tests of long runs).
+    public var cachedCoordinatorCount: Int { coordinatorCache.count }
+
+    /// The coordinator of each group: cached ones without a request, the rest with one batched
+    /// FindCoordinator (v4+), or one request per group for brokers below v4.
+    public func findCoordinators(groupIDs: [String], refresh: Bool = false) async throws(KafkaAdminError) -> CoordinatorsResult {
+        var stats = RequestStats()
+        let metadata = try await ensureMetadata(&stats)
+        var result: [String: Result<Int32, AdminItemError>] = [:]
+        var missing: [String] = []
+        result.reserveCapacity(groupIDs.count)
+        // Only the groups to ask about are sorted (for a stable request); sorting 10,000 cached
+        // ids every poll would be wasted.
+        for id in Set(groupIDs) {
+            if !refresh, let node = coordinatorCache[id] { result[id] = .success(node) } else { missing.append(id) }
+        }
+        if missing.isEmpty { return CoordinatorsResult(coordinators: result, stats: stats) }
+        missing.sort()
+
+        // Ask a broker with an open connection first, then the others in node order.
+        let ready = Set(slots.compactMap { address, slot -> BrokerAddress? in
+            if case .ready = slot.state { return address } else { return nil }
+        })
+        let brokers = metadata.brokers.sorted { (ready.contains($0.address) ? 0 : 1, $0.nodeID) < (ready.contains($1.address) ? 0 : 1, $1.nodeID) }
+        var lastError = AdminItemError(.notRoutable, message: "no broker to ask")
+        for broker in brokers {
+            let versions = await apiVersions(of: broker.nodeID, stats: &stats)
+            guard case let .success(v) = versions else {
+                if case let .failure(e) = versions { lastError = e }
+                continue
+            }
+            guard let version = v.negotiate(apiKey: FindCoordinatorRequest.apiKey, ours: Caps.findCoordinator) else {
+                lastError = AdminItemError(.unsupportedVersion, message: "node \(broker.nodeID) has no FindCoordinator")
+                continue
+            }
+            var answers: [String: Result<FindCoordinatorResponse.Coordinator, AdminItemError>] = [:]
+            if version >= 4 {
+                let keys = missing
+                let answer = await send(to: broker.nodeID, versions: version...version) { _ in
+                    FindCoordinatorRequest(keyType: 0, coordinatorKeys: keys)
+                }
+                stats.merge(answer.stats)
+                if case let .failure(e) = answer.result, e.kind == .connection || e.kind == .timeout {
+                    lastError = e
+                    continue
+                }
+                // Index the answer once: a linear search per group is quadratic in the group count.
+                var byKey: [String: FindCoordinatorResponse.Coordinator] = [:]
+                if case let .success(r) = answer.result {
+                    byKey.reserveCapacity(r.coordinators.count)
+                    for c in r.coordinators where byKey[c.key] == nil { byKey[c.key] = c }
+                }
+                for id in missing {
+                    switch answer.result {
+                    case let .failure(e): answers[id] = .failure(e)
+                    case .success:
+                        if let c = byKey[id] {
+                            answers[id] = .success(c)
+                        } else {
+                            answers[id] = .failure(AdminItemError(.missingFromResponse))
+                        }
+                    }
+                }
+            } else {
+                let ids = missing
+                let node = broker.nodeID
+                let perGroup = await withTaskGroup(of: (String, RoutedResponse<FindCoordinatorResponse>).self) { group in
+                    for id in ids {
+                        group.addTask {
+                            (id, await self.send(to: node, versions: version...version) { _ in FindCoordinatorRequest(key: id, keyType: 0) })
+                        }
+                    }
+                    var all: [(String, RoutedResponse<FindCoordinatorResponse>)] = []
+                    for await x in group { all.append(x) }
+                    return all
+                }
+                for (id, answer) in perGroup {
+                    stats.merge(answer.stats)
+                    answers[id] = answer.result.map { r in
+                        FindCoordinatorResponse.Coordinator(
+                            key: id, nodeID: r.nodeID, host: r.host, port: r.port, errorCode: r.errorCode,
+                            errorMessage: r.errorMessage)
+                    }
+                }
+            }
+            for (id, answer) in answers {
+                switch answer {
+                case let .failure(e):
+                    result[id] = .failure(e)
+                case let .success(c):
+                    if let error = AdminItemError.fromCode(c.errorCode, message: c.errorMessage) {
+                        result[id] = .failure(error)
+                    } else if c.nodeID < 0 {
+                        result[id] = .failure(AdminItemError.broker(KafkaErrorCode.coordinatorNotAvailable.code))
+                    } else {
+                        if self.broker(c.nodeID) == nil {
+                            extraBrokers[c.nodeID] = BrokerInfo(nodeID: c.nodeID, host: c.host, port: Int(c.port))
+                        }
+                        coordinatorCache[id] = c.nodeID
+                        result[id] = .success(c.nodeID)
+                    }
+                }
+            }
+            return CoordinatorsResult(coordinators: result, stats: stats)
+        }
+        for id in missing { result[id] = .failure(lastError) }
+        return CoordinatorsResult(coordinators: result, stats: stats)
+    }
+
+    /// Forgets the cached coordinator of each group.
+    public func invalidateCoordinators(_ groupIDs: [String]) {
+        for id in groupIDs { coordinatorCache[id] = nil }
+    }
+
+    /// Each asked group's outcome from one batched describe answer: the request's failure, the
+    /// group's own error code, the group, or missingFromResponse when the broker left it out.
+    static func perGroup<Item>(
+        _ ids: [String], _ answer: Result<[Item], AdminItemError>, id: KeyPath<Item, String>,
+        code: KeyPath<Item, Int16>, message: KeyPath<Item, String?>
+    ) -> [String: Result<Item, AdminItemError>] {
+        var groups: [String: Result<Item, AdminItemError>] = [:]
+        groups.reserveCapacity(ids.count)
+        let byID = firstByID(answer, id)
+        for groupID in ids {
+            switch answer {
+            case let .failure(e): groups[groupID] = .failure(e)
+            case .success:
+                if let g = byID[groupID] {
+                    groups[groupID] = AdminItemError.fromCode(g[keyPath: code], message: g[keyPath: message]).map { .failure($0) } ?? .success(g)
+                } else {
+                    groups[groupID] = .failure(AdminItemError(.missingFromResponse))
+                }
+            }
+        }
+        return groups
+    }
+
+
+    /// The items of a batched answer by id, the first one winning (as a linear search would find it).
+    /// Answers list thousands of groups: looking each one up by scanning would be quadratic.
+    static func firstByID<Item>(_ items: Result<[Item], AdminItemError>, _ id: KeyPath<Item, String>) -> [String: Item] {
+        guard case let .success(list) = items else { return [:] }
+        var out: [String: Item] = [:]
+        out.reserveCapacity(list.count)
+        for item in list {
+            let key = item[keyPath: id]
+            if out[key] == nil { out[key] = item }
+        }
+        return out
+    }
+
+    /// Routes groups to their coordinators, runs `perCoordinator` once per coordinator in parallel,
+    /// and retries (once, after a coordinator refresh) the groups that failed with a coordinator error.
+    func routeByCoordinator<Value: Sendable>(
+        _ groupIDs: [String],
+        _ perCoordinator: @escaping @Sendable (Int32, [String]) async -> ([String: Result<Value, AdminItemError>], RequestStats)
+    ) async throws(KafkaAdminError) -> (groups: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)], stats: RequestStats) {
+        var stats = RequestStats()
+        var results: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)] = [:]
+        // Each coordinator's call sorts its own ids: no need to sort them all here first.
+        var pending = Array(Set(groupIDs))
+        for attempt in 0..<2 where !pending.isEmpty {
+            let found = try await findCoordinators(groupIDs: pending, refresh: attempt > 0)
+            stats.merge(found.stats)
+            var byNode: [Int32: [String]] = [:]
+            for id in pending {
+                switch found.coordinators[id] ?? .failure(AdminItemError(.missingFromResponse)) {
+                case let .success(node): byNode[node, default: []].append(id)
+                case let .failure(e): results[id] = (nil, .failure(e))
+                }
+            }
+            let batches = byNode
+            let answers = await withTaskGroup(of: (Int32, [String: Result<Value, AdminItemError>], RequestStats).self) { group in
+                for (node, ids) in batches {
+                    group.addTask {
+                        let (r, s) = await perCoordinator(node, ids)
+                        return (node, r, s)
+                    }
+                }
+                var all: [(Int32, [String: Result<Value, AdminItemError>], RequestStats)] = []
+                for await x in group { all.append(x) }
+                return all
+            }
+            var retry: [String] = []
+            for (node, groups, s) in answers {
+                stats.merge(s)
+                for id in batches[node] ?? [] {
+                    let r = groups[id] ?? .failure(AdminItemError(.missingFromResponse))
+                    if case let .failure(e) = r, e.isCoordinatorError {
+                        coordinatorCache[id] = nil
+                        if attempt == 0 {
+                            retry.append(id)
+                            continue
+                        }
+                    }
+                    results[id] = (node, r)
+                }
+            }
+            pending = retry.sorted()
+        }
+        return (results, stats)
+    }
+}
