@@ -1,0 +1,141 @@
+import GroupModel
+import KafkaProtocol
+import KafkaWire
+
+// The simulated cluster's answers about groups: FindCoordinator, ListGroups, DescribeGroups,
+// ConsumerGroupDescribe and DeleteGroups. Share and streams groups are in ShareStreamsGroups.swift.
+
+extension SimCluster {
+    func findCoordinator(_ req: FindCoordinatorRequest, version: Int16) -> FindCoordinatorResponse {
+        var resp = FindCoordinatorResponse()
+        if version < 4 {
+            let b = brokers[Int(coordinator(for: req.key) - 1)]
+            resp.nodeID = b.nodeID
+            resp.host = b.host
+            resp.port = Int32(b.port)
+            if version >= 1 { resp.errorMessage = nil }
+            return resp
+        }
+        resp.coordinators = req.coordinatorKeys.map { key in
+            if req.keyType == 0 && key.isEmpty {
+                return .init(key: key, nodeID: -1, host: "", port: -1, errorCode: KafkaErrorCode.invalidRequest.code, errorMessage: "Group id can't be empty.")
+            }
+            let b = brokers[Int(coordinator(for: key) - 1)]
+            return .init(key: key, nodeID: b.nodeID, host: b.host, port: Int32(b.port), errorCode: 0, errorMessage: nil)
+        }
+        return resp
+    }
+
+    func listGroups(_ req: ListGroupsRequest, broker: Int32) -> ListGroupsResponse {
+        if let e = faults[broker]?.coordinatorError { return ListGroupsResponse(errorCode: e) }
+        let states = Set(req.statesFilter.map { $0.lowercased() })
+        let types = Set(req.typesFilter.map { $0.lowercased() })
+        var out: [ListGroupsResponse.ListedGroup] = []
+        for g in groupsCoordinated(by: broker) {
+            let state = g.stateName
+            if !states.isEmpty && !states.contains(state.lowercased()) { continue }
+            if !types.isEmpty && !types.contains(g.typeName) { continue }
+            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.typeName))
+        }
+        return ListGroupsResponse(errorCode: 0, groups: out)
+    }
+
+    func describeGroups(_ req: DescribeGroupsRequest, version: Int16, broker: Int32) -> DescribeGroupsResponse {
+        var resp = DescribeGroupsResponse()
+        for id in req.groups {
+            var d = DescribeGroupsResponse.DescribedGroup(groupID: id)
+            if let e = coordinatorError(id, broker: broker) {
+                d.errorCode = e
+                resp.groups.append(d)
+                continue
+            }
+            guard let g = groups[id], g.type == .classic, !g.isShareOrStreams else {
+                d.groupState = "Dead"
+                if version >= 6 {
+                    d.errorCode = KafkaErrorCode.groupIDNotFound.code
+                    d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a classic group."
+                }
+                resp.groups.append(d)
+                continue
+            }
+            let cg = g.classic
+            d.groupState = cg.state.rawValue
+            d.protocolType = cg.protocolType ?? ""
+            let stable = cg.state == .stable
+            d.protocolData = stable ? (cg.protocolName ?? "") : ""
+            d.members = cg.order.compactMap { mid in
+                guard let m = cg.members[mid] else { return nil }
+                return .init(memberID: mid, groupInstanceID: version >= 4 ? m.instanceID : nil, clientID: m.clientID, clientHost: m.clientHost,
+                             memberMetadata: stable ? m.metadata(for: cg.protocolName) : [], memberAssignment: m.assignment)
+            }
+            resp.groups.append(d)
+        }
+        return resp
+    }
+
+    func consumerGroupDescribe(_ req: ConsumerGroupDescribeRequest, version: Int16, broker: Int32) -> ConsumerGroupDescribeResponse {
+        var resp = ConsumerGroupDescribeResponse()
+        for id in req.groupIDs {
+            var d = ConsumerGroupDescribeResponse.DescribedGroup(groupID: id)
+            if id.isEmpty {
+                d.errorCode = KafkaErrorCode.invalidGroupID.code
+                resp.groups.append(d)
+                continue
+            }
+            if let e = coordinatorError(id, broker: broker) {
+                d.errorCode = e
+                resp.groups.append(d)
+                continue
+            }
+            guard let g = groups[id], g.type == .consumer else {
+                d.errorCode = KafkaErrorCode.groupIDNotFound.code
+                d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a consumer group."
+                resp.groups.append(d)
+                continue
+            }
+            let cg = g.consumer
+            d.groupState = cg.state().rawValue
+            d.groupEpoch = cg.groupEpoch
+            d.assignmentEpoch = cg.assignmentEpoch
+            d.assignorName = cg.preferredAssignor(default: config.consumerAssignors.first ?? "uniform")
+            d.members = cg.members.keys.sorted().compactMap { mid in
+                guard let m = cg.members[mid] else { return nil }
+                var member = ConsumerGroupDescribeResponse.Member(
+                    memberID: mid, instanceID: m.instanceID, rackID: m.rackID, memberEpoch: m.memberEpoch,
+                    clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames.sorted(),
+                    subscribedTopicRegex: m.subscribedTopicRegex,
+                    assignment: describeAssignment(
+                        config.kafkaVersion.describesPendingRevocation ? m.assigned.union(m.pendingRevocation) : m.assigned),
+                    targetAssignment: describeAssignment(cg.target[mid] ?? []))
+                if version >= 1 { member.memberType = m.classicProtocols != nil ? 0 : 1 }
+                return member
+            }
+            resp.groups.append(d)
+        }
+        return resp
+    }
+
+    func describeAssignment(_ tps: Set<TopicPartition>) -> ConsumerGroupDescribeResponse.Assignment {
+        var byTopic: [String: [Int32]] = [:]
+        for tp in tps { byTopic[tp.topic, default: []].append(tp.partition) }
+        return .init(topicPartitions: byTopic.keys.sorted().map { t in
+            .init(topicID: topics[t]?.id ?? .zero, topicName: t, partitions: byTopic[t]!.sorted())
+        })
+    }
+
+    func deleteGroups(_ req: DeleteGroupsRequest, version: Int16, broker: Int32) -> DeleteGroupsResponse {
+        var resp = DeleteGroupsResponse()
+        for id in req.groupsNames {
+            var r = DeleteGroupsResponse.DeletableGroupResult(groupID: id)
+            if let e = coordinatorError(id, broker: broker) {
+                r.errorCode = e
+            } else if let g = groups[id] {
+                if g.isEmptyOfMembers { groups[id] = nil } else { r.errorCode = KafkaErrorCode.nonEmptyGroup.code }
+            } else {
+                r.errorCode = KafkaErrorCode.groupIDNotFound.code
+            }
+            resp.results.append(r)
+        }
+        return resp
+    }
+}
