@@ -228,19 +228,12 @@ extension SimCluster {
         var resp = ShareGroupDescribeResponse()
         for id in req.groupIDs {
             var d = ShareGroupDescribeResponse.DescribedGroup(groupID: id)
-            if id.isEmpty {
-                d.errorCode = KafkaErrorCode.invalidGroupID.code
-                resp.groups.append(d)
-                continue
-            }
-            if let e = coordinatorError(id, broker: broker) {
-                d.errorCode = e
-                resp.groups.append(d)
-                continue
-            }
-            guard let share = groups[id]?.share else {
-                d.errorCode = KafkaErrorCode.groupIDNotFound.code
-                d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a share group."
+            let share: ShareGroupState
+            switch describedGroup(id, broker: broker, typeName: "share", { $0.share }) {
+            case .success(let found): share = found
+            case .failure(let refusal):
+                d.errorCode = refusal.code
+                d.errorMessage = refusal.message
                 resp.groups.append(d)
                 continue
             }
@@ -267,19 +260,12 @@ extension SimCluster {
         var resp = StreamsGroupDescribeResponse()
         for id in req.groupIDs {
             var d = StreamsGroupDescribeResponse.DescribedGroup(groupID: id)
-            if id.isEmpty {
-                d.errorCode = KafkaErrorCode.invalidGroupID.code
-                resp.groups.append(d)
-                continue
-            }
-            if let e = coordinatorError(id, broker: broker) {
-                d.errorCode = e
-                resp.groups.append(d)
-                continue
-            }
-            guard let streams = groups[id]?.streams else {
-                d.errorCode = KafkaErrorCode.groupIDNotFound.code
-                d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a streams group."
+            let streams: StreamsGroupState
+            switch describedGroup(id, broker: broker, typeName: "streams", { $0.streams }) {
+            case .success(let found): streams = found
+            case .failure(let refusal):
+                d.errorCode = refusal.code
+                d.errorMessage = refusal.message
                 resp.groups.append(d)
                 continue
             }

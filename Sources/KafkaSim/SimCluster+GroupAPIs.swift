@@ -73,23 +73,38 @@ extension SimCluster {
         return resp
     }
 
+    /// Why a describe API answers a group with an error instead of its description.
+    struct DescribeRefusal: Error {
+        /// The group's error code.
+        let code: Int16
+        /// The group's error message, when Kafka gives one.
+        let message: String?
+    }
+
+    /// The group that ConsumerGroupDescribe, ShareGroupDescribe or StreamsGroupDescribe describes for
+    /// `id` on `broker`, as `pick` finds it (nil: the group is not of the API's type, `typeName`), or
+    /// why it answers an error: an empty id, a broker that is not the coordinator (or a fault), no
+    /// such group, or a group of another type.
+    func describedGroup<T>(_ id: String, broker: Int32, typeName: String, _ pick: (SimGroup) -> T?) -> Result<T, DescribeRefusal> {
+        if id.isEmpty { return .failure(DescribeRefusal(code: KafkaErrorCode.invalidGroupID.code, message: nil)) }
+        if let e = coordinatorError(id, broker: broker) { return .failure(DescribeRefusal(code: e, message: nil)) }
+        guard let group = groups[id], let found = pick(group) else {
+            let message = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a \(typeName) group."
+            return .failure(DescribeRefusal(code: KafkaErrorCode.groupIDNotFound.code, message: message))
+        }
+        return .success(found)
+    }
+
     func consumerGroupDescribe(_ req: ConsumerGroupDescribeRequest, version: Int16, broker: Int32) -> ConsumerGroupDescribeResponse {
         var resp = ConsumerGroupDescribeResponse()
         for id in req.groupIDs {
             var d = ConsumerGroupDescribeResponse.DescribedGroup(groupID: id)
-            if id.isEmpty {
-                d.errorCode = KafkaErrorCode.invalidGroupID.code
-                resp.groups.append(d)
-                continue
-            }
-            if let e = coordinatorError(id, broker: broker) {
-                d.errorCode = e
-                resp.groups.append(d)
-                continue
-            }
-            guard let g = groups[id], g.type == .consumer else {
-                d.errorCode = KafkaErrorCode.groupIDNotFound.code
-                d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a consumer group."
+            let g: SimGroup
+            switch describedGroup(id, broker: broker, typeName: "consumer", { $0.type == .consumer ? $0 : nil }) {
+            case .success(let found): g = found
+            case .failure(let refusal):
+                d.errorCode = refusal.code
+                d.errorMessage = refusal.message
                 resp.groups.append(d)
                 continue
             }
