@@ -13,13 +13,9 @@ extension SimCluster {
             var topic = ProduceResponse.TopicProduceResponse(name: version >= 13 ? "" : t.name, topicID: version >= 13 ? t.topicID : .zero)
             for p in t.partitionData {
                 var out = ProduceResponse.PartitionProduceResponse(index: p.index, errorCode: 0, baseOffset: -1)
-                guard let log = partitionLog(TopicPartition(topic: name, partition: p.index)) else {
-                    out.errorCode = version >= 13 ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code
-                    topic.partitionResponses.append(out)
-                    continue
-                }
-                guard log.leader == broker else {
-                    out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
+                let led = ledLog(TopicPartition(topic: name, partition: p.index), on: broker, byTopicID: version >= 13)
+                guard let log = led.log else {
+                    out.errorCode = led.error
                     topic.partitionResponses.append(out)
                     continue
                 }
@@ -66,13 +62,9 @@ extension SimCluster {
             var topic = FetchResponse.FetchableTopicResponse(topic: version >= 13 ? "" : t.topic, topicID: version >= 13 ? t.topicID : .zero)
             for p in t.partitions {
                 var out = FetchResponse.PartitionData(partitionIndex: p.partition, errorCode: 0, highWatermark: -1)
-                guard let log = partitionLog(TopicPartition(topic: name, partition: p.partition)) else {
-                    out.errorCode = version >= 13 ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code
-                    topic.partitions.append(out)
-                    continue
-                }
-                guard log.leader == broker else {
-                    out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
+                let led = ledLog(TopicPartition(topic: name, partition: p.partition), on: broker, byTopicID: version >= 13)
+                guard let log = led.log else {
+                    out.errorCode = led.error
                     topic.partitions.append(out)
                     continue
                 }
@@ -101,15 +93,12 @@ extension SimCluster {
             var topic = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: t.topic)
             for p in t.partitions {
                 var out = OffsetForLeaderEpochResponse.EpochEndOffset(errorCode: 0, partition: p.partition)
-                if let log = partitionLog(TopicPartition(topic: t.topic, partition: p.partition)) {
-                    if log.leader != broker {
-                        out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
-                    } else {
-                        out.leaderEpoch = min(p.leaderEpoch, log.leaderEpoch)
-                        out.endOffset = log.highWatermark
-                    }
+                let led = ledLog(TopicPartition(topic: t.topic, partition: p.partition), on: broker)
+                if let log = led.log {
+                    out.leaderEpoch = min(p.leaderEpoch, log.leaderEpoch)
+                    out.endOffset = log.highWatermark
                 } else {
-                    out.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
+                    out.errorCode = led.error
                 }
                 topic.partitions.append(out)
             }

@@ -129,13 +129,9 @@ extension SimCluster {
             var topic = ListOffsetsResponse.ListOffsetsTopicResponse(name: t.name)
             for p in t.partitions {
                 var out = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
-                guard let log = partitionLog(TopicPartition(topic: t.name, partition: p.partitionIndex)) else {
-                    out.errorCode = KafkaErrorCode.unknownTopicOrPartition.code
-                    topic.partitions.append(out)
-                    continue
-                }
-                guard log.leader == broker else {
-                    out.errorCode = KafkaErrorCode.notLeaderOrFollower.code
+                let led = ledLog(TopicPartition(topic: t.name, partition: p.partitionIndex), on: broker)
+                guard let log = led.log else {
+                    out.errorCode = led.error
                     topic.partitions.append(out)
                     continue
                 }

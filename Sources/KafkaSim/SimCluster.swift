@@ -262,6 +262,18 @@ public actor SimCluster {
         return t.partitions[Int(tp.partition)]
     }
 
+    /// The log of `tp` when `broker` leads it; else, with no log, the error a partition of a data
+    /// request answers: UNKNOWN_TOPIC_ID (`byTopicID`, requests that name topics by id) or
+    /// UNKNOWN_TOPIC_OR_PARTITION when there is no such partition, NOT_LEADER_OR_FOLLOWER when another
+    /// broker leads it.
+    func ledLog(_ tp: TopicPartition, on broker: Int32, byTopicID: Bool = false) -> (log: PartitionLog?, error: Int16) {
+        guard let log = partitionLog(tp) else {
+            return (nil, byTopicID ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code)
+        }
+        guard log.leader == broker else { return (nil, KafkaErrorCode.notLeaderOrFollower.code) }
+        return (log, 0)
+    }
+
     // MARK: - Offsets (scenario side)
 
     /// Commits an offset for `group` directly (creating an empty classic group if needed).
