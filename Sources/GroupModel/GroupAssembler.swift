@@ -226,15 +226,19 @@ public enum GroupAssembler {
         var generationID: Int32?
         var protocolType = listed?.protocolType
         var subtopologies: [StreamsSubtopology]?
+        // What a consumer, share or streams describe answer says of the group as a whole.
+        func takeGroupFields(_ g: some DescribedModernGroup) {
+            error = g.error
+            if g.error == nil || listed?.state == nil { state = g.state }
+            if g.error == nil {
+                groupEpoch = g.groupEpoch
+                assignmentEpoch = g.assignmentEpoch
+            }
+            assignor = g.assignor.flatMap { $0.isEmpty ? nil : $0 }
+        }
 
         if let share {
-            error = share.error
-            if share.error == nil || listed?.state == nil { state = share.state }
-            if share.error == nil {
-                groupEpoch = share.groupEpoch
-                assignmentEpoch = share.assignmentEpoch
-            }
-            assignor = share.assignor.flatMap { $0.isEmpty ? nil : $0 }
+            takeGroupFields(share)
             members = share.members.map { member in
                 GroupMember(
                     canonicalMemberID: member.memberID, instanceID: nil, clientID: member.clientID,
@@ -244,13 +248,7 @@ public enum GroupAssembler {
                     ownedPartitions: nil, generationID: nil, assignmentUnknown: nil)
             }
         } else if let streams {
-            error = streams.error
-            if streams.error == nil || listed?.state == nil { state = streams.state }
-            if streams.error == nil {
-                groupEpoch = streams.groupEpoch
-                assignmentEpoch = streams.assignmentEpoch
-            }
-            assignor = streams.assignor.flatMap { $0.isEmpty ? nil : $0 }
+            takeGroupFields(streams)
             let topology = streams.subtopologies.sorted { $0.subtopologyID < $1.subtopologyID }
             subtopologies = topology
             let sources = Array(Set(topology.flatMap(\.sourceTopics))).sorted()
@@ -265,13 +263,7 @@ public enum GroupAssembler {
                     streamsTasks: member.assignment, streamsTargetTasks: member.targetAssignment)
             }
         } else if let consumer {
-            error = consumer.error
-            if consumer.error == nil || listed?.state == nil { state = consumer.state }
-            if consumer.error == nil {
-                groupEpoch = consumer.groupEpoch
-                assignmentEpoch = consumer.assignmentEpoch
-            }
-            assignor = consumer.assignor.flatMap { $0.isEmpty ? nil : $0 }
+            takeGroupFields(consumer)
             members.reserveCapacity(consumer.members.count)
             for member in consumer.members {
                 let assignment = sortedUnique(member.assignment)

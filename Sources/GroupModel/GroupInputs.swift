@@ -238,3 +238,23 @@ public struct LogOffsetsInput: Sendable, Hashable, Codable {
         self.error = error
     }
 }
+
+/// What the describe answers of KIP-848-style groups (ConsumerGroupDescribe, ShareGroupDescribe,
+/// StreamsGroupDescribe) say of a group as a whole; ``GroupAssembler`` reads these fields the same
+/// way for the three.
+public protocol DescribedModernGroup {
+    /// The group's error, if any; the rest is then usually empty.
+    var error: ItemError? { get }
+    /// `GroupState`.
+    var state: GroupState { get }
+    /// `GroupEpoch`.
+    var groupEpoch: Int32 { get }
+    /// `AssignmentEpoch`.
+    var assignmentEpoch: Int32 { get }
+    /// `AssignorName` (`nil` or empty when the broker left it empty).
+    var assignor: String? { get }
+}
+
+extension DescribedConsumerGroupInput: DescribedModernGroup {}
+extension DescribedShareGroupInput: DescribedModernGroup {}
+extension DescribedStreamsGroupInput: DescribedModernGroup {}
