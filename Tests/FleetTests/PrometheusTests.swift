@@ -89,12 +89,7 @@ struct PrometheusTests {
         guard Self.available("prometheus") else { return }
         let clock = KafkaSim.ManualClock()
         let prod = try await SimContext.start("prod", clock: clock)
-        _ = try await prod.cluster.createTopic("orders", partitions: 6)
-        try await prod.cluster.produce(topic: "orders", recordsPerSec: 60)
-        var handles: [String] = []
-        for i in 1...3 {
-            handles.append(try await prod.cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: member("svc-\(i)")))
-        }
+        var handles = try await prod.addServiceGroup()
         let exporter = FleetExporter(contexts: [prod.served()], now: { clock.nowMs() })
         await ServeTests.run(20_000, prod, clock: clock, exporter: exporter, polled: ["prod"])
 

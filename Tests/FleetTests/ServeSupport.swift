@@ -45,6 +45,18 @@ final class SimContext: Sendable {
         ServedContext(name: name, monitor: monitor, intervalMs: intervalMs, accepts: { g in filter?.accepts(g) ?? true })
     }
 
+    /// The group the serve tests watch: topic `orders` (6 partitions, 60 records/s) read by group
+    /// `svc`, three KIP-848 members `svc-1` ... `svc-3`. Returns the members' handles.
+    func addServiceGroup() async throws -> [String] {
+        _ = try await cluster.createTopic("orders", partitions: 6)
+        try await cluster.produce(topic: "orders", recordsPerSec: 60)
+        var handles: [String] = []
+        for i in 1...3 {
+            handles.append(try await cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: member("svc-\(i)")))
+        }
+        return handles
+    }
+
     func shutdown() async {
         await admin.close()
         await sim.shutdown()

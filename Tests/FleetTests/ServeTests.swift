@@ -105,12 +105,7 @@ struct ServeTests {
         let clock = KafkaSim.ManualClock()
         let prod = try await SimContext.start("prod", clock: clock)
         let staging = try await SimContext.start("staging", clock: clock)
-        _ = try await prod.cluster.createTopic("orders", partitions: 6)
-        try await prod.cluster.produce(topic: "orders", recordsPerSec: 60)
-        var handles: [String] = []
-        for i in 1...3 {
-            handles.append(try await prod.cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: member("svc-\(i)")))
-        }
+        var handles = try await prod.addServiceGroup()
         _ = try await staging.cluster.createTopic("audit", partitions: 1)
         _ = try await staging.cluster.append(topic: "audit", partition: 0, count: 10)
         await staging.cluster.commitOffset(group: "audit-replay", topic: "audit", partition: 0, offset: 4)
@@ -286,12 +281,7 @@ struct ServeTests {
     func blockingMember() async throws {
         let clock = KafkaSim.ManualClock()
         let prod = try await SimContext.start("prod", clock: clock)
-        _ = try await prod.cluster.createTopic("orders", partitions: 6)
-        try await prod.cluster.produce(topic: "orders", recordsPerSec: 60)
-        var handles: [String] = []
-        for i in 1...3 {
-            handles.append(try await prod.cluster.addMember(group: "svc", protocol: .consumer, topics: ["orders"], options: member("svc-\(i)")))
-        }
+        let handles = try await prod.addServiceGroup()
         let exporter = FleetExporter(contexts: [prod.served()], now: { clock.nowMs() })
         await Self.run(20_000, prod, clock: clock, exporter: exporter, polled: ["prod"])
         try await prod.cluster.slowMember(handles[0], revocationDelayMs: 600_000)
