@@ -75,10 +75,6 @@ public struct Group: Sendable, Hashable, Codable {
     /// offsets (its rows carry ``LagValue/notApplicable`` and its ``GroupSummary/totalLag`` is 0).
     public var lagApplies: Bool { type != .share }
 
-    /// The total lag as a person reads it: the summary's `1234` or `1234+?`, or `-` where lag does
-    /// not apply (a share group commits no offsets).
-    public var lagText: String { lagApplies ? summary.totalLagText : "-" }
-
     /// The member with this id, if present.
     public func member(_ memberID: String) -> GroupMember? {
         members.first { $0.memberID == memberID }

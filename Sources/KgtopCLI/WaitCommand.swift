@@ -209,7 +209,7 @@ enum WaitRunner {
         }
         if let maxLag = options.maxLag {
             if g.summary.totalLag > maxLag {
-                unmet.append("lag \(g.lagText) > \(maxLag)")
+                unmet.append("lag \(g.summary.totalLagText) > \(maxLag)")
             } else if g.summary.partitionsLagUnknown > 0 {
                 unmet.append("lag unknown on \(g.summary.partitionsLagUnknown) partition(s)")
             }
@@ -220,7 +220,7 @@ enum WaitRunner {
     /// `order-service Reconciling members 4/6 reconciled, partitions 10/12 settled, lag 120, episode #3 open 12 s (join)`.
     static func progressLine(groupID: String, group g: Group, episode: RebalanceEpisode?, unmet: [String], now: Int64) -> String {
         let p = RebalanceProgress(group: g)
-        var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(g.lagText)"
+        var line = "kgtop wait: \(groupID) \(g.state.brokerString), members \(p.membersReconciled)/\(p.membersTotal) reconciled, partitions \(p.partitionsSettled)/\(p.partitionsTotal) settled, lag \(g.summary.totalLagText)"
         if let episode {
             line += ", episode #\(episode.number) (\(RebalanceTrigger.words(episode.triggers))) open \(DurationText.seconds(now - episode.startedAt))"
             if let holder = episode.blocking.first(where: { $0.holderID != nil }) { line += ", blocked: \(holder.description)" }
