@@ -42,9 +42,14 @@ enum MetricCatalog {
     static let stateCode = MetricSpec(
         name: "kgtop_group_state_code", type: .gauge,
         help: "The group's state as a number, coded as klag-exporter codes it: 1 PreparingRebalance, 2 CompletingRebalance, 3 Stable, 4 Dead, 5 Empty, 6 Assigning, 7 Reconciling, 0 any other (Unknown, NotReady).")
-    static let health = MetricSpec(name: "kgtop_group_health", type: .info, help: "The group's health verdict (OK, REBALANCING, WARN, STUCK, ERR, STOP, STALL, REWIND).")
+    /// The verdicts in severity order, as GroupModel's ``HealthStatus`` defines them.
+    private static let verdicts = HealthStatus.allCases.sorted { $0.severity < $1.severity }
+    static let health = MetricSpec(
+        name: "kgtop_group_health", type: .info,
+        help: "The group's health verdict (\(verdicts.map(\.rawValue).joined(separator: ", "))).")
     static let healthSeverity = MetricSpec(
-        name: "kgtop_group_health_severity", type: .gauge, help: "The verdict's severity: 0 OK, 1 REBALANCING, 2 WARN, 3 STUCK, 4 ERR, 5 STOP, 6 STALL, 7 REWIND.")
+        name: "kgtop_group_health_severity", type: .gauge,
+        help: "The verdict's severity: \(verdicts.map { "\($0.severity) \($0.rawValue)" }.joined(separator: ", ")).")
     static let emptySeconds = MetricSpec(
         name: "kgtop_group_empty_seconds", type: .gauge,
         help: "Seconds this process has seen the group Empty with no members (a lower bound); committed offsets expire offsets.retention.minutes after the group emptied.")
