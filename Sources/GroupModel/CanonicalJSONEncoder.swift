@@ -242,8 +242,32 @@ enum JSONPrimitive {
         return true
     }
 
+    /// `,` then a newline, then 128 spaces: every separator and indentation of a pretty document
+    /// up to 64 levels deep is a slice of it, appended with one copy.
+    private static var separators: StaticString {
+        ",\n                                                                                                                                "
+    }
+
+    /// Appends `level` levels of indentation (two spaces each).
     static func indent(_ level: Int, into out: inout [UInt8]) {
-        for _ in 0..<(level * 2) { out.append(0x20) }
+        separator(comma: false, newline: false, indent: level, into: &out)
+    }
+
+    /// Appends an optional `,`, an optional newline and `indent` levels of indentation in one copy.
+    @inline(__always)
+    static func separator(comma: Bool, newline: Bool, indent level: Int, into out: inout [UInt8]) {
+        let spaces = level * 2
+        guard spaces <= 128 else {
+            if comma { out.append(UInt8(ascii: ",")) }
+            if newline { out.append(0x0A) }
+            for _ in 0..<spaces { out.append(0x20) }
+            return
+        }
+        separators.withUTF8Buffer { all in
+            // The slice starts at `,` (comma and newline), at the newline, or in the spaces.
+            let start = comma ? 0 : newline ? 1 : 2
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: all[start..<(2 + spaces)]))
+        }
     }
 
     static func writeNull(into out: inout [UInt8]) {
@@ -255,23 +279,38 @@ enum JSONPrimitive {
     }
 
     static func writeInteger<I: BinaryInteger>(_ v: I, into out: inout [UInt8]) {
-        if v == 0 { out.append(UInt8(ascii: "0")); return }
-        // Digits of the magnitude, least significant first, without going through a String.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var n = 0
-        var magnitude = v.magnitude
-        withUnsafeMutableBytes(of: &digits) { buf in
-            while magnitude > 0 {
-                let (q, r) = magnitude.quotientAndRemainder(dividingBy: 10)
-                buf[n] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: r)
-                n += 1
-                magnitude = q
-            }
+        if let small = Int64(exactly: v) {
+            writeInteger(small, into: &out)
+        } else {
+            // Only an unsigned value above Int64.max gets here.
+            writeMagnitude(UInt64(v.magnitude), negative: false, into: &out)
         }
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { buf in
-            var i = n - 1
-            while i >= 0 { out.append(buf[i]); i -= 1 }
+    }
+
+    /// Appends the decimal digits of `v`, without going through a String.
+    static func writeInteger(_ v: Int64, into out: inout [UInt8]) {
+        writeMagnitude(v.magnitude, negative: v < 0, into: &out)
+    }
+
+    /// Appends `-` when `negative`, then the digits of `magnitude`: written right to left into a
+    /// buffer on the stack, then appended with one copy.
+    @inline(__always)
+    private static func writeMagnitude(_ magnitude: UInt64, negative: Bool, into out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: 20 digits and a sign fit
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var n = magnitude
+            var i = buf.count
+            repeat {
+                let (q, r) = n.quotientAndRemainder(dividingBy: 10)
+                i -= 1
+                buf[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: r)
+                n = q
+            } while n > 0
+            if negative {
+                i -= 1
+                buf[i] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
         }
     }
 

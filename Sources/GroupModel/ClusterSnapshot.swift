@@ -47,14 +47,29 @@ public struct ClusterSnapshot: Sendable, Hashable, Codable {
     public func normalized() -> ClusterSnapshot {
         var copy = self
         copy.cluster.brokers.sort { $0.nodeID < $1.nodeID }
-        copy.topics = topics.map { topic in
+        copy.topics = normalizedTopics()
+        copy.groups = normalizedGroups()
+        copy.errors = normalizedErrors()
+        return copy
+    }
+
+    /// ``topics`` as ``normalized()`` leaves them: each topic's partitions by index, topics by name.
+    func normalizedTopics() -> [TopicInfo] {
+        topics.map { topic in
             var topic = topic
             topic.partitions.sort { $0.partition < $1.partition }
             return topic
         }.sorted { $0.name < $1.name }
-        copy.groups = groups.map { $0.normalized() }.sorted { $0.groupID < $1.groupID }
-        copy.errors = errors.sorted(by: PollError.ordered)
-        return copy
+    }
+
+    /// ``groups`` as ``normalized()`` leaves them: each group normalized, groups by id.
+    func normalizedGroups() -> [Group] {
+        groups.map { $0.normalized() }.sorted { $0.groupID < $1.groupID }
+    }
+
+    /// ``errors`` as ``normalized()`` leaves them.
+    func normalizedErrors() -> [PollError] {
+        errors.sorted(by: PollError.ordered)
     }
 }
 

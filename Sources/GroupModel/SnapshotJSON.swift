@@ -18,7 +18,7 @@ public enum SnapshotJSON {
     /// ``encode(_:timeLags:)`` as a byte array.
     public static func encodeBytes(_ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
-        try write(snapshot, timeLags: timeLags, chunkSize: Int.max) { out.append(contentsOf: $0) }
+        try canonical(snapshot).writeCanonicalJSON(depth: 0, pretty: true, timeLags: timeLags, into: &out) { _ in }
         return out
     }
 
@@ -26,116 +26,74 @@ public enum SnapshotJSON {
     /// kept for the whole snapshot).
     public typealias TimeLagSource = (Group) -> [TopicPartition: TimeLag]
 
-    /// A group encoded with its time lag and its partitions' (the keys a second container write
-    /// replaces are replaced, as in Foundation's encoder).
-    private struct GroupWithTimeLag: Encodable {
-        let group: Group
-        let lags: [TopicPartition: TimeLag]
-
-        struct Row: Encodable, CanonicalJSONWritable {
-            let row: GroupPartition
-            let timeLag: TimeLag?
-            enum Keys: String, CodingKey { case timeLag }
-            func encode(to encoder: any Encoder) throws {
-                try row.encode(to: encoder)
-                var container = encoder.container(keyedBy: Keys.self)
-                try container.encodeIfPresent(timeLag, forKey: .timeLag)
-            }
-            func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
-                try row.writeCanonicalJSON(depth: depth, pretty: pretty, timeLag: timeLag, into: &out)
-            }
-        }
-
-        enum Keys: String, CodingKey { case partitions, timeLag }
-
-        func encode(to encoder: any Encoder) throws {
-            // The group without its rows (they are written below with their time lags and would
-            // replace the first `partitions` anyway): one pass over the rows, not two.
-            var bare = group
-            bare.partitions = []
-            try bare.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            let rows = group.partitions
-            try container.encode(rows.indices.map { Row(row: rows[$0], timeLag: lags[rows[$0].topicPartition]) }, forKey: .partitions)
-            try container.encodeIfPresent(TimeLag.groupMaximum(rows.indices.compactMap { lags[rows[$0].topicPartition] }), forKey: .timeLag)
-        }
-    }
-
     /// Writes the same bytes as ``encode(_:timeLags:)`` to `sink`, in chunks of about `chunkSize` bytes.
     ///
-    /// Groups and topics are encoded one at a time, so memory beyond the snapshot itself is one
-    /// chunk and one group's JSON, whatever the number of groups. Everything else (cluster, errors,
-    /// and any field added later) goes through the same encoder as a whole, so the output cannot
-    /// drift from ``encode(_:)``.
+    /// Every value in the snapshot writes its own JSON (``CanonicalJSONWritable``, the bytes
+    /// Foundation's `JSONEncoder` gives for its `Encodable` conformance); only the cluster header
+    /// goes through ``CanonicalJSONEncoder``. Groups and topics are written one at a time and the
+    /// buffer is handed to `sink` whenever it holds `chunkSize` bytes, so memory beyond the snapshot
+    /// itself is one chunk and one group's JSON, whatever the number of groups. Lists already in
+    /// canonical order (as the poller and the assembler build them) are written as they are; the
+    /// others are sorted as ``ClusterSnapshot/normalized()`` sorts them.
     public static func write(
         _ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void
     ) throws {
-        let s = snapshot.normalized()
-        var skeleton = s
-        skeleton.groups = []
-        skeleton.topics = []
-        let encoder = CanonicalJSONEncoder(pretty: true)
-        let frame = try encoder.encode(skeleton)
-        // In the pretty skeleton, an empty top-level array is `\n  "key" : [\n\n  ]`. The pattern
-        // cannot occur inside a string value: strings escape their newlines.
+        let s = canonical(snapshot)
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(min(chunkSize, 1 << 22))
-        func flushIfFull() throws {
-            if buffer.count >= chunkSize { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
-        }
-        var from = 0
-        var splices: [(at: Int, end: Int, elements: Splice)] = []
-        for (key, elements) in [("groups", Splice.groups(s.groups)), ("topics", Splice.topics(s.topics))] {
-            let marker = Array("\n  \"\(key)\" : [\n\n  ]".utf8)
-            guard let at = find(marker, in: frame) else { throw EncodingError.invalidValue(key, .init(codingPath: [], debugDescription: "snapshot frame has no \(key) array")) }
-            splices.append((at + marker.count - 5, at + marker.count, elements))  // replace `\n\n  ]`
-        }
-        splices.sort { $0.at < $1.at }
-        for splice in splices {
-            buffer.append(contentsOf: frame[from..<splice.at])
-            let count = splice.elements.count
-            if count == 0 {
-                buffer.append(contentsOf: Array("\n\n  ]".utf8))
-            } else {
-                for i in 0..<count {
-                    buffer.append(contentsOf: i == 0 ? [0x0A, 0x20, 0x20, 0x20, 0x20] : [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20])
-                    switch splice.elements {
-                    case .groups(let g):
-                        if let timeLags {
-                            try encoder.encode(GroupWithTimeLag(group: g[i], lags: timeLags(g[i])), depth: 2, into: &buffer)
-                        } else {
-                            try encoder.encode(g[i], depth: 2, into: &buffer)
-                        }
-                    case .topics(let t): try encoder.encode(t[i], depth: 2, into: &buffer)
-                    }
-                    try flushIfFull()
-                }
-                buffer.append(contentsOf: Array("\n  ]".utf8))
+        // A chunk and one group's bytes beyond it, so that the buffer does not grow past a chunk.
+        buffer.reserveCapacity(min(chunkSize, 1 << 22) + (1 << 16))
+        try s.writeCanonicalJSON(depth: 0, pretty: true, timeLags: timeLags, into: &buffer) { buffer in
+            if buffer.count >= chunkSize {
+                try sink(buffer)
+                buffer.removeAll(keepingCapacity: true)
             }
-            from = splice.end
         }
-        buffer.append(contentsOf: frame[from...])
         if !buffer.isEmpty { try sink(buffer) }
     }
 
-    private enum Splice {
-        case groups([Group]), topics([TopicInfo])
-        var count: Int {
-            switch self {
-            case .groups(let g): return g.count
-            case .topics(let t): return t.count
+    /// `snapshot.normalized()`, without copying what is already in canonical order: each list is
+    /// checked (strictly increasing in its sort order, so sorting it would leave it as it is) and
+    /// sorted only when the check fails, by the same code as ``ClusterSnapshot/normalized()``.
+    static func canonical(_ snapshot: ClusterSnapshot) -> ClusterSnapshot {
+        var s = snapshot
+        let brokers = s.cluster.brokers
+        if !increasing(brokers.count, { brokers[$0].nodeID < brokers[$0 + 1].nodeID }) {
+            s.cluster.brokers.sort { $0.nodeID < $1.nodeID }
+        }
+        let topics = s.topics
+        let topicsInOrder = increasing(topics.count, { topics[$0].name < topics[$0 + 1].name })
+            && topics.indices.allSatisfy { t in
+                let partitions = topics[t].partitions
+                return increasing(partitions.count, { partitions[$0].partition < partitions[$0 + 1].partition })
+            }
+        if !topicsInOrder {
+            s.topics = snapshot.normalizedTopics()
+        }
+        let groups = s.groups
+        if !increasing(groups.count, { groups[$0].groupID < groups[$0 + 1].groupID }) {
+            s.groups = snapshot.normalizedGroups()
+        } else {
+            for g in groups.indices where !groups[g].isNormalized {
+                s.groups[g] = groups[g].normalized()
             }
         }
+        let errors = s.errors
+        if !increasing(errors.count, { PollError.ordered(errors[$0], errors[$0 + 1]) }) {
+            s.errors = snapshot.normalizedErrors()
+        }
+        return s
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard needle.count <= haystack.count, let first = needle.first else { return nil }
+    /// Whether `less(i)` (element `i` before element `i + 1`) holds for every adjacent pair of a
+    /// list of `count` elements.
+    @inline(__always)
+    static func increasing(_ count: Int, _ less: (Int) -> Bool) -> Bool {
         var i = 0
-        while i <= haystack.count - needle.count {
-            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+        while i + 1 < count {
+            if !less(i) { return false }
             i += 1
         }
-        return nil
+        return true
     }
 
     /// Decodes a snapshot written by ``encode(_:)``.
@@ -164,5 +122,29 @@ public enum SnapshotJSON {
     /// Encodes any value on one line with sorted keys (for NDJSON streams), without a newline.
     public static func encodeLine<T: Encodable>(_ value: T) throws -> Data {
         Data(try CanonicalJSONEncoder(pretty: false).encode(value))
+    }
+}
+
+extension Group {
+    /// Whether ``normalized()`` would return the group as it is: members strictly increasing by id,
+    /// each with its lists strictly increasing, and rows strictly increasing by partition (so no
+    /// sort could reorder them and no de-duplication drop anything).
+    var isNormalized: Bool {
+        let members = self.members
+        let rows = partitions
+        return SnapshotJSON.increasing(members.count, { members[$0].memberID < members[$0 + 1].memberID })
+            && members.indices.allSatisfy { members[$0].isNormalized }
+            && SnapshotJSON.increasing(rows.count, { rows[$0].topicPartition < rows[$0 + 1].topicPartition })
+    }
+}
+
+extension GroupMember {
+    /// Whether ``normalized()`` would return the member as it is: every list strictly increasing.
+    var isNormalized: Bool {
+        func increasing<T: Comparable>(_ list: [T]?) -> Bool {
+            guard let list else { return true }
+            return SnapshotJSON.increasing(list.count, { list[$0] < list[$0 + 1] })
+        }
+        return increasing(subscribedTopics) && increasing(assignment) && increasing(targetAssignment) && increasing(ownedPartitions)
     }
 }

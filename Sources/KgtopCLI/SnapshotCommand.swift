@@ -92,38 +92,47 @@ public struct SnapshotCommand: AsyncParsableCommand {
             case .json: try writeJSON(shown, records: records)
             case .table: try write(Data(SnapshotTable.render(shown).utf8))
             }
+            // Everything is written (stdout and --output take the bytes unbuffered): end the process
+            // here rather than free the snapshot value by value on the way out, which at 100,000
+            // partitions costs about a tenth of the command's CPU for nothing.
+            endProcess(KgtopExit.ok)
         } catch let e as UserFacingError {
             throw report(e)
         }
     }
 
-    /// Streams the JSON (one group at a time) to stdout, or to a temporary file renamed over
-    /// `--output` once complete, so a reader never sees half a snapshot.
+    /// Streams the JSON (one group at a time, in chunks of a megabyte written straight to the file
+    /// descriptor) to stdout, or to a temporary file renamed over `--output` once complete, so a
+    /// reader never sees half a snapshot.
     func writeJSON(_ snapshot: ClusterSnapshot, records: RecordTimes) throws {
         let takenAt = snapshot.takenAt
         let timeLags: SnapshotJSON.TimeLagSource = { TimeLagEstimator.singlePollTimeLags(of: $0, at: takenAt, records: records) }
         guard let output else {
-            try SnapshotJSON.write(snapshot, timeLags: timeLags) { FileHandle.standardOutput.write(Data($0)) }
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try writeAll($0, to: STDOUT_FILENO, name: "stdout") }
+            try writeAll([0x0A], to: STDOUT_FILENO, name: "stdout")
             return
         }
         let temporary = output + ".partial-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: nil), let file = FileHandle(forWritingAtPath: temporary) else {
             throw UserFacingError("--output \(output): cannot write: cannot create \(temporary)")
         }
+        var open = true
         do {
-            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try file.write(contentsOf: $0) }
-            try file.write(contentsOf: Data("\n".utf8))
+            let fd = file.fileDescriptor
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try writeAll($0, to: fd, name: "--output \(output)") }
+            try writeAll([0x0A], to: fd, name: "--output \(output)")
+            open = false
             try file.close()
             // rename(2) replaces an existing file atomically.
             guard rename(temporary, output) == 0 else {
                 throw UserFacingError("--output \(output): cannot write: \(String(cString: strerror(errno)))")
             }
         } catch let e as UserFacingError {
+            if open { try? file.close() }
             try? FileManager.default.removeItem(atPath: temporary)
             throw e
         } catch {
-            try? file.close()
+            if open { try? file.close() }
             try? FileManager.default.removeItem(atPath: temporary)
             throw UserFacingError("--output \(output): cannot write: \(error.localizedDescription)")
         }
@@ -138,6 +147,30 @@ public struct SnapshotCommand: AsyncParsableCommand {
             throw UserFacingError("--output \(output): cannot write: \(error.localizedDescription)")
         }
     }
+}
+
+/// Ends the process with `code` at once (C `exit`: no Swift value is freed; nothing is buffered
+/// in Swift, and the C library flushes its own streams).
+private func endProcess(_ code: Int32) -> Never {
+    exit(code)
+}
+
+/// Writes all of `bytes` to `fd` (again after a short write or an interrupted call).
+/// - Throws: ``UserFacingError`` naming `name` and the system's reason.
+private func writeAll(_ bytes: [UInt8], to fd: Int32, name: String) throws(UserFacingError) {
+    let failure: Int32? = bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += n
+        }
+        return nil
+    }
+    if let failure { throw UserFacingError("\(name): cannot write: \(String(cString: strerror(failure)))") }
 }
 
 /// The human-readable form of a snapshot.

@@ -326,4 +326,129 @@ struct CanonicalJSONEncoderTests {
         let expected = try Self.foundation(Doc(frame: mirror, groups: mirrored), pretty: true)
         #expect(String(decoding: streamed, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
     }
+
+    /// Random groups of every type and state, with every optional field present or absent, random
+    /// members and rows, subtopologies and errors: what ``Group`` writes by hand.
+    static func randomGroups(_ random: inout Random, count: Int) -> [Group] {
+        (0..<count).map { i in
+            func maybe<T>(_ value: @autoclosure () -> T) -> T? { random.below(2) == 0 ? nil : value() }
+            let types: [GroupType] = [.classic, .consumer, .share, .streams, .unknown(random.string())]
+            let states: [GroupState] = [.empty, .assigning, .reconciling, .stable, .dead, .preparingRebalance, .completingRebalance, .notReady, .unknown(random.string())]
+            var group = Group(
+                groupID: "g\(i)" + random.string(), type: types[random.below(types.count)], protocolType: maybe(random.string()),
+                state: states[random.below(states.count)], assignor: maybe(random.string()), groupEpoch: maybe(Int32(random.below(50))),
+                assignmentEpoch: maybe(Int32(random.below(50))), generationID: maybe(Int32(random.below(50))),
+                coordinatorID: maybe(Int32(random.below(3))), members: randomMembers(&random, count: random.below(4)),
+                partitions: randomRows(&random, count: random.below(8)),
+                error: maybe(ItemError(code: Int16(random.below(100)), name: random.string(), message: maybe(random.string()))))
+            group.subtopologies = maybe((0..<random.below(3)).map {
+                StreamsSubtopology(subtopologyID: "\($0)", sourceTopics: (0..<random.below(3)).map { _ in random.string() })
+            })
+            return group
+        }
+    }
+
+    /// Random topics with every optional field of the topic and its partitions present or absent.
+    static func randomTopics(_ random: inout Random, count: Int) -> [TopicInfo] {
+        (0..<count).map { i in
+            func maybe<T>(_ value: @autoclosure () -> T) -> T? { random.below(2) == 0 ? nil : value() }
+            let partitions = (0..<random.below(5)).map { p in
+                PartitionOffsets(
+                    partition: Int32(p), logStart: maybe(Int64(random.below(1000))), logEnd: maybe(Int64(random.below(1 << 40))),
+                    leader: maybe(Int32(random.below(3)) - 1), error: maybe(ItemError(code: 6, name: random.string(), message: maybe(random.string()))))
+            }
+            return TopicInfo(
+                name: "t\(i)" + random.string(), topicID: maybe(random.string()), partitionCount: random.below(9), partitions: partitions,
+                error: maybe(ItemError(code: 3, name: random.string())))
+        }
+    }
+
+    /// Random poll errors of every scope with every optional field present or absent.
+    static func randomErrors(_ random: inout Random, count: Int) -> [PollError] {
+        (0..<count).map { _ in
+            func maybe<T>(_ value: @autoclosure () -> T) -> T? { random.below(2) == 0 ? nil : value() }
+            return PollError(
+                scope: PollError.Scope.allCases[random.below(PollError.Scope.allCases.count)], operation: random.string(),
+                brokerID: maybe(Int32(random.below(3))), groupID: maybe(random.string()), topic: maybe(random.string()),
+                partition: maybe(Int32(random.below(4))), kafkaError: maybe(ItemError(code: 16, name: random.string(), message: maybe(random.string()))),
+                message: random.string())
+        }
+    }
+
+    /// A random snapshot: random brokers, features, topics, groups and errors, in random order.
+    static func randomSnapshot(_ random: inout Random) -> ClusterSnapshot {
+        func maybe<T>(_ value: @autoclosure () -> T) -> T? { random.below(2) == 0 ? nil : value() }
+        let brokers = (0..<random.below(4)).map { n in
+            BrokerInfo(
+                nodeID: Int32(n), host: random.string(), port: Int32(9092 + n), rack: maybe(random.string()),
+                reachable: random.below(2) == 0, error: maybe(random.string()))
+        }
+        var features: [String: Int16] = [:]
+        for _ in 0..<random.below(3) { features[random.string()] = Int16(random.below(5)) }
+        if random.below(2) == 0 { features["group.version"] = Int16(random.below(2)) }
+        return ClusterSnapshot(
+            takenAt: Int64(random.below(1 << 40)), pollDurationMs: Int64(random.below(10_000)),
+            cluster: ClusterInfo(clusterID: maybe(random.string()), controllerID: maybe(Int32(random.below(3))), brokers: brokers.shuffled(using: &random.rng), finalizedFeatures: features),
+            topics: randomTopics(&random, count: random.below(4)).shuffled(using: &random.rng),
+            groups: randomGroups(&random, count: random.below(5)).shuffled(using: &random.rng), errors: randomErrors(&random, count: random.below(4)))
+    }
+
+    @Test("Groups, topics, errors, brokers and whole snapshots that write themselves give JSONEncoder's bytes")
+    func selfWritingSnapshots() throws {
+        var random = Random(rng: SplitMix64(seed: 0x736E_6170))
+        let groups = Self.randomGroups(&random, count: 60)
+        try Self.expectSame(groups)
+        for group in groups.prefix(20) {
+            try Self.expectSame(group)
+            try Self.expectSame(group.summary)
+            try Self.expectSame(group.type)
+            try Self.expectSame(group.state)
+            try Self.expectSame(group.protocol)
+            if let subtopologies = group.subtopologies { try Self.expectSame(subtopologies) }
+        }
+        try Self.expectSame(Self.randomTopics(&random, count: 30))
+        try Self.expectSame(Self.randomErrors(&random, count: 30))
+        for _ in 0..<40 {
+            let snapshot = Self.randomSnapshot(&random)
+            try Self.expectSame(snapshot)
+            let expected = try Self.foundation(snapshot.normalized(), pretty: true)
+            #expect(try SnapshotJSON.encodeBytes(snapshot) == expected)
+            var streamed: [UInt8] = []
+            try SnapshotJSON.write(snapshot, chunkSize: 64) { streamed.append(contentsOf: $0) }
+            #expect(String(decoding: streamed, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+        }
+    }
+
+    @Test("SnapshotJSON sorts what is out of order, list by list, as normalized() does")
+    func unsortedParts() throws {
+        var random = Random(rng: SplitMix64(seed: 0x736F_7274))
+        var snapshot = Self.randomSnapshot(&random)
+        while snapshot.groups.count < 3 || snapshot.topics.isEmpty { snapshot = Self.randomSnapshot(&random) }
+        // Bypass the initializers' sorting: groups in order but one group's members and rows and
+        // one member's lists reversed, a topic's partitions reversed, brokers and errors reversed.
+        var group = Self.randomGroups(&random, count: 1)[0]
+        group.members = Self.randomMembers(&random, count: 4).reversed()
+        group.members[0].subscribedTopics = ["b", "a", "b"]
+        group.members[0].assignment = [TopicPartition(topic: "z", partition: 1), TopicPartition(topic: "a", partition: 0)]
+        group.partitions = Self.randomRows(&random, count: 5).reversed()
+        snapshot.groups[1] = group
+        snapshot.groups[1].groupID = snapshot.groups[0].groupID + "\u{1}"
+        snapshot.topics[0].partitions.reverse()
+        snapshot.cluster.brokers.reverse()
+        snapshot.errors.reverse()
+        for s in [snapshot, { var s = snapshot; s.groups.reverse(); s.topics.reverse(); return s }()] {
+            let expected = try Self.foundation(s.normalized(), pretty: true)
+            #expect(String(decoding: try SnapshotJSON.encodeBytes(s), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            var streamed: [UInt8] = []
+            try SnapshotJSON.write(s, chunkSize: 100) { streamed.append(contentsOf: $0) }
+            #expect(streamed == expected)
+        }
+    }
+
+    @Test("Indentation deeper than the precomputed spaces gives JSONEncoder's bytes")
+    func deepNesting() throws {
+        var value = Value.object([("leaf", .int(1))])
+        for depth in 0..<70 { value = depth % 2 == 0 ? .array([value, .null]) : .object([("k", value), ("a", .bool(true))]) }
+        try Self.expectSame(value)
+    }
 }
