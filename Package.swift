@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: ["KgtopTestSupport",
-                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
+                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
