@@ -173,7 +173,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PollerTests",
-            dependencies: ["KgtopTestSupport", "Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
+            dependencies: ["KgtopTestSupport", "Monitor", "KafkaSim", "KafkaAdmin", "KafkaProtocol", "KafkaWire", "GroupModel", "KgtopCLI", "Workload"],
             swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",

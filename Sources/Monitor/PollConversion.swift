@@ -81,12 +81,14 @@ public enum PollConversion {
     }
 
     /// Topic-partitions of the classic consumer protocol's lists.
-    static func partitions(_ list: [(String, [Int32])], names: TopicNameTable? = nil) -> [TopicPartition] {
+    static func partitions<Entry>(
+        _ list: [Entry], _ topic: KeyPath<Entry, String>, _ parts: KeyPath<Entry, [Int32]>, names: TopicNameTable? = nil
+    ) -> [TopicPartition] {
         var out: [TopicPartition] = []
-        out.reserveCapacity(list.reduce(0) { $0 + $1.1.count })
-        for (topic, parts) in list {
-            let name = names?.intern(topic) ?? topic
-            for p in parts { out.append(TopicPartition(topic: name, partition: p)) }
+        out.reserveCapacity(list.reduce(0) { $0 + $1[keyPath: parts].count })
+        for entry in list {
+            let name = names?.intern(entry[keyPath: topic]) ?? entry[keyPath: topic]
+            for p in entry[keyPath: parts] { out.append(TopicPartition(topic: name, partition: p)) }
         }
         return sortedIfNeeded(out)
     }
@@ -105,14 +107,14 @@ public enum PollConversion {
             {
                 subscription = DescribedClassicGroupInput.Subscription(
                     topics: names.map { $0.intern(s.topics) } ?? s.topics,
-                    ownedPartitions: version >= 1 ? partitions(s.ownedPartitions.map { ($0.topic, $0.partitions) }, names: names) : nil,
+                    ownedPartitions: version >= 1 ? partitions(s.ownedPartitions, \.topic, \.partitions, names: names) : nil,
                     generationID: version >= 2 && s.generationID >= 0 ? s.generationID : nil,
                     rackID: version >= 3 ? s.rackID : nil)
             }
             if decodable, !m.memberAssignment.isEmpty,
                let (a, _) = try? ConsumerProtocolAssignment.decodeVersionPrefixed(m.memberAssignment)
             {
-                assignment = partitions(a.assignedPartitions.map { ($0.topic, $0.partitions) }, names: names)
+                assignment = partitions(a.assignedPartitions, \.topic, \.partitions, names: names)
             }
             // Empty assignment bytes are not an empty assignment (that encodes as a version and a
             // zero count): the broker did not say, so the assignment stays unknown.
