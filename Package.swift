@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: ["KgtopTestSupport",
-                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel",
+                "KafkaAdmin", "KafkaWire", "KafkaWireNIO", "KafkaProtocol", "GroupModel", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -173,7 +173,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PollerTests",
-            dependencies: ["KgtopTestSupport", "Monitor", "KafkaSim", "KafkaAdmin", "GroupModel", "KgtopCLI", "Workload"],
+            dependencies: ["KgtopTestSupport", "Monitor", "KafkaSim", "KafkaAdmin", "KafkaProtocol", "KafkaWire", "GroupModel", "KgtopCLI", "Workload"],
             swiftSettings: strict),
         .testTarget(
             name: "ScenarioTests",

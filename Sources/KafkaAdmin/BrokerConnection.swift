@@ -388,19 +388,26 @@ final class KafkaClientHandler: ChannelDuplexHandler {
             return
         }
         entry.timeoutTask.cancel()
-        var bytes = Array(frame.readableBytesView)
         if entry.responseHeaderVersion >= 1 {
-            var reader = WireReader(bytes)
-            var unknown: [RawTaggedField] = []
-            do {
-                try reader.readTaggedFields(unknown: &unknown) { _, _ throws(WireError) in false }
-            } catch {
-                entry.promise.fail(BrokerConnectionError.malformedResponse(
-                    address: address, api: entry.apiName, reason: "response header: \(error)"))
-                return
+            // The header's tagged fields are skipped before the body is copied out, so that a body
+            // of megabytes is copied once rather than copied and then shifted. Almost every header
+            // has none (one zero byte).
+            var headerSize = 1
+            if frame.readableBytesView.first != 0 {
+                var reader = WireReader(Array(frame.readableBytesView))
+                var unknown: [RawTaggedField] = []
+                do {
+                    try reader.readTaggedFields(unknown: &unknown) { _, _ throws(WireError) in false }
+                } catch {
+                    entry.promise.fail(BrokerConnectionError.malformedResponse(
+                        address: address, api: entry.apiName, reason: "response header: \(error)"))
+                    return
+                }
+                headerSize = reader.offset
             }
-            bytes.removeFirst(reader.offset)
+            frame.moveReaderIndex(forwardBy: headerSize)
         }
+        let bytes = Array(frame.readableBytesView)
         entry.promise.succeed(RawResponse(body: bytes, bytesSent: entry.bytesSent, bytesReceived: frameSize + 4))
     }
 

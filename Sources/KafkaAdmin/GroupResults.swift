@@ -38,6 +38,13 @@ public struct ListGroupsResult: Sendable {
 
     /// Every listed group, sorted by id, each once.
     public var groups: [ListedGroup] {
+        let ids = brokers.keys.sorted()
+        var lists: [[ListedGroup]] = []
+        lists.reserveCapacity(ids.count)
+        for id in ids {
+            if case let .success(list) = brokers[id]! { lists.append(list) }
+        }
+        if let merged = Self.mergeSorted(lists) { return merged }
         var seen: [String: ListedGroup] = [:]
         for id in brokers.keys.sorted() {
             if case let .success(list) = brokers[id]! {
@@ -45,6 +52,34 @@ public struct ListGroupsResult: Sendable {
             }
         }
         return seen.values.sorted { $0.groupID < $1.groupID }
+    }
+
+    /// ``groups`` when every list is strictly ascending by id (brokers list their groups in id
+    /// order): a merge of the lists, an id listed by several keeping the entry of the first list,
+    /// with no id hashed or sorted. Nil when a list is out of order.
+    static func mergeSorted(_ lists: [[ListedGroup]]) -> [ListedGroup]? {
+        for list in lists {
+            var i = 1
+            while i < list.count {
+                if !(list[i - 1].groupID < list[i].groupID) { return nil }
+                i += 1
+            }
+        }
+        if lists.count == 1 { return lists[0] }
+        var out: [ListedGroup] = []
+        out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+        var heads = [Int](repeating: 0, count: lists.count)
+        while true {
+            // The smallest id at the heads; on a tie, the first list's entry.
+            var best = -1
+            for k in lists.indices where heads[k] < lists[k].count {
+                if best < 0 || lists[k][heads[k]].groupID < lists[best][heads[best]].groupID { best = k }
+            }
+            guard best >= 0 else { return out }
+            let id = lists[best][heads[best]].groupID
+            out.append(lists[best][heads[best]])
+            for k in lists.indices where heads[k] < lists[k].count && lists[k][heads[k]].groupID == id { heads[k] += 1 }
+        }
     }
 
     /// The brokers that failed, with their errors.

@@ -194,33 +194,31 @@ extension KafkaAdminClient {
             }
             let batches = byLeader
             let timeoutMs = Int32(clamping: config.requestTimeout.milliseconds)
-            let answers = await withTaskGroup(of: (Int32, RoutedResponse<ListOffsetsResponse>).self) { group in
+            let answers = await withTaskGroup(of: (Int32, RoutedResponse<FlatListOffsetsResponse>).self) { group in
                 for (leader, slots) in batches {
                     group.addTask {
                         // `slots` are sorted, so each topic's partitions form one run, sorted already.
-                        var topics: [ListOffsetsRequest.ListOffsetsTopic] = []
+                        var request = FlatListOffsetsRequest(replicaID: -1, isolationLevel: 0, timeoutMs: 0, timestamp: spec.wireTimestamp)
+                        request.partitions.reserveCapacity(slots.count)
                         var start = 0
                         while start < slots.count {
                             let name = unique[slots[start]].topic
                             var end = start + 1
                             while end < slots.count, unique[slots[end]].topic == name { end += 1 }
-                            topics.append(ListOffsetsRequest.ListOffsetsTopic(
-                                name: name,
-                                partitions: slots[start..<end].map {
-                                    ListOffsetsRequest.ListOffsetsPartition(partitionIndex: unique[$0].partition, timestamp: spec.wireTimestamp)
-                                }))
+                            request.append(topic: name, partitions: slots[start..<end].lazy.map { unique[$0].partition })
                             start = end
                         }
-                        let request = topics
+                        let built = request
                         let answer = await self.send(to: leader, versions: spec.minimumVersion...Caps.listOffsets.upperBound) { version in
-                            ListOffsetsRequest(
-                                replicaID: -1, isolationLevel: version >= 2 ? isolation.rawValue : 0, topics: request,
-                                timeoutMs: version >= 10 ? timeoutMs : 0)
+                            var r = built
+                            r.isolationLevel = version >= 2 ? isolation.rawValue : 0
+                            r.timeoutMs = version >= 10 ? timeoutMs : 0
+                            return r
                         }
                         return (leader, answer)
                     }
                 }
-                var all: [(Int32, RoutedResponse<ListOffsetsResponse>)] = []
+                var all: [(Int32, RoutedResponse<FlatListOffsetsResponse>)] = []
                 for await x in group { all.append(x) }
                 return all
             }
@@ -233,14 +231,15 @@ extension KafkaAdminClient {
                     let r: Result<ListedOffset, AdminItemError>
                     switch answer.result {
                     case let .failure(e): r = .failure(e)
-                    case .success:
-                        if let a = answered[k] {
-                            if let e = AdminItemError.fromCode(a.errorCode) {
+                    case let .success(a):
+                        let i = answered[k]
+                        if i >= 0 {
+                            if let e = AdminItemError.fromCode(a.errorCodes[i]) {
                                 r = .failure(e)
                             } else {
                                 r = .success(ListedOffset(
-                                    offset: a.offset, timestamp: a.timestamp >= 0 ? a.timestamp : nil,
-                                    leaderEpoch: a.leaderEpoch >= 0 ? a.leaderEpoch : nil))
+                                    offset: a.offsets[i], timestamp: a.timestamps[i] >= 0 ? a.timestamps[i] : nil,
+                                    leaderEpoch: a.leaderEpochs[i] >= 0 ? a.leaderEpochs[i] : nil))
                             }
                         } else {
                             r = .failure(AdminItemError(.missingFromResponse))
@@ -262,30 +261,49 @@ extension KafkaAdminClient {
         return ListOffsetsInOrderResult(results: results, stats: stats)
     }
 
-    /// The answer for each requested slot (nil when the broker left it out). Brokers answer in the
-    /// order asked, so the answer is walked alongside the request; only an answer in another order
-    /// (or with duplicates) is indexed by partition, the last entry for a partition winning.
+    /// For each requested slot, the position of its answer among the answer's partitions (-1 when
+    /// the broker left it out). Brokers answer in the order asked, so the answer is walked alongside
+    /// the request, each topic name compared once per run of its partitions; only an answer in
+    /// another order (or with duplicates) is indexed by partition, the last entry for a partition
+    /// winning.
     static func matchAnswers(
-        _ result: Result<ListOffsetsResponse, AdminItemError>, slots: [Int], unique: [TopicPartition]
-    ) -> [ListOffsetsResponse.ListOffsetsPartitionResponse?] {
+        _ result: Result<FlatListOffsetsResponse, AdminItemError>, slots: [Int], unique: [TopicPartition]
+    ) -> [Int] {
         guard case let .success(r) = result else { return [] }
-        var out = [ListOffsetsResponse.ListOffsetsPartitionResponse?](repeating: nil, count: slots.count)
+        var out = [Int](repeating: -1, count: slots.count)
         var k = 0
         var inOrder = true
-        walk: for t in r.topics {
-            for p in t.partitions {
-                guard k < slots.count, unique[slots[k]].partition == p.partitionIndex, unique[slots[k]].topic == t.name else {
+        var start = 0
+        walk: for (name, end) in zip(r.topicNames, r.topicEnds) {
+            // A requested topic string already found equal to `name` (the request's partitions of
+            // one topic usually share one string, so the next ones compare by identity).
+            var matched: String?
+            for i in start..<end {
+                guard k < slots.count, unique[slots[k]].partition == r.partitionIndexes[i] else {
                     inOrder = false
                     break walk
                 }
-                out[k] = p
+                let asked = unique[slots[k]].topic
+                if matched.map({ $0 != asked }) ?? true {
+                    guard asked == name else {
+                        inOrder = false
+                        break walk
+                    }
+                    matched = asked
+                }
+                out[k] = i
                 k += 1
             }
+            start = end
         }
         if inOrder { return out }
-        var answered: [TopicPartition: ListOffsetsResponse.ListOffsetsPartitionResponse] = [:]
-        for t in r.topics { for p in t.partitions { answered[TopicPartition(topic: t.name, partition: p.partitionIndex)] = p } }
-        return slots.map { answered[unique[$0]] }
+        var answered: [TopicPartition: Int] = [:]
+        start = 0
+        for (name, end) in zip(r.topicNames, r.topicEnds) {
+            for i in start..<end { answered[TopicPartition(topic: name, partition: r.partitionIndexes[i])] = i }
+            start = end
+        }
+        return slots.map { answered[unique[$0]] ?? -1 }
     }
 
     /// A partition's metadata: by index when partitions are listed densely in order (as brokers

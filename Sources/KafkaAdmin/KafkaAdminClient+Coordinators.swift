@@ -209,6 +209,16 @@ extension KafkaAdminClient {
         return out
     }
 
+    /// Whether `ids` are sorted and each once.
+    static func isStrictlyAscending(_ ids: [String]) -> Bool {
+        var i = 1
+        while i < ids.count {
+            if !(ids[i - 1] < ids[i]) { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// Routes groups to their coordinators, runs `perCoordinator` once per coordinator in parallel,
     /// and retries (once, after a coordinator refresh) the groups that failed with a coordinator error.
     func routeByCoordinator<Value: Sendable>(
@@ -217,16 +227,31 @@ extension KafkaAdminClient {
     ) async throws(KafkaAdminError) -> (groups: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)], stats: RequestStats) {
         var stats = RequestStats()
         var results: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)] = [:]
-        // Each coordinator's call sorts its own ids: no need to sort them all here first.
-        var pending = Array(Set(groupIDs))
+        // Each coordinator's call sorts its own ids: no need to sort them all here first. Ids that
+        // are sorted and unique already (what the poller passes) are not hashed to remove repeats.
+        var pending = Self.isStrictlyAscending(groupIDs) ? groupIDs : Array(Set(groupIDs))
         for attempt in 0..<2 where !pending.isEmpty {
-            let found = try await findCoordinators(groupIDs: pending, refresh: attempt > 0)
-            stats.merge(found.stats)
             var byNode: [Int32: [String]] = [:]
-            for id in pending {
-                switch found.coordinators[id] ?? .failure(AdminItemError(.missingFromResponse)) {
-                case let .success(node): byNode[node, default: []].append(id)
-                case let .failure(e): results[id] = (nil, .failure(e))
+            // The first attempt routes groups with a cached coordinator straight away (as
+            // findCoordinators would answer them, without a request); only the others are asked.
+            var unknown: [String] = []
+            if attempt == 0 {
+                // Metadata first, as findCoordinators checks it before reading the cache.
+                _ = try await ensureMetadata(&stats)
+                for id in pending {
+                    if let node = coordinatorCache[id] { byNode[node, default: []].append(id) } else { unknown.append(id) }
+                }
+            } else {
+                unknown = pending
+            }
+            if !unknown.isEmpty {
+                let found = try await findCoordinators(groupIDs: unknown, refresh: attempt > 0)
+                stats.merge(found.stats)
+                for id in unknown {
+                    switch found.coordinators[id] ?? .failure(AdminItemError(.missingFromResponse)) {
+                    case let .success(node): byNode[node, default: []].append(id)
+                    case let .failure(e): results[id] = (nil, .failure(e))
+                    }
                 }
             }
             let batches = byNode

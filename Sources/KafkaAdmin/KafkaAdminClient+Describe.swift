@@ -38,7 +38,10 @@ extension KafkaAdminClient {
         var unique: [String: GroupTarget] = [:]
         for t in targets where unique[t.groupID] == nil { unique[t.groupID] = t }
         let byID = unique
-        let routed = try await routeByCoordinator(Array(byID.keys)) { node, ids in
+        // Targets in id order without repeats (what the poller passes) keep that order, so the
+        // routing need not de-duplicate them again.
+        let ids = Self.isStrictlyAscending(targets.map(\.groupID)) ? targets.map(\.groupID) : Array(byID.keys)
+        let routed = try await routeByCoordinator(ids) { node, ids in
             await self.describeOnCoordinator(node, ids.compactMap { byID[$0] })
         }
         return DescribeGroupsResult(

@@ -2,7 +2,7 @@ import GroupModel
 import KafkaProtocol
 import KafkaWire
 
-// Committed offsets: OffsetFetch per coordinator, read into GroupOffsets (GroupOffsets.swift).
+// Committed offsets: OffsetFetch per coordinator, read flat into GroupOffsets (GroupOffsets.swift).
 
 extension KafkaAdminClient {
     /// Committed offsets of groups on one coordinator: one OffsetFetch (v8/v9) for all of them,
@@ -24,13 +24,13 @@ extension KafkaAdminClient {
         var groups: [String: Result<GroupOffsets, AdminItemError>] = [:]
         if version >= 8 {
             let answer = await send(to: nodeID, versions: version...version) { _ in
-                OffsetFetchRequest(
+                FlatOffsetFetchRequest(OffsetFetchRequest(
                     groups: ids.map { OffsetFetchRequest.OffsetFetchRequestGroup(groupID: $0, memberID: nil, memberEpoch: -1, topics: nil) },
-                    requireStable: requireStable)
+                    requireStable: requireStable))
             }
             stats.merge(answer.stats)
             groups.reserveCapacity(ids.count)
-            let byID = Self.firstByID(answer.result.map(\.groups), \.groupID)
+            let byID = Self.firstByID(answer.result.map(\.groups), \.offsets.groupID)
             for id in ids {
                 switch answer.result {
                 case let .failure(e): groups[id] = .failure(e)
@@ -43,20 +43,20 @@ extension KafkaAdminClient {
                         groups[id] = .failure(e)
                         continue
                     }
-                    groups[id] = .success(GroupOffsets(groupID: id, answered: g.topics))
+                    groups[id] = .success(g.offsets)
                 }
             }
         } else {
             let stable = requireStable && version >= 7
-            let answers = await withTaskGroup(of: (String, RoutedResponse<OffsetFetchResponse>).self) { group in
+            let answers = await withTaskGroup(of: (String, RoutedResponse<FlatOffsetFetchResponse>).self) { group in
                 for id in ids {
                     group.addTask {
                         (id, await self.send(to: nodeID, versions: version...version) { _ in
-                            OffsetFetchRequest(groupID: id, topics: nil, requireStable: stable)
+                            FlatOffsetFetchRequest(OffsetFetchRequest(groupID: id, topics: nil, requireStable: stable))
                         })
                     }
                 }
-                var all: [(String, RoutedResponse<OffsetFetchResponse>)] = []
+                var all: [(String, RoutedResponse<FlatOffsetFetchResponse>)] = []
                 for await x in group { all.append(x) }
                 return all
             }
@@ -65,11 +65,15 @@ extension KafkaAdminClient {
                 switch answer.result {
                 case let .failure(e): groups[id] = .failure(e)
                 case let .success(r):
-                    if let e = AdminItemError.fromCode(r.errorCode) {
+                    // v2-7 answer for one group: its topics and error code are the answer's.
+                    let answered = r.groups.first ?? FlatOffsetFetchResponse.Group(errorCode: 0, offsets: GroupOffsets(groupID: "", offsets: []))
+                    if let e = AdminItemError.fromCode(answered.errorCode) {
                         groups[id] = .failure(e)
                         continue
                     }
-                    groups[id] = .success(GroupOffsets(groupID: id, answered: r.topics))
+                    var offsets = answered.offsets
+                    offsets.groupID = id
+                    groups[id] = .success(offsets)
                 }
             }
         }

@@ -320,7 +320,7 @@ extension SimCluster {
 
     /// Runs the timeouts of every group.
     func runGroupTimeouts(now: Int64) {
-        for g in groups.values {
+        for g in groupList {
             let rebalancing = g.type == .classic && (g.classic.state == .preparingRebalance || g.classic.state == .completingRebalance)
             guard rebalancing || now >= g.nextTimeoutCheckMs else { continue }
             var next = now + 1_000

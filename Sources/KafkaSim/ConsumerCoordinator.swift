@@ -202,10 +202,17 @@ extension SimCluster {
     /// Partition counts of every topic some member subscribes to (by name or regex).
     func subscriptionMetadata(_ cg: ConsumerGroupState) -> [String: Int] {
         var out: [String: Int] = [:]
-        for m in cg.members.values {
-            for t in subscribedTopics(of: m) { out[t] = topics[t]?.partitions.count ?? 0 }
+        func add(_ t: String) {
+            if let n = topics[t]?.partitions.count, n > 0 { out[t] = n }
         }
-        return out.filter { $0.value > 0 }
+        for m in cg.members.values {
+            if m.subscribedTopicRegex == nil {
+                for t in m.subscribedTopicNames { add(t) }
+            } else {
+                for t in subscribedTopics(of: m) { add(t) }
+            }
+        }
+        return out
     }
 
     func subscribedTopics(of m: ConsumerMember) -> Set<String> {

@@ -199,7 +199,7 @@ extension SimCluster {
     /// Streams groups with a process rate commit their active tasks' source partitions forward.
     func runStreamsGroups(now: Int64, elapsedMs: Int64) {
         guard elapsedMs > 0 else { return }
-        for g in groups.values {
+        for g in groupList {
             guard let streams = g.streams, streams.processRatePerSec > 0 else { continue }
             let total = streams.processRatePerSec * Double(elapsedMs) / 1000 + streams.carry
             let step = Int64(total.rounded(.down))

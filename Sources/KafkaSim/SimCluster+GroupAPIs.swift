@@ -120,7 +120,8 @@ extension SimCluster {
                     clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames.sorted(),
                     subscribedTopicRegex: m.subscribedTopicRegex,
                     assignment: describeAssignment(
-                        config.kafkaVersion.describesPendingRevocation ? m.assigned.union(m.pendingRevocation) : m.assigned),
+                        config.kafkaVersion.describesPendingRevocation && !m.pendingRevocation.isEmpty
+                            ? m.assigned.union(m.pendingRevocation) : m.assigned),
                     targetAssignment: describeAssignment(cg.target[mid] ?? []))
                 if version >= 1 { member.memberType = m.classicProtocols != nil ? 0 : 1 }
                 return member
@@ -131,6 +132,11 @@ extension SimCluster {
     }
 
     func describeAssignment(_ tps: Set<TopicPartition>) -> ConsumerGroupDescribeResponse.Assignment {
+        guard let only = tps.first?.topic else { return .init(topicPartitions: []) }
+        if tps.allSatisfy({ $0.topic == only }) {
+            // The usual member holds partitions of one topic: no grouping.
+            return .init(topicPartitions: [.init(topicID: topics[only]?.id ?? .zero, topicName: only, partitions: tps.map(\.partition).sorted())])
+        }
         var byTopic: [String: [Int32]] = [:]
         for tp in tps { byTopic[tp.topic, default: []].append(tp.partition) }
         return .init(topicPartitions: byTopic.keys.sorted().map { t in

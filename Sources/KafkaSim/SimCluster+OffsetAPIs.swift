@@ -56,6 +56,10 @@ extension SimCluster {
             })
         }
         guard let g else { return (0, []) }
+        if let only = g.offsets.first?.key.topic, g.offsets.keys.allSatisfy({ $0.topic == only }) {
+            // The usual group commits to one topic: its partitions in order, no grouping.
+            return (0, [FetchedTopic(name: only, partitions: g.offsets.map { ($0.key.partition, $0.value) }.sorted { $0.0 < $1.0 })])
+        }
         var byTopic: [String: [(Int32, CommittedOffset)]] = [:]
         for (tp, o) in g.offsets { byTopic[tp.topic, default: []].append((tp.partition, o)) }
         return (0, byTopic.keys.sorted().map { FetchedTopic(name: $0, partitions: byTopic[$0]!.sorted { $0.0 < $1.0 }) })
@@ -125,11 +129,14 @@ extension SimCluster {
 
     func listOffsets(_ req: ListOffsetsRequest, version: Int16, broker: Int32) -> ListOffsetsResponse {
         var resp = ListOffsetsResponse()
+        resp.topics.reserveCapacity(req.topics.count)
         for t in req.topics {
             var topic = ListOffsetsResponse.ListOffsetsTopicResponse(name: t.name)
+            topic.partitions.reserveCapacity(t.partitions.count)
+            let simTopic = topics[t.name]
             for p in t.partitions {
                 var out = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
-                let led = ledLog(TopicPartition(topic: t.name, partition: p.partitionIndex), on: broker)
+                let led = ledLog(in: simTopic, partition: p.partitionIndex, on: broker)
                 guard let log = led.log else {
                     out.errorCode = led.error
                     topic.partitions.append(out)

@@ -76,18 +76,25 @@ public actor SimCluster {
     var brokers: [SimBroker]
     var topics: [String: SimTopic] = [:] { didSet { sortedTopicNamesCache = nil } }
     var topicNamesByID: [KafkaUUID: String] = [:]
-    var groups: [String: SimGroup] = [:] { didSet { groupsByCoordinatorCache = nil } }
+    var groups: [String: SimGroup] = [:] { didSet { groupsByCoordinatorCache = nil; groupListCache = nil } }
     /// Topic names in order, rebuilt after a topic is added or removed (Metadata for all topics).
     var sortedTopicNamesCache: [String]?
     /// Each broker's groups in id order, rebuilt after a group is added or removed (ListGroups).
     var groupsByCoordinatorCache: [Int32: [SimGroup]]?
+    /// Every group, rebuilt after a group is added or removed (the tick walks them).
+    var groupListCache: [SimGroup]?
     var faults: [Int32: BrokerFaults] = [:]
     var rng: SplitMix64
     var nextProducerID: Int64 = 1000
     var simMembers: [String: SimulatedMember] = [:]
-    var simMemberOrder: [String] = []
+    /// The simulated members in the order they were added (ticks step them without a lookup by handle).
+    var simMemberOrder: [SimulatedMember] = []
     var producers: [String: ScriptedProducer] = [:]
+    /// The producers in the order they were started (ticks walk them without a lookup by topic).
+    var producerOrder: [ScriptedProducer] = []
     var lastTickMs: Int64
+    /// The end of the last step the scripted producers ran for (``runProducersOnGrid(now:)``).
+    var producerGridMs: Int64
     var pendingClassicMembers: Set<String> = []
     var scheduled: [ScheduledCommand] = []
     var memberCounters: [String: Int] = [:]
@@ -115,7 +122,8 @@ public actor SimCluster {
     /// The session timeout a KIP-848 member of `groupID` is held to: the group's own
     /// `consumer.session.timeout.ms` when set, else the broker's.
     func consumerSessionTimeoutMs(group groupID: String) -> Int32 {
-        groupConfigOverrides[groupID]?["consumer.session.timeout.ms"].flatMap { Int32($0) } ?? config.consumerSessionTimeoutMs
+        if groupConfigOverrides.isEmpty { return config.consumerSessionTimeoutMs }
+        return groupConfigOverrides[groupID]?["consumer.session.timeout.ms"].flatMap { Int32($0) } ?? config.consumerSessionTimeoutMs
     }
 
     /// Creates a cluster; its brokers get addresses when ``KafkaSimulator`` binds them (or
@@ -131,6 +139,8 @@ public actor SimCluster {
             SimBroker(nodeID: Int32($0 + 1), host: config.host, port: config.basePort == 0 ? 0 : config.basePort + $0)
         }
         self.lastTickMs = clock.nowMs()
+        let step = max(1, config.tickMs)
+        self.producerGridMs = lastTickMs - ((lastTickMs % step) + step) % step
     }
 
     // MARK: - Brokers
@@ -214,6 +224,15 @@ public actor SimCluster {
         return byBroker[broker] ?? []
     }
 
+    /// Every group, in no particular order (as iterating `groups` gives them), without walking the
+    /// dictionary on every tick.
+    var groupList: [SimGroup] {
+        if let cached = groupListCache { return cached }
+        let list = Array(groups.values)
+        groupListCache = list
+        return list
+    }
+
     /// The coordinator of `g`, computed once per group.
     func coordinator(of g: SimGroup) -> Int32 {
         if let c = g.coordinatorBroker { return c }
@@ -267,9 +286,16 @@ public actor SimCluster {
     /// UNKNOWN_TOPIC_OR_PARTITION when there is no such partition, NOT_LEADER_OR_FOLLOWER when another
     /// broker leads it.
     func ledLog(_ tp: TopicPartition, on broker: Int32, byTopicID: Bool = false) -> (log: PartitionLog?, error: Int16) {
-        guard let log = partitionLog(tp) else {
+        ledLog(in: topics[tp.topic], partition: tp.partition, on: broker, byTopicID: byTopicID)
+    }
+
+    /// ``ledLog(_:on:byTopicID:)`` for partition `partition` of `topic`, already looked up (nil: no
+    /// such topic), so that a request naming many partitions of one topic looks the topic up once.
+    func ledLog(in topic: SimTopic?, partition: Int32, on broker: Int32, byTopicID: Bool = false) -> (log: PartitionLog?, error: Int16) {
+        guard let topic, partition >= 0, Int(partition) < topic.partitions.count else {
             return (nil, byTopicID ? KafkaErrorCode.unknownTopicID.code : KafkaErrorCode.unknownTopicOrPartition.code)
         }
+        let log = topic.partitions[Int(partition)]
         guard log.leader == broker else { return (nil, KafkaErrorCode.notLeaderOrFollower.code) }
         return (log, 0)
     }
@@ -326,10 +352,31 @@ public actor SimCluster {
         let elapsed = max(0, now - lastTickMs)
         lastTickMs = now
         runScheduled(now: now)
-        runProducers(now: now, elapsedMs: elapsed)
+        if clock is ManualClock { runProducers(now: now, elapsedMs: elapsed) } else { runProducersOnGrid(now: now) }
         runGroupTimeouts(now: now)
         runSimulatedMembers(now: now, elapsedMs: elapsed)
         runStreamsGroups(now: now, elapsedMs: elapsed)
+    }
+
+    /// Runs the scripted producers for every step of ``SimConfig/tickMs`` that ended since they last
+    /// ran, at the step's end: with a clock that is not a ``ManualClock``, ticks come a little early
+    /// or late, and producing on a grid keeps a steady producer's batches as regular as a manual
+    /// clock's (the log keeps such batches as one run). After a gap of more than 100 steps (a
+    /// suspended process) the producers catch up in one step.
+    func runProducersOnGrid(now: Int64) {
+        let step = max(1, config.tickMs)
+        let grid = now - ((now % step) + step) % step
+        let steps = (grid - producerGridMs) / step
+        guard steps > 0 else { return }
+        if steps > 100 {
+            runProducers(now: grid, elapsedMs: grid - producerGridMs)
+            producerGridMs = grid
+            return
+        }
+        for _ in 0..<steps {
+            producerGridMs += step
+            runProducers(now: producerGridMs, elapsedMs: step)
+        }
     }
 
     // MARK: - Ids

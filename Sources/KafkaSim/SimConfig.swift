@@ -32,7 +32,9 @@ public struct SimConfig: Sendable {
     public var offsetsTopicPartitions: Int = 50
     /// What the listeners speak: plaintext (default), SASL, TLS or both (see ``SimSecurity``).
     public var security: SimSecurity = .plaintext
-    /// Granularity of ``SimCluster/advance(by:)``: time moves in steps of at most this many ms.
+    /// Granularity of ``SimCluster/advance(by:)``: time moves in steps of at most this many ms. With
+    /// any other clock than ``ManualClock``, scripted producers write on a grid of this step too, one
+    /// batch per step and partition at most, so that a steady producer's batches stay regular.
     public var tickMs: Int64 = 100
     /// The Kafka release whose group-coordinator behaviour the simulator reproduces where releases
     /// differ (see ``SimKafkaVersion``); the newest by default.

@@ -52,12 +52,67 @@ struct StoredBatch {
     }
 }
 
+/// Consecutive batches of one shape, stored as one entry: a scripted producer on a steady clock
+/// appends a synthetic batch of the same size every period to each partition, and keeping each of
+/// them would grow memory with every record produced. Batch `j` of the run is `first` moved by `j`
+/// batches: `j * first.recordCount` offsets and `j * periodMs` milliseconds. A client's (raw) batch is
+/// always a run of one.
+struct BatchRun {
+    /// The run's first batch.
+    var first: StoredBatch
+    /// How many batches the run holds (at least one).
+    var count: Int
+    /// Milliseconds between the timestamps of consecutive batches (positive when `count` > 1).
+    var periodMs: Int64
+
+    /// Batch `j` of the run.
+    func batch(_ j: Int) -> StoredBatch {
+        guard j > 0 else { return first }
+        var b = first
+        b.baseOffset += Int64(j) * first.recordCount
+        b.firstTimestamp += Int64(j) * periodMs
+        b.maxTimestamp += Int64(j) * periodMs
+        return b
+    }
+
+    /// The offset after the run's last batch.
+    var nextOffset: Int64 { first.baseOffset + Int64(count) * first.recordCount }
+
+    /// Bytes of one batch (every batch of a run has the same size).
+    var batchSize: Int { first.sizeInBytes }
+
+    /// Whether `b`, starting at ``nextOffset``, extends the run: both synthetic with the same record
+    /// count, value size and timestamp spread, and `b` one period after the last batch (the first
+    /// such batch sets the period).
+    func canExtend(with b: StoredBatch) -> Bool {
+        guard case .synthetic(let size) = first.payload, case .synthetic(let bSize) = b.payload, size == bSize,
+              first.recordCount > 0, b.recordCount == first.recordCount, b.baseOffset == nextOffset,
+              b.maxTimestamp - b.firstTimestamp == first.maxTimestamp - first.firstTimestamp
+        else { return false }
+        let last = first.maxTimestamp + Int64(count - 1) * periodMs
+        let step = b.maxTimestamp - last
+        return count == 1 ? step > 0 : step == periodMs
+    }
+
+    /// Drops the first `k` batches (fewer than ``count``).
+    mutating func dropFirst(_ k: Int) {
+        first = batch(k)
+        count -= k
+    }
+}
+
 /// A partition's in-memory log, bounded by `retentionBytes`.
+///
+/// The batches are kept as runs (``BatchRun``): the answers are those of the list of batches the
+/// runs stand for, batch by batch.
 final class PartitionLog {
     let index: Int32
     var leader: Int32
     var leaderEpoch: Int32 = 0
-    var batches: [StoredBatch] = []
+    /// The batches, in offset order, as runs of batches of one shape.
+    private(set) var runs: [BatchRun] = []
+    /// How many batches the runs hold.
+    private(set) var batchCount = 0
     private(set) var logStartOffset: Int64 = 0
     private(set) var highWatermark: Int64 = 0
     private var storedBytes = 0
@@ -68,6 +123,9 @@ final class PartitionLog {
         self.leader = leader
         self.retentionBytes = retentionBytes
     }
+
+    /// Every batch, in offset order (for tests; the log's answers never expand the runs).
+    var batches: [StoredBatch] { runs.flatMap { run in (0..<run.count).map { run.batch($0) } } }
 
     /// Appends a batch and returns its base offset.
     @discardableResult
@@ -80,7 +138,13 @@ final class PartitionLog {
             RecordBatchBuilder.rewriteHeader(&bytes, baseOffset: base, leaderEpoch: leaderEpoch)
             stored.payload = .raw(bytes)
         }
-        batches.append(stored)
+        if let last = runs.indices.last, runs[last].canExtend(with: stored) {
+            if runs[last].count == 1 { runs[last].periodMs = stored.maxTimestamp - runs[last].first.maxTimestamp }
+            runs[last].count += 1
+        } else {
+            runs.append(BatchRun(first: stored, count: 1, periodMs: 0))
+        }
+        batchCount += 1
         storedBytes += stored.sizeInBytes
         highWatermark = base + recordCount
         enforceRetention()
@@ -89,42 +153,68 @@ final class PartitionLog {
 
     /// Drops the oldest batches while the log is over its byte bound (keeping at least one).
     private func enforceRetention() {
-        var drop = 0
-        while storedBytes > retentionBytes && batches.count - drop > 1 {
-            storedBytes -= batches[drop].sizeInBytes
-            drop += 1
+        var dropped = false
+        while storedBytes > retentionBytes && batchCount > 1 {
+            let size = runs[0].batchSize
+            // As many of the first run's batches as it takes to get within the bound, one at least.
+            let over = storedBytes - retentionBytes
+            let k = min(runs[0].count, batchCount - 1, max(1, (over + size - 1) / max(size, 1)))
+            removeFirstBatches(k, size: size)
+            dropped = true
         }
-        if drop > 0 {
-            batches.removeFirst(drop)
-            logStartOffset = batches.first?.baseOffset ?? highWatermark
-        }
+        if dropped { logStartOffset = runs.first?.first.baseOffset ?? highWatermark }
+    }
+
+    /// Removes the first `k` batches of the first run (all of it when `k` is its count).
+    private func removeFirstBatches(_ k: Int, size: Int) {
+        storedBytes -= k * size
+        batchCount -= k
+        if k == runs[0].count { runs.removeFirst() } else { runs[0].dropFirst(k) }
     }
 
     /// Moves the log start offset forward (like DeleteRecords or time retention).
     func truncate(before offset: Int64) {
         let target = min(offset, highWatermark)
         guard target > logStartOffset else { return }
-        while let first = batches.first, first.nextOffset <= target {
-            storedBytes -= first.sizeInBytes
-            batches.removeFirst()
+        // Drop every batch that ends at or before the target.
+        while let run = runs.first {
+            // A run of more than one has records in every batch (``BatchRun/canExtend(with:)``).
+            let ended = run.count == 1
+                ? (run.first.nextOffset <= target ? 1 : 0)
+                : max(0, (target - run.first.baseOffset) / run.first.recordCount)
+            let k = Int(min(Int64(run.count), ended))
+            guard k > 0 else { break }
+            removeFirstBatches(k, size: run.batchSize)
+            if k < run.count { break }
         }
         logStartOffset = target
     }
 
-    /// The index of the first batch holding an offset >= `offset`.
-    func batchIndex(containing offset: Int64) -> Int? {
-        var lo = 0, hi = batches.count
+    /// The first batch holding an offset >= `offset`: its run and its place in the run.
+    func batchPosition(containing offset: Int64) -> (run: Int, batch: Int)? {
+        var lo = 0, hi = runs.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if batches[mid].nextOffset <= offset { lo = mid + 1 } else { hi = mid }
+            if runs[mid].nextOffset <= offset { lo = mid + 1 } else { hi = mid }
         }
-        return lo < batches.count ? lo : nil
+        guard lo < runs.count else { return nil }
+        let run = runs[lo]
+        let j = offset <= run.first.baseOffset ? 0 : Int((offset - run.first.baseOffset) / run.first.recordCount)
+        return (lo, j)
     }
 
     /// The first offset whose timestamp is >= `timestamp`, with that timestamp; nil when none.
     func offset(forTimestamp timestamp: Int64) -> (offset: Int64, timestamp: Int64)? {
-        guard let i = batches.firstIndex(where: { $0.maxTimestamp >= timestamp }) else { return nil }
-        let batch = batches[i]
+        // The first batch whose max timestamp is >= `timestamp`; within a run they grow by the period.
+        var found: StoredBatch?
+        for run in runs {
+            if run.first.maxTimestamp >= timestamp { found = run.first; break }
+            guard run.count > 1 else { continue }
+            let late = timestamp - run.first.maxTimestamp
+            let j = Int((late + run.periodMs - 1) / run.periodMs)
+            if j < run.count { found = run.batch(j); break }
+        }
+        guard let batch = found else { return nil }
         if case .synthetic = batch.payload {
             var o = max(batch.baseOffset, logStartOffset)
             while o < batch.lastOffset && batch.timestamp(of: o) < timestamp { o += 1 }
@@ -135,21 +225,26 @@ final class PartitionLog {
 
     /// The offset and timestamp of the record with the largest timestamp.
     func maxTimestampOffset() -> (offset: Int64, timestamp: Int64)? {
-        guard var best = batches.first else { return nil }
-        for b in batches where b.maxTimestamp >= best.maxTimestamp { best = b }
+        // Within a run timestamps grow, so only a run's last batch can be the latest maximum.
+        guard var best = runs.first.map({ $0.batch($0.count - 1) }) else { return nil }
+        for run in runs {
+            let last = run.batch(run.count - 1)
+            if last.maxTimestamp >= best.maxTimestamp { best = last }
+        }
         return (best.lastOffset, best.maxTimestamp)
     }
 
     /// Batches from `offset`, up to roughly `maxBytes` (at least one batch when any is available).
     func read(from offset: Int64, maxBytes: Int) -> [UInt8] {
-        guard offset < highWatermark, let start = batchIndex(containing: offset) else { return [] }
+        guard offset < highWatermark, let start = batchPosition(containing: offset) else { return [] }
         var out: [UInt8] = []
-        var i = start
-        while i < batches.count {
-            let bytes = batches[i].encoded(leaderEpoch: leaderEpoch)
+        var r = start.run, j = start.batch
+        while r < runs.count {
+            let bytes = runs[r].batch(j).encoded(leaderEpoch: leaderEpoch)
             if !out.isEmpty && out.count + bytes.count > maxBytes { break }
             out.append(contentsOf: bytes)
-            i += 1
+            j += 1
+            if j == runs[r].count { r += 1; j = 0 }
             if out.count >= maxBytes { break }
         }
         return out

@@ -77,7 +77,7 @@ extension SimCluster {
         let m = SimulatedMember(handle: handle, groupID: groupID, proto: proto, topics: topics, options: options)
         m.lastConsumeMs = clock.nowMs()
         simMembers[handle] = m
-        simMemberOrder.append(handle)
+        simMemberOrder.append(m)
         stepMember(m, now: clock.nowMs(), elapsedMs: 0)
         return handle
     }
@@ -107,7 +107,8 @@ extension SimCluster {
     /// Stops a member cleanly: it commits and leaves the group.
     public func stopMember(_ handle: String) throws(SimError) {
         guard let m = simMembers.removeValue(forKey: handle) else { throw .unknownMember(handle) }
-        simMemberOrder.removeAll { $0 == handle }
+        m.removed = true
+        simMemberOrder.removeAll { $0 === m }
         let now = clock.nowMs()
         commit(m, now: now)
         switch m.proto {
@@ -123,8 +124,9 @@ extension SimCluster {
 
     /// Kills a member: it stops without leaving, so the coordinator fences it after its session timeout.
     public func killMember(_ handle: String) throws(SimError) {
-        guard simMembers.removeValue(forKey: handle) != nil else { throw .unknownMember(handle) }
-        simMemberOrder.removeAll { $0 == handle }
+        guard let m = simMembers.removeValue(forKey: handle) else { throw .unknownMember(handle) }
+        m.removed = true
+        simMemberOrder.removeAll { $0 === m }
     }
 
     /// Pauses (stops heartbeating, consuming and committing) or resumes a member.
@@ -152,7 +154,7 @@ extension SimCluster {
 
     /// The status of every simulated member, in the order they were added.
     public func memberStatuses() -> [SimMemberStatus] {
-        simMemberOrder.compactMap { simMembers[$0] }.map {
+        simMemberOrder.map {
             SimMemberStatus(handle: $0.handle, groupID: $0.groupID, memberID: $0.memberID, epoch: $0.epoch,
                             owned: $0.owned.sorted().map { "\($0.topic)-\($0.partition)" }, paused: $0.paused)
         }
@@ -168,13 +170,18 @@ extension SimCluster {
     /// Produces synthetic records to every partition of `topic` at `recordsPerSec` (spread evenly),
     /// driven by the clock. Calling it again for the same topic changes the rate; 0 stops it.
     public func produce(topic: String, recordsPerSec: Double, valueSize: Int = 64) throws(SimError) {
-        guard topics[topic] != nil else { throw .unknownTopic(topic) }
-        if recordsPerSec <= 0 { producers[topic] = nil; return }
+        guard let target = topics[topic] else { throw .unknownTopic(topic) }
+        if recordsPerSec <= 0 {
+            if let p = producers.removeValue(forKey: topic) { producerOrder.removeAll { $0 === p } }
+            return
+        }
         if let p = producers[topic] {
             p.ratePerSec = recordsPerSec
             p.valueSize = valueSize
         } else {
-            producers[topic] = ScriptedProducer(topic: topic, ratePerSec: recordsPerSec, valueSize: valueSize)
+            let p = ScriptedProducer(target: target, ratePerSec: recordsPerSec, valueSize: valueSize)
+            producers[topic] = p
+            producerOrder.append(p)
         }
     }
 

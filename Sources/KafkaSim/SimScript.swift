@@ -197,9 +197,9 @@ extension SimCluster {
         guard let hash = h.lastIndex(of: "#") else { throw .unknownMember(h) }
         let group = String(h[..<hash]), which = String(h[h.index(after: hash)...])
         if which == "first" || which == "last" {
-            let live = simMemberOrder.filter { simMembers[$0]?.groupID == group }
+            let live = simMemberOrder.filter { $0.groupID == group }
             guard let pick = which == "first" ? live.first : live.last else { throw .unknownMember(h) }
-            return pick
+            return pick.handle
         }
         return h
     }

@@ -7,14 +7,15 @@ import KafkaWire
 // and leader assignment) stepped by the cluster's tick.
 
 final class ScriptedProducer {
-    let topic: String
+    /// The topic it writes to (topics are never removed, so the reference stays valid).
+    let target: SimTopic
     var ratePerSec: Double
     var valueSize: Int
     var carry: Double = 0
     var nextPartition = 0
 
-    init(topic: String, ratePerSec: Double, valueSize: Int) {
-        self.topic = topic
+    init(target: SimTopic, ratePerSec: Double, valueSize: Int) {
+        self.target = target
         self.ratePerSec = ratePerSec
         self.valueSize = valueSize
     }
@@ -55,6 +56,8 @@ final class SimulatedMember {
     var pending: Set<TopicPartition>?
     var pendingReadyAt: Int64 = 0
     var ackNow = false
+    /// Set when the member is stopped or killed: a tick already walking the members skips it.
+    var removed = false
 
     init(handle: String, groupID: String, proto: GroupProtocol, topics: [String], options: SimMemberOptions) {
         self.handle = handle
@@ -70,29 +73,30 @@ extension SimCluster {
 
     func runProducers(now: Int64, elapsedMs: Int64) {
         guard elapsedMs > 0 else { return }
-        for p in producers.values {
-            guard let t = topics[p.topic], !t.partitions.isEmpty else { continue }
+        for p in producerOrder {
+            let t = p.target
+            guard !t.partitions.isEmpty else { continue }
             let total = p.ratePerSec * Double(elapsedMs) / 1000 + p.carry
             let whole = Int(total.rounded(.down))
             p.carry = total - Double(whole)
             guard whole > 0 else { continue }
             let n = t.partitions.count
             let per = whole / n
-            var extra = whole % n
+            let extra = whole % n
+            // Every partition gets `per` records; the `extra` partitions from `nextPartition` on one more.
             for i in 0..<n {
-                var count = per
-                if extra > 0 && (i - p.nextPartition + n) % n < whole % n { count += 1; extra -= 1 }
+                let count = per + ((i - p.nextPartition + n) % n < extra ? 1 : 0)
                 guard count > 0 else { continue }
                 t.partitions[i].append(recordCount: Int64(count), firstTimestamp: now - elapsedMs + 1, maxTimestamp: now,
                                        payload: .synthetic(valueSize: p.valueSize))
             }
-            p.nextPartition = (p.nextPartition + whole % n) % n
+            p.nextPartition = (p.nextPartition + extra) % n
         }
     }
 
     func runSimulatedMembers(now: Int64, elapsedMs: Int64) {
-        for handle in simMemberOrder {
-            guard let m = simMembers[handle], !m.paused, now >= m.dueMs else { continue }
+        for m in simMemberOrder {
+            guard !m.removed, !m.paused, now >= m.dueMs else { continue }
             stepMember(m, now: now, elapsedMs: elapsedMs)
         }
     }
@@ -127,7 +131,15 @@ extension SimCluster {
         let elapsedMs = max(0, now - m.lastConsumeMs)
         m.lastConsumeMs = now
         guard !m.owned.isEmpty else { return }
-        let perPartition = m.options.consumeRatePerSec.map { $0 * Double(elapsedMs) / 1000 / Double(m.owned.count) }
+        guard let rate = m.options.consumeRatePerSec else {
+            // A member that keeps up is at the high watermark, wherever it was.
+            for tp in m.owned {
+                guard let log = partitionLog(tp) else { continue }
+                m.positions[tp] = Double(log.highWatermark)
+            }
+            return
+        }
+        let perPartition: Double? = rate * Double(elapsedMs) / 1000 / Double(m.owned.count)
         for tp in m.owned {
             guard let log = partitionLog(tp) else { continue }
             let hw = Double(log.highWatermark)
@@ -148,8 +160,11 @@ extension SimCluster {
         for tp in m.owned {
             guard let pos = m.positions[tp] else { continue }
             let offset = Int64(pos.rounded(.down))
-            if g.offsets[tp]?.offset == offset { continue }
-            g.offsets[tp] = CommittedOffset(offset: offset, leaderEpoch: partitionLog(tp)?.leaderEpoch ?? -1, metadata: "", commitTimestampMs: now)
+            // One lookup for the comparison and the write.
+            let i = g.offsets.index(forKey: tp)
+            if let i, g.offsets.values[i].offset == offset { continue }
+            let committed = CommittedOffset(offset: offset, leaderEpoch: partitionLog(tp)?.leaderEpoch ?? -1, metadata: "", commitTimestampMs: now)
+            if let i { g.offsets.values[i] = committed } else { g.offsets[tp] = committed }
         }
     }
 

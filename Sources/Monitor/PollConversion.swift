@@ -31,12 +31,15 @@ public enum PollConversion {
 
     /// Topic-partitions of a ConsumerGroupDescribe assignment, with topic ids resolved to names
     /// through Metadata when the broker left the name empty.
+    /// - Parameter names: when given, topic names are interned in it.
     public static func partitions(
-        _ a: ConsumerGroupDescribeResponse.Assignment, topicNames: [KafkaUUID: String]
+        _ a: ConsumerGroupDescribeResponse.Assignment, topicNames: [KafkaUUID: String], names: TopicNameTable? = nil
     ) -> [TopicPartition] {
         var out: [TopicPartition] = []
+        out.reserveCapacity(a.topicPartitions.reduce(0) { $0 + $1.partitions.count })
         for tp in a.topicPartitions {
-            let name = !tp.topicName.isEmpty ? tp.topicName : (topicNames[tp.topicID] ?? tp.topicID.description)
+            var name = !tp.topicName.isEmpty ? tp.topicName : (topicNames[tp.topicID] ?? tp.topicID.description)
+            if let names { name = names.intern(name) }
             for p in tp.partitions { out.append(TopicPartition(topic: name, partition: p)) }
         }
         return sortedIfNeeded(out)
@@ -54,16 +57,19 @@ public enum PollConversion {
     }
 
     /// A ConsumerGroupDescribe answer for one group.
+    /// - Parameter names: when given, topic names are interned in it.
     public static func consumerGroup(
-        _ g: ConsumerGroupDescribeResponse.DescribedGroup, apiVersion: Int16, topicNames: [KafkaUUID: String]
+        _ g: ConsumerGroupDescribeResponse.DescribedGroup, apiVersion: Int16, topicNames: [KafkaUUID: String],
+        names: TopicNameTable? = nil
     ) -> DescribedConsumerGroupInput {
         let members = g.members.map { m in
             DescribedConsumerGroupInput.Member(
                 memberID: m.memberID, instanceID: m.instanceID, rackID: m.rackID, memberEpoch: m.memberEpoch,
-                clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames,
+                clientID: m.clientID, clientHost: m.clientHost,
+                subscribedTopicNames: names.map { $0.intern(m.subscribedTopicNames) } ?? m.subscribedTopicNames,
                 subscribedTopicRegex: m.subscribedTopicRegex,
-                assignment: partitions(m.assignment, topicNames: topicNames),
-                targetAssignment: partitions(m.targetAssignment, topicNames: topicNames),
+                assignment: partitions(m.assignment, topicNames: topicNames, names: names),
+                targetAssignment: partitions(m.targetAssignment, topicNames: topicNames, names: names),
                 // v0 has no MemberType; every member a KIP-848 describe lists is a consumer member
                 // unless v1 says otherwise.
                 memberType: apiVersion >= 1 ? MemberType(wireValue: m.memberType) : .consumer)
@@ -75,14 +81,23 @@ public enum PollConversion {
     }
 
     /// Topic-partitions of the classic consumer protocol's lists.
-    static func partitions(_ list: [(String, [Int32])]) -> [TopicPartition] {
-        sortedIfNeeded(list.flatMap { topic, parts in parts.map { TopicPartition(topic: topic, partition: $0) } })
+    static func partitions<Entry>(
+        _ list: [Entry], _ topic: KeyPath<Entry, String>, _ parts: KeyPath<Entry, [Int32]>, names: TopicNameTable? = nil
+    ) -> [TopicPartition] {
+        var out: [TopicPartition] = []
+        out.reserveCapacity(list.reduce(0) { $0 + $1[keyPath: parts].count })
+        for entry in list {
+            let name = names?.intern(entry[keyPath: topic]) ?? entry[keyPath: topic]
+            for p in entry[keyPath: parts] { out.append(TopicPartition(topic: name, partition: p)) }
+        }
+        return sortedIfNeeded(out)
     }
 
     /// A DescribeGroups answer for one group. Member metadata and assignment bytes are decoded when
     /// the protocol type is `consumer` or empty (as Kafka's admin client does); undecodable bytes
     /// leave the member's subscription or assignment unknown rather than failing the group.
-    public static func classicGroup(_ g: DescribeGroupsResponse.DescribedGroup) -> DescribedClassicGroupInput {
+    /// - Parameter names: when given, topic names are interned in it.
+    public static func classicGroup(_ g: DescribeGroupsResponse.DescribedGroup, names: TopicNameTable? = nil) -> DescribedClassicGroupInput {
         let decodable = g.protocolType == "consumer" || g.protocolType.isEmpty
         let members = g.members.map { m -> DescribedClassicGroupInput.Member in
             var subscription: DescribedClassicGroupInput.Subscription?
@@ -91,15 +106,15 @@ public enum PollConversion {
                let (s, version) = try? ConsumerProtocolSubscription.decodeVersionPrefixed(m.memberMetadata)
             {
                 subscription = DescribedClassicGroupInput.Subscription(
-                    topics: s.topics,
-                    ownedPartitions: version >= 1 ? partitions(s.ownedPartitions.map { ($0.topic, $0.partitions) }) : nil,
+                    topics: names.map { $0.intern(s.topics) } ?? s.topics,
+                    ownedPartitions: version >= 1 ? partitions(s.ownedPartitions, \.topic, \.partitions, names: names) : nil,
                     generationID: version >= 2 && s.generationID >= 0 ? s.generationID : nil,
                     rackID: version >= 3 ? s.rackID : nil)
             }
             if decodable, !m.memberAssignment.isEmpty,
                let (a, _) = try? ConsumerProtocolAssignment.decodeVersionPrefixed(m.memberAssignment)
             {
-                assignment = partitions(a.assignedPartitions.map { ($0.topic, $0.partitions) })
+                assignment = partitions(a.assignedPartitions, \.topic, \.partitions, names: names)
             }
             // Empty assignment bytes are not an empty assignment (that encodes as a version and a
             // zero count): the broker did not say, so the assignment stays unknown.
@@ -114,13 +129,54 @@ public enum PollConversion {
     }
 
     /// Committed offsets of one group.
-    public static func committed(_ offsets: GroupOffsets) -> CommittedOffsetsInput {
-        CommittedOffsetsInput(
-            groupID: offsets.groupID,
-            offsets: offsets.offsets.map { id, c in
-                CommittedOffsetsInput.Offset(
-                    topicPartition: id, offset: c.offset,
-                    metadata: c.metadata, error: c.error.map(itemError))
-            })
+    /// - Parameter names: when given, topic names are interned in it (once per run of partitions of
+    ///   one topic).
+    public static func committed(_ offsets: GroupOffsets, names: TopicNameTable? = nil) -> CommittedOffsetsInput {
+        var out: [CommittedOffsetsInput.Offset] = []
+        out.reserveCapacity(offsets.offsets.count)
+        var lastDecoded: String?
+        var lastInterned = ""
+        // By index: iterating would copy each entry (and retain its strings).
+        for i in offsets.offsets.indices {
+            var tp = offsets.offsets[i].partition
+            if let names {
+                if tp.topic != lastDecoded {
+                    lastDecoded = tp.topic
+                    lastInterned = names.intern(tp.topic)
+                }
+                tp.topic = lastInterned
+            }
+            let c = offsets.offsets[i].committed
+            out.append(CommittedOffsetsInput.Offset(
+                topicPartition: tp, offset: c.offset, metadata: c.metadata, error: c.error.map(itemError)))
+        }
+        return CommittedOffsetsInput(groupID: offsets.groupID, offsets: out)
+    }
+}
+
+/// One string per topic name for a poll: the poller seeds it with Metadata's names (which the admin
+/// client caches across polls), and the conversions replace each decoded topic name with the
+/// table's equal string. Equal names then share one storage, so comparing them (row building, the
+/// poll's topic lists, the next poll's derivations) is a pointer comparison instead of a byte
+/// comparison, and the snapshot holds one copy of each name. The strings are equal either way: the
+/// table changes no value.
+public final class TopicNameTable {
+    private var table: [String: String] = [:]
+
+    /// Creates a table holding `names`.
+    public init(_ names: some Sequence<String>) {
+        for name in names where table[name] == nil { table[name] = name }
+    }
+
+    /// The table's string equal to `name` (added when new).
+    public func intern(_ name: String) -> String {
+        if let known = table[name] { return known }
+        table[name] = name
+        return name
+    }
+
+    /// `names` with each element interned.
+    public func intern(_ names: [String]) -> [String] {
+        names.map { intern($0) }
     }
 }

@@ -46,6 +46,8 @@ public actor Poller {
         let metadata = try await admin.metadata()
         var topicNames: [KafkaUUID: String] = [:]
         for (name, t) in metadata.topics where !t.topicID.isZero { topicNames[t.topicID] = name }
+        // Decoded topic names are replaced by Metadata's equal strings (see TopicNameTable).
+        let names = TopicNameTable(metadata.topics.keys)
 
         // 1. Every broker lists the groups it coordinates.
         let listing = try await admin.listGroups()
@@ -94,38 +96,38 @@ public actor Poller {
         var streamsInputs: [DescribedStreamsGroupInput] = []
         // A describe API the coordinator lacks is said once per poll, not once per group.
         var unsupported: [String: AdminItemError] = [:]
-        var coordinators: [String: Int32] = [:]
-        let listedByID = Dictionary(listed.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        // Each listed group's coordinator, by position in `listed`.
+        var coordinators = [Int32?](repeating: nil, count: listed.count)
         consumerInputs.reserveCapacity(described.groups.count)
         classicInputs.reserveCapacity(described.groups.count)
         // In id order: `listed` is sorted and unique, and every group asked about comes from it.
-        for groupID in listed.lazy.map(\.groupID) {
+        for (i, groupID) in listed.lazy.map(\.groupID).enumerated() {
             guard let r = described.groups[groupID] else { continue }
-            if let c = r.coordinatorID { coordinators[groupID] = c }
+            if let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(.consumer(g, version)):
-                consumerInputs.append(PollConversion.consumerGroup(g, apiVersion: version, topicNames: topicNames))
+                consumerInputs.append(PollConversion.consumerGroup(g, apiVersion: version, topicNames: topicNames, names: names))
             case let .success(.classic(g, _)):
-                classicInputs.append(PollConversion.classicGroup(g))
+                classicInputs.append(PollConversion.classicGroup(g, names: names))
             case let .success(.share(g, _)):
                 shareInputs.append(PollConversion.shareGroup(g, topicNames: topicNames))
             case let .success(.streams(g, _)):
                 streamsInputs.append(PollConversion.streamsGroup(g))
             case let .failure(error) where KafkaAdminClient.isDescribeUnsupported(error)
-                && (listedByID[groupID]?.type == "share" || listedByID[groupID]?.type == "streams"):
+                && (listed[i].type == "share" || listed[i].type == "streams"):
                 // Listed, not described: the group keeps what ListGroups said, with no error of its own.
-                unsupported[listedByID[groupID]?.type ?? ""] = error
+                unsupported[listed[i].type ?? ""] = error
             case let .failure(error):
                 let item = PollConversion.itemError(error)
-                let state = listedByID[groupID]?.state.map { GroupState(brokerString: $0) } ?? .unknown("")
-                if listedByID[groupID]?.type == "share" {
+                let state = listed[i].state.map { GroupState(brokerString: $0) } ?? .unknown("")
+                if listed[i].type == "share" {
                     shareInputs.append(DescribedShareGroupInput(groupID: groupID, error: item, state: state, groupEpoch: -1, assignmentEpoch: -1))
-                } else if listedByID[groupID]?.type == "streams" {
+                } else if listed[i].type == "streams" {
                     streamsInputs.append(DescribedStreamsGroupInput(groupID: groupID, error: item, state: state, groupEpoch: -1, assignmentEpoch: -1))
-                } else if listedByID[groupID]?.type == "consumer" {
+                } else if listed[i].type == "consumer" {
                     consumerInputs.append(DescribedConsumerGroupInput(groupID: groupID, error: item, state: state, groupEpoch: -1, assignmentEpoch: -1))
                 } else {
-                    classicInputs.append(DescribedClassicGroupInput(groupID: groupID, error: item, state: state, protocolType: listedByID[groupID]?.protocolType))
+                    classicInputs.append(DescribedClassicGroupInput(groupID: groupID, error: item, state: state, protocolType: listed[i].protocolType))
                 }
                 errors.append(PollError(scope: .group, operation: "describe", groupID: groupID, kafkaError: item, message: "\(groupID): \(error)"))
             }
@@ -137,12 +139,12 @@ public actor Poller {
         }
         var committedInputs: [CommittedOffsetsInput] = []
         committedInputs.reserveCapacity(offsets.groups.count)
-        for groupID in listed.lazy.map(\.groupID) {
+        for (i, groupID) in listed.lazy.map(\.groupID).enumerated() {
             guard let r = offsets.groups[groupID] else { continue }
-            if coordinators[groupID] == nil, let c = r.coordinatorID { coordinators[groupID] = c }
+            if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(o):
-                committedInputs.append(PollConversion.committed(o))
+                committedInputs.append(PollConversion.committed(o, names: names))
             case let .failure(error):
                 let item = PollConversion.itemError(error)
                 committedInputs.append(CommittedOffsetsInput(groupID: groupID, error: item))
@@ -260,7 +262,7 @@ public actor Poller {
         }
         pollCount += 1
 
-        let listedInputs = listed.map { PollConversion.listed($0, coordinatorID: coordinators[$0.groupID]) }
+        let listedInputs = listed.indices.map { PollConversion.listed(listed[$0], coordinatorID: coordinators[$0]) }
         let groups = GroupAssembler.assemble(
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
             shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)

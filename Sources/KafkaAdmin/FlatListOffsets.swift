@@ -1,0 +1,219 @@
+import KafkaProtocol
+import KafkaWire
+
+// ListOffsets for many partitions without the generated nested structs: the request is written
+// straight from flat lists of topic names and partition numbers, and the answer is read into flat
+// arrays (one entry per partition, one name per topic). A poll asks about every partition of every
+// topic a group touches (100,000 at 10,000 groups x 10 partitions): the generated types would build
+// one struct per partition both ways, and the answer would be compared with the request one topic
+// name per partition. The bytes written are the generated request's bytes, and the values read are
+// the generated response's values (tests compare both on every version).
+
+/// A ListOffsets request for partitions of several topics, all at one timestamp and with no
+/// current leader epoch (-1), as the admin client asks.
+struct FlatListOffsetsRequest: KafkaRequestMessage {
+    typealias Response = FlatListOffsetsResponse
+    static let apiKey = ListOffsetsRequest.apiKey
+    static let messageName = ListOffsetsRequest.messageName
+    static let validVersions = ListOffsetsRequest.validVersions
+    static let firstFlexibleVersion = ListOffsetsRequest.firstFlexibleVersion
+
+    /// `ReplicaId`: -1 for a client.
+    var replicaID: Int32 = -1
+    /// `IsolationLevel` (v2+; must be 0 below).
+    var isolationLevel: Int8 = 0
+    /// `TimeoutMs` (v10+; ignored below, as the generated request lets it be).
+    var timeoutMs: Int32 = 0
+    /// `Timestamp` of every partition.
+    var timestamp: Int64 = 0
+    /// The topics, in request order.
+    var topicNames: [String] = []
+    /// Per topic, where its partitions end in ``partitions`` (the first topic's start at 0).
+    var topicEnds: [Int] = []
+    /// Every topic's partition numbers, one topic after another.
+    var partitions: [Int32] = []
+
+    init(replicaID: Int32, isolationLevel: Int8, timeoutMs: Int32, timestamp: Int64) {
+        self.replicaID = replicaID
+        self.isolationLevel = isolationLevel
+        self.timeoutMs = timeoutMs
+        self.timestamp = timestamp
+    }
+
+    /// Adds a topic with its partitions.
+    mutating func append(topic: String, partitions list: some Sequence<Int32>) {
+        topicNames.append(topic)
+        partitions.append(contentsOf: list)
+        topicEnds.append(partitions.count)
+    }
+
+    /// The generated request with the same content.
+    var generated: ListOffsetsRequest {
+        var topics: [ListOffsetsRequest.ListOffsetsTopic] = []
+        var start = 0
+        for (name, end) in zip(topicNames, topicEnds) {
+            topics.append(ListOffsetsRequest.ListOffsetsTopic(
+                name: name,
+                partitions: partitions[start..<end].map { ListOffsetsRequest.ListOffsetsPartition(partitionIndex: $0, timestamp: timestamp) }))
+            start = end
+        }
+        return ListOffsetsRequest(replicaID: replicaID, isolationLevel: isolationLevel, topics: topics, timeoutMs: timeoutMs)
+    }
+
+    /// Decodes through the generated request; throws when a partition's timestamp differs from the
+    /// first one's, or a partition or topic carries what this shape cannot hold (a current leader
+    /// epoch, tagged fields).
+    init(from reader: inout WireReader, version: Int16) throws(WireError) {
+        let r = try ListOffsetsRequest(from: &reader, version: version)
+        replicaID = r.replicaID
+        isolationLevel = r.isolationLevel
+        timeoutMs = r.timeoutMs
+        timestamp = r.topics.lazy.flatMap(\.partitions).first?.timestamp ?? 0
+        if !r.unknownTaggedFields.isEmpty { throw .fieldNotSupported(field: "taggedFields", version: version) }
+        for t in r.topics {
+            if !t.unknownTaggedFields.isEmpty { throw .fieldNotSupported(field: "taggedFields", version: version) }
+            for p in t.partitions where p.timestamp != timestamp || p.currentLeaderEpoch != -1 || !p.unknownTaggedFields.isEmpty {
+                throw .fieldNotSupported(field: "partitions", version: version)
+            }
+            append(topic: t.name, partitions: t.partitions.lazy.map(\.partitionIndex))
+        }
+    }
+
+    /// Writes the bytes ``generated`` writes at `version`.
+    func encode(to w: inout WireWriter, version: Int16) throws(WireError) {
+        try Self.checkVersion(version)
+        let flexible = Self.isFlexible(version)
+        w.writeInt32(replicaID)
+        if version >= 2 {
+            w.writeInt8(isolationLevel)
+        } else if isolationLevel != 0 {
+            throw .fieldNotSupported(field: "isolationLevel", version: version)
+        }
+        w.writeArrayCount(topicNames.count, compact: flexible)
+        var start = 0
+        for (name, end) in zip(topicNames, topicEnds) {
+            w.writeString(name, compact: flexible)
+            w.writeArrayCount(end - start, compact: flexible)
+            for p in partitions[start..<end] {
+                w.writeInt32(p)
+                if version >= 4 { w.writeInt32(-1) }
+                w.writeInt64(timestamp)
+                if flexible { w.writeUnsignedVarint(0) }
+            }
+            if flexible { w.writeUnsignedVarint(0) }
+            start = end
+        }
+        if version >= 10 { w.writeInt32(timeoutMs) }
+        if flexible { w.writeUnsignedVarint(0) }
+    }
+}
+
+/// A ListOffsets answer as flat arrays: per topic its name and where its partitions end, per
+/// partition its fields. Tagged fields are checked (ascending tags, sizes within the answer) and
+/// skipped: the admin client reads none.
+struct FlatListOffsetsResponse: KafkaAPIMessage {
+    static let apiKey = ListOffsetsResponse.apiKey
+    static let messageName = ListOffsetsResponse.messageName
+    static let validVersions = ListOffsetsResponse.validVersions
+    static let firstFlexibleVersion = ListOffsetsResponse.firstFlexibleVersion
+
+    /// `ThrottleTimeMs` (v2+).
+    var throttleTimeMs: Int32 = 0
+    /// The topics, in answer order.
+    var topicNames: [String] = []
+    /// Per topic, where its partitions end in the partition arrays.
+    var topicEnds: [Int] = []
+    /// Per partition: `PartitionIndex`.
+    var partitionIndexes: [Int32] = []
+    /// Per partition: `ErrorCode`.
+    var errorCodes: [Int16] = []
+    /// Per partition: `Timestamp`.
+    var timestamps: [Int64] = []
+    /// Per partition: `Offset`.
+    var offsets: [Int64] = []
+    /// Per partition: `LeaderEpoch` (v4+; -1 below).
+    var leaderEpochs: [Int32] = []
+
+    init() {}
+
+    /// The flat form of a generated answer (its tagged fields left out).
+    init(_ r: ListOffsetsResponse) {
+        throttleTimeMs = r.throttleTimeMs
+        for t in r.topics {
+            topicNames.append(t.name)
+            for p in t.partitions {
+                partitionIndexes.append(p.partitionIndex)
+                errorCodes.append(p.errorCode)
+                timestamps.append(p.timestamp)
+                offsets.append(p.offset)
+                leaderEpochs.append(p.leaderEpoch)
+            }
+            topicEnds.append(partitionIndexes.count)
+        }
+    }
+
+    /// Reads what the generated decoder reads at `version`, into flat arrays; throws where it throws.
+    init(from r: inout WireReader, version: Int16) throws(WireError) {
+        try Self.checkVersion(version)
+        let flexible = Self.isFlexible(version)
+        if version >= 2 { throttleTimeMs = try r.readInt32() }
+        guard let topicCount = try r.readArrayCount(compact: flexible) else {
+            throw WireError.unexpectedNull(field: "topics", offset: r.offset)
+        }
+        topicNames.reserveCapacity(Swift.min(topicCount, 1 << 16))
+        topicEnds.reserveCapacity(Swift.min(topicCount, 1 << 16))
+        for _ in 0..<topicCount {
+            topicNames.append(try r.readString(compact: flexible, field: "name"))
+            guard let count = try r.readArrayCount(compact: flexible) else {
+                throw WireError.unexpectedNull(field: "partitions", offset: r.offset)
+            }
+            for _ in 0..<count {
+                partitionIndexes.append(try r.readInt32())
+                errorCodes.append(try r.readInt16())
+                timestamps.append(try r.readInt64())
+                offsets.append(try r.readInt64())
+                leaderEpochs.append(version >= 4 ? try r.readInt32() : -1)
+                if flexible { try Self.skipTaggedFields(&r) }
+            }
+            topicEnds.append(partitionIndexes.count)
+            if flexible { try Self.skipTaggedFields(&r) }
+        }
+        if flexible { try Self.skipTaggedFields(&r) }
+    }
+
+    /// Reads a tagged-field section as the generated decoders do, keeping nothing.
+    static func skipTaggedFields(_ r: inout WireReader) throws(WireError) {
+        let count = try r.readUnsignedVarint()
+        if count == 0 { return }
+        var previous: Int64 = -1
+        for _ in 0..<count { _ = try r.readTaggedField(previous: &previous) }
+    }
+
+    /// Writes what the generated response with these values (and no tagged fields) writes.
+    func encode(to w: inout WireWriter, version: Int16) throws(WireError) {
+        try Self.checkVersion(version)
+        let flexible = Self.isFlexible(version)
+        if version >= 2 { w.writeInt32(throttleTimeMs) }
+        w.writeArrayCount(topicNames.count, compact: flexible)
+        var start = 0
+        for (name, end) in zip(topicNames, topicEnds) {
+            w.writeString(name, compact: flexible)
+            w.writeArrayCount(end - start, compact: flexible)
+            for i in start..<end {
+                w.writeInt32(partitionIndexes[i])
+                w.writeInt16(errorCodes[i])
+                w.writeInt64(timestamps[i])
+                w.writeInt64(offsets[i])
+                if version >= 4 {
+                    w.writeInt32(leaderEpochs[i])
+                } else if leaderEpochs[i] != -1 {
+                    throw .fieldNotSupported(field: "leaderEpoch", version: version)
+                }
+                if flexible { w.writeUnsignedVarint(0) }
+            }
+            if flexible { w.writeUnsignedVarint(0) }
+            start = end
+        }
+        if flexible { w.writeUnsignedVarint(0) }
+    }
+}
