@@ -276,9 +276,10 @@ public struct PollDerivation: Sendable {
     /// ``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)`` may still find was a crash.
     private func departuresMidRebalance(_ events: [GroupEvent], old: ClusterSnapshot, at: Int64) -> [GroupEvent] {
         guard events.contains(where: { $0.type == .memberFenced }) else { return events }
+        let lookup = SnapshotDiff.GroupLookup(old.groups)
         return events.map { event in
             guard event.type == .memberFenced, event.new == nil, let groupID = event.groupID, let memberID = event.memberID,
-                  old.group(groupID)?.type != .classic,
+                  lookup[groupID]?.type != .classic,
                   !tracker.behindAtLeastSessionTimeout(groupID: groupID, memberID: memberID, at: at)
             else { return event }
             var left = event
