@@ -112,8 +112,10 @@ public struct PollDerivation: Sendable {
     }
 
     /// Ingests the next snapshot (in the order taken). The poll's snapshot comes back in
-    /// ``DerivedPoll/snapshot`` with every member labelled (``MemberLabeler``).
-    public mutating func ingest(_ taken: ClusterSnapshot) -> DerivedPoll {
+    /// ``DerivedPoll/snapshot`` with every member labelled (``MemberLabeler``). A caller that hands
+    /// its only copy over (`ingest(consume snapshot)`) lets the labels be written in place instead
+    /// of into a copy of every group's members.
+    public mutating func ingest(_ taken: consuming ClusterSnapshot) -> DerivedPoll {
         let wall = ContinuousClock()
         let origin = wall.now
         let clock = timingClock ?? {
@@ -127,7 +129,7 @@ public struct PollDerivation: Sendable {
             defer { mark = t }
             return t - mark
         }
-        var snapshot = taken
+        var snapshot = consume taken
         // Partitions a pre-4.3 broker leaves out of their revoking member's assignment: the last poll
         // knows who holds them (HandoffInference), before anything below reads the hand-off states.
         HandoffInference.refine(&snapshot.groups, previous: last)
