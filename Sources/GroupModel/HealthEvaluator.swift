@@ -37,25 +37,129 @@ public enum HealthStatus: String, Sendable, Hashable, Codable, CaseIterable, Com
 }
 
 /// The verdict on one partition of one group.
+///
+/// The reason is kept as the figures it is written from and put into words when read: a poll judges
+/// every partition of the estate, while only the few on screen or in a report are ever read.
+/// Equality, hashing and coding see the words, as if the reason were stored as text.
 public struct PartitionVerdict: Sendable, Hashable, Codable {
     /// The partition.
     public var topicPartition: TopicPartition
     /// The verdict.
     public var status: HealthStatus
     /// Why, in words and numbers.
-    public var reason: String
+    public var reason: String {
+        get { why.text }
+        set { why = .text(newValue) }
+    }
     /// The current lag.
     public var lag: LagValue
     /// Observations the verdict was based on.
     public var observations: Int
+    /// The reason, in words or as the figures it is written from.
+    var why: VerdictReason
 
     /// Creates a partition verdict.
     public init(topicPartition: TopicPartition, status: HealthStatus, reason: String, lag: LagValue, observations: Int) {
+        self.init(topicPartition: topicPartition, status: status, why: .text(reason), lag: lag, observations: observations)
+    }
+
+    /// Creates a partition verdict whose reason is written when read.
+    init(topicPartition: TopicPartition, status: HealthStatus, why: VerdictReason, lag: LagValue, observations: Int) {
         self.topicPartition = topicPartition
         self.status = status
-        self.reason = reason
+        self.why = why
         self.lag = lag
         self.observations = observations
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case topicPartition, status, reason, lag, observations
+    }
+
+    /// Decodes a verdict (the reason as text).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            topicPartition: try c.decode(TopicPartition.self, forKey: .topicPartition), status: try c.decode(HealthStatus.self, forKey: .status),
+            reason: try c.decode(String.self, forKey: .reason), lag: try c.decode(LagValue.self, forKey: .lag),
+            observations: try c.decode(Int.self, forKey: .observations))
+    }
+
+    /// Encodes the verdict with its reason in words, in the order of its properties.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(topicPartition, forKey: .topicPartition)
+        try c.encode(status, forKey: .status)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(lag, forKey: .lag)
+        try c.encode(observations, forKey: .observations)
+    }
+
+    /// Equal when every property is, the reason compared in words.
+    public static func == (a: PartitionVerdict, b: PartitionVerdict) -> Bool {
+        a.topicPartition == b.topicPartition && a.status == b.status && a.lag == b.lag && a.observations == b.observations
+            && (a.why == b.why || a.reason == b.reason)
+    }
+
+    /// Hashes every property, the reason in words.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topicPartition)
+        hasher.combine(status)
+        hasher.combine(reason)
+        hasher.combine(lag)
+        hasher.combine(observations)
+    }
+}
+
+/// A partition verdict's reason: the words, or the figures the rules write them from (the common
+/// outcomes, so that judging a partition builds no text).
+enum VerdictReason: Sendable, Hashable {
+    /// Words already written.
+    case text(String)
+    /// `lag 12` (caught up now).
+    case lag(Int64)
+    /// `window incomplete (2/3 observations), lag 60`.
+    case windowIncomplete(observations: Int, needed: Int, lag: Int64)
+    /// `caught up within the last 18 s, lag 5`.
+    case caughtUpWithin(spanMs: Int64, lag: Int64)
+    /// `committed offset unchanged for less than 15 s, lag 50`.
+    case unchangedBriefly(minimumStallMs: Int64, lag: Int64)
+    /// `lag 10, consumer advancing`.
+    case advancing(lag: Int64)
+    /// `lag grew 10 → 40 over 30 s while the consumer advanced` (or `with the committed offset unchanged`).
+    case grew(first: Int64, lag: Int64, spanMs: Int64, standing: Bool)
+    /// `lag rose 10 → 1000 over 50 s (+19.8 offsets/s): the consumer falls behind`.
+    case rose(first: Int64, lag: Int64, spanMs: Int64, rate: Double)
+    /// STOP / STALL: `committed offset 100 unchanged for 30 s while ...`.
+    case standing(committed: Int64?, stoodMs: Int64, first: Int64, lag: Int64, owner: String?)
+
+    /// The reason in words.
+    var text: String {
+        let seconds = HealthEvaluator.seconds
+        switch self {
+        case .text(let words):
+            return words
+        case .lag(let lag):
+            return "lag \(lag)"
+        case let .windowIncomplete(observations, needed, lag):
+            return "window incomplete (\(observations)/\(needed) observations), lag \(lag)"
+        case let .caughtUpWithin(span, lag):
+            return "caught up within the last \(seconds(span)), lag \(lag)"
+        case let .unchangedBriefly(minimum, lag):
+            return "committed offset unchanged for less than \(seconds(minimum)), lag \(lag)"
+        case .advancing(let lag):
+            return "lag \(lag), consumer advancing"
+        case let .grew(first, lag, span, standing):
+            return "lag grew \(first) → \(lag) over \(seconds(span))" + (standing ? " with the committed offset unchanged" : " while the consumer advanced")
+        case let .rose(first, lag, span, rate):
+            return "lag rose \(first) → \(lag) over \(seconds(span)) (+\(HealthEvaluator.rateText(rate)) offsets/s): the consumer falls behind"
+        case let .standing(committed, stood, first, lag, owner):
+            let at = committed.map { "committed offset \($0)" } ?? "no committed offset"
+            if owner == nil {
+                return "\(at) unchanged for \(seconds(stood)) while lag went \(first) → \(lag); no member owns the partition"
+            }
+            return "\(at) unchanged for \(seconds(stood)) while lag is \(lag) (owner \(owner ?? "?"))"
+        }
     }
 }
 
@@ -157,6 +261,7 @@ public enum HealthEvaluator {
         var window: [WindowEntry] = []
         var commits: [Int64] = []
         var lags: [Int64] = []
+        var groupLags: [LagSample] = []
     }
 
     /// What the rules read of one observation.
@@ -221,7 +326,9 @@ public enum HealthEvaluator {
         }
         // The group's total lag, judged by the same growth rule (after the partitions, so that a
         // partition's own WARN names the partition).
-        let lagSamples = history.groupLagSamples(groupID: group.groupID)
+        // The group's ring is at hand: its totals go into a reused buffer (as groupLagSamples).
+        if let ring { ring.totalLagSamples(into: &scratch.groupLags) } else { scratch.groupLags.removeAll(keepingCapacity: true) }
+        let lagSamples = scratch.groupLags
         let lagTrend = groupTrend(lagSamples, config: config)
         if !rebalancing, lagTrend.trend == .growing, let rate = lagTrend.offsetsPerSecond,
            let first = lagSamples.first, let last = lagSamples.last {
@@ -287,7 +394,10 @@ public enum HealthEvaluator {
         ring: GroupRing?, slot: Int
     ) -> PartitionVerdict {
         func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
-            PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, reason: reason, lag: row.pointee.lag, observations: observationCount)
+            verdict(status, .text(reason))
+        }
+        func verdict(_ status: HealthStatus, _ why: VerdictReason) -> PartitionVerdict {
+            PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, why: why, lag: row.pointee.lag, observations: observationCount)
         }
         // 1. Errors.
         if let error = row.pointee.error { return verdict(.err, "error \(error)") }
@@ -299,10 +409,10 @@ public enum HealthEvaluator {
         }
         // 2. Incomplete window.
         if observationCount < config.minimumObservations {
-            return verdict(.ok, "window incomplete (\(observationCount)/\(config.minimumObservations) observations), lag \(lag)")
+            return verdict(.ok, .windowIncomplete(observations: observationCount, needed: config.minimumObservations, lag: lag))
         }
         // 3. Caught up now.
-        if lag <= config.allowedLag { return verdict(.ok, "lag \(lag)") }
+        if lag <= config.allowedLag { return verdict(.ok, .lag(lag)) }
         if let ring, slot >= 0 {
             let count = ring.count(slot: slot)
             for k in 0..<count {
@@ -346,7 +456,7 @@ public enum HealthEvaluator {
         for entry in window { if let l = entry.lag { scratch.lags.append(l) } }
         let lags = scratch.lags
         if lags.contains(where: { $0 <= config.allowedLag }) {
-            return verdict(.ok, "caught up within the last \(seconds(span)), lag \(lag)")
+            return verdict(.ok, .caughtUpWithin(spanMs: span, lag: lag))
         }
         // 7. Not moving, for long enough.
         let first = lags.first ?? lag
@@ -359,11 +469,8 @@ public enum HealthEvaluator {
             if let ring, slot >= 0, let mark = ring.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
             let stood = now - since
             if stood >= config.minimumStallMs {
-                let at = committedNow.map { "committed offset \($0)" } ?? "no committed offset"
-                if row.pointee.owner == nil {
-                    return verdict(.stop, "\(at) unchanged for \(seconds(stood)) while lag went \(first) → \(lag); no member owns the partition")
-                }
-                return verdict(.stall, "\(at) unchanged for \(seconds(stood)) while lag is \(lag) (owner \(row.pointee.owner ?? "?"))")
+                let why = VerdictReason.standing(committed: committedNow, stoodMs: stood, first: first, lag: lag, owner: row.pointee.owner)
+                return verdict(row.pointee.owner == nil ? .stop : .stall, why)
             }
         }
         // 8. Falling behind.
@@ -373,18 +480,18 @@ public enum HealthEvaluator {
             break
         }
         if neverDecreases, lag > first {
-            return verdict(.warn, "lag grew \(first) → \(lag) over \(seconds(span))" + (standing ? " with the committed offset unchanged" : " while the consumer advanced"))
+            return verdict(.warn, .grew(first: first, lag: lag, spanMs: span, standing: standing))
         }
         var samples: [LagSample] = []
         samples.reserveCapacity(window.count)
         for entry in window { if let l = entry.lag { samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
         if let rate = TimeLagEstimator.growthRate(samples, allowedLag: config.allowedLag) {
-            return verdict(.warn, "lag rose \(first) → \(lag) over \(seconds(span)) (+\(rateText(rate)) offsets/s): the consumer falls behind")
+            return verdict(.warn, .rose(first: first, lag: lag, spanMs: span, rate: rate))
         }
         if standing {
-            return verdict(.ok, "committed offset unchanged for less than \(seconds(config.minimumStallMs)), lag \(lag)")
+            return verdict(.ok, .unchangedBriefly(minimumStallMs: config.minimumStallMs, lag: lag))
         }
-        return verdict(.ok, "lag \(lag), consumer advancing")
+        return verdict(.ok, .advancing(lag: lag))
     }
 
     /// Milliseconds as `12 s` / `1.5 s`.

@@ -80,35 +80,60 @@ public struct History: Sendable, Hashable, Codable {
         let at = snapshot.takenAt
         latestTimestamp = at
 
-        // Move every ring out of the old tables so each one is uniquely referenced and is written
-        // in place; what is not moved back belonged to a topic or group that is gone.
-        var oldTopics: [String: TopicRing] = [:]
-        swap(&oldTopics, &topicRings)
-        topicRings.reserveCapacity(snapshot.topics.count)
-        for topic in snapshot.topics {
-            var ring = oldTopics.removeValue(forKey: topic.name) ?? topicRings.removeValue(forKey: topic.name)
-                ?? TopicRing(capacity: capacity)
-            ring.record(topic, at: at, capacity: capacity)
-            topicRings[topic.name] = ring
+        let topics = snapshot.topics
+        let groups = snapshot.groups
+        if SnapshotDiff.strictlyAscending(count: topics.count, { topics[$0].name }) {
+            // Unique names (as snapshots keep them): each ring is written in place in its table (one
+            // lookup), a new one added; rings of topics that are gone are dropped afterwards.
+            for t in topics.indices {
+                topicRings[topics[t].name, default: TopicRing(capacity: capacity)].record(topics[t], at: at, capacity: capacity)
+            }
+            if topicRings.count > topics.count {
+                topicRings = topicRings.filter { entry in topics.indexInSorted(of: entry.key, by: \.name) != nil }
+            }
+        } else {
+            // Move every ring out of the old table; what is not moved back belonged to a topic that
+            // is gone.
+            var oldTopics: [String: TopicRing] = [:]
+            swap(&oldTopics, &topicRings)
+            topicRings.reserveCapacity(topics.count)
+            for topic in topics {
+                var ring = oldTopics.removeValue(forKey: topic.name) ?? topicRings.removeValue(forKey: topic.name)
+                    ?? TopicRing(capacity: capacity)
+                ring.record(topic, at: at, capacity: capacity)
+                topicRings[topic.name] = ring
+            }
         }
 
+        let uniqueGroups = SnapshotDiff.strictlyAscending(count: groups.count, { groups[$0].groupID })
         var oldGroups: [String: GroupRing] = [:]
-        swap(&oldGroups, &groupRings)
-        groupRings.reserveCapacity(snapshot.groups.count)
+        if !uniqueGroups {
+            // A group id listed twice starts its ring afresh, as when each ring was moved out of
+            // the old table and back.
+            swap(&oldGroups, &groupRings)
+            groupRings.reserveCapacity(groups.count)
+        }
         var behindNow: [String: [String: Int64]] = [:]
         // Indexing (not `for group in`) reads the groups in place instead of copying each one.
-        let groups = snapshot.groups
         for g in groups.indices {
             let groupID = groups[g].groupID
-            var ring = oldGroups.removeValue(forKey: groupID) ?? GroupRing(capacity: capacity)
-            ring.record(groups[g].partitions, at: at, capacity: capacity)
-            groupRings[groupID] = ring
+            if uniqueGroups {
+                // Written in place in the table (one lookup).
+                groupRings[groupID, default: GroupRing(capacity: capacity)].record(groups[g].partitions, at: at, capacity: capacity)
+            } else {
+                var ring = oldGroups.removeValue(forKey: groupID) ?? GroupRing(capacity: capacity)
+                ring.record(groups[g].partitions, at: at, capacity: capacity)
+                groupRings[groupID] = ring
+            }
             guard groups[g].hasMembersBehindAssignmentEpoch else { continue }
             var behind: [String: Int64] = [:]
             for member in groups[g].membersBehindAssignmentEpoch {
                 behind[member.memberID] = behindSince[groupID]?[member.memberID] ?? at
             }
             behindNow[groupID] = behind
+        }
+        if uniqueGroups, groupRings.count > groups.count {
+            groupRings = groupRings.filter { entry in groups.indexInSorted(of: entry.key, by: \.groupID) != nil }
         }
         behindSince = behindNow
     }
@@ -575,6 +600,20 @@ struct TopicRing: Sendable, Hashable, Codable {
             next.written[newSlot] = keep.count
         }
         self = next
+    }
+}
+
+extension Array {
+    /// The index of the element whose `key` is `value`, in this array sorted ascending by that key
+    /// (binary search).
+    func indexInSorted<Key: Comparable>(of value: Key, by key: (Element) -> Key) -> Int? {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if key(self[mid]) < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < count && key(self[lo]) == value ? lo : nil
     }
 }
 

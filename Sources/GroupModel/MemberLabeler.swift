@@ -28,21 +28,40 @@ public struct MemberLabeler: Sendable {
     /// Labels every member of every group of `snapshot` and forgets the groups and members that
     /// are gone.
     public mutating func label(_ snapshot: inout ClusterSnapshot) {
-        var next: [String: [(memberID: String, label: String)]] = [:]
-        next.reserveCapacity(snapshot.groups.count)
-        for g in snapshot.groups.indices where !snapshot.groups[g].members.isEmpty {
-            let groupID = snapshot.groups[g].groupID
-            next[groupID] = label(&snapshot.groups[g].members, previous: known[groupID] ?? [])
+        let groups = snapshot.groups
+        guard SnapshotDiff.strictlyAscending(count: groups.count, { groups[$0].groupID }) else {
+            var next: [String: [(memberID: String, label: String)]] = [:]
+            next.reserveCapacity(snapshot.groups.count)
+            for g in snapshot.groups.indices where !snapshot.groups[g].members.isEmpty {
+                let groupID = snapshot.groups[g].groupID
+                next[groupID] = label(&snapshot.groups[g].members, previous: known[groupID] ?? []) ?? known[groupID] ?? []
+            }
+            known = next
+            return
         }
-        known = next
+        // Group ids are unique (as snapshots keep them sorted): the table is updated in place, only
+        // for groups whose members changed, and groups without members are dropped afterwards.
+        var labelled = 0
+        for g in snapshot.groups.indices where !snapshot.groups[g].members.isEmpty {
+            labelled += 1
+            let groupID = snapshot.groups[g].groupID
+            if let changed = label(&snapshot.groups[g].members, previous: known[groupID] ?? []) { known[groupID] = changed }
+        }
+        if known.count > labelled {
+            let after = snapshot.groups
+            known = known.filter { entry in
+                after.indexInSorted(of: entry.key, by: \.groupID).map { !after[$0].members.isEmpty } ?? false
+            }
+        }
     }
 
-    /// Labels one group's members given the labels of its previous snapshot; returns the new list.
-    private func label(_ members: inout [GroupMember], previous: [(memberID: String, label: String)]) -> [(memberID: String, label: String)] {
+    /// Labels one group's members given the labels of its previous snapshot; returns the new list,
+    /// or `nil` when it is `previous` (the same members in the same order).
+    private func label(_ members: inout [GroupMember], previous: [(memberID: String, label: String)]) -> [(memberID: String, label: String)]? {
         // The common case: the same members as last time, in the same order.
         if previous.count == members.count, members.indices.allSatisfy({ members[$0].memberID == previous[$0].memberID }) {
-            for i in members.indices { members[i].label = previous[i].label }
-            return previous
+            for i in members.indices where members[i].label != previous[i].label { members[i].label = previous[i].label }
+            return nil
         }
         var living: [String: String] = [:]
         for entry in previous { living[entry.memberID] = entry.label }

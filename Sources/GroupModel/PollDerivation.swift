@@ -112,8 +112,10 @@ public struct PollDerivation: Sendable {
     }
 
     /// Ingests the next snapshot (in the order taken). The poll's snapshot comes back in
-    /// ``DerivedPoll/snapshot`` with every member labelled (``MemberLabeler``).
-    public mutating func ingest(_ taken: ClusterSnapshot) -> DerivedPoll {
+    /// ``DerivedPoll/snapshot`` with every member labelled (``MemberLabeler``). A caller that hands
+    /// its only copy over (`ingest(consume snapshot)`) lets the labels be written in place instead
+    /// of into a copy of every group's members.
+    public mutating func ingest(_ taken: consuming ClusterSnapshot) -> DerivedPoll {
         let wall = ContinuousClock()
         let origin = wall.now
         let clock = timingClock ?? {
@@ -127,7 +129,7 @@ public struct PollDerivation: Sendable {
             defer { mark = t }
             return t - mark
         }
-        var snapshot = taken
+        var snapshot = consume taken
         // Partitions a pre-4.3 broker leaves out of their revoking member's assignment: the last poll
         // knows who holds them (HandoffInference), before anything below reads the hand-off states.
         HandoffInference.refine(&snapshot.groups, previous: last)
@@ -276,9 +278,10 @@ public struct PollDerivation: Sendable {
     /// ``SnapshotDiff/refineDepartures(_:old:history:at:silentMs:)`` may still find was a crash.
     private func departuresMidRebalance(_ events: [GroupEvent], old: ClusterSnapshot, at: Int64) -> [GroupEvent] {
         guard events.contains(where: { $0.type == .memberFenced }) else { return events }
+        let lookup = SnapshotDiff.GroupLookup(old.groups)
         return events.map { event in
             guard event.type == .memberFenced, event.new == nil, let groupID = event.groupID, let memberID = event.memberID,
-                  old.group(groupID)?.type != .classic,
+                  lookup[groupID]?.type != .classic,
                   !tracker.behindAtLeastSessionTimeout(groupID: groupID, memberID: memberID, at: at)
             else { return event }
             var left = event

@@ -430,8 +430,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let first = previous == nil
         let previousGroups = previous?.groups ?? []
         let current = snapshot.groups
-        if SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }),
-           SnapshotDiff.strictlyAscending(count: current.count, { current[$0].groupID }) {
+        let currentAscending = SnapshotDiff.strictlyAscending(count: current.count, { current[$0].groupID })
+        if currentAscending, SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }) {
             // Both lists sorted by id (as snapshots keep them): walk them together.
             var i = 0
             let groups = snapshot.groups
@@ -449,9 +449,12 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
                 events += step(group: group, old: oldGroups[group.groupID], at: at, first: first)
             }
         }
-        // Groups that disappeared end their episodes.
-        let currentIDs = open.isEmpty ? [] : Set(snapshot.groups.map(\.groupID))
-        for groupID in open.keys.sorted() where !currentIDs.contains(groupID) {
+        // Groups that disappeared end their episodes (a sorted list is searched, not hashed whole).
+        let currentIDs = open.isEmpty || currentAscending ? [] : Set(snapshot.groups.map(\.groupID))
+        func present(_ groupID: String) -> Bool {
+            currentAscending ? current.indexInSorted(of: groupID, by: \.groupID) != nil : currentIDs.contains(groupID)
+        }
+        for groupID in open.keys.sorted() where !present(groupID) {
             if var episode = open.removeValue(forKey: groupID) {
                 episode.endedAt = at
                 episode.abandoned = true
@@ -528,10 +531,10 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         var events: [EpisodeEvent] = []
         let groupID = group.groupID
         let isClassic = group.type == .classic
-        let progress = RebalanceProgress(group: group)
 
         // Start?
         if open[groupID] == nil, let reasons = startReasons(group: group, old: old, first: first, at: at) {
+            let progress = RebalanceProgress(group: group)
             counter += 1
             let from = isClassic ? old?.generationID : (old?.groupEpoch ?? group.assignmentEpoch)
             var episode = RebalanceEpisode(
@@ -548,6 +551,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
         updateBehind(group: group, at: at)
         guard var episode = open[groupID] else { return events }
+        let progress = RebalanceProgress(group: group)
 
         // Extend, target computed, progress.
         let target = isClassic ? group.generationID : group.groupEpoch

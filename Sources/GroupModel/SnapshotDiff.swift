@@ -236,10 +236,10 @@ public enum SnapshotDiff {
     /// snapshot taken at `at`.
     public static func refineDepartures(_ events: [GroupEvent], old: ClusterSnapshot, history: History, at: Int64, silentMs: Int64 = 15_000) -> [GroupEvent] {
         guard events.contains(where: { $0.type == .memberLeft }) else { return events }
-        let oldGroups = Dictionary(old.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
+        let lookup = GroupLookup(old.groups)
         return events.map { event in
             guard event.type == .memberLeft, let groupID = event.groupID, let memberID = event.memberID,
-                  let group = oldGroups[groupID], let member = group.member(memberID)
+                  let group = lookup[groupID], let member = group.member(memberID)
             else { return event }
             let owned = Set(member.assignment)
             let lagging = group.partitions.filter { owned.contains($0.topicPartition) && ($0.lag.offsets ?? 0) > 0 }
@@ -256,6 +256,29 @@ public enum SnapshotDiff {
             let lag = lagging.compactMap(\.lag.offsets).reduce(0, +)
             fenced.detail = "committed offsets of its \(lagging.count) lagging partition(s) stood still for \(quietest / 1000) s (lag \(lag)) before it vanished: it stopped without leaving and its session timed out"
             return fenced
+        }
+    }
+
+    /// The groups of a snapshot by id: a binary search when they are sorted by id (as snapshots keep
+    /// them), else a table (the first of a repeated id wins).
+    struct GroupLookup {
+        let groups: [Group]
+        let ascending: Bool
+        let table: [String: Int]
+
+        init(_ groups: [Group]) {
+            self.groups = groups
+            ascending = strictlyAscending(count: groups.count, { groups[$0].groupID })
+            var table: [String: Int] = [:]
+            if !ascending {
+                for g in groups.indices where table[groups[g].groupID] == nil { table[groups[g].groupID] = g }
+            }
+            self.table = table
+        }
+
+        subscript(_ groupID: String) -> Group? {
+            if ascending { return HandoffInference.find(groupID, in: groups) }
+            return table[groupID].map { groups[$0] }
         }
     }
 

@@ -92,15 +92,14 @@ enum DeriveBench {
         var walls: [Double] = []
         for poll in 0..<o.polls {
             let t0 = ContinuousClock.now
-            let derived = derivation.ingest(snapshot)
+            // The poller hands its snapshot over to the monitor's derivation: so does the bench.
+            let derived = derivation.ingest(consume snapshot)
             walls.append(KgtopBench.ms(ContinuousClock.now - t0))
             let t = derivation.lastTimings
             timings.append(t)
             events.append(Double(derived.events.count + derived.episodeEvents.count))
             KgtopBench.log("derive poll \(poll): \(KgtopBench.fmt(t.totalMs)) ms cpu, \(KgtopBench.fmt(walls[poll])) ms wall (diff \(KgtopBench.fmt(t.diffMs)), episodes \(KgtopBench.fmt(t.episodesMs)), history \(KgtopBench.fmt(t.historyMs)), health \(KgtopBench.fmt(t.healthMs)), time lag \(KgtopBench.fmt(t.timeLagMs)), errors \(KgtopBench.fmt(t.errorsMs))), \(derived.events.count) events, \(derived.episodeEvents.count) episode events, RSS \(KgtopBench.fmt(memory().rss)) MB")
             estate.advance()
-            // Drop the old snapshot before building the next, as the poller hands over a new one.
-            snapshot = ClusterSnapshot(takenAt: 0, pollDurationMs: 0, cluster: ClusterInfo())
             snapshot = estate.snapshot()
         }
         // The first poll has no predecessor to diff against and an empty history: leave it out.

@@ -62,12 +62,13 @@ public struct SnapshotCommand: AsyncParsableCommand {
                 throw UserFacingError("--from \(from) reads a recording: leave out the connection options (-b, -X, -F)")
             }
             if let output { try InputFile.checkOutput(output, flag: "--output") }
-            let snapshot: ClusterSnapshot
+            // The groups shown: filtered once, as soon as they are read.
+            let shown: ClusterSnapshot
             // Time lags of lagging partitions, measured from the records at their committed offsets
             // (a recording has no broker to ask: its lags stay lower bounds).
             var records = RecordTimes()
             if let from {
-                snapshot = try RecordingCLI.snapshot(from: from, at: at)
+                shown = filter.apply(try RecordingCLI.snapshot(from: from, at: at))
             } else {
                 // One poll, straight from the poller: the monitor's derivations (events, history,
                 // health, time lag) need earlier polls and would be thrown away here.
@@ -75,18 +76,19 @@ public struct SnapshotCommand: AsyncParsableCommand {
                 var polled: ClusterSnapshot
                 do {
                     polled = try await session.poller.poll().snapshot
-                    records = await RecordTimeProbe.records(for: filter.apply(polled), admin: session.poller.admin)
+                    polled = filter.apply(polled)
+                    records = await RecordTimeProbe.records(for: polled, admin: session.poller.admin)
                 } catch {
                     await session.close()
                     throw UserFacingError("could not observe the cluster: \(error)", code: KgtopExit.unobservable)
                 }
                 await session.close()
-                // Labelled as the first poll of a monitor labels them.
+                // Labelled as the first poll of a monitor labels them (a group's labels depend on
+                // its own members only, so labelling after the filter gives the same labels).
                 var labeler = MemberLabeler()
                 labeler.label(&polled)
-                snapshot = polled
+                shown = polled
             }
-            let shown = filter.apply(snapshot)
             let fmt = format ?? (isatty(STDOUT_FILENO) == 1 && output == nil ? .table : .json)
             switch fmt {
             case .json: try writeJSON(shown, records: records)

@@ -206,8 +206,11 @@ public actor Monitor {
         do {
             let outcome = try await poller.poll()
             var stats = outcome.stats
+            let snapshot = outcome.snapshot
+            // The snapshot's only copy goes to the derivation, which writes the labels in place.
+            _ = consume outcome
             if recordTimeBudget > 0 {
-                let keys = derivation.recordTimeCandidates(for: outcome.snapshot, focus: focusGroups, budget: recordTimeBudget)
+                let keys = derivation.recordTimeCandidates(for: snapshot, focus: focusGroups, budget: recordTimeBudget)
                 if !keys.isEmpty {
                     let (found, spent) = await RecordTimeProbe.read(keys, admin: poller.admin)
                     derivation.addRecordTimes(found)
@@ -215,7 +218,7 @@ public actor Monitor {
                 }
             }
             if readsGroupConfigs, let spent = await refreshGroupConfigs(at: at) { stats.merge(spent) }
-            return ingest(outcome.snapshot, stats: stats, at: at)
+            return ingest(consume snapshot, stats: stats, at: at)
         } catch {
             let message = "\(error)"
             var update = MonitorUpdate(
@@ -234,9 +237,9 @@ public actor Monitor {
     }
 
     /// Feeds a snapshot taken elsewhere (replay, tests) through the same derivations as a poll.
-    public func ingest(_ taken: ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
+    public func ingest(_ taken: consuming ClusterSnapshot, stats: RequestStats? = nil, at: Int64? = nil) -> MonitorUpdate {
         derivation.healthConfig = healthConfig
-        let d = derivation.ingest(carryOver(into: taken))
+        let d = derivation.ingest(carryOver(into: consume taken))
         let snapshot = d.snapshot
         forgetGroupConfigs(except: snapshot)
         lastSuccessAt = snapshot.takenAt
@@ -250,15 +253,15 @@ public actor Monitor {
     /// Groups whose coordinator did not answer ListGroups this poll would vanish from the
     /// snapshot (and read as deleted). They are kept from the last good snapshot instead, with
     /// the broker's error on them, so the dashboard shows the last known data marked as stale.
-    private func carryOver(into snapshot: ClusterSnapshot) -> ClusterSnapshot {
+    private func carryOver(into snapshot: consuming ClusterSnapshot) -> ClusterSnapshot {
         guard let last else { return snapshot }
         var failed: [Int32: PollError] = [:]
         for e in snapshot.errors where e.operation == "ListGroups" {
             if let b = e.brokerID, failed[b] == nil { failed[b] = e }
         }
         guard !failed.isEmpty else { return snapshot }
-        var out = snapshot
         let present = Set(snapshot.groups.map(\.groupID))
+        var out = snapshot
         var added = false
         for var g in last.groups where !present.contains(g.groupID) {
             guard let c = g.coordinatorID, let e = failed[c] else { continue }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GroupModel
 
@@ -178,5 +179,60 @@ struct HealthEvaluatorTests {
         #expect(TimeLagEstimator.singlePollTimeLags(of: caughtUp, at: 5_000) == [tp: .known(seconds: 0, method: .caughtUp)])
         let none = snapshot(at: 5, committed: nil, logEnd: 150).groups[0]
         #expect(TimeLagEstimator.singlePollTimeLags(of: none, at: 5_000) == [tp: .unknown(reason: "no committed offset")])
+    }
+}
+
+/// A partition verdict keeps the common reasons as figures and writes them when read: the words,
+/// equality, hashing and JSON must be those of the same verdict built with the words.
+@Suite("PartitionVerdict reasons")
+struct PartitionVerdictReasonTests {
+    static let tp = TopicPartition(topic: "orders", partition: 3)
+
+    /// Every figure-kept reason with the words the rules wrote before they were kept as figures.
+    static let cases: [(VerdictReason, String)] = [
+        (.lag(0), "lag 0"),
+        (.lag(42), "lag 42"),
+        (.windowIncomplete(observations: 2, needed: 3, lag: 60), "window incomplete (2/3 observations), lag 60"),
+        (.caughtUpWithin(spanMs: 18_000, lag: 5), "caught up within the last 18 s, lag 5"),
+        (.caughtUpWithin(spanMs: 1_500, lag: 5), "caught up within the last 1.5 s, lag 5"),
+        (.unchangedBriefly(minimumStallMs: 15_000, lag: 50), "committed offset unchanged for less than 15 s, lag 50"),
+        (.advancing(lag: 10), "lag 10, consumer advancing"),
+        (.grew(first: 10, lag: 40, spanMs: 30_000, standing: false), "lag grew 10 → 40 over 30 s while the consumer advanced"),
+        (.grew(first: 10, lag: 40, spanMs: 2_250, standing: true), "lag grew 10 → 40 over 2.25 s with the committed offset unchanged"),
+        (.rose(first: 10, lag: 1000, spanMs: 50_000, rate: 19.84), "lag rose 10 → 1000 over 50 s (+19.8 offsets/s): the consumer falls behind"),
+        (.standing(committed: 100, stoodMs: 30_000, first: 20, lag: 80, owner: nil),
+         "committed offset 100 unchanged for 30 s while lag went 20 → 80; no member owns the partition"),
+        (.standing(committed: nil, stoodMs: 16_000, first: 50, lag: 50, owner: "m"),
+         "no committed offset unchanged for 16 s while lag is 50 (owner m)"),
+        (.standing(committed: 100, stoodMs: 16_000, first: 50, lag: 50, owner: "m"),
+         "committed offset 100 unchanged for 16 s while lag is 50 (owner m)"),
+    ]
+
+    @Test("Figures read as the words, equal, hash and encode as the words")
+    func sameAsWords() throws {
+        for (why, words) in Self.cases {
+            let lazy = PartitionVerdict(topicPartition: Self.tp, status: .warn, why: why, lag: .known(7), observations: 5)
+            let text = PartitionVerdict(topicPartition: Self.tp, status: .warn, reason: words, lag: .known(7), observations: 5)
+            #expect(lazy.reason == words)
+            #expect(lazy == text)
+            #expect(lazy.hashValue == text.hashValue)
+            // The canonical JSON (sorted keys) the project writes, with the reason as text.
+            #expect(try SnapshotJSON.encodeLine(lazy) == SnapshotJSON.encodeLine(text))
+            #expect(String(decoding: try SnapshotJSON.encodeLine(lazy), as: UTF8.self).contains("\"reason\":\"\(words)\""))
+            let decoded = try JSONDecoder().decode(PartitionVerdict.self, from: JSONEncoder().encode(lazy))
+            #expect(decoded == text)
+            var edited = lazy
+            edited.reason = "other"
+            #expect(edited != text)
+            #expect(edited.reason == "other")
+        }
+        // Different figures, different words: not equal.
+        let a = PartitionVerdict(topicPartition: Self.tp, status: .ok, why: .advancing(lag: 1), lag: .known(1), observations: 3)
+        let b = PartitionVerdict(topicPartition: Self.tp, status: .ok, why: .advancing(lag: 2), lag: .known(1), observations: 3)
+        #expect(a != b)
+        // The same words from different figures: equal.
+        let c = PartitionVerdict(topicPartition: Self.tp, status: .ok, why: .lag(5), lag: .known(5), observations: 3)
+        let d = PartitionVerdict(topicPartition: Self.tp, status: .ok, why: .text("lag 5"), lag: .known(5), observations: 3)
+        #expect(c == d)
     }
 }
