@@ -207,9 +207,23 @@ public enum DisplayWidth {
 
     /// Columns a string takes.
     public static func of(_ text: String) -> Int {
+        if let width = asciiWidth(text) { return width }
         var total = 0
         for grapheme in text { total += of(grapheme) }
         return total
+    }
+
+    /// The width of a string of ASCII characters below DEL without a carriage return: one column per
+    /// byte, since each such byte is a grapheme of its own of width 1 (a carriage return may join the
+    /// line feed after it into one grapheme). Nil for any other string, which is measured grapheme by
+    /// grapheme (so is a string whose bytes are not stored contiguously).
+    static func asciiWidth(_ text: String) -> Int? {
+        text.utf8.withContiguousStorageIfAvailable { asciiWidth($0) } ?? nil
+    }
+
+    private static func asciiWidth(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        for byte in bytes where byte >= 0x7F || byte == 0x0D { return nil }
+        return bytes.count
     }
 
     private static func isWide(_ v: UInt32) -> Bool {

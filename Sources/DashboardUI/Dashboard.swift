@@ -491,19 +491,79 @@ public final class Dashboard {
 
 /// A compiled filter: a case-insensitive regular expression, or (when the pattern is not a valid
 /// one) a case-insensitive substring.
+///
+/// Most filters are plain words (`orders`, `payments-v2`) and most ids are ASCII: such a pattern is
+/// matched against such a text byte by byte, with the same answer as the regex (letters in either
+/// case, `.` any character), and the regex runs only for the rest.
 struct FilterMatcher {
     let regex: Regex<AnyRegexOutput>?
     let lowered: String
+    /// The pattern's bytes, lowercased, for ASCII texts; ``anyCharacter`` stands for a regex `.`.
+    /// Nil when the pattern needs the regex or Unicode lowercasing.
+    let asciiPattern: [UInt8]?
+
+    /// Stands for `.` in ``asciiPattern`` (no printable ASCII byte has this value).
+    static let anyCharacter: UInt8 = 0xFF
 
     init(_ pattern: String) {
         lowered = pattern.lowercased()
         regex = (try? Regex(pattern))?.ignoresCase()
+        asciiPattern = Self.asciiPattern(pattern, isRegex: regex != nil)
     }
 
     var isRegex: Bool { regex != nil }
 
     func matches(_ text: String) -> Bool {
+        if let asciiPattern, let answer = Self.asciiMatch(text, asciiPattern) { return answer }
         if let regex { return (try? regex.firstMatch(in: text)) != nil }
         return text.lowercased().contains(lowered)
+    }
+
+    /// The bytes of a pattern that matches as a plain (case-insensitive) word: for a regex, letters,
+    /// digits, `_`, `-` and `.` only (no other character is read as itself for sure); for a plain
+    /// substring, any printable ASCII. Nil otherwise.
+    static func asciiPattern(_ pattern: String, isRegex: Bool) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(pattern.utf8.count)
+        for byte in pattern.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                bytes.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                bytes.append(byte | 0x20)
+            case UInt8(ascii: "."):
+                bytes.append(isRegex ? anyCharacter : byte)
+            case 0x20...0x7E where !isRegex:
+                bytes.append(byte)
+            default:
+                return nil
+            }
+        }
+        return bytes
+    }
+
+    /// Whether `pattern` occurs in `text`, letters compared in either case; nil when the text is not
+    /// all printable ASCII (then each byte is not one character of its own, or `.` might not match).
+    static func asciiMatch(_ text: String, _ pattern: [UInt8]) -> Bool? {
+        var text = text
+        return text.withUTF8 { bytes -> Bool? in
+            for byte in bytes where byte < 0x20 || byte > 0x7E { return nil }
+            let n = bytes.count, m = pattern.count
+            guard m <= n else { return false }
+            var start = 0
+            while start + m <= n {
+                var k = 0
+                while k < m {
+                    let p = pattern[k]
+                    var t = bytes[start + k]
+                    if t >= UInt8(ascii: "A") && t <= UInt8(ascii: "Z") { t |= 0x20 }
+                    if p != anyCharacter && p != t { break }
+                    k += 1
+                }
+                if k == m { return true }
+                start += 1
+            }
+            return false
+        }
     }
 }

@@ -85,11 +85,20 @@ public final class DashboardApp {
 
     /// Runs the loop on a stream of updates and the terminal's input until quit, `maxIterations`,
     /// or the end of all input. Does not restore the terminal: its owner does.
+    ///
+    /// Updates are taken from `updates` one at a time, the next only once the loop has taken the one
+    /// before: updates that arrive while the loop is busy wait in `updates`, whose buffering policy
+    /// decides what is kept (newest-wins streams keep only the newest, so a slow screen never holds
+    /// a queue of snapshots).
     public func run(updates: AsyncStream<DashboardUpdate>) async -> ExitReason {
         let (events, continuation) = AsyncStream<DashboardEvent>.makeStream()
         let producers = ProducerCount(continuation: continuation, remaining: terminal.isInteractive ? 2 : 1)
+        let taken = UpdateGate()
         let dataTask = Task {
-            for await update in updates { continuation.yield(.update(update)) }
+            for await update in updates {
+                continuation.yield(.update(update))
+                await taken.wait()
+            }
             continuation.yield(.dataEnded)
             producers.finishOne()
         }
@@ -114,15 +123,21 @@ public final class DashboardApp {
         }
         defer {
             dataTask.cancel()
+            taken.open()
             inputTask?.cancel()
             tickTask?.cancel()
             continuation.finish()
         }
-        return await run(events: events)
+        return await loop(events: events, tookUpdate: taken.release)
     }
 
     /// Runs the loop on an explicit event sequence (deterministic; what tests and replays use).
     public func run(events: AsyncStream<DashboardEvent>) async -> ExitReason {
+        await loop(events: events, tookUpdate: {})
+    }
+
+    /// The loop; `tookUpdate` is called as each update is taken.
+    private func loop(events: AsyncStream<DashboardEvent>, tookUpdate: () -> Void) async -> ExitReason {
         terminal.apply(theme: dashboard.theme)
         dashboard.size = terminal.size
         draw()
@@ -132,6 +147,7 @@ public final class DashboardApp {
             var reaction: Reaction = []
             switch event {
             case .update(let update):
+                tookUpdate()
                 reaction = dashboard.receive(update)
             case .input(let input):
                 reaction = dashboard.handle(input)
@@ -185,5 +201,42 @@ private final class ProducerCount {
     func finishOne() {
         remaining -= 1
         if remaining == 0 { continuation.finish() }
+    }
+}
+
+/// Lets the task that forwards updates wait until the loop has taken the last one (updates run on
+/// the main actor, like the loop).
+@MainActor
+private final class UpdateGate {
+    private var waiter: CheckedContinuation<Void, Never>?
+    /// Updates taken that no wait has counted yet.
+    private var taken = 0
+    /// Once open (the loop ended), waits return at once.
+    private var isOpen = false
+
+    /// Returns once the loop has taken the update forwarded last.
+    func wait() async {
+        if isOpen { return }
+        if taken > 0 {
+            taken -= 1
+            return
+        }
+        await withCheckedContinuation { waiter = $0 }
+    }
+
+    /// The loop took an update.
+    func release() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            taken += 1
+        }
+    }
+
+    /// The loop ended: no wait blocks any more (a waiting forwarder is let go).
+    func open() {
+        isOpen = true
+        release()
     }
 }

@@ -105,33 +105,54 @@ public struct DashboardFeed: Sendable {
         }
 
         var insights: [String: GroupInsight] = [:]
-        for g in snapshot.groups {
-            var trend = trends[g.groupID] ?? []
+        let groups = snapshot.groups
+        insights.reserveCapacity(groups.count)
+        // Fields are read in place (a group, member or verdict is never copied whole: 10,000 groups
+        // and 30,000 members a poll), one lookup per table and group; the tables of member changes
+        // are empty most of the time.
+        for i in groups.indices {
+            let id = groups[i].groupID
+            let totalLag = groups[i].summary.totalLag
+            let trend: [Int64]
             if failure == nil {
-                trend.append(g.summary.totalLag)
-                if trend.count > trendCapacity { trend.removeFirst(trend.count - trendCapacity) }
-                trends[g.groupID] = trend
+                if let index = trends.index(forKey: id) {
+                    trends.values[index].append(totalLag)
+                    let count = trends.values[index].count
+                    if count > trendCapacity { trends.values[index].removeFirst(count - trendCapacity) }
+                    trend = trends.values[index]
+                } else {
+                    var first = [totalLag]
+                    if first.count > trendCapacity { first.removeFirst(first.count - trendCapacity) }
+                    trend = first
+                    trends[id] = first
+                }
+            } else {
+                trend = trends[id] ?? []
             }
-            let verdict = verdicts[g.groupID]
+            let verdictIndex = verdicts.index(forKey: id)
+            let stuckMembers = verdictIndex.map { verdicts.values[$0].stuckMembers } ?? []
             // Per-partition insights are composed when a view shows a partition, not here: a poll
             // costs nothing per partition (100,000 of them at 10,000 groups).
-            let partitions = PartitionInsights(verdicts: verdict?.partitions ?? [], timeLags: timeLags[g.groupID] ?? [:])
+            let partitions = PartitionInsights(verdicts: verdictIndex.map { verdicts.values[$0].partitions } ?? [], timeLags: timeLags[id] ?? [:])
             let maxTimeLag = partitions.maxTimeLag
-            let stuck = Set(verdict?.stuckMembers.map(\.memberID) ?? [])
+            let recentJoins = joined.isEmpty ? [:] : (joined[id] ?? [:]).filter { now - $0.value <= recentWindowMs }
             var members: [String: MemberInsight] = [:]
-            let recentJoins = (joined[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }
-            for m in g.members {
-                let behind = !m.isReconciled(assignmentEpoch: g.assignmentEpoch)
-                let since = verdict?.stuckMembers.first { $0.memberID == m.memberID }?.behindSince
-                members[m.memberID] = MemberInsight(
-                    reconcilingSince: behind ? since : nil, recentlyJoined: recentJoins[m.memberID] != nil,
-                    stuck: stuck.contains(m.memberID))
+            let assignmentEpoch = groups[i].assignmentEpoch
+            for j in groups[i].members.indices {
+                let memberID = groups[i].members[j].memberID
+                let behind = !groups[i].members[j].isReconciled(assignmentEpoch: assignmentEpoch)
+                let stuck = stuckMembers.isEmpty ? nil : stuckMembers.first { $0.memberID == memberID }
+                let insight = MemberInsight(
+                    reconcilingSince: behind ? stuck?.behindSince : nil, recentlyJoined: !recentJoins.isEmpty && recentJoins[memberID] != nil,
+                    stuck: stuck != nil)
+                if insight != MemberInsight() { members[memberID] = insight }
             }
-            let recentLeft = (left[g.groupID] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
-            insights[g.groupID] = GroupInsight(
-                verdict: verdict?.status, verdictReason: verdict?.reason,
+            let recentLeft = left.isEmpty ? [] : (left[id] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
+            insights[id] = GroupInsight(
+                verdict: verdictIndex.map { verdicts.values[$0].status }, verdictReason: verdictIndex.map { verdicts.values[$0].reason },
                 maxTimeLagMs: maxTimeLag?.seconds.map { Int64(($0 * 1000).rounded()) }, maxTimeLagIsBound: maxTimeLag?.isLowerBound ?? false,
-                lagTrend: trend, lagRate: verdict?.lagTrend, lastRebalanceAt: lastRebalance[g.groupID],
+                lagTrend: trend, lagRate: verdictIndex.map { verdicts.values[$0].lagTrend },
+                lastRebalanceAt: lastRebalance.isEmpty ? nil : lastRebalance[id],
                 partitions: partitions, members: members, recentlyLeft: recentLeft)
         }
         // Forget old member changes and groups that are gone, so the maps stay bounded in long runs.
@@ -152,8 +173,16 @@ public struct DashboardFeed: Sendable {
             left = left.filter { present.contains($0.key) }
         }
 
-        let byID = Dictionary(snapshot.groups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
-        let episodes = (openEpisodes + finishedEpisodes.reversed()).map { Self.row($0, group: byID[$0.groupID]) }
+        // The groups of the episodes (the first of an id, should it appear twice), not a table of all.
+        let episodeList = openEpisodes + finishedEpisodes.reversed()
+        var episodeGroups: [String: Group] = [:]
+        if !episodeList.isEmpty {
+            let wanted = Set(episodeList.map(\.groupID))
+            for g in snapshot.groups where wanted.contains(g.groupID) && episodeGroups[g.groupID] == nil {
+                episodeGroups[g.groupID] = g
+            }
+        }
+        let episodes = episodeList.map { Self.row($0, group: episodeGroups[$0.groupID]) }
         let staleness = failure != nil && !isReplay ? Staleness(lastGoodAt: lastGoodAt, failedPolls: outage?.count ?? 0) : nil
         return DashboardUpdate(
             snapshot: snapshot, episodes: episodes, errors: errors, insights: insights,

@@ -88,6 +88,8 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     /// The group's time lag from the estimates (``TimeLag/groupMaximum(_:)``): the largest, a lower
     /// bound when any partition's is one. Explicit insights count as measured unless marked.
     public var maxTimeLag: TimeLag? {
+        // As the feed builds them (no explicit insights): the estimates alone, in the same order.
+        if explicit.isEmpty { return TimeLag.groupMaximum(timeLags.values) }
         let fromExplicit = explicit.values.compactMap { insight in
             insight.timeLagMs.map { TimeLag.known(seconds: Double($0) / 1000, method: insight.timeLagIsBound ? .lowerBound : .interpolation) }
         }
@@ -140,7 +142,8 @@ public struct GroupInsight: Sendable, Hashable {
     public var lastRebalanceAt: Int64?
     /// Per-partition verdicts and time lag, looked up by partition.
     public var partitions: PartitionInsights
-    /// Per-member history, by member id.
+    /// Per-member history, by member id. The feed leaves out members with nothing to tell (not
+    /// behind, not stuck, not recently joined): a missing member reads as `MemberInsight()`.
     public var members: [String: MemberInsight]
     /// Members that left in the last few polls (their labels), shown as departed rows.
     public var recentlyLeft: [String]

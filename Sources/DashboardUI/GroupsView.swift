@@ -20,6 +20,10 @@ struct GroupRowModel {
 
 /// Caches for the Groups view and the header: row models per data version, and the visible order
 /// per (data version, sort, filter, only-problems).
+///
+/// Sorting compares integers only: each model's id has a rank (its place in id order, equal ids
+/// equal ranks) and the text columns are ranked the same way, so a sort makes the same comparisons
+/// with the same outcomes as comparing the values themselves, without touching a string.
 struct GroupsCache {
     struct OrderKey: Hashable {
         var version: Int
@@ -31,21 +35,33 @@ struct GroupsCache {
 
     private(set) var modelsVersion = -1
     private(set) var models: [GroupRowModel] = []
+    /// Per model, its id's rank in id order (equal ids share a rank).
+    private var idRanks: [Int] = []
     /// What the Groups view's columns need, measured once per data version.
     private(set) var content = ColumnContent<GroupColumn>()
     private var orderKey: OrderKey?
     private(set) var order: [Int] = []
-    private var positionByID: [String: Int] = [:]
+    /// The last answer of ``position(of:)`` for the current order.
+    private var lastPosition: (groupID: String, position: Int?)?
     private var countsVersion = -1
     private var counts: [(state: String, count: Int)] = []
 
     mutating func stateCounts(_ update: DashboardUpdate, version: Int) -> [(state: String, count: Int)] {
         if countsVersion == version { return counts }
-        var byState: [String: Int] = [:]
+        // A handful of distinct states: counted by a walk over the names seen, without hashing.
+        var names: [String] = []
+        var tally: [Int] = []
         for group in update.snapshot.groups {
-            let name = Format.state(group.state)
-            byState[name == "?" ? "unknown" : name, default: 0] += 1
+            let state = Format.state(group.state)
+            let name = state == "?" ? "unknown" : state
+            if let i = names.firstIndex(of: name) {
+                tally[i] += 1
+            } else {
+                names.append(name)
+                tally.append(1)
+            }
         }
+        let byState = Dictionary(uniqueKeysWithValues: zip(names, tally))
         let preferred = ["Stable", "Reconciling", "Assigning", "Preparing", "Completing", "Empty", "Dead"]
         counts = preferred.compactMap { name in byState[name].map { (name, $0) } }
             + byState.filter { !preferred.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -56,68 +72,182 @@ struct GroupsCache {
     mutating func prepare(_ update: DashboardUpdate, version: Int) {
         guard modelsVersion != version else { return }
         let groups = update.snapshot.groups
+        let insights = update.insights
         var models: [GroupRowModel] = []
         models.reserveCapacity(groups.count)
-        var content = ColumnContent<GroupColumn>()
-        for (i, group) in groups.enumerated() {
-            let insight = update.insights[group.groupID]
-            let summary = group.summary
-            let lagKnown = group.partitions.isEmpty || summary.partitionsLagUnknown < group.partitions.count
-            let verdictRank = insight?.verdict?.severity ?? -1
-            let problem = verdictRank >= HealthStatus.warn.severity || group.error != nil || group.state.isRebalancing
-                || group.state == .dead || group.state == .notReady || Self.isUnknown(group.state)
+        var widths = GroupWidths()
+        // Fields are read in place (a group or an insight is never copied whole: 10,000 of them).
+        for i in groups.indices {
+            let id = groups[i].groupID
+            let facts = insights.index(forKey: id).map { InsightFacts(insights.values[$0]) }
+            let summary = groups[i].summary
+            let state = groups[i].state
+            let partitionCount = groups[i].partitions.count
+            let lagKnown = partitionCount == 0 || summary.partitionsLagUnknown < partitionCount
+            let verdictRank = facts?.verdict?.severity ?? -1
+            let problem = verdictRank >= HealthStatus.warn.severity || groups[i].error != nil || state.isRebalancing
+                || state == .dead || state == .notReady || Self.isUnknown(state)
                 || summary.partitionsUnowned > 0 || summary.pendingRevocation > 0 || summary.awaitingRelease > 0
                 || !summary.membersBehindAssignmentEpoch.isEmpty || summary.partitionsLagUnknown > 0
             // By rate (offsets/s, in thousandths) when the evaluator knows it, below every rate when not.
-            let trend = insight?.lagRate?.offsetsPerSecond.map { Int64(($0 * 1000).rounded()) } ?? Int64.min
-            let epoch = Int64(group.groupEpoch ?? group.generationID ?? -1)
+            let trend = facts?.lagRate?.offsetsPerSecond.map { Int64(($0 * 1000).rounded()) } ?? Int64.min
+            let epoch = Int64(groups[i].groupEpoch ?? groups[i].generationID ?? -1)
+            let stateText = Format.state(state)
+            let assignor = groups[i].assignor
             models.append(GroupRowModel(
-                index: i, id: group.groupID, protocolName: group.protocol.rawValue, state: Format.state(group.state),
-                members: group.members.count, epoch: epoch, assignor: group.assignor ?? "",
-                partitions: group.partitions.count, lag: lagKnown ? summary.totalLag : -1,
-                timeLag: insight?.maxTimeLagMs ?? -1, trend: trend, verdict: verdictRank,
-                lastRebalance: insight?.lastRebalanceAt ?? Int64.min, problem: problem))
-            Self.measure(group, summary: summary, insight: insight, into: &content)
+                index: i, id: id, protocolName: groups[i].protocol.rawValue, state: stateText,
+                members: groups[i].members.count, epoch: epoch, assignor: assignor ?? "",
+                partitions: partitionCount, lag: lagKnown ? summary.totalLag : -1,
+                timeLag: facts?.maxTimeLagMs ?? -1, trend: trend, verdict: verdictRank,
+                lastRebalance: facts?.lastRebalanceAt ?? Int64.min, problem: problem))
+            widths.measure(.group, id)
+            widths.measure(.protocol, Self.protocolText(groups[i].protocol, type: groups[i].type))
+            widths.measure(.state, stateText)
+            widths.measure(.members, width: Self.digits(groups[i].members.count))
+            // The EPOCH cell (`Format.epochs`) by its parts: `7/7`, `7/?`, `gen 12` or `-`.
+            if let groupEpoch = groups[i].groupEpoch {
+                widths.measure(.epoch, width: Self.digits(Int(groupEpoch)) + 1 + (groups[i].assignmentEpoch.map { Self.digits(Int($0)) } ?? 1))
+            } else if let generation = groups[i].generationID {
+                widths.measure(.epoch, width: 4 + Self.digits(Int(generation)))
+            } else {
+                widths.measure(.epoch, width: 1, placeholder: true)
+            }
+            widths.measure(.assignor, assignor ?? "-")
+            widths.measure(.partitions, width: Self.digits(partitionCount))
+            let lag = summary.totalLag
+            let lagWidth = lag > -10_000 && lag < 10_000 ? Self.digits(Int(lag)) : DisplayWidth.of(Format.compact(lag))
+            widths.measure(.lag, width: lagKnown ? lagWidth + (summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
+            if let timeLag = facts?.maxTimeLagMs {
+                widths.measure(.timeLag, Format.timeLag(ms: timeLag, bound: facts?.maxTimeLagIsBound ?? false))
+            } else {
+                widths.measure(.timeLag, width: 1, placeholder: true)
+            }
+            let hasTrend = facts?.hasTrend ?? false
+            widths.measure(.trend, width: hasTrend ? 14 : 0, placeholder: !hasTrend)
+            if let verdict = facts?.verdict {
+                widths.measure(.verdict, verdict.rawValue)
+            } else {
+                widths.measure(.verdict, width: 1, placeholder: true)
+            }
+            widths.measure(.sinceRebalance, width: 7, placeholder: facts?.lastRebalanceAt == nil && !state.isRebalancing)
         }
         self.models = models
-        self.content = content
+        idRanks = Self.ranks(of: models.map(\.id))
+        content = widths.content
         modelsVersion = version
         orderKey = nil
+        lastPosition = nil
     }
 
-    /// Counts the width of each of a group's cells without formatting the costly ones (numbers by
-    /// their digits, the trend by its fixed width).
-    private static func measure(_ group: Group, summary: GroupSummary, insight: GroupInsight?, into content: inout ColumnContent<GroupColumn>) {
-        content.measure(.group, group.groupID)
-        content.measure(.protocol, protocolText(group))
-        content.measure(.state, Format.state(group.state))
-        content.measure(.members, width: digits(group.members.count))
-        content.measure(.epoch, Format.epochs(group))
-        content.measure(.assignor, group.assignor ?? "-")
-        content.measure(.partitions, width: digits(group.partitions.count))
-        let lagKnown = group.partitions.isEmpty || summary.partitionsLagUnknown < group.partitions.count
-        content.measure(.lag, width: lagKnown ? DisplayWidth.of(Format.compact(summary.totalLag)) + (summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
-        if let timeLag = insight?.maxTimeLagMs {
-            content.measure(.timeLag, Format.timeLag(ms: timeLag, bound: insight?.maxTimeLagIsBound ?? false))
-        } else {
-            content.measure(.timeLag, "-")
+    /// What the Groups view reads of a group's insight, taken field by field.
+    private struct InsightFacts {
+        var verdict: HealthStatus?
+        var maxTimeLagMs: Int64?
+        var maxTimeLagIsBound: Bool
+        var hasTrend: Bool
+        var lagRate: LagTrendResult?
+        var lastRebalanceAt: Int64?
+
+        init(_ insight: borrowing GroupInsight) {
+            verdict = insight.verdict
+            maxTimeLagMs = insight.maxTimeLagMs
+            maxTimeLagIsBound = insight.maxTimeLagIsBound
+            lagRate = insight.lagRate
+            hasTrend = !insight.lagTrend.isEmpty || lagRate != nil
+            lastRebalanceAt = insight.lastRebalanceAt
         }
-        let hasTrend = insight.map { !$0.lagTrend.isEmpty || $0.lagRate != nil } ?? false
-        content.measure(.trend, width: hasTrend ? 14 : 0, placeholder: !hasTrend)
-        content.measure(.verdict, insight?.verdict?.rawValue ?? "-")
-        content.measure(.sinceRebalance, width: 7, placeholder: insight?.lastRebalanceAt == nil && !group.state.isRebalancing)
     }
 
-    static func digits(_ value: Int) -> Int { String(value).count }
+    /// The widest cell of each column and whether any cell is more than a placeholder, counted
+    /// without formatting the costly cells (numbers by their digits, the trend by its fixed width):
+    /// what ``ColumnContent`` would hold after measuring every row, gathered in plain integers.
+    private struct GroupWidths {
+        var widths = [Int](repeating: 0, count: GroupColumn.allCases.count)
+        var filled = [Bool](repeating: false, count: GroupColumn.allCases.count)
+
+        mutating func measure(_ column: GroupColumn, width: Int, placeholder: Bool = false) {
+            let i = column.ordinal
+            if width > widths[i] { widths[i] = width }
+            if !placeholder { filled[i] = true }
+        }
+
+        mutating func measure(_ column: GroupColumn, _ text: String) {
+            measure(column, width: DisplayWidth.of(text), placeholder: text.isEmpty || text == "-")
+        }
+
+        /// The columns' content, as measuring every cell into a ``ColumnContent`` would leave it.
+        var content: ColumnContent<GroupColumn> {
+            var content = ColumnContent<GroupColumn>()
+            for column in GroupColumn.allCases {
+                content.measure(column, width: widths[column.ordinal], placeholder: !filled[column.ordinal])
+            }
+            return content
+        }
+    }
+
+    /// Columns a decimal number takes (`String(value).count`), counted without writing it.
+    static func digits(_ value: Int) -> Int {
+        var count = value < 0 ? 2 : 1
+        var rest = value / 10
+        while rest != 0 {
+            count += 1
+            rest /= 10
+        }
+        return count
+    }
 
     /// The PROTOCOL cell: the protocol, else the group type the broker named, else `?`.
     static func protocolText(_ group: Group) -> String {
-        group.protocol == .unknown ? (group.type.brokerString.isEmpty ? "?" : group.type.brokerString) : group.protocol.rawValue
+        protocolText(group.protocol, type: group.type)
+    }
+
+    /// The PROTOCOL cell from a group's protocol and type.
+    static func protocolText(_ groupProtocol: GroupProtocol, type: GroupType) -> String {
+        groupProtocol == .unknown ? (type.brokerString.isEmpty ? "?" : type.brokerString) : groupProtocol.rawValue
     }
 
     private static func isUnknown(_ state: GroupState) -> Bool {
         if case .unknown = state { return true }
         return false
+    }
+
+    /// Per value, its rank in ascending order: `ranks[a] < ranks[b]` exactly when `values[a] <
+    /// values[b]`, and equal values get equal ranks. Values already in order (a snapshot's group ids)
+    /// are ranked without sorting.
+    static func ranks(of values: [String]) -> [Int] {
+        var ranks = [Int](repeating: 0, count: values.count)
+        guard values.count > 1 else { return ranks }
+        var inOrder = true
+        for i in 1..<values.count where values[i] < values[i - 1] {
+            inOrder = false
+            break
+        }
+        let order = inOrder ? Array(values.indices) : values.indices.sorted { values[$0] < values[$1] }
+        var rank = 0
+        for (position, i) in order.enumerated() where position > 0 {
+            if values[order[position - 1]] < values[i] { rank += 1 }
+            ranks[i] = rank
+        }
+        return ranks
+    }
+
+    /// Per model, the rank of its text in a text column (protocol, state, assignor).
+    private static func textRanks(_ models: [GroupRowModel], _ text: (GroupRowModel) -> String) -> [Int] {
+        var distinct: [String: Int] = [:]
+        var codes = [Int](repeating: 0, count: models.count)
+        var values: [String] = []
+        for (i, model) in models.enumerated() {
+            let value = text(model)
+            if let code = distinct[value] {
+                codes[i] = code
+            } else {
+                distinct[value] = values.count
+                codes[i] = values.count
+                values.append(value)
+            }
+        }
+        let valueRanks = ranks(of: values)
+        return codes.map { valueRanks[$0] }
     }
 
     /// The visible rows (indexes into ``models``), filtered and sorted; cached per key.
@@ -127,41 +257,81 @@ struct GroupsCache {
         var rows = Array(models.indices)
         if key.onlyProblems { rows = rows.filter { models[$0].problem } }
         if let matcher { rows = rows.filter { matcher.matches(models[$0].id) } }
-        func less(_ a: GroupRowModel, _ b: GroupRowModel) -> Bool? {
-            switch key.column {
-            case .group: return nil
-            case .protocol: return a.protocolName == b.protocolName ? nil : a.protocolName < b.protocolName
-            case .state: return a.state == b.state ? nil : a.state < b.state
-            case .members: return a.members == b.members ? nil : a.members < b.members
-            case .epoch: return a.epoch == b.epoch ? nil : a.epoch < b.epoch
-            case .assignor: return a.assignor == b.assignor ? nil : a.assignor < b.assignor
-            case .partitions: return a.partitions == b.partitions ? nil : a.partitions < b.partitions
-            case .lag: return a.lag == b.lag ? nil : a.lag < b.lag
-            case .timeLag: return a.timeLag == b.timeLag ? nil : a.timeLag < b.timeLag
-            case .trend: return a.trend == b.trend ? nil : a.trend < b.trend
-            case .verdict: return a.verdict == b.verdict ? nil : a.verdict < b.verdict
-            case .sinceRebalance: return a.lastRebalance == b.lastRebalance ? nil : a.lastRebalance > b.lastRebalance
-            }
+        // The sort column as integers (nil for the group column, which sorts by id alone); the
+        // time since the last rebalance sorts the latest first.
+        let primary: [Int64]?
+        var latestFirst = false
+        switch key.column {
+        case .group: primary = nil
+        case .protocol: primary = Self.textRanks(models, \.protocolName).map(Int64.init)
+        case .state: primary = Self.textRanks(models, \.state).map(Int64.init)
+        case .assignor: primary = Self.textRanks(models, \.assignor).map(Int64.init)
+        case .members: primary = models.map { Int64($0.members) }
+        case .epoch: primary = models.map(\.epoch)
+        case .partitions: primary = models.map { Int64($0.partitions) }
+        case .lag: primary = models.map(\.lag)
+        case .timeLag: primary = models.map(\.timeLag)
+        case .trend: primary = models.map(\.trend)
+        case .verdict: primary = models.map { Int64($0.verdict) }
+        case .sinceRebalance:
+            primary = models.map(\.lastRebalance)
+            latestFirst = true
         }
-        rows.sort { ia, ib in
-            let a = models[ia], b = models[ib]
-            if let result = less(a, b) { return key.descending ? !result : result }
-            // Ties (and the group column) by id; the id order follows the sort direction only
-            // when sorting by id.
-            return key.column == .group && key.descending ? a.id > b.id : a.id < b.id
+        let ids = idRanks
+        let descending = key.descending
+        // Ties (and the group column) by id; the id order follows the sort direction only when
+        // sorting by id.
+        let idsDescending = key.column == .group && descending
+        rows.withUnsafeMutableBufferPointer { buffer in
+            ids.withUnsafeBufferPointer { ids in
+                if let primary {
+                    primary.withUnsafeBufferPointer { values in
+                        buffer.sort { ia, ib in
+                            let a = values[ia], b = values[ib]
+                            if a != b {
+                                let result = latestFirst ? a > b : a < b
+                                return descending ? !result : result
+                            }
+                            return ids[ia] < ids[ib]
+                        }
+                    }
+                } else {
+                    buffer.sort { ia, ib in idsDescending ? ids[ia] > ids[ib] : ids[ia] < ids[ib] }
+                }
+            }
         }
         order = rows
         orderKey = key
-        positionByID = [:]
+        lastPosition = nil
         return rows
     }
 
-    /// Where a group sits in the current order.
+    /// Where a group sits in the current order (the last place, should an id appear twice).
     mutating func position(of groupID: String) -> Int? {
-        if positionByID.isEmpty && !order.isEmpty {
-            for (position, row) in order.enumerated() { positionByID[models[row].id] = position }
+        if let last = lastPosition, last.groupID == groupID { return last.position }
+        let position = order.lastIndex { models[$0].id == groupID }
+        lastPosition = (groupID, position)
+        return position
+    }
+}
+
+extension GroupColumn {
+    /// The column's place in ``GroupColumn/allCases``.
+    var ordinal: Int {
+        switch self {
+        case .group: return 0
+        case .protocol: return 1
+        case .state: return 2
+        case .members: return 3
+        case .epoch: return 4
+        case .assignor: return 5
+        case .partitions: return 6
+        case .lag: return 7
+        case .timeLag: return 8
+        case .trend: return 9
+        case .verdict: return 10
+        case .sinceRebalance: return 11
         }
-        return positionByID[groupID]
     }
 }
 

@@ -37,6 +37,8 @@ struct ColumnSpec<ID: Hashable & Sendable>: Sendable {
     /// Whether a value that changed since the previous poll is highlighted (not for ages, which
     /// change with the clock).
     var highlightsChanges: Bool
+    /// The column's name in ``ChangeTracker`` keys (`String(describing: id)`, made once).
+    let changeKey: String
 
     init(id: ID, title: String, min: Int = .max, max: Int = 64, alignment: Alignment = .left, priority: Int,
          identity: Bool = false, shortening: Shortening = .end, fills: Bool = false, highlightsChanges: Bool = true) {
@@ -50,6 +52,7 @@ struct ColumnSpec<ID: Hashable & Sendable>: Sendable {
         self.shortening = shortening
         self.fills = fills
         self.highlightsChanges = highlightsChanges
+        self.changeKey = String(describing: id)
     }
 }
 
@@ -192,7 +195,7 @@ struct TableLayout<ID: Hashable & Sendable>: Sendable {
             let text = column.spec.shortening == .middle ? Format.shortenMiddle(cell.text, column.width) : cell.text
             var role = cell.role
             if let key, let changes, column.spec.highlightsChanges,
-               changes.changed(row: key, column: String(describing: column.spec.id), value: cell.text) {
+               changes.changed(row: key, column: column.spec.changeKey, value: cell.text) {
                 role = .changed
             }
             line.spans.append(Span(Format.fit(text, column.width, right: column.spec.alignment == .right), role, cell.attributes))

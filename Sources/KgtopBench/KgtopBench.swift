@@ -13,11 +13,16 @@ import Monitor
 ///     [--polls 15] [--steady-seconds 60] [--interval 2] [--kgtop path/to/kgtop --snapshot-runs 5] \
 ///     [--sim-pid PID]
 /// KgtopBench --derive-only [--groups 10000] [--partitions 10] [--polls 15]   (no cluster: see DeriveBench)
+/// KgtopBench --feed-only [--groups 10000] [--partitions 10] [--polls 15]     (no cluster: see FeedBench)
 /// ```
 @main
 struct KgtopBench {
     static func main() async {
         ProcessMemory.limitMallocArenas()  // as kgtop does
+        if CommandLine.arguments.contains("--feed-only") {
+            FeedBench.run(CommandLine.arguments.dropFirst())
+            return
+        }
         if CommandLine.arguments.contains("--derive-only") {
             DeriveBench.run(CommandLine.arguments.dropFirst())
             return
