@@ -17,6 +17,9 @@
 # BENCH_MEMBERS [3], BENCH_PRODUCE_RATE [5 records/s per topic], BENCH_POLLS [15],
 # BENCH_STEADY_SECONDS [60], BENCH_PEER_TIMEOUT [300 s], BENCH_KAFKATOP [1: try kafkatop],
 # BENCH_QUICK [0: 1 skips the smaller estates' steady loop and peers at 2,000 groups],
+# BENCH_SCALE_GROUPS [50000: the scale estate, BENCH_PARTITIONS partitions each, polled by KgtopBench
+# alone (BENCH_SCALE_POLLS [5] polls, a BENCH_SCALE_STEADY_SECONDS [20] s steady loop, frames, no
+# snapshot runs, no peers); 0 skips it],
 # BENCH_ONLY [empty: every stage; `serve` builds kgtop alone, starts the standard estate (BENCH_GROUPS
 # groups) and runs only the serve stage], BENCH_SERVE_SCRAPES [5], BENCH_SERVE_MAX_SERIES [5000000:
 # high enough that serve drops nothing, so the figures are the whole estate's].
@@ -39,6 +42,9 @@ QUICK="${BENCH_QUICK:-0}"
 ONLY="${BENCH_ONLY:-}"
 SERVE_SCRAPES="${BENCH_SERVE_SCRAPES:-5}"
 SERVE_MAX_SERIES="${BENCH_SERVE_MAX_SERIES:-5000000}"
+SCALE_GROUPS="${BENCH_SCALE_GROUPS:-50000}"
+SCALE_POLLS="${BENCH_SCALE_POLLS:-5}"
+SCALE_STEADY="${BENCH_SCALE_STEADY_SECONDS:-20}"
 VENV="${KGTOP_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 START=$SECONDS
@@ -81,7 +87,7 @@ start_sim() {
     "$KGTOP" sim --brokers 3 --groups "$groups" --partitions "$parts" --members "$MEMBERS" \
         --produce-rate "$RATE" >"$out" 2>"$RUN/sim-$name.err" &
     SIM_PID=$!
-    for _ in $(seq 1200); do
+    for _ in $(seq 6000); do   # up to 10 minutes: the scale estate takes a while to build
         [[ -s "$out" ]] && break
         kill -0 "$SIM_PID" 2>/dev/null || die "kgtop sim exited: $(cat "$RUN/sim-$name.err")"
         sleep 0.1
@@ -107,10 +113,10 @@ EOF
 }
 
 run_kgtop_bench() {
-    local name="$1" steady="$2" snapshots="$3"
+    local name="$1" steady="$2" snapshots="$3" polls="${4:-$POLLS}"
     say "KgtopBench $name"
     "$BENCH" --bootstrap "$SIM_BOOTSTRAP" --label "$name" --out "$RUN/kgtop-$name.json" \
-        --polls "$POLLS" --steady-seconds "$steady" --interval 2 --kgtop "$KGTOP" --snapshot-runs "$snapshots" \
+        --polls "$polls" --steady-seconds "$steady" --interval 2 --kgtop "$KGTOP" --snapshot-runs "$snapshots" \
         --sim-pid "$SIM_PID"
 }
 
@@ -226,6 +232,15 @@ fi
 start_sim g1000p100 1000 100
 run_kgtop_bench g1000p100 "$SMALL_STEADY" 3
 stop_sim
+
+# The scale estate (issue #17 item 5): polls, a steady loop and frames only, so that it stays a few
+# minutes; its targets are read against the standard estate's per group-partition CPU.
+if [[ "$SCALE_GROUPS" != 0 ]]; then
+    start_sim scale "$SCALE_GROUPS" "$PARTS_STD"
+    run_kgtop_bench scale "$SCALE_STEADY" 0 "$SCALE_POLLS"
+    sim_stats scale
+    stop_sim
+fi
 
 say "report"
 "$PY" "$ROOT/scripts/bench_report.py" "$RUN" "$RESULTS" "$((SECONDS - START))"

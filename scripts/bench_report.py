@@ -40,8 +40,13 @@ def machine():
     return {"cpu": model, "cores": os.cpu_count(), "memoryGB": mem_gb, "os": platform.system() + " " + platform.release().split("-")[0]}
 
 
-estates = [("standard", "10,000 groups x 10"), ("g1000", "1,000 groups x 10"), ("g1000p100", "1,000 groups x 100")]
+estates = [("standard", "10,000 groups x 10"), ("g1000", "1,000 groups x 10"), ("g1000p100", "1,000 groups x 100"),
+           ("scale", "scale estate")]
 kg = {k: load(f"kgtop-{k}.json") for k, _ in estates}
+for _k in ("standard", "scale"):
+    if kg.get(_k):
+        _r = kg[_k]
+        estates = [(k, f"{_r['groups']:,} groups x {_r['groupPartitions'] // max(1, _r['groups'])}" if k == _k else t) for k, t in estates]
 peers = {}
 for k in ["standard", "g1000", "g2000"]:
     peers[("adminclient", k)] = load(f"adminclient-{k}.json")
@@ -84,11 +89,36 @@ def targets_for(r):
         ("requests per watch cycle, record-time Fetch included (max)", steady.get("maxRequestsPerCycle"), "", 6 * brokers_n + 2, "<="),
         ("TUI frame 200x60, median", _get(r, "tui", "frame", "median"), "ms", 10, "<="),
     ]
+    return _judge(rows)
+
+
+def _judge(rows):
     out = []
     for name, value, unit, limit, op in rows:
+        if limit is None:
+            out.append({"figure": name, "value": value, "unit": unit, "target": "", "met": None})
+            continue
         met = None if value is None else (value <= limit if op == "<=" else value >= limit)
         out.append({"figure": name, "value": value, "unit": unit, "target": f"{op} {limit:g}", "met": met})
     return out
+
+
+def scale_targets_for(r, std):
+    """Issue #17's scale targets (item 5) for the scale estate, read against the standard estate."""
+    if not r:
+        return []
+    brokers_n = r.get("brokers") or 3
+    per_gp = 1e6 * (_get(r, "pollCPUSeconds", "median") or 0) / max(1, r.get("groupPartitions") or 1)
+    std_per_gp = 1e6 * (_get(std, "pollCPUSeconds", "median") or 0) / max(1, (std or {}).get("groupPartitions") or 1) if std else None
+    ratio = per_gp / std_per_gp if std_per_gp else None
+    rows = [
+        ("CPU per group-partition per poll", per_gp, "us", None, None),
+        ("... relative to the standard estate's", ratio, "x", 1.5, "<="),
+        ("peak RSS, watch pipeline", r.get("peakRSSMB"), "MB", 800, "<="),
+        ("TUI frame 200x60, median", _get(r, "tui", "frame", "median"), "ms", 10, "<="),
+        ("requests per poll (max)", r.get("maxRequestsPerPoll"), "", 6 * brokers_n + 2, "<="),
+    ]
+    return _judge(rows)
 
 
 report = {
@@ -101,6 +131,8 @@ report = {
     "serve": serve,
     # Issue #17's targets are stated for the standard estate (BENCH_GROUPS, 10,000 by default).
     "targets": targets_for(kg.get("standard")),
+    # Item 5: the scale estate (BENCH_SCALE_GROUPS, 50,000 by default) against the standard estate.
+    "scaleTargets": scale_targets_for(kg.get("scale"), kg.get("standard")),
 }
 os.makedirs(results_dir, exist_ok=True)
 with open(os.path.join(results_dir, "latest.json"), "w") as f:
@@ -277,16 +309,23 @@ if simnote:
     out("")
     out("Simulator process (same machine): " + "; ".join(simnote) + ".")
 
-if report["targets"]:
+def targets_table(title, targets):
     out("")
-    out(f"Targets (issue #17) at {titles['standard']}:")
+    out(title)
     out("")
     out("| figure | measured | target | met |")
     out("|---|---|---|---|")
-    for t in report["targets"]:
+    for t in targets:
         v = t["value"]
         shown = "-" if v is None else (f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}") + (f" {t['unit']}" if t["unit"] else "")
-        out(f"| {t['figure']} | {shown} | {t['target']} {t['unit']} | {'-' if t['met'] is None else ('yes' if t['met'] else '**no**')} |")
+        target = f"{t['target']} {t['unit']}" if t["target"] else "-"
+        out(f"| {t['figure']} | {shown} | {target} | {'-' if t['met'] is None else ('yes' if t['met'] else '**no**')} |")
+
+
+if report["targets"]:
+    targets_table(f"Targets (issue #17) at {titles['standard']}:", report["targets"])
+if report["scaleTargets"]:
+    targets_table(f"Scale targets (issue #17 item 5) at {titles['scale']}:", report["scaleTargets"])
 
 text = "\n".join(lines) + "\n"
 with open(os.path.join(results_dir, "latest.md"), "w") as f:
