@@ -113,8 +113,7 @@ extension SimCluster {
             d.groupEpoch = cg.groupEpoch
             d.assignmentEpoch = cg.assignmentEpoch
             d.assignorName = cg.preferredAssignor(default: config.consumerAssignors.first ?? "uniform")
-            d.members = cg.members.keys.sorted().compactMap { mid in
-                guard let m = cg.members[mid] else { return nil }
+            d.members = cg.members.sorted { $0.key < $1.key }.map { mid, m in
                 var member = ConsumerGroupDescribeResponse.Member(
                     memberID: mid, instanceID: m.instanceID, rackID: m.rackID, memberEpoch: m.memberEpoch,
                     clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames.sorted(),

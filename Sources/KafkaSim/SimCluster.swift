@@ -362,10 +362,16 @@ public actor SimCluster {
     /// ran, at the step's end: with a clock that is not a ``ManualClock``, ticks come a little early
     /// or late, and producing on a grid keeps a steady producer's batches as regular as a manual
     /// clock's (the log keeps such batches as one run). After a gap of more than 100 steps (a
-    /// suspended process) the producers catch up in one step.
+    /// suspended process) the producers catch up in one step; after the clock went back, they wait
+    /// for the next step from there.
     func runProducersOnGrid(now: Int64) {
         let step = max(1, config.tickMs)
         let grid = now - ((now % step) + step) % step
+        if grid < producerGridMs {
+            // The wall clock went back: start the grid again from here.
+            producerGridMs = grid
+            return
+        }
         let steps = (grid - producerGridMs) / step
         guard steps > 0 else { return }
         if steps > 100 {

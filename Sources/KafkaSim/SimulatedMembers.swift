@@ -83,12 +83,16 @@ extension SimCluster {
             let n = t.partitions.count
             let per = whole / n
             let extra = whole % n
-            // Every partition gets `per` records; the `extra` partitions from `nextPartition` on one more.
-            for i in 0..<n {
-                let count = per + ((i - p.nextPartition + n) % n < extra ? 1 : 0)
-                guard count > 0 else { continue }
+            // Every partition gets `per` records; the `extra` partitions from `nextPartition` on one more
+            // (with fewer records than partitions, only those are visited).
+            func write(_ count: Int, to i: Int) {
                 t.partitions[i].append(recordCount: Int64(count), firstTimestamp: now - elapsedMs + 1, maxTimestamp: now,
                                        payload: .synthetic(valueSize: p.valueSize))
+            }
+            if per == 0 {
+                for k in 0..<extra { write(1, to: (p.nextPartition + k) % n) }
+            } else {
+                for i in 0..<n { write(per + ((i - p.nextPartition + n) % n < extra ? 1 : 0), to: i) }
             }
             p.nextPartition = (p.nextPartition + extra) % n
         }

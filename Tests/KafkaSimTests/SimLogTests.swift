@@ -199,6 +199,21 @@ struct SimLogTests {
         #expect(batches.map { $0.maxTimestamp - start } == [100, 300, 500, 700, 900, 1_100])
         #expect(batches.allSatisfy { $0.maxTimestamp - $0.firstTimestamp == 99 })
     }
+
+    @Test("with another clock that goes back, producers start the grid again from there")
+    func producersAfterClockGoesBack() async throws {
+        let start: Int64 = 1_735_689_600_000
+        let clock = SteppedClock(start)
+        let cluster = SimCluster(config: SimConfig(brokerCount: 1), clock: clock)
+        try await cluster.createTopic("back", partitions: 1)
+        try await cluster.produce(topic: "back", recordsPerSec: 10)
+        for t: Int64 in [100, 200, -1_000, -850, -700] {
+            clock.set(start + t)
+            await cluster.tick()
+        }
+        let batches = await cluster.storedBatches(topic: "back", partition: 0)
+        #expect(batches.map { $0.maxTimestamp - start } == [100, 200, -900, -800, -700])
+    }
 }
 
 extension SimCluster {
