@@ -11,6 +11,13 @@ protocol CanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws
 }
 
+/// A ``CanonicalJSONWritable`` whose writer cannot fail (no floating-point members), so
+/// ``JSONObjectWriter`` can write it as a member without `try`.
+protocol InfallibleCanonicalJSONWritable: CanonicalJSONWritable {
+    /// Appends the value as it appears nested `depth` levels deep (pretty) or on one line.
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8])
+}
+
 /// Writes one JSON object's members in the order given (the caller gives them sorted by key),
 /// with the separators and indentation of ``JSONObject/render(into:)``.
 struct JSONObjectWriter {
@@ -42,6 +49,87 @@ struct JSONObjectWriter {
         JSONPrimitive.afterKey(pretty: pretty, into: &out)
     }
 
+    /// Writes the member `key` with the integer `value`.
+    @inline(__always)
+    mutating func integer(_ key: StaticString, _ value: some BinaryInteger, into out: inout [UInt8]) {
+        self.key(key, into: &out)
+        JSONPrimitive.writeInteger(value, into: &out)
+    }
+
+    /// Writes the member `key` with the integer `value`; nothing when it is `nil`.
+    @inline(__always)
+    mutating func integer(_ key: StaticString, _ value: (some BinaryInteger)?, into out: inout [UInt8]) {
+        if let value { integer(key, value, into: &out) }
+    }
+
+    /// Writes the member `key` with the string `value`.
+    @inline(__always)
+    mutating func string(_ key: StaticString, _ value: String, into out: inout [UInt8]) {
+        self.key(key, into: &out)
+        JSONPrimitive.writeString(value, into: &out)
+    }
+
+    /// Writes the member `key` with the string `value`; nothing when it is `nil`.
+    @inline(__always)
+    mutating func string(_ key: StaticString, _ value: String?, into out: inout [UInt8]) {
+        if let value { string(key, value, into: &out) }
+    }
+
+    /// Writes the member `key` with the Boolean `value`.
+    @inline(__always)
+    mutating func bool(_ key: StaticString, _ value: Bool, into out: inout [UInt8]) {
+        self.key(key, into: &out)
+        JSONPrimitive.writeBool(value, into: &out)
+    }
+
+    /// Writes the member `key` with the Boolean `value`; nothing when it is `nil`.
+    @inline(__always)
+    mutating func bool(_ key: StaticString, _ value: Bool?, into out: inout [UInt8]) {
+        if let value { bool(key, value, into: &out) }
+    }
+
+    /// Writes the member `key` with `value`, nested one level deeper than the object.
+    @inline(__always)
+    mutating func value(_ key: StaticString, _ value: some InfallibleCanonicalJSONWritable, into out: inout [UInt8]) {
+        self.key(key, into: &out)
+        value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
+    }
+
+    /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
+    @inline(__always)
+    mutating func value(_ key: StaticString, _ value: (some InfallibleCanonicalJSONWritable)?, into out: inout [UInt8]) {
+        if let value { self.value(key, value, into: &out) }
+    }
+
+    /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
+    @inline(__always)
+    mutating func value(_ key: StaticString, _ value: (some CanonicalJSONWritable)?, into out: inout [UInt8]) throws {
+        if let value {
+            self.key(key, into: &out)
+            try value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
+        }
+    }
+
+    /// Writes the member `key` with the array `list`, nested one level deeper.
+    @inline(__always)
+    mutating func array(_ key: StaticString, _ list: [some InfallibleCanonicalJSONWritable], into out: inout [UInt8]) {
+        self.key(key, into: &out)
+        JSONPrimitive.writeArray(list, depth: depth + 1, pretty: pretty, into: &out)
+    }
+
+    /// Writes the member `key` with the array `list`, nested one level deeper; nothing when it is `nil`.
+    @inline(__always)
+    mutating func array(_ key: StaticString, _ list: [some InfallibleCanonicalJSONWritable]?, into out: inout [UInt8]) {
+        if let list { array(key, list, into: &out) }
+    }
+
+    /// Writes the member `key` with the array of strings `list`, nested one level deeper.
+    @inline(__always)
+    mutating func strings(_ key: StaticString, _ list: [String], into out: inout [UInt8]) {
+        self.key(key, into: &out)
+        JSONPrimitive.writeStrings(list, depth: depth + 1, pretty: pretty, into: &out)
+    }
+
     /// Closes the object (`}`).
     @inline(__always)
     func close(into out: inout [UInt8]) {
@@ -54,54 +142,45 @@ struct JSONObjectWriter {
     }
 }
 
-extension TopicPartition: CanonicalJSONWritable {
+extension TopicPartition: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        o.key("partition", into: &out)
-        JSONPrimitive.writeInteger(partition, into: &out)
-        o.key("topic", into: &out)
-        JSONPrimitive.writeString(topic, into: &out)
+        o.integer("partition", partition, into: &out)
+        o.string("topic", topic, into: &out)
         o.close(into: &out)
     }
 }
 
-extension LagValue: CanonicalJSONWritable {
+extension LagValue: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         switch self {
         case .known(let value):
-            o.key("known", into: &out)
-            JSONPrimitive.writeInteger(value, into: &out)
+            o.integer("known", value, into: &out)
         case .unknown(let reason):
-            o.key("unknown", into: &out)
-            JSONPrimitive.writeString(reason, into: &out)
+            o.string("unknown", reason, into: &out)
         }
         o.close(into: &out)
     }
 }
 
-extension ItemError: CanonicalJSONWritable {
+extension ItemError: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        o.key("code", into: &out)
-        JSONPrimitive.writeInteger(code, into: &out)
-        if let message {
-            o.key("message", into: &out)
-            JSONPrimitive.writeString(message, into: &out)
-        }
-        o.key("name", into: &out)
-        JSONPrimitive.writeString(name, into: &out)
+        o.integer("code", code, into: &out)
+        o.string("message", message, into: &out)
+        o.string("name", name, into: &out)
         o.close(into: &out)
     }
 }
 
-extension HandoffState: CanonicalJSONWritable {
+extension HandoffState: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
-extension TimeLagMethod: CanonicalJSONWritable {
+extension TimeLagMethod: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
@@ -112,16 +191,13 @@ extension TimeLag: CanonicalJSONWritable {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         switch self {
         case .known(let seconds, let method):
-            o.key("bound", into: &out)
-            JSONPrimitive.writeBool(method == .lowerBound, into: &out)
-            o.key("method", into: &out)
-            JSONPrimitive.writeString(method.rawValue, into: &out)
+            o.bool("bound", method == .lowerBound, into: &out)
+            o.string("method", method.rawValue, into: &out)
             o.key("seconds", into: &out)
             // As `encode(to:)`: whole milliseconds.
             try JSONPrimitive.writeFloat((seconds * 1000).rounded() / 1000, into: &out, codingPath: [])
         case .unknown(let reason):
-            o.key("unknown", into: &out)
-            JSONPrimitive.writeString(reason, into: &out)
+            o.string("unknown", reason, into: &out)
         }
         o.close(into: &out)
     }
@@ -135,49 +211,22 @@ extension GroupPartition: CanonicalJSONWritable {
     /// The row's JSON, with a `timeLag` member when one is given (as `SnapshotJSON` writes it).
     func writeCanonicalJSON(depth: Int, pretty: Bool, timeLag: TimeLag?, into out: inout [UInt8]) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        if let commitMetadata {
-            o.key("commitMetadata", into: &out)
-            JSONPrimitive.writeString(commitMetadata, into: &out)
-        }
-        if let committedOffset {
-            o.key("committedOffset", into: &out)
-            JSONPrimitive.writeInteger(committedOffset, into: &out)
-        }
-        if let error {
-            o.key("error", into: &out)
-            error.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        o.key("handoff", into: &out)
-        JSONPrimitive.writeString(handoff.rawValue, into: &out)
-        o.key("lag", into: &out)
-        lag.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        if let logEnd {
-            o.key("logEnd", into: &out)
-            JSONPrimitive.writeInteger(logEnd, into: &out)
-        }
-        if let logStart {
-            o.key("logStart", into: &out)
-            JSONPrimitive.writeInteger(logStart, into: &out)
-        }
-        if let owner {
-            o.key("owner", into: &out)
-            JSONPrimitive.writeString(owner, into: &out)
-        }
-        if let targetOwner {
-            o.key("targetOwner", into: &out)
-            JSONPrimitive.writeString(targetOwner, into: &out)
-        }
-        if let timeLag {
-            o.key("timeLag", into: &out)
-            try timeLag.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        o.key("topicPartition", into: &out)
-        topicPartition.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
+        o.string("commitMetadata", commitMetadata, into: &out)
+        o.integer("committedOffset", committedOffset, into: &out)
+        o.value("error", error, into: &out)
+        o.string("handoff", handoff.rawValue, into: &out)
+        o.value("lag", lag, into: &out)
+        o.integer("logEnd", logEnd, into: &out)
+        o.integer("logStart", logStart, into: &out)
+        o.string("owner", owner, into: &out)
+        o.string("targetOwner", targetOwner, into: &out)
+        try o.value("timeLag", timeLag, into: &out)
+        o.value("topicPartition", topicPartition, into: &out)
         o.close(into: &out)
     }
 }
 
-extension MemberType: CanonicalJSONWritable {
+extension MemberType: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
@@ -186,100 +235,52 @@ extension MemberType: CanonicalJSONWritable {
 extension GroupMember: CanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        o.key("assignment", into: &out)
-        JSONPrimitive.writeArray(assignment, depth: depth + 1, pretty: pretty, into: &out)
-        if let assignmentUnknown {
-            o.key("assignmentUnknown", into: &out)
-            JSONPrimitive.writeBool(assignmentUnknown, into: &out)
-        }
-        o.key("clientHost", into: &out)
-        JSONPrimitive.writeString(clientHost, into: &out)
-        o.key("clientID", into: &out)
-        JSONPrimitive.writeString(clientID, into: &out)
-        if let generationID {
-            o.key("generationID", into: &out)
-            JSONPrimitive.writeInteger(generationID, into: &out)
-        }
-        if let instanceID {
-            o.key("instanceID", into: &out)
-            JSONPrimitive.writeString(instanceID, into: &out)
-        }
-        if let label {
-            o.key("label", into: &out)
-            JSONPrimitive.writeString(label, into: &out)
-        }
-        if let memberEpoch {
-            o.key("memberEpoch", into: &out)
-            JSONPrimitive.writeInteger(memberEpoch, into: &out)
-        }
-        o.key("memberID", into: &out)
-        JSONPrimitive.writeString(memberID, into: &out)
-        o.key("memberType", into: &out)
-        JSONPrimitive.writeString(memberType.rawValue, into: &out)
-        if let ownedPartitions {
-            o.key("ownedPartitions", into: &out)
-            JSONPrimitive.writeArray(ownedPartitions, depth: depth + 1, pretty: pretty, into: &out)
-        }
-        if let rackID {
-            o.key("rackID", into: &out)
-            JSONPrimitive.writeString(rackID, into: &out)
-        }
-        if let streamsTargetTasks {
-            o.key("streamsTargetTasks", into: &out)
-            streamsTargetTasks.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        if let streamsTasks {
-            o.key("streamsTasks", into: &out)
-            streamsTasks.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        if let subscribedTopicRegex {
-            o.key("subscribedTopicRegex", into: &out)
-            JSONPrimitive.writeString(subscribedTopicRegex, into: &out)
-        }
-        o.key("subscribedTopics", into: &out)
-        JSONPrimitive.writeStrings(subscribedTopics, depth: depth + 1, pretty: pretty, into: &out)
-        if let targetAssignment {
-            o.key("targetAssignment", into: &out)
-            JSONPrimitive.writeArray(targetAssignment, depth: depth + 1, pretty: pretty, into: &out)
-        }
+        o.array("assignment", assignment, into: &out)
+        o.bool("assignmentUnknown", assignmentUnknown, into: &out)
+        o.string("clientHost", clientHost, into: &out)
+        o.string("clientID", clientID, into: &out)
+        o.integer("generationID", generationID, into: &out)
+        o.string("instanceID", instanceID, into: &out)
+        o.string("label", label, into: &out)
+        o.integer("memberEpoch", memberEpoch, into: &out)
+        o.string("memberID", memberID, into: &out)
+        o.string("memberType", memberType.rawValue, into: &out)
+        o.array("ownedPartitions", ownedPartitions, into: &out)
+        o.string("rackID", rackID, into: &out)
+        o.value("streamsTargetTasks", streamsTargetTasks, into: &out)
+        o.value("streamsTasks", streamsTasks, into: &out)
+        o.string("subscribedTopicRegex", subscribedTopicRegex, into: &out)
+        o.strings("subscribedTopics", subscribedTopics, into: &out)
+        o.array("targetAssignment", targetAssignment, into: &out)
         o.close(into: &out)
     }
 }
 
-extension StreamsTaskSet: CanonicalJSONWritable {
+extension StreamsTaskSet: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.key("partitions", into: &out)
         JSONPrimitive.writeArray(count: partitions.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
             JSONPrimitive.writeInteger(partitions[i], into: &out)
         }
-        o.key("subtopologyID", into: &out)
-        JSONPrimitive.writeString(subtopologyID, into: &out)
+        o.string("subtopologyID", subtopologyID, into: &out)
         o.close(into: &out)
     }
 }
 
-extension StreamsTasks: CanonicalJSONWritable {
+extension StreamsTasks: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
-        func sets(_ list: [StreamsTaskSet], into out: inout [UInt8]) {
-            JSONPrimitive.writeArray(count: list.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-                list[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, into: &out)
-            }
-        }
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        o.key("active", into: &out)
-        sets(active, into: &out)
-        o.key("standby", into: &out)
-        sets(standby, into: &out)
-        o.key("warmup", into: &out)
-        sets(warmup, into: &out)
+        o.array("active", active, into: &out)
+        o.array("standby", standby, into: &out)
+        o.array("warmup", warmup, into: &out)
         o.close(into: &out)
     }
 }
 
 extension JSONPrimitive {
-    /// A JSON array of topic-partitions, as ``JSONArray/render(into:)`` lays it out at `depth`.
-    static func writeArray(_ list: [TopicPartition], depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    /// A JSON array of values that write themselves, as ``JSONArray/render(into:)`` lays it out at `depth`.
+    static func writeArray(_ list: [some InfallibleCanonicalJSONWritable], depth: Int, pretty: Bool, into out: inout [UInt8]) {
         writeArray(count: list.count, depth: depth, pretty: pretty, into: &out) { i, out in
             list[i].writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
         }
@@ -325,64 +326,46 @@ extension JSONPrimitive {
 
 // MARK: - Groups, topics and the snapshot's other members
 
-extension GroupType: CanonicalJSONWritable {
+extension GroupType: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(brokerString, into: &out)
     }
 }
 
-extension GroupState: CanonicalJSONWritable {
+extension GroupState: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(brokerString, into: &out)
     }
 }
 
-extension GroupProtocol: CanonicalJSONWritable {
+extension GroupProtocol: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
-extension StreamsSubtopology: CanonicalJSONWritable {
+extension StreamsSubtopology: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        o.key("sourceTopics", into: &out)
-        JSONPrimitive.writeStrings(sourceTopics, depth: depth + 1, pretty: pretty, into: &out)
-        o.key("subtopologyID", into: &out)
-        JSONPrimitive.writeString(subtopologyID, into: &out)
+        o.strings("sourceTopics", sourceTopics, into: &out)
+        o.string("subtopologyID", subtopologyID, into: &out)
         o.close(into: &out)
     }
 }
 
-extension GroupSummary: CanonicalJSONWritable {
+extension GroupSummary: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        o.key("awaitingRelease", into: &out)
-        JSONPrimitive.writeInteger(awaitingRelease, into: &out)
-        o.key("isMixed", into: &out)
-        JSONPrimitive.writeBool(isMixed, into: &out)
-        if let lagNotApplicable {
-            o.key("lagNotApplicable", into: &out)
-            JSONPrimitive.writeBool(lagNotApplicable, into: &out)
-        }
-        if let maxLag {
-            o.key("maxLag", into: &out)
-            JSONPrimitive.writeInteger(maxLag, into: &out)
-        }
-        if let maxLagPartition {
-            o.key("maxLagPartition", into: &out)
-            maxLagPartition.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        o.key("membersBehindAssignmentEpoch", into: &out)
-        JSONPrimitive.writeStrings(membersBehindAssignmentEpoch, depth: depth + 1, pretty: pretty, into: &out)
-        o.key("partitionsLagUnknown", into: &out)
-        JSONPrimitive.writeInteger(partitionsLagUnknown, into: &out)
-        o.key("partitionsUnowned", into: &out)
-        JSONPrimitive.writeInteger(partitionsUnowned, into: &out)
-        o.key("pendingRevocation", into: &out)
-        JSONPrimitive.writeInteger(pendingRevocation, into: &out)
-        o.key("totalLag", into: &out)
-        JSONPrimitive.writeInteger(totalLag, into: &out)
+        o.integer("awaitingRelease", awaitingRelease, into: &out)
+        o.bool("isMixed", isMixed, into: &out)
+        o.bool("lagNotApplicable", lagNotApplicable, into: &out)
+        o.integer("maxLag", maxLag, into: &out)
+        o.value("maxLagPartition", maxLagPartition, into: &out)
+        o.strings("membersBehindAssignmentEpoch", membersBehindAssignmentEpoch, into: &out)
+        o.integer("partitionsLagUnknown", partitionsLagUnknown, into: &out)
+        o.integer("partitionsUnowned", partitionsUnowned, into: &out)
+        o.integer("pendingRevocation", pendingRevocation, into: &out)
+        o.integer("totalLag", totalLag, into: &out)
         o.close(into: &out)
     }
 }
@@ -397,32 +380,13 @@ extension Group: CanonicalJSONWritable {
     /// (``TimeLag/groupMaximum(_:)``, none when no row has a known one), as `SnapshotJSON` writes it.
     func writeCanonicalJSON(depth: Int, pretty: Bool, timeLags: [TopicPartition: TimeLag]?, into out: inout [UInt8]) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        if let assignmentEpoch {
-            o.key("assignmentEpoch", into: &out)
-            JSONPrimitive.writeInteger(assignmentEpoch, into: &out)
-        }
-        if let assignor {
-            o.key("assignor", into: &out)
-            JSONPrimitive.writeString(assignor, into: &out)
-        }
-        if let coordinatorID {
-            o.key("coordinatorID", into: &out)
-            JSONPrimitive.writeInteger(coordinatorID, into: &out)
-        }
-        if let error {
-            o.key("error", into: &out)
-            error.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        if let generationID {
-            o.key("generationID", into: &out)
-            JSONPrimitive.writeInteger(generationID, into: &out)
-        }
-        if let groupEpoch {
-            o.key("groupEpoch", into: &out)
-            JSONPrimitive.writeInteger(groupEpoch, into: &out)
-        }
-        o.key("groupID", into: &out)
-        JSONPrimitive.writeString(groupID, into: &out)
+        o.integer("assignmentEpoch", assignmentEpoch, into: &out)
+        o.string("assignor", assignor, into: &out)
+        o.integer("coordinatorID", coordinatorID, into: &out)
+        o.value("error", error, into: &out)
+        o.integer("generationID", generationID, into: &out)
+        o.integer("groupEpoch", groupEpoch, into: &out)
+        o.string("groupID", groupID, into: &out)
         o.key("members", into: &out)
         let members = self.members
         try JSONPrimitive.writeArray(count: members.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
@@ -446,139 +410,71 @@ extension Group: CanonicalJSONWritable {
                 try rows[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, timeLag: nil, into: &out)
             }
         }
-        o.key("protocol", into: &out)
-        JSONPrimitive.writeString(self.protocol.rawValue, into: &out)
-        if let protocolType {
-            o.key("protocolType", into: &out)
-            JSONPrimitive.writeString(protocolType, into: &out)
-        }
-        o.key("state", into: &out)
-        JSONPrimitive.writeString(state.brokerString, into: &out)
-        if let subtopologies {
-            o.key("subtopologies", into: &out)
-            JSONPrimitive.writeArray(count: subtopologies.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-                subtopologies[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, into: &out)
-            }
-        }
-        o.key("summary", into: &out)
-        summary.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        if let groupLag {
-            o.key("timeLag", into: &out)
-            try groupLag.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        o.key("type", into: &out)
-        JSONPrimitive.writeString(type.brokerString, into: &out)
+        o.string("protocol", self.protocol.rawValue, into: &out)
+        o.string("protocolType", protocolType, into: &out)
+        o.string("state", state.brokerString, into: &out)
+        o.array("subtopologies", subtopologies, into: &out)
+        o.value("summary", summary, into: &out)
+        try o.value("timeLag", groupLag, into: &out)
+        o.string("type", type.brokerString, into: &out)
         o.close(into: &out)
     }
 }
 
-extension PartitionOffsets: CanonicalJSONWritable {
+extension PartitionOffsets: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        if let error {
-            o.key("error", into: &out)
-            error.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        if let leader {
-            o.key("leader", into: &out)
-            JSONPrimitive.writeInteger(leader, into: &out)
-        }
-        if let logEnd {
-            o.key("logEnd", into: &out)
-            JSONPrimitive.writeInteger(logEnd, into: &out)
-        }
-        if let logStart {
-            o.key("logStart", into: &out)
-            JSONPrimitive.writeInteger(logStart, into: &out)
-        }
-        o.key("partition", into: &out)
-        JSONPrimitive.writeInteger(partition, into: &out)
+        o.value("error", error, into: &out)
+        o.integer("leader", leader, into: &out)
+        o.integer("logEnd", logEnd, into: &out)
+        o.integer("logStart", logStart, into: &out)
+        o.integer("partition", partition, into: &out)
         o.close(into: &out)
     }
 }
 
-extension TopicInfo: CanonicalJSONWritable {
+extension TopicInfo: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        if let error {
-            o.key("error", into: &out)
-            error.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        o.key("name", into: &out)
-        JSONPrimitive.writeString(name, into: &out)
-        o.key("partitionCount", into: &out)
-        JSONPrimitive.writeInteger(partitionCount, into: &out)
-        o.key("partitions", into: &out)
-        let partitions = self.partitions
-        JSONPrimitive.writeArray(count: partitions.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-            partitions[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, into: &out)
-        }
-        if let topicID {
-            o.key("topicID", into: &out)
-            JSONPrimitive.writeString(topicID, into: &out)
-        }
+        o.value("error", error, into: &out)
+        o.string("name", name, into: &out)
+        o.integer("partitionCount", partitionCount, into: &out)
+        o.array("partitions", partitions, into: &out)
+        o.string("topicID", topicID, into: &out)
         o.close(into: &out)
     }
 }
 
-extension PollError.Scope: CanonicalJSONWritable {
+extension PollError.Scope: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
-extension PollError: CanonicalJSONWritable {
+extension PollError: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        if let brokerID {
-            o.key("brokerID", into: &out)
-            JSONPrimitive.writeInteger(brokerID, into: &out)
-        }
-        if let groupID {
-            o.key("groupID", into: &out)
-            JSONPrimitive.writeString(groupID, into: &out)
-        }
-        if let kafkaError {
-            o.key("kafkaError", into: &out)
-            kafkaError.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-        o.key("message", into: &out)
-        JSONPrimitive.writeString(message, into: &out)
-        o.key("operation", into: &out)
-        JSONPrimitive.writeString(operation, into: &out)
-        if let partition {
-            o.key("partition", into: &out)
-            JSONPrimitive.writeInteger(partition, into: &out)
-        }
-        o.key("scope", into: &out)
-        JSONPrimitive.writeString(scope.rawValue, into: &out)
-        if let topic {
-            o.key("topic", into: &out)
-            JSONPrimitive.writeString(topic, into: &out)
-        }
+        o.integer("brokerID", brokerID, into: &out)
+        o.string("groupID", groupID, into: &out)
+        o.value("kafkaError", kafkaError, into: &out)
+        o.string("message", message, into: &out)
+        o.string("operation", operation, into: &out)
+        o.integer("partition", partition, into: &out)
+        o.string("scope", scope.rawValue, into: &out)
+        o.string("topic", topic, into: &out)
         o.close(into: &out)
     }
 }
 
-extension BrokerInfo: CanonicalJSONWritable {
+extension BrokerInfo: InfallibleCanonicalJSONWritable {
     func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
-        if let error {
-            o.key("error", into: &out)
-            JSONPrimitive.writeString(error, into: &out)
-        }
-        o.key("host", into: &out)
-        JSONPrimitive.writeString(host, into: &out)
-        o.key("nodeID", into: &out)
-        JSONPrimitive.writeInteger(nodeID, into: &out)
-        o.key("port", into: &out)
-        JSONPrimitive.writeInteger(port, into: &out)
-        if let rack {
-            o.key("rack", into: &out)
-            JSONPrimitive.writeString(rack, into: &out)
-        }
-        o.key("reachable", into: &out)
-        JSONPrimitive.writeBool(reachable, into: &out)
+        o.string("error", error, into: &out)
+        o.string("host", host, into: &out)
+        o.integer("nodeID", nodeID, into: &out)
+        o.integer("port", port, into: &out)
+        o.string("rack", rack, into: &out)
+        o.bool("reachable", reachable, into: &out)
         o.close(into: &out)
     }
 }
@@ -600,23 +496,16 @@ extension ClusterSnapshot: CanonicalJSONWritable {
         o.key("cluster", into: &out)
         // Small, and holds a dictionary: through the encoder (its brokers write themselves).
         try CanonicalJSONEncoder(pretty: pretty).encode(cluster, depth: depth + 1, into: &out)
-        o.key("errors", into: &out)
-        let errors = self.errors
-        JSONPrimitive.writeArray(count: errors.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-            errors[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, into: &out)
-        }
+        o.array("errors", errors, into: &out)
         o.key("groups", into: &out)
         let groups = self.groups
         try JSONPrimitive.writeArray(count: groups.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
             try groups[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, timeLags: timeLags.map { $0(groups[i]) }, into: &out)
             try flush(&out)
         }
-        o.key("pollDurationMs", into: &out)
-        JSONPrimitive.writeInteger(pollDurationMs, into: &out)
-        o.key("schema", into: &out)
-        JSONPrimitive.writeString(schema, into: &out)
-        o.key("takenAt", into: &out)
-        JSONPrimitive.writeInteger(takenAt, into: &out)
+        o.integer("pollDurationMs", pollDurationMs, into: &out)
+        o.string("schema", schema, into: &out)
+        o.integer("takenAt", takenAt, into: &out)
         o.key("topics", into: &out)
         let topics = self.topics
         try JSONPrimitive.writeArray(count: topics.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
