@@ -2,6 +2,10 @@ import KafkaProtocol
 import KafkaWire
 import NIOCore
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import KafkaAdmin
 
 @Suite("BrokerConnection")
@@ -209,9 +213,22 @@ struct BrokerConnectionTests {
 
     @Test("connecting to a closed port fails with connection refused")
     func connectRefused() async throws {
-        let broker = try await TestBroker.start()
-        let port = broker.port
-        await broker.stop()
+        // A socket bound but not listening holds the port, so no other test can take it meanwhile
+        // (a stopped server's port could be reused at once), and a connection to it is refused.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         do {
             _ = try await BrokerConnection.connect(
                 host: "127.0.0.1", port: port, options: .init(connectTimeout: .seconds(2)),
