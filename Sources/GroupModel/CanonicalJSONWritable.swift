@@ -49,78 +49,55 @@ struct JSONObjectWriter {
         JSONPrimitive.afterKey(pretty: pretty, into: &out)
     }
 
-    /// Writes the member `key` with the integer `value`.
-    @inline(__always)
-    mutating func integer(_ key: StaticString, _ value: some BinaryInteger, into out: inout [UInt8]) {
-        self.key(key, into: &out)
-        JSONPrimitive.writeInteger(value, into: &out)
-    }
+    // Each writer takes an optional and writes nothing for `nil`; a value that is not optional is
+    // passed as it is (Swift wraps it), so one method serves the required and the optional member.
 
     /// Writes the member `key` with the integer `value`; nothing when it is `nil`.
     @inline(__always)
     mutating func integer(_ key: StaticString, _ value: (some BinaryInteger)?, into out: inout [UInt8]) {
-        if let value { integer(key, value, into: &out) }
-    }
-
-    /// Writes the member `key` with the string `value`.
-    @inline(__always)
-    mutating func string(_ key: StaticString, _ value: String, into out: inout [UInt8]) {
+        guard let value else { return }
         self.key(key, into: &out)
-        JSONPrimitive.writeString(value, into: &out)
+        JSONPrimitive.writeInteger(value, into: &out)
     }
 
     /// Writes the member `key` with the string `value`; nothing when it is `nil`.
     @inline(__always)
     mutating func string(_ key: StaticString, _ value: String?, into out: inout [UInt8]) {
-        if let value { string(key, value, into: &out) }
-    }
-
-    /// Writes the member `key` with the Boolean `value`.
-    @inline(__always)
-    mutating func bool(_ key: StaticString, _ value: Bool, into out: inout [UInt8]) {
+        guard let value else { return }
         self.key(key, into: &out)
-        JSONPrimitive.writeBool(value, into: &out)
+        JSONPrimitive.writeString(value, into: &out)
     }
 
     /// Writes the member `key` with the Boolean `value`; nothing when it is `nil`.
     @inline(__always)
     mutating func bool(_ key: StaticString, _ value: Bool?, into out: inout [UInt8]) {
-        if let value { bool(key, value, into: &out) }
+        guard let value else { return }
+        self.key(key, into: &out)
+        JSONPrimitive.writeBool(value, into: &out)
     }
 
-    /// Writes the member `key` with `value`, nested one level deeper than the object.
+    /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
     @inline(__always)
-    mutating func value(_ key: StaticString, _ value: some InfallibleCanonicalJSONWritable, into out: inout [UInt8]) {
+    mutating func value(_ key: StaticString, _ value: (some InfallibleCanonicalJSONWritable)?, into out: inout [UInt8]) {
+        guard let value else { return }
         self.key(key, into: &out)
         value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
     }
 
     /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
     @inline(__always)
-    mutating func value(_ key: StaticString, _ value: (some InfallibleCanonicalJSONWritable)?, into out: inout [UInt8]) {
-        if let value { self.value(key, value, into: &out) }
-    }
-
-    /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
-    @inline(__always)
     mutating func value(_ key: StaticString, _ value: (some CanonicalJSONWritable)?, into out: inout [UInt8]) throws {
-        if let value {
-            self.key(key, into: &out)
-            try value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
-        }
-    }
-
-    /// Writes the member `key` with the array `list`, nested one level deeper.
-    @inline(__always)
-    mutating func array(_ key: StaticString, _ list: [some InfallibleCanonicalJSONWritable], into out: inout [UInt8]) {
+        guard let value else { return }
         self.key(key, into: &out)
-        JSONPrimitive.writeArray(list, depth: depth + 1, pretty: pretty, into: &out)
+        try value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
     }
 
     /// Writes the member `key` with the array `list`, nested one level deeper; nothing when it is `nil`.
     @inline(__always)
     mutating func array(_ key: StaticString, _ list: [some InfallibleCanonicalJSONWritable]?, into out: inout [UInt8]) {
-        if let list { array(key, list, into: &out) }
+        guard let list else { return }
+        self.key(key, into: &out)
+        JSONPrimitive.writeArray(list, depth: depth + 1, pretty: pretty, into: &out)
     }
 
     /// Writes the member `key` with the array of strings `list`, nested one level deeper.
