@@ -78,6 +78,17 @@ public struct HTTPServer: Sendable {
     private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     private let handler: @Sendable (ServeRequest) async -> ServeResponse
     private let open = NIOLockedValueBox(0)
+    /// Connections accepted and not yet taken by the serving loop (see ``PendingConnections``).
+    private let unserved: PendingConnections
+
+    private init(
+        channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>,
+        handler: @escaping @Sendable (ServeRequest) async -> ServeResponse, unserved: PendingConnections
+    ) {
+        self.channel = channel
+        self.handler = handler
+        self.unserved = unserved
+    }
 
     /// The bound address's port (the one chosen when 0 was asked for).
     public var port: Int { channel.channel.localAddress?.port ?? 0 }
@@ -88,7 +99,10 @@ public struct HTTPServer: Sendable {
         handler: @escaping @Sendable (ServeRequest) async -> ServeResponse
     ) async throws(HTTPServerError) -> HTTPServer {
         do {
-            return HTTPServer(channel: try await listen(host: host, port: port, group: group), handler: handler)
+            let unserved = PendingConnections()
+            return HTTPServer(
+                channel: try await listen(host: host, port: port, group: group, unserved: unserved), handler: handler,
+                unserved: unserved)
         } catch let error as IOError {
             throw HTTPServerError(message: String(cString: strerror(error.errnoCode)))
         } catch {
@@ -97,7 +111,7 @@ public struct HTTPServer: Sendable {
     }
 
     private static func listen(
-        host: String, port: Int, group: any EventLoopGroup
+        host: String, port: Int, group: any EventLoopGroup, unserved: PendingConnections
     ) async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 128)
@@ -107,8 +121,10 @@ public struct HTTPServer: Sendable {
                     try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     // Outbound half-closure: finishing the writer shuts the socket's output down only
                     // after every pending write has reached the socket, so an answer is never cut short.
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                    let connection = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: child, configuration: .init(isOutboundHalfClosureEnabled: true))
+                    unserved.add(connection)
+                    return connection
                 }
             }
     }
@@ -120,6 +136,7 @@ public struct HTTPServer: Sendable {
             do {
                 try await channel.executeThenClose { inbound in
                     for try await connection in inbound {
+                        unserved.remove(connection)
                         let admitted = open.withLockedValue { n in
                             if n >= Self.maxConnections { return false }
                             n += 1
@@ -137,6 +154,11 @@ public struct HTTPServer: Sendable {
                 }
             } catch {
                 // The listening socket failed or the task was cancelled: stop serving.
+            }
+            // Connections accepted that the loop did not take are closed unanswered (their
+            // clients see the connection close), as is any accepted from now on.
+            for connection in unserved.closeAll() {
+                group.addTask { try? await connection.executeThenClose { _, _ in } }
             }
         }
     }
@@ -225,5 +247,57 @@ public struct HTTPServer: Sendable {
                 }
             }
         }
+    }
+}
+
+/// The connections a listener accepted that the serving loop has not taken yet (see
+/// ``HTTPServer``). NIO hands an accepted connection to the loop through a buffer; when the loop
+/// is cancelled, what is still in that buffer is dropped, and an async channel dropped before its
+/// writer was finished stops the process. This table holds each connection from the moment it is
+/// made until the loop takes it; once the loop has stopped, ``closeAll()`` hands back what is left
+/// and every connection accepted after that is closed as soon as it is made. At most the
+/// listener's backlog waits here, since the loop takes connections as they come.
+final class PendingConnections: Sendable {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    private struct State {
+        var waiting: [ObjectIdentifier: Connection] = [:]
+        var closed = false
+    }
+    private let state = NIOLockedValueBox(State())
+
+    /// Holds a connection just made; after ``closeAll()`` finishes its writer and closes it
+    /// instead. Called on the connection's event loop.
+    func add(_ connection: Connection) {
+        let held = state.withLockedValue { s in
+            if s.closed { return false }
+            s.waiting[ObjectIdentifier(connection.channel)] = connection
+            return true
+        }
+        if !held { Self.close(connection) }
+    }
+
+    /// The serving loop took `connection`: it is closed by whoever serves it.
+    func remove(_ connection: Connection) {
+        _ = state.withLockedValue { $0.waiting.removeValue(forKey: ObjectIdentifier(connection.channel)) }
+    }
+
+    /// The connections no one took; from now on, new ones are closed as they are made.
+    func closeAll() -> [Connection] {
+        state.withLockedValue { s in
+            s.closed = true
+            defer { s.waiting.removeAll() }
+            return Array(s.waiting.values)
+        }
+    }
+
+    /// A server dropped without having run closes what it accepted.
+    deinit {
+        for connection in closeAll() { Self.close(connection) }
+    }
+
+    /// Closes a connection nobody serves, finishing its writer (the task holds it until then).
+    private static func close(_ connection: Connection) {
+        Task { try? await connection.executeThenClose { _, _ in } }
     }
 }

@@ -105,6 +105,45 @@ struct Scrape {
     }
 }
 
+/// Blocking TCP sockets to 127.0.0.1, for tests that talk to the server below HTTP.
+enum RawSocket {
+    /// How a connection ended.
+    enum End: Equatable {
+        /// The server closed it (end of stream, or a reset).
+        case closed
+        /// It was still open when the wait ran out.
+        case stillOpen
+        /// The server sent bytes.
+        case data
+    }
+
+    /// A connected socket, or nil when the connection failed.
+    static func connect(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// Waits for the server to close a connection on which nothing was sent.
+    static func readUntilClosed(_ fd: Int32, timeoutSeconds: Int32) -> End {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, timeoutSeconds * 1_000) > 0 else { return .stillOpen }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) > 0 ? .data : .closed
+    }
+}
+
 /// A minimal HTTP/1.1 client on a blocking socket, run on its own thread: sends one GET and reads
 /// until the server closes or `until` is satisfied by what arrived, or `timeoutMs` passes.
 enum RawHTTP {
@@ -121,17 +160,8 @@ enum RawHTTP {
     }
 
     private static func blockingGet(port: Int, _ target: String, accept: String?, timeoutMs: Int32, until: ((String) -> Bool)?) -> Reply? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
+        guard let fd = RawSocket.connect(port: port) else { return nil }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
         var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let accept { request += "Accept: \(accept)\r\n" }
         request += "\r\n"
