@@ -108,7 +108,11 @@ struct SoakTests {
                 start \(baseMemory) MiB, max \(maxMemory) MiB
                 """)
             #expect(stats.gaps == 0, "lost updates")
-            #expect(stats.count > duration, "the monitor kept publishing")
+            // At a 100 ms interval an idle machine publishes about 10 updates a second; polls that
+            // wait on a delayed or refusing broker are slower, and a loaded machine slower still
+            // (one run at load 18 saw fewer than one a second). One update every 4 s still shows a
+            // monitor that kept polling through the faults rather than one that stalled.
+            #expect(stats.count * 4 > duration, "the monitor stalled: \(stats.count) updates in \(duration) s")
             #expect(maxConnections <= 3 * 3 + 3, "connections grew to \(maxConnections)")
             #expect(endConnections <= 3 + 1, "connections left: \(endConnections)")
             #expect(maxMemory - baseMemory < 256, "memory grew by \(maxMemory - baseMemory) MiB")
