@@ -19,6 +19,10 @@ import Monitor
 struct KgtopBench {
     static func main() async {
         ProcessMemory.limitMallocArenas()  // as kgtop does
+        if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+            print(BenchOptions.usage)
+            return
+        }
         if CommandLine.arguments.contains("--feed-only") {
             FeedBench.run(CommandLine.arguments.dropFirst())
             return
@@ -364,6 +368,8 @@ struct BenchOptions {
         usage: KgtopBench --bootstrap HOST:PORT[,...] [--label NAME] [--out FILE] [--polls N]
                           [--steady-seconds S] [--interval S] [--frames N] [--kgtop PATH] [--snapshot-runs N]
                           [--sim-pid PID]
+               KgtopBench --derive-only [--groups N] [--partitions N] [--polls N]   (no cluster)
+               KgtopBench --feed-only [--groups N] [--partitions N] [--polls N]     (no cluster)
         """
 
     init(_ args: ArraySlice<String>) throws {
