@@ -41,8 +41,11 @@ extension KafkaAdminClient {
     ///
     /// Per partition: `OFFSET_OUT_OF_RANGE` when the record is gone (deleted by retention) or not
     /// written yet; `missingFromResponse` when the leader sent no complete batch within the limit.
+    ///
+    /// At most `maxFetches` leaders are asked: those of the first partitions in `requests` (put the
+    /// most wanted first); the partitions of the other leaders are left out of the results.
     public func recordTimestamps(
-        _ requests: [(partition: TopicPartition, offset: Int64)], maxBytesPerPartition: Int32 = 16_384
+        _ requests: [(partition: TopicPartition, offset: Int64)], maxBytesPerPartition: Int32 = 16_384, maxFetches: Int = .max
     ) async throws(KafkaAdminError) -> RecordTimestampsResult {
         var stats = RequestStats()
         var results: [TopicPartition: Result<RecordTimestamp, AdminItemError>] = [:]
@@ -54,6 +57,7 @@ extension KafkaAdminClient {
                 results[p] = .failure(.broker(KafkaErrorCode.leaderNotAvailable.code))
                 continue
             }
+            if byLeader[leader] == nil, byLeader.count >= maxFetches { continue }
             byLeader[leader, default: [:]][p] = offset
         }
         let batches = byLeader

@@ -82,6 +82,17 @@ public actor Monitor {
     /// Groups whose partitions are measured first (the ones on screen).
     public private(set) var focusGroups: Set<String> = []
 
+    /// The most requests one cycle sends to a cluster of `brokers` brokers: on each broker
+    /// ListGroups, ConsumerGroupDescribe, DescribeGroups, OffsetFetch and the latest and earliest
+    /// ListOffsets, and two more; the record-time Fetches and the group-config DescribeConfigs get
+    /// what the poll left of it. Requests that set up connections and routing
+    /// (``setUpAPIs``) are not counted.
+    public static func requestBudget(brokers: Int) -> Int { 6 * max(1, brokers) + 2 }
+
+    /// The APIs that set up connections and routes rather than observe groups: they come with a
+    /// new connection, a metadata refresh or a moved coordinator, not with every poll.
+    public static let setUpAPIs: Set<String> = ["ApiVersions", "SaslHandshake", "SaslAuthenticate", "Metadata", "FindCoordinator"]
+
     /// Changes the per-poll budget of record-timestamp reads.
     public func setRecordTimeBudget(_ budget: Int) { recordTimeBudget = max(0, budget) }
 
@@ -209,15 +220,19 @@ public actor Monitor {
             let snapshot = outcome.snapshot
             // The snapshot's only copy goes to the derivation, which writes the labels in place.
             _ = consume outcome
-            if recordTimeBudget > 0 {
+            // What the poll left of the cycle's request budget goes to the record-time Fetches, then
+            // to the group configs; what does not fit waits for the next cycle.
+            let budget = Self.requestBudget(brokers: snapshot.cluster.brokers.count)
+            func room() -> Int { budget - stats.requests + Self.setUpAPIs.reduce(0) { $0 + stats.requests($1) } }
+            if recordTimeBudget > 0, room() > 0 {
                 let keys = derivation.recordTimeCandidates(for: snapshot, focus: focusGroups, budget: recordTimeBudget)
                 if !keys.isEmpty {
-                    let (found, spent) = await RecordTimeProbe.read(keys, admin: poller.admin)
+                    let (found, spent) = await RecordTimeProbe.read(keys, admin: poller.admin, maxFetches: room())
                     derivation.addRecordTimes(found)
                     stats.merge(spent)
                 }
             }
-            if readsGroupConfigs, let spent = await refreshGroupConfigs(at: at) { stats.merge(spent) }
+            if readsGroupConfigs, room() > 0, let spent = await refreshGroupConfigs(at: at) { stats.merge(spent) }
             return ingest(consume snapshot, stats: stats, at: at)
         } catch {
             let message = "\(error)"

@@ -11,14 +11,19 @@ public enum RecordTimeProbe {
     public static let snapshotBudget = 1_000
 
     /// Reads the records at `keys`: one offset per partition per call (a second offset of the same
-    /// partition, committed by another group, waits for the next call). What could not be read
-    /// (an error, a record gone by retention) is left out: its time lag stays a bound.
-    public static func read(_ keys: [RecordTimes.Key], admin: KafkaAdminClient) async -> (records: [RecordTimes.Key: RecordTimes.Record], stats: RequestStats) {
+    /// partition, committed by another group, waits for the next call), with at most `maxFetches`
+    /// Fetches (the leaders of the first keys; the rest wait for the next call). What could not be
+    /// read (an error, a record gone by retention) is left out: its time lag stays a bound.
+    public static func read(
+        _ keys: [RecordTimes.Key], admin: KafkaAdminClient, maxFetches: Int = .max
+    ) async -> (records: [RecordTimes.Key: RecordTimes.Record], stats: RequestStats) {
         var seen = Set<TopicPartition>()
         let unique = keys.filter { seen.insert($0.topicPartition).inserted }
         guard !unique.isEmpty else { return ([:], RequestStats()) }
         let requests = unique.map { (partition: $0.topicPartition, offset: $0.offset) }
-        guard let answer = try? await admin.recordTimestamps(requests) else { return ([:], RequestStats()) }
+        guard maxFetches > 0, let answer = try? await admin.recordTimestamps(requests, maxFetches: maxFetches) else {
+            return ([:], RequestStats())
+        }
         var out: [RecordTimes.Key: RecordTimes.Record] = [:]
         for key in unique {
             let id = key.topicPartition
