@@ -98,11 +98,16 @@ public actor Poller {
         var unsupported: [String: AdminItemError] = [:]
         // Each listed group's coordinator, by position in `listed`.
         var coordinators = [Int32?](repeating: nil, count: listed.count)
-        consumerInputs.reserveCapacity(described.groups.count)
-        classicInputs.reserveCapacity(described.groups.count)
-        // In id order: `listed` is sorted and unique, and every group asked about comes from it.
-        for (i, groupID) in listed.lazy.map(\.groupID).enumerated() {
-            guard let r = described.groups[groupID] else { continue }
+        consumerInputs.reserveCapacity(described.ids.count)
+        classicInputs.reserveCapacity(described.ids.count)
+        // In id order: `listed` is sorted and unique, and the groups asked about are a part of it
+        // in the same order, so the answers are matched by walking both lists (no id is hashed).
+        var d = 0
+        for i in listed.indices {
+            let groupID = listed[i].groupID
+            guard d < described.ids.count, described.ids[d] == groupID else { continue }
+            let r = described.results[d]
+            d += 1
             if let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(.consumer(g, version)):
@@ -138,9 +143,13 @@ public actor Poller {
                 kafkaError: PollConversion.itemError(error), message: error.message ?? "\(error)"))
         }
         var committedInputs: [CommittedOffsetsInput] = []
-        committedInputs.reserveCapacity(offsets.groups.count)
-        for (i, groupID) in listed.lazy.map(\.groupID).enumerated() {
-            guard let r = offsets.groups[groupID] else { continue }
+        committedInputs.reserveCapacity(offsets.ids.count)
+        var o = 0
+        for i in listed.indices {
+            let groupID = listed[i].groupID
+            guard o < offsets.ids.count, offsets.ids[o] == groupID else { continue }
+            let r = offsets.results[o]
+            o += 1
             if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(o):
@@ -153,8 +162,8 @@ public actor Poller {
         }
 
         // The decoded answers are converted: let them go before the rest of the poll allocates.
-        described.groups = [:]
-        offsets.groups = [:]
+        described.results = []
+        offsets.results = []
 
         // 3. Log offsets for every partition of the topics the groups touch. Member and offset lists
         // are sorted by topic: a name is hashed once per run, not once per partition.
