@@ -184,17 +184,18 @@ public actor Poller {
             topics.formUnion(names)
             lastSubscription = names
         }
-        for g in consumerInputs {
-            for m in g.members {
-                subscribe(m.subscribedTopicNames)
-                collect(m.assignment)
-                collect(m.targetAssignment)
+        // By index: iterating the groups and members would copy each (and retain all its fields).
+        for g in consumerInputs.indices {
+            for m in consumerInputs[g].members.indices {
+                subscribe(consumerInputs[g].members[m].subscribedTopicNames)
+                collect(consumerInputs[g].members[m].assignment)
+                collect(consumerInputs[g].members[m].targetAssignment)
             }
         }
-        for g in classicInputs {
-            for m in g.members {
-                subscribe(m.subscription?.topics ?? [])
-                collect(m.assignment ?? [])
+        for g in classicInputs.indices {
+            for m in classicInputs[g].members.indices {
+                subscribe(classicInputs[g].members[m].subscription?.topics ?? [])
+                collect(classicInputs[g].members[m].assignment ?? [])
             }
         }
         for g in shareInputs {
@@ -206,10 +207,10 @@ public actor Poller {
         for g in streamsInputs {
             for s in g.subtopologies { subscribe(s.sourceTopics) }
         }
-        for c in committedInputs {
-            for o in c.offsets where o.topicPartition.topic != last {
-                topics.insert(o.topicPartition.topic)
-                last = o.topicPartition.topic
+        for c in committedInputs.indices {
+            for o in committedInputs[c].offsets.indices where committedInputs[c].offsets[o].topicPartition.topic != last {
+                topics.insert(committedInputs[c].offsets[o].topicPartition.topic)
+                last = committedInputs[c].offsets[o].topicPartition.topic
             }
         }
         // Sorted by topic then partition, with each partition's leader from the same Metadata entry.
