@@ -218,7 +218,9 @@ public actor Poller {
         var leaders: [Int32?] = []
         for name in topics.sorted() {
             guard let t = metadata.topics[name] else { continue }
-            for p in t.partitions.sorted(by: { $0.partition < $1.partition }) {
+            // Metadata lists partitions in order, as a rule: sorted only when not.
+            let inOrder = zip(t.partitions, t.partitions.dropFirst()).allSatisfy { $0.partition < $1.partition }
+            for p in inOrder ? t.partitions : t.partitions.sorted(by: { $0.partition < $1.partition }) {
                 partitions.append(TopicPartition(topic: name, partition: p.partition))
                 leaders.append(p.leaderID)
             }
