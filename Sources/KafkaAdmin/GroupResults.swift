@@ -173,6 +173,12 @@ public struct GroupDescriptionResult: Sendable {
     public var coordinatorID: Int32?
     /// The description or the error.
     public var result: Result<GroupDescription, AdminItemError>
+
+    /// Creates a value.
+    public init(coordinatorID: Int32?, result: Result<GroupDescription, AdminItemError>) {
+        self.coordinatorID = coordinatorID
+        self.result = result
+    }
 }
 
 /// Descriptions of many groups, by position: `results[i]` describes `ids[i]`.

@@ -102,11 +102,15 @@ public actor Poller {
         classicInputs.reserveCapacity(described.ids.count)
         // In id order: `listed` is sorted and unique, and the groups asked about are a part of it
         // in the same order, so the answers are matched by walking both lists (no id is hashed).
+        // Each decoded answer is let go as soon as it is converted (its slot takes a shared
+        // placeholder), so the decoded answers and their conversions are not all alive at once.
+        let taken = GroupDescriptionResult(coordinatorID: nil, result: .failure(AdminItemError(.missingFromResponse)))
         var d = 0
         for i in listed.indices {
             let groupID = listed[i].groupID
             guard d < described.ids.count, described.ids[d] == groupID else { continue }
             let r = described.results[d]
+            described.results[d] = taken
             d += 1
             if let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
@@ -144,11 +148,13 @@ public actor Poller {
         }
         var committedInputs: [CommittedOffsetsInput] = []
         committedInputs.reserveCapacity(offsets.ids.count)
+        let takenOffsets: (coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>) = (nil, .failure(AdminItemError(.missingFromResponse)))
         var o = 0
         for i in listed.indices {
             let groupID = listed[i].groupID
             guard o < offsets.ids.count, offsets.ids[o] == groupID else { continue }
             let r = offsets.results[o]
+            offsets.results[o] = takenOffsets
             o += 1
             if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
@@ -161,7 +167,7 @@ public actor Poller {
             }
         }
 
-        // The decoded answers are converted: let them go before the rest of the poll allocates.
+        // The decoded answers are converted (and each already let go): free the lists too.
         described.results = []
         offsets.results = []
 
