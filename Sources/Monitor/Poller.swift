@@ -45,6 +45,7 @@ public actor Poller {
         await admin.resetBackoff()
         let metadata = try await admin.metadata()
         var topicNames: [KafkaUUID: String] = [:]
+        topicNames.reserveCapacity(metadata.topics.count)
         for (name, t) in metadata.topics where !t.topicID.isZero { topicNames[t.topicID] = name }
         // Decoded topic names are replaced by Metadata's equal strings (see TopicNameTable).
         let names = TopicNameTable(metadata.topics.keys)
@@ -285,6 +286,7 @@ public actor Poller {
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
             shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)
         var topicIDs: [String: String] = [:]
+        topicIDs.reserveCapacity(metadata.topics.count)
         for (name, t) in metadata.topics where !t.topicID.isZero { topicIDs[name] = t.topicID.description }
         let brokers = metadata.brokers.map { b in
             GroupModel.BrokerInfo(
