@@ -265,16 +265,19 @@ public enum GroupAssembler {
         } else if let consumer {
             takeGroupFields(consumer)
             members.reserveCapacity(consumer.members.count)
-            for member in consumer.members {
-                let assignment = sortedUnique(member.assignment)
-                var target = sortedUnique(member.targetAssignment)
+            // By index: iterating the inputs would copy each member (and retain all its fields).
+            for k in consumer.members.indices {
+                let assignment = sortedUnique(consumer.members[k].assignment)
+                var target = sortedUnique(consumer.members[k].targetAssignment)
                 // A settled member's target equals its assignment: keep one array for both.
                 if target == assignment { target = assignment }
                 members.append(GroupMember(
-                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
-                    clientHost: member.clientHost, rackID: member.rackID, memberType: member.memberType,
-                    memberEpoch: member.memberEpoch, subscribedTopics: sortedUnique(member.subscribedTopicNames),
-                    subscribedTopicRegex: member.subscribedTopicRegex, assignment: assignment,
+                    canonicalMemberID: consumer.members[k].memberID, instanceID: consumer.members[k].instanceID,
+                    clientID: consumer.members[k].clientID, clientHost: consumer.members[k].clientHost,
+                    rackID: consumer.members[k].rackID, memberType: consumer.members[k].memberType,
+                    memberEpoch: consumer.members[k].memberEpoch,
+                    subscribedTopics: sortedUnique(consumer.members[k].subscribedTopicNames),
+                    subscribedTopicRegex: consumer.members[k].subscribedTopicRegex, assignment: assignment,
                     targetAssignment: target, ownedPartitions: nil, generationID: nil, assignmentUnknown: nil))
             }
         } else if let classic {
@@ -283,17 +286,23 @@ public enum GroupAssembler {
             assignor = classic.protocolName.flatMap { $0.isEmpty ? nil : $0 }
             protocolType = classic.protocolType ?? protocolType
             members.reserveCapacity(classic.members.count)
-            for member in classic.members {
+            // By index: iterating the inputs would copy each member (and retain all its fields).
+            var highestGeneration: Int32?
+            for k in classic.members.indices {
+                let subscription = classic.members[k].subscription
+                let generation = subscription?.generationID
+                if let generation, highestGeneration.map({ generation > $0 }) ?? true { highestGeneration = generation }
                 members.append(GroupMember(
-                    canonicalMemberID: member.memberID, instanceID: member.instanceID, clientID: member.clientID,
-                    clientHost: member.clientHost, rackID: member.subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
+                    canonicalMemberID: classic.members[k].memberID, instanceID: classic.members[k].instanceID,
+                    clientID: classic.members[k].clientID, clientHost: classic.members[k].clientHost,
+                    rackID: subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
                     memberType: .classic, memberEpoch: nil,
-                    subscribedTopics: sortedUnique(member.subscription?.topics ?? []), subscribedTopicRegex: nil,
-                    assignment: sortedUnique(member.assignment ?? []), targetAssignment: nil,
-                    ownedPartitions: member.subscription?.ownedPartitions.map(sortedUnique),
-                    generationID: member.subscription?.generationID, assignmentUnknown: member.assignment == nil))
+                    subscribedTopics: sortedUnique(subscription?.topics ?? []), subscribedTopicRegex: nil,
+                    assignment: sortedUnique(classic.members[k].assignment ?? []), targetAssignment: nil,
+                    ownedPartitions: subscription?.ownedPartitions.map(sortedUnique),
+                    generationID: generation, assignmentUnknown: classic.members[k].assignment == nil))
             }
-            generationID = classic.generationID ?? members.compactMap(\.generationID).max()
+            generationID = classic.generationID ?? highestGeneration
         }
         if error == nil, let committedError = committed?.error { error = committedError }
 
@@ -473,8 +482,17 @@ struct RowScratch {
         var consumed: Bool
     }
 
+    /// The group's topics are `topics[0..<topicCount]`; the slots past it are kept from earlier
+    /// groups so that their cell arrays are reused rather than allocated again.
     private var topics: [LocalTopic] = []
+    private var topicCount = 0
     private var topicIndex: [String: Int] = [:]
+    /// Per member: the first member with its id (members with the same id count as one owner).
+    private var canonical: [Int32] = []
+    /// Per canonical member: whether it has a target assignment.
+    private var hasTarget: [Bool] = []
+    /// The group's topic numbers in name order.
+    private var order: [Int] = []
 
     /// The local topic for `name`, created when new. `last` caches the previous answer: member lists
     /// are sorted by topic, so most lookups hit it.
@@ -495,8 +513,19 @@ struct RowScratch {
         // Rows of every group share the log offsets' copy of the topic name (one string per topic
         // per poll instead of one per group).
         let shared = logTopic >= 0 ? logs.name(of: logTopic) : name
-        topics.append(LocalTopic(name: shared, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
-        let i = topics.count - 1
+        let i = topicCount
+        if i < topics.count {
+            // A slot an earlier group used: its cells are cleared and resized in place.
+            topics[i].name = shared
+            topics[i].logTopic = logTopic
+            topics[i].cells.removeAll(keepingCapacity: true)
+            topics[i].cells.append(contentsOf: repeatElement(Cell(), count: count))
+            if !topics[i].extra.isEmpty { topics[i].extra = [:] }
+            topics[i].consumed = false
+        } else {
+            topics.append(LocalTopic(name: shared, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
+        }
+        topicCount += 1
         topicIndex[name] = i
         last = i
         return i
@@ -521,14 +550,12 @@ struct RowScratch {
         members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
         lagNotApplicable: Bool = false
     ) -> [GroupPartition] {
-        topics.removeAll(keepingCapacity: true)
+        topicCount = 0
         topicIndex.removeAll(keepingCapacity: true)
 
         // Members with the same id count as one owner: map each to the first of its run.
-        var canonical: [Int32] = []
-        var hasTarget: [Bool] = []
-        canonical.reserveCapacity(members.count)
-        hasTarget.reserveCapacity(members.count)
+        canonical.removeAll(keepingCapacity: true)
+        hasTarget.removeAll(keepingCapacity: true)
         for i in members.indices {
             let c = i > 0 && members[i - 1].memberID == members[i].memberID ? canonical[i - 1] : Int32(i)
             canonical.append(c)
@@ -537,21 +564,22 @@ struct RowScratch {
         }
 
         var last = -1
-        for (i, member) in members.enumerated() {
+        // By index: iterating would copy each member (and retain all its fields).
+        for i in members.indices {
             let owner = canonical[i]
-            for tp in member.assignment {
+            for tp in members[i].assignment {
                 let t = topic(tp.topic, logs: logs, last: &last)
                 topics[t].consumed = true
                 update(t, tp.partition) { if $0.owner < 0 { $0.owner = owner } }
             }
-            if let target = member.targetAssignment {
+            if let target = members[i].targetAssignment {
                 for tp in target {
                     let t = topic(tp.topic, logs: logs, last: &last)
                     topics[t].consumed = true
                     update(t, tp.partition) { if $0.target < 0 { $0.target = owner } }
                 }
             }
-            for name in member.subscribedTopics {
+            for name in members[i].subscribedTopics {
                 let t = topic(name, logs: logs, last: &last)
                 topics[t].consumed = true
             }
@@ -565,7 +593,7 @@ struct RowScratch {
             update(t, offsets[i].topicPartition.partition) { $0.commit = Int32(i) }
         }
         // Every partition of a consumed topic gets a row.
-        for t in topics.indices where topics[t].consumed && topics[t].logTopic >= 0 {
+        for t in 0..<topicCount where topics[t].consumed && topics[t].logTopic >= 0 {
             let logTopic = topics[t].logTopic
             for k in 0..<logs.count(of: logTopic) {
                 update(t, logs.entry(logTopic, k).partition) { _ in }
@@ -573,13 +601,15 @@ struct RowScratch {
         }
 
         var count = 0
-        for t in topics {
-            count += t.extra.count
-            for cell in t.cells where cell.present { count += 1 }
+        for t in 0..<topicCount {
+            count += topics[t].extra.count
+            for cell in topics[t].cells where cell.present { count += 1 }
         }
         var rows: [GroupPartition] = []
         rows.reserveCapacity(count)
-        let order = topics.indices.sorted { topics[$0].name < topics[$1].name }
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: 0..<topicCount)
+        if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
         for t in order {
             let topic = topics[t]
             let extra = topic.extra.keys.sorted()

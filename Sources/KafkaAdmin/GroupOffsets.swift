@@ -107,12 +107,21 @@ extension GroupOffsets {
     }
 }
 
-/// Committed offsets of many groups, routed to their coordinators.
+/// Committed offsets of many groups, routed to their coordinators, by position: `results[i]` is
+/// the outcome for `ids[i]`.
 public struct FetchOffsetsResult: Sendable {
-    /// Per group: offsets or error, with the coordinator asked.
-    public var groups: [String: (coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>)]
+    /// The groups asked about, each once: in the order asked when that order was ascending by id
+    /// without repeats (what the poller passes), sorted by id otherwise.
+    public var ids: [String]
+    /// Per group of ``ids``, by position: offsets or error, with the coordinator asked.
+    public var results: [(coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>)]
     /// Requests and bytes spent (FindCoordinator included).
     public var stats: RequestStats
+
+    /// Per group id (built on each call: prefer ``ids`` and ``results`` in loops).
+    public var groups: [String: (coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>)] {
+        Dictionary(zip(ids, results), uniquingKeysWith: { first, _ in first })
+    }
 }
 
 extension CommittedOffset {

@@ -96,14 +96,31 @@ public struct CoordinatorsResult: Sendable {
     public var stats: RequestStats
 }
 
-/// Per-group results of one batched operation.
+/// Per-group results of one batched operation, by position: `results[i]` is the outcome for
+/// `ids[i]`. Callers walk the two arrays side by side; no group id is hashed on the way.
 public struct PerGroupResult<Value: Sendable>: Sendable {
-    /// Per group: the value, or why there is none.
-    public var groups: [String: Result<Value, AdminItemError>]
+    /// The groups asked about, sorted by id, each once.
+    public var ids: [String]
+    /// Per group of ``ids``, by position: the value, or why there is none.
+    public var results: [Result<Value, AdminItemError>]
     /// The version used, nil when nothing was sent.
     public var version: Int16?
     /// Requests and bytes spent.
     public var stats: RequestStats
+
+    /// Creates a value; `results` must hold one entry per id.
+    public init(ids: [String], results: [Result<Value, AdminItemError>], version: Int16?, stats: RequestStats) {
+        precondition(ids.count == results.count, "one result per group")
+        self.ids = ids
+        self.results = results
+        self.version = version
+        self.stats = stats
+    }
+
+    /// Per group id (built on each call: prefer ``ids`` and ``results`` in loops).
+    public var groups: [String: Result<Value, AdminItemError>] {
+        Dictionary(zip(ids, results), uniquingKeysWith: { first, _ in first })
+    }
 }
 
 /// What kgtop knows about a group before describing it (usually from ListGroups).
@@ -156,12 +173,26 @@ public struct GroupDescriptionResult: Sendable {
     public var coordinatorID: Int32?
     /// The description or the error.
     public var result: Result<GroupDescription, AdminItemError>
+
+    /// Creates a value.
+    public init(coordinatorID: Int32?, result: Result<GroupDescription, AdminItemError>) {
+        self.coordinatorID = coordinatorID
+        self.result = result
+    }
 }
 
-/// Descriptions of many groups.
+/// Descriptions of many groups, by position: `results[i]` describes `ids[i]`.
 public struct DescribeGroupsResult: Sendable {
-    /// Per group id.
-    public var groups: [String: GroupDescriptionResult]
+    /// The groups asked about, each once: in the order asked when that order was ascending by id
+    /// without repeats (what the poller passes), sorted by id otherwise.
+    public var ids: [String]
+    /// Per group of ``ids``, by position.
+    public var results: [GroupDescriptionResult]
     /// Requests and bytes spent (FindCoordinator included).
     public var stats: RequestStats
+
+    /// Per group id (built on each call: prefer ``ids`` and ``results`` in loops).
+    public var groups: [String: GroupDescriptionResult] {
+        Dictionary(zip(ids, results), uniquingKeysWith: { first, _ in first })
+    }
 }

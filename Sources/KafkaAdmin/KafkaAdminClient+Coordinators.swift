@@ -172,41 +172,51 @@ extension KafkaAdminClient {
         for id in groupIDs { coordinatorCache[id] = nil }
     }
 
-    /// Each asked group's outcome from one batched describe answer: the request's failure, the
-    /// group's own error code, the group, or missingFromResponse when the broker left it out.
+    /// Each asked group's outcome from one batched describe answer, by position in `ids`: the
+    /// request's failure, the group's own error code, the group, or missingFromResponse when the
+    /// broker left it out.
     static func perGroup<Item>(
-        _ ids: [String], _ answer: Result<[Item], AdminItemError>, id: KeyPath<Item, String>,
-        code: KeyPath<Item, Int16>, message: KeyPath<Item, String?>
-    ) -> [String: Result<Item, AdminItemError>] {
-        var groups: [String: Result<Item, AdminItemError>] = [:]
+        _ ids: [String], _ answer: Result<[Item], AdminItemError>, id: (Item) -> String,
+        code: (Item) -> Int16, message: (Item) -> String?
+    ) -> [Result<Item, AdminItemError>] {
+        let items: [Item]
+        switch answer {
+        case let .failure(e): return ids.map { _ in .failure(e) }
+        case let .success(list): items = list
+        }
+        let at = positions(of: ids, in: items, id: id)
+        var groups: [Result<Item, AdminItemError>] = []
         groups.reserveCapacity(ids.count)
-        let byID = firstByID(answer, id)
-        for groupID in ids {
-            switch answer {
-            case let .failure(e): groups[groupID] = .failure(e)
-            case .success:
-                if let g = byID[groupID] {
-                    groups[groupID] = AdminItemError.fromCode(g[keyPath: code], message: g[keyPath: message]).map { .failure($0) } ?? .success(g)
-                } else {
-                    groups[groupID] = .failure(AdminItemError(.missingFromResponse))
-                }
+        for k in at {
+            if k >= 0 {
+                groups.append(AdminItemError.fromCode(code(items[k]), message: message(items[k])).map { .failure($0) } ?? .success(items[k]))
+            } else {
+                groups.append(.failure(AdminItemError(.missingFromResponse)))
             }
         }
         return groups
     }
 
-
-    /// The items of a batched answer by id, the first one winning (as a linear search would find it).
-    /// Answers list thousands of groups: looking each one up by scanning would be quadratic.
-    static func firstByID<Item>(_ items: Result<[Item], AdminItemError>, _ id: KeyPath<Item, String>) -> [String: Item] {
-        guard case let .success(list) = items else { return [:] }
-        var out: [String: Item] = [:]
-        out.reserveCapacity(list.count)
-        for item in list {
-            let key = item[keyPath: id]
-            if out[key] == nil { out[key] = item }
+    /// For each of `ids`, where the first item with that id is in `items` (-1 when none). An answer
+    /// listing the groups in the order asked (what brokers do) is matched position by position,
+    /// with one comparison per group; any other is indexed by id once. Answers list thousands of
+    /// groups: looking each one up by scanning would be quadratic.
+    static func positions<Item>(of ids: [String], in items: [Item], id: (Item) -> String) -> [Int] {
+        if items.count == ids.count {
+            var i = 0
+            while i < ids.count, id(items[i]) == ids[i] { i += 1 }
+            if i == ids.count { return Array(ids.indices) }
         }
-        return out
+        var first: [String: Int] = [:]
+        first.reserveCapacity(items.count)
+        for (k, item) in items.enumerated() where first[id(item)] == nil { first[id(item)] = k }
+        return ids.map { first[$0] ?? -1 }
+    }
+
+    /// `ids` as the batched calls answer for them: as given when sorted and each once (what the
+    /// poller passes, so not hashed or sorted again), sorted without repeats otherwise.
+    static func uniqueSorted(_ ids: [String]) -> [String] {
+        isStrictlyAscending(ids) ? ids : Array(Set(ids)).sorted()
     }
 
     /// Whether `ids` are sorted and each once.
@@ -221,64 +231,71 @@ extension KafkaAdminClient {
 
     /// Routes groups to their coordinators, runs `perCoordinator` once per coordinator in parallel,
     /// and retries (once, after a coordinator refresh) the groups that failed with a coordinator error.
+    ///
+    /// Results are by position: `ids` must be sorted and each once (``uniqueSorted(_:)``);
+    /// `perCoordinator` gets a coordinator and positions in `ids` (ascending), and answers one
+    /// result per position, in that order. The answer holds one result per id of `ids`.
     func routeByCoordinator<Value: Sendable>(
-        _ groupIDs: [String],
-        _ perCoordinator: @escaping @Sendable (Int32, [String]) async -> ([String: Result<Value, AdminItemError>], RequestStats)
-    ) async throws(KafkaAdminError) -> (groups: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)], stats: RequestStats) {
+        _ ids: [String],
+        _ perCoordinator: @escaping @Sendable (Int32, [Int]) async -> ([Result<Value, AdminItemError>], RequestStats)
+    ) async throws(KafkaAdminError) -> (results: [(coordinatorID: Int32?, result: Result<Value, AdminItemError>)], stats: RequestStats) {
+        assert(Self.isStrictlyAscending(ids), "ids sorted and unique")
         var stats = RequestStats()
-        var results: [String: (coordinatorID: Int32?, result: Result<Value, AdminItemError>)] = [:]
-        // Each coordinator's call sorts its own ids: no need to sort them all here first. Ids that
-        // are sorted and unique already (what the poller passes) are not hashed to remove repeats.
-        var pending = Self.isStrictlyAscending(groupIDs) ? groupIDs : Array(Set(groupIDs))
+        var results = [(coordinatorID: Int32?, result: Result<Value, AdminItemError>)](
+            repeating: (nil, .failure(AdminItemError(.missingFromResponse))), count: ids.count)
+        var pending = Array(ids.indices)
         for attempt in 0..<2 where !pending.isEmpty {
-            var byNode: [Int32: [String]] = [:]
+            // Positions per coordinator, ascending (as `pending` is).
+            var byNode: [Int32: [Int]] = [:]
             // The first attempt routes groups with a cached coordinator straight away (as
             // findCoordinators would answer them, without a request); only the others are asked.
-            var unknown: [String] = []
+            var unknown: [Int] = []
             if attempt == 0 {
                 // Metadata first, as findCoordinators checks it before reading the cache.
                 _ = try await ensureMetadata(&stats)
-                for id in pending {
-                    if let node = coordinatorCache[id] { byNode[node, default: []].append(id) } else { unknown.append(id) }
+                for i in pending {
+                    if let node = coordinatorCache[ids[i]] { byNode[node, default: []].append(i) } else { unknown.append(i) }
                 }
             } else {
                 unknown = pending
             }
             if !unknown.isEmpty {
-                let found = try await findCoordinators(groupIDs: unknown, refresh: attempt > 0)
+                let found = try await findCoordinators(groupIDs: unknown.map { ids[$0] }, refresh: attempt > 0)
                 stats.merge(found.stats)
-                for id in unknown {
-                    switch found.coordinators[id] ?? .failure(AdminItemError(.missingFromResponse)) {
-                    case let .success(node): byNode[node, default: []].append(id)
-                    case let .failure(e): results[id] = (nil, .failure(e))
+                for i in unknown {
+                    switch found.coordinators[ids[i]] ?? .failure(AdminItemError(.missingFromResponse)) {
+                    case let .success(node): byNode[node, default: []].append(i)
+                    case let .failure(e): results[i] = (nil, .failure(e))
                     }
                 }
+                // Cached and newly found groups of one coordinator were appended in two runs.
+                if attempt == 0 { byNode = byNode.mapValues { $0.sorted() } }
             }
             let batches = byNode
-            let answers = await withTaskGroup(of: (Int32, [String: Result<Value, AdminItemError>], RequestStats).self) { group in
-                for (node, ids) in batches {
+            let answers = await withTaskGroup(of: (Int32, [Result<Value, AdminItemError>], RequestStats).self) { group in
+                for (node, positions) in batches {
                     group.addTask {
-                        let (r, s) = await perCoordinator(node, ids)
+                        let (r, s) = await perCoordinator(node, positions)
                         return (node, r, s)
                     }
                 }
-                var all: [(Int32, [String: Result<Value, AdminItemError>], RequestStats)] = []
+                var all: [(Int32, [Result<Value, AdminItemError>], RequestStats)] = []
                 for await x in group { all.append(x) }
                 return all
             }
-            var retry: [String] = []
-            for (node, groups, s) in answers {
+            var retry: [Int] = []
+            for (node, answered, s) in answers {
                 stats.merge(s)
-                for id in batches[node] ?? [] {
-                    let r = groups[id] ?? .failure(AdminItemError(.missingFromResponse))
+                for (k, i) in (batches[node] ?? []).enumerated() {
+                    let r = k < answered.count ? answered[k] : .failure(AdminItemError(.missingFromResponse))
                     if case let .failure(e) = r, e.isCoordinatorError {
-                        coordinatorCache[id] = nil
+                        coordinatorCache[ids[i]] = nil
                         if attempt == 0 {
-                            retry.append(id)
+                            retry.append(i)
                             continue
                         }
                     }
-                    results[id] = (node, r)
+                    results[i] = (node, r)
                 }
             }
             pending = retry.sorted()

@@ -9,20 +9,20 @@ import KafkaWire
 extension KafkaAdminClient {
     /// One ConsumerGroupDescribe (v1 when available) to `nodeID` for all `groupIDs`.
     public func describeConsumerGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<ConsumerGroupDescribeResponse.DescribedGroup> {
-        let ids = Array(Set(groupIDs)).sorted()
+        let ids = Self.uniqueSorted(groupIDs)
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { _ in
             ConsumerGroupDescribeRequest(groupIDs: ids)
         }
-        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: \.groupID, code: \.errorCode, message: \.errorMessage)
-        return PerGroupResult(groups: groups, version: answer.version, stats: answer.stats)
+        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
+        return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
     /// One DescribeGroups to `nodeID` for all `groupIDs`.
     public func describeClassicGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<DescribeGroupsResponse.DescribedGroup> {
-        let ids = Array(Set(groupIDs)).sorted()
+        let ids = Self.uniqueSorted(groupIDs)
         let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in DescribeGroupsRequest(groups: ids) }
-        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: \.groupID, code: \.errorCode, message: \.errorMessage)
-        return PerGroupResult(groups: groups, version: answer.version, stats: answer.stats)
+        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
+        return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
     /// Describes groups on their coordinators: per coordinator one ConsumerGroupDescribe for
@@ -35,17 +35,20 @@ extension KafkaAdminClient {
     /// ConsumerGroupDescribe when the coordinator has it. Coordinator errors refresh the
     /// coordinator and retry once.
     public func describeGroups(_ targets: [GroupTarget]) async throws(KafkaAdminError) -> DescribeGroupsResult {
-        var unique: [String: GroupTarget] = [:]
-        for t in targets where unique[t.groupID] == nil { unique[t.groupID] = t }
-        let byID = unique
-        // Targets in id order without repeats (what the poller passes) keep that order, so the
-        // routing need not de-duplicate them again.
-        let ids = Self.isStrictlyAscending(targets.map(\.groupID)) ? targets.map(\.groupID) : Array(byID.keys)
-        let routed = try await routeByCoordinator(ids) { node, ids in
-            await self.describeOnCoordinator(node, ids.compactMap { byID[$0] })
+        // Targets in id order without repeats (what the poller passes) keep that order; others are
+        // sorted, a repeated id keeping its first target.
+        var sorted = targets
+        if !Self.isStrictlyAscending(targets.map(\.groupID)) {
+            var seen = Set<String>()
+            sorted = targets.filter { seen.insert($0.groupID).inserted }.sorted { $0.groupID < $1.groupID }
+        }
+        let unique = sorted
+        let ids = unique.map(\.groupID)
+        let routed = try await routeByCoordinator(ids) { node, positions in
+            await self.describeOnCoordinator(node, positions.map { unique[$0] })
         }
         return DescribeGroupsResult(
-            groups: routed.groups.mapValues { GroupDescriptionResult(coordinatorID: $0.coordinatorID, result: $0.result) },
+            ids: ids, results: routed.results.map { GroupDescriptionResult(coordinatorID: $0.coordinatorID, result: $0.result) },
             stats: routed.stats)
     }
 
@@ -70,111 +73,123 @@ extension KafkaAdminClient {
         }
     }
 
-    func describeOnCoordinator(_ node: Int32, _ targets: [GroupTarget]) async -> ([String: Result<GroupDescription, AdminItemError>], RequestStats) {
+    /// Describes `targets` (sorted by id, each once) on one coordinator: one result per target, in
+    /// their order.
+    func describeOnCoordinator(_ node: Int32, _ targets: [GroupTarget]) async -> ([Result<GroupDescription, AdminItemError>], RequestStats) {
+        assert(Self.isStrictlyAscending(targets.map(\.groupID)), "targets sorted and unique")
         var stats = RequestStats()
-        var out: [String: Result<GroupDescription, AdminItemError>] = [:]
+        var out = [Result<GroupDescription, AdminItemError>](repeating: .failure(AdminItemError(.missingFromResponse)), count: targets.count)
         let versions: BrokerAPIVersions
         switch await apiVersions(of: node, stats: &stats) {
         case let .failure(e):
-            for t in targets { out[t.groupID] = .failure(e) }
-            return (out, stats)
+            return (targets.map { _ in .failure(e) }, stats)
         case let .success(v):
             versions = v
         }
         let hasConsumerDescribe = versions.negotiate(apiKey: ConsumerGroupDescribeRequest.apiKey, ours: Caps.consumerGroupDescribe) != nil
-        var consumerIDs: [String] = []
-        var classicIDs: [String] = []
+        // Positions in `targets` per API; each list is ascending by id, so a batch's answer (one
+        // result per id, sorted) lines up with it.
+        var consumerAt: [Int] = []
+        var classicAt: [Int] = []
+        var modernAt: [Int] = []
         var shareIDs: [String] = []
         var streamsIDs: [String] = []
-        for t in targets {
+        for (i, t) in targets.enumerated() {
             switch t.type?.lowercased() {
             case "consumer"?:
-                consumerIDs.append(t.groupID)
+                consumerAt.append(i)
             case "classic"?:
-                classicIDs.append(t.groupID)
+                classicAt.append(i)
             case "share"?:
                 shareIDs.append(t.groupID)
+                modernAt.append(i)
             case "streams"?:
                 streamsIDs.append(t.groupID)
+                modernAt.append(i)
             case let other? where !other.isEmpty && other != "unknown":
-                out[t.groupID] = .failure(AdminItemError(.notSupported, message: "kgtop does not describe \(other) groups yet"))
+                out[i] = .failure(AdminItemError(.notSupported, message: "kgtop does not describe \(other) groups yet"))
             default:
                 let protocolType = t.protocolType ?? ""
                 if hasConsumerDescribe && (protocolType.isEmpty || protocolType == "consumer") {
-                    consumerIDs.append(t.groupID)
+                    consumerAt.append(i)
                 } else {
-                    classicIDs.append(t.groupID)
+                    classicAt.append(i)
                 }
             }
         }
 
+        let consumerIDs = consumerAt.map { targets[$0].groupID }
+        let classicIDs = classicAt.map { targets[$0].groupID }
         async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node)
         async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node)
         async let modernBatch = shareIDs.isEmpty && streamsIDs.isEmpty ? nil : describeShareAndStreams(share: shareIDs, streams: streamsIDs, on: node)
         let (consumers, classics, modern) = await (consumerBatch, classicBatch, modernBatch)
         if let (described, modernStats) = modern {
             stats.merge(modernStats)
-            out.merge(described) { first, _ in first }
+            for i in modernAt { out[i] = described[targets[i].groupID] ?? .failure(AdminItemError(.missingFromResponse)) }
         }
 
-        var toClassic: [String] = []
-        var consumerFirst: [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = [:]
+        // Groups to ask the other API about: their positions in `targets`, and the first answer.
+        var toClassic: [Int] = []
+        var consumerFirst: [Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = []
         if let consumers {
             stats.merge(consumers.stats)
-            for (id, r) in consumers.groups {
+            for (k, r) in consumers.results.enumerated() {
+                let i = consumerAt[k]
                 if Self.needsClassicFallback(r) {
-                    toClassic.append(id)
-                    consumerFirst[id] = r
+                    toClassic.append(i)
+                    consumerFirst.append(r)
                 } else {
-                    out[id] = r.map { .consumer($0, apiVersion: consumers.version ?? 0) }
+                    out[i] = r.map { .consumer($0, apiVersion: consumers.version ?? 0) }
                 }
             }
         }
-        var toConsumer: [String] = []
-        var classicFirst: [String: Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>] = [:]
+        var toConsumer: [Int] = []
+        var classicFirst: [Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>] = []
         if let classics {
             stats.merge(classics.stats)
-            for (id, r) in classics.groups {
+            for (k, r) in classics.results.enumerated() {
+                let i = classicAt[k]
                 if hasConsumerDescribe && Self.looksAbsent(r) {
-                    toConsumer.append(id)
-                    classicFirst[id] = r
+                    toConsumer.append(i)
+                    classicFirst.append(r)
                 } else {
-                    out[id] = r.map { .classic($0, apiVersion: classics.version ?? 0) }
+                    out[i] = r.map { .classic($0, apiVersion: classics.version ?? 0) }
                 }
             }
         }
 
-        async let classicRetry = toClassic.isEmpty ? nil : describeClassicGroups(toClassic, on: node)
-        async let consumerRetry = toConsumer.isEmpty ? nil : describeConsumerGroups(toConsumer, on: node)
+        let toClassicIDs = toClassic.map { targets[$0].groupID }
+        let toConsumerIDs = toConsumer.map { targets[$0].groupID }
+        async let classicRetry = toClassicIDs.isEmpty ? nil : describeClassicGroups(toClassicIDs, on: node)
+        async let consumerRetry = toConsumerIDs.isEmpty ? nil : describeConsumerGroups(toConsumerIDs, on: node)
         let (fallbackClassic, fallbackConsumer) = await (classicRetry, consumerRetry)
 
         if let fallbackClassic {
             stats.merge(fallbackClassic.stats)
-            for id in toClassic {
-                let r = fallbackClassic.groups[id] ?? .failure(AdminItemError(.missingFromResponse))
+            for (k, i) in toClassic.enumerated() {
+                let r = fallbackClassic.results[k]
                 if case let .success(g) = r, !Self.looksAbsent(r) {
-                    out[id] = .success(.classic(g, apiVersion: fallbackClassic.version ?? 0))
+                    out[i] = .success(.classic(g, apiVersion: fallbackClassic.version ?? 0))
                 } else if case let .failure(e) = r, e.isCoordinatorError {
-                    out[id] = .failure(e)
+                    out[i] = .failure(e)
                 } else {
                     // Neither API knows it: report what ConsumerGroupDescribe said, as Kafka's admin client does.
-                    switch consumerFirst[id] {
-                    case let .failure(e)?: out[id] = .failure(e)
-                    case let .success(g)?: out[id] = .success(.consumer(g, apiVersion: consumers?.version ?? 0))
-                    case nil: out[id] = r.map { .classic($0, apiVersion: fallbackClassic.version ?? 0) }
+                    switch consumerFirst[k] {
+                    case let .failure(e): out[i] = .failure(e)
+                    case let .success(g): out[i] = .success(.consumer(g, apiVersion: consumers?.version ?? 0))
                     }
                 }
             }
         }
         if let fallbackConsumer {
             stats.merge(fallbackConsumer.stats)
-            for id in toConsumer {
-                let r = fallbackConsumer.groups[id] ?? .failure(AdminItemError(.missingFromResponse))
+            for (k, i) in toConsumer.enumerated() {
+                let r = fallbackConsumer.results[k]
                 if case let .success(g) = r, !Self.needsClassicFallback(r) {
-                    out[id] = .success(.consumer(g, apiVersion: fallbackConsumer.version ?? 0))
+                    out[i] = .success(.consumer(g, apiVersion: fallbackConsumer.version ?? 0))
                 } else {
-                    out[id] = (classicFirst[id] ?? r.flatMap { _ in .failure(AdminItemError(.missingFromResponse)) })
-                        .map { .classic($0, apiVersion: classics?.version ?? 0) }
+                    out[i] = classicFirst[k].map { .classic($0, apiVersion: classics?.version ?? 0) }
                 }
             }
         }

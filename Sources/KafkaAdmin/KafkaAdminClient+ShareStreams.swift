@@ -21,28 +21,28 @@ extension KafkaAdminClient {
     /// that answers UNSUPPORTED_VERSION) fails every group with an `unsupportedVersion` error
     /// worded by ``describeUnsupportedMessage(api:groupType:)``.
     public func describeShareGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<ShareGroupDescribeResponse.DescribedGroup> {
-        let ids = Array(Set(groupIDs)).sorted()
+        let ids = Self.uniqueSorted(groupIDs)
         let answer = await send(to: nodeID, versions: Caps.shareGroupDescribe) { _ in ShareGroupDescribeRequest(groupIDs: ids) }
-        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: \.groupID, code: \.errorCode, message: \.errorMessage)
+        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
         Self.markUnsupported(&groups, api: "ShareGroupDescribe", groupType: "share")
-        return PerGroupResult(groups: groups, version: answer.version, stats: answer.stats)
+        return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
     /// One StreamsGroupDescribe (v0 or v1, without the topology description) to `nodeID` for all
     /// `groupIDs`; a broker without the API fails every group as ``describeShareGroups(_:on:)`` does.
     public func describeStreamsGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<StreamsGroupDescribeResponse.DescribedGroup> {
-        let ids = Array(Set(groupIDs)).sorted()
+        let ids = Self.uniqueSorted(groupIDs)
         let answer = await send(to: nodeID, versions: Caps.streamsGroupDescribe) { _ in StreamsGroupDescribeRequest(groupIDs: ids) }
-        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: \.groupID, code: \.errorCode, message: \.errorMessage)
+        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
         Self.markUnsupported(&groups, api: "StreamsGroupDescribe", groupType: "streams")
-        return PerGroupResult(groups: groups, version: answer.version, stats: answer.stats)
+        return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
     /// Rewords every "API not supported" failure in `groups` as ``describeUnsupportedMessage(api:groupType:)``.
-    static func markUnsupported<Item>(_ groups: inout [String: Result<Item, AdminItemError>], api: String, groupType: String) {
-        for (id, r) in groups {
-            if case let .failure(e) = r, isDescribeUnsupported(e) {
-                groups[id] = .failure(AdminItemError(.unsupportedVersion, message: describeUnsupportedMessage(api: api, groupType: groupType)))
+    static func markUnsupported<Item>(_ groups: inout [Result<Item, AdminItemError>], api: String, groupType: String) {
+        for i in groups.indices {
+            if case let .failure(e) = groups[i], isDescribeUnsupported(e) {
+                groups[i] = .failure(AdminItemError(.unsupportedVersion, message: describeUnsupportedMessage(api: api, groupType: groupType)))
             }
         }
     }
@@ -59,11 +59,11 @@ extension KafkaAdminClient {
         var stats = RequestStats()
         if let shares {
             stats.merge(shares.stats)
-            for (id, r) in shares.groups { out[id] = r.map { .share($0, apiVersion: shares.version ?? 1) } }
+            for (id, r) in zip(shares.ids, shares.results) { out[id] = r.map { .share($0, apiVersion: shares.version ?? 1) } }
         }
         if let streamses {
             stats.merge(streamses.stats)
-            for (id, r) in streamses.groups { out[id] = r.map { .streams($0, apiVersion: streamses.version ?? 0) } }
+            for (id, r) in zip(streamses.ids, streamses.results) { out[id] = r.map { .streams($0, apiVersion: streamses.version ?? 0) } }
         }
         return (out, stats)
     }

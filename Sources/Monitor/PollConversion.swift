@@ -81,14 +81,17 @@ public enum PollConversion {
     }
 
     /// Topic-partitions of the classic consumer protocol's lists.
+    /// - Parameters:
+    ///   - topic, parts: an entry's topic name and partition numbers (closures rather than key
+    ///     paths: a key path is resolved at run time on every read).
     static func partitions<Entry>(
-        _ list: [Entry], _ topic: KeyPath<Entry, String>, _ parts: KeyPath<Entry, [Int32]>, names: TopicNameTable? = nil
+        _ list: [Entry], _ topic: (Entry) -> String, _ parts: (Entry) -> [Int32], names: TopicNameTable? = nil
     ) -> [TopicPartition] {
         var out: [TopicPartition] = []
-        out.reserveCapacity(list.reduce(0) { $0 + $1[keyPath: parts].count })
+        out.reserveCapacity(list.reduce(0) { $0 + parts($1).count })
         for entry in list {
-            let name = names?.intern(entry[keyPath: topic]) ?? entry[keyPath: topic]
-            for p in entry[keyPath: parts] { out.append(TopicPartition(topic: name, partition: p)) }
+            let name = names?.intern(topic(entry)) ?? topic(entry)
+            for p in parts(entry) { out.append(TopicPartition(topic: name, partition: p)) }
         }
         return sortedIfNeeded(out)
     }
@@ -107,14 +110,14 @@ public enum PollConversion {
             {
                 subscription = DescribedClassicGroupInput.Subscription(
                     topics: names.map { $0.intern(s.topics) } ?? s.topics,
-                    ownedPartitions: version >= 1 ? partitions(s.ownedPartitions, \.topic, \.partitions, names: names) : nil,
+                    ownedPartitions: version >= 1 ? partitions(s.ownedPartitions, { $0.topic }, { $0.partitions }, names: names) : nil,
                     generationID: version >= 2 && s.generationID >= 0 ? s.generationID : nil,
                     rackID: version >= 3 ? s.rackID : nil)
             }
             if decodable, !m.memberAssignment.isEmpty,
                let (a, _) = try? ConsumerProtocolAssignment.decodeVersionPrefixed(m.memberAssignment)
             {
-                assignment = partitions(a.assignedPartitions, \.topic, \.partitions, names: names)
+                assignment = partitions(a.assignedPartitions, { $0.topic }, { $0.partitions }, names: names)
             }
             // Empty assignment bytes are not an empty assignment (that encodes as a version and a
             // zero count): the broker did not say, so the assignment stays unknown.
@@ -138,7 +141,9 @@ public enum PollConversion {
         var lastInterned = ""
         // By index: iterating would copy each entry (and retain its strings).
         for i in offsets.offsets.indices {
-            var tp = offsets.offsets[i].partition
+            // One copy of the entry (reading its two halves apart copies it twice).
+            let (decoded, c) = offsets.offsets[i]
+            var tp = decoded
             if let names {
                 if tp.topic != lastDecoded {
                     lastDecoded = tp.topic
@@ -146,7 +151,6 @@ public enum PollConversion {
                 }
                 tp.topic = lastInterned
             }
-            let c = offsets.offsets[i].committed
             out.append(CommittedOffsetsInput.Offset(
                 topicPartition: tp, offset: c.offset, metadata: c.metadata, error: c.error.map(itemError)))
         }
@@ -165,6 +169,7 @@ public final class TopicNameTable {
 
     /// Creates a table holding `names`.
     public init(_ names: some Sequence<String>) {
+        table.reserveCapacity(names.underestimatedCount)
         for name in names where table[name] == nil { table[name] = name }
     }
 

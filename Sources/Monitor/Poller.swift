@@ -45,6 +45,7 @@ public actor Poller {
         await admin.resetBackoff()
         let metadata = try await admin.metadata()
         var topicNames: [KafkaUUID: String] = [:]
+        topicNames.reserveCapacity(metadata.topics.count)
         for (name, t) in metadata.topics where !t.topicID.isZero { topicNames[t.topicID] = name }
         // Decoded topic names are replaced by Metadata's equal strings (see TopicNameTable).
         let names = TopicNameTable(metadata.topics.keys)
@@ -98,11 +99,20 @@ public actor Poller {
         var unsupported: [String: AdminItemError] = [:]
         // Each listed group's coordinator, by position in `listed`.
         var coordinators = [Int32?](repeating: nil, count: listed.count)
-        consumerInputs.reserveCapacity(described.groups.count)
-        classicInputs.reserveCapacity(described.groups.count)
-        // In id order: `listed` is sorted and unique, and every group asked about comes from it.
-        for (i, groupID) in listed.lazy.map(\.groupID).enumerated() {
-            guard let r = described.groups[groupID] else { continue }
+        consumerInputs.reserveCapacity(described.ids.count)
+        classicInputs.reserveCapacity(described.ids.count)
+        // In id order: `listed` is sorted and unique, and the groups asked about are a part of it
+        // in the same order, so the answers are matched by walking both lists (no id is hashed).
+        // Each decoded answer is let go as soon as it is converted (its slot takes a shared
+        // placeholder), so the decoded answers and their conversions are not all alive at once.
+        let taken = GroupDescriptionResult(coordinatorID: nil, result: .failure(AdminItemError(.missingFromResponse)))
+        var d = 0
+        for i in listed.indices {
+            let groupID = listed[i].groupID
+            guard d < described.ids.count, described.ids[d] == groupID else { continue }
+            let r = described.results[d]
+            described.results[d] = taken
+            d += 1
             if let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(.consumer(g, version)):
@@ -138,9 +148,15 @@ public actor Poller {
                 kafkaError: PollConversion.itemError(error), message: error.message ?? "\(error)"))
         }
         var committedInputs: [CommittedOffsetsInput] = []
-        committedInputs.reserveCapacity(offsets.groups.count)
-        for (i, groupID) in listed.lazy.map(\.groupID).enumerated() {
-            guard let r = offsets.groups[groupID] else { continue }
+        committedInputs.reserveCapacity(offsets.ids.count)
+        let takenOffsets: (coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>) = (nil, .failure(AdminItemError(.missingFromResponse)))
+        var o = 0
+        for i in listed.indices {
+            let groupID = listed[i].groupID
+            guard o < offsets.ids.count, offsets.ids[o] == groupID else { continue }
+            let r = offsets.results[o]
+            offsets.results[o] = takenOffsets
+            o += 1
             if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(o):
@@ -152,9 +168,9 @@ public actor Poller {
             }
         }
 
-        // The decoded answers are converted: let them go before the rest of the poll allocates.
-        described.groups = [:]
-        offsets.groups = [:]
+        // The decoded answers are converted (and each already let go): free the lists too.
+        described.results = []
+        offsets.results = []
 
         // 3. Log offsets for every partition of the topics the groups touch. Member and offset lists
         // are sorted by topic: a name is hashed once per run, not once per partition.
@@ -175,17 +191,18 @@ public actor Poller {
             topics.formUnion(names)
             lastSubscription = names
         }
-        for g in consumerInputs {
-            for m in g.members {
-                subscribe(m.subscribedTopicNames)
-                collect(m.assignment)
-                collect(m.targetAssignment)
+        // By index: iterating the groups and members would copy each (and retain all its fields).
+        for g in consumerInputs.indices {
+            for m in consumerInputs[g].members.indices {
+                subscribe(consumerInputs[g].members[m].subscribedTopicNames)
+                collect(consumerInputs[g].members[m].assignment)
+                collect(consumerInputs[g].members[m].targetAssignment)
             }
         }
-        for g in classicInputs {
-            for m in g.members {
-                subscribe(m.subscription?.topics ?? [])
-                collect(m.assignment ?? [])
+        for g in classicInputs.indices {
+            for m in classicInputs[g].members.indices {
+                subscribe(classicInputs[g].members[m].subscription?.topics ?? [])
+                collect(classicInputs[g].members[m].assignment ?? [])
             }
         }
         for g in shareInputs {
@@ -197,10 +214,10 @@ public actor Poller {
         for g in streamsInputs {
             for s in g.subtopologies { subscribe(s.sourceTopics) }
         }
-        for c in committedInputs {
-            for o in c.offsets where o.topicPartition.topic != last {
-                topics.insert(o.topicPartition.topic)
-                last = o.topicPartition.topic
+        for c in committedInputs.indices {
+            for o in committedInputs[c].offsets.indices where committedInputs[c].offsets[o].topicPartition.topic != last {
+                topics.insert(committedInputs[c].offsets[o].topicPartition.topic)
+                last = committedInputs[c].offsets[o].topicPartition.topic
             }
         }
         // Sorted by topic then partition, with each partition's leader from the same Metadata entry.
@@ -208,7 +225,9 @@ public actor Poller {
         var leaders: [Int32?] = []
         for name in topics.sorted() {
             guard let t = metadata.topics[name] else { continue }
-            for p in t.partitions.sorted(by: { $0.partition < $1.partition }) {
+            // Metadata lists partitions in order, as a rule: sorted only when not.
+            let inOrder = zip(t.partitions, t.partitions.dropFirst()).allSatisfy { $0.partition < $1.partition }
+            for p in inOrder ? t.partitions : t.partitions.sorted(by: { $0.partition < $1.partition }) {
                 partitions.append(TopicPartition(topic: name, partition: p.partition))
                 leaders.append(p.leaderID)
             }
@@ -267,6 +286,7 @@ public actor Poller {
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
             shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)
         var topicIDs: [String: String] = [:]
+        topicIDs.reserveCapacity(metadata.topics.count)
         for (name, t) in metadata.topics where !t.topicID.isZero { topicIDs[name] = t.topicID.description }
         let brokers = metadata.brokers.map { b in
             GroupModel.BrokerInfo(
