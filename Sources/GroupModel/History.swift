@@ -556,6 +556,44 @@ struct TopicRing: Sendable, Hashable, Codable {
         }
     }
 
+    /// The samples of one slot, oldest first, read in place from the ring (no copy): what
+    /// ``samples(slot:into:)`` would write, as a collection indexed from 0.
+    struct SlotSamples: RandomAccessCollection {
+        fileprivate let times: UnsafePointer<Int64>
+        fileprivate let ends: UnsafePointer<Int64>
+        /// The cell of the slot's position 0.
+        fileprivate let base: Int
+        /// The ring position of the oldest sample.
+        fileprivate let first: Int
+        fileprivate let capacity: Int
+        let count: Int
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(k: Int) -> OffsetSample {
+            precondition(k >= 0 && k < count, "sample index out of range")
+            let cell = base + (first + k) % capacity
+            return OffsetSample(timestamp: times[cell], logEnd: ends[cell])
+        }
+    }
+
+    /// Calls `body` with the samples of `slot`, oldest first, read in place.
+    func withSamples<R>(slot: Int, _ body: (SlotSamples) -> R) -> R {
+        let n = count(slot: slot)
+        let first = (written[slot] - n) % capacity
+        return times.withUnsafeBufferPointer { times in
+            ends.withUnsafeBufferPointer { ends in
+                // An empty ring has no storage: point at a dummy (nothing is read when count is 0).
+                withUnsafePointer(to: Int64(0)) { none in
+                    body(SlotSamples(
+                        times: times.baseAddress ?? none, ends: ends.baseAddress ?? none, base: slot * capacity, first: first,
+                        capacity: capacity, count: n))
+                }
+            }
+        }
+    }
+
     /// Appends the topic's known log ends.
     mutating func record(_ topic: TopicInfo, at: Int64, capacity newCapacity: Int) {
         let rows = topic.partitions
