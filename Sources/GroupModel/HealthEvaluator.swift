@@ -413,15 +413,7 @@ public enum HealthEvaluator {
         }
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, .lag(lag)) }
-        if let ring, slot >= 0 {
-            let count = ring.count(slot: slot)
-            for k in 0..<count {
-                let column = ring.column(k, of: count)
-                scratch.window.append(WindowEntry(
-                    timestamp: ring.timestamp(column: column), committed: ring.committed(slot: slot, column: column),
-                    lag: ring.lagOffsets(slot: slot, column: column), handoff: ring.handoff(slot: slot, column: column)))
-            }
-        }
+        if let ring, slot >= 0 { ring.appendWindow(slot: slot, count: ring.count(slot: slot), to: &scratch.window) }
         if scratch.window.isEmpty {
             scratch.window.append(WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: row.pointee.lag.offsets, handoff: row.pointee.handoff))
         }

@@ -382,20 +382,33 @@ public enum TimeLagEstimator {
 
     /// Lag trend over samples by least squares; `steadyTolerance` is in offsets per second.
     public static func trend(_ samples: [LagSample], steadyTolerance: Double = 0.1) -> LagTrendResult {
-        let points = samples.sorted { $0.timestamp < $1.timestamp }
+        // Samples the caller keeps in time order (the history's) are read as they are, not copied.
+        var ordered = true
+        for i in samples.indices.dropFirst() where samples[i].timestamp < samples[i - 1].timestamp {
+            ordered = false
+            break
+        }
+        let points = ordered ? samples : samples.sorted { $0.timestamp < $1.timestamp }
         guard points.count >= 2, let first = points.first, let last = points.last, last.timestamp > first.timestamp else {
             return LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: points.last.map { $0.lag == 0 ? 0 : nil } ?? nil)
         }
-        let xs = points.map { Double($0.timestamp - first.timestamp) / 1000 }
-        let ys = points.map { Double($0.lag) }
+        // The same sums in the same order as over arrays of x and y, without building them.
+        func x(_ p: LagSample) -> Double { Double(p.timestamp - first.timestamp) / 1000 }
         let n = Double(points.count)
-        let meanX = xs.reduce(0, +) / n
-        let meanY = ys.reduce(0, +) / n
+        var sumX = 0.0
+        var sumY = 0.0
+        for p in points {
+            sumX += x(p)
+            sumY += Double(p.lag)
+        }
+        let meanX = sumX / n
+        let meanY = sumY / n
         var num = 0.0
         var den = 0.0
-        for (x, y) in zip(xs, ys) {
-            num += (x - meanX) * (y - meanY)
-            den += (x - meanX) * (x - meanX)
+        for p in points {
+            let dx = x(p) - meanX
+            num += dx * (Double(p.lag) - meanY)
+            den += dx * dx
         }
         let slope = den == 0 ? 0 : num / den
         let trend: LagTrend = slope > steadyTolerance ? .growing : slope < -steadyTolerance ? .shrinking : .steady
