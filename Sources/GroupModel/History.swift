@@ -138,6 +138,13 @@ public struct History: Sendable, Hashable, Codable {
         behindSince = behindNow
     }
 
+    /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
+    /// kept: a ring holds ten arrays, and a copy would retain and release each of them.
+    mutating func withGroupRing<R>(_ groupID: String, _ body: (borrowing GroupRing?) -> R) -> R {
+        func read(_ ring: inout GroupRing?) -> R { body(ring) }
+        return read(&groupRings[groupID])
+    }
+
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
     public var retainedCounts: (groups: Int, topics: Int) {
         (Set(groupRings.keys).union(behindSince.keys).count, topicRings.count)

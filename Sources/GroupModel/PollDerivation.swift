@@ -164,9 +164,13 @@ public struct PollDerivation: Sendable {
         groupStatus.reserveCapacity(snapshot.groups.count)
         var scratch = HealthEvaluator.Scratch()
         let groups = snapshot.groups
+        let behindSince = history.behindSince
+        let (now, config) = (snapshot.takenAt, healthConfig)
         for g in groups.indices {
-            let verdict = HealthEvaluator.evaluate(
-                group: groups[g], history: history, now: snapshot.takenAt, config: healthConfig, scratch: &scratch)
+            // The group's ring is read where the history keeps it, not copied out of its table.
+            let verdict = history.withGroupRing(groups[g].groupID) { ring in
+                HealthEvaluator.evaluate(group: groups[g], ring: ring, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+            }
             groupStatus.append(verdict.status)
             if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }
         }
