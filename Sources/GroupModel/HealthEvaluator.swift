@@ -286,6 +286,16 @@ public enum HealthEvaluator {
     /// ``evaluate(group:history:now:config:)`` with caller-owned buffers (one set for a whole poll).
     static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig, scratch: inout Scratch) -> GroupVerdict {
         let ring = history.groupRings[group.groupID]
+        return evaluate(group: group, ring: ring, behindSince: history.behindSince, now: now, config: config, scratch: &scratch)
+    }
+
+    /// ``evaluate(group:history:now:config:scratch:)`` given the group's ring (borrowed where the
+    /// history keeps it, ``History/withGroupRing(_:_:)``, not copied) and the history's
+    /// ``History/behindSince``.
+    static func evaluate(
+        group: Group, ring: borrowing GroupRing?, behindSince: [String: [String: Int64]], now: Int64, config: HealthConfig,
+        scratch: inout Scratch
+    ) -> GroupVerdict {
         let rebalancing = group.state.isRebalancing
         var partitions: [PartitionVerdict] = []
         partitions.reserveCapacity(group.partitions.count)
@@ -306,7 +316,7 @@ public enum HealthEvaluator {
 
         var stuck: [StuckMember] = []
         for member in group.hasMembersBehindAssignmentEpoch ? group.membersBehindAssignmentEpoch : [] {
-            guard let since = history.behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
+            guard let since = behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
             stuck.append(StuckMember(member: member, assignmentEpoch: group.assignmentEpoch, behindSince: since, now: now))
         }
         if !stuck.isEmpty {
@@ -327,7 +337,8 @@ public enum HealthEvaluator {
         // The group's total lag, judged by the same growth rule (after the partitions, so that a
         // partition's own WARN names the partition).
         // The group's ring is at hand: its totals go into a reused buffer (as groupLagSamples).
-        if let ring { ring.totalLagSamples(into: &scratch.groupLags) } else { scratch.groupLags.removeAll(keepingCapacity: true) }
+        scratch.groupLags.removeAll(keepingCapacity: true)
+        ring?.totalLagSamples(into: &scratch.groupLags)
         let lagSamples = scratch.groupLags
         let lagTrend = groupTrend(lagSamples, config: config)
         if !rebalancing, lagTrend.trend == .growing, let rate = lagTrend.offsetsPerSecond,
@@ -413,15 +424,7 @@ public enum HealthEvaluator {
         }
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, .lag(lag)) }
-        if let ring, slot >= 0 {
-            let count = ring.count(slot: slot)
-            for k in 0..<count {
-                let column = ring.column(k, of: count)
-                scratch.window.append(WindowEntry(
-                    timestamp: ring.timestamp(column: column), committed: ring.committed(slot: slot, column: column),
-                    lag: ring.lagOffsets(slot: slot, column: column), handoff: ring.handoff(slot: slot, column: column)))
-            }
-        }
+        if let ring, slot >= 0 { ring.appendWindow(slot: slot, count: ring.count(slot: slot), to: &scratch.window) }
         if scratch.window.isEmpty {
             scratch.window.append(WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: row.pointee.lag.offsets, handoff: row.pointee.handoff))
         }

@@ -138,6 +138,13 @@ public struct History: Sendable, Hashable, Codable {
         behindSince = behindNow
     }
 
+    /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
+    /// kept: a ring holds ten arrays, and a copy would retain and release each of them.
+    mutating func withGroupRing<R>(_ groupID: String, _ body: (borrowing GroupRing?) -> R) -> R {
+        func read(_ ring: inout GroupRing?) -> R { body(ring) }
+        return read(&groupRings[groupID])
+    }
+
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
     public var retainedCounts: (groups: Int, topics: Int) {
         (Set(groupRings.keys).union(behindSince.keys).count, topicRings.count)
@@ -303,26 +310,6 @@ struct GroupRing: Sendable, Hashable, Codable {
     @inline(__always)
     func column(_ k: Int, of n: Int) -> Int { (columns - n + k) % capacity }
 
-    @inline(__always)
-    func timestamp(column: Int) -> Int64 { times[column] }
-
-    @inline(__always)
-    func committed(slot: Int, column: Int) -> Int64? {
-        let cell = slot * capacity + column
-        return traits[Int(traitIndex[cell])].hasCommitted ? values[3 * cell] : nil
-    }
-
-    @inline(__always)
-    func lagOffsets(slot: Int, column: Int) -> Int64? {
-        let cell = slot * capacity + column
-        return traits[Int(traitIndex[cell])].lagReason == nil ? values[3 * cell + 2] : nil
-    }
-
-    @inline(__always)
-    func handoff(slot: Int, column: Int) -> HandoffState {
-        traits[Int(traitIndex[slot * capacity + column])].handoff
-    }
-
     /// The observation in `slot` at `column`.
     func observation(slot: Int, column: Int) -> PartitionObservation {
         let cell = slot * capacity + column
@@ -331,6 +318,31 @@ struct GroupRing: Sendable, Hashable, Codable {
         return PartitionObservation(
             timestamp: times[column], committed: t.hasCommitted ? values[3 * cell] : nil,
             logEnd: t.hasLogEnd ? values[3 * cell + 1] : nil, lag: lag, owner: t.owner, handoff: t.handoff, error: t.error)
+    }
+
+    /// Appends what the health rules read of each observation of `slot` (the first `n`), oldest
+    /// first, to `window`: the cells are read in place, the column advanced without a division.
+    func appendWindow(slot: Int, count n: Int, to window: inout [HealthEvaluator.WindowEntry]) {
+        guard n > 0 else { return }
+        let cap = capacity
+        var column = column(0, of: n)
+        traits.withUnsafeBufferPointer { traits in
+            values.withUnsafeBufferPointer { values in
+                traitIndex.withUnsafeBufferPointer { index in
+                    times.withUnsafeBufferPointer { times in
+                        for _ in 0..<n {
+                            let cell = slot * cap + column
+                            let t = traits.baseAddress! + Int(index[cell])
+                            window.append(HealthEvaluator.WindowEntry(
+                                timestamp: times[column], committed: t.pointee.hasCommitted ? values[3 * cell] : nil,
+                                lag: t.pointee.lagReason == nil ? values[3 * cell + 2] : nil, handoff: t.pointee.handoff))
+                            column += 1
+                            if column == cap { column = 0 }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Observations of `slot`, oldest first.
@@ -346,18 +358,27 @@ struct GroupRing: Sendable, Hashable, Codable {
         var n = 0
         for slot in depth.indices { n = max(n, Int(depth[slot])) }
         guard n > 0 else { return }
-        for k in 0..<n {
-            let col = column(k, of: n)
-            var total: Int64 = 0
-            var known = true
-            for slot in depth.indices where Int(depth[slot]) == n {
-                guard let lag = lagOffsets(slot: slot, column: col) else {
-                    known = false
-                    break
+        let cap = capacity
+        // Cells are read in place (a traits entry holds strings: subscripting it could copy them).
+        traits.withUnsafeBufferPointer { traits in
+            values.withUnsafeBufferPointer { values in
+                traitIndex.withUnsafeBufferPointer { index in
+                    for k in 0..<n {
+                        let col = column(k, of: n)
+                        var total: Int64 = 0
+                        var known = true
+                        for slot in depth.indices where Int(depth[slot]) == n {
+                            let cell = slot * cap + col
+                            guard traits[Int(index[cell])].lagReason == nil else {
+                                known = false
+                                break
+                            }
+                            total += values[3 * cell + 2]
+                        }
+                        if known { out.append(LagSample(timestamp: times[col], lag: total)) }
+                    }
                 }
-                total += lag
             }
-            if known { out.append(LagSample(timestamp: times[col], lag: total)) }
         }
     }
 
@@ -553,6 +574,44 @@ struct TopicRing: Sendable, Hashable, Codable {
         for k in 0..<n {
             let position = (written[slot] - n + k) % capacity
             out.append(OffsetSample(timestamp: times[base + position], logEnd: ends[base + position]))
+        }
+    }
+
+    /// The samples of one slot, oldest first, read in place from the ring (no copy): what
+    /// ``samples(slot:into:)`` would write, as a collection indexed from 0.
+    struct SlotSamples: RandomAccessCollection {
+        fileprivate let times: UnsafePointer<Int64>
+        fileprivate let ends: UnsafePointer<Int64>
+        /// The cell of the slot's position 0.
+        fileprivate let base: Int
+        /// The ring position of the oldest sample.
+        fileprivate let first: Int
+        fileprivate let capacity: Int
+        let count: Int
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(k: Int) -> OffsetSample {
+            precondition(k >= 0 && k < count, "sample index out of range")
+            let cell = base + (first + k) % capacity
+            return OffsetSample(timestamp: times[cell], logEnd: ends[cell])
+        }
+    }
+
+    /// Calls `body` with the samples of `slot`, oldest first, read in place.
+    func withSamples<R>(slot: Int, _ body: (SlotSamples) -> R) -> R {
+        let n = count(slot: slot)
+        let first = (written[slot] - n) % capacity
+        return times.withUnsafeBufferPointer { times in
+            ends.withUnsafeBufferPointer { ends in
+                // An empty ring has no storage: point at a dummy (nothing is read when count is 0).
+                withUnsafePointer(to: Int64(0)) { none in
+                    body(SlotSamples(
+                        times: times.baseAddress ?? none, ends: ends.baseAddress ?? none, base: slot * capacity, first: first,
+                        capacity: capacity, count: n))
+                }
+            }
         }
     }
 

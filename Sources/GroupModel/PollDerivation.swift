@@ -157,20 +157,30 @@ public struct PollDerivation: Sendable {
         timings.historyMs = lap()
         var verdicts: [String: GroupVerdict] = [:]
         verdicts.reserveCapacity(snapshot.groups.count)
+        // Each group's status in group order, for the verdict events below (no second lookup).
+        var groupStatus: [HealthStatus] = []
+        // A group id listed twice keeps the verdict of its last listing, as the table does.
+        var repeatedIDs = false
+        groupStatus.reserveCapacity(snapshot.groups.count)
         var scratch = HealthEvaluator.Scratch()
         let groups = snapshot.groups
+        let behindSince = history.behindSince
+        let (now, config) = (snapshot.takenAt, healthConfig)
         for g in groups.indices {
-            verdicts[groups[g].groupID] = HealthEvaluator.evaluate(
-                group: groups[g], history: history, now: snapshot.takenAt, config: healthConfig, scratch: &scratch)
+            // The group's ring is read where the history keeps it, not copied out of its table.
+            let verdict = history.withGroupRing(groups[g].groupID) { ring in
+                HealthEvaluator.evaluate(group: groups[g], ring: ring, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+            }
+            groupStatus.append(verdict.status)
+            if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }
         }
         timings.healthMs = lap()
         var timeLags: [String: [TopicPartition: TimeLag]] = [:]
-        var samples: [OffsetSample] = []
         var usedRecords: Set<RecordTimes.Key> = []
         if computeTimeLags {
             timeLags.reserveCapacity(snapshot.groups.count)
             for g in groups.indices {
-                timeLags[groups[g].groupID] = self.timeLags(of: groups[g], now: snapshot.takenAt, samples: &samples, used: &usedRecords)
+                timeLags[groups[g].groupID] = self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
             }
         }
         // A group whose verdict changed: one event, with the reason and the group's time lag.
@@ -179,10 +189,10 @@ public struct PollDerivation: Sendable {
         statuses.reserveCapacity(groups.count)
         for g in groups.indices {
             let id = groups[g].groupID
-            guard let verdict = verdicts[id] else { continue }
-            statuses[id] = verdict.status
-            guard let before = lastStatus[id], before != verdict.status else { continue }
-            let lags = timeLags[id] ?? self.timeLags(of: groups[g], now: snapshot.takenAt, samples: &samples, used: &usedRecords)
+            let status = repeatedIDs ? verdicts[id]?.status ?? groupStatus[g] : groupStatus[g]
+            statuses[id] = status
+            guard let before = lastStatus[id], before != status, let verdict = verdicts[id] else { continue }
+            let lags = timeLags[id] ?? self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
             var event = GroupEvent(
                 type: .verdictChanged, timestamp: snapshot.takenAt, groupID: id, old: .text(before.rawValue),
                 new: .text(verdict.status.rawValue), detail: verdict.reason)
@@ -237,37 +247,40 @@ public struct PollDerivation: Sendable {
 
     /// The time lag of one partition row of a group at `now`: from the history's log-end samples,
     /// or from the record at the committed offset when it was read. Marks the record as in use.
-    private func timeLag(
-        _ row: GroupPartition, samples: [OffsetSample], now: Int64, used: inout Set<RecordTimes.Key>
-    ) -> TimeLag {
-        let lag = TimeLagEstimator.timeLag(committed: row.committedOffset, ordered: samples, now: now)
-        guard !recordTimes.isEmpty, lag.method != .caughtUp, let committed = row.committedOffset else { return lag }
-        let key = RecordTimes.Key(row.topicPartition, offset: committed)
+    private func timeLag<Samples: RandomAccessCollection>(
+        _ row: UnsafePointer<GroupPartition>, samples: Samples, now: Int64, used: inout Set<RecordTimes.Key>
+    ) -> TimeLag where Samples.Element == OffsetSample, Samples.Index == Int {
+        let lag = TimeLagEstimator.timeLag(committed: row.pointee.committedOffset, ordered: samples, now: now)
+        guard !recordTimes.isEmpty, lag.method != .caughtUp, let committed = row.pointee.committedOffset else { return lag }
+        let key = RecordTimes.Key(row.pointee.topicPartition, offset: committed)
         guard let record = recordTimes[key] else { return lag }
         used.insert(key)
         return RecordTimes.timeLag(record, history: lag, now: now)
     }
 
     /// Time lags of every partition of a group at `now`.
-    private func timeLags(of group: Group, now: Int64, samples: inout [OffsetSample], used: inout Set<RecordTimes.Key>) -> [TopicPartition: TimeLag] {
-        let rows = group.partitions
+    private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> [TopicPartition: TimeLag] {
         var lags: [TopicPartition: TimeLag] = [:]
-        lags.reserveCapacity(rows.count)
-        // A group's rows come topic by topic: look each topic's samples up once.
+        lags.reserveCapacity(group.partitions.count)
+        // A group's rows come topic by topic: look each topic's samples up once. Rows and samples
+        // are read in place (copying a row retains every string in it).
         var topic: String?
         var ring: TopicRing?
-        for i in rows.indices {
-            let tp = rows[i].topicPartition
-            if tp.topic != topic {
-                topic = tp.topic
-                ring = history.topicRings[tp.topic]
+        group.partitions.withUnsafeBufferPointer { rows in
+            for i in rows.indices {
+                let row = rows.baseAddress! + i
+                if row.pointee.topicPartition.topic != topic {
+                    topic = row.pointee.topicPartition.topic
+                    ring = history.topicRings[row.pointee.topicPartition.topic]
+                }
+                let lag: TimeLag
+                if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
+                    lag = ring.withSamples(slot: slot) { timeLag(row, samples: $0, now: now, used: &used) }
+                } else {
+                    lag = timeLag(row, samples: [OffsetSample](), now: now, used: &used)
+                }
+                lags[row.pointee.topicPartition] = lag
             }
-            if let ring, let slot = ring.slot(of: tp.partition) {
-                ring.samples(slot: slot, into: &samples)
-            } else {
-                samples.removeAll(keepingCapacity: true)
-            }
-            lags[tp] = timeLag(rows[i], samples: samples, now: now, used: &used)
         }
         return lags
     }

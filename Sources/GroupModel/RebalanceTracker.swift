@@ -433,20 +433,27 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let currentAscending = SnapshotDiff.strictlyAscending(count: current.count, { current[$0].groupID })
         if currentAscending, SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }) {
             // Both lists sorted by id (as snapshots keep them): walk them together.
+            // The previous groups are read in place (wrapping one in an optional would copy it).
             var i = 0
             let groups = snapshot.groups
-            for g in groups.indices {
-                while i < previousGroups.count && previousGroups[i].groupID < groups[g].groupID { i += 1 }
-                if i < previousGroups.count && previousGroups[i].groupID == groups[g].groupID {
-                    events += step(group: groups[g], old: previousGroups[i], at: at, first: first)
-                } else {
-                    events += step(group: groups[g], old: nil, at: at, first: first)
+            previousGroups.withUnsafeBufferPointer { before in
+                for g in groups.indices {
+                    while i < before.count && before[i].groupID < groups[g].groupID { i += 1 }
+                    if i < before.count && before[i].groupID == groups[g].groupID {
+                        events += step(group: groups[g], old: before.baseAddress! + i, at: at, first: first)
+                    } else {
+                        events += step(group: groups[g], old: nil, at: at, first: first)
+                    }
                 }
             }
         } else {
             let oldGroups = Dictionary(previousGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
             for group in snapshot.groups {
-                events += step(group: group, old: oldGroups[group.groupID], at: at, first: first)
+                if let old = oldGroups[group.groupID] {
+                    events += withUnsafePointer(to: old) { step(group: group, old: $0, at: at, first: first) }
+                } else {
+                    events += step(group: group, old: nil, at: at, first: first)
+                }
             }
         }
         // Groups that disappeared end their episodes (a sorted list is searched, not hashed whole).
@@ -527,7 +534,8 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
     // MARK: - One group
 
-    private mutating func step(group: Group, old: Group?, at: Int64, first: Bool) -> [EpisodeEvent] {
+    /// One group's step; `old` is its previous observation, read in place.
+    private mutating func step(group: Group, old: UnsafePointer<Group>?, at: Int64, first: Bool) -> [EpisodeEvent] {
         var events: [EpisodeEvent] = []
         let groupID = group.groupID
         let isClassic = group.type == .classic
@@ -536,16 +544,16 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         if open[groupID] == nil, let reasons = startReasons(group: group, old: old, first: first, at: at) {
             let progress = RebalanceProgress(group: group)
             counter += 1
-            let from = isClassic ? old?.generationID : (old?.groupEpoch ?? group.assignmentEpoch)
+            let from = isClassic ? old?.pointee.generationID : (old?.pointee.groupEpoch ?? group.assignmentEpoch)
             var episode = RebalanceEpisode(
                 number: counter, groupID: groupID, protocol: group.protocol, triggers: reasons, startedAt: at,
                 fromEpoch: from, targetEpoch: isClassic ? group.generationID : group.groupEpoch, progress: progress)
             episode.estimatedDurationMs = estimatedDurationMs(groupID: groupID)
             open[groupID] = episode
             events.append(EpisodeEvent(type: .started, timestamp: at, episode: episode))
-        } else if var episode = open[groupID], let old, epochBumped(group: group, old: old) {
+        } else if var episode = open[groupID], let old, epochBumped(group: group, old: old.pointee) {
             // A further change during the episode: its causes join the list.
-            episode.add(triggers(old: old, new: group, at: at))
+            episode.add(triggers(old: old.pointee, new: group, at: at))
             open[groupID] = episode
         }
 
@@ -697,12 +705,17 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
-    private func startReasons(group: Group, old: Group?, first: Bool, at: Int64) -> [RebalanceTrigger]? {
+    private func startReasons(group: Group, old: UnsafePointer<Group>?, first: Bool, at: Int64) -> [RebalanceTrigger]? {
         guard let old else {
             // First sight of the group (or of the cluster): only a visible rebalance starts an episode.
             if isDone(group) && !group.state.isRebalancing { return nil }
             return first ? [.inProgressAtStart] : [.join]
         }
+        return startReasons(group: group, old: old.pointee, at: at)
+    }
+
+    /// Why an episode starts at a group seen before (`old`), or `nil` when nothing changed.
+    private func startReasons(group: Group, old: Group, at: Int64) -> [RebalanceTrigger]? {
         let changed: Bool
         if group.type == .classic {
             // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.

@@ -201,25 +201,34 @@ public enum TimeLagEstimator {
     public static func timeLag(committed: Int64?, samples: [OffsetSample], now: Int64) -> TimeLag {
         guard let committed else { return .unknown(reason: "no committed offset") }
         let points = usable(samples)
-        return timeLag(committed: committed, usable: points[...], now: now)
+        return timeLag(committed: committed, usable: points, now: now)
     }
 
     /// ``timeLag(committed:samples:now:)`` for samples the caller keeps in time order (the history
     /// does): no sorting and no copy unless they turn out not to be ordered.
-    static func timeLag(committed: Int64?, ordered samples: [OffsetSample], now: Int64) -> TimeLag {
+    /// Samples may be any collection indexed from 0 (the history reads them straight from its
+    /// rings, ``TopicRing/withSamples(slot:_:)``).
+    static func timeLag<Samples: RandomAccessCollection>(committed: Int64?, ordered samples: Samples, now: Int64) -> TimeLag
+    where Samples.Element == OffsetSample, Samples.Index == Int {
         guard let committed else { return .unknown(reason: "no committed offset") }
-        var start = 0
+        var start = samples.startIndex
+        var previous = samples.first
         for i in samples.indices.dropFirst() {
-            if samples[i].timestamp < samples[i - 1].timestamp {
-                return timeLag(committed: committed, samples: samples, now: now)
+            let sample = samples[i]
+            if let p = previous {
+                if sample.timestamp < p.timestamp {
+                    return timeLag(committed: committed, samples: Array(samples), now: now)
+                }
+                if sample.logEnd < p.logEnd { start = i }
             }
-            if samples[i].logEnd < samples[i - 1].logEnd { start = i }
+            previous = sample
         }
         return timeLag(committed: committed, usable: samples[start...], now: now)
     }
 
     /// The figure from usable samples (time-ordered, no log-end decrease).
-    private static func timeLag(committed: Int64, usable points: ArraySlice<OffsetSample>, now: Int64) -> TimeLag {
+    private static func timeLag<Points: RandomAccessCollection>(committed: Int64, usable points: Points, now: Int64) -> TimeLag
+    where Points.Element == OffsetSample, Points.Index == Int {
         guard let latest = points.last else { return .unknown(reason: "no log-end samples yet") }
         if committed >= latest.logEnd { return .known(seconds: 0, method: .caughtUp) }
         // When the log end first passed the committed offset, interpolated between the bracketing
@@ -373,20 +382,33 @@ public enum TimeLagEstimator {
 
     /// Lag trend over samples by least squares; `steadyTolerance` is in offsets per second.
     public static func trend(_ samples: [LagSample], steadyTolerance: Double = 0.1) -> LagTrendResult {
-        let points = samples.sorted { $0.timestamp < $1.timestamp }
+        // Samples the caller keeps in time order (the history's) are read as they are, not copied.
+        var ordered = true
+        for i in samples.indices.dropFirst() where samples[i].timestamp < samples[i - 1].timestamp {
+            ordered = false
+            break
+        }
+        let points = ordered ? samples : samples.sorted { $0.timestamp < $1.timestamp }
         guard points.count >= 2, let first = points.first, let last = points.last, last.timestamp > first.timestamp else {
             return LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: points.last.map { $0.lag == 0 ? 0 : nil } ?? nil)
         }
-        let xs = points.map { Double($0.timestamp - first.timestamp) / 1000 }
-        let ys = points.map { Double($0.lag) }
+        // The same sums in the same order as over arrays of x and y, without building them.
+        func x(_ p: LagSample) -> Double { Double(p.timestamp - first.timestamp) / 1000 }
         let n = Double(points.count)
-        let meanX = xs.reduce(0, +) / n
-        let meanY = ys.reduce(0, +) / n
+        var sumX = 0.0
+        var sumY = 0.0
+        for p in points {
+            sumX += x(p)
+            sumY += Double(p.lag)
+        }
+        let meanX = sumX / n
+        let meanY = sumY / n
         var num = 0.0
         var den = 0.0
-        for (x, y) in zip(xs, ys) {
-            num += (x - meanX) * (y - meanY)
-            den += (x - meanX) * (x - meanX)
+        for p in points {
+            let dx = x(p) - meanX
+            num += dx * (Double(p.lag) - meanY)
+            den += dx * dx
         }
         let slope = den == 0 ? 0 : num / den
         let trend: LagTrend = slope > steadyTolerance ? .growing : slope < -steadyTolerance ? .shrinking : .steady

@@ -229,6 +229,47 @@ struct HistoryTests {
         }
     }
 
+    @Test("Time lag read in place from a topic ring equals the one from its samples copied out, on random log ends and clocks")
+    func ringTimeLagMatchesArrayPath() {
+        var dice = Dice(state: 7)
+        for capacity in [1, 3, 5] {
+            var history = History(capacity: capacity)
+            var at: Int64 = 1_000_000
+            var ends: [Int64] = [100, 100, 100, 100]
+            for poll in 0..<60 {
+                // Clocks mostly move on, now and then stand or go back; log ends mostly grow, now and
+                // then drop (a truncated or recreated log) or are unknown.
+                at += dice.chance(10) ? -Int64(dice.next(3000)) : Int64(dice.next(4000))
+                var parts: [PartitionOffsets] = []
+                for p in ends.indices {
+                    ends[p] = dice.chance(8) ? Int64(dice.next(50)) : ends[p] + Int64(dice.next(30))
+                    parts.append(PartitionOffsets(partition: Int32(p), logStart: 0, logEnd: dice.chance(10) ? nil : ends[p]))
+                }
+                history.record(ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(),
+                                               topics: [TopicInfo(name: "t", partitionCount: parts.count, partitions: parts)], groups: []))
+                guard let ring = history.topicRings["t"] else {
+                    Issue.record("no ring for t")
+                    return
+                }
+                for p in ends.indices {
+                    let tp = TopicPartition(topic: "t", partition: Int32(p))
+                    let copied = history.logEndSamples(tp)
+                    guard let slot = ring.slot(of: Int32(p)) else {
+                        Issue.record("no slot for \(tp)")
+                        continue
+                    }
+                    #expect(ring.withSamples(slot: slot) { Array($0) } == copied, "capacity \(capacity) poll \(poll) \(tp)")
+                    for committed in [nil, Int64(0), ends[p] - Int64(dice.next(80)), ends[p], ends[p] + 5] as [Int64?] {
+                        let now = at + Int64(dice.next(5000))
+                        let inPlace = ring.withSamples(slot: slot) { TimeLagEstimator.timeLag(committed: committed, ordered: $0, now: now) }
+                        #expect(inPlace == TimeLagEstimator.timeLag(committed: committed, samples: copied, now: now),
+                                "capacity \(capacity) poll \(poll) \(tp) committed \(String(describing: committed))")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("SnapshotDiff: the merge over sorted lists gives the same events as the general path")
     func diffFastPathMatchesGeneral() {
         func snapshot(_ at: Int64, _ seed: UInt64) -> ClusterSnapshot {

@@ -67,4 +67,54 @@ struct TimeLagEstimatorTests {
         #expect(TimeLagEstimator.trend(steady).trend == .steady)
         #expect(TimeLagEstimator.trend([LagSample(timestamp: 0, lag: 3)]).trend == .unknown)
     }
+
+    /// The trend as it was computed before it read ordered samples in place: sorted copy, arrays of
+    /// x and y, sums by `reduce`.
+    private static func referenceTrend(_ samples: [LagSample], steadyTolerance: Double = 0.1) -> LagTrendResult {
+        let points = samples.sorted { $0.timestamp < $1.timestamp }
+        guard points.count >= 2, let first = points.first, let last = points.last, last.timestamp > first.timestamp else {
+            return LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: points.last.map { $0.lag == 0 ? 0 : nil } ?? nil)
+        }
+        let xs = points.map { Double($0.timestamp - first.timestamp) / 1000 }
+        let ys = points.map { Double($0.lag) }
+        let n = Double(points.count)
+        let meanX = xs.reduce(0, +) / n
+        let meanY = ys.reduce(0, +) / n
+        var num = 0.0
+        var den = 0.0
+        for (x, y) in zip(xs, ys) {
+            num += (x - meanX) * (y - meanY)
+            den += (x - meanX) * (x - meanX)
+        }
+        let slope = den == 0 ? 0 : num / den
+        let trend: LagTrend = slope > steadyTolerance ? .growing : slope < -steadyTolerance ? .shrinking : .steady
+        let eta: Double? = last.lag == 0 ? 0 : trend == .shrinking ? Double(last.lag) / -slope : nil
+        return LagTrendResult(trend: trend, offsetsPerSecond: slope, etaSeconds: eta)
+    }
+
+    @Test("The trend equals the sorted-copy computation bit for bit on random samples, ordered or not")
+    func trendMatchesReference() {
+        var state: UInt64 = 17
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var shuffled = 0
+        for _ in 0..<2_000 {
+            var t: Int64 = Int64(next(1_000_000))
+            var samples: [LagSample] = []
+            for _ in 0..<next(12) {
+                // Mostly forward, sometimes the same instant, sometimes back.
+                t += Int64(next(10) == 0 ? -next(5_000) : next(4_000))
+                samples.append(LagSample(timestamp: t, lag: next(5) == 0 ? 0 : Int64(next(100_000))))
+            }
+            if zip(samples, samples.dropFirst()).contains(where: { $0.timestamp > $1.timestamp }) { shuffled += 1 }
+            let a = TimeLagEstimator.trend(samples)
+            let b = Self.referenceTrend(samples)
+            #expect(a.trend == b.trend && a.offsetsPerSecond?.bitPattern == b.offsetsPerSecond?.bitPattern
+                    && a.etaSeconds?.bitPattern == b.etaSeconds?.bitPattern, "\(samples)")
+        }
+        // Both shapes of input were tried.
+        #expect(shuffled > 100 && shuffled < 1_900)
+    }
 }
