@@ -55,10 +55,17 @@ extension SimCluster {
                 FetchedTopic(name: name, partitions: parts.map { p in (p, g?.offsets[TopicPartition(topic: name, partition: p)] ?? none) })
             })
         }
-        guard let g else { return (0, []) }
-        if let only = g.offsets.first?.key.topic, g.offsets.keys.allSatisfy({ $0.topic == only }) {
-            // The usual group commits to one topic: its partitions in order, no grouping.
-            return (0, [FetchedTopic(name: only, partitions: g.offsets.map { ($0.key.partition, $0.value) }.sorted { $0.0 < $1.0 })])
+        guard let g, let only = g.offsets.first?.key.topic else { return (0, []) }
+        // The usual group commits to one topic: its partitions in order, no grouping, in one pass.
+        var partitions: [(Int32, CommittedOffset)] = []
+        partitions.reserveCapacity(g.offsets.count)
+        for (tp, o) in g.offsets {
+            guard tp.topic == only else { break }
+            partitions.append((tp.partition, o))
+        }
+        if partitions.count == g.offsets.count {
+            partitions.sort { $0.0 < $1.0 }
+            return (0, [FetchedTopic(name: only, partitions: partitions)])
         }
         var byTopic: [String: [(Int32, CommittedOffset)]] = [:]
         for (tp, o) in g.offsets { byTopic[tp.topic, default: []].append((tp.partition, o)) }

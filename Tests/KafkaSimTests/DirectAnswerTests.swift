@@ -158,6 +158,49 @@ struct DirectAnswerTests {
         try await Self.expectSameAnswers(c, groups: groups, topics: topics, seed: 42)
     }
 
+    @Test("a group's preferred assignor: the one-assignor shortcut equals the count of votes", arguments: [UInt64(1), 2, 3])
+    func preferredAssignor(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let names = ["uniform", "range", "sticky"]
+        for _ in 0..<300 {
+            let cg = ConsumerGroupState()
+            for i in 0..<rng.below(6) {
+                let m = ConsumerMember(memberID: "m\(i)", clientID: "c", clientHost: "/h", rebalanceTimeoutMs: 1, topics: [], now: 0)
+                let pick = rng.below(names.count + 1)
+                m.serverAssignor = pick < names.count ? names[pick] : nil
+                cg.members[m.memberID] = m
+            }
+            var votes: [String: Int] = [:]
+            for m in cg.members.values { if let a = m.serverAssignor { votes[a, default: 0] += 1 } }
+            let expected = votes.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? "default"
+            #expect(cg.preferredAssignor(default: "default") == expected)
+        }
+    }
+
+    @Test("a group's committed offsets: the one-topic shortcut equals grouping by topic", arguments: [UInt64(1), 2, 3])
+    func fetchedOffsets(seed: UInt64) async throws {
+        var rng = SplitMix64(seed: seed)
+        let c = SimCluster(config: SimConfig(brokerCount: 1), clock: ManualClock(), seed: seed)
+        for g in 0..<60 {
+            let topicCount = 1 + (g % 3 == 0 ? rng.below(3) : 0)
+            let id = "g\(g)"
+            var committed: [String: [Int32: String]] = [:]
+            for _ in 0..<rng.below(12) {
+                let topic = "t\(rng.below(topicCount))", partition = Int32(rng.below(20)), offset = Int64(rng.below(1_000))
+                let metadata = rng.below(2) == 0 ? nil : "m"
+                await c.commitOffset(group: id, topic: topic, partition: partition, offset: offset, metadata: metadata)
+                committed[topic, default: [:]][partition] = "\(partition)=\(offset),\(metadata ?? "nil")"
+            }
+            let (code, fetched) = await c.fetchGroupOffsets(id, requested: nil, memberID: nil, memberEpoch: -1, broker: 1)
+            #expect(code == 0)
+            let expected = committed.keys.sorted().map { topic in
+                "\(topic):" + committed[topic]!.sorted { $0.key < $1.key }.map(\.value).joined(separator: " ")
+            }
+            let got = fetched.map { t in "\(t.name):" + t.partitions.map { "\($0.0)=\($0.1.offset),\($0.1.metadata ?? "nil")" }.joined(separator: " ") }
+            #expect(got == expected, "\(id)")
+        }
+    }
+
     @Test("the direct writers answer the versions they name, flexible ones only")
     func handledVersions() {
         for (key, versions) in SimCluster.directlyWrittenVersions {
