@@ -201,6 +201,38 @@ struct DirectAnswerTests {
         }
     }
 
+    @Test("a rebalancing classic group is due for its timeouts on every tick, as when every tick checked it", arguments: [UInt64(1), 2, 3])
+    func rebalancingGroupsStayDue(seed: UInt64) async throws {
+        var rng = SplitMix64(seed: seed)
+        var config = SimConfig(brokerCount: 3)
+        config.classicInitialRebalanceDelayMs = Int64(rng.below(3_000))
+        let clock = ManualClock()
+        let c = SimCluster(config: config, clock: clock, seed: seed)
+        _ = try await c.createTopic("t", partitions: 6)
+        var handles: [String] = []
+        var sawRebalancing = false
+        for step in 0..<200 {
+            switch rng.below(6) {
+            case 0, 1:
+                var options = SimMemberOptions()
+                options.sessionTimeoutMs = Int32(6_000 + rng.below(20_000))
+                options.revocationDelayMs = Int64(rng.below(3) * 1_000)
+                handles.append(try await c.addMember(group: "g\(rng.below(4))", protocol: .classic, topics: ["t"], options: options))
+            case 2 where !handles.isEmpty:
+                try await c.killMember(handles.remove(at: rng.below(handles.count)))
+            case 3 where !handles.isEmpty:
+                try await c.stopMember(handles.remove(at: rng.below(handles.count)))
+            default:
+                break
+            }
+            await c.advance(by: Int64(1 + rng.below(2_500)))
+            let (count, notDue) = await c.rebalancingClassicGroups(now: clock.nowMs())
+            sawRebalancing = sawRebalancing || count > 0
+            #expect(notDue.isEmpty, "step \(step): \(notDue)")
+        }
+        #expect(sawRebalancing)
+    }
+
     @Test("the direct writers answer the versions they name, flexible ones only")
     func handledVersions() {
         for (key, versions) in SimCluster.directlyWrittenVersions {
