@@ -163,6 +163,7 @@ extension SimCluster {
         }
         if cg.state != .preparingRebalance { cg.rebalanceDeadlineMs = now + max(maxRebalance, 1) }
         cg.state = .preparingRebalance
+        g.nextTimeoutCheckMs = 0  // checked on every tick while it rebalances (runGroupTimeouts)
     }
 
     func tryCompleteJoin(_ g: SimGroup, now: Int64) {
@@ -187,6 +188,7 @@ extension SimCluster {
         cg.protocolName = cg.selectProtocol()
         if cg.leaderID == nil || cg.members[cg.leaderID!] == nil { cg.leaderID = cg.order.first }
         cg.state = .completingRebalance
+        g.nextTimeoutCheckMs = 0
         cg.rebalanceDeadlineMs = now + Int64(cg.members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
         let all = cg.order.compactMap { id in cg.members[id].map { (memberID: id, instanceID: $0.instanceID, metadata: $0.metadata(for: cg.protocolName)) } }
         for id in cg.order {
@@ -318,16 +320,30 @@ extension SimCluster {
         if cg.state == .preparingRebalance { tryCompleteJoin(g, now: now) }
     }
 
-    /// Runs the timeouts of every group.
+    /// How many classic groups rebalance, and the ids of those among them whose next timeout check
+    /// is later than `now` (none: ``runGroupTimeouts(now:)`` checks them on every tick); for tests.
+    func rebalancingClassicGroups(now: Int64) -> (count: Int, notDue: [String]) {
+        var count = 0
+        var notDue: [String] = []
+        for g in groupList where g.type == .classic && (g.classic.state == .preparingRebalance || g.classic.state == .completingRebalance) {
+            count += 1
+            if g.nextTimeoutCheckMs > now { notDue.append(g.id) }
+        }
+        return (count, notDue)
+    }
+
+    /// Runs the timeouts of every group: of a group whose next check is due, and of every classic
+    /// group that rebalances (it stays due, from the moment it starts until it ends), so that a tick
+    /// reads one field of every other group.
     func runGroupTimeouts(now: Int64) {
         for g in groupList {
-            let rebalancing = g.type == .classic && (g.classic.state == .preparingRebalance || g.classic.state == .completingRebalance)
-            guard rebalancing || now >= g.nextTimeoutCheckMs else { continue }
+            guard now >= g.nextTimeoutCheckMs else { continue }
             var next = now + 1_000
             switch g.type {
             case .classic:
                 if !g.classic.members.isEmpty || g.classic.state == .preparingRebalance { expireClassicMembers(g, now: now) }
                 for m in g.classic.members.values { next = min(next, m.lastHeartbeatMs + Int64(m.sessionTimeoutMs) + 1) }
+                if g.classic.state == .preparingRebalance || g.classic.state == .completingRebalance { next = now }
             case .consumer:
                 if !g.consumer.members.isEmpty { expireConsumerMembers(g, now: now) }
                 for m in g.consumer.members.values {

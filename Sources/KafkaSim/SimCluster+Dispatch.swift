@@ -86,21 +86,45 @@ extension SimCluster {
             case FindCoordinatorRequest.apiKey:
                 return reply(findCoordinator(try FindCoordinatorRequest(from: &r, version: v), version: v), header)
             case ListGroupsRequest.apiKey:
-                return reply(listGroups(try ListGroupsRequest(from: &r, version: v), broker: broker), header)
+                let req = try ListGroupsRequest(from: &r, version: v)
+                if writesDirectly(key, v) {
+                    return directReply(header, apiKey: key, capacity: 64 * groupsCoordinated(by: broker).count + 64) { w in writeListGroups(req, version: v, broker: broker, to: &w) }
+                }
+                return reply(listGroups(req, broker: broker), header)
             case DescribeGroupsRequest.apiKey:
-                return reply(describeGroups(try DescribeGroupsRequest(from: &r, version: v), version: v, broker: broker), header)
+                let req = try DescribeGroupsRequest(from: &r, version: v)
+                if writesDirectly(key, v) {
+                    return directReply(header, apiKey: key, capacity: 512 * req.groups.count + 64) { w throws(WireError) in
+                        try writeDescribeGroups(req, version: v, broker: broker, to: &w)
+                    }
+                }
+                return reply(describeGroups(req, version: v, broker: broker), header)
             case ConsumerGroupDescribeRequest.apiKey:
-                return reply(consumerGroupDescribe(try ConsumerGroupDescribeRequest(from: &r, version: v), version: v, broker: broker), header)
+                let req = try ConsumerGroupDescribeRequest(from: &r, version: v)
+                if writesDirectly(key, v) {
+                    return directReply(header, apiKey: key, capacity: 512 * req.groupIDs.count + 64) { w throws(WireError) in
+                        try writeConsumerGroupDescribe(req, version: v, broker: broker, to: &w)
+                    }
+                }
+                return reply(consumerGroupDescribe(req, version: v, broker: broker), header)
             case ShareGroupDescribeRequest.apiKey:
                 return reply(shareGroupDescribe(try ShareGroupDescribeRequest(from: &r, version: v), broker: broker), header)
             case StreamsGroupDescribeRequest.apiKey:
                 return reply(streamsGroupDescribe(try StreamsGroupDescribeRequest(from: &r, version: v), broker: broker), header)
             case OffsetFetchRequest.apiKey:
-                return reply(offsetFetch(try OffsetFetchRequest(from: &r, version: v), version: v, broker: broker), header)
+                let req = try OffsetFetchRequest(from: &r, version: v)
+                if writesDirectly(key, v) {
+                    return directReply(header, apiKey: key, capacity: 512 * req.groups.count + 64) { w in writeOffsetFetch(req, broker: broker, to: &w) }
+                }
+                return reply(offsetFetch(req, version: v, broker: broker), header)
             case OffsetCommitRequest.apiKey:
                 return reply(offsetCommit(try OffsetCommitRequest(from: &r, version: v), broker: broker), header)
             case ListOffsetsRequest.apiKey:
-                return reply(listOffsets(try ListOffsetsRequest(from: &r, version: v), version: v, broker: broker), header)
+                let req = try ListOffsetsRequest(from: &r, version: v)
+                if writesDirectly(key, v) {
+                    return directReply(header, apiKey: key, capacity: 2 * frame.count + 64) { w in writeListOffsets(req, version: v, broker: broker, to: &w) }
+                }
+                return reply(listOffsets(req, version: v, broker: broker), header)
             case DeleteGroupsRequest.apiKey:
                 return reply(deleteGroups(try DeleteGroupsRequest(from: &r, version: v), version: v, broker: broker), header)
             case ConsumerGroupHeartbeatRequest.apiKey:

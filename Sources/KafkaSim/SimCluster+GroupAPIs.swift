@@ -27,50 +27,59 @@ extension SimCluster {
     }
 
     func listGroups(_ req: ListGroupsRequest, broker: Int32) -> ListGroupsResponse {
-        if let e = faults[broker]?.coordinatorError { return ListGroupsResponse(errorCode: e) }
+        guard let listed = listedGroups(req, broker: broker) else { return ListGroupsResponse(errorCode: faults[broker]?.coordinatorError ?? 0) }
+        return ListGroupsResponse(errorCode: 0, groups: listed.map { g, state in
+            .init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.typeName)
+        })
+    }
+
+    /// The groups ListGroups lists on `broker`, each with its state name, after the request's
+    /// state and type filters; nil when the broker answers with its injected coordinator error.
+    func listedGroups(_ req: ListGroupsRequest, broker: Int32) -> [(group: SimGroup, state: String)]? {
+        if faults[broker]?.coordinatorError != nil { return nil }
         let states = Set(req.statesFilter.map { $0.lowercased() })
         let types = Set(req.typesFilter.map { $0.lowercased() })
-        var out: [ListGroupsResponse.ListedGroup] = []
+        var out: [(group: SimGroup, state: String)] = []
         for g in groupsCoordinated(by: broker) {
             let state = g.stateName
             if !states.isEmpty && !states.contains(state.lowercased()) { continue }
             if !types.isEmpty && !types.contains(g.typeName) { continue }
-            out.append(.init(groupID: g.id, protocolType: g.protocolType, groupState: state, groupType: g.typeName))
+            out.append((g, state))
         }
-        return ListGroupsResponse(errorCode: 0, groups: out)
+        return out
     }
 
     func describeGroups(_ req: DescribeGroupsRequest, version: Int16, broker: Int32) -> DescribeGroupsResponse {
-        var resp = DescribeGroupsResponse()
-        for id in req.groups {
-            var d = DescribeGroupsResponse.DescribedGroup(groupID: id)
-            if let e = coordinatorError(id, broker: broker) {
-                d.errorCode = e
-                resp.groups.append(d)
-                continue
-            }
-            guard let g = groups[id], g.type == .classic, !g.isShareOrStreams else {
-                d.groupState = "Dead"
-                if version >= 6 {
-                    d.errorCode = KafkaErrorCode.groupIDNotFound.code
-                    d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a classic group."
-                }
-                resp.groups.append(d)
-                continue
-            }
-            let cg = g.classic
-            d.groupState = cg.state.rawValue
-            d.protocolType = cg.protocolType ?? ""
-            let stable = cg.state == .stable
-            d.protocolData = stable ? (cg.protocolName ?? "") : ""
-            d.members = cg.order.compactMap { mid in
-                guard let m = cg.members[mid] else { return nil }
-                return .init(memberID: mid, groupInstanceID: version >= 4 ? m.instanceID : nil, clientID: m.clientID, clientHost: m.clientHost,
-                             memberMetadata: stable ? m.metadata(for: cg.protocolName) : [], memberAssignment: m.assignment)
-            }
-            resp.groups.append(d)
+        DescribeGroupsResponse(groups: req.groups.map { describedClassicGroup($0, version: version, broker: broker) })
+    }
+
+    /// DescribeGroups' answer for group `id` on `broker`: the classic group's description, or why
+    /// there is none.
+    func describedClassicGroup(_ id: String, version: Int16, broker: Int32) -> DescribeGroupsResponse.DescribedGroup {
+        var d = DescribeGroupsResponse.DescribedGroup(groupID: id)
+        if let e = coordinatorError(id, broker: broker) {
+            d.errorCode = e
+            return d
         }
-        return resp
+        guard let g = groups[id], g.type == .classic, !g.isShareOrStreams else {
+            d.groupState = "Dead"
+            if version >= 6 {
+                d.errorCode = KafkaErrorCode.groupIDNotFound.code
+                d.errorMessage = groups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a classic group."
+            }
+            return d
+        }
+        let cg = g.classic
+        d.groupState = cg.state.rawValue
+        d.protocolType = cg.protocolType ?? ""
+        let stable = cg.state == .stable
+        d.protocolData = stable ? (cg.protocolName ?? "") : ""
+        d.members = cg.order.compactMap { mid in
+            guard let m = cg.members[mid] else { return nil }
+            return .init(memberID: mid, groupInstanceID: version >= 4 ? m.instanceID : nil, clientID: m.clientID, clientHost: m.clientHost,
+                         memberMetadata: stable ? m.metadata(for: cg.protocolName) : [], memberAssignment: m.assignment)
+        }
+        return d
     }
 
     /// Why a describe API answers a group with an error instead of its description.

@@ -55,10 +55,17 @@ extension SimCluster {
                 FetchedTopic(name: name, partitions: parts.map { p in (p, g?.offsets[TopicPartition(topic: name, partition: p)] ?? none) })
             })
         }
-        guard let g else { return (0, []) }
-        if let only = g.offsets.first?.key.topic, g.offsets.keys.allSatisfy({ $0.topic == only }) {
-            // The usual group commits to one topic: its partitions in order, no grouping.
-            return (0, [FetchedTopic(name: only, partitions: g.offsets.map { ($0.key.partition, $0.value) }.sorted { $0.0 < $1.0 })])
+        guard let g, let only = g.offsets.first?.key.topic else { return (0, []) }
+        // The usual group commits to one topic: its partitions in order, no grouping, in one pass.
+        var partitions: [(Int32, CommittedOffset)] = []
+        partitions.reserveCapacity(g.offsets.count)
+        for (tp, o) in g.offsets {
+            guard tp.topic == only else { break }
+            partitions.append((tp.partition, o))
+        }
+        if partitions.count == g.offsets.count {
+            partitions.sort { $0.0 < $1.0 }
+            return (0, [FetchedTopic(name: only, partitions: partitions)])
         }
         var byTopic: [String: [(Int32, CommittedOffset)]] = [:]
         for (tp, o) in g.offsets { byTopic[tp.topic, default: []].append((tp.partition, o)) }
@@ -135,32 +142,48 @@ extension SimCluster {
             topic.partitions.reserveCapacity(t.partitions.count)
             let simTopic = topics[t.name]
             for p in t.partitions {
-                var out = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
-                let led = ledLog(in: simTopic, partition: p.partitionIndex, on: broker)
-                guard let log = led.log else {
-                    out.errorCode = led.error
-                    topic.partitions.append(out)
-                    continue
-                }
-                if version >= 4 { out.leaderEpoch = log.leaderEpoch }
-                switch p.timestamp {
-                case -1: out.offset = log.highWatermark
-                case -2, -4: out.offset = log.logStartOffset
-                case -3:
-                    if let m = log.maxTimestampOffset() { out.offset = m.offset; out.timestamp = m.timestamp }
-                case -5: out.offset = log.logStartOffset
-                default:
-                    if p.timestamp >= 0, let found = log.offset(forTimestamp: p.timestamp) {
-                        out.offset = found.offset
-                        out.timestamp = found.timestamp
-                    } else if p.timestamp < 0 {
-                        out.errorCode = KafkaErrorCode.unsupportedVersion.code
-                    }
-                }
-                topic.partitions.append(out)
+                let o = listedOffset(in: simTopic, partition: p.partitionIndex, timestamp: p.timestamp, version: version, broker: broker)
+                topic.partitions.append(.init(partitionIndex: p.partitionIndex, errorCode: o.errorCode, timestamp: o.timestamp,
+                                              offset: o.offset, leaderEpoch: o.leaderEpoch))
             }
             resp.topics.append(topic)
         }
         return resp
+    }
+
+    /// What ListOffsets answers for one partition (the protocol's defaults where nothing is known).
+    struct ListedOffset {
+        var errorCode: Int16 = 0
+        var timestamp: Int64 = -1
+        var offset: Int64 = -1
+        var leaderEpoch: Int32 = -1
+    }
+
+    /// ListOffsets' answer for partition `partition` of `simTopic` (nil: no such topic) at
+    /// `timestamp` (-1 latest, -2 and -4 earliest, -3 max timestamp, -5 earliest local, or a time),
+    /// on `broker`.
+    func listedOffset(in simTopic: SimTopic?, partition: Int32, timestamp: Int64, version: Int16, broker: Int32) -> ListedOffset {
+        var out = ListedOffset()
+        let led = ledLog(in: simTopic, partition: partition, on: broker)
+        guard let log = led.log else {
+            out.errorCode = led.error
+            return out
+        }
+        if version >= 4 { out.leaderEpoch = log.leaderEpoch }
+        switch timestamp {
+        case -1: out.offset = log.highWatermark
+        case -2, -4: out.offset = log.logStartOffset
+        case -3:
+            if let m = log.maxTimestampOffset() { out.offset = m.offset; out.timestamp = m.timestamp }
+        case -5: out.offset = log.logStartOffset
+        default:
+            if timestamp >= 0, let found = log.offset(forTimestamp: timestamp) {
+                out.offset = found.offset
+                out.timestamp = found.timestamp
+            } else if timestamp < 0 {
+                out.errorCode = KafkaErrorCode.unsupportedVersion.code
+            }
+        }
+        return out
     }
 }

@@ -84,6 +84,10 @@ public actor SimCluster {
     /// Every group, rebuilt after a group is added or removed (the tick walks them).
     var groupListCache: [SimGroup]?
     var faults: [Int32: BrokerFaults] = [:]
+    /// Whether the big answers of a poll are written straight to the wire at the versions
+    /// ``directlyWrittenVersions`` lists (`SimCluster+DirectAnswers.swift`); tests turn it off to
+    /// compare with the generated encoders' answers.
+    var writesAnswersDirectly = true
     var rng: SplitMix64
     var nextProducerID: Int64 = 1000
     var simMembers: [String: SimulatedMember] = [:]
@@ -158,6 +162,9 @@ public actor SimCluster {
 
     /// Sets (or clears, with `BrokerFaults()`) the faults of broker `nodeID`.
     public func setFaults(_ f: BrokerFaults, broker nodeID: Int32) { faults[nodeID] = f }
+
+    /// Turns the direct writers of the big answers on or off (``writesAnswersDirectly``).
+    func setWritesAnswersDirectly(_ on: Bool) { writesAnswersDirectly = on }
 
     /// The faults of broker `nodeID`.
     public func faults(broker nodeID: Int32) -> BrokerFaults { faults[nodeID] ?? BrokerFaults() }

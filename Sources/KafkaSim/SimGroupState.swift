@@ -197,7 +197,21 @@ final class ConsumerGroupState {
         return .stable
     }
 
+    /// The server assignor most members name (ties to the smaller name), or `d` when none names one.
     func preferredAssignor(default d: String) -> String {
+        // The usual group: every member names the same assignor, or none names one.
+        var only: String?
+        var uniform = true
+        for m in members.values {
+            guard let a = m.serverAssignor else { continue }
+            if only == nil {
+                only = a
+            } else if only != a {
+                uniform = false
+                break
+            }
+        }
+        if uniform { return only ?? d }
         var votes: [String: Int] = [:]
         for m in members.values { if let a = m.serverAssignor { votes[a, default: 0] += 1 } }
         return votes.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? d
