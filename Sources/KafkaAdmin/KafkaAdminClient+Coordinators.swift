@@ -40,7 +40,38 @@ extension KafkaAdminClient {
             }
         }
         pruneCoordinatorCache(after: result, filtered: !types.isEmpty || !states.isEmpty)
+        learnCoordinators(from: result)
         return result
+    }
+
+    /// A broker lists the groups it coordinates, so each group listed by exactly one broker has
+    /// that broker as its coordinator: groups not yet cached are cached here, so the first describe
+    /// and offset fetch need no FindCoordinator round trip. A group listed by two brokers (a
+    /// coordinator moving, or a server that lists every group everywhere) is left to
+    /// FindCoordinator; a cached coordinator that has moved since is answered NOT_COORDINATOR and
+    /// looked up again, as any stale entry is.
+    private func learnCoordinators(from listing: ListGroupsResult) {
+        var listed = 0
+        for case let .success(groups) in listing.brokers.values { listed += groups.count }
+        // Once every group's coordinator is known (every poll after the first), nothing to learn.
+        guard coordinatorCache.count < listed else { return }
+        let cache = coordinatorCache
+        for (id, node) in Self.coordinators(listedIn: listing, unless: { cache[$0] != nil }) { coordinatorCache[id] = node }
+    }
+
+    /// The coordinator of each group in `listing` that exactly one broker listed (the broker), but
+    /// not of the groups `known` already knows.
+    static func coordinators(listedIn listing: ListGroupsResult, unless known: (String) -> Bool) -> [String: Int32] {
+        var listedBy: [String: Int32] = [:]
+        var twice: Set<String> = []
+        for (node, answer) in listing.brokers {
+            guard case let .success(groups) = answer else { continue }
+            for g in groups where !known(g.groupID) {
+                if let other = listedBy.updateValue(node, forKey: g.groupID), other != node { twice.insert(g.groupID) }
+            }
+        }
+        for id in twice { listedBy[id] = nil }
+        return listedBy
     }
 
     /// Forgets the cached coordinators of groups that no longer exist, so a long run in which

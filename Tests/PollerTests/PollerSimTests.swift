@@ -1,6 +1,6 @@
 import Foundation
 import GroupModel
-import KafkaAdmin
+@testable import KafkaAdmin
 import KafkaSim
 import Monitor
 import Testing
@@ -168,6 +168,45 @@ struct PollerSimTests {
         let (large, largeBy) = try await requests(groups: 120)
         #expect(small == large, "requests per poll: \(smallBy) with 30 groups vs \(largeBy) with 120")
         #expect(large <= 6 * 3 + 2, "at most 6 per broker + 2: \(largeBy)")
+    }
+
+    @Test("The first poll takes each group's coordinator from the broker that listed it: no FindCoordinator")
+    func coordinatorsFromListings() async throws {
+        let f = try await SimFixture.start()
+        let c = f.cluster
+        try await c.createTopic("t", partitions: 2)
+        for i in 0..<12 {
+            _ = try await c.addConsumerGroup("k\(i)", topics: ["t"], members: 1)
+            _ = try await c.addClassicGroup("c\(i)", topics: ["t"], members: 1)
+            await c.commitOffset(group: "o\(i)", topic: "t", partition: 0, offset: 0)
+        }
+        await c.advance(by: 10_000)
+        let first = try await f.poll()
+        await f.stop()
+        #expect(first.stats.requests("FindCoordinator") == 0, "\(first.stats)")
+        #expect(first.snapshot.groups.count == 36)
+        #expect(Set(first.snapshot.groups.compactMap(\.coordinatorID)).count == 3, "every broker coordinates some")
+        for g in first.snapshot.groups {
+            #expect(g.coordinatorID == (await c.coordinator(for: g.groupID)), "\(g.groupID)")
+            #expect(g.error == nil, "\(g.groupID): \(String(describing: g.error))")
+        }
+        #expect(first.snapshot.groups.filter { $0.groupID.hasPrefix("k") }.allSatisfy { $0.members.count == 1 })
+    }
+
+    @Test("A group listed by two brokers is left to FindCoordinator; a known one is not relearned")
+    func listedTwice() {
+        func listed(_ ids: [String], on node: Int32) -> [ListedGroup] {
+            ids.map { ListedGroup(groupID: $0, protocolType: "consumer", nodeID: node) }
+        }
+        let listing = ListGroupsResult(
+            brokers: [
+                1: .success(listed(["a", "moving", "known"], on: 1)),
+                2: .success(listed(["b", "moving"], on: 2)),
+                3: .failure(AdminItemError(.notRoutable, message: "down")),
+            ],
+            versions: [:], stats: RequestStats())
+        let learned = KafkaAdminClient.coordinators(listedIn: listing, unless: { $0 == "known" })
+        #expect(learned == ["a": 1, "b": 2])
     }
 
     @Test("A broker that is down is reported once and the rest of the cluster is still shown")
