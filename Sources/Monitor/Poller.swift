@@ -32,6 +32,24 @@ public actor Poller {
         self.now = now
     }
 
+    /// Walks `listed` (sorted, each id once) beside the answers about a part of it, asked in the
+    /// same order (`ids`), and hands each answer with its group's position in `listed` to `body`:
+    /// no id is hashed. Each answer is taken out of `results` (its slot gets `placeholder`), so the
+    /// decoded answers are let go as they are converted rather than all kept to the end.
+    static func walk<Answer>(
+        _ listed: [ListedGroup], beside ids: [String], taking results: inout [Answer], placeholder: Answer,
+        _ body: (Int, Answer) -> Void
+    ) {
+        var next = 0
+        for i in listed.indices {
+            guard next < ids.count, ids[next] == listed[i].groupID else { continue }
+            let answer = results[next]
+            results[next] = placeholder
+            next += 1
+            body(i, answer)
+        }
+    }
+
     /// Polls the cluster once. Throws only when nothing could be observed (no broker answered,
     /// authentication failed); every per-broker, per-group and per-partition failure is in the
     /// snapshot's errors or on the item itself.
@@ -106,13 +124,8 @@ public actor Poller {
         // Each decoded answer is let go as soon as it is converted (its slot takes a shared
         // placeholder), so the decoded answers and their conversions are not all alive at once.
         let taken = GroupDescriptionResult(coordinatorID: nil, result: .failure(AdminItemError(.missingFromResponse)))
-        var d = 0
-        for i in listed.indices {
+        Self.walk(listed, beside: described.ids, taking: &described.results, placeholder: taken) { i, r in
             let groupID = listed[i].groupID
-            guard d < described.ids.count, described.ids[d] == groupID else { continue }
-            let r = described.results[d]
-            described.results[d] = taken
-            d += 1
             if let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(.consumer(g, version)):
@@ -150,13 +163,8 @@ public actor Poller {
         var committedInputs: [CommittedOffsetsInput] = []
         committedInputs.reserveCapacity(offsets.ids.count)
         let takenOffsets: (coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>) = (nil, .failure(AdminItemError(.missingFromResponse)))
-        var o = 0
-        for i in listed.indices {
+        Self.walk(listed, beside: offsets.ids, taking: &offsets.results, placeholder: takenOffsets) { i, r in
             let groupID = listed[i].groupID
-            guard o < offsets.ids.count, offsets.ids[o] == groupID else { continue }
-            let r = offsets.results[o]
-            offsets.results[o] = takenOffsets
-            o += 1
             if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(o):
