@@ -30,6 +30,18 @@ struct StoredBatch {
     }
 
     /// The timestamp of the record at `offset` (exact for synthetic batches, the batch's max for raw ones).
+    /// Within this batch, the first offset at or after `logStart` whose timestamp is >=
+    /// `timestamp` (the batch's max timestamp is): a synthetic batch's records are timed one by
+    /// one; a raw batch answers with its first offset and its max timestamp.
+    func offset(forTimestamp timestamp: Int64, logStart: Int64) -> (offset: Int64, timestamp: Int64) {
+        if case .synthetic = payload {
+            var o = max(baseOffset, logStart)
+            while o < lastOffset && self.timestamp(of: o) < timestamp { o += 1 }
+            return (o, self.timestamp(of: o))
+        }
+        return (max(baseOffset, logStart), maxTimestamp)
+    }
+
     func timestamp(of offset: Int64) -> Int64 {
         switch payload {
         case .raw: return maxTimestamp
@@ -214,13 +226,7 @@ final class PartitionLog {
             let j = Int((late + run.periodMs - 1) / run.periodMs)
             if j < run.count { found = run.batch(j); break }
         }
-        guard let batch = found else { return nil }
-        if case .synthetic = batch.payload {
-            var o = max(batch.baseOffset, logStartOffset)
-            while o < batch.lastOffset && batch.timestamp(of: o) < timestamp { o += 1 }
-            return (o, batch.timestamp(of: o))
-        }
-        return (max(batch.baseOffset, logStartOffset), batch.maxTimestamp)
+        return found?.offset(forTimestamp: timestamp, logStart: logStartOffset)
     }
 
     /// The offset and timestamp of the record with the largest timestamp.

@@ -66,14 +66,8 @@ struct SimLogTests {
         }
 
         func offset(forTimestamp timestamp: Int64) -> (offset: Int64, timestamp: Int64)? {
-            guard let i = batches.firstIndex(where: { $0.maxTimestamp >= timestamp }) else { return nil }
-            let batch = batches[i]
-            if case .synthetic = batch.payload {
-                var o = max(batch.baseOffset, logStartOffset)
-                while o < batch.lastOffset && batch.timestamp(of: o) < timestamp { o += 1 }
-                return (o, batch.timestamp(of: o))
-            }
-            return (max(batch.baseOffset, logStartOffset), batch.maxTimestamp)
+            // Which batch is the runs' question; within a batch, the one rule of StoredBatch.
+            batches.first { $0.maxTimestamp >= timestamp }?.offset(forTimestamp: timestamp, logStart: logStartOffset)
         }
 
         func maxTimestampOffset() -> (offset: Int64, timestamp: Int64)? {
