@@ -506,6 +506,11 @@ public struct RecordTimes: Sendable, Hashable {
         guard budget > 0 else { return [] }
         var picked: [Key: (focus: Bool, lag: Int64)] = [:]
         let groups = snapshot.groups
+        // Sized for every row up front: growing through rehashes was a sixth of this function.
+        var rows = 0
+        for g in groups.indices { rows += groups[g].partitions.count }
+        picked.reserveCapacity(rows)
+        let checkKnown = !known.isEmpty
         for g in groups.indices {
             let inFocus = focus.contains(groups[g].groupID)
             let rows = groups[g].partitions
@@ -515,7 +520,7 @@ public struct RecordTimes: Sendable, Hashable {
                 let tp = rows[i].topicPartition
                 if let oldest = oldestLogEnd(tp), committed >= oldest { continue }
                 let key = Key(tp, offset: committed)
-                if known[key] != nil { continue }
+                if checkKnown, known[key] != nil { continue }
                 let previous = picked[key]
                 picked[key] = (inFocus || previous?.focus == true, max(lag, previous?.lag ?? 0))
             }
@@ -528,9 +533,7 @@ public struct RecordTimes: Sendable, Hashable {
             // Only the entries at least as good as the budget-th best (found by comparing
             // integers) can be picked: the key comparisons (strings) are made among those alone,
             // not among every lagging partition of the estate.
-            var ranks = chosen.map(\.value)
-            ranks.sort(by: better)
-            let cut = ranks[budget - 1]
+            let cut = budgetthBest(chosen.lazy.map(\.value), budget: budget, by: better)
             chosen.removeAll { better(cut, $0.value) }
         }
         chosen.sort { a, b in
@@ -539,5 +542,42 @@ public struct RecordTimes: Sendable, Hashable {
             return a.key < b.key
         }
         return chosen.prefix(budget).map(\.key)
+    }
+
+    /// The `budget`-th best of `values` (`values` holds more than `budget`) by `better`, found with
+    /// a heap of the `budget` best seen so far (its root the worst of them): n log budget
+    /// comparisons instead of sorting all n values.
+    static func budgetthBest<Values: Sequence, Rank>(
+        _ values: Values, budget: Int, by better: (Rank, Rank) -> Bool
+    ) -> Rank where Values.Element == Rank {
+        var heap: [Rank] = []
+        heap.reserveCapacity(budget)
+        // The root is the worst kept: a child is never worse than its parent.
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let (l, r) = (2 * i + 1, 2 * i + 2)
+                var worst = i
+                if l < heap.count, better(heap[worst], heap[l]) { worst = l }
+                if r < heap.count, better(heap[worst], heap[r]) { worst = r }
+                if worst == i { return }
+                heap.swapAt(i, worst)
+                i = worst
+            }
+        }
+        for value in values {
+            if heap.count < budget {
+                heap.append(value)
+                var i = heap.count - 1
+                while i > 0, better(heap[(i - 1) / 2], heap[i]) {
+                    heap.swapAt(i, (i - 1) / 2)
+                    i = (i - 1) / 2
+                }
+            } else if better(value, heap[0]) {
+                heap[0] = value
+                siftDown(0)
+            }
+        }
+        return heap[0]
     }
 }

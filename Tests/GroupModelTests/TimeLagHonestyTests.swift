@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GroupModel
+import SeededRandom
 
 /// Time lags that say whether they are measured or a lower bound, and the one growth rule the
 /// verdicts, the dashboard's trend and `check` share.
@@ -145,5 +146,69 @@ struct TimeLagHonestyTests {
         #expect(RecordTimes.candidates(in: snapshot, known: RecordTimes(), oldestLogEnd: { _ in nil }, focus: [], budget: 10).count == 3)
         known.retain([])
         #expect(known.isEmpty)
+    }
+
+    @Test("The budget-th best rank by a heap is the one a full sort puts at that place, ties included")
+    func budgetthBestMatchesSort() {
+        var random = SplitMix64(seed: 17)
+        func better(_ a: (focus: Bool, lag: Int64), _ b: (focus: Bool, lag: Int64)) -> Bool {
+            a.focus != b.focus ? a.focus : a.lag > b.lag
+        }
+        for round in 0..<300 {
+            let count = Int.random(in: 2...400, using: &random)
+            // Few distinct lags in some rounds, so that ties are common.
+            let spread = round % 3 == 0 ? Int64(5) : Int64(1_000_000)
+            let values = (0..<count).map { _ in (focus: Int.random(in: 0..<8, using: &random) == 0, lag: Int64.random(in: 1...spread, using: &random)) }
+            let budget = Int.random(in: 1..<count, using: &random)
+            let cut = RecordTimes.budgetthBest(values, budget: budget, by: better)
+            let sorted = values.sorted(by: better)
+            #expect(cut.focus == sorted[budget - 1].focus && cut.lag == sorted[budget - 1].lag, "round \(round): \(count) values, budget \(budget)")
+        }
+    }
+
+    @Test("Record-time candidates on random estates: the same keys as ranking every distinct key and taking the budget")
+    func recordTimeCandidatesRandom() {
+        var random = SplitMix64(seed: 29)
+        for round in 0..<60 {
+            var groups: [Group] = []
+            for g in 0..<Int.random(in: 1...30, using: &random) {
+                var rows: [GroupPartition] = []
+                // Few topics and offsets, so that groups share partitions and committed offsets.
+                for p in 0..<Int32.random(in: 1...6, using: &random) {
+                    let committed = Int64.random(in: 0...20, using: &random)
+                    let logEnd = committed + Int64.random(in: 0...15, using: &random)
+                    rows.append(GroupPartition(
+                        topicPartition: TopicPartition(topic: "t\(Int.random(in: 0..<3, using: &random))", partition: p), committedOffset: committed,
+                        logStart: 0, logEnd: logEnd, lag: .known(logEnd - committed), handoff: .notAssigned))
+                }
+                rows.sort { $0.topicPartition < $1.topicPartition }
+                var group = Group(groupID: "g\(g)", type: .classic, state: .empty, partitions: rows)
+                group.recomputeDerived()
+                groups.append(group)
+            }
+            let snapshot = ClusterSnapshot(takenAt: 0, pollDurationMs: 1, cluster: ClusterInfo(), groups: groups)
+            let focus: Set<String> = round % 2 == 0 ? [] : ["g0", "g3"]
+            let oldest: (TopicPartition) -> Int64? = { $0.partition == 0 ? nil : 10 }
+            // The rule, written the plain way: every distinct key with its best rank, sorted.
+            var ranks: [RecordTimes.Key: (focus: Bool, lag: Int64)] = [:]
+            for group in groups {
+                for row in group.partitions {
+                    guard let c = row.committedOffset, let lag = row.lag.offsets, lag > 0 else { continue }
+                    if let o = oldest(row.topicPartition), c >= o { continue }
+                    let key = RecordTimes.Key(row.topicPartition, offset: c)
+                    let before = ranks[key]
+                    ranks[key] = (focus.contains(group.groupID) || before?.focus == true, max(lag, before?.lag ?? 0))
+                }
+            }
+            let expected = ranks.sorted { a, b in
+                if a.value.focus != b.value.focus { return a.value.focus }
+                if a.value.lag != b.value.lag { return a.value.lag > b.value.lag }
+                return a.key < b.key
+            }.map(\.key)
+            for budget in [1, 2, 5, 17, 1_000] {
+                let got = RecordTimes.candidates(in: snapshot, known: RecordTimes(), oldestLogEnd: oldest, focus: focus, budget: budget)
+                #expect(got == Array(expected.prefix(budget)), "round \(round), budget \(budget)")
+            }
+        }
     }
 }
