@@ -11,7 +11,11 @@
 # 4. On the standard estate's running cluster: `kgtop serve --all-contexts` with two contexts that
 #    both point at it (scripts/bench_serve.py), once with --partition-metrics on and once off:
 #    /metrics scrape time, bytes and samples, and serve's peak RSS.
-# 5. Prints the table and writes bench-results/latest.json and bench-results/latest.md.
+# 5. Instructions per derivation (diff, episodes, history, health, time lag of one poll), counted
+#    by valgrind's callgrind on `KgtopBench --derive-only` at the standard estate: a figure that
+#    does not move with the machine's load, unlike CPU seconds. Valgrind is installed with apt-get
+#    when missing (BENCH_INSTRUCTIONS=0 skips the stage).
+# 6. Prints the table and writes bench-results/latest.json and bench-results/latest.md.
 #
 # Environment knobs (defaults in brackets): BENCH_GROUPS [10000], BENCH_PARTITIONS [10],
 # BENCH_MEMBERS [3], BENCH_PRODUCE_RATE [5 records/s per topic], BENCH_POLLS [15],
@@ -22,7 +26,8 @@
 # snapshot runs, no peers); 0 skips it],
 # BENCH_ONLY [empty: every stage; `serve` builds kgtop alone, starts the standard estate (BENCH_GROUPS
 # groups) and runs only the serve stage], BENCH_SERVE_SCRAPES [5], BENCH_SERVE_MAX_SERIES [5000000:
-# high enough that serve drops nothing, so the figures are the whole estate's].
+# high enough that serve drops nothing, so the figures are the whole estate's], BENCH_INSTRUCTIONS
+# [1: count instructions per derivation with callgrind; 0 skips it].
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,6 +50,7 @@ SERVE_MAX_SERIES="${BENCH_SERVE_MAX_SERIES:-5000000}"
 SCALE_GROUPS="${BENCH_SCALE_GROUPS:-50000}"
 SCALE_POLLS="${BENCH_SCALE_POLLS:-5}"
 SCALE_STEADY="${BENCH_SCALE_STEADY_SECONDS:-20}"
+INSTRUCTIONS="${BENCH_INSTRUCTIONS:-1}"
 VENV="${KGTOP_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 START=$SECONDS
@@ -194,6 +200,39 @@ run_serve() {
         || say "serve stage failed (see bench-results/run/serve-*.err)"
 }
 
+# run_instructions: instructions per derivation at the standard estate, by callgrind. Collection is
+# switched on only inside PollDerivation.ingest, and two runs that differ by one poll are
+# subtracted, so the figure is one steady derivation's (the estate's generation is not counted).
+run_instructions() {
+    [[ "$INSTRUCTIONS" == 1 ]] || return 0
+    if ! command -v valgrind >/dev/null; then
+        local sudo=()
+        [[ "$(id -u)" == 0 ]] || sudo=(sudo -n)
+        say "installing valgrind with apt-get (for the instruction counts)"
+        { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq --no-install-recommends valgrind; } >/dev/null 2>&1 \
+            || { say "valgrind could not be installed: instructions not counted"; return 0; }
+    fi
+    # Valgrind 3.19 cannot read the DWARF 5 debug information of the Swift toolchain: a copy
+    # without it keeps the symbols, which is all the counts need.
+    objcopy --strip-debug "$BENCH" "$RUN/KgtopBench-nodebug"
+    local counts=()
+    for polls in 2 3; do
+        say "callgrind: KgtopBench --derive-only, $GROUPS_STD groups x $PARTS_STD, $polls polls (a few minutes)"
+        valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=$s10GroupModel14PollDerivationV6ingest*' \
+            --callgrind-out-file="$RUN/callgrind-derive-$polls.out" "$RUN/KgtopBench-nodebug" --derive-only \
+            --groups "$GROUPS_STD" --partitions "$PARTS_STD" --polls "$polls" >"$RUN/callgrind-derive-$polls.log" 2>&1 \
+            || { say "callgrind run failed (see bench-results/run/callgrind-derive-$polls.log)"; return 0; }
+        counts+=("$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$RUN/callgrind-derive-$polls.log" | tail -1)")
+    done
+    rm -f "$RUN/KgtopBench-nodebug" "$RUN"/callgrind-derive-*.out
+    "$PY" - "$RUN/instructions.json" "$GROUPS_STD" "$PARTS_STD" "${counts[@]}" <<'EOF2'
+import json, sys
+out, groups, parts, two, three = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+json.dump({"groups": groups, "partitions": parts, "derivationInstructions": three - two,
+           "collectedTwoPolls": two, "collectedThreePolls": three}, open(out, "w"), indent=2)
+EOF2
+}
+
 # --- the runs -------------------------------------------------------------------------------------
 if [[ "$ONLY" == serve ]]; then
     start_sim standard "$GROUPS_STD" "$PARTS_STD"
@@ -232,6 +271,8 @@ fi
 start_sim g1000p100 1000 100
 run_kgtop_bench g1000p100 "$SMALL_STEADY" 3
 stop_sim
+
+run_instructions
 
 # The scale estate (issue #17 item 5): polls, a steady loop and frames only, so that it stays a few
 # minutes; its targets are read against the standard estate's per group-partition CPU.

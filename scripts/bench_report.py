@@ -53,6 +53,7 @@ for k in ["standard", "g1000", "g2000"]:
     peers[("kafkatop", k)] = load(f"kafkatop-{k}.json")
 sims = {k: load(f"simstats-{k}.json") for k, _ in estates}
 serve = load("serve-standard.json")
+instructions = load("instructions.json")
 
 
 
@@ -129,6 +130,8 @@ report = {
     "peers": {f"{p}-{k}": v for (p, k), v in peers.items() if v is not None},
     "simulator": {k: v for k, v in sims.items() if v is not None},
     "serve": serve,
+    # Instructions of one steady derivation at the standard estate (callgrind), when counted.
+    "instructions": instructions,
     # Issue #17's targets are stated for the standard estate (BENCH_GROUPS, 10,000 by default).
     "targets": targets_for(kg.get("standard")),
     # Item 5: the scale estate (BENCH_SCALE_GROUPS, 50,000 by default) against the standard estate.
@@ -303,6 +306,12 @@ def serve_table(doc):
 
 if serve:
     serve_table(serve)
+
+if instructions:
+    out("")
+    out(f"Instructions per derivation (diff, episodes, history, health, time lag of one poll; callgrind on "
+        f"`KgtopBench --derive-only` at {instructions['groups']:,} groups x {instructions['partitions']}): "
+        f"{instructions['derivationInstructions'] / 1e6:,.0f} million.")
 
 simnote = [f"{titles[k]}: {v['cpuSeconds']:.0f} CPU s, {v['peakRSSMB']:.0f} MB" for k, v in sims.items() if v]
 if simnote:
