@@ -17,8 +17,8 @@ public struct DerivedPoll: Sendable {
     public var verdicts: [String: GroupVerdict]
     /// Poll errors that were not present in the previous poll.
     public var newErrors: [PollError]
-    /// Per group, per partition time lag.
-    public var timeLags: [String: [TopicPartition: TimeLag]]
+    /// Per group, per partition time lag (each group's figures aligned with its rows).
+    public var timeLags: [String: PartitionTimeLags]
 
     /// Whether the poll brought a new error (a new poll error, a broker turning unreachable, a group
     /// error, a fenced member or a stuck member): where "next error" stops in a replay.
@@ -175,7 +175,7 @@ public struct PollDerivation: Sendable {
             if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }
         }
         timings.healthMs = lap()
-        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        var timeLags: [String: PartitionTimeLags] = [:]
         var usedRecords: Set<RecordTimes.Key> = []
         if computeTimeLags {
             timeLags.reserveCapacity(snapshot.groups.count)
@@ -258,9 +258,9 @@ public struct PollDerivation: Sendable {
         return RecordTimes.timeLag(record, history: lag, now: now)
     }
 
-    /// Time lags of every partition of a group at `now`.
-    private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> [TopicPartition: TimeLag] {
-        var lags: [TopicPartition: TimeLag] = [:]
+    /// Time lags of every partition of a group at `now`, aligned with its rows.
+    private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> PartitionTimeLags {
+        var lags: [TimeLag] = []
         lags.reserveCapacity(group.partitions.count)
         // A group's rows come topic by topic: look each topic's samples up once. Rows and samples
         // are read in place (copying a row retains every string in it).
@@ -273,16 +273,14 @@ public struct PollDerivation: Sendable {
                     topic = row.pointee.topicPartition.topic
                     ring = history.topicRings[row.pointee.topicPartition.topic]
                 }
-                let lag: TimeLag
                 if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
-                    lag = ring.withSamples(slot: slot) { timeLag(row, samples: $0, now: now, used: &used) }
+                    lags.append(ring.withSamples(slot: slot) { timeLag(row, samples: $0, now: now, used: &used) })
                 } else {
-                    lag = timeLag(row, samples: [OffsetSample](), now: now, used: &used)
+                    lags.append(timeLag(row, samples: [OffsetSample](), now: now, used: &used))
                 }
-                lags[row.pointee.topicPartition] = lag
             }
         }
-        return lags
+        return PartitionTimeLags(rows: group.partitions, lags: lags)
     }
 
     /// A KIP-848 member that vanished while behind the assignment epoch (or still revoking) is a
