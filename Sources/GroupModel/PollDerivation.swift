@@ -83,8 +83,8 @@ public struct PollDerivation: Sendable {
     /// Timestamps of the records at committed offsets read from the leaders, kept while some group
     /// is committed there (see ``addRecordTimes(_:)``).
     public private(set) var recordTimes = RecordTimes()
-    /// Each group's verdict at the last poll, for `verdict_changed` events.
-    private var lastStatus: [String: HealthStatus] = [:]
+    /// Each group's verdict at the last poll, for `verdict_changed` events (by the group's position).
+    private var lastStatus = GroupTable<HealthStatus>()
     /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
     public private(set) var errorKeys: Set<String> = []
     /// What each step of the last ``ingest(_:)`` cost.
@@ -167,8 +167,9 @@ public struct PollDerivation: Sendable {
         let behindSince = history.behindSince
         let (now, config) = (snapshot.takenAt, healthConfig)
         for g in groups.indices {
-            // The group's ring is read where the history keeps it, not copied out of its table.
-            let verdict = history.withGroupRing(groups[g].groupID) { ring in
+            // The group's ring is read where the history keeps it, not copied out of its table, and
+            // found by the group's position (the history has just recorded this snapshot).
+            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring in
                 HealthEvaluator.evaluate(group: groups[g], ring: ring, behindSince: behindSince, now: now, config: config, scratch: &scratch)
             }
             groupStatus.append(verdict.status)
@@ -185,13 +186,14 @@ public struct PollDerivation: Sendable {
         }
         // A group whose verdict changed: one event, with the reason and the group's time lag.
         var verdictEvents: [GroupEvent] = []
-        var statuses: [String: HealthStatus] = [:]
-        statuses.reserveCapacity(groups.count)
+        func statusNow(_ g: Int) -> HealthStatus { repeatedIDs ? verdicts[groups[g].groupID]?.status ?? groupStatus[g] : groupStatus[g] }
         for g in groups.indices {
             let id = groups[g].groupID
-            let status = repeatedIDs ? verdicts[id]?.status ?? groupStatus[g] : groupStatus[g]
-            statuses[id] = status
-            guard let before = lastStatus[id], before != status, let verdict = verdicts[id] else { continue }
+            let status = statusNow(g)
+            // The last poll's status, found by position when the groups are the same as then.
+            guard let i = lastStatus.index(ofGroupAt: g, id: id), let before = lastStatus.entry(at: i), before != status,
+                  let verdict = verdicts[id]
+            else { continue }
             let lags = timeLags[id] ?? self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
             var event = GroupEvent(
                 type: .verdictChanged, timestamp: snapshot.takenAt, groupID: id, old: .text(before.rawValue),
@@ -199,7 +201,7 @@ public struct PollDerivation: Sendable {
             event.timeLag = TimeLag.groupMaximum(groups[g].partitions.indices.compactMap { lags[groups[g].partitions[$0].topicPartition] })
             verdictEvents.append(event)
         }
-        lastStatus = statuses
+        lastStatus.update(groups, make: { .ok }) { g, entry in entry = statusNow(g) }
         if !recordTimes.isEmpty {
             if !computeTimeLags {
                 // Only the changed groups were looked at: keep what any group is committed at.
