@@ -23,6 +23,13 @@ struct GroupTable<Value> {
     /// An empty table.
     init() {}
 
+    /// The entries of `table`, by id (searched by id, not aligned with any snapshot).
+    init(_ table: [String: Value]) {
+        ids = table.keys.sorted()
+        values = ids.map { table[$0] }
+        aligned = false
+    }
+
     /// Entries held.
     var count: Int { ids.count }
 
@@ -58,13 +65,19 @@ struct GroupTable<Value> {
     /// the entry kept for that id (or a new one from `make`). Entries of ids no longer listed are
     /// dropped.
     mutating func update(_ groups: [Group], make: () -> Value, _ body: (_ group: Int, _ entry: inout Value) -> Void) {
-        if SnapshotDiff.strictlyAscending(count: groups.count, { groups[$0].groupID }) {
+        update(count: groups.count, id: { groups[$0].groupID }, make: make, body)
+    }
+
+    /// ``update(_:make:_:)`` for `count` groups whose ids `id` gives (so that `body` may write into
+    /// the groups themselves).
+    mutating func update(count: Int, id: (Int) -> String, make: () -> Value, _ body: (_ group: Int, _ entry: inout Value) -> Void) {
+        if SnapshotDiff.strictlyAscending(count: count, id) {
             defer { aligned = true }
             // The usual case: the same groups as last time. Each entry is updated in place.
-            if ids.count == groups.count, groups.indices.allSatisfy({ ids[$0] == groups[$0].groupID }) {
-                for g in groups.indices {
+            if ids.count == count, (0..<count).allSatisfy({ ids[$0] == id($0) }) {
+                for g in 0..<count {
                     // The snapshot's id is kept: the next poll's position checks compare it first.
-                    ids[g] = groups[g].groupID
+                    ids[g] = id(g)
                     body(g, &values[g]!)
                 }
                 return
@@ -73,33 +86,31 @@ struct GroupTable<Value> {
             var oldValues: [Value?] = []
             swap(&oldIDs, &ids)
             swap(&oldValues, &values)
-            ids.reserveCapacity(groups.count)
-            values.reserveCapacity(groups.count)
-            SnapshotDiff.mergeJoin(
-                oldCount: oldIDs.count, newCount: groups.count, oldKey: { oldIDs[$0] }, newKey: { groups[$0].groupID }
-            ) { i, j in
+            ids.reserveCapacity(count)
+            values.reserveCapacity(count)
+            SnapshotDiff.mergeJoin(oldCount: oldIDs.count, newCount: count, oldKey: { oldIDs[$0] }, newKey: id) { i, j in
                 guard let j else { return }
                 var entry: Value? = nil
                 if let i { swap(&entry, &oldValues[i]) }
                 var value = entry ?? make()
                 entry = nil
                 body(j, &value)
-                ids.append(groups[j].groupID)
+                ids.append(id(j))
                 values.append(value)
             }
             return
         }
         // Ids out of order or repeated: one entry per id, searched by id afterwards.
         var next: [String: Value] = [:]
-        next.reserveCapacity(groups.count)
-        for g in groups.indices {
-            let id = groups[g].groupID
+        next.reserveCapacity(count)
+        for g in 0..<count {
+            let groupID = id(g)
             var entry: Value? = nil
-            if next[id] == nil, let i = index(of: id) { swap(&entry, &values[i]) }
+            if next[groupID] == nil, let i = index(of: groupID) { swap(&entry, &values[i]) }
             var value = entry ?? make()
             entry = nil
             body(g, &value)
-            next[id] = value
+            next[groupID] = value
         }
         let sorted = next.keys.sorted()
         ids = sorted
