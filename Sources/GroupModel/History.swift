@@ -421,8 +421,19 @@ struct GroupRing: Sendable, Hashable, Codable {
 
     private func layoutMatches(_ rows: [GroupPartition]) -> Bool {
         guard rows.count == keys.count else { return false }
-        for i in rows.indices where rows[i].topicPartition != keys[i] { return false }
-        return true
+        // A topic name is compared with the ring's once per run of rows of that topic: a poll's
+        // rows of one topic share one string, and so do the keys (taken from one poll's rows), so
+        // the checks within a run are pointer checks, not comparisons of the bytes. Read in place.
+        return rows.withUnsafeBufferPointer { rows in
+            keys.withUnsafeBufferPointer { keys in
+                for i in rows.indices {
+                    guard rows[i].topicPartition.partition == keys[i].partition else { return false }
+                    if i > 0, rows[i].topicPartition.topic == rows[i - 1].topicPartition.topic, keys[i].topic == keys[i - 1].topic { continue }
+                    guard rows[i].topicPartition.topic == keys[i].topic else { return false }
+                }
+                return true
+            }
+        }
     }
 
     private mutating func intern(_ t: ObservationTraits) -> Int32 {

@@ -135,7 +135,7 @@ public struct PollDerivation: Sendable {
         HandoffInference.refine(&snapshot.groups, previous: last)
         labeler.label(&snapshot)
         // The history still ends at the previous snapshot here, as refineDepartures needs.
-        let events = last.map {
+        var events = last.map {
             SnapshotDiff.refineDepartures(departuresMidRebalance(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, at: snapshot.takenAt),
                                           old: $0, history: history, at: snapshot.takenAt)
         } ?? []
@@ -225,8 +225,10 @@ public struct PollDerivation: Sendable {
         errorKeys = keys
         last = snapshot
         count += 1
+        // Appended in place (a sum would copy every event of the poll).
+        events.append(contentsOf: verdictEvents)
         let derived = DerivedPoll(
-            pollIndex: count - 1, snapshot: snapshot, events: events + verdictEvents, episodeEvents: episodeEvents,
+            pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
             openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
             verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
         timings.errorsMs = lap()
