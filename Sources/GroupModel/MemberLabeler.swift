@@ -42,12 +42,19 @@ public struct MemberLabeler: Sendable {
             return
         }
         // Group ids are unique (as snapshots keep them sorted): each group's labels are walked
-        // beside the groups (no id hashed) and replaced only for groups whose members changed.
-        known.update(count: snapshot.groups.count, id: { snapshot.groups[$0].groupID }, make: { [] }) { g, entry in
-            if snapshot.groups[g].members.isEmpty {
-                if !entry.isEmpty { entry = [] }
-            } else if let changed = Self.label(&snapshot.groups[g].members, previous: entry) {
-                entry = changed
+        // beside the groups (no id hashed) and replaced only for groups whose members changed. The
+        // groups are taken out of the snapshot and read and labelled in place through a pointer
+        // (neither closure copies a group or the list).
+        var groups: [Group] = []
+        swap(&groups, &snapshot.groups)
+        defer { swap(&groups, &snapshot.groups) }
+        groups.withUnsafeMutableBufferPointer { groups in
+            known.update(count: groups.count, id: { groups[$0].groupID }, make: { [] }) { g, entry in
+                if groups[g].members.isEmpty {
+                    if !entry.isEmpty { entry = [] }
+                } else if let changed = Self.label(&groups[g].members, previous: entry) {
+                    entry = changed
+                }
             }
         }
     }
