@@ -56,7 +56,7 @@ public struct DashboardFeed: Sendable {
     public mutating func ingest(
         snapshot: ClusterSnapshot, events: [GroupEvent], episodeEvents: [EpisodeEvent],
         openEpisodes: [RebalanceEpisode], finishedEpisodes: [RebalanceEpisode],
-        verdicts: [String: GroupVerdict], newErrors: [PollError], timeLags: [String: [TopicPartition: TimeLag]] = [:],
+        verdicts: [String: GroupVerdict], newErrors: [PollError], timeLags: [String: PartitionTimeLags] = [:],
         failure: String? = nil, at: Int64, isReplay: Bool = false
     ) -> DashboardUpdate {
         let now = at

@@ -57,7 +57,7 @@ public struct PartitionInsight: Sendable, Hashable {
 public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     private var explicit: [TopicPartition: PartitionInsight] = [:]
     private var verdicts: [PartitionVerdict] = []
-    private var timeLags: [TopicPartition: TimeLag] = [:]
+    private var timeLags = PartitionTimeLags()
 
     /// Explicit insights.
     public init(_ insights: [TopicPartition: PartitionInsight]) {
@@ -70,7 +70,7 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     }
 
     /// Insights composed on demand from a verdict's partitions and the estimated time lags.
-    public init(verdicts: [PartitionVerdict], timeLags: [TopicPartition: TimeLag]) {
+    public init(verdicts: [PartitionVerdict], timeLags: PartitionTimeLags) {
         self.verdicts = verdicts
         self.timeLags = timeLags
     }

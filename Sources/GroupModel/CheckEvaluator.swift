@@ -297,7 +297,7 @@ public struct CheckEvaluator: Sendable {
     private let history: [ClusterSnapshot]
     private let verdicts: [String: GroupVerdict]
     private let now: Int64
-    private let timeLags: [String: [TopicPartition: TimeLag]]
+    private let timeLags: [String: PartitionTimeLags]
     private var problems: [CheckFinding] = []
     private var perGroup: [String: [CheckFinding]] = [:]
     private var selected: [String: Group] = [:]
@@ -306,7 +306,7 @@ public struct CheckEvaluator: Sendable {
     /// verdicts and time lags from the same poll.
     public init(
         snapshot: ClusterSnapshot, history: [ClusterSnapshot], verdicts: [String: GroupVerdict], now: Int64,
-        timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        timeLags: [String: PartitionTimeLags] = [:]
     ) {
         self.snapshot = snapshot
         self.history = history

@@ -65,8 +65,8 @@ public struct History: Sendable, Hashable, Codable {
     public private(set) var behindSince: [String: [String: Int64]] = [:]
     /// Time of the latest recorded snapshot.
     public private(set) var latestTimestamp: Int64?
-    /// Per group id: its observations.
-    private(set) var groupRings: [String: GroupRing] = [:]
+    /// Per group id: its observations, aligned with the groups of the last recorded snapshot.
+    private(set) var groupRings = GroupTable<GroupRing>()
     /// Per topic name: its log-end samples.
     private(set) var topicRings: [String: TopicRing] = [:]
 
@@ -105,49 +105,38 @@ public struct History: Sendable, Hashable, Codable {
             }
         }
 
-        let uniqueGroups = SnapshotDiff.strictlyAscending(count: groups.count, { groups[$0].groupID })
-        var oldGroups: [String: GroupRing] = [:]
-        if !uniqueGroups {
-            // A group id listed twice starts its ring afresh, as when each ring was moved out of
-            // the old table and back.
-            swap(&oldGroups, &groupRings)
-            groupRings.reserveCapacity(groups.count)
-        }
         var behindNow: [String: [String: Int64]] = [:]
-        // Indexing (not `for group in`) reads the groups in place instead of copying each one.
-        for g in groups.indices {
+        // Rings are walked beside the groups (no id hashed) and written where they are kept; a
+        // group id listed twice starts its ring afresh (``GroupTable``). Indexing (not
+        // `for group in`) reads the groups in place instead of copying each one.
+        let capacity = self.capacity
+        groupRings.update(groups, make: { GroupRing(capacity: capacity) }) { g, ring in
+            ring.record(groups[g].partitions, at: at, capacity: capacity)
+        }
+        for g in groups.indices where groups[g].hasMembersBehindAssignmentEpoch {
             let groupID = groups[g].groupID
-            if uniqueGroups {
-                // Written in place in the table (one lookup).
-                groupRings[groupID, default: GroupRing(capacity: capacity)].record(groups[g].partitions, at: at, capacity: capacity)
-            } else {
-                var ring = oldGroups.removeValue(forKey: groupID) ?? GroupRing(capacity: capacity)
-                ring.record(groups[g].partitions, at: at, capacity: capacity)
-                groupRings[groupID] = ring
-            }
-            guard groups[g].hasMembersBehindAssignmentEpoch else { continue }
             var behind: [String: Int64] = [:]
             for member in groups[g].membersBehindAssignmentEpoch {
                 behind[member.memberID] = behindSince[groupID]?[member.memberID] ?? at
             }
             behindNow[groupID] = behind
         }
-        if uniqueGroups, groupRings.count > groups.count {
-            groupRings = groupRings.filter { entry in groups.indexInSorted(of: entry.key, by: \.groupID) != nil }
-        }
         behindSince = behindNow
     }
 
     /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
-    /// kept: a ring holds ten arrays, and a copy would retain and release each of them.
-    mutating func withGroupRing<R>(_ groupID: String, _ body: (borrowing GroupRing?) -> R) -> R {
-        func read(_ ring: inout GroupRing?) -> R { body(ring) }
-        return read(&groupRings[groupID])
+    /// kept: a ring holds ten arrays, and a copy would retain and release each of them. `position`
+    /// is the group's index in the last recorded snapshot, when the caller reads that snapshot:
+    /// the ring is then found without a search.
+    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?) -> R) -> R {
+        let index = if let position { groupRings.index(ofGroupAt: position, id: groupID) } else { groupRings.index(of: groupID) }
+        guard let index else { return body(nil) }
+        return groupRings.withEntry(at: index) { body($0) }
     }
 
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
     public var retainedCounts: (groups: Int, topics: Int) {
-        (Set(groupRings.keys).union(behindSince.keys).count, topicRings.count)
+        (Set(groupRings.ids).union(behindSince.keys).count, topicRings.count)
     }
 
     /// Observations of one partition of one group, oldest first.
@@ -200,7 +189,7 @@ public struct History: Sendable, Hashable, Codable {
 
     /// Approximate bytes held by the observation and sample rings (for benchmarks).
     public var storageBytes: Int {
-        groupRings.values.reduce(0) { $0 + $1.storageBytes } + topicRings.values.reduce(0) { $0 + $1.storageBytes }
+        groupRings.entries.reduce(0) { $0 + $1.storageBytes } + topicRings.values.reduce(0) { $0 + $1.storageBytes }
     }
 }
 
@@ -432,8 +421,19 @@ struct GroupRing: Sendable, Hashable, Codable {
 
     private func layoutMatches(_ rows: [GroupPartition]) -> Bool {
         guard rows.count == keys.count else { return false }
-        for i in rows.indices where rows[i].topicPartition != keys[i] { return false }
-        return true
+        // A topic name is compared with the ring's once per run of rows of that topic: a poll's
+        // rows of one topic share one string, and so do the keys (taken from one poll's rows), so
+        // the checks within a run are pointer checks, not comparisons of the bytes. Read in place.
+        return rows.withUnsafeBufferPointer { rows in
+            keys.withUnsafeBufferPointer { keys in
+                for i in rows.indices {
+                    guard rows[i].topicPartition.partition == keys[i].partition else { return false }
+                    if i > 0, rows[i].topicPartition.topic == rows[i - 1].topicPartition.topic, keys[i].topic == keys[i - 1].topic { continue }
+                    guard rows[i].topicPartition.topic == keys[i].topic else { return false }
+                }
+                return true
+            }
+        }
     }
 
     private mutating func intern(_ t: ObservationTraits) -> Int32 {

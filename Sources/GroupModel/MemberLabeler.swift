@@ -16,11 +16,12 @@ public struct MemberLabeler: Sendable {
     /// How many characters of the member id a suffix starts with (`~Qx3a`).
     public static let suffixLength = 4
 
-    /// Per group: the members of the last snapshot, in member-id order, with their labels.
-    private var known: [String: [(memberID: String, label: String)]] = [:]
+    /// Per group: the members of the last snapshot, in member-id order, with their labels (none for
+    /// a group without members), by the group's position in the last snapshot.
+    private var known = GroupTable<[(memberID: String, label: String)]>()
 
     /// How many groups the labeler remembers labels for: those with members in the last snapshot.
-    public var retainedGroupCount: Int { known.count }
+    public var retainedGroupCount: Int { known.entries.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
 
     /// Creates a labeler that has seen nothing.
     public init() {}
@@ -28,36 +29,39 @@ public struct MemberLabeler: Sendable {
     /// Labels every member of every group of `snapshot` and forgets the groups and members that
     /// are gone.
     public mutating func label(_ snapshot: inout ClusterSnapshot) {
-        let groups = snapshot.groups
-        guard SnapshotDiff.strictlyAscending(count: groups.count, { groups[$0].groupID }) else {
+        guard SnapshotDiff.strictlyAscending(count: snapshot.groups.count, { snapshot.groups[$0].groupID }) else {
+            // A group id listed twice: each listing is labelled from the labels kept before, and
+            // the last listing with members keeps its labels.
             var next: [String: [(memberID: String, label: String)]] = [:]
             next.reserveCapacity(snapshot.groups.count)
             for g in snapshot.groups.indices where !snapshot.groups[g].members.isEmpty {
                 let groupID = snapshot.groups[g].groupID
-                next[groupID] = label(&snapshot.groups[g].members, previous: known[groupID] ?? []) ?? known[groupID] ?? []
+                next[groupID] = Self.label(&snapshot.groups[g].members, previous: known[groupID] ?? []) ?? known[groupID] ?? []
             }
-            known = next
+            known = GroupTable(next)
             return
         }
-        // Group ids are unique (as snapshots keep them sorted): the table is updated in place, only
-        // for groups whose members changed, and groups without members are dropped afterwards.
-        var labelled = 0
-        for g in snapshot.groups.indices where !snapshot.groups[g].members.isEmpty {
-            labelled += 1
-            let groupID = snapshot.groups[g].groupID
-            if let changed = label(&snapshot.groups[g].members, previous: known[groupID] ?? []) { known[groupID] = changed }
-        }
-        if known.count > labelled {
-            let after = snapshot.groups
-            known = known.filter { entry in
-                after.indexInSorted(of: entry.key, by: \.groupID).map { !after[$0].members.isEmpty } ?? false
+        // Group ids are unique (as snapshots keep them sorted): each group's labels are walked
+        // beside the groups (no id hashed) and replaced only for groups whose members changed. The
+        // groups are taken out of the snapshot and read and labelled in place through a pointer
+        // (neither closure copies a group or the list).
+        var groups: [Group] = []
+        swap(&groups, &snapshot.groups)
+        defer { swap(&groups, &snapshot.groups) }
+        groups.withUnsafeMutableBufferPointer { groups in
+            known.update(count: groups.count, id: { groups[$0].groupID }, make: { [] }) { g, entry in
+                if groups[g].members.isEmpty {
+                    if !entry.isEmpty { entry = [] }
+                } else if let changed = Self.label(&groups[g].members, previous: entry) {
+                    entry = changed
+                }
             }
         }
     }
 
     /// Labels one group's members given the labels of its previous snapshot; returns the new list,
     /// or `nil` when it is `previous` (the same members in the same order).
-    private func label(_ members: inout [GroupMember], previous: [(memberID: String, label: String)]) -> [(memberID: String, label: String)]? {
+    private static func label(_ members: inout [GroupMember], previous: [(memberID: String, label: String)]) -> [(memberID: String, label: String)]? {
         // The common case: the same members as last time, in the same order.
         if previous.count == members.count, members.indices.allSatisfy({ members[$0].memberID == previous[$0].memberID }) {
             for i in members.indices where members[i].label != previous[i].label { members[i].label = previous[i].label }

@@ -17,8 +17,8 @@ public struct DerivedPoll: Sendable {
     public var verdicts: [String: GroupVerdict]
     /// Poll errors that were not present in the previous poll.
     public var newErrors: [PollError]
-    /// Per group, per partition time lag.
-    public var timeLags: [String: [TopicPartition: TimeLag]]
+    /// Per group, per partition time lag (each group's figures aligned with its rows).
+    public var timeLags: [String: PartitionTimeLags]
 
     /// Whether the poll brought a new error (a new poll error, a broker turning unreachable, a group
     /// error, a fenced member or a stuck member): where "next error" stops in a replay.
@@ -83,8 +83,8 @@ public struct PollDerivation: Sendable {
     /// Timestamps of the records at committed offsets read from the leaders, kept while some group
     /// is committed there (see ``addRecordTimes(_:)``).
     public private(set) var recordTimes = RecordTimes()
-    /// Each group's verdict at the last poll, for `verdict_changed` events.
-    private var lastStatus: [String: HealthStatus] = [:]
+    /// Each group's verdict at the last poll, for `verdict_changed` events (by the group's position).
+    private var lastStatus = GroupTable<HealthStatus>()
     /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
     public private(set) var errorKeys: Set<String> = []
     /// What each step of the last ``ingest(_:)`` cost.
@@ -135,7 +135,7 @@ public struct PollDerivation: Sendable {
         HandoffInference.refine(&snapshot.groups, previous: last)
         labeler.label(&snapshot)
         // The history still ends at the previous snapshot here, as refineDepartures needs.
-        let events = last.map {
+        var events = last.map {
             SnapshotDiff.refineDepartures(departuresMidRebalance(SnapshotDiff.diff(old: $0, new: snapshot), old: $0, at: snapshot.takenAt),
                                           old: $0, history: history, at: snapshot.takenAt)
         } ?? []
@@ -167,15 +167,16 @@ public struct PollDerivation: Sendable {
         let behindSince = history.behindSince
         let (now, config) = (snapshot.takenAt, healthConfig)
         for g in groups.indices {
-            // The group's ring is read where the history keeps it, not copied out of its table.
-            let verdict = history.withGroupRing(groups[g].groupID) { ring in
+            // The group's ring is read where the history keeps it, not copied out of its table, and
+            // found by the group's position (the history has just recorded this snapshot).
+            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring in
                 HealthEvaluator.evaluate(group: groups[g], ring: ring, behindSince: behindSince, now: now, config: config, scratch: &scratch)
             }
             groupStatus.append(verdict.status)
             if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }
         }
         timings.healthMs = lap()
-        var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        var timeLags: [String: PartitionTimeLags] = [:]
         var usedRecords: Set<RecordTimes.Key> = []
         if computeTimeLags {
             timeLags.reserveCapacity(snapshot.groups.count)
@@ -185,13 +186,14 @@ public struct PollDerivation: Sendable {
         }
         // A group whose verdict changed: one event, with the reason and the group's time lag.
         var verdictEvents: [GroupEvent] = []
-        var statuses: [String: HealthStatus] = [:]
-        statuses.reserveCapacity(groups.count)
+        func statusNow(_ g: Int) -> HealthStatus { repeatedIDs ? verdicts[groups[g].groupID]?.status ?? groupStatus[g] : groupStatus[g] }
         for g in groups.indices {
             let id = groups[g].groupID
-            let status = repeatedIDs ? verdicts[id]?.status ?? groupStatus[g] : groupStatus[g]
-            statuses[id] = status
-            guard let before = lastStatus[id], before != status, let verdict = verdicts[id] else { continue }
+            let status = statusNow(g)
+            // The last poll's status, found by position when the groups are the same as then.
+            guard let i = lastStatus.index(ofGroupAt: g, id: id), let before = lastStatus.entry(at: i), before != status,
+                  let verdict = verdicts[id]
+            else { continue }
             let lags = timeLags[id] ?? self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
             var event = GroupEvent(
                 type: .verdictChanged, timestamp: snapshot.takenAt, groupID: id, old: .text(before.rawValue),
@@ -199,7 +201,7 @@ public struct PollDerivation: Sendable {
             event.timeLag = TimeLag.groupMaximum(groups[g].partitions.indices.compactMap { lags[groups[g].partitions[$0].topicPartition] })
             verdictEvents.append(event)
         }
-        lastStatus = statuses
+        lastStatus.update(groups, make: { .ok }) { g, entry in entry = statusNow(g) }
         if !recordTimes.isEmpty {
             if !computeTimeLags {
                 // Only the changed groups were looked at: keep what any group is committed at.
@@ -223,8 +225,10 @@ public struct PollDerivation: Sendable {
         errorKeys = keys
         last = snapshot
         count += 1
+        // Appended in place (a sum would copy every event of the poll).
+        events.append(contentsOf: verdictEvents)
         let derived = DerivedPoll(
-            pollIndex: count - 1, snapshot: snapshot, events: events + verdictEvents, episodeEvents: episodeEvents,
+            pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
             openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
             verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
         timings.errorsMs = lap()
@@ -258,9 +262,9 @@ public struct PollDerivation: Sendable {
         return RecordTimes.timeLag(record, history: lag, now: now)
     }
 
-    /// Time lags of every partition of a group at `now`.
-    private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> [TopicPartition: TimeLag] {
-        var lags: [TopicPartition: TimeLag] = [:]
+    /// Time lags of every partition of a group at `now`, aligned with its rows.
+    private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> PartitionTimeLags {
+        var lags: [TimeLag] = []
         lags.reserveCapacity(group.partitions.count)
         // A group's rows come topic by topic: look each topic's samples up once. Rows and samples
         // are read in place (copying a row retains every string in it).
@@ -273,16 +277,14 @@ public struct PollDerivation: Sendable {
                     topic = row.pointee.topicPartition.topic
                     ring = history.topicRings[row.pointee.topicPartition.topic]
                 }
-                let lag: TimeLag
                 if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
-                    lag = ring.withSamples(slot: slot) { timeLag(row, samples: $0, now: now, used: &used) }
+                    lags.append(ring.withSamples(slot: slot) { timeLag(row, samples: $0, now: now, used: &used) })
                 } else {
-                    lag = timeLag(row, samples: [OffsetSample](), now: now, used: &used)
+                    lags.append(timeLag(row, samples: [OffsetSample](), now: now, used: &used))
                 }
-                lags[row.pointee.topicPartition] = lag
             }
         }
-        return lags
+        return PartitionTimeLags(rows: group.partitions, lags: lags)
     }
 
     /// A KIP-848 member that vanished while behind the assignment epoch (or still revoking) is a

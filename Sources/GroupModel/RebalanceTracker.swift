@@ -434,15 +434,17 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         if currentAscending, SnapshotDiff.strictlyAscending(count: previousGroups.count, { previousGroups[$0].groupID }) {
             // Both lists sorted by id (as snapshots keep them): walk them together.
             // The previous groups are read in place (wrapping one in an optional would copy it).
+            // So are the current ones (subscripting the list would copy each group).
             var i = 0
-            let groups = snapshot.groups
             previousGroups.withUnsafeBufferPointer { before in
-                for g in groups.indices {
-                    while i < before.count && before[i].groupID < groups[g].groupID { i += 1 }
-                    if i < before.count && before[i].groupID == groups[g].groupID {
-                        events += step(group: groups[g], old: before.baseAddress! + i, at: at, first: first)
-                    } else {
-                        events += step(group: groups[g], old: nil, at: at, first: first)
+                current.withUnsafeBufferPointer { groups in
+                    for g in groups.indices {
+                        while i < before.count && before[i].groupID < groups[g].groupID { i += 1 }
+                        if i < before.count && before[i].groupID == groups[g].groupID {
+                            events += step(group: groups[g], old: before.baseAddress! + i, at: at, first: first)
+                        } else {
+                            events += step(group: groups[g], old: nil, at: at, first: first)
+                        }
                     }
                 }
             }

@@ -35,14 +35,19 @@ public enum SnapshotDiff {
         let before = old.groups
         let after = new.groups
         if strictlyAscending(count: before.count, { before[$0].groupID }), strictlyAscending(count: after.count, { after[$0].groupID }) {
-            // Groups are read in place by index (wrapping them in optionals would copy each one).
-            mergeJoin(oldCount: before.count, newCount: after.count, oldKey: { before[$0].groupID }, newKey: { after[$0].groupID }) { i, j in
-                if let i, let j {
-                    events += diff(old: before[i], new: after[j], at: at)
-                } else if let i {
-                    pair(before[i].groupID, before[i], nil)
-                } else if let j {
-                    pair(after[j].groupID, nil, after[j])
+            // Groups are read in place through pointers (subscripting the lists, or wrapping a
+            // group in an optional, would copy each one).
+            before.withUnsafeBufferPointer { before in
+                after.withUnsafeBufferPointer { after in
+                    mergeJoin(oldCount: before.count, newCount: after.count, oldKey: { before[$0].groupID }, newKey: { after[$0].groupID }) { i, j in
+                        if let i, let j {
+                            events += diff(old: before[i], new: after[j], at: at)
+                        } else if let i {
+                            pair(before[i].groupID, before[i], nil)
+                        } else if let j {
+                            pair(after[j].groupID, nil, after[j])
+                        }
+                    }
                 }
             }
             return events

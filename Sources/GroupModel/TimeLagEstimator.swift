@@ -581,3 +581,122 @@ public struct RecordTimes: Sendable, Hashable {
         return heap[0]
     }
 }
+
+/// One group's time lags by partition, as the derivation hands them over
+/// (``DerivedPoll/timeLags``): looked up by partition like a `[TopicPartition: TimeLag]`.
+///
+/// The derivation computes a figure for every row of a group, so it keeps them in an array aligned
+/// with the group's rows (sorted by topic and partition, as a ``Group`` keeps them) and shares the
+/// rows for the partitions: no table is built and no partition hashed per poll. A lookup by
+/// partition is a binary search over the rows. Explicit values (a dictionary or a literal) are kept
+/// as a table. Either way it reads as the table `[TopicPartition: TimeLag]` it replaces: equality
+/// and hashing are those of that table, and a partition listed twice keeps its last figure.
+public struct PartitionTimeLags: Sendable, Hashable, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+    private enum Storage: Sendable {
+        /// Rows strictly ascending by partition, and a figure per row.
+        case rows([GroupPartition], [TimeLag])
+        case table([TopicPartition: TimeLag])
+    }
+
+    private var storage: Storage
+
+    /// No time lags.
+    public init() { storage = .table([:]) }
+
+    /// Explicit time lags.
+    public init(_ lags: [TopicPartition: TimeLag]) { storage = .table(lags) }
+
+    /// Explicit time lags from a literal (a partition listed twice keeps its last figure).
+    public init(dictionaryLiteral elements: (TopicPartition, TimeLag)...) {
+        storage = .table(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    /// Time lags of a group's `rows`, `lags[i]` being row `i`'s. Rows not strictly ascending by
+    /// partition (a group keeps them ascending) are put into a table.
+    public init(rows: [GroupPartition], lags: [TimeLag]) {
+        precondition(rows.count == lags.count, "one time lag per row")
+        var ascending = true
+        rows.withUnsafeBufferPointer { rows in
+            // Rows of one topic share its name (the poll interns them): the topic compare is
+            // usually a pointer check. Read in place (copying a row retains every string in it).
+            guard let base = rows.baseAddress else { return }
+            for i in rows.indices.dropFirst() where !(base[i - 1].topicPartition < base[i].topicPartition) {
+                ascending = false
+                return
+            }
+        }
+        if ascending {
+            storage = .rows(rows, lags)
+        } else {
+            var table: [TopicPartition: TimeLag] = [:]
+            table.reserveCapacity(rows.count)
+            for i in rows.indices { table[rows[i].topicPartition] = lags[i] }
+            storage = .table(table)
+        }
+    }
+
+    /// The time lag of `tp`, if one is known.
+    public subscript(_ tp: TopicPartition) -> TimeLag? {
+        switch storage {
+        case .table(let table):
+            return table[tp]
+        case .rows(let rows, let lags):
+            return rows.withUnsafeBufferPointer { rows -> TimeLag? in
+                var lo = 0
+                var hi = rows.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if rows[mid].topicPartition < tp { lo = mid + 1 } else { hi = mid }
+                }
+                return lo < rows.count && rows[lo].topicPartition == tp ? lags[lo] : nil
+            }
+        }
+    }
+
+    /// How many partitions have a time lag.
+    public var count: Int {
+        switch storage {
+        case .table(let table): return table.count
+        case .rows(_, let lags): return lags.count
+        }
+    }
+
+    /// Whether no partition has one.
+    public var isEmpty: Bool { count == 0 }
+
+    /// Every figure: in row order for a group's time lags, in the table's order for explicit ones.
+    public var values: [TimeLag] {
+        switch storage {
+        case .table(let table): return Array(table.values)
+        case .rows(_, let lags): return lags
+        }
+    }
+
+    /// The same time lags as a table.
+    public var dictionary: [TopicPartition: TimeLag] {
+        switch storage {
+        case .table(let table):
+            return table
+        case .rows(let rows, let lags):
+            var table: [TopicPartition: TimeLag] = [:]
+            table.reserveCapacity(rows.count)
+            for i in rows.indices { table[rows[i].topicPartition] = lags[i] }
+            return table
+        }
+    }
+
+    /// The table's description.
+    public var description: String { dictionary.description }
+
+    /// Equal when the tables are.
+    public static func == (a: PartitionTimeLags, b: PartitionTimeLags) -> Bool {
+        if case .rows(let ra, let la) = a.storage, case .rows(let rb, let lb) = b.storage, la == lb,
+           ra.count == rb.count, ra.indices.allSatisfy({ ra[$0].topicPartition == rb[$0].topicPartition }) {
+            return true
+        }
+        return a.dictionary == b.dictionary
+    }
+
+    /// The table's hash.
+    public func hash(into hasher: inout Hasher) { hasher.combine(dictionary) }
+}

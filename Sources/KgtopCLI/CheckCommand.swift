@@ -230,7 +230,7 @@ enum CheckRunner {
     /// brokers for the offsets the time-lag rules compare against.
     static func evaluate(
         snapshot: ClusterSnapshot, history: [ClusterSnapshot], verdicts: [String: GroupVerdict], rules: [CheckRule],
-        admin: KafkaAdminClient, now: Int64, timeLags: [String: [TopicPartition: TimeLag]] = [:]
+        admin: KafkaAdminClient, now: Int64, timeLags: [String: PartitionTimeLags] = [:]
     ) async -> CheckReport {
         var evaluator = CheckEvaluator(snapshot: snapshot, history: history, verdicts: verdicts, now: now, timeLags: timeLags)
         for rule in rules {

@@ -30,7 +30,7 @@ public struct MonitorUpdate: Sendable {
     public var at: Int64
     /// Per group, per partition time lag: from the poller's own log-end samples, or measured from
     /// the record at the committed offset (empty when time lags are turned off).
-    public var timeLags: [String: [TopicPartition: TimeLag]] = [:]
+    public var timeLags: [String: PartitionTimeLags] = [:]
     /// Updates this subscriber's bounded buffer dropped so far (it read too slowly); a reader that
     /// must see every poll (`record`) reports a rise in this count.
     public var droppedBefore = 0
