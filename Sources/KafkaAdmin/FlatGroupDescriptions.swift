@@ -179,10 +179,10 @@ struct FlatConsumerGroupDescribeResponse: KafkaAPIMessage {
         let code = try r.readInt16()
         let message = try r.readNullableString(compact: true)
         let groupID = try r.readString(compact: true, field: "groupID")
-        let state = try strings.read(&r, compact: true, field: "groupState", last: &strings.state)
+        let state = try RepeatedStrings.read(&r, compact: true, field: "groupState", last: &strings.state)
         let groupEpoch = try r.readInt32()
         let assignmentEpoch = try r.readInt32()
-        let assignor = try strings.read(&r, compact: true, field: "assignorName", last: &strings.assignor)
+        let assignor = try RepeatedStrings.read(&r, compact: true, field: "assignorName", last: &strings.assignor)
         guard let memberCount = try r.readArrayCount(compact: true) else {
             throw WireError.unexpectedNull(field: "members", offset: r.offset)
         }
@@ -205,8 +205,8 @@ struct FlatConsumerGroupDescribeResponse: KafkaAPIMessage {
         let instanceID = try r.readNullableString(compact: true)
         let rackID = try r.readNullableString(compact: true)
         let epoch = try r.readInt32()
-        let clientID = try strings.read(&r, compact: true, field: "clientID", last: &strings.clientID)
-        let clientHost = try strings.read(&r, compact: true, field: "clientHost", last: &strings.clientHost)
+        let clientID = try RepeatedStrings.read(&r, compact: true, field: "clientID", last: &strings.clientID)
+        let clientHost = try RepeatedStrings.read(&r, compact: true, field: "clientHost", last: &strings.clientHost)
         let subscribed = try names.nameList(&r, compact: true, field: "subscribedTopicNames", last: &strings.subscription)
         let regex = try r.readNullableString(compact: true)
         let assignment = try readAssignment(&r, names: &names)
@@ -281,7 +281,7 @@ struct RepeatedStrings {
     var subscription: [String] = []
 
     /// A non-null string, `last` when the bytes are its own; becomes `last`.
-    func read(_ r: inout WireReader, compact: Bool, field: String, last: inout String) throws(WireError) -> String {
+    static func read(_ r: inout WireReader, compact: Bool, field: String, last: inout String) throws(WireError) -> String {
         if r.skipString(compact: compact, ifEqualTo: last) { return last }
         last = try r.readString(compact: compact, field: field)
         return last
@@ -396,9 +396,9 @@ struct FlatDescribeGroupsResponse: KafkaAPIMessage {
         let code = try r.readInt16()
         let message = version >= 6 ? try r.readNullableString(compact: flexible) : nil
         let groupID = try r.readString(compact: flexible, field: "groupID")
-        let state = try strings.read(&r, compact: flexible, field: "groupState", last: &strings.state)
-        let protocolType = try strings.read(&r, compact: flexible, field: "protocolType", last: &strings.protocolType)
-        let protocolName = try strings.read(&r, compact: flexible, field: "protocolData", last: &strings.protocolName)
+        let state = try RepeatedStrings.read(&r, compact: flexible, field: "groupState", last: &strings.state)
+        let protocolType = try RepeatedStrings.read(&r, compact: flexible, field: "protocolType", last: &strings.protocolType)
+        let protocolName = try RepeatedStrings.read(&r, compact: flexible, field: "protocolData", last: &strings.protocolName)
         guard let memberCount = try r.readArrayCount(compact: flexible) else {
             throw WireError.unexpectedNull(field: "members", offset: r.offset)
         }
@@ -408,8 +408,8 @@ struct FlatDescribeGroupsResponse: KafkaAPIMessage {
         for _ in 0..<memberCount {
             let memberID = try r.readString(compact: flexible, field: "memberID")
             let instanceID = version >= 4 ? try r.readNullableString(compact: flexible) : nil
-            let clientID = try strings.read(&r, compact: flexible, field: "clientID", last: &strings.clientID)
-            let clientHost = try strings.read(&r, compact: flexible, field: "clientHost", last: &strings.clientHost)
+            let clientID = try RepeatedStrings.read(&r, compact: flexible, field: "clientID", last: &strings.clientID)
+            let clientHost = try RepeatedStrings.read(&r, compact: flexible, field: "clientHost", last: &strings.clientHost)
             var metadata = try r.readBytesInPlace(compact: flexible, field: "memberMetadata")
             var assigned = try r.readBytesInPlace(compact: flexible, field: "memberAssignment")
             if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
