@@ -30,6 +30,17 @@ extension Array where Element == TopicPartition {
         indexes.map { TopicPartition(topic: topic, partition: $0) }.sortedUnique()
     }
 
+    /// The same list sorted (duplicates kept); returned as is when it already is (what brokers
+    /// send), without comparing each pair twice as a sort would.
+    public func sortedIfNeeded() -> [TopicPartition] {
+        var i = 1
+        while i < count {
+            if self[i] < self[i - 1] { return sorted() }
+            i += 1
+        }
+        return self
+    }
+
     /// The same partitions, sorted and without duplicates.
     public func sortedUnique() -> [TopicPartition] {
         Array(Set(self)).sorted()

@@ -254,7 +254,7 @@ public final class BrokerConnection: Sendable {
         do {
             var reader = WireReader(raw.body)
             // Trailing bytes are tolerated: a broker may append fields kgtop does not know.
-            let response = try R.Response(from: &reader, version: version)
+            let response = try request.readResponse(from: &reader, version: version)
             return Exchange(response: response, bytesSent: raw.bytesSent, bytesReceived: raw.bytesReceived)
         } catch {
             throw .malformedResponse(address: address, api: api, reason: error.description)

@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -147,10 +148,10 @@ public struct GroupTarget: Sendable, Hashable {
 
 /// A described group, from the API that could describe it.
 public enum GroupDescription: Sendable, Hashable {
-    /// From ConsumerGroupDescribe (KIP-848 and mixed groups).
-    case consumer(ConsumerGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
-    /// From DescribeGroups (classic groups).
-    case classic(DescribeGroupsResponse.DescribedGroup, apiVersion: Int16)
+    /// From ConsumerGroupDescribe (KIP-848 and mixed groups), read flat into the model's input.
+    case consumer(DescribedConsumerGroupInput, apiVersion: Int16)
+    /// From DescribeGroups (classic groups), read flat into the model's input.
+    case classic(DescribedClassicGroupInput, apiVersion: Int16)
     /// From ShareGroupDescribe (share groups).
     case share(ShareGroupDescribeResponse.DescribedGroup, apiVersion: Int16)
     /// From StreamsGroupDescribe (streams groups).

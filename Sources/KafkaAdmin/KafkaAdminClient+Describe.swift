@@ -7,21 +7,33 @@ import KafkaWire
 // KafkaAdminClient+ShareStreams.swift.
 
 extension KafkaAdminClient {
-    /// One ConsumerGroupDescribe (v1 when available) to `nodeID` for all `groupIDs`.
-    public func describeConsumerGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<ConsumerGroupDescribeResponse.DescribedGroup> {
+    /// One ConsumerGroupDescribe (v1 when available) to `nodeID` for all `groupIDs`, read flat
+    /// (``FlatConsumerGroupDescribeResponse``) with `topicNames` (the cached Metadata's when nil).
+    public func describeConsumerGroups(
+        _ groupIDs: [String], on nodeID: Int32, topicNames: MetadataTopicNames? = nil
+    ) async -> PerGroupResult<DescribedConsumerGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
+        let names = topicNames ?? MetadataTopicNames(metadataCache)
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { _ in
-            ConsumerGroupDescribeRequest(groupIDs: ids)
+            FlatConsumerGroupDescribeRequest(ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names)
         }
-        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
+        let groups = Self.perGroup(
+            ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
-    /// One DescribeGroups to `nodeID` for all `groupIDs`.
-    public func describeClassicGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<DescribeGroupsResponse.DescribedGroup> {
+    /// One DescribeGroups to `nodeID` for all `groupIDs`, read flat (``FlatDescribeGroupsResponse``)
+    /// with `topicNames` (the cached Metadata's when nil).
+    public func describeClassicGroups(
+        _ groupIDs: [String], on nodeID: Int32, topicNames: MetadataTopicNames? = nil
+    ) async -> PerGroupResult<DescribedClassicGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
-        let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in DescribeGroupsRequest(groups: ids) }
-        let groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
+        let names = topicNames ?? MetadataTopicNames(metadataCache)
+        let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in
+            FlatDescribeGroupsRequest(DescribeGroupsRequest(groups: ids), topicNames: names)
+        }
+        let groups = Self.perGroup(
+            ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
@@ -34,7 +46,12 @@ extension KafkaAdminClient {
     /// DescribeGroups, and a group DescribeGroups reports Dead or not found is retried with
     /// ConsumerGroupDescribe when the coordinator has it. Coordinator errors refresh the
     /// coordinator and retry once.
-    public func describeGroups(_ targets: [GroupTarget]) async throws(KafkaAdminError) -> DescribeGroupsResult {
+    ///
+    /// Topic names in the answers are resolved and interned with `topicNames` (the cached
+    /// Metadata's when nil): the poller passes the names of the Metadata its poll started from.
+    public func describeGroups(
+        _ targets: [GroupTarget], topicNames: MetadataTopicNames? = nil
+    ) async throws(KafkaAdminError) -> DescribeGroupsResult {
         // Targets in id order without repeats (what the poller passes) keep that order; others are
         // sorted, a repeated id keeping its first target.
         var sorted = targets
@@ -44,8 +61,9 @@ extension KafkaAdminClient {
         }
         let unique = sorted
         let ids = unique.map(\.groupID)
+        let names = topicNames ?? MetadataTopicNames(metadataCache)
         let routed = try await routeByCoordinator(ids) { node, positions in
-            await self.describeOnCoordinator(node, positions.map { unique[$0] })
+            await self.describeOnCoordinator(node, positions.map { unique[$0] }, topicNames: names)
         }
         return DescribeGroupsResult(
             ids: ids, results: routed.results.map { GroupDescriptionResult(coordinatorID: $0.coordinatorID, result: $0.result) },
@@ -53,7 +71,7 @@ extension KafkaAdminClient {
     }
 
     /// Whether a ConsumerGroupDescribe answer means "not a consumer group here, ask DescribeGroups".
-    static func needsClassicFallback(_ r: Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>) -> Bool {
+    static func needsClassicFallback(_ r: Result<DescribedConsumerGroupInput, AdminItemError>) -> Bool {
         switch r {
         case let .failure(e):
             return e.kind == .unsupportedVersion || e.code == KafkaErrorCode.groupIDNotFound.code
@@ -66,16 +84,18 @@ extension KafkaAdminClient {
     }
 
     /// Whether a DescribeGroups answer means "no classic group by that id".
-    static func looksAbsent(_ r: Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>) -> Bool {
+    static func looksAbsent(_ r: Result<DescribedClassicGroupInput, AdminItemError>) -> Bool {
         switch r {
         case let .failure(e): return e.code == KafkaErrorCode.groupIDNotFound.code
-        case let .success(g): return g.groupState.lowercased() == "dead" && g.members.isEmpty
+        case let .success(g): return g.state == .dead && g.members.isEmpty
         }
     }
 
     /// Describes `targets` (sorted by id, each once) on one coordinator: one result per target, in
     /// their order.
-    func describeOnCoordinator(_ node: Int32, _ targets: [GroupTarget]) async -> ([Result<GroupDescription, AdminItemError>], RequestStats) {
+    func describeOnCoordinator(
+        _ node: Int32, _ targets: [GroupTarget], topicNames: MetadataTopicNames
+    ) async -> ([Result<GroupDescription, AdminItemError>], RequestStats) {
         assert(Self.isStrictlyAscending(targets.map(\.groupID)), "targets sorted and unique")
         var stats = RequestStats()
         var out = [Result<GroupDescription, AdminItemError>](repeating: .failure(AdminItemError(.missingFromResponse)), count: targets.count)
@@ -120,8 +140,8 @@ extension KafkaAdminClient {
 
         let consumerIDs = consumerAt.map { targets[$0].groupID }
         let classicIDs = classicAt.map { targets[$0].groupID }
-        async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node)
-        async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node)
+        async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node, topicNames: topicNames)
+        async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node, topicNames: topicNames)
         async let modernBatch = shareIDs.isEmpty && streamsIDs.isEmpty ? nil : describeShareAndStreams(share: shareIDs, streams: streamsIDs, on: node)
         let (consumers, classics, modern) = await (consumerBatch, classicBatch, modernBatch)
         if let (described, modernStats) = modern {
@@ -131,7 +151,7 @@ extension KafkaAdminClient {
 
         // Groups to ask the other API about: their positions in `targets`, and the first answer.
         var toClassic: [Int] = []
-        var consumerFirst: [Result<ConsumerGroupDescribeResponse.DescribedGroup, AdminItemError>] = []
+        var consumerFirst: [Result<DescribedConsumerGroupInput, AdminItemError>] = []
         if let consumers {
             stats.merge(consumers.stats)
             for (k, r) in consumers.results.enumerated() {
@@ -145,7 +165,7 @@ extension KafkaAdminClient {
             }
         }
         var toConsumer: [Int] = []
-        var classicFirst: [Result<DescribeGroupsResponse.DescribedGroup, AdminItemError>] = []
+        var classicFirst: [Result<DescribedClassicGroupInput, AdminItemError>] = []
         if let classics {
             stats.merge(classics.stats)
             for (k, r) in classics.results.enumerated() {
@@ -161,8 +181,8 @@ extension KafkaAdminClient {
 
         let toClassicIDs = toClassic.map { targets[$0].groupID }
         let toConsumerIDs = toConsumer.map { targets[$0].groupID }
-        async let classicRetry = toClassicIDs.isEmpty ? nil : describeClassicGroups(toClassicIDs, on: node)
-        async let consumerRetry = toConsumerIDs.isEmpty ? nil : describeConsumerGroups(toConsumerIDs, on: node)
+        async let classicRetry = toClassicIDs.isEmpty ? nil : describeClassicGroups(toClassicIDs, on: node, topicNames: topicNames)
+        async let consumerRetry = toConsumerIDs.isEmpty ? nil : describeConsumerGroups(toConsumerIDs, on: node, topicNames: topicNames)
         let (fallbackClassic, fallbackConsumer) = await (classicRetry, consumerRetry)
 
         if let fallbackClassic {

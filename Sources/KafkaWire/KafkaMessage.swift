@@ -52,4 +52,16 @@ public protocol KafkaAPIMessage: KafkaMessage {
 public protocol KafkaRequestMessage: KafkaAPIMessage {
     /// The response type of this API.
     associatedtype Response: KafkaAPIMessage
+
+    /// Reads this request's answer at `version`. The default (every generated request) is
+    /// `Response(from:version:)`; a request can read its answer with what it knows beyond the
+    /// bytes (the admin client's describe requests carry Metadata's topic names).
+    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> Response
+}
+
+extension KafkaRequestMessage {
+    /// Reads the answer as `Response(from:version:)`.
+    public func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> Response {
+        try Response(from: &reader, version: version)
+    }
 }

@@ -204,6 +204,35 @@ public struct WireReader: Sendable {
         return s
     }
 
+    /// Moves past a non-null string when its bytes are `known`'s and returns true; otherwise
+    /// (other bytes, a null, a bad or oversized length) leaves the reader where it was and returns
+    /// false, so that ``readString(compact:field:)`` then reads the string, or throws what it
+    /// would have thrown. Lets a decoder reuse a string it already holds instead of making an equal
+    /// one (a topic named again by the next member of a group).
+    public mutating func skipString(compact: Bool, ifEqualTo known: String) -> Bool {
+        let start = offset
+        guard let n = try? readLength(compact: compact, wide: false, bytesPerUnit: 1), n <= end - offset else {
+            offset = start
+            return false
+        }
+        var known = known
+        let at = offset
+        let equal = known.withUTF8 { k -> Bool in
+            guard k.count == n else { return false }
+            return storage.withUnsafeBufferPointer { s in
+                var i = 0
+                while i < n, k[i] == s[at + i] { i += 1 }
+                return i == n
+            }
+        }
+        if equal {
+            offset += n
+        } else {
+            offset = start
+        }
+        return equal
+    }
+
     /// Reads nullable bytes (classic: int32 length; compact: varint length + 1).
     public mutating func readNullableBytes(compact: Bool) throws(WireError) -> [UInt8]? {
         guard let n = try readLength(compact: compact, wide: true, bytesPerUnit: 1) else { return nil }
@@ -214,6 +243,21 @@ public struct WireReader: Sendable {
     public mutating func readBytes(compact: Bool, field: String = "bytes") throws(WireError) -> [UInt8] {
         let at = offset
         guard let b = try readNullableBytes(compact: compact) else { throw .unexpectedNull(field: field, offset: at) }
+        return b
+    }
+
+    /// Reads nullable bytes as a reader over them, without copying them out: nil for null, and the
+    /// same errors as ``readNullableBytes(compact:)``.
+    public mutating func readNullableBytesInPlace(compact: Bool) throws(WireError) -> WireReader? {
+        guard let n = try readLength(compact: compact, wide: true, bytesPerUnit: 1) else { return nil }
+        return try subReader(n)
+    }
+
+    /// Reads non-nullable bytes as a reader over them, without copying them out; the same errors as
+    /// ``readBytes(compact:field:)``.
+    public mutating func readBytesInPlace(compact: Bool, field: String = "bytes") throws(WireError) -> WireReader {
+        let at = offset
+        guard let b = try readNullableBytesInPlace(compact: compact) else { throw .unexpectedNull(field: field, offset: at) }
         return b
     }
 

@@ -15,7 +15,7 @@ extension PollConversion {
             }
             return DescribedShareGroupInput.Member(
                 memberID: m.memberID, rackID: m.rackID, memberEpoch: m.memberEpoch, clientID: m.clientID,
-                clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, assignment: sortedIfNeeded(assignment))
+                clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, assignment: assignment.sortedIfNeeded())
         }
         return DescribedShareGroupInput(
             groupID: g.groupID, error: itemError(code: g.errorCode, message: g.errorMessage),

@@ -62,9 +62,8 @@ public actor Poller {
 
         await admin.resetBackoff()
         let metadata = try await admin.metadata()
-        var topicNames: [KafkaUUID: String] = [:]
-        topicNames.reserveCapacity(metadata.topics.count)
-        for (name, t) in metadata.topics where !t.topicID.isZero { topicNames[t.topicID] = name }
+        // Describe answers are read with Metadata's names (ids resolved, names interned).
+        let topicNames = MetadataTopicNames(metadata)
         // Decoded topic names are replaced by Metadata's equal strings (see TopicNameTable).
         let names = TopicNameTable(metadata.topics.keys)
 
@@ -93,7 +92,7 @@ public actor Poller {
             guard let type = g.type else { return true }
             return type == "consumer" || type == "classic" || type == "share" || type == "streams"
         }
-        async let describedCall = admin.describeGroups(describable.map(GroupTarget.init))
+        async let describedCall = admin.describeGroups(describable.map(GroupTarget.init), topicNames: topicNames)
         async let offsetsCall = admin.fetchOffsets(groupIDs: listed.filter { $0.type != "share" }.map(\.groupID))
         var described: DescribeGroupsResult
         var offsets: FetchOffsetsResult
@@ -128,12 +127,12 @@ public actor Poller {
             let groupID = listed[i].groupID
             if let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
-            case let .success(.consumer(g, version)):
-                consumerInputs.append(PollConversion.consumerGroup(g, apiVersion: version, topicNames: topicNames, names: names))
+            case let .success(.consumer(g, _)):
+                consumerInputs.append(g)
             case let .success(.classic(g, _)):
-                classicInputs.append(PollConversion.classicGroup(g, names: names))
+                classicInputs.append(g)
             case let .success(.share(g, _)):
-                shareInputs.append(PollConversion.shareGroup(g, topicNames: topicNames))
+                shareInputs.append(PollConversion.shareGroup(g, topicNames: topicNames.byID))
             case let .success(.streams(g, _)):
                 streamsInputs.append(PollConversion.streamsGroup(g))
             case let .failure(error) where KafkaAdminClient.isDescribeUnsupported(error)

@@ -193,7 +193,7 @@ struct AdminClientTests {
         guard case .consumer(let g, let v)? = try? result.groups["kip848-a"]?.result.get() else { Issue.record("kip848-a"); return }
         #expect(g.groupEpoch == 5 && v == 1)
         guard case .classic(let c, _)? = try? result.groups["classic-a"]?.result.get() else { Issue.record("classic-a"); return }
-        #expect(c.protocolData == "range")
+        #expect(c.protocolName == "range")
         guard case .classic? = try? result.groups["classic-untyped"]?.result.get() else { Issue.record("classic-untyped"); return }
         guard case .failure(let missing)? = result.groups["missing"]?.result else { Issue.record("missing"); return }
         #expect(missing.name == "GROUP_ID_NOT_FOUND")

@@ -1,0 +1,514 @@
+import GroupModel
+import KafkaProtocol
+import KafkaWire
+
+// ConsumerGroupDescribe and DescribeGroups answers read straight into GroupModel's describe inputs
+// (the generated answers' nested structs are never built): the one reading of these answers the
+// admin client uses. Topic names are resolved and interned while reading (``MetadataTopicNames``),
+// and the classic members' consumer-protocol bytes are read in place.
+
+/// Metadata's topic names, for reading answers that name topics: by id (for an answer that leaves a
+/// name empty), and as Metadata's own strings (a name read from an answer is replaced by Metadata's
+/// equal string, so that equal names share one storage across the poll).
+public struct MetadataTopicNames: Sendable, Hashable {
+    /// Topic names by topic id (topics with a non-zero id).
+    public let byID: [KafkaUUID: String]
+    /// Metadata's topics, by name.
+    let topics: [String: TopicInfo]
+
+    /// The names of `metadata`'s topics (none for nil).
+    public init(_ metadata: ClusterMetadata?) {
+        let topics = metadata?.topics ?? [:]
+        var byID: [KafkaUUID: String] = [:]
+        byID.reserveCapacity(topics.count)
+        for (name, t) in topics where !t.topicID.isZero { byID[t.topicID] = name }
+        self.byID = byID
+        self.topics = topics
+    }
+
+    /// Metadata's string equal to `name`, or `name` when Metadata has no such topic.
+    public func interned(_ name: String) -> String {
+        guard let i = topics.index(forKey: name) else { return name }
+        return topics[i].key
+    }
+}
+
+/// What one answer's reading remembers so as to reuse strings it already made: the last topic named
+/// by id, the last topic named by name, the last member's subscription. Members of a group usually
+/// name the same topics one after another, so most names are compared in place and never made again
+/// or hashed.
+struct TopicNameReader {
+    let names: MetadataTopicNames
+    private var lastID: KafkaUUID?
+    private var lastIDWire = ""
+    private var lastIDName = ""
+    private var lastName: String?
+
+    init(_ names: MetadataTopicNames) { self.names = names }
+
+    /// A topic given as id and name (ConsumerGroupDescribe's `TopicId`, `TopicName`): the name as
+    /// sent, or Metadata's name for the id when the broker left it empty, or the id's text when
+    /// Metadata does not know it either.
+    mutating func byID(_ r: inout WireReader) throws(WireError) -> String {
+        let id = try r.readUUID()
+        if id == lastID, r.skipString(compact: true, ifEqualTo: lastIDWire) { return lastIDName }
+        let wire = try r.readString(compact: true, field: "topicName")
+        let name: String
+        if wire.isEmpty {
+            name = names.byID[id] ?? id.description
+        } else if let known = names.byID[id], known == wire {
+            name = known
+        } else {
+            name = names.interned(wire)
+        }
+        lastID = id
+        lastIDWire = wire
+        lastIDName = name
+        return name
+    }
+
+    /// A topic given by name (Metadata's string when Metadata knows it).
+    mutating func byName(_ r: inout WireReader, compact: Bool, field: String) throws(WireError) -> String {
+        if let last = lastName, r.skipString(compact: compact, ifEqualTo: last) { return last }
+        let name = names.interned(try r.readString(compact: compact, field: field))
+        lastName = name
+        return name
+    }
+
+    /// A non-null array of topic names; `last` is the previous list read, which is returned (its
+    /// storage shared) when the names are the same, and becomes the list read.
+    mutating func nameList(_ r: inout WireReader, compact: Bool, field: String, last: inout [String]) throws(WireError) -> [String] {
+        guard let count = try r.readArrayCount(compact: compact) else {
+            throw WireError.unexpectedNull(field: field, offset: r.offset)
+        }
+        // nil while every name so far is `last`'s.
+        var list: [String]?
+        for i in 0..<count {
+            if list == nil {
+                if i < last.count, r.skipString(compact: compact, ifEqualTo: last[i]) { continue }
+                var fresh = Array(last[..<i])
+                fresh.reserveCapacity(Swift.min(count, 1 << 10))
+                list = fresh
+            }
+            list!.append(try byName(&r, compact: compact, field: field))
+        }
+        let out = list ?? (count == last.count ? last : Array(last[..<count]))
+        last = out
+        return out
+    }
+}
+
+// MARK: - ConsumerGroupDescribe
+
+/// ConsumerGroupDescribe as the admin client sends it (the generated request), answered by a
+/// ``FlatConsumerGroupDescribeResponse`` read with the request's topic names.
+struct FlatConsumerGroupDescribeRequest: KafkaRequestMessage {
+    typealias Response = FlatConsumerGroupDescribeResponse
+    static let apiKey = ConsumerGroupDescribeRequest.apiKey
+    static let messageName = ConsumerGroupDescribeRequest.messageName
+    static let validVersions = ConsumerGroupDescribeRequest.validVersions
+    static let firstFlexibleVersion = ConsumerGroupDescribeRequest.firstFlexibleVersion
+
+    /// The request.
+    var request: ConsumerGroupDescribeRequest
+    /// The names the answer's topics are resolved and interned with.
+    var topicNames: MetadataTopicNames
+
+    init(_ request: ConsumerGroupDescribeRequest, topicNames: MetadataTopicNames) {
+        self.request = request
+        self.topicNames = topicNames
+    }
+
+    init(from reader: inout WireReader, version: Int16) throws(WireError) {
+        request = try ConsumerGroupDescribeRequest(from: &reader, version: version)
+        topicNames = MetadataTopicNames(nil)
+    }
+
+    func encode(to writer: inout WireWriter, version: Int16) throws(WireError) {
+        try request.encode(to: &writer, version: version)
+    }
+
+    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> FlatConsumerGroupDescribeResponse {
+        try FlatConsumerGroupDescribeResponse(from: &reader, version: version, topicNames: topicNames)
+    }
+}
+
+/// A ConsumerGroupDescribe answer read straight into ``DescribedConsumerGroupInput`` values. The
+/// same values as the generated answer converted group by group (`ErrorCode` and `ErrorMessage` as
+/// the group's error; topic ids resolved to names; every list of partitions sorted; v0 members
+/// counted as consumer members), and the same errors where the generated decoder fails. Tagged
+/// fields are checked and skipped: the admin client reads none.
+struct FlatConsumerGroupDescribeResponse: KafkaAPIMessage {
+    static let apiKey = ConsumerGroupDescribeResponse.apiKey
+    static let messageName = ConsumerGroupDescribeResponse.messageName
+    static let validVersions = ConsumerGroupDescribeResponse.validVersions
+    static let firstFlexibleVersion = ConsumerGroupDescribeResponse.firstFlexibleVersion
+
+    /// `ThrottleTimeMs`.
+    var throttleTimeMs: Int32 = 0
+    /// The groups, as answered.
+    var groups: [DescribedConsumerGroupInput] = []
+
+    init(throttleTimeMs: Int32 = 0, groups: [DescribedConsumerGroupInput] = []) {
+        self.throttleTimeMs = throttleTimeMs
+        self.groups = groups
+    }
+
+    /// Reads an answer without Metadata's names: names as sent, an empty one as its topic id.
+    init(from r: inout WireReader, version: Int16) throws(WireError) {
+        try self.init(from: &r, version: version, topicNames: MetadataTopicNames(nil))
+    }
+
+    /// Reads an answer, resolving and interning topic names with `topicNames`.
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError) {
+        try Self.checkVersion(version)
+        throttleTimeMs = try r.readInt32()
+        guard let count = try r.readArrayCount(compact: true) else {
+            throw WireError.unexpectedNull(field: "groups", offset: r.offset)
+        }
+        groups.reserveCapacity(Swift.min(count, r.remaining / 8))
+        var names = TopicNameReader(topicNames)
+        var strings = RepeatedStrings()
+        for _ in 0..<count { groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings)) }
+        try FlatListOffsetsResponse.skipTaggedFields(&r)
+    }
+
+    static func readGroup(
+        _ r: inout WireReader, version: Int16, names: inout TopicNameReader, strings: inout RepeatedStrings
+    ) throws(WireError) -> DescribedConsumerGroupInput {
+        let code = try r.readInt16()
+        let message = try r.readNullableString(compact: true)
+        let groupID = try r.readString(compact: true, field: "groupID")
+        let state = try RepeatedStrings.read(&r, compact: true, field: "groupState", last: &strings.state)
+        let groupEpoch = try r.readInt32()
+        let assignmentEpoch = try r.readInt32()
+        let assignor = try RepeatedStrings.read(&r, compact: true, field: "assignorName", last: &strings.assignor)
+        guard let memberCount = try r.readArrayCount(compact: true) else {
+            throw WireError.unexpectedNull(field: "members", offset: r.offset)
+        }
+        var members: [DescribedConsumerGroupInput.Member] = []
+        members.reserveCapacity(Swift.min(memberCount, r.remaining / 8))
+        for _ in 0..<memberCount {
+            members.append(try readMember(&r, version: version, names: &names, strings: &strings))
+        }
+        _ = try r.readInt32()  // AuthorizedOperations
+        try FlatListOffsetsResponse.skipTaggedFields(&r)
+        return DescribedConsumerGroupInput(
+            groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
+            groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, assignor: assignor, members: members)
+    }
+
+    static func readMember(
+        _ r: inout WireReader, version: Int16, names: inout TopicNameReader, strings: inout RepeatedStrings
+    ) throws(WireError) -> DescribedConsumerGroupInput.Member {
+        let memberID = try r.readString(compact: true, field: "memberID")
+        let instanceID = try r.readNullableString(compact: true)
+        let rackID = try r.readNullableString(compact: true)
+        let epoch = try r.readInt32()
+        let clientID = try RepeatedStrings.read(&r, compact: true, field: "clientID", last: &strings.clientID)
+        let clientHost = try RepeatedStrings.read(&r, compact: true, field: "clientHost", last: &strings.clientHost)
+        let subscribed = try names.nameList(&r, compact: true, field: "subscribedTopicNames", last: &strings.subscription)
+        let regex = try r.readNullableString(compact: true)
+        let assignment = try readAssignment(&r, names: &names)
+        var target = try readAssignment(&r, names: &names)
+        // One storage for both when they are equal (a member at its target, the usual case).
+        if target == assignment { target = assignment }
+        // v0 has no MemberType; every member a KIP-848 describe lists is a consumer member unless
+        // v1 says otherwise.
+        let type: MemberType = version >= 1 ? MemberType(wireValue: try r.readInt8()) : .consumer
+        try FlatListOffsetsResponse.skipTaggedFields(&r)
+        return DescribedConsumerGroupInput.Member(
+            memberID: memberID, instanceID: instanceID, rackID: rackID, memberEpoch: epoch, clientID: clientID,
+            clientHost: clientHost, subscribedTopicNames: subscribed, subscribedTopicRegex: regex,
+            assignment: assignment, targetAssignment: target, memberType: type)
+    }
+
+    /// An `Assignment`: its topic-partitions, sorted.
+    static func readAssignment(_ r: inout WireReader, names: inout TopicNameReader) throws(WireError) -> [TopicPartition] {
+        guard let topicCount = try r.readArrayCount(compact: true) else {
+            throw WireError.unexpectedNull(field: "topicPartitions", offset: r.offset)
+        }
+        var out: [TopicPartition] = []
+        for _ in 0..<topicCount {
+            let name = try names.byID(&r)
+            guard let count = try r.readArrayCount(compact: true) else {
+                throw WireError.unexpectedNull(field: "partitions", offset: r.offset)
+            }
+            if out.isEmpty { out.reserveCapacity(Swift.min(count * topicCount, count + r.remaining / 4)) }
+            for _ in 0..<count { out.append(TopicPartition(topic: name, partition: try r.readInt32())) }
+            try FlatListOffsetsResponse.skipTaggedFields(&r)
+        }
+        try FlatListOffsetsResponse.skipTaggedFields(&r)
+        return out.sortedIfNeeded()
+    }
+
+    /// Writes the generated answer these values read back as: topics by name with zero ids, each
+    /// run of one topic's partitions as one topic, errors as their codes and messages.
+    func encode(to w: inout WireWriter, version: Int16) throws(WireError) {
+        func assignment(_ list: [TopicPartition]) -> ConsumerGroupDescribeResponse.Assignment {
+            ConsumerGroupDescribeResponse.Assignment(topicPartitions: topicRuns(list).map {
+                .init(topicID: .zero, topicName: $0.topic, partitions: $0.partitions)
+            })
+        }
+        let answer = ConsumerGroupDescribeResponse(throttleTimeMs: throttleTimeMs, groups: groups.map { g in
+            .init(
+                errorCode: g.error?.code ?? 0, errorMessage: g.error?.message, groupID: g.groupID,
+                groupState: g.state.brokerString, groupEpoch: g.groupEpoch, assignmentEpoch: g.assignmentEpoch,
+                assignorName: g.assignor ?? "",
+                members: g.members.map { m in
+                    .init(
+                        memberID: m.memberID, instanceID: m.instanceID, rackID: m.rackID, memberEpoch: m.memberEpoch,
+                        clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames,
+                        subscribedTopicRegex: m.subscribedTopicRegex, assignment: assignment(m.assignment),
+                        targetAssignment: assignment(m.targetAssignment),
+                        memberType: m.memberType == .classic ? 0 : m.memberType == .consumer ? 1 : -1)
+                })
+        })
+        try answer.encode(to: &w, version: version)
+    }
+}
+
+/// Strings that repeat from one group or member of an answer to the next (states, assignors,
+/// client ids and hosts, subscriptions): each is compared in place with the last one read and
+/// reused when equal.
+struct RepeatedStrings {
+    var state = ""
+    var assignor = ""
+    var clientID = ""
+    var clientHost = ""
+    var protocolType = ""
+    var protocolName = ""
+    var subscription: [String] = []
+
+    /// A non-null string, `last` when the bytes are its own; becomes `last`.
+    static func read(_ r: inout WireReader, compact: Bool, field: String, last: inout String) throws(WireError) -> String {
+        if r.skipString(compact: compact, ifEqualTo: last) { return last }
+        last = try r.readString(compact: compact, field: field)
+        return last
+    }
+}
+
+/// `list`'s runs of one topic, in order.
+func topicRuns(_ list: [TopicPartition]) -> [(topic: String, partitions: [Int32])] {
+    var runs: [(topic: String, partitions: [Int32])] = []
+    for tp in list {
+        if runs.last?.topic == tp.topic {
+            runs[runs.count - 1].partitions.append(tp.partition)
+        } else {
+            runs.append((tp.topic, [tp.partition]))
+        }
+    }
+    return runs
+}
+
+extension ItemError {
+    /// A group's error from the `ErrorCode` and `ErrorMessage` of an answer; nil for 0.
+    init?(answeredCode code: Int16, message: String?) {
+        guard code != 0 else { return nil }
+        self.init(code: code, name: KafkaErrorCode(code).name, message: message)
+    }
+}
+
+// MARK: - DescribeGroups
+
+/// DescribeGroups as the admin client sends it (the generated request), answered by a
+/// ``FlatDescribeGroupsResponse`` read with the request's topic names.
+struct FlatDescribeGroupsRequest: KafkaRequestMessage {
+    typealias Response = FlatDescribeGroupsResponse
+    static let apiKey = DescribeGroupsRequest.apiKey
+    static let messageName = DescribeGroupsRequest.messageName
+    static let validVersions = DescribeGroupsRequest.validVersions
+    static let firstFlexibleVersion = DescribeGroupsRequest.firstFlexibleVersion
+
+    /// The request.
+    var request: DescribeGroupsRequest
+    /// The names the members' topics are interned with.
+    var topicNames: MetadataTopicNames
+
+    init(_ request: DescribeGroupsRequest, topicNames: MetadataTopicNames) {
+        self.request = request
+        self.topicNames = topicNames
+    }
+
+    init(from reader: inout WireReader, version: Int16) throws(WireError) {
+        request = try DescribeGroupsRequest(from: &reader, version: version)
+        topicNames = MetadataTopicNames(nil)
+    }
+
+    func encode(to writer: inout WireWriter, version: Int16) throws(WireError) {
+        try request.encode(to: &writer, version: version)
+    }
+
+    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> FlatDescribeGroupsResponse {
+        try FlatDescribeGroupsResponse(from: &reader, version: version, topicNames: topicNames)
+    }
+}
+
+/// A DescribeGroups answer read straight into ``DescribedClassicGroupInput`` values, the members'
+/// `MemberMetadata` and `MemberAssignment` read in place as the classic consumer protocol's
+/// version-prefixed `ConsumerProtocolSubscription` and `ConsumerProtocolAssignment` when the
+/// protocol type is `consumer` or empty (as Kafka's admin client does). Bytes that do not read as
+/// those leave the member's subscription or assignment unknown rather than failing the group, and
+/// so do empty bytes (the broker did not say; an empty assignment encodes as a version and a zero
+/// count). The same values and errors as the generated answer with the generated consumer-protocol
+/// decoders (`decodeVersionPrefixed`); tagged fields are checked and skipped.
+struct FlatDescribeGroupsResponse: KafkaAPIMessage {
+    static let apiKey = DescribeGroupsResponse.apiKey
+    static let messageName = DescribeGroupsResponse.messageName
+    static let validVersions = DescribeGroupsResponse.validVersions
+    static let firstFlexibleVersion = DescribeGroupsResponse.firstFlexibleVersion
+
+    /// `ThrottleTimeMs` (v1+).
+    var throttleTimeMs: Int32 = 0
+    /// The groups, as answered.
+    var groups: [DescribedClassicGroupInput] = []
+
+    init(throttleTimeMs: Int32 = 0, groups: [DescribedClassicGroupInput] = []) {
+        self.throttleTimeMs = throttleTimeMs
+        self.groups = groups
+    }
+
+    /// Reads an answer without Metadata's names.
+    init(from r: inout WireReader, version: Int16) throws(WireError) {
+        try self.init(from: &r, version: version, topicNames: MetadataTopicNames(nil))
+    }
+
+    /// Reads an answer, interning topic names with `topicNames`.
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError) {
+        try Self.checkVersion(version)
+        let flexible = Self.isFlexible(version)
+        if version >= 1 { throttleTimeMs = try r.readInt32() }
+        guard let count = try r.readArrayCount(compact: flexible) else {
+            throw WireError.unexpectedNull(field: "groups", offset: r.offset)
+        }
+        groups.reserveCapacity(Swift.min(count, r.remaining / 8))
+        var names = TopicNameReader(topicNames)
+        var strings = RepeatedStrings()
+        for _ in 0..<count {
+            groups.append(try Self.readGroup(&r, version: version, flexible: flexible, names: &names, strings: &strings))
+        }
+        if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
+    }
+
+    static func readGroup(
+        _ r: inout WireReader, version: Int16, flexible: Bool, names: inout TopicNameReader, strings: inout RepeatedStrings
+    ) throws(WireError) -> DescribedClassicGroupInput {
+        let code = try r.readInt16()
+        let message = version >= 6 ? try r.readNullableString(compact: flexible) : nil
+        let groupID = try r.readString(compact: flexible, field: "groupID")
+        let state = try RepeatedStrings.read(&r, compact: flexible, field: "groupState", last: &strings.state)
+        let protocolType = try RepeatedStrings.read(&r, compact: flexible, field: "protocolType", last: &strings.protocolType)
+        let protocolName = try RepeatedStrings.read(&r, compact: flexible, field: "protocolData", last: &strings.protocolName)
+        guard let memberCount = try r.readArrayCount(compact: flexible) else {
+            throw WireError.unexpectedNull(field: "members", offset: r.offset)
+        }
+        let decodable = protocolType == "consumer" || protocolType.isEmpty
+        var members: [DescribedClassicGroupInput.Member] = []
+        members.reserveCapacity(Swift.min(memberCount, r.remaining / 8))
+        for _ in 0..<memberCount {
+            let memberID = try r.readString(compact: flexible, field: "memberID")
+            let instanceID = version >= 4 ? try r.readNullableString(compact: flexible) : nil
+            let clientID = try RepeatedStrings.read(&r, compact: flexible, field: "clientID", last: &strings.clientID)
+            let clientHost = try RepeatedStrings.read(&r, compact: flexible, field: "clientHost", last: &strings.clientHost)
+            var metadata = try r.readBytesInPlace(compact: flexible, field: "memberMetadata")
+            var assigned = try r.readBytesInPlace(compact: flexible, field: "memberAssignment")
+            if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
+            var subscription: DescribedClassicGroupInput.Subscription?
+            var assignment: [TopicPartition]?
+            if decodable, !metadata.isAtEnd {
+                subscription = try? Self.readSubscription(&metadata, names: &names, strings: &strings)
+            }
+            if decodable, !assigned.isAtEnd {
+                assignment = try? Self.readAssignment(&assigned, names: &names)
+            }
+            members.append(DescribedClassicGroupInput.Member(
+                memberID: memberID, instanceID: instanceID, clientID: clientID, clientHost: clientHost,
+                subscription: subscription, assignment: assignment))
+        }
+        if version >= 3 { _ = try r.readInt32() }  // AuthorizedOperations
+        if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
+        return DescribedClassicGroupInput(
+            groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
+            protocolType: protocolType, protocolName: protocolName, members: members)
+    }
+
+    /// The newest consumer-protocol version known; a newer one is read with its layout (these
+    /// schemas only append fields) and its trailing bytes ignored, as `decodeVersionPrefixed` does.
+    static let newestSubscription = ConsumerProtocolSubscription.validVersions.upperBound
+    static let newestAssignment = ConsumerProtocolAssignment.validVersions.upperBound
+
+    /// A version-prefixed `ConsumerProtocolSubscription`, every byte of it (up to the newest known
+    /// version's fields).
+    static func readSubscription(
+        _ r: inout WireReader, names: inout TopicNameReader, strings: inout RepeatedStrings
+    ) throws(WireError) -> DescribedClassicGroupInput.Subscription {
+        let version = try r.readInt16()
+        if version < 0 { throw WireError.unsupportedVersion(api: ConsumerProtocolSubscription.messageName, version: version) }
+        let topics = try names.nameList(&r, compact: false, field: "topics", last: &strings.subscription)
+        _ = try r.readNullableBytesInPlace(compact: false)  // UserData
+        var owned: [TopicPartition]?
+        if version >= 1 { owned = try readTopicPartitions(&r, names: &names, field: "ownedPartitions") }
+        let generation = version >= 2 ? try r.readInt32() : -1
+        let rack = version >= 3 ? try r.readNullableString(compact: false) : nil
+        if version <= newestSubscription { try r.expectEnd() }
+        return DescribedClassicGroupInput.Subscription(
+            topics: topics, ownedPartitions: owned, generationID: version >= 2 && generation >= 0 ? generation : nil,
+            rackID: rack)
+    }
+
+    /// A version-prefixed `ConsumerProtocolAssignment`'s partitions, sorted.
+    static func readAssignment(_ r: inout WireReader, names: inout TopicNameReader) throws(WireError) -> [TopicPartition] {
+        let version = try r.readInt16()
+        if version < 0 { throw WireError.unsupportedVersion(api: ConsumerProtocolAssignment.messageName, version: version) }
+        let partitions = try readTopicPartitions(&r, names: &names, field: "assignedPartitions")
+        _ = try r.readNullableBytesInPlace(compact: false)  // UserData
+        if version <= newestAssignment { try r.expectEnd() }
+        return partitions
+    }
+
+    /// The consumer protocol's array of topics with their partitions, sorted.
+    static func readTopicPartitions(_ r: inout WireReader, names: inout TopicNameReader, field: String) throws(WireError) -> [TopicPartition] {
+        guard let topicCount = try r.readArrayCount(compact: false) else {
+            throw WireError.unexpectedNull(field: field, offset: r.offset)
+        }
+        var out: [TopicPartition] = []
+        for _ in 0..<topicCount {
+            let name = try names.byName(&r, compact: false, field: "topic")
+            guard let count = try r.readArrayCount(compact: false) else {
+                throw WireError.unexpectedNull(field: "partitions", offset: r.offset)
+            }
+            if out.isEmpty { out.reserveCapacity(Swift.min(count * topicCount, count + r.remaining / 4)) }
+            for _ in 0..<count { out.append(TopicPartition(topic: name, partition: try r.readInt32())) }
+        }
+        return out.sortedIfNeeded()
+    }
+
+    /// Writes the generated answer these values read back as: the subscription at v3 and the
+    /// assignment at v1 (none as empty bytes), errors as their codes and messages.
+    func encode(to w: inout WireWriter, version: Int16) throws(WireError) {
+        func tps(_ list: [TopicPartition]) -> [(topic: String, partitions: [Int32])] { topicRuns(list) }
+        let answer = DescribeGroupsResponse(throttleTimeMs: throttleTimeMs, groups: try groups.map { g throws(WireError) in
+            DescribeGroupsResponse.DescribedGroup(
+                errorCode: g.error?.code ?? 0, errorMessage: g.error?.message, groupID: g.groupID,
+                groupState: g.state.brokerString, protocolType: g.protocolType ?? "", protocolData: g.protocolName ?? "",
+                members: try g.members.map { m throws(WireError) in
+                    let metadata = try m.subscription.map { s throws(WireError) in
+                        try ConsumerProtocolSubscription(
+                            topics: s.topics,
+                            ownedPartitions: tps(s.ownedPartitions ?? []).map { .init(topic: $0.topic, partitions: $0.partitions) },
+                            generationID: s.generationID ?? -1, rackID: s.rackID
+                        ).encodedVersionPrefixed(version: 3)
+                    } ?? []
+                    let assignment = try m.assignment.map { a throws(WireError) in
+                        try ConsumerProtocolAssignment(
+                            assignedPartitions: tps(a).map { .init(topic: $0.topic, partitions: $0.partitions) }
+                        ).encodedVersionPrefixed(version: 1)
+                    } ?? []
+                    return DescribeGroupsResponse.DescribedGroupMember(
+                        memberID: m.memberID, groupInstanceID: m.instanceID, clientID: m.clientID, clientHost: m.clientHost,
+                        memberMetadata: metadata, memberAssignment: assignment)
+                })
+        })
+        try answer.encode(to: &w, version: version)
+    }
+}
