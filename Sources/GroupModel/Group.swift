@@ -202,21 +202,25 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     /// Counts one partition row into the row figures (lag totals, the largest lag, hand-off
     /// counts). Rows are added in the group's order: of equal largest lags the first is kept.
     mutating func add(_ row: GroupPartition) {
-        switch row.lag {
+        add(lag: row.lag, topicPartition: row.topicPartition, handoff: row.handoff, owner: row.owner, targetOwner: row.targetOwner)
+    }
+
+    /// ``add(_:)`` for a row not built yet, given its fields (so that the row need not be copied).
+    mutating func add(lag: LagValue, topicPartition: TopicPartition, handoff: HandoffState, owner: String?, targetOwner: String?) {
+        switch lag {
         case .known(let lag):
             totalLag += lag
             if maxLag.map({ lag > $0 }) ?? true {
                 maxLag = lag
-                maxLagPartition = row.topicPartition
+                maxLagPartition = topicPartition
             }
         case .unknown:
-            if !row.lag.isNotApplicable { partitionsLagUnknown += 1 }
+            if !lag.isNotApplicable { partitionsLagUnknown += 1 }
         }
-        let handoff = row.handoff
-        let owned = row.owner != nil
+        let owned = owner != nil
         if !owned && handoff != .notAssigned { partitionsUnowned += 1 }
         if handoff == .pendingRevocation { pendingRevocation += 1 }
-        if row.targetOwner != nil, row.targetOwner != row.owner, owned || handoff == .awaitingRelease {
+        if targetOwner != nil, targetOwner != owner, owned || handoff == .awaitingRelease {
             awaitingRelease += 1
         }
     }

@@ -82,19 +82,31 @@ public enum GroupAssembler {
     /// Builds the snapshot's topic list from log offsets (names, partition counts, offsets).
     /// - Parameter topicIDs: topic ids by topic name, when Metadata reported them.
     public static func topics(from logOffsets: [LogOffsetsInput], topicIDs: [String: String] = [:]) -> [TopicInfo] {
-        if let sorted = topicsOfSortedInput(logOffsets, topicIDs: topicIDs) { return sorted }
+        topics(from: logOffsets) { _, name in topicIDs[name] }
+    }
+
+    /// ``topics(from:topicIDs:)`` with the topic ids given by position: one per distinct topic of
+    /// `logOffsets` in name order (nil when unknown), so that no name is looked up. The poller keeps
+    /// them in that order from Metadata.
+    public static func topics(from logOffsets: [LogOffsetsInput], topicIDsInOrder ids: [String?]) -> [TopicInfo] {
+        topics(from: logOffsets) { n, _ in n < ids.count ? ids[n] : nil }
+    }
+
+    /// The topic list, with `topicID(n, name)` giving the id of the `n`-th topic in name order.
+    private static func topics(from logOffsets: [LogOffsetsInput], topicID: (Int, String) -> String?) -> [TopicInfo] {
+        if let sorted = topicsOfSortedInput(logOffsets, topicID: topicID) { return sorted }
         let byTopic = Dictionary(grouping: logOffsets, by: \.topicPartition.topic)
-        return byTopic.keys.sorted().map { name in
+        return byTopic.keys.sorted().enumerated().map { n, name in
             let rows = (byTopic[name] ?? []).map {
                 PartitionOffsets(partition: $0.topicPartition.partition, logStart: $0.logStart, logEnd: $0.logEnd, leader: $0.leader, error: $0.error)
             }
-            return TopicInfo(name: name, topicID: topicIDs[name], partitionCount: Set(rows.map(\.partition)).count, partitions: rows)
+            return TopicInfo(name: name, topicID: topicID(n, name), partitionCount: Set(rows.map(\.partition)).count, partitions: rows)
         }
     }
 
-    /// ``topics(from:topicIDs:)`` for input sorted by topic and partition (what the poller passes),
-    /// in one pass; nil when the input is not in that order.
-    static func topicsOfSortedInput(_ logOffsets: [LogOffsetsInput], topicIDs: [String: String]) -> [TopicInfo]? {
+    /// The topic list for input sorted by topic and partition (what the poller passes), in one
+    /// pass; nil when the input is not in that order.
+    private static func topicsOfSortedInput(_ logOffsets: [LogOffsetsInput], topicID: (Int, String) -> String?) -> [TopicInfo]? {
         var out: [TopicInfo] = []
         var start = 0
         while start < logOffsets.count {
@@ -122,7 +134,7 @@ public enum GroupAssembler {
                     logEnd: logOffsets[i].logEnd, leader: logOffsets[i].leader, error: logOffsets[i].error))
             }
             // Rows are in partition order already: set after init, which would sort a copy.
-            var topic = TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct)
+            var topic = TopicInfo(name: name, topicID: topicID(out.count, name), partitionCount: distinct)
             topic.partitions = rows
             out.append(topic)
             start = end
@@ -487,7 +499,10 @@ struct RowScratch {
     /// groups so that their cell arrays are reused rather than allocated again.
     private var topics: [LocalTopic] = []
     private var topicCount = 0
+    /// The group's topics by name, filled only once it has more than ``scanLimit`` of them (fewer
+    /// are found by comparing names, which spares hashing each name of every group).
     private var topicIndex: [String: Int] = [:]
+    private static let scanLimit = 8
     /// How many cells of the group's topics are present (its number of rows).
     private var presentCount = 0
     /// Per member: the first member with its id (members with the same id count as one owner).
@@ -514,7 +529,12 @@ struct RowScratch {
     /// are sorted by topic, so most lookups hit it.
     private mutating func topic(_ name: String, logs: LogTable, last: inout Int) -> Int {
         if last >= 0, topics[last].name == name { return last }
-        if let i = topicIndex[name] {
+        if topicCount <= Self.scanLimit {
+            for i in 0..<topicCount where topics[i].name == name {
+                last = i
+                return i
+            }
+        } else if let i = topicIndex[name] {
             last = i
             return i
         }
@@ -542,7 +562,12 @@ struct RowScratch {
             topics.append(LocalTopic(name: shared, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
         }
         topicCount += 1
-        topicIndex[name] = i
+        if topicCount > Self.scanLimit {
+            if topicCount == Self.scanLimit + 1 {
+                for k in 0..<i { topicIndex[topics[k].name] = k }
+            }
+            topicIndex[shared] = i
+        }
         last = i
         return i
     }
@@ -582,7 +607,7 @@ struct RowScratch {
     }
 
     /// The group's partition rows, sorted by topic and partition; each row is also added to
-    /// `figures` (``GroupSummary/add(_:)``). `members` must be sorted by id.
+    /// `figures` (``GroupSummary/add(lag:topicPartition:handoff:owner:targetOwner:)``). `members` must be sorted by id.
     /// - Parameter lagNotApplicable: a share group's rows: every lag is ``LagValue/notApplicable``.
     mutating func rows(
         members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
@@ -590,7 +615,7 @@ struct RowScratch {
     ) -> [GroupPartition] {
         topicCount = 0
         presentCount = 0
-        topicIndex.removeAll(keepingCapacity: true)
+        if !topicIndex.isEmpty { topicIndex.removeAll(keepingCapacity: true) }
 
         // Members with the same id count as one owner: map each to the first of its run.
         canonical.removeAll(keepingCapacity: true)
@@ -734,13 +759,14 @@ private struct RowContext {
         } else {
             handoff = .notAssigned
         }
-        let row = GroupPartition(
-            topicPartition: TopicPartition(topic: topicName, partition: partition), committedOffset: committedOffset,
-            commitMetadata: commitMetadata, logStart: logStart, logEnd: logEnd, lag: lag,
-            owner: cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil,
-            targetOwner: cell.target >= 0 ? members[Int(cell.target)].memberID : nil,
-            handoff: handoff, error: commitPartitionError ?? logError)
-        figures.add(row)
-        rows.append(row)
+        let topicPartition = TopicPartition(topic: topicName, partition: partition)
+        let owner = cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil
+        let targetOwner = cell.target >= 0 ? members[Int(cell.target)].memberID : nil
+        // Counted from the fields, which then move into the row: counting the row would copy it.
+        figures.add(lag: lag, topicPartition: topicPartition, handoff: handoff, owner: owner, targetOwner: targetOwner)
+        rows.append(GroupPartition(
+            topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
+            logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
+            handoff: handoff, error: commitPartitionError ?? logError))
     }
 }
