@@ -132,29 +132,37 @@ public enum PollConversion {
     }
 
     /// Committed offsets of one group.
-    /// - Parameter names: when given, topic names are interned in it (once per run of partitions of
-    ///   one topic).
-    public static func committed(_ offsets: GroupOffsets, names: TopicNameTable? = nil) -> CommittedOffsetsInput {
+    /// - Parameters:
+    ///   - groupID: the group's id as the caller holds it, used when equal to the answer's (the
+    ///     poller passes the listed group's string, so that the assembler's comparisons of ids are
+    ///     pointer checks).
+    ///   - names: when given, topic names are interned in it (once per run of partitions of one
+    ///     topic). The poller passes none: the rows take their names from the log offsets, so a
+    ///     commit's topic name is only compared, and interning would hash it once more per group.
+    public static func committed(_ offsets: GroupOffsets, groupID: String? = nil, names: TopicNameTable? = nil) -> CommittedOffsetsInput {
         var out: [CommittedOffsetsInput.Offset] = []
         out.reserveCapacity(offsets.offsets.count)
         var lastDecoded: String?
         var lastInterned = ""
-        // By index: iterating would copy each entry (and retain its strings).
-        for i in offsets.offsets.indices {
-            // One copy of the entry (reading its two halves apart copies it twice).
-            let (decoded, c) = offsets.offsets[i]
-            var tp = decoded
-            if let names {
-                if tp.topic != lastDecoded {
-                    lastDecoded = tp.topic
-                    lastInterned = names.intern(tp.topic)
+        // In place: iterating or subscripting the array would copy each entry (and retain its strings).
+        offsets.offsets.withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                var topic = entries[i].partition.topic
+                if let names {
+                    if topic != lastDecoded {
+                        lastDecoded = topic
+                        lastInterned = names.intern(topic)
+                    }
+                    topic = lastInterned
                 }
-                tp.topic = lastInterned
+                out.append(CommittedOffsetsInput.Offset(
+                    topicPartition: TopicPartition(topic: topic, partition: entries[i].partition.partition),
+                    offset: entries[i].committed.offset, metadata: entries[i].committed.metadata,
+                    error: entries[i].committed.error.map(itemError)))
             }
-            out.append(CommittedOffsetsInput.Offset(
-                topicPartition: tp, offset: c.offset, metadata: c.metadata, error: c.error.map(itemError)))
         }
-        return CommittedOffsetsInput(groupID: offsets.groupID, offsets: out)
+        let id = groupID.flatMap { $0 == offsets.groupID ? $0 : nil } ?? offsets.groupID
+        return CommittedOffsetsInput(groupID: id, offsets: out)
     }
 }
 
