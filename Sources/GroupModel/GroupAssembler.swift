@@ -593,12 +593,14 @@ struct RowScratch {
     }
 
     /// Marks the cells of `list`'s partitions and their topics consumed, applying `change` to each
-    /// cell. Read in place: iterating would copy each element (and retain its topic).
+    /// cell. Read in place, through a pointer: iterating or subscripting the array (or a buffer
+    /// pointer) would copy each element (and retain its topic).
     private mutating func mark(
         _ list: [TopicPartition], logs: LogTable, last: inout Int, _ change: (inout Cell) -> Void
     ) {
-        list.withUnsafeBufferPointer { list in
-            for j in list.indices {
+        list.withUnsafeBufferPointer { buffer in
+            guard let list = buffer.baseAddress else { return }
+            for j in 0..<buffer.count {
                 let t = topic(list[j].topic, logs: logs, last: &last)
                 topics[t].consumed = true
                 update(t, list[j].partition, change)
@@ -644,9 +646,10 @@ struct RowScratch {
         }
 
         let offsets = committed?.offsets ?? []
-        // In place: iterating the offsets would copy each one (and retain its strings).
-        offsets.withUnsafeBufferPointer { offsets in
-            for i in offsets.indices {
+        // In place, as in `mark`.
+        offsets.withUnsafeBufferPointer { buffer in
+            guard let offsets = buffer.baseAddress else { return }
+            for i in 0..<buffer.count {
                 let t = topic(offsets[i].topicPartition.topic, logs: logs, last: &last)
                 update(t, offsets[i].topicPartition.partition) { $0.commit = Int32(i) }
             }
@@ -659,41 +662,60 @@ struct RowScratch {
             }
         }
 
-        var rows: [GroupPartition] = []
-        rows.reserveCapacity(presentCount)
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: 0..<topicCount)
         if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
         var context = RowContext(
             members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: committed?.error,
             offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
-        for t in order {
-            // The topic's fields read in place: a copy of the topic would retain its cells and table.
-            context.topicName = topics[t].name
-            context.logTopic = topics[t].logTopic
-            context.consumed = topics[t].consumed
-            if topics[t].extra.isEmpty {
-                for p in topics[t].cells.indices where topics[t].cells[p].present {
-                    context.append(Int32(p), topics[t].cells[p], to: &rows, figures: &figures)
+        // Every present cell gives one row: written in place into storage of that size (appending
+        // a new row would copy it into the array).
+        return [GroupPartition](unsafeUninitializedCapacity: presentCount) { buffer, count in
+            var sink = RowSink(buffer: buffer)
+            defer { count = sink.count }
+            for t in order {
+                // The topic's fields read in place: a copy of the topic would retain its cells and table.
+                context.topicName = topics[t].name
+                context.logTopic = topics[t].logTopic
+                context.consumed = topics[t].consumed
+                if topics[t].extra.isEmpty {
+                    for p in topics[t].cells.indices where topics[t].cells[p].present {
+                        context.append(Int32(p), topics[t].cells[p], to: &sink, figures: &figures)
+                    }
+                    continue
                 }
-                continue
-            }
-            let extra = topics[t].extra.keys.sorted()
-            var e = 0
-            // Negative partitions (only from odd inputs) come first, those past the cells last.
-            while e < extra.count, extra[e] < 0 {
-                context.append(extra[e], topics[t].extra[extra[e]]!, to: &rows, figures: &figures)
-                e += 1
-            }
-            for p in topics[t].cells.indices where topics[t].cells[p].present {
-                context.append(Int32(p), topics[t].cells[p], to: &rows, figures: &figures)
-            }
-            while e < extra.count {
-                context.append(extra[e], topics[t].extra[extra[e]]!, to: &rows, figures: &figures)
-                e += 1
+                let extra = topics[t].extra.keys.sorted()
+                var e = 0
+                // Negative partitions (only from odd inputs) come first, those past the cells last.
+                while e < extra.count, extra[e] < 0 {
+                    context.append(extra[e], topics[t].extra[extra[e]]!, to: &sink, figures: &figures)
+                    e += 1
+                }
+                for p in topics[t].cells.indices where topics[t].cells[p].present {
+                    context.append(Int32(p), topics[t].cells[p], to: &sink, figures: &figures)
+                }
+                while e < extra.count {
+                    context.append(extra[e], topics[t].extra[extra[e]]!, to: &sink, figures: &figures)
+                    e += 1
+                }
             }
         }
-        return rows
+    }
+}
+
+/// Rows written in place into uninitialized storage sized for them.
+private struct RowSink {
+    let buffer: UnsafeMutableBufferPointer<GroupPartition>
+    /// How many rows are written.
+    private(set) var count = 0
+
+    init(buffer: UnsafeMutableBufferPointer<GroupPartition>) { self.buffer = buffer }
+
+    /// Writes `row` after the last one.
+    mutating func append(_ row: consuming GroupPartition) {
+        precondition(count < buffer.count, "more rows than present cells")
+        (buffer.baseAddress! + count).initialize(to: row)
+        count += 1
     }
 }
 
@@ -728,7 +750,7 @@ private struct RowContext {
     }
 
     /// Appends the row of `partition` of the current topic to `rows` and adds it to `figures`.
-    func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout [GroupPartition], figures: inout GroupSummary) {
+    func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
         var committedOffset: Int64?
         var commitMetadata: String?
         var commitPartitionError: ItemError?

@@ -144,9 +144,11 @@ public enum PollConversion {
         out.reserveCapacity(offsets.offsets.count)
         var lastDecoded: String?
         var lastInterned = ""
-        // In place: iterating or subscripting the array would copy each entry (and retain its strings).
-        offsets.offsets.withUnsafeBufferPointer { entries in
-            for i in entries.indices {
+        // In place, through a pointer: iterating or subscripting the array (or a buffer pointer)
+        // would copy each entry (and retain its strings).
+        offsets.offsets.withUnsafeBufferPointer { buffer in
+            guard let entries = buffer.baseAddress else { return }
+            for i in 0..<buffer.count {
                 var topic = entries[i].partition.topic
                 if let names {
                     if topic != lastDecoded {
