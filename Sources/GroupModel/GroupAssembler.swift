@@ -665,12 +665,14 @@ struct RowScratch {
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: 0..<topicCount)
         if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
-        var context = RowContext(
-            members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: committed?.error,
-            offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
+        let commitError = committed?.error
         // Every present cell gives one row: written in place into storage of that size (appending
         // a new row would copy it into the array).
         return [GroupPartition](unsafeUninitializedCapacity: presentCount) { buffer, count in
+            // Made here rather than captured, which copies it.
+            var context = RowContext(
+                members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
+                offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
             var sink = RowSink(buffer: buffer)
             defer { count = sink.count }
             for t in order {

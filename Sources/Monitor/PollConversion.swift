@@ -144,33 +144,29 @@ public enum PollConversion {
         out.reserveCapacity(offsets.offsets.count)
         var lastDecoded: String?
         var lastInterned = ""
-        // In place, through a pointer: iterating or subscripting the array (or a buffer pointer)
-        // would copy each entry (and retain its strings).
-        offsets.offsets.withUnsafeBufferPointer { buffer in
-            guard let entries = buffer.baseAddress else { return }
-            for i in 0..<buffer.count {
-                var topic = entries[i].partition.topic
-                if let names {
-                    if topic != lastDecoded {
-                        lastDecoded = topic
-                        lastInterned = names.intern(topic)
-                    }
-                    topic = lastInterned
+        // By index: iterating would copy each entry (and retain its strings).
+        for i in offsets.offsets.indices {
+            // One copy of the entry (reading its two halves apart copies it twice).
+            let (decoded, c) = offsets.offsets[i]
+            var tp = decoded
+            if let names {
+                if tp.topic != lastDecoded {
+                    lastDecoded = tp.topic
+                    lastInterned = names.intern(tp.topic)
                 }
-                out.append(CommittedOffsetsInput.Offset(
-                    topicPartition: TopicPartition(topic: topic, partition: entries[i].partition.partition),
-                    offset: entries[i].committed.offset, metadata: entries[i].committed.metadata,
-                    error: entries[i].committed.error.map(itemError)))
+                tp.topic = lastInterned
             }
+            out.append(CommittedOffsetsInput.Offset(
+                topicPartition: tp, offset: c.offset, metadata: c.metadata, error: c.error.map(itemError)))
         }
         let id = groupID.flatMap { $0 == offsets.groupID ? $0 : nil } ?? offsets.groupID
         return CommittedOffsetsInput(groupID: id, offsets: out)
     }
 }
 
-/// One string per topic name for a poll: the poller seeds it with Metadata's names (which the admin
-/// client caches across polls), and the conversions replace each decoded topic name with the
-/// table's equal string. Equal names then share one storage, so comparing them (row building, the
+/// One string per topic name: the poller seeds it with Metadata's names and keeps it while
+/// Metadata's topics stay the same (``MetadataTables``), and the conversions replace each decoded
+/// topic name with the table's equal string. Equal names then share one storage, so comparing them (row building, the
 /// poll's topic lists, the next poll's derivations) is a pointer comparison instead of a byte
 /// comparison, and the snapshot holds one copy of each name. The strings are equal either way: the
 /// table changes no value.
