@@ -62,18 +62,56 @@ public struct Group: Sendable, Hashable, Codable {
         recomputeDerived()
     }
 
+    /// Creates a group from members and partitions already in canonical order (members sorted by
+    /// id with sorted lists, rows sorted by topic and partition), as ``GroupAssembler`` builds them:
+    /// nothing is sorted or copied. `rowFigures` is a summary every row was added to in order
+    /// (``GroupSummary/add(_:)``); the members' figures and ``protocol`` are set here.
+    init(
+        canonicalGroupID groupID: String, type: GroupType, protocolType: String?, state: GroupState, assignor: String?,
+        groupEpoch: Int32?, assignmentEpoch: Int32?, generationID: Int32?, coordinatorID: Int32?, error: GroupError?,
+        subtopologies: [StreamsSubtopology]?, members: [GroupMember], partitions: [GroupPartition], rowFigures: GroupSummary
+    ) {
+        self.groupID = groupID
+        self.type = type
+        self.protocolType = protocolType
+        self.state = state
+        self.assignor = assignor
+        self.groupEpoch = groupEpoch
+        self.assignmentEpoch = assignmentEpoch
+        self.generationID = generationID
+        self.coordinatorID = coordinatorID
+        self.error = error
+        self.subtopologies = subtopologies
+        self.members = members
+        self.partitions = partitions
+        self.protocol = GroupProtocol.derive(type: type, hasClassicMember: Self.hasClassicMember(members))
+        var summary = rowFigures
+        summary.addMemberFigures(members: members, type: type, assignmentEpoch: assignmentEpoch)
+        self.summary = summary
+    }
+
     /// Recomputes ``protocol`` and ``summary`` after members or partitions were edited.
     public mutating func recomputeDerived() {
-        self.protocol = GroupProtocol.derive(type: type, memberTypes: members.map(\.memberType))
+        self.protocol = GroupProtocol.derive(type: type, hasClassicMember: Self.hasClassicMember(members))
         self.summary = GroupSummary(group: self)
     }
+
+    /// Whether any of `members` speaks the classic protocol.
+    static func hasClassicMember(_ members: [GroupMember]) -> Bool {
+        // By index: iterating the members would copy each one (and retain all its fields).
+        for i in members.indices where members[i].memberType == .classic { return true }
+        return false
+    }
+
+    /// Whether offset lag means anything for a group of `type` (see ``lagApplies``).
+    static func lagApplies(to type: GroupType) -> Bool { type != .share }
 
     /// Whether a consumer group holds classic members (online migration in progress).
     public var isMixed: Bool { self.protocol == .mixed }
 
     /// Whether offset lag means anything for this group: not for a share group, which commits no
     /// offsets (its rows carry ``LagValue/notApplicable`` and its ``GroupSummary/totalLag`` is 0).
-    public var lagApplies: Bool { type != .share }
+    public var lagApplies: Bool { Self.lagApplies(to: type) }
 
     /// The member with this id, if present.
     public func member(_ memberID: String) -> GroupMember? {
@@ -157,29 +195,51 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     public init(group: Group) {
         self.init()
         // By index: iterating the rows would copy each one (and retain its strings).
-        let rows = group.partitions
-        for i in rows.indices {
-            switch rows[i].lag {
-            case .known(let lag):
-                totalLag += lag
-                if maxLag.map({ lag > $0 }) ?? true {
-                    maxLag = lag
-                    maxLagPartition = rows[i].topicPartition
-                }
-            case .unknown:
-                if !rows[i].lag.isNotApplicable { partitionsLagUnknown += 1 }
+        for i in group.partitions.indices { add(group.partitions[i]) }
+        addMemberFigures(members: group.members, type: group.type, assignmentEpoch: group.assignmentEpoch)
+    }
+
+    /// Counts one partition row into the row figures (lag totals, the largest lag, hand-off
+    /// counts). Rows are added in the group's order: of equal largest lags the first is kept.
+    mutating func add(_ row: GroupPartition) {
+        add(lag: row.lag, topicPartition: row.topicPartition, handoff: row.handoff, owner: row.owner, targetOwner: row.targetOwner)
+    }
+
+    /// ``add(_:)`` for a row not built yet, given its fields (so that the row need not be copied).
+    mutating func add(lag: LagValue, topicPartition: TopicPartition, handoff: HandoffState, owner: String?, targetOwner: String?) {
+        switch lag {
+        case .known(let lag):
+            totalLag += lag
+            if maxLag.map({ lag > $0 }) ?? true {
+                maxLag = lag
+                maxLagPartition = topicPartition
             }
-            let handoff = rows[i].handoff
-            let owned = rows[i].owner != nil
-            if !owned && handoff != .notAssigned { partitionsUnowned += 1 }
-            if handoff == .pendingRevocation { pendingRevocation += 1 }
-            if rows[i].targetOwner != nil, rows[i].targetOwner != rows[i].owner, owned || handoff == .awaitingRelease {
-                awaitingRelease += 1
-            }
+        case .unknown:
+            if !lag.isNotApplicable { partitionsLagUnknown += 1 }
         }
-        membersBehindAssignmentEpoch = group.membersBehindAssignmentEpoch.map(\.memberID).sorted()
-        isMixed = group.type == .consumer && group.members.contains { $0.memberType == .classic }
-        lagNotApplicable = group.lagApplies ? nil : true
+        let owned = owner != nil
+        if !owned && handoff != .notAssigned { partitionsUnowned += 1 }
+        if handoff == .pendingRevocation { pendingRevocation += 1 }
+        if targetOwner != nil, targetOwner != owner, owned || handoff == .awaitingRelease {
+            awaitingRelease += 1
+        }
+    }
+
+    /// Sets the figures read from the members and the group's type (members behind the assignment
+    /// epoch, mixed, lag not applicable). `members` are sorted by id.
+    mutating func addMemberFigures(members: [GroupMember], type: GroupType, assignmentEpoch: Int32?) {
+        membersBehindAssignmentEpoch = []
+        var isSorted = true
+        // By index: iterating the members would copy each one (and retain all its fields).
+        for i in members.indices {
+            // As ``Group/membersBehindAssignmentEpoch`` selects them.
+            guard let assignmentEpoch, let epoch = members[i].memberEpoch, epoch < assignmentEpoch else { continue }
+            if let previous = membersBehindAssignmentEpoch.last, !(previous <= members[i].memberID) { isSorted = false }
+            membersBehindAssignmentEpoch.append(members[i].memberID)
+        }
+        if !isSorted { membersBehindAssignmentEpoch.sort() }
+        isMixed = type == .consumer && Group.hasClassicMember(members)
+        lagNotApplicable = Group.lagApplies(to: type) ? nil : true
     }
 }
 

@@ -82,19 +82,31 @@ public enum GroupAssembler {
     /// Builds the snapshot's topic list from log offsets (names, partition counts, offsets).
     /// - Parameter topicIDs: topic ids by topic name, when Metadata reported them.
     public static func topics(from logOffsets: [LogOffsetsInput], topicIDs: [String: String] = [:]) -> [TopicInfo] {
-        if let sorted = topicsOfSortedInput(logOffsets, topicIDs: topicIDs) { return sorted }
+        topics(from: logOffsets) { _, name in topicIDs[name] }
+    }
+
+    /// ``topics(from:topicIDs:)`` with the topic ids given by position: one per distinct topic of
+    /// `logOffsets` in name order (nil when unknown), so that no name is looked up. The poller keeps
+    /// them in that order from Metadata.
+    public static func topics(from logOffsets: [LogOffsetsInput], topicIDsInOrder ids: [String?]) -> [TopicInfo] {
+        topics(from: logOffsets) { n, _ in n < ids.count ? ids[n] : nil }
+    }
+
+    /// The topic list, with `topicID(n, name)` giving the id of the `n`-th topic in name order.
+    private static func topics(from logOffsets: [LogOffsetsInput], topicID: (Int, String) -> String?) -> [TopicInfo] {
+        if let sorted = topicsOfSortedInput(logOffsets, topicID: topicID) { return sorted }
         let byTopic = Dictionary(grouping: logOffsets, by: \.topicPartition.topic)
-        return byTopic.keys.sorted().map { name in
+        return byTopic.keys.sorted().enumerated().map { n, name in
             let rows = (byTopic[name] ?? []).map {
                 PartitionOffsets(partition: $0.topicPartition.partition, logStart: $0.logStart, logEnd: $0.logEnd, leader: $0.leader, error: $0.error)
             }
-            return TopicInfo(name: name, topicID: topicIDs[name], partitionCount: Set(rows.map(\.partition)).count, partitions: rows)
+            return TopicInfo(name: name, topicID: topicID(n, name), partitionCount: Set(rows.map(\.partition)).count, partitions: rows)
         }
     }
 
-    /// ``topics(from:topicIDs:)`` for input sorted by topic and partition (what the poller passes),
-    /// in one pass; nil when the input is not in that order.
-    static func topicsOfSortedInput(_ logOffsets: [LogOffsetsInput], topicIDs: [String: String]) -> [TopicInfo]? {
+    /// The topic list for input sorted by topic and partition (what the poller passes), in one
+    /// pass; nil when the input is not in that order.
+    private static func topicsOfSortedInput(_ logOffsets: [LogOffsetsInput], topicID: (Int, String) -> String?) -> [TopicInfo]? {
         var out: [TopicInfo] = []
         var start = 0
         while start < logOffsets.count {
@@ -122,7 +134,7 @@ public enum GroupAssembler {
                     logEnd: logOffsets[i].logEnd, leader: logOffsets[i].leader, error: logOffsets[i].error))
             }
             // Rows are in partition order already: set after init, which would sort a copy.
-            var topic = TopicInfo(name: name, topicID: topicIDs[name], partitionCount: distinct)
+            var topic = TopicInfo(name: name, topicID: topicID(out.count, name), partitionCount: distinct)
             topic.partitions = rows
             out.append(topic)
             start = end
@@ -265,8 +277,10 @@ public enum GroupAssembler {
         } else if let consumer {
             takeGroupFields(consumer)
             members.reserveCapacity(consumer.members.count)
-            // By index: iterating the inputs would copy each member (and retain all its fields).
-            for k in consumer.members.indices {
+            // Appended in id order, so that the members need not be sorted (moved) afterwards. By
+            // index: iterating the inputs would copy each member (and retain all its fields).
+            scratch.sortPositions(consumer.members.count) { consumer.members[$0].memberID < consumer.members[$1].memberID }
+            for k in scratch.positions {
                 let assignment = sortedUnique(consumer.members[k].assignment)
                 var target = sortedUnique(consumer.members[k].targetAssignment)
                 // A settled member's target equals its assignment: keep one array for both.
@@ -286,9 +300,10 @@ public enum GroupAssembler {
             assignor = classic.protocolName.flatMap { $0.isEmpty ? nil : $0 }
             protocolType = classic.protocolType ?? protocolType
             members.reserveCapacity(classic.members.count)
-            // By index: iterating the inputs would copy each member (and retain all its fields).
+            // In id order and by index, as for a consumer group.
             var highestGeneration: Int32?
-            for k in classic.members.indices {
+            scratch.sortPositions(classic.members.count) { classic.members[$0].memberID < classic.members[$1].memberID }
+            for k in scratch.positions {
                 let subscription = classic.members[k].subscription
                 let generation = subscription?.generationID
                 if let generation, highestGeneration.map({ generation > $0 }) ?? true { highestGeneration = generation }
@@ -307,21 +322,19 @@ public enum GroupAssembler {
         if error == nil, let committedError = committed?.error { error = committedError }
 
         // The order `Group` keeps its members in; a partition claimed twice goes to the first.
-        members.sort { $0.memberID < $1.memberID }
+        // Consumer and classic members were appended in that order already.
+        if share != nil || streams != nil { members.sort { $0.memberID < $1.memberID } }
+        var figures = GroupSummary()
         let partitions = scratch.rows(
             members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
-            lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil))
-        // Members and rows are already in canonical order: built empty, then filled, so that `Group`
-        // does not sort and de-duplicate them a second time.
-        var group = Group(
-            groupID: groupID, type: type, protocolType: protocolType, state: state, assignor: assignor,
+            lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures)
+        // Members and rows are already in canonical order, and the rows' figures counted as they
+        // were built: `Group` neither sorts them again nor reads the rows a second time.
+        return Group(
+            canonicalGroupID: groupID, type: type, protocolType: protocolType, state: state, assignor: assignor,
             groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, generationID: generationID,
-            coordinatorID: listed?.coordinatorID, error: error)
-        group.subtopologies = subtopologies
-        group.members = members
-        group.partitions = partitions
-        group.recomputeDerived()
-        return group
+            coordinatorID: listed?.coordinatorID, error: error, subtopologies: subtopologies, members: members,
+            partitions: partitions, rowFigures: figures)
     }
 
     // MARK: - Canonical lists
@@ -486,19 +499,42 @@ struct RowScratch {
     /// groups so that their cell arrays are reused rather than allocated again.
     private var topics: [LocalTopic] = []
     private var topicCount = 0
+    /// The group's topics by name, filled only once it has more than ``scanLimit`` of them (fewer
+    /// are found by comparing names, which spares hashing each name of every group).
     private var topicIndex: [String: Int] = [:]
+    private static let scanLimit = 8
+    /// How many cells of the group's topics are present (its number of rows).
+    private var presentCount = 0
     /// Per member: the first member with its id (members with the same id count as one owner).
     private var canonical: [Int32] = []
     /// Per canonical member: whether it has a target assignment.
     private var hasTarget: [Bool] = []
     /// The group's topic numbers in name order.
     private var order: [Int] = []
+    /// Positions of a group's input members, in member-id order (``sortPositions(_:by:)``).
+    private(set) var positions: [Int] = []
+
+    /// Sets ``positions`` to 0..<count in the order `sort(by:)` with `less` leaves them (the same
+    /// permutation sorting the elements themselves gives, equal ones included: the sort depends
+    /// only on the comparisons), without sorting when they are in order already.
+    mutating func sortPositions(_ count: Int, by less: (Int, Int) -> Bool) {
+        positions.removeAll(keepingCapacity: true)
+        positions.append(contentsOf: 0..<count)
+        var i = 1
+        while i < count, !less(i, i - 1) { i += 1 }
+        if i < count { positions.sort(by: less) }
+    }
 
     /// The local topic for `name`, created when new. `last` caches the previous answer: member lists
     /// are sorted by topic, so most lookups hit it.
     private mutating func topic(_ name: String, logs: LogTable, last: inout Int) -> Int {
         if last >= 0, topics[last].name == name { return last }
-        if let i = topicIndex[name] {
+        if topicCount <= Self.scanLimit {
+            for i in 0..<topicCount where topics[i].name == name {
+                last = i
+                return i
+            }
+        } else if let i = topicIndex[name] {
             last = i
             return i
         }
@@ -526,71 +562,97 @@ struct RowScratch {
             topics.append(LocalTopic(name: shared, logTopic: logTopic, cells: Array(repeating: Cell(), count: count), extra: [:], consumed: false))
         }
         topicCount += 1
-        topicIndex[name] = i
+        if topicCount > Self.scanLimit {
+            if topicCount == Self.scanLimit + 1 {
+                for k in 0..<i { topicIndex[topics[k].name] = k }
+            }
+            topicIndex[shared] = i
+        }
         last = i
         return i
     }
 
+    /// Marks the cell of `partition` present (counting it when new) and applies `change` to it.
     private mutating func update(_ topic: Int, _ partition: Int32, _ change: (inout Cell) -> Void) {
         let i = Int(partition)
         if i >= 0, i < topics[topic].cells.count {
-            topics[topic].cells[i].present = true
+            if !topics[topic].cells[i].present {
+                topics[topic].cells[i].present = true
+                presentCount += 1
+            }
             change(&topics[topic].cells[i])
         } else {
             var cell = topics[topic].extra[partition] ?? Cell()
-            cell.present = true
+            if !cell.present {
+                cell.present = true
+                presentCount += 1
+            }
             change(&cell)
             topics[topic].extra[partition] = cell
         }
     }
 
-    /// The group's partition rows, sorted by topic and partition. `members` must be sorted by id.
+    /// Marks the cells of `list`'s partitions and their topics consumed, applying `change` to each
+    /// cell. Read in place, through a pointer: iterating or subscripting the array (or a buffer
+    /// pointer) would copy each element (and retain its topic).
+    private mutating func mark(
+        _ list: [TopicPartition], logs: LogTable, last: inout Int, _ change: (inout Cell) -> Void
+    ) {
+        list.withUnsafeBufferPointer { buffer in
+            guard let list = buffer.baseAddress else { return }
+            for j in 0..<buffer.count {
+                let t = topic(list[j].topic, logs: logs, last: &last)
+                topics[t].consumed = true
+                update(t, list[j].partition, change)
+            }
+        }
+    }
+
+    /// The group's partition rows, sorted by topic and partition; each row is also added to
+    /// `figures` (``GroupSummary/add(lag:topicPartition:handoff:owner:targetOwner:)``). `members` must be sorted by id.
     /// - Parameter lagNotApplicable: a share group's rows: every lag is ``LagValue/notApplicable``.
     mutating func rows(
         members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
-        lagNotApplicable: Bool = false
+        lagNotApplicable: Bool = false, figures: inout GroupSummary
     ) -> [GroupPartition] {
         topicCount = 0
-        topicIndex.removeAll(keepingCapacity: true)
+        presentCount = 0
+        if !topicIndex.isEmpty { topicIndex.removeAll(keepingCapacity: true) }
 
         // Members with the same id count as one owner: map each to the first of its run.
         canonical.removeAll(keepingCapacity: true)
         hasTarget.removeAll(keepingCapacity: true)
+        var anyBehind = false
         for i in members.indices {
             let c = i > 0 && members[i - 1].memberID == members[i].memberID ? canonical[i - 1] : Int32(i)
             canonical.append(c)
             hasTarget.append(false)
             if members[i].targetAssignment != nil { hasTarget[Int(c)] = true }
+            if !members[i].isReconciled(assignmentEpoch: assignmentEpoch) { anyBehind = true }
         }
 
         var last = -1
         // By index: iterating would copy each member (and retain all its fields).
         for i in members.indices {
             let owner = canonical[i]
-            for tp in members[i].assignment {
-                let t = topic(tp.topic, logs: logs, last: &last)
-                topics[t].consumed = true
-                update(t, tp.partition) { if $0.owner < 0 { $0.owner = owner } }
-            }
+            mark(members[i].assignment, logs: logs, last: &last) { if $0.owner < 0 { $0.owner = owner } }
             if let target = members[i].targetAssignment {
-                for tp in target {
-                    let t = topic(tp.topic, logs: logs, last: &last)
-                    topics[t].consumed = true
-                    update(t, tp.partition) { if $0.target < 0 { $0.target = owner } }
-                }
+                mark(target, logs: logs, last: &last) { if $0.target < 0 { $0.target = owner } }
             }
             for name in members[i].subscribedTopics {
                 let t = topic(name, logs: logs, last: &last)
                 topics[t].consumed = true
             }
         }
-        let anyBehind = members.contains { !$0.isReconciled(assignmentEpoch: assignmentEpoch) }
 
         let offsets = committed?.offsets ?? []
-        // By index: iterating the offsets would copy each one (and retain its strings).
-        for i in offsets.indices {
-            let t = topic(offsets[i].topicPartition.topic, logs: logs, last: &last)
-            update(t, offsets[i].topicPartition.partition) { $0.commit = Int32(i) }
+        // In place, as in `mark`.
+        offsets.withUnsafeBufferPointer { buffer in
+            guard let offsets = buffer.baseAddress else { return }
+            for i in 0..<buffer.count {
+                let t = topic(offsets[i].topicPartition.topic, logs: logs, last: &last)
+                update(t, offsets[i].topicPartition.partition) { $0.commit = Int32(i) }
+            }
         }
         // Every partition of a consumed topic gets a row.
         for t in 0..<topicCount where topics[t].consumed && topics[t].logTopic >= 0 {
@@ -600,67 +662,135 @@ struct RowScratch {
             }
         }
 
-        var count = 0
-        for t in 0..<topicCount {
-            count += topics[t].extra.count
-            for cell in topics[t].cells where cell.present { count += 1 }
-        }
-        var rows: [GroupPartition] = []
-        rows.reserveCapacity(count)
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: 0..<topicCount)
         if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
-        for t in order {
-            let topic = topics[t]
-            let extra = topic.extra.keys.sorted()
-            var e = 0
-            // Negative partitions (only from odd inputs) come first, those past the cells last.
-            while e < extra.count, extra[e] < 0 {
-                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs, lagNotApplicable))
-                e += 1
-            }
-            for (p, cell) in topic.cells.enumerated() where cell.present {
-                rows.append(row(topic, Int32(p), cell, members, hasTarget, anyBehind, committed, offsets, logs, lagNotApplicable))
-            }
-            while e < extra.count {
-                rows.append(row(topic, extra[e], topic.extra[extra[e]]!, members, hasTarget, anyBehind, committed, offsets, logs, lagNotApplicable))
-                e += 1
+        let commitError = committed?.error
+        // Every present cell gives one row: written in place into storage of that size (appending
+        // a new row would copy it into the array).
+        return [GroupPartition](unsafeUninitializedCapacity: presentCount) { buffer, count in
+            // Made here rather than captured, which copies it.
+            var context = RowContext(
+                members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
+                offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
+            var sink = RowSink(buffer: buffer)
+            defer { count = sink.count }
+            for t in order {
+                // The topic's fields read in place: a copy of the topic would retain its cells and table.
+                context.topicName = topics[t].name
+                context.logTopic = topics[t].logTopic
+                context.consumed = topics[t].consumed
+                if topics[t].extra.isEmpty {
+                    for p in topics[t].cells.indices where topics[t].cells[p].present {
+                        context.append(Int32(p), topics[t].cells[p], to: &sink, figures: &figures)
+                    }
+                    continue
+                }
+                let extra = topics[t].extra.keys.sorted()
+                var e = 0
+                // Negative partitions (only from odd inputs) come first, those past the cells last.
+                while e < extra.count, extra[e] < 0 {
+                    context.append(extra[e], topics[t].extra[extra[e]]!, to: &sink, figures: &figures)
+                    e += 1
+                }
+                for p in topics[t].cells.indices where topics[t].cells[p].present {
+                    context.append(Int32(p), topics[t].cells[p], to: &sink, figures: &figures)
+                }
+                while e < extra.count {
+                    context.append(extra[e], topics[t].extra[extra[e]]!, to: &sink, figures: &figures)
+                    e += 1
+                }
             }
         }
-        return rows
+    }
+}
+
+/// Rows written in place into uninitialized storage sized for them.
+private struct RowSink {
+    let buffer: UnsafeMutableBufferPointer<GroupPartition>
+    /// How many rows are written.
+    private(set) var count = 0
+
+    init(buffer: UnsafeMutableBufferPointer<GroupPartition>) { self.buffer = buffer }
+
+    /// Writes `row` after the last one.
+    mutating func append(_ row: consuming GroupPartition) {
+        precondition(count < buffer.count, "more rows than present cells")
+        (buffer.baseAddress! + count).initialize(to: row)
+        count += 1
+    }
+}
+
+/// What every row of one group is built from, and the topic whose rows are being built.
+private struct RowContext {
+    let members: [GroupMember]
+    let hasTarget: [Bool]
+    /// Whether some member is behind the assignment epoch.
+    let anyBehind: Bool
+    /// The group-level offset-fetch error, if any.
+    let commitError: ItemError?
+    let offsets: [CommittedOffsetsInput.Offset]
+    let logs: LogTable
+    let lagNotApplicable: Bool
+    var topicName = ""
+    /// The topic number in ``logs``, -1 when none.
+    var logTopic = -1
+    /// Subscribed, targeted or assigned: the group should consume it.
+    var consumed = false
+
+    init(
+        members: [GroupMember], hasTarget: [Bool], anyBehind: Bool, commitError: ItemError?,
+        offsets: [CommittedOffsetsInput.Offset], logs: LogTable, lagNotApplicable: Bool
+    ) {
+        self.members = members
+        self.hasTarget = hasTarget
+        self.anyBehind = anyBehind
+        self.commitError = commitError
+        self.offsets = offsets
+        self.logs = logs
+        self.lagNotApplicable = lagNotApplicable
     }
 
-    private func row(
-        _ topic: LocalTopic, _ partition: Int32, _ cell: Cell, _ members: [GroupMember], _ hasTarget: [Bool],
-        _ anyBehind: Bool, _ committed: CommittedOffsetsInput?, _ offsets: [CommittedOffsetsInput.Offset], _ logs: LogTable,
-        _ lagNotApplicable: Bool
-    ) -> GroupPartition {
+    /// Appends the row of `partition` of the current topic to `rows` and adds it to `figures`.
+    func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
+        var committedOffset: Int64?
+        var commitMetadata: String?
+        var commitPartitionError: ItemError?
         let c = Int(cell.commit)
-        let committedOffset = c >= 0 ? offsets[c].offset : nil
-        let commitPartitionError = c >= 0 ? offsets[c].error : nil
-        let l = topic.logTopic >= 0 ? logs.inputIndex(topic: topic.logTopic, partition: partition) : nil
-        let logStart = l.flatMap { logs.inputs[$0].logStart }
-        let logEnd = l.flatMap { logs.inputs[$0].logEnd }
-        let logError = l.flatMap { logs.inputs[$0].error }
-        let commitError = committed?.error ?? commitPartitionError
+        if c >= 0 {
+            committedOffset = offsets[c].offset
+            commitMetadata = offsets[c].metadata
+            commitPartitionError = offsets[c].error
+        }
+        var logStart: Int64?
+        var logEnd: Int64?
+        var logError: ItemError?
+        if logTopic >= 0, let l = logs.inputIndex(topic: logTopic, partition: partition) {
+            logStart = logs.inputs[l].logStart
+            logEnd = logs.inputs[l].logEnd
+            logError = logs.inputs[l].error
+        }
         let lag = lagNotApplicable ? LagValue.notApplicable : LagCalculator.lag(
             committed: committedOffset, logStart: logStart, logEnd: logEnd,
-            commitError: commitError, offsetsError: logError)
+            commitError: commitError ?? commitPartitionError, offsetsError: logError)
         let handoff: HandoffState
         if cell.owner >= 0 {
             handoff = hasTarget[Int(cell.owner)] && cell.target != cell.owner ? .pendingRevocation : .settled
         } else if cell.target >= 0 {
             handoff = anyBehind ? .awaitingRelease : .unowned
-        } else if !members.isEmpty && topic.consumed {
+        } else if !members.isEmpty && consumed {
             handoff = .unowned
         } else {
             handoff = .notAssigned
         }
-        return GroupPartition(
-            topicPartition: TopicPartition(topic: topic.name, partition: partition), committedOffset: committedOffset,
-            commitMetadata: c >= 0 ? offsets[c].metadata : nil, logStart: logStart, logEnd: logEnd, lag: lag,
-            owner: cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil,
-            targetOwner: cell.target >= 0 ? members[Int(cell.target)].memberID : nil,
-            handoff: handoff, error: commitPartitionError ?? logError)
+        let topicPartition = TopicPartition(topic: topicName, partition: partition)
+        let owner = cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil
+        let targetOwner = cell.target >= 0 ? members[Int(cell.target)].memberID : nil
+        // Counted from the fields, which then move into the row: counting the row would copy it.
+        figures.add(lag: lag, topicPartition: topicPartition, handoff: handoff, owner: owner, targetOwner: targetOwner)
+        rows.append(GroupPartition(
+            topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
+            logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
+            handoff: handoff, error: commitPartitionError ?? logError))
     }
 }

@@ -172,9 +172,14 @@ public enum GroupProtocol: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// Derives the label from the group type and its members' types.
     public static func derive(type: GroupType, memberTypes: [MemberType]) -> GroupProtocol {
+        derive(type: type, hasClassicMember: memberTypes.contains(.classic))
+    }
+
+    /// Derives the label from the group type and whether any member speaks the classic protocol.
+    public static func derive(type: GroupType, hasClassicMember: Bool) -> GroupProtocol {
         switch type {
         case .classic: return .classic
-        case .consumer: return memberTypes.contains(.classic) ? .mixed : .consumer
+        case .consumer: return hasClassicMember ? .mixed : .consumer
         case .share: return .share
         case .streams: return .streams
         case .unknown: return .unknown

@@ -18,7 +18,11 @@ public struct MetadataTopicNames: Sendable, Hashable {
 
     /// The names of `metadata`'s topics (none for nil).
     public init(_ metadata: ClusterMetadata?) {
-        let topics = metadata?.topics ?? [:]
+        self.init(topics: metadata?.topics ?? [:])
+    }
+
+    /// The names of `topics` (Metadata's topics by name).
+    public init(topics: [String: TopicInfo]) {
         var byID: [KafkaUUID: String] = [:]
         byID.reserveCapacity(topics.count)
         for (name, t) in topics where !t.topicID.isZero { byID[t.topicID] = name }

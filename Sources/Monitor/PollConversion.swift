@@ -32,57 +32,25 @@ public enum PollConversion {
     }
 
     /// Committed offsets of one group.
-    /// - Parameter names: when given, topic names are interned in it (once per run of partitions of
-    ///   one topic).
-    public static func committed(_ offsets: GroupOffsets, names: TopicNameTable? = nil) -> CommittedOffsetsInput {
+    /// - Parameters:
+    ///   - groupID: the group's id as the caller holds it, used when equal to the answer's (the
+    ///     poller passes the listed group's string, so that the assembler's comparisons of ids are
+    ///     pointer checks).
+    ///
+    /// Topic names are kept as decoded: the rows take their names from the log offsets (Metadata's
+    /// strings), so a commit's topic name is only compared, and interning it would hash it once more
+    /// per group.
+    public static func committed(_ offsets: GroupOffsets, groupID: String? = nil) -> CommittedOffsetsInput {
         var out: [CommittedOffsetsInput.Offset] = []
         out.reserveCapacity(offsets.offsets.count)
-        var lastDecoded: String?
-        var lastInterned = ""
         // By index: iterating would copy each entry (and retain its strings).
         for i in offsets.offsets.indices {
             // One copy of the entry (reading its two halves apart copies it twice).
-            let (decoded, c) = offsets.offsets[i]
-            var tp = decoded
-            if let names {
-                if tp.topic != lastDecoded {
-                    lastDecoded = tp.topic
-                    lastInterned = names.intern(tp.topic)
-                }
-                tp.topic = lastInterned
-            }
+            let (tp, c) = offsets.offsets[i]
             out.append(CommittedOffsetsInput.Offset(
                 topicPartition: tp, offset: c.offset, metadata: c.metadata, error: c.error.map(itemError)))
         }
-        return CommittedOffsetsInput(groupID: offsets.groupID, offsets: out)
-    }
-}
-
-/// One string per topic name for a poll: the poller seeds it with Metadata's names (which the admin
-/// client caches across polls), and the conversions replace each decoded topic name with the
-/// table's equal string (the describe answers get Metadata's strings as the admin client reads
-/// them, with KafkaAdmin's `MetadataTopicNames`). Equal names then share one storage, so comparing them (row building, the
-/// poll's topic lists, the next poll's derivations) is a pointer comparison instead of a byte
-/// comparison, and the snapshot holds one copy of each name. The strings are equal either way: the
-/// table changes no value.
-public final class TopicNameTable {
-    private var table: [String: String] = [:]
-
-    /// Creates a table holding `names`.
-    public init(_ names: some Sequence<String>) {
-        table.reserveCapacity(names.underestimatedCount)
-        for name in names where table[name] == nil { table[name] = name }
-    }
-
-    /// The table's string equal to `name` (added when new).
-    public func intern(_ name: String) -> String {
-        if let known = table[name] { return known }
-        table[name] = name
-        return name
-    }
-
-    /// `names` with each element interned.
-    public func intern(_ names: [String]) -> [String] {
-        names.map { intern($0) }
+        let id = groupID.flatMap { $0 == offsets.groupID ? $0 : nil } ?? offsets.groupID
+        return CommittedOffsetsInput(groupID: id, offsets: out)
     }
 }

@@ -21,6 +21,8 @@ public actor Poller {
     private var pollCount = 0
     /// The last poll's partition list and their log starts (nil when unknown), by position.
     private var earliest: (partitions: [TopicPartition], starts: [Int64?])?
+    /// What the polls derive from Metadata, kept while its topics stay the same.
+    private var tables: MetadataTables?
     private let now: @Sendable () -> Int64
 
     /// Creates a poller.
@@ -62,10 +64,17 @@ public actor Poller {
 
         await admin.resetBackoff()
         let metadata = try await admin.metadata()
-        // Describe answers are read with Metadata's names (ids resolved, names interned).
-        let topicNames = MetadataTopicNames(metadata)
-        // Decoded topic names are replaced by Metadata's equal strings (see TopicNameTable).
-        let names = TopicNameTable(metadata.topics.keys)
+        // What the poll derives from Metadata, kept while Metadata's topics are unchanged: the
+        // describe answers are read with its names (ids resolved, names interned), so a topic's
+        // name is the same string from poll to poll.
+        let tables: MetadataTables
+        if let kept = self.tables, kept.matches(metadata.topics) {
+            tables = kept
+        } else {
+            tables = MetadataTables(metadata.topics)
+            self.tables = tables
+        }
+        let topicNames = tables.topicNames
 
         // 1. Every broker lists the groups it coordinates.
         let listing = try await admin.listGroups()
@@ -167,7 +176,7 @@ public actor Poller {
             if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(o):
-                committedInputs.append(PollConversion.committed(o, names: names))
+                committedInputs.append(PollConversion.committed(o, groupID: groupID))
             case let .failure(error):
                 let item = PollConversion.itemError(error)
                 committedInputs.append(CommittedOffsetsInput(groupID: groupID, error: item))
@@ -179,23 +188,27 @@ public actor Poller {
         described.results = []
         offsets.results = []
 
-        // 3. Log offsets for every partition of the topics the groups touch. Member and offset lists
-        // are sorted by topic: a name is hashed once per run, not once per partition.
-        var topics: Set<String> = []
-        // The last name inserted, kept across lists: a group's members and commits usually name the
+        // 3. Log offsets for every partition of the topics the groups touch (those Metadata lists),
+        // marked by topic number. Member and offset lists are sorted by topic: a name is looked up
+        // once per run, not once per partition.
+        var wanted = [Bool](repeating: false, count: tables.sortedNames.count)
+        // The last name looked up, kept across lists: a group's members and commits usually name the
         // same topic one after another.
         var last: String?
+        func want(_ name: String) {
+            guard name != last else { return }
+            last = name
+            if let n = tables.numbers[name] { wanted[n] = true }
+        }
         func collect(_ list: [TopicPartition]) {
-            for tp in list where tp.topic != last {
-                topics.insert(tp.topic)
-                last = tp.topic
-            }
+            // By index: iterating would copy each element (and retain its topic).
+            for i in list.indices { want(list[i].topic) }
         }
         // Members of a group usually subscribe to the same topics: skip a list equal to the last one.
         var lastSubscription: [String] = []
         func subscribe(_ names: [String]) {
             guard names != lastSubscription else { return }
-            topics.formUnion(names)
+            for name in names { want(name) }
             lastSubscription = names
         }
         // By index: iterating the groups and members would copy each (and retain all its fields).
@@ -222,23 +235,13 @@ public actor Poller {
             for s in g.subtopologies { subscribe(s.sourceTopics) }
         }
         for c in committedInputs.indices {
-            for o in committedInputs[c].offsets.indices where committedInputs[c].offsets[o].topicPartition.topic != last {
-                topics.insert(committedInputs[c].offsets[o].topicPartition.topic)
-                last = committedInputs[c].offsets[o].topicPartition.topic
-            }
+            for o in committedInputs[c].offsets.indices { want(committedInputs[c].offsets[o].topicPartition.topic) }
         }
-        // Sorted by topic then partition, with each partition's leader from the same Metadata entry.
-        var partitions: [TopicPartition] = []
-        var leaders: [Int32?] = []
-        for name in topics.sorted() {
-            guard let t = metadata.topics[name] else { continue }
-            // Metadata lists partitions in order, as a rule: sorted only when not.
-            let inOrder = zip(t.partitions, t.partitions.dropFirst()).allSatisfy { $0.partition < $1.partition }
-            for p in inOrder ? t.partitions : t.partitions.sorted(by: { $0.partition < $1.partition }) {
-                partitions.append(TopicPartition(topic: name, partition: p.partition))
-                leaders.append(p.leaderID)
-            }
-        }
+        // Sorted by topic then partition, with each partition's leader from the same Metadata entry;
+        // the same arrays as the last poll's while the topics and Metadata stay the same.
+        let selection = tables.partitions(of: wanted)
+        let partitions = selection.partitions
+        let leaders = selection.leaders
         var logInputs: [LogOffsetsInput] = []
         if !partitions.isEmpty {
             let latest = try await admin.listOffsetsInOrder(partitions, spec: .latest)
@@ -292,9 +295,6 @@ public actor Poller {
         let groups = GroupAssembler.assemble(
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
             shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)
-        var topicIDs: [String: String] = [:]
-        topicIDs.reserveCapacity(metadata.topics.count)
-        for (name, t) in metadata.topics where !t.topicID.isZero { topicIDs[name] = t.topicID.description }
         let brokers = metadata.brokers.map { b in
             GroupModel.BrokerInfo(
                 nodeID: b.nodeID, host: b.host, port: Int32(clamping: b.port), rack: b.rack,
@@ -304,7 +304,7 @@ public actor Poller {
         let cluster = ClusterInfo(
             clusterID: metadata.clusterID, controllerID: metadata.controllerID, brokers: brokers,
             finalizedFeatures: metadata.finalizedFeatures)
-        let topicInfos = GroupAssembler.topics(from: logInputs, topicIDs: topicIDs)
+        let topicInfos = GroupAssembler.topics(from: logInputs, topicIDsInOrder: selection.topicIDs)
         let elapsed = clock.now - t0
         // The assembler returns groups and topics in canonical order already: set them after
         // creating the snapshot, so that `ClusterSnapshot.init` does not copy and re-sort 100,000

@@ -287,8 +287,18 @@ struct GroupAssemblerEquivalenceTests {
             #expect(a == b, "group \(b.groupID) differs")
         }
         #expect(fast.map { $0.normalized() } == fast, "groups are in canonical order")
+        for group in fast {
+            // The figures counted while the rows were built are the ones the group's rows give.
+            var recomputed = group
+            recomputed.recomputeDerived()
+            #expect(recomputed == group, "group \(group.groupID): derived fields")
+        }
         let topicIDs = ["t1": "id-1", "orders": "id-o"]
-        #expect(GroupAssembler.topics(from: poll.logs, topicIDs: topicIDs) == ReferenceAssembler.topics(from: poll.logs, topicIDs: topicIDs))
+        let referenceTopics = ReferenceAssembler.topics(from: poll.logs, topicIDs: topicIDs)
+        #expect(GroupAssembler.topics(from: poll.logs, topicIDs: topicIDs) == referenceTopics)
+        // The same ids by position: one per distinct topic, in name order.
+        let inOrder = Set(poll.logs.map(\.topicPartition.topic)).sorted().map { topicIDs[$0] }
+        #expect(GroupAssembler.topics(from: poll.logs, topicIDsInOrder: inOrder) == referenceTopics)
     }
 
     @Test("Inputs sorted by group id (the poller's order) take the merge and agree with the reference", arguments: Array(UInt64(1)...40))

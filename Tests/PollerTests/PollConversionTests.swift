@@ -5,25 +5,23 @@ import KafkaWire
 import Monitor
 import Testing
 
-/// Interning topic names in the conversions changes no value.
-@Suite("PollConversion with interned topic names")
+/// The committed-offsets conversion.
+@Suite("PollConversion of committed offsets")
 struct PollConversionTests {
-    @Test("the table answers equal strings, adding names it did not know")
-    func table() {
-        let table = TopicNameTable(["orders", "scale-topic-0001"])
-        #expect(table.intern(String("scale-topic-000") + "1") == "scale-topic-0001")
-        #expect(table.intern("new-topic-beyond-small-strings") == "new-topic-beyond-small-strings")
-        #expect(table.intern(["orders", "b", "orders"]) == ["orders", "b", "orders"])
-    }
-
-    @Test("the committed conversion gives the same inputs with and without the table")
+    @Test("the committed conversion keeps every entry, and the caller's group id only when it is the answer's")
     func sameValues() throws {
-        let table = TopicNameTable(["orders-with-a-long-name"])
         let offsets = GroupOffsets(groupID: "g", offsets: [
             (TopicPartition(topic: "orders-with-a-long-name", partition: 0), CommittedOffset(offset: 5, metadata: "x")),
             (TopicPartition(topic: "orders-with-a-long-name", partition: 1), CommittedOffset(offset: nil)),
             (TopicPartition(topic: "zeta", partition: 0), CommittedOffset(offset: 1, error: .broker(3))),
         ])
-        #expect(PollConversion.committed(offsets, names: table) == PollConversion.committed(offsets))
+        let plain = PollConversion.committed(offsets)
+        #expect(plain.groupID == "g" && plain.offsets.count == 3)
+        #expect(plain.offsets[0] == CommittedOffsetsInput.Offset(
+            topicPartition: TopicPartition(topic: "orders-with-a-long-name", partition: 0), offset: 5, metadata: "x"))
+        #expect(plain.offsets[2].error?.code == 3 && plain.offsets[2].offset == 1)
+        // The caller's id is used only when it is the answer's.
+        #expect(PollConversion.committed(offsets, groupID: "g") == plain)
+        #expect(PollConversion.committed(offsets, groupID: "other").groupID == "g")
     }
 }
