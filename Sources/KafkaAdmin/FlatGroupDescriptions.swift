@@ -102,29 +102,36 @@ struct TopicNameReader {
     }
 }
 
-// MARK: - ConsumerGroupDescribe
+// MARK: - Requests whose answers are read with topic names
 
-/// ConsumerGroupDescribe as the admin client sends it (the generated request), answered by a
-/// ``FlatConsumerGroupDescribeResponse`` read with the request's topic names.
-struct FlatConsumerGroupDescribeRequest: KafkaRequestMessage {
-    typealias Response = FlatConsumerGroupDescribeResponse
-    static let apiKey = ConsumerGroupDescribeRequest.apiKey
-    static let messageName = ConsumerGroupDescribeRequest.messageName
-    static let validVersions = ConsumerGroupDescribeRequest.validVersions
-    static let firstFlexibleVersion = ConsumerGroupDescribeRequest.firstFlexibleVersion
+/// An answer read with Metadata's topic names (ids resolved, names interned as they are read).
+protocol TopicNamedAnswer: KafkaAPIMessage {
+    /// Reads an answer, resolving and interning topic names with `topicNames`.
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError)
+}
+
+/// A generated request sent as it is, whose answer (`Answer`) is read with the topic names the
+/// request carries: the one wrapper for the describe requests the admin client sends.
+struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswer>: KafkaRequestMessage {
+    typealias Response = Answer
+    static var apiKey: Int16 { Request.apiKey }
+    static var messageName: String { Request.messageName }
+    static var validVersions: ClosedRange<Int16> { Request.validVersions }
+    static var firstFlexibleVersion: Int16? { Request.firstFlexibleVersion }
 
     /// The request.
-    var request: ConsumerGroupDescribeRequest
+    var request: Request
     /// The names the answer's topics are resolved and interned with.
     var topicNames: MetadataTopicNames
 
-    init(_ request: ConsumerGroupDescribeRequest, topicNames: MetadataTopicNames) {
+    init(_ request: Request, topicNames: MetadataTopicNames) {
         self.request = request
         self.topicNames = topicNames
     }
 
+    /// Reads the request (without Metadata's names).
     init(from reader: inout WireReader, version: Int16) throws(WireError) {
-        request = try ConsumerGroupDescribeRequest(from: &reader, version: version)
+        request = try Request(from: &reader, version: version)
         topicNames = MetadataTopicNames(nil)
     }
 
@@ -132,17 +139,23 @@ struct FlatConsumerGroupDescribeRequest: KafkaRequestMessage {
         try request.encode(to: &writer, version: version)
     }
 
-    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> FlatConsumerGroupDescribeResponse {
-        try FlatConsumerGroupDescribeResponse(from: &reader, version: version, topicNames: topicNames)
+    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> Answer {
+        try Answer(from: &reader, version: version, topicNames: topicNames)
     }
 }
+
+// MARK: - ConsumerGroupDescribe
+
+/// ConsumerGroupDescribe as the admin client sends it, answered by a
+/// ``FlatConsumerGroupDescribeResponse`` read with the request's topic names.
+typealias FlatConsumerGroupDescribeRequest = FlatDescribeRequest<ConsumerGroupDescribeRequest, FlatConsumerGroupDescribeResponse>
 
 /// A ConsumerGroupDescribe answer read straight into ``DescribedConsumerGroupInput`` values. The
 /// same values as the generated answer converted group by group (`ErrorCode` and `ErrorMessage` as
 /// the group's error; topic ids resolved to names; every list of partitions sorted; v0 members
 /// counted as consumer members), and the same errors where the generated decoder fails. Tagged
 /// fields are checked and skipped: the admin client reads none.
-struct FlatConsumerGroupDescribeResponse: KafkaAPIMessage {
+struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer {
     static let apiKey = ConsumerGroupDescribeResponse.apiKey
     static let messageName = ConsumerGroupDescribeResponse.messageName
     static let validVersions = ConsumerGroupDescribeResponse.validVersions
@@ -315,38 +328,9 @@ extension ItemError {
 
 // MARK: - DescribeGroups
 
-/// DescribeGroups as the admin client sends it (the generated request), answered by a
-/// ``FlatDescribeGroupsResponse`` read with the request's topic names.
-struct FlatDescribeGroupsRequest: KafkaRequestMessage {
-    typealias Response = FlatDescribeGroupsResponse
-    static let apiKey = DescribeGroupsRequest.apiKey
-    static let messageName = DescribeGroupsRequest.messageName
-    static let validVersions = DescribeGroupsRequest.validVersions
-    static let firstFlexibleVersion = DescribeGroupsRequest.firstFlexibleVersion
-
-    /// The request.
-    var request: DescribeGroupsRequest
-    /// The names the members' topics are interned with.
-    var topicNames: MetadataTopicNames
-
-    init(_ request: DescribeGroupsRequest, topicNames: MetadataTopicNames) {
-        self.request = request
-        self.topicNames = topicNames
-    }
-
-    init(from reader: inout WireReader, version: Int16) throws(WireError) {
-        request = try DescribeGroupsRequest(from: &reader, version: version)
-        topicNames = MetadataTopicNames(nil)
-    }
-
-    func encode(to writer: inout WireWriter, version: Int16) throws(WireError) {
-        try request.encode(to: &writer, version: version)
-    }
-
-    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> FlatDescribeGroupsResponse {
-        try FlatDescribeGroupsResponse(from: &reader, version: version, topicNames: topicNames)
-    }
-}
+/// DescribeGroups as the admin client sends it, answered by a ``FlatDescribeGroupsResponse`` read
+/// with the request's topic names.
+typealias FlatDescribeGroupsRequest = FlatDescribeRequest<DescribeGroupsRequest, FlatDescribeGroupsResponse>
 
 /// A DescribeGroups answer read straight into ``DescribedClassicGroupInput`` values, the members'
 /// `MemberMetadata` and `MemberAssignment` read in place as the classic consumer protocol's
@@ -356,7 +340,7 @@ struct FlatDescribeGroupsRequest: KafkaRequestMessage {
 /// so do empty bytes (the broker did not say; an empty assignment encodes as a version and a zero
 /// count). The same values and errors as the generated answer with the generated consumer-protocol
 /// decoders (`decodeVersionPrefixed`); tagged fields are checked and skipped.
-struct FlatDescribeGroupsResponse: KafkaAPIMessage {
+struct FlatDescribeGroupsResponse: TopicNamedAnswer {
     static let apiKey = DescribeGroupsResponse.apiKey
     static let messageName = DescribeGroupsResponse.messageName
     static let validVersions = DescribeGroupsResponse.validVersions
