@@ -110,6 +110,13 @@ protocol TopicNamedAnswer: KafkaAPIMessage {
     init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError)
 }
 
+extension TopicNamedAnswer {
+    /// Reads an answer without Metadata's names: names as sent, an empty one as its topic id.
+    init(from r: inout WireReader, version: Int16) throws(WireError) {
+        try self.init(from: &r, version: version, topicNames: MetadataTopicNames(nil))
+    }
+}
+
 /// A generated request sent as it is, whose answer (`Answer`) is read with the topic names the
 /// request carries: the one wrapper for the describe requests the admin client sends.
 struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswer>: KafkaRequestMessage {
@@ -169,11 +176,6 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer {
     init(throttleTimeMs: Int32 = 0, groups: [DescribedConsumerGroupInput] = []) {
         self.throttleTimeMs = throttleTimeMs
         self.groups = groups
-    }
-
-    /// Reads an answer without Metadata's names: names as sent, an empty one as its topic id.
-    init(from r: inout WireReader, version: Int16) throws(WireError) {
-        try self.init(from: &r, version: version, topicNames: MetadataTopicNames(nil))
     }
 
     /// Reads an answer, resolving and interning topic names with `topicNames`.
@@ -354,11 +356,6 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer {
     init(throttleTimeMs: Int32 = 0, groups: [DescribedClassicGroupInput] = []) {
         self.throttleTimeMs = throttleTimeMs
         self.groups = groups
-    }
-
-    /// Reads an answer without Metadata's names.
-    init(from r: inout WireReader, version: Int16) throws(WireError) {
-        try self.init(from: &r, version: version, topicNames: MetadataTopicNames(nil))
     }
 
     /// Reads an answer, interning topic names with `topicNames`.
