@@ -45,21 +45,14 @@ public struct Group: Sendable, Hashable, Codable {
         generationID: Int32? = nil, coordinatorID: Int32? = nil, members: [GroupMember] = [],
         partitions: [GroupPartition] = [], error: GroupError? = nil
     ) {
-        self.groupID = groupID
-        self.type = type
-        self.protocolType = protocolType
-        self.state = state
-        self.assignor = assignor
-        self.groupEpoch = groupEpoch
-        self.assignmentEpoch = assignmentEpoch
-        self.generationID = generationID
-        self.coordinatorID = coordinatorID
-        self.members = members.map { $0.normalized() }.sorted { $0.memberID < $1.memberID }
-        self.partitions = partitions.sorted { $0.topicPartition < $1.topicPartition }
-        self.error = error
-        self.protocol = .unknown
-        self.summary = GroupSummary()
-        recomputeDerived()
+        let rows = partitions.sorted { $0.topicPartition < $1.topicPartition }
+        var rowFigures = GroupSummary()
+        for i in rows.indices { rowFigures.add(rows[i]) }
+        self.init(
+            canonicalGroupID: groupID, type: type, protocolType: protocolType, state: state, assignor: assignor,
+            groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, generationID: generationID, coordinatorID: coordinatorID,
+            error: error, subtopologies: nil, members: members.map { $0.normalized() }.sorted { $0.memberID < $1.memberID },
+            partitions: rows, rowFigures: rowFigures)
     }
 
     /// Creates a group from members and partitions already in canonical order (members sorted by
