@@ -60,6 +60,7 @@ die() { echo "bench: ERROR: $*" >&2; exit 1; }
 
 [[ -x "$PY" ]] || die "no venv python at $PY: run scripts/bootstrap.sh (make bench does)"
 [[ -z "$ONLY" || "$ONLY" == serve ]] || die "BENCH_ONLY=$ONLY: expected serve (or unset for every stage)"
+[[ "$INSTRUCTIONS" == 0 || "$INSTRUCTIONS" == 1 ]] || die "BENCH_INSTRUCTIONS=$INSTRUCTIONS: expected 0 (skip the callgrind stage) or 1"
 rm -rf "$RUN"
 mkdir -p "$RUN"
 
@@ -205,24 +206,30 @@ run_serve() {
 # subtracted, so the figure is one steady derivation's (the estate's generation is not counted).
 run_instructions() {
     [[ "$INSTRUCTIONS" == 1 ]] || return 0
+    # not_counted REASON: says so, and leaves the reason for the report.
+    not_counted() {
+        say "$1: instructions not counted"
+        "$PY" -c 'import json, sys; json.dump({"note": sys.argv[2]}, open(sys.argv[1], "w"))' "$RUN/instructions.json" "$1"
+    }
     if ! command -v valgrind >/dev/null; then
         local sudo=()
         [[ "$(id -u)" == 0 ]] || sudo=(sudo -n)
         say "installing valgrind with apt-get (for the instruction counts)"
         { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq --no-install-recommends valgrind; } >/dev/null 2>&1 \
-            || { say "valgrind could not be installed: instructions not counted"; return 0; }
+            || { not_counted "valgrind could not be installed"; return 0; }
     fi
     # Valgrind 3.19 cannot read the DWARF 5 debug information of the Swift toolchain: a copy
     # without it keeps the symbols, which is all the counts need.
-    objcopy --strip-debug "$BENCH" "$RUN/KgtopBench-nodebug"
+    objcopy --strip-debug "$BENCH" "$RUN/KgtopBench-nodebug" || { not_counted "objcopy could not copy KgtopBench"; return 0; }
     local counts=()
     for polls in 2 3; do
         say "callgrind: KgtopBench --derive-only, $GROUPS_STD groups x $PARTS_STD, $polls polls (a few minutes)"
         valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=$s10GroupModel14PollDerivationV6ingest*' \
             --callgrind-out-file="$RUN/callgrind-derive-$polls.out" "$RUN/KgtopBench-nodebug" --derive-only \
             --groups "$GROUPS_STD" --partitions "$PARTS_STD" --polls "$polls" >"$RUN/callgrind-derive-$polls.log" 2>&1 \
-            || { say "callgrind run failed (see bench-results/run/callgrind-derive-$polls.log)"; return 0; }
+            || { not_counted "the callgrind run failed (see bench-results/run/callgrind-derive-$polls.log)"; return 0; }
         counts+=("$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$RUN/callgrind-derive-$polls.log" | tail -1)")
+        [[ -n "${counts[-1]}" ]] || { not_counted "callgrind printed no count (see bench-results/run/callgrind-derive-$polls.log)"; return 0; }
     done
     rm -f "$RUN/KgtopBench-nodebug" "$RUN"/callgrind-derive-*.out
     "$PY" - "$RUN/instructions.json" "$GROUPS_STD" "$PARTS_STD" "${counts[@]}" <<'EOF2'

@@ -307,7 +307,10 @@ def serve_table(doc):
 if serve:
     serve_table(serve)
 
-if instructions:
+if instructions and "derivationInstructions" not in instructions:
+    out("")
+    out(f"Instructions per derivation: not counted ({instructions.get('note', 'no figure')}).")
+elif instructions:
     out("")
     out(f"Instructions per derivation (diff, episodes, history, health, time lag of one poll; callgrind on "
         f"`KgtopBench --derive-only` at {instructions['groups']:,} groups x {instructions['partitions']}): "
