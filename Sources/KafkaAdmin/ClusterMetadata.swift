@@ -77,22 +77,41 @@ public struct BrokerInfo: Sendable, Hashable, Comparable {
     public static func < (a: BrokerInfo, b: BrokerInfo) -> Bool { a.nodeID < b.nodeID }
 }
 
-/// One partition from Metadata.
+/// One partition from Metadata: what kgtop reads of it. Its replica, in-sync and offline-replica
+/// lists are not kept: nothing reads them, and at 100,000 partitions they were two small arrays per
+/// partition alive as long as the Metadata.
 public struct PartitionInfo: Sendable, Hashable {
     /// Partition index.
     public var partition: Int32
+    /// The leader's node id, -1 when there is none.
+    private var leader: Int32
+    /// The leader epoch, -1 when unknown.
+    private var epoch: Int32
+    /// The partition's error code (0: none).
+    public var errorCode: Int16
+
+    /// Creates a value.
+    public init(partition: Int32, leaderID: Int32?, leaderEpoch: Int32? = nil, errorCode: Int16 = 0) {
+        self.partition = partition
+        leader = leaderID.map { $0 >= 0 ? $0 : -1 } ?? -1
+        epoch = leaderEpoch.map { $0 >= 0 ? $0 : -1 } ?? -1
+        self.errorCode = errorCode
+    }
+
     /// Leader node id, nil when there is none (-1).
-    public var leaderID: Int32?
+    public var leaderID: Int32? {
+        get { leader >= 0 ? leader : nil }
+        set { leader = newValue.map { $0 >= 0 ? $0 : -1 } ?? -1 }
+    }
+
     /// Leader epoch, nil when unknown.
-    public var leaderEpoch: Int32?
-    /// Replica node ids.
-    public var replicas: [Int32]
-    /// In-sync replica node ids.
-    public var isr: [Int32]
-    /// Offline replica node ids.
-    public var offlineReplicas: [Int32]
+    public var leaderEpoch: Int32? {
+        get { epoch >= 0 ? epoch : nil }
+        set { epoch = newValue.map { $0 >= 0 ? $0 : -1 } ?? -1 }
+    }
+
     /// The partition's error, if any.
-    public var error: AdminItemError?
+    public var error: AdminItemError? { AdminItemError.fromCode(errorCode) }
 }
 
 /// One topic from Metadata.
@@ -101,12 +120,24 @@ public struct TopicInfo: Sendable, Hashable {
     public var name: String
     /// Topic id (zero before Metadata v10).
     public var topicID: KafkaUUID
-    /// Whether it is an internal topic (e.g. `__consumer_offsets`).
-    public var isInternal: Bool
     /// Partitions, sorted by index.
     public var partitions: [PartitionInfo]
+    /// The topic's error code (0: none).
+    public var errorCode: Int16
+    /// Whether it is an internal topic (e.g. `__consumer_offsets`).
+    public var isInternal: Bool
+
+    /// Creates a value.
+    public init(name: String, topicID: KafkaUUID, isInternal: Bool, partitions: [PartitionInfo], errorCode: Int16 = 0) {
+        self.name = name
+        self.topicID = topicID
+        self.isInternal = isInternal
+        self.partitions = partitions
+        self.errorCode = errorCode
+    }
+
     /// The topic's error, if any.
-    public var error: AdminItemError?
+    public var error: AdminItemError? { AdminItemError.fromCode(errorCode) }
 }
 
 /// The cluster as Metadata (plus the bootstrap broker's ApiVersions) describes it.
@@ -143,24 +174,12 @@ public struct ClusterMetadata: Sendable, Hashable {
         topics.values.flatMap { t in t.partitions.map { TopicPartition(topic: t.name, partition: $0.partition) } }.sorted()
     }
 
-    init(_ r: MetadataResponse, version: Int16, features: [String: Int16]) {
+    /// The cluster a Metadata answer read flat describes.
+    init(_ r: FlatMetadataResponse, version: Int16, features: [String: Int16]) {
         clusterID = r.clusterID
         controllerID = r.controllerID >= 0 ? r.controllerID : nil
-        brokers = r.brokers.map { BrokerInfo(nodeID: $0.nodeID, host: $0.host, port: Int($0.port), rack: $0.rack) }.sorted()
-        var topics: [String: TopicInfo] = [:]
-        for t in r.topics {
-            guard let name = t.name, !name.isEmpty else { continue }
-            let partitions = t.partitions.map { p in
-                PartitionInfo(
-                    partition: p.partitionIndex, leaderID: p.leaderID >= 0 ? p.leaderID : nil,
-                    leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : nil, replicas: p.replicaNodes, isr: p.isrNodes,
-                    offlineReplicas: p.offlineReplicas, error: AdminItemError.fromCode(p.errorCode))
-            }.sorted { $0.partition < $1.partition }
-            topics[name] = TopicInfo(
-                name: name, topicID: t.topicID, isInternal: t.isInternal, partitions: partitions,
-                error: AdminItemError.fromCode(t.errorCode))
-        }
-        self.topics = topics
+        brokers = r.brokers
+        topics = r.topics
         finalizedFeatures = features
         metadataVersion = version
     }

@@ -13,8 +13,14 @@ import KafkaWire
 public struct MetadataTopicNames: Sendable, Hashable {
     /// Topic names by topic id (topics with a non-zero id).
     public let byID: [KafkaUUID: String]
-    /// Metadata's topics, by name.
-    let topics: [String: TopicInfo]
+    /// The table whose keys are the names' strings.
+    let known: Known
+
+    /// A table whose keys are topic names: Metadata's topics, or a caller's own numbering of them.
+    enum Known: Sendable, Hashable {
+        case topics([String: TopicInfo])
+        case numbers([String: Int])
+    }
 
     /// The names of `metadata`'s topics (none for nil).
     public init(_ metadata: ClusterMetadata?) {
@@ -27,13 +33,27 @@ public struct MetadataTopicNames: Sendable, Hashable {
         byID.reserveCapacity(topics.count)
         for (name, t) in topics where !t.topicID.isZero { byID[t.topicID] = name }
         self.byID = byID
-        self.topics = topics
+        known = .topics(topics)
+    }
+
+    /// Names kept by a caller: `numbers`' keys are the strings names are replaced with, `byID` the
+    /// names by topic id (for a caller that keeps its names across Metadata refreshes, and so does
+    /// not keep a superseded Metadata for its strings).
+    public init(byID: [KafkaUUID: String], numbers: [String: Int]) {
+        self.byID = byID
+        known = .numbers(numbers)
     }
 
     /// Metadata's string equal to `name`, or `name` when Metadata has no such topic.
     public func interned(_ name: String) -> String {
-        guard let i = topics.index(forKey: name) else { return name }
-        return topics[i].key
+        switch known {
+        case let .topics(topics):
+            guard let i = topics.index(forKey: name) else { return name }
+            return topics[i].key
+        case let .numbers(numbers):
+            guard let i = numbers.index(forKey: name) else { return name }
+            return numbers[i].key
+        }
     }
 }
 
@@ -106,14 +126,36 @@ struct TopicNameReader {
 
 /// An answer read with Metadata's topic names (ids resolved, names interned as they are read).
 protocol TopicNamedAnswer: KafkaAPIMessage {
-    /// Reads an answer, resolving and interning topic names with `topicNames`.
-    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError)
+    /// Reads an answer, resolving and interning topic names with `topicNames`; a group id equal to
+    /// the one asked at its position is that string (``AskedIDs``).
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames, askedIDs: AskedIDs) throws(WireError)
 }
 
 extension TopicNamedAnswer {
+    /// Reads an answer, resolving and interning topic names with `topicNames`.
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError) {
+        try self.init(from: &r, version: version, topicNames: topicNames, askedIDs: AskedIDs())
+    }
+
     /// Reads an answer without Metadata's names: names as sent, an empty one as its topic id.
     init(from r: inout WireReader, version: Int16) throws(WireError) {
         try self.init(from: &r, version: version, topicNames: MetadataTopicNames(nil))
+    }
+}
+
+/// The group ids a request asked about, in the order asked. Brokers answer in that order, so the id
+/// answered at a position is, as a rule, the one asked there: it is then read as the asked string,
+/// not made again (no string per group per answer, and the poll's later comparisons of group ids,
+/// all made from the listed groups' strings, are identity checks).
+struct AskedIDs: Sendable, Hashable {
+    /// The ids asked, in order.
+    var ids: [String] = []
+
+    /// The group id at position `k` of the answer: `ids[k]` when the bytes are its own, else the
+    /// string read (with the errors `readString` throws).
+    func read(_ r: inout WireReader, at k: Int, compact: Bool) throws(WireError) -> String {
+        if k < ids.count, r.skipString(compact: compact, ifEqualTo: ids[k]) { return ids[k] }
+        return try r.readString(compact: compact, field: "groupID")
     }
 }
 
@@ -130,16 +172,20 @@ struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswe
     var request: Request
     /// The names the answer's topics are resolved and interned with.
     var topicNames: MetadataTopicNames
+    /// The group ids the request asks about, in its order.
+    var askedIDs: AskedIDs
 
-    init(_ request: Request, topicNames: MetadataTopicNames) {
+    init(_ request: Request, topicNames: MetadataTopicNames, askedIDs: [String] = []) {
         self.request = request
         self.topicNames = topicNames
+        self.askedIDs = AskedIDs(ids: askedIDs)
     }
 
-    /// Reads the request (without Metadata's names).
+    /// Reads the request (without Metadata's names or the ids asked).
     init(from reader: inout WireReader, version: Int16) throws(WireError) {
         request = try Request(from: &reader, version: version)
         topicNames = MetadataTopicNames(nil)
+        askedIDs = AskedIDs()
     }
 
     func encode(to writer: inout WireWriter, version: Int16) throws(WireError) {
@@ -147,7 +193,7 @@ struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswe
     }
 
     func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> Answer {
-        try Answer(from: &reader, version: version, topicNames: topicNames)
+        try Answer(from: &reader, version: version, topicNames: topicNames, askedIDs: askedIDs)
     }
 }
 
@@ -178,8 +224,8 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer {
         self.groups = groups
     }
 
-    /// Reads an answer, resolving and interning topic names with `topicNames`.
-    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError) {
+    /// Reads an answer, resolving and interning topic names with `topicNames`, with the ids asked.
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames, askedIDs: AskedIDs) throws(WireError) {
         try Self.checkVersion(version)
         throttleTimeMs = try r.readInt32()
         guard let count = try r.readArrayCount(compact: true) else {
@@ -188,16 +234,19 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer {
         groups.reserveCapacity(Swift.min(count, r.remaining / 8))
         var names = TopicNameReader(topicNames)
         var strings = RepeatedStrings()
-        for _ in 0..<count { groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings)) }
+        for k in 0..<count {
+            groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings, asked: askedIDs, at: k))
+        }
         try FlatListOffsetsResponse.skipTaggedFields(&r)
     }
 
     static func readGroup(
-        _ r: inout WireReader, version: Int16, names: inout TopicNameReader, strings: inout RepeatedStrings
+        _ r: inout WireReader, version: Int16, names: inout TopicNameReader, strings: inout RepeatedStrings,
+        asked: AskedIDs, at k: Int
     ) throws(WireError) -> DescribedConsumerGroupInput {
         let code = try r.readInt16()
         let message = try r.readNullableString(compact: true)
-        let groupID = try r.readString(compact: true, field: "groupID")
+        let groupID = try asked.read(&r, at: k, compact: true)
         let state = try RepeatedStrings.read(&r, compact: true, field: "groupState", last: &strings.state)
         let groupEpoch = try r.readInt32()
         let assignmentEpoch = try r.readInt32()
@@ -358,8 +407,8 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer {
         self.groups = groups
     }
 
-    /// Reads an answer, interning topic names with `topicNames`.
-    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames) throws(WireError) {
+    /// Reads an answer, interning topic names with `topicNames`, with the ids asked.
+    init(from r: inout WireReader, version: Int16, topicNames: MetadataTopicNames, askedIDs: AskedIDs) throws(WireError) {
         try Self.checkVersion(version)
         let flexible = Self.isFlexible(version)
         if version >= 1 { throttleTimeMs = try r.readInt32() }
@@ -369,18 +418,20 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer {
         groups.reserveCapacity(Swift.min(count, r.remaining / 8))
         var names = TopicNameReader(topicNames)
         var strings = RepeatedStrings()
-        for _ in 0..<count {
-            groups.append(try Self.readGroup(&r, version: version, flexible: flexible, names: &names, strings: &strings))
+        for k in 0..<count {
+            groups.append(try Self.readGroup(
+                &r, version: version, flexible: flexible, names: &names, strings: &strings, asked: askedIDs, at: k))
         }
         if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
     }
 
     static func readGroup(
-        _ r: inout WireReader, version: Int16, flexible: Bool, names: inout TopicNameReader, strings: inout RepeatedStrings
+        _ r: inout WireReader, version: Int16, flexible: Bool, names: inout TopicNameReader, strings: inout RepeatedStrings,
+        asked: AskedIDs, at k: Int
     ) throws(WireError) -> DescribedClassicGroupInput {
         let code = try r.readInt16()
         let message = version >= 6 ? try r.readNullableString(compact: flexible) : nil
-        let groupID = try r.readString(compact: flexible, field: "groupID")
+        let groupID = try asked.read(&r, at: k, compact: flexible)
         let state = try RepeatedStrings.read(&r, compact: flexible, field: "groupState", last: &strings.state)
         let protocolType = try RepeatedStrings.read(&r, compact: flexible, field: "protocolType", last: &strings.protocolType)
         let protocolName = try RepeatedStrings.read(&r, compact: flexible, field: "protocolData", last: &strings.protocolName)

@@ -8,14 +8,15 @@ import KafkaWire
 
 extension KafkaAdminClient {
     /// One ConsumerGroupDescribe (v1 when available) to `nodeID` for all `groupIDs`, read flat
-    /// (``FlatConsumerGroupDescribeResponse``) with `topicNames` (the cached Metadata's when nil).
+    /// (``FlatConsumerGroupDescribeResponse``) with `topicNames` (the cached Metadata's when nil);
+    /// a group's id is the string of `groupIDs` (when the answer lists the groups in the order asked).
     public func describeConsumerGroups(
         _ groupIDs: [String], on nodeID: Int32, topicNames: MetadataTopicNames? = nil
     ) async -> PerGroupResult<DescribedConsumerGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
         let names = topicNames ?? MetadataTopicNames(metadataCache)
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { _ in
-            FlatConsumerGroupDescribeRequest(ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names)
+            FlatConsumerGroupDescribeRequest(ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names, askedIDs: ids)
         }
         let groups = Self.perGroup(
             ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
@@ -23,14 +24,15 @@ extension KafkaAdminClient {
     }
 
     /// One DescribeGroups to `nodeID` for all `groupIDs`, read flat (``FlatDescribeGroupsResponse``)
-    /// with `topicNames` (the cached Metadata's when nil).
+    /// with `topicNames` (the cached Metadata's when nil); a group's id is the string of `groupIDs`
+    /// (when the answer lists the groups in the order asked).
     public func describeClassicGroups(
         _ groupIDs: [String], on nodeID: Int32, topicNames: MetadataTopicNames? = nil
     ) async -> PerGroupResult<DescribedClassicGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
         let names = topicNames ?? MetadataTopicNames(metadataCache)
         let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in
-            FlatDescribeGroupsRequest(DescribeGroupsRequest(groups: ids), topicNames: names)
+            FlatDescribeGroupsRequest(DescribeGroupsRequest(groups: ids), topicNames: names, askedIDs: ids)
         }
         let groups = Self.perGroup(
             ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })

@@ -357,7 +357,10 @@ public actor KafkaAdminClient {
                 unsupported = .unsupportedBroker(address: address.description, reason: "no Metadata version in common with kgtop")
                 continue
             }
-            let request = MetadataRequest(topics: version >= 1 ? nil : [], allowAutoTopicCreation: false)
+            // Read flat: only what ClusterMetadata keeps (FlatMetadata.swift). All topics (null from
+            // v1, empty at v0), so nothing is created: v0-3 cannot carry allowAutoTopicCreation =
+            // false and are sent its default.
+            let request = FlatMetadataRequest(MetadataRequest(topics: version >= 1 ? nil : [], allowAutoTopicCreation: version < 4))
             let outcome = await send(request, version: version, on: established, nodeID: nil)
             stats.merge(outcome.stats)
             switch outcome.result {

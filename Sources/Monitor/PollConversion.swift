@@ -4,8 +4,9 @@ import KafkaProtocol
 import KafkaWire
 
 /// Pure conversions from KafkaAdmin's results (generated wire types) to GroupModel's neutral inputs.
-/// ConsumerGroupDescribe and DescribeGroups answers need none: the admin client reads them straight
-/// into the inputs (KafkaAdmin's `FlatGroupDescriptions.swift`).
+/// ConsumerGroupDescribe, DescribeGroups and OffsetFetch answers need none: the admin client reads
+/// them straight into the inputs (KafkaAdmin's `FlatGroupDescriptions.swift` and
+/// `FlatOffsetFetch.swift`).
 ///
 /// Kept free of I/O so that every mapping rule can be tested from captured responses.
 public enum PollConversion {
@@ -29,28 +30,5 @@ public enum PollConversion {
             protocolType: g.protocolType,
             state: g.state.map { GroupState(brokerString: $0) },
             coordinatorID: coordinatorID)
-    }
-
-    /// Committed offsets of one group.
-    /// - Parameters:
-    ///   - groupID: the group's id as the caller holds it, used when equal to the answer's (the
-    ///     poller passes the listed group's string, so that the assembler's comparisons of ids are
-    ///     pointer checks).
-    ///
-    /// Topic names are kept as decoded: the rows take their names from the log offsets (Metadata's
-    /// strings), so a commit's topic name is only compared, and interning it would hash it once more
-    /// per group.
-    public static func committed(_ offsets: GroupOffsets, groupID: String? = nil) -> CommittedOffsetsInput {
-        var out: [CommittedOffsetsInput.Offset] = []
-        out.reserveCapacity(offsets.offsets.count)
-        // By index: iterating would copy each entry (and retain its strings).
-        for i in offsets.offsets.indices {
-            // One copy of the entry (reading its two halves apart copies it twice).
-            let (tp, c) = offsets.offsets[i]
-            out.append(CommittedOffsetsInput.Offset(
-                topicPartition: tp, offset: c.offset, metadata: c.metadata, error: c.error.map(itemError)))
-        }
-        let id = groupID.flatMap { $0 == offsets.groupID ? $0 : nil } ?? offsets.groupID
-        return CommittedOffsetsInput(groupID: id, offsets: out)
     }
 }

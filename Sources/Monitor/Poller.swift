@@ -45,10 +45,34 @@ public actor Poller {
         var next = 0
         for i in listed.indices {
             guard next < ids.count, ids[next] == listed[i].groupID else { continue }
-            let answer = results[next]
-            results[next] = placeholder
+            // Swapped out, not copied: the answer moves to `body` without a retain or release.
+            var answer = placeholder
+            swap(&answer, &results[next])
             next += 1
             body(i, answer)
+        }
+    }
+
+    /// Describes `targets` and fetches the committed offsets of `offsetIDs`, concurrently.
+    ///
+    /// The results come back as their only copies: an `async let` keeps its value until its scope
+    /// ends, so awaited inside `poll()` each result would stay referenced to the end of the poll,
+    /// every decoded answer with it (and letting the answers go one by one would first copy the
+    /// whole list of results).
+    static func describeAndFetch(
+        _ admin: KafkaAdminClient, _ targets: [GroupTarget], offsetsOf offsetIDs: [String], topicNames: MetadataTopicNames
+    ) async throws(KafkaAdminError) -> (DescribeGroupsResult, FetchOffsetsResult) {
+        async let describedCall = admin.describeGroups(targets, topicNames: topicNames)
+        async let offsetsCall = admin.fetchOffsets(groupIDs: offsetIDs, topicNames: topicNames)
+        do {
+            let described = try await describedCall
+            let offsets = try await offsetsCall
+            return (described, offsets)
+        } catch let error as KafkaAdminError {
+            throw error
+        } catch {
+            // Both calls throw only KafkaAdminError; anything else is a cancellation.
+            throw KafkaAdminError.closed
         }
     }
 
@@ -101,19 +125,9 @@ public actor Poller {
             guard let type = g.type else { return true }
             return type == "consumer" || type == "classic" || type == "share" || type == "streams"
         }
-        async let describedCall = admin.describeGroups(describable.map(GroupTarget.init), topicNames: topicNames)
-        async let offsetsCall = admin.fetchOffsets(groupIDs: listed.filter { $0.type != "share" }.map(\.groupID))
-        var described: DescribeGroupsResult
-        var offsets: FetchOffsetsResult
-        do {
-            described = try await describedCall
-            offsets = try await offsetsCall
-        } catch let error as KafkaAdminError {
-            throw error
-        } catch {
-            // Both calls throw only KafkaAdminError; anything else is a cancellation.
-            throw KafkaAdminError.closed
-        }
+        var (described, offsets) = try await Self.describeAndFetch(
+            admin, describable.map(GroupTarget.init), offsetsOf: listed.filter { $0.type != "share" }.map(\.groupID),
+            topicNames: topicNames)
         stats.merge(described.stats)
         stats.merge(offsets.stats)
 
@@ -168,15 +182,18 @@ public actor Poller {
                 scope: .cluster, operation: type == "share" ? "ShareGroupDescribe" : "StreamsGroupDescribe",
                 kafkaError: PollConversion.itemError(error), message: error.message ?? "\(error)"))
         }
+        // OffsetFetch answers are read straight into the assembler's input, with the listed group's
+        // id (the string asked with): each is moved from the results into the inputs.
         var committedInputs: [CommittedOffsetsInput] = []
         committedInputs.reserveCapacity(offsets.ids.count)
-        let takenOffsets: (coordinatorID: Int32?, result: Result<GroupOffsets, AdminItemError>) = (nil, .failure(AdminItemError(.missingFromResponse)))
+        let takenOffsets: (coordinatorID: Int32?, result: Result<CommittedOffsetsInput, AdminItemError>) =
+            (nil, .failure(AdminItemError(.missingFromResponse)))
         Self.walk(listed, beside: offsets.ids, taking: &offsets.results, placeholder: takenOffsets) { i, r in
             let groupID = listed[i].groupID
             if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
             switch r.result {
             case let .success(o):
-                committedInputs.append(PollConversion.committed(o, groupID: groupID))
+                committedInputs.append(o)
             case let .failure(error):
                 let item = PollConversion.itemError(error)
                 committedInputs.append(CommittedOffsetsInput(groupID: groupID, error: item))
@@ -291,10 +308,18 @@ public actor Poller {
         }
         pollCount += 1
 
-        let listedInputs = listed.indices.map { PollConversion.listed(listed[$0], coordinatorID: coordinators[$0]) }
+        var listedInputs = listed.indices.map { PollConversion.listed(listed[$0], coordinatorID: coordinators[$0]) }
         let groups = GroupAssembler.assemble(
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
             shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)
+        // The assembler's inputs are let go before the topics are built from the log offsets, so
+        // that the decoded answers and the topic list are not alive together.
+        listedInputs = []
+        consumerInputs = []
+        classicInputs = []
+        shareInputs = []
+        streamsInputs = []
+        committedInputs = []
         let brokers = metadata.brokers.map { b in
             GroupModel.BrokerInfo(
                 nodeID: b.nodeID, host: b.host, port: Int32(clamping: b.port), rack: b.rack,

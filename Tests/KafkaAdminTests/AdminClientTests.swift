@@ -248,8 +248,9 @@ struct AdminClientTests {
         #expect(await seen.count(of: FindCoordinatorRequest.apiKey) == 2)
         for id in ["a", "b", "c"] {
             let offsets = try #require(try? result.groups[id]?.result.get())
-            #expect(offsets.partitions[TopicPartition(topic: "orders", partition: 0)]?.offset == 42)
-            #expect(offsets.partitions[TopicPartition(topic: "orders", partition: 1)]?.offset == nil)
+            #expect(offsets.groupID == id)
+            #expect(offsets.offsets.map(\.topicPartition) == [TopicPartition(topic: "orders", partition: 0), TopicPartition(topic: "orders", partition: 1)])
+            #expect(offsets.offsets.map(\.offset) == [42, nil])
         }
         #expect(result.stats.requests("OffsetFetch") == 2)
         #expect(result.stats.requests("FindCoordinator") == 2)

@@ -101,8 +101,8 @@ struct FlatGroupDescriptionsTests {
     ]
     static let unknownIDs = [KafkaUUID(high: 99, low: 1), KafkaUUID(high: 0, low: 0), KafkaUUID(high: 7, low: 0xFFFF)]
 
-    static let metadata = ClusterMetadata(
-        MetadataResponse(topics: known.map { .init(name: $0.name, topicID: $0.id) }), version: 12, features: [:])
+    static let metadata = ReferenceMetadataConversion.cluster(
+        MetadataResponse(topics: known.map { .init(name: $0.name, topicID: $0.id) }), version: 12)
     static let topicNames = MetadataTopicNames(metadata)
 
     static func pick<T>(_ rng: inout SplitMix64, _ pool: [T]) -> T { pool[rng.below(pool.count)] }
@@ -177,10 +177,14 @@ struct FlatGroupDescriptionsTests {
         }
     }
 
-    static func consumerFlat(_ bytes: [UInt8], version: Int16) -> Result<FlatConsumerGroupDescribeResponse, WireError> {
+    /// The ids the random answers use, in their order (a few answers list others or fewer).
+    static let asked = AskedIDs(ids: (0..<4).map { "group-\($0)" })
+    static let askedClassic = AskedIDs(ids: (0..<4).map { "classic-\($0)" })
+
+    static func consumerFlat(_ bytes: [UInt8], version: Int16, asked: AskedIDs = AskedIDs()) -> Result<FlatConsumerGroupDescribeResponse, WireError> {
         Result { () throws(WireError) in
             var r = WireReader(bytes)
-            return try FlatConsumerGroupDescribeResponse(from: &r, version: version, topicNames: topicNames)
+            return try FlatConsumerGroupDescribeResponse(from: &r, version: version, topicNames: topicNames, askedIDs: asked)
         }
     }
 
@@ -194,6 +198,7 @@ struct FlatGroupDescriptionsTests {
                 let bytes = try answer.encoded(version: version)
                 let flat = try Self.consumerFlat(bytes, version: version).get()
                 #expect(flat == (try Self.consumerReference(bytes, version: version).get()), "version \(version), trial \(trial)")
+                #expect(try Self.consumerFlat(bytes, version: version, asked: Self.asked).get() == flat)
                 members += flat.groups.reduce(0) { $0 + $1.members.count }
                 // Without Metadata's names: names as sent, an empty one as the id's text.
                 let bare = try FlatConsumerGroupDescribeResponse.decode(bytes, version: version)
@@ -216,13 +221,16 @@ struct FlatGroupDescriptionsTests {
                 let bytes = try Self.consumerAnswer(&rng, tagged: trial % 2 == 0).encoded(version: version)
                 for cut in 0..<bytes.count {
                     let prefix = Array(bytes[..<cut])
-                    #expect(Self.consumerFlat(prefix, version: version) == Self.consumerReference(prefix, version: version),
-                            "version \(version), cut at \(cut)")
+                    let reference = Self.consumerReference(prefix, version: version)
+                    #expect(Self.consumerFlat(prefix, version: version) == reference, "version \(version), cut at \(cut)")
+                    #expect(Self.consumerFlat(prefix, version: version, asked: Self.asked) == reference, "version \(version), cut at \(cut)")
                 }
                 for _ in 0..<300 where !bytes.isEmpty {
                     var damaged = bytes
                     for _ in 0...rng.below(2) { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
-                    #expect(Self.consumerFlat(damaged, version: version) == Self.consumerReference(damaged, version: version))
+                    let reference = Self.consumerReference(damaged, version: version)
+                    #expect(Self.consumerFlat(damaged, version: version) == reference)
+                    #expect(Self.consumerFlat(damaged, version: version, asked: Self.asked) == reference)
                 }
             }
         }
@@ -302,10 +310,10 @@ struct FlatGroupDescriptionsTests {
         }
     }
 
-    static func classicFlat(_ bytes: [UInt8], version: Int16) -> Result<FlatDescribeGroupsResponse, WireError> {
+    static func classicFlat(_ bytes: [UInt8], version: Int16, asked: AskedIDs = AskedIDs()) -> Result<FlatDescribeGroupsResponse, WireError> {
         Result { () throws(WireError) in
             var r = WireReader(bytes)
-            return try FlatDescribeGroupsResponse(from: &r, version: version, topicNames: topicNames)
+            return try FlatDescribeGroupsResponse(from: &r, version: version, topicNames: topicNames, askedIDs: asked)
         }
     }
 
@@ -319,6 +327,7 @@ struct FlatGroupDescriptionsTests {
                 let bytes = try Self.classicAnswer(&rng, version: version, tagged: tagged).encoded(version: version)
                 let flat = try Self.classicFlat(bytes, version: version).get()
                 #expect(flat == (try Self.classicReference(bytes, version: version).get()), "version \(version), trial \(trial)")
+                #expect(try Self.classicFlat(bytes, version: version, asked: Self.askedClassic).get() == flat)
                 #expect(try FlatDescribeGroupsResponse.decode(bytes, version: version) == flat)
                 for g in flat.groups {
                     subscriptions += g.members.filter { $0.subscription != nil && $0.assignment != nil }.count
@@ -337,13 +346,16 @@ struct FlatGroupDescriptionsTests {
                 let bytes = try Self.classicAnswer(&rng, version: version, tagged: trial != 0).encoded(version: version)
                 for cut in 0..<bytes.count {
                     let prefix = Array(bytes[..<cut])
-                    #expect(Self.classicFlat(prefix, version: version) == Self.classicReference(prefix, version: version),
-                            "version \(version), cut at \(cut)")
+                    let reference = Self.classicReference(prefix, version: version)
+                    #expect(Self.classicFlat(prefix, version: version) == reference, "version \(version), cut at \(cut)")
+                    #expect(Self.classicFlat(prefix, version: version, asked: Self.askedClassic) == reference, "version \(version), cut at \(cut)")
                 }
                 for _ in 0..<300 where !bytes.isEmpty {
                     var damaged = bytes
                     for _ in 0...rng.below(2) { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
-                    #expect(Self.classicFlat(damaged, version: version) == Self.classicReference(damaged, version: version))
+                    let reference = Self.classicReference(damaged, version: version)
+                    #expect(Self.classicFlat(damaged, version: version) == reference)
+                    #expect(Self.classicFlat(damaged, version: version, asked: Self.askedClassic) == reference)
                 }
             }
         }
@@ -365,6 +377,30 @@ struct FlatGroupDescriptionsTests {
         for v in DescribeGroupsRequest.validVersions {
             #expect(try FlatDescribeGroupsRequest(dg, topicNames: Self.topicNames).encoded(version: v) == (try dg.encoded(version: v)))
         }
+    }
+
+    /// Whether two strings share one storage (the same string, not merely equal ones).
+    static func same(_ a: String, _ b: String) -> Bool {
+        unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    }
+
+    @Test("a group id answered where it was asked is the asked string; elsewhere it is read")
+    func askedIDs() throws {
+        let ids = ["group-with-a-long-id-0001", "group-with-a-long-id-0002", "group-with-a-long-id-0003"]
+        // Fresh strings, as the listed groups' ids are.
+        let asked = AskedIDs(ids: ids.map { String(decoding: Array($0.utf8), as: UTF8.self) })
+        let consumer = try ConsumerGroupDescribeResponse(groups: [ids[0], ids[2], ids[1]].map { .init(groupID: $0) }).encoded(version: 1)
+        let c = try Self.consumerFlat(consumer, version: 1, asked: asked).get()
+        #expect(c.groups.map(\.groupID) == [ids[0], ids[2], ids[1]])
+        #expect(Self.same(c.groups[0].groupID, asked.ids[0]))
+        #expect(!Self.same(c.groups[1].groupID, asked.ids[2]) && !Self.same(c.groups[2].groupID, asked.ids[1]))
+        let classic = try DescribeGroupsResponse(groups: ids.map { .init(groupID: $0) }).encoded(version: 5)
+        let d = try Self.classicFlat(classic, version: 5, asked: asked).get()
+        #expect(d.groups.map(\.groupID) == ids)
+        for k in ids.indices { #expect(Self.same(d.groups[k].groupID, asked.ids[k])) }
+        // More groups answered than asked: the extra ones are read.
+        let fewer = AskedIDs(ids: Array(asked.ids.prefix(1)))
+        #expect(try Self.classicFlat(classic, version: 5, asked: fewer).get() == d)
     }
 
     @Test("skipString moves past equal bytes only, and leaves the reader for readString otherwise")

@@ -80,8 +80,8 @@ struct TansuIntegrationTests {
 
         let offsets = try await client.fetchOffsets(groupIDs: ["simple"])
         let simple = try #require(try? offsets.groups["simple"]?.result.get())
-        #expect(simple.partitions[TopicPartition(topic: "orders", partition: 0)]?.offset == 7)
-        #expect(simple.partitions[TopicPartition(topic: "orders", partition: 1)]?.offset == 3)
+        #expect(simple.offsets.first { $0.topicPartition == TopicPartition(topic: "orders", partition: 0) }?.offset == 7)
+        #expect(simple.offsets.first { $0.topicPartition == TopicPartition(topic: "orders", partition: 1) }?.offset == 3)
 
         let parts = (0..<3).map { TopicPartition(topic: "orders", partition: Int32($0)) }
         let latest = try await client.listOffsets(parts, spec: .latest)

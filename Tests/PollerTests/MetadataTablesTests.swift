@@ -11,12 +11,9 @@ import Testing
 struct MetadataTablesTests {
     static func topic(_ name: String, id: UInt64, leaders: [Int32?], order: [Int]? = nil) -> KafkaAdmin.TopicInfo {
         let partitions = (order ?? Array(leaders.indices)).map { p in
-            PartitionInfo(
-                partition: Int32(p), leaderID: leaders[p], leaderEpoch: 0, replicas: leaders[p].map { [$0] } ?? [],
-                isr: [], offlineReplicas: [], error: nil)
+            PartitionInfo(partition: Int32(p), leaderID: leaders[p], leaderEpoch: 0)
         }
-        return KafkaAdmin.TopicInfo(
-            name: name, topicID: KafkaUUID(high: id, low: id), isInternal: false, partitions: partitions, error: nil)
+        return KafkaAdmin.TopicInfo(name: name, topicID: KafkaUUID(high: id, low: id), isInternal: false, partitions: partitions)
     }
 
     static let base: [String: KafkaAdmin.TopicInfo] = [
@@ -88,6 +85,37 @@ struct MetadataTablesTests {
         var copy: [String: KafkaAdmin.TopicInfo] = [:]
         for (name, info) in Self.base { copy[name] = info }
         #expect(tables.matches(copy))
+    }
+
+    /// The storage of a dictionary (one reference).
+    static func storage(_ topics: [String: KafkaAdmin.TopicInfo]) -> UInt { unsafeBitCast(topics, to: UInt.self) }
+
+    /// Whether two strings share one storage.
+    static func same(_ a: String, _ b: String) -> Bool {
+        unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    }
+
+    @Test("After a refresh that changed nothing, the tables hold the new Metadata, not the old one, and keep their names")
+    func refreshAdopted() {
+        let long = "a-topic-name-longer-than-fifteen-bytes"
+        func metadata() -> [String: KafkaAdmin.TopicInfo] {
+            // Fresh strings, as a refresh decodes them.
+            let name = String(decoding: Array(long.utf8), as: UTF8.self)
+            return [name: Self.topic(name, id: 5, leaders: [1, 2]), "orders": Self.topic("orders", id: 1, leaders: [1])]
+        }
+        let first = metadata()
+        let tables = MetadataTables(first)
+        let kept = tables.topicNames.interned(long)
+        let refreshed = metadata()
+        #expect(Self.storage(refreshed) != Self.storage(first))
+        #expect(tables.matches(refreshed))
+        #expect(Self.storage(tables.topics) == Self.storage(refreshed))
+        // The names are still the tables' own (the first Metadata's), from poll to poll.
+        let fresh = refreshed.keys.first { $0 == long }!
+        #expect(!Self.same(fresh, kept))
+        #expect(Self.same(tables.topicNames.interned(fresh), kept))
+        #expect(Self.same(tables.partitions[0].topic, kept))
+        #expect(Self.same(tables.topicNames.byID[KafkaUUID(high: 5, low: 5)]!, kept))
     }
 
     @Test("A selection of topics gives their partitions in order; the same selection gives the same arrays")
