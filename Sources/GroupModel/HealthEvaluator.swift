@@ -112,7 +112,8 @@ public struct PartitionVerdict: Sendable, Hashable, Codable {
 }
 
 /// A partition verdict's reason: the words, or the figures the rules write them from (the common
-/// outcomes, so that judging a partition builds no text).
+/// outcomes, so that judging a partition builds no text). The cases with more than three figures
+/// are kept out of line (`indirect`): a verdict holds one reason, and the common ones are small.
 enum VerdictReason: Sendable, Hashable {
     /// Words already written.
     case text(String)
@@ -127,11 +128,11 @@ enum VerdictReason: Sendable, Hashable {
     /// `lag 10, consumer advancing`.
     case advancing(lag: Int64)
     /// `lag grew 10 → 40 over 30 s while the consumer advanced` (or `with the committed offset unchanged`).
-    case grew(first: Int64, lag: Int64, spanMs: Int64, standing: Bool)
+    indirect case grew(first: Int64, lag: Int64, spanMs: Int64, standing: Bool)
     /// `lag rose 10 → 1000 over 50 s (+19.8 offsets/s): the consumer falls behind`.
-    case rose(first: Int64, lag: Int64, spanMs: Int64, rate: Double)
+    indirect case rose(first: Int64, lag: Int64, spanMs: Int64, rate: Double)
     /// STOP / STALL: `committed offset 100 unchanged for 30 s while ...`.
-    case standing(committed: Int64?, stoodMs: Int64, first: Int64, lag: Int64, owner: String?)
+    indirect case standing(committed: Int64?, stoodMs: Int64, first: Int64, lag: Int64, owner: String?)
 
     /// The reason in words.
     var text: String {
