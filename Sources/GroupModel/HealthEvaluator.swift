@@ -263,6 +263,7 @@ public enum HealthEvaluator {
         var commits: [Int64] = []
         var lags: [Int64] = []
         var groupLags: [LagSample] = []
+        var samples: [LagSample] = []
     }
 
     /// What the rules read of one observation.
@@ -486,10 +487,9 @@ public enum HealthEvaluator {
         if neverDecreases, lag > first {
             return verdict(.warn, .grew(first: first, lag: lag, spanMs: span, standing: standing))
         }
-        var samples: [LagSample] = []
-        samples.reserveCapacity(window.count)
-        for entry in window { if let l = entry.lag { samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
-        if let rate = TimeLagEstimator.growthRate(samples, allowedLag: config.allowedLag) {
+        scratch.samples.removeAll(keepingCapacity: true)
+        for entry in window { if let l = entry.lag { scratch.samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
+        if let rate = TimeLagEstimator.growthRate(scratch.samples, allowedLag: config.allowedLag) {
             return verdict(.warn, .rose(first: first, lag: lag, spanMs: span, rate: rate))
         }
         if standing {

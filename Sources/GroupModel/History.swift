@@ -196,23 +196,47 @@ public struct History: Sendable, Hashable, Codable {
 // MARK: - Group rings
 
 /// What an observation holds besides its offsets, interned per group: owner, hand-off state, error,
-/// the reason of an unknown lag, and which offsets are present.
+/// the reason of an unknown lag, and which offsets are present. The error and the reason are kept
+/// out of line, as most observations have neither: an entry takes 32 bytes instead of 88.
 struct ObservationTraits: Sendable, Hashable, Codable {
     var owner: String?
     var handoff: HandoffState
-    var error: ItemError?
-    /// `nil` when the lag is known.
-    var lagReason: String?
     var hasCommitted: Bool
     var hasLogEnd: Bool
+    /// The error and the unknown lag's reason; `nil` when there are neither.
+    private var unusual: Unusual?
+
+    private indirect enum Unusual: Sendable, Hashable, Codable {
+        case traits(error: ItemError?, lagReason: String?)
+    }
+
+    /// The error at that time.
+    var error: ItemError? {
+        guard case .traits(let error, _)? = unusual else { return nil }
+        return error
+    }
+
+    /// The reason of an unknown lag; `nil` when the lag is known.
+    var lagReason: String? {
+        guard case .traits(_, let reason)? = unusual else { return nil }
+        return reason
+    }
+
+    /// Whether the lag is known (``lagReason`` is `nil`), without copying a reason out.
+    @inline(__always)
+    var lagIsKnown: Bool {
+        guard case .traits(_, .some)? = unusual else { return true }
+        return false
+    }
 
     init(row: GroupPartition) {
         owner = row.owner
         handoff = row.handoff
-        error = row.error
-        if case .unknown(let reason) = row.lag { lagReason = reason } else { lagReason = nil }
         hasCommitted = row.committedOffset != nil
         hasLogEnd = row.logEnd != nil
+        var reason: String?
+        if case .unknown(let why) = row.lag { reason = why }
+        unusual = row.error == nil && reason == nil ? nil : .traits(error: row.error, lagReason: reason)
     }
 
     /// Whether `traits` are those of `row` (without building them; both are read in place).
@@ -223,12 +247,13 @@ struct ObservationTraits: Sendable, Hashable, Codable {
               traits.pointee.hasLogEnd == (row.pointee.logEnd != nil),
               traits.pointee.owner == row.pointee.owner
         else { return false }
-        if traits.pointee.error != nil || row.pointee.error != nil {
-            guard traits.pointee.error == row.pointee.error else { return false }
+        guard case .traits(let error, let reason)? = traits.pointee.unusual else {
+            return row.pointee.error == nil && row.pointee.lag.offsets != nil
         }
-        if traits.pointee.lagReason != nil {
-            guard case .unknown(let reason) = row.pointee.lag else { return false }
-            return traits.pointee.lagReason == reason
+        guard error == row.pointee.error else { return false }
+        if let reason {
+            guard case .unknown(let why) = row.pointee.lag else { return false }
+            return reason == why
         }
         return row.pointee.lag.offsets != nil
     }
@@ -374,7 +399,7 @@ struct GroupRing: Sendable, Hashable, Codable {
                     let c = offsets[2 * cell]
                     window.append(HealthEvaluator.WindowEntry(
                         timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
-                        lag: t.pointee.lagReason == nil
+                        lag: t.pointee.lagIsKnown
                             ? GroupRing.impliedLag(t, committed: c, logEnd: offsets[2 * cell + 1]) &+ corrections[cell] : nil,
                         handoff: t.pointee.handoff))
                     column += 1
@@ -406,7 +431,7 @@ struct GroupRing: Sendable, Hashable, Codable {
                 for slot in depth.indices where Int(depth[slot]) == n {
                     let cell = slot * cap + col
                     let t = traits + Int(index[cell])
-                    guard t.pointee.lagReason == nil else {
+                    guard t.pointee.lagIsKnown else {
                         known = false
                         break
                     }
