@@ -495,34 +495,40 @@ struct GroupRing: Sendable, Hashable, Codable {
     }
 
     /// Moves `slot`'s base so that its kept offsets and `committed` and `logEnd` (about to be
-    /// written) all fit, widening the offsets when they span more than the width holds.
+    /// written) all fit, widening the offsets when they span more than the width holds. Each kept
+    /// value is rewritten from its own old difference, in place.
     private mutating func rebase(slot: Int, _ committed: Int64?, _ logEnd: Int64?) {
         var lo = Int64.max
         var hi = Int64.min
-        for v in [committed, logEnd] { if let v { lo = min(lo, v); hi = max(hi, v) } }
+        if let committed { (lo, hi) = (min(lo, committed), max(hi, committed)) }
+        if let logEnd { (lo, hi) = (min(lo, logEnd), max(hi, logEnd)) }
         let n = Int(depth[slot])
         let old = base[slot]
-        // Kept values, absolute: (committed, log end), nil where absent.
-        var kept: [(Int64?, Int64?)] = []
-        kept.reserveCapacity(n)
+        let cap = capacity
         withCells { traits, offsets, _, index in
             for k in 0..<n {
-                let cell = slot * capacity + column(k, of: n)
+                let cell = slot * cap + column(k, of: n)
                 let t = traits + Int(index[cell])
-                kept.append((t.pointee.hasCommitted ? old &+ offsets[2 * cell] : nil, t.pointee.hasLogEnd ? old &+ offsets[2 * cell + 1] : nil))
+                if t.pointee.hasCommitted {
+                    let v = old &+ offsets[2 * cell]
+                    (lo, hi) = (min(lo, v), max(hi, v))
+                }
+                if t.pointee.hasLogEnd {
+                    let v = old &+ offsets[2 * cell + 1]
+                    (lo, hi) = (min(lo, v), max(hi, v))
+                }
             }
-        }
-        for (c, e) in kept {
-            for v in [c, e] { if let v { lo = min(lo, v); hi = max(hi, v) } }
         }
         let width = max(offsets.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
         if width > offsets.width { offsets.widen(to: width) }
         let new = PackedInts.base(lowest: lo, width: width)
         base[slot] = new
-        for (k, (c, e)) in kept.enumerated() {
-            let cell = slot * capacity + column(k, of: n)
-            offsets[2 * cell] = c.map { $0 &- new } ?? 0
-            offsets[2 * cell + 1] = e.map { $0 &- new } ?? 0
+        for k in 0..<n {
+            let cell = slot * cap + column(k, of: n)
+            let i = Int(traitIndex[cell])
+            let (hasCommitted, hasLogEnd) = traits.withUnsafeBufferPointer { ($0[i].hasCommitted, $0[i].hasLogEnd) }
+            offsets[2 * cell] = hasCommitted ? (old &+ offsets[2 * cell]) &- new : 0
+            offsets[2 * cell + 1] = hasLogEnd ? (old &+ offsets[2 * cell + 1]) &- new : 0
         }
     }
 
@@ -761,16 +767,16 @@ struct TopicRing: Sendable, Hashable, Codable {
             }
         }
         let width = max(times.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
+        if width > times.width { times.widen(to: width) }
         let new = PackedInts.base(lowest: lo, width: width)
-        var next = PackedInts(count: times.count, width: width)
+        // Each kept timestamp is rewritten from its own old difference, in place.
         for slot in written.indices {
             let n = count(slot: slot)
             for k in 0..<n {
                 let c = cell(slot: slot, k, of: n)
-                next[c] = (timeBase &+ times[c]) &- new
+                times[c] = (timeBase &+ times[c]) &- new
             }
         }
-        times = next
         timeBase = new
     }
 
@@ -779,14 +785,20 @@ struct TopicRing: Sendable, Hashable, Codable {
     private mutating func rebaseEnds(slot: Int, including logEnd: Int64) {
         let n = count(slot: slot)
         let old = endBase[slot]
-        let kept = (0..<n).map { old &+ ends[cell(slot: slot, $0, of: n)] }
-        let lo = min(logEnd, kept.min() ?? logEnd)
-        let hi = max(logEnd, kept.max() ?? logEnd)
+        var (lo, hi) = (logEnd, logEnd)
+        for k in 0..<n {
+            let v = old &+ ends[cell(slot: slot, k, of: n)]
+            (lo, hi) = (min(lo, v), max(hi, v))
+        }
         let width = max(ends.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
         if width > ends.width { ends.widen(to: width) }
         let new = PackedInts.base(lowest: lo, width: width)
         endBase[slot] = new
-        for (k, v) in kept.enumerated() { ends[cell(slot: slot, k, of: n)] = v &- new }
+        // Each kept log end is rewritten from its own old difference, in place.
+        for k in 0..<n {
+            let c = cell(slot: slot, k, of: n)
+            ends[c] = (old &+ ends[c]) &- new
+        }
     }
 
     private func layoutMatches(_ rows: [PartitionOffsets]) -> Bool {
