@@ -112,7 +112,8 @@ public struct PartitionVerdict: Sendable, Hashable, Codable {
 }
 
 /// A partition verdict's reason: the words, or the figures the rules write them from (the common
-/// outcomes, so that judging a partition builds no text).
+/// outcomes, so that judging a partition builds no text). The cases with more than three figures
+/// are kept out of line (`indirect`): a verdict holds one reason, and the common ones are small.
 enum VerdictReason: Sendable, Hashable {
     /// Words already written.
     case text(String)
@@ -127,11 +128,11 @@ enum VerdictReason: Sendable, Hashable {
     /// `lag 10, consumer advancing`.
     case advancing(lag: Int64)
     /// `lag grew 10 → 40 over 30 s while the consumer advanced` (or `with the committed offset unchanged`).
-    case grew(first: Int64, lag: Int64, spanMs: Int64, standing: Bool)
+    indirect case grew(first: Int64, lag: Int64, spanMs: Int64, standing: Bool)
     /// `lag rose 10 → 1000 over 50 s (+19.8 offsets/s): the consumer falls behind`.
-    case rose(first: Int64, lag: Int64, spanMs: Int64, rate: Double)
+    indirect case rose(first: Int64, lag: Int64, spanMs: Int64, rate: Double)
     /// STOP / STALL: `committed offset 100 unchanged for 30 s while ...`.
-    case standing(committed: Int64?, stoodMs: Int64, first: Int64, lag: Int64, owner: String?)
+    indirect case standing(committed: Int64?, stoodMs: Int64, first: Int64, lag: Int64, owner: String?)
 
     /// The reason in words.
     var text: String {
@@ -262,6 +263,7 @@ public enum HealthEvaluator {
         var commits: [Int64] = []
         var lags: [Int64] = []
         var groupLags: [LagSample] = []
+        var samples: [LagSample] = []
     }
 
     /// What the rules read of one observation.
@@ -485,10 +487,9 @@ public enum HealthEvaluator {
         if neverDecreases, lag > first {
             return verdict(.warn, .grew(first: first, lag: lag, spanMs: span, standing: standing))
         }
-        var samples: [LagSample] = []
-        samples.reserveCapacity(window.count)
-        for entry in window { if let l = entry.lag { samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
-        if let rate = TimeLagEstimator.growthRate(samples, allowedLag: config.allowedLag) {
+        scratch.samples.removeAll(keepingCapacity: true)
+        for entry in window { if let l = entry.lag { scratch.samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
+        if let rate = TimeLagEstimator.growthRate(scratch.samples, allowedLag: config.allowedLag) {
             return verdict(.warn, .rose(first: first, lag: lag, spanMs: span, rate: rate))
         }
         if standing {

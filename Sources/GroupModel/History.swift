@@ -196,23 +196,47 @@ public struct History: Sendable, Hashable, Codable {
 // MARK: - Group rings
 
 /// What an observation holds besides its offsets, interned per group: owner, hand-off state, error,
-/// the reason of an unknown lag, and which offsets are present.
+/// the reason of an unknown lag, and which offsets are present. The error and the reason are kept
+/// out of line, as most observations have neither: an entry takes 32 bytes instead of 88.
 struct ObservationTraits: Sendable, Hashable, Codable {
     var owner: String?
     var handoff: HandoffState
-    var error: ItemError?
-    /// `nil` when the lag is known.
-    var lagReason: String?
     var hasCommitted: Bool
     var hasLogEnd: Bool
+    /// The error and the unknown lag's reason; `nil` when there are neither.
+    private var unusual: Unusual?
+
+    private indirect enum Unusual: Sendable, Hashable, Codable {
+        case traits(error: ItemError?, lagReason: String?)
+    }
+
+    /// The error at that time.
+    var error: ItemError? {
+        guard case .traits(let error, _)? = unusual else { return nil }
+        return error
+    }
+
+    /// The reason of an unknown lag; `nil` when the lag is known.
+    var lagReason: String? {
+        guard case .traits(_, let reason)? = unusual else { return nil }
+        return reason
+    }
+
+    /// Whether the lag is known (``lagReason`` is `nil`), without copying a reason out.
+    @inline(__always)
+    var lagIsKnown: Bool {
+        guard case .traits(_, .some)? = unusual else { return true }
+        return false
+    }
 
     init(row: GroupPartition) {
         owner = row.owner
         handoff = row.handoff
-        error = row.error
-        if case .unknown(let reason) = row.lag { lagReason = reason } else { lagReason = nil }
         hasCommitted = row.committedOffset != nil
         hasLogEnd = row.logEnd != nil
+        var reason: String?
+        if case .unknown(let why) = row.lag { reason = why }
+        unusual = row.error == nil && reason == nil ? nil : .traits(error: row.error, lagReason: reason)
     }
 
     /// Whether `traits` are those of `row` (without building them; both are read in place).
@@ -223,12 +247,13 @@ struct ObservationTraits: Sendable, Hashable, Codable {
               traits.pointee.hasLogEnd == (row.pointee.logEnd != nil),
               traits.pointee.owner == row.pointee.owner
         else { return false }
-        if traits.pointee.error != nil || row.pointee.error != nil {
-            guard traits.pointee.error == row.pointee.error else { return false }
+        guard case .traits(let error, let reason)? = traits.pointee.unusual else {
+            return row.pointee.error == nil && row.pointee.lag.offsets != nil
         }
-        if traits.pointee.lagReason != nil {
-            guard case .unknown(let reason) = row.pointee.lag else { return false }
-            return traits.pointee.lagReason == reason
+        guard error == row.pointee.error else { return false }
+        if let reason {
+            guard case .unknown(let why) = row.pointee.lag else { return false }
+            return reason == why
         }
         return row.pointee.lag.offsets != nil
     }
@@ -239,8 +264,11 @@ struct ObservationTraits: Sendable, Hashable, Codable {
 /// one timestamp; a slot's `depth` says how many of the newest columns it was present in.
 ///
 /// Cells are partition-major (`slot * capacity + column`), so one partition's window is
-/// contiguous. Each cell holds three offsets (committed, log end, lag) and an index into
-/// ``traits``.
+/// contiguous. A cell holds its committed offset and log end as differences from its slot's base
+/// (``PackedInts``: a partition's offsets over a window are close together, so they take a byte or
+/// two each), the lag as its difference from the one the offsets give (nothing stored while every
+/// lag is `max(0, log end − committed)`), and an index into ``traits``. The commit mark is the
+/// newest observation's committed offset and, per slot, since when it has stood.
 struct GroupRing: Sendable, Hashable, Codable {
     private(set) var capacity: Int
     /// The partition of each slot, in the group's row order.
@@ -253,20 +281,24 @@ struct GroupRing: Sendable, Hashable, Codable {
     private var times: [Int64]
     /// Per slot: observations held (at most `capacity`).
     private var depth: [Int32] = []
-    /// Per cell: committed, log end, lag (3 values; meaningful when the traits say so).
-    private var values: [Int64] = []
+    /// Per slot: what its cells' offsets are stored relative to.
+    private var base: [Int64] = []
+    /// Per cell, two values: committed offset and log end minus the slot's base (0 when absent).
+    private var offsets = PackedInts(count: 0)
+    /// Per cell: a known lag minus ``impliedLag(_:_:)`` of the cell's stored offsets (0 for an
+    /// unknown lag).
+    private var lagCorrection = PackedInts(count: 0)
     /// Per cell: index into ``traits``.
-    private var traitIndex: [Int32] = []
+    private var traitIndex = PackedInts(count: 0)
     /// Interned traits.
     private(set) var traits: [ObservationTraits] = []
     /// Lookup of ``traits`` once the table is larger than a linear search should scan.
     private var traitLookup: [ObservationTraits: Int32] = [:]
     /// Compact ``traits`` when it grows past this.
     private var traitLimit = 32
-    /// Per slot: the commit mark (`markState`: 0 none, 1 no committed offset, 2 offset).
-    private var markOffset: [Int64] = []
+    /// Per slot: the first snapshot time that showed the newest observation's committed offset (or
+    /// its absence), as far as the polls saw; meaningful while the slot holds an observation.
     private var markSince: [Int64] = []
-    private var markState: [UInt8] = []
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -274,9 +306,17 @@ struct GroupRing: Sendable, Hashable, Codable {
     }
 
     var storageBytes: Int {
-        keys.capacity * MemoryLayout<TopicPartition>.stride + times.capacity * 8 + depth.capacity * 4
-            + values.capacity * 8 + traitIndex.capacity * 4 + traits.capacity * MemoryLayout<ObservationTraits>.stride
-            + markOffset.capacity * 8 + markSince.capacity * 8 + markState.capacity
+        keys.capacity * MemoryLayout<TopicPartition>.stride + times.capacity * 8 + depth.capacity * 4 + base.capacity * 8
+            + offsets.storageBytes + lagCorrection.storageBytes + traitIndex.storageBytes
+            + traits.capacity * MemoryLayout<ObservationTraits>.stride + markSince.capacity * 8
+    }
+
+    /// The lag a cell's offsets give, from their stored differences (the slot's base cancels out):
+    /// `max(0, log end − committed)` when both are present, else 0. Wrapping arithmetic keeps the
+    /// stored correction exact whatever the offsets.
+    @inline(__always)
+    private static func impliedLag(_ traits: UnsafePointer<ObservationTraits>, committed: Int64, logEnd: Int64) -> Int64 {
+        traits.pointee.hasCommitted && traits.pointee.hasLogEnd ? max(0, logEnd &- committed) : 0
     }
 
     /// The slot of `tp`, if the group has it.
@@ -299,14 +339,49 @@ struct GroupRing: Sendable, Hashable, Codable {
     @inline(__always)
     func column(_ k: Int, of n: Int) -> Int { (columns - n + k) % capacity }
 
+    /// Calls `body` with the cells read in place: traits (by pointer), offsets, lag corrections and
+    /// trait indices.
+    @inline(__always)
+    private func withCells<R>(
+        _ body: (UnsafePointer<ObservationTraits>, PackedInts.Reader, PackedInts.Reader, PackedInts.Reader) -> R
+    ) -> R {
+        traits.withUnsafeBufferPointer { traits in
+            offsets.withReader { offsets in
+                lagCorrection.withReader { corrections in
+                    traitIndex.withReader { index in
+                        // An empty table has no storage and is never read (no cell is read
+                        // without an observation): any aligned address stands in for it.
+                        body(
+                            traits.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<ObservationTraits>.alignment)!,
+                            offsets, corrections, index)
+                    }
+                }
+            }
+        }
+    }
+
     /// The observation in `slot` at `column`.
     func observation(slot: Int, column: Int) -> PartitionObservation {
         let cell = slot * capacity + column
-        let t = traits[Int(traitIndex[cell])]
-        let lag: LagValue = t.lagReason.map { .unknown(reason: $0) } ?? .known(values[3 * cell + 2])
-        return PartitionObservation(
-            timestamp: times[column], committed: t.hasCommitted ? values[3 * cell] : nil,
-            logEnd: t.hasLogEnd ? values[3 * cell + 1] : nil, lag: lag, owner: t.owner, handoff: t.handoff, error: t.error)
+        let b = base[slot]
+        return withCells { traits, offsets, corrections, index in
+            let t = traits + Int(index[cell])
+            let (c, e) = (offsets[2 * cell], offsets[2 * cell + 1])
+            let lag: LagValue = t.pointee.lagReason.map { .unknown(reason: $0) }
+                ?? .known(GroupRing.impliedLag(t, committed: c, logEnd: e) &+ corrections[cell])
+            return PartitionObservation(
+                timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
+                logEnd: t.pointee.hasLogEnd ? b &+ e : nil, lag: lag, owner: t.pointee.owner, handoff: t.pointee.handoff,
+                error: t.pointee.error)
+        }
+    }
+
+    /// The committed offset of the observation in `slot` at `column`.
+    private func committed(slot: Int, column: Int) -> Int64? {
+        let cell = slot * capacity + column
+        return withCells { traits, offsets, _, index in
+            (traits + Int(index[cell])).pointee.hasCommitted ? base[slot] &+ offsets[2 * cell] : nil
+        }
     }
 
     /// Appends what the health rules read of each observation of `slot` (the first `n`), oldest
@@ -314,21 +389,21 @@ struct GroupRing: Sendable, Hashable, Codable {
     func appendWindow(slot: Int, count n: Int, to window: inout [HealthEvaluator.WindowEntry]) {
         guard n > 0 else { return }
         let cap = capacity
+        let b = base[slot]
         var column = column(0, of: n)
-        traits.withUnsafeBufferPointer { traits in
-            values.withUnsafeBufferPointer { values in
-                traitIndex.withUnsafeBufferPointer { index in
-                    times.withUnsafeBufferPointer { times in
-                        for _ in 0..<n {
-                            let cell = slot * cap + column
-                            let t = traits.baseAddress! + Int(index[cell])
-                            window.append(HealthEvaluator.WindowEntry(
-                                timestamp: times[column], committed: t.pointee.hasCommitted ? values[3 * cell] : nil,
-                                lag: t.pointee.lagReason == nil ? values[3 * cell + 2] : nil, handoff: t.pointee.handoff))
-                            column += 1
-                            if column == cap { column = 0 }
-                        }
-                    }
+        withCells { traits, offsets, corrections, index in
+            times.withUnsafeBufferPointer { times in
+                for _ in 0..<n {
+                    let cell = slot * cap + column
+                    let t = traits + Int(index[cell])
+                    let c = offsets[2 * cell]
+                    window.append(HealthEvaluator.WindowEntry(
+                        timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
+                        lag: t.pointee.lagIsKnown
+                            ? GroupRing.impliedLag(t, committed: c, logEnd: offsets[2 * cell + 1]) &+ corrections[cell] : nil,
+                        handoff: t.pointee.handoff))
+                    column += 1
+                    if column == cap { column = 0 }
                 }
             }
         }
@@ -348,44 +423,39 @@ struct GroupRing: Sendable, Hashable, Codable {
         for slot in depth.indices { n = max(n, Int(depth[slot])) }
         guard n > 0 else { return }
         let cap = capacity
-        // Cells are read in place (a traits entry holds strings: subscripting it could copy them).
-        traits.withUnsafeBufferPointer { traits in
-            values.withUnsafeBufferPointer { values in
-                traitIndex.withUnsafeBufferPointer { index in
-                    for k in 0..<n {
-                        let col = column(k, of: n)
-                        var total: Int64 = 0
-                        var known = true
-                        for slot in depth.indices where Int(depth[slot]) == n {
-                            let cell = slot * cap + col
-                            guard traits[Int(index[cell])].lagReason == nil else {
-                                known = false
-                                break
-                            }
-                            total += values[3 * cell + 2]
-                        }
-                        if known { out.append(LagSample(timestamp: times[col], lag: total)) }
+        withCells { traits, offsets, corrections, index in
+            for k in 0..<n {
+                let col = column(k, of: n)
+                var total: Int64 = 0
+                var known = true
+                for slot in depth.indices where Int(depth[slot]) == n {
+                    let cell = slot * cap + col
+                    let t = traits + Int(index[cell])
+                    guard t.pointee.lagIsKnown else {
+                        known = false
+                        break
                     }
+                    total += GroupRing.impliedLag(t, committed: offsets[2 * cell], logEnd: offsets[2 * cell + 1]) &+ corrections[cell]
                 }
+                if known { out.append(LagSample(timestamp: times[col], lag: total)) }
             }
         }
     }
 
     func commitMark(slot: Int) -> CommitMark? {
-        switch markState[slot] {
-        case 1: return CommitMark(offset: nil, since: markSince[slot])
-        case 2: return CommitMark(offset: markOffset[slot], since: markSince[slot])
-        default: return nil
-        }
+        guard depth[slot] > 0 else { return nil }
+        return CommitMark(offset: committed(slot: slot, column: (columns - 1) % capacity), since: markSince[slot])
     }
 
     /// Appends the group's rows as the newest column.
     mutating func record(_ rows: [GroupPartition], at: Int64, capacity newCapacity: Int) {
         if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
-        columns += 1
-        let column = (columns - 1) % capacity
-        times[column] = at
         let cap = capacity
+        // The column written now; `columns` counts it once every row is in (the rows read the
+        // newest observation so far, and a rebase the kept ones, by the count before it).
+        let column = columns % cap
+        let newest = (columns + cap - 1) % cap
+        times[column] = at
         var lastTrait: Int32 = -1
         // Rows are read in place through a pointer: copying a row retains every string in it.
         rows.withUnsafeBufferPointer { buffer in
@@ -393,9 +463,16 @@ struct GroupRing: Sendable, Hashable, Codable {
             let row = buffer.baseAddress! + slot
             let cell = slot * cap + column
             let committed = row.pointee.committedOffset
-            values[3 * cell] = committed ?? 0
-            values[3 * cell + 1] = row.pointee.logEnd ?? 0
-            values[3 * cell + 2] = row.pointee.lag.offsets ?? 0
+            let logEnd = row.pointee.logEnd
+            // Commit mark: kept while the committed offset (or its absence) stays the same.
+            if depth[slot] == 0 || self.committed(slot: slot, column: newest) != committed { markSince[slot] = at }
+            var b = base[slot]
+            if let c = committed, !offsets.fits(c &- b) { rebase(slot: slot, committed, logEnd); b = base[slot] }
+            if let e = logEnd, !offsets.fits(e &- b) { rebase(slot: slot, committed, logEnd); b = base[slot] }
+            let c = committed.map { $0 &- b } ?? 0
+            let e = logEnd.map { $0 &- b } ?? 0
+            offsets[2 * cell] = c
+            offsets[2 * cell + 1] = e
             // The table is read in place too (subscripting it would copy the traits' strings).
             let found = traits.withUnsafeBufferPointer { table -> Int32 in
                 guard let base = table.baseAddress else { return -1 }
@@ -405,18 +482,54 @@ struct GroupRing: Sendable, Hashable, Codable {
                 return -1
             }
             lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
-            traitIndex[cell] = lastTrait
+            traitIndex[cell] = Int64(lastTrait)
+            let correction = traits.withUnsafeBufferPointer { table in
+                row.pointee.lag.offsets.map { $0 &- GroupRing.impliedLag(table.baseAddress! + Int(lastTrait), committed: c, logEnd: e) } ?? 0
+            }
+            lagCorrection[cell] = correction
             if Int(depth[slot]) < cap { depth[slot] += 1 }
-            // Commit mark: kept while the committed offset stays the same.
-            let state: UInt8 = committed == nil ? 1 : 2
-            if markState[slot] != state || (state == 2 && markOffset[slot] != committed) {
-                markState[slot] = state
-                markOffset[slot] = committed ?? 0
-                markSince[slot] = at
+        }
+        }
+        columns += 1
+        if traits.count > traitLimit { compactTraits() }
+    }
+
+    /// Moves `slot`'s base so that its kept offsets and `committed` and `logEnd` (about to be
+    /// written) all fit, widening the offsets when they span more than the width holds. Each kept
+    /// value is rewritten from its own old difference, in place.
+    private mutating func rebase(slot: Int, _ committed: Int64?, _ logEnd: Int64?) {
+        var lo = Int64.max
+        var hi = Int64.min
+        if let committed { (lo, hi) = (min(lo, committed), max(hi, committed)) }
+        if let logEnd { (lo, hi) = (min(lo, logEnd), max(hi, logEnd)) }
+        let n = Int(depth[slot])
+        let old = base[slot]
+        let cap = capacity
+        withCells { traits, offsets, _, index in
+            for k in 0..<n {
+                let cell = slot * cap + column(k, of: n)
+                let t = traits + Int(index[cell])
+                if t.pointee.hasCommitted {
+                    let v = old &+ offsets[2 * cell]
+                    (lo, hi) = (min(lo, v), max(hi, v))
+                }
+                if t.pointee.hasLogEnd {
+                    let v = old &+ offsets[2 * cell + 1]
+                    (lo, hi) = (min(lo, v), max(hi, v))
+                }
             }
         }
+        let width = max(offsets.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
+        if width > offsets.width { offsets.widen(to: width) }
+        let new = PackedInts.base(lowest: lo, width: width)
+        base[slot] = new
+        for k in 0..<n {
+            let cell = slot * cap + column(k, of: n)
+            let i = Int(traitIndex[cell])
+            let (hasCommitted, hasLogEnd) = traits.withUnsafeBufferPointer { ($0[i].hasCommitted, $0[i].hasLogEnd) }
+            offsets[2 * cell] = hasCommitted ? (old &+ offsets[2 * cell]) &- new : 0
+            offsets[2 * cell + 1] = hasLogEnd ? (old &+ offsets[2 * cell + 1]) &- new : 0
         }
-        if traits.count > traitLimit { compactTraits() }
     }
 
     private func layoutMatches(_ rows: [GroupPartition]) -> Bool {
@@ -467,7 +580,7 @@ struct GroupRing: Sendable, Hashable, Codable {
                     remap[old] = Int32(kept.count)
                     kept.append(traits[old])
                 }
-                traitIndex[cell] = remap[old]
+                traitIndex[cell] = Int64(remap[old])
             }
         }
         traits = kept
@@ -492,11 +605,11 @@ struct GroupRing: Sendable, Hashable, Codable {
         }
         let cells = newKeys.count * newCapacity
         next.depth = Array(repeating: 0, count: newKeys.count)
-        next.values = Array(repeating: 0, count: 3 * cells)
-        next.traitIndex = Array(repeating: 0, count: cells)
-        next.markOffset = Array(repeating: 0, count: newKeys.count)
+        next.base = Array(repeating: 0, count: newKeys.count)
         next.markSince = Array(repeating: 0, count: newKeys.count)
-        next.markState = Array(repeating: 0, count: newKeys.count)
+        next.offsets = PackedInts(count: 2 * cells, width: offsets.width)
+        next.lagCorrection = PackedInts(count: cells, width: lagCorrection.width)
+        next.traitIndex = PackedInts(count: cells, width: traitIndex.width)
         next.traits = traits
         next.traitLookup = traitLookup
         next.traitLimit = traitLimit
@@ -512,14 +625,13 @@ struct GroupRing: Sendable, Hashable, Codable {
                 for i in 0..<n {
                     let from = oldSlot * capacity + (columns - 1 - i) % capacity
                     let to = newSlot * newCapacity + (kept - 1 - i)
-                    next.values[3 * to] = values[3 * from]
-                    next.values[3 * to + 1] = values[3 * from + 1]
-                    next.values[3 * to + 2] = values[3 * from + 2]
+                    next.offsets[2 * to] = offsets[2 * from]
+                    next.offsets[2 * to + 1] = offsets[2 * from + 1]
+                    next.lagCorrection[to] = lagCorrection[from]
                     next.traitIndex[to] = traitIndex[from]
                 }
-                next.markOffset[newSlot] = markOffset[oldSlot]
+                next.base[newSlot] = base[oldSlot]
                 next.markSince[newSlot] = markSince[oldSlot]
-                next.markState[newSlot] = markState[oldSlot]
             }
         }
         self = next
@@ -530,6 +642,10 @@ struct GroupRing: Sendable, Hashable, Codable {
 
 /// The log-end samples of one topic: per partition ("slot") a ring of the last `capacity` samples.
 /// A partition whose log end was unknown at a poll gets no sample at that poll.
+///
+/// A cell (`slot * capacity + position`) holds its sample's timestamp as the difference from the
+/// ring's time base and its log end as the difference from the slot's base (``PackedInts``: a
+/// window's clocks and a partition's log ends lie close together).
 struct TopicRing: Sendable, Hashable, Codable {
     private(set) var capacity: Int
     /// The partition index of each slot, in the topic's order.
@@ -540,13 +656,18 @@ struct TopicRing: Sendable, Hashable, Codable {
     private var ascending = true
     /// Per slot: samples written since the layout was made (the ring position is this modulo capacity).
     private var written: [Int] = []
-    /// Per cell (`slot * capacity + position`): timestamp and log end.
-    private var times: [Int64] = []
-    private var ends: [Int64] = []
+    /// What every cell's timestamp is stored relative to.
+    private var timeBase: Int64 = 0
+    /// Per cell: timestamp minus ``timeBase``.
+    private var times = PackedInts(count: 0)
+    /// Per slot: what its cells' log ends are stored relative to.
+    private var endBase: [Int64] = []
+    /// Per cell: log end minus the slot's base.
+    private var ends = PackedInts(count: 0)
 
     init(capacity: Int) { self.capacity = capacity }
 
-    var storageBytes: Int { partitions.capacity * 4 + written.capacity * 8 + times.capacity * 8 + ends.capacity * 8 }
+    var storageBytes: Int { partitions.capacity * 4 + written.capacity * 8 + times.storageBytes + endBase.capacity * 8 + ends.storageBytes }
 
     /// The slot of partition `p`, if the topic has it.
     @inline(__always)
@@ -559,29 +680,30 @@ struct TopicRing: Sendable, Hashable, Codable {
     @inline(__always)
     func count(slot: Int) -> Int { min(written[slot], capacity) }
 
+    /// The cell of the `k`-th (0 = oldest) of the `n` samples of `slot`.
+    @inline(__always)
+    private func cell(slot: Int, _ k: Int, of n: Int) -> Int { slot * capacity + (written[slot] - n + k) % capacity }
+
     /// The log end of the oldest sample of `slot`.
     func oldestLogEnd(slot: Int) -> Int64? {
         let n = count(slot: slot)
         guard n > 0 else { return nil }
-        return ends[slot * capacity + (written[slot] - n) % capacity]
+        return endBase[slot] &+ ends[cell(slot: slot, 0, of: n)]
     }
 
     /// Replaces `out` with the samples of `slot`, oldest first.
     func samples(slot: Int, into out: inout [OffsetSample]) {
         out.removeAll(keepingCapacity: true)
-        let n = count(slot: slot)
-        let base = slot * capacity
-        for k in 0..<n {
-            let position = (written[slot] - n + k) % capacity
-            out.append(OffsetSample(timestamp: times[base + position], logEnd: ends[base + position]))
-        }
+        withSamples(slot: slot) { out.append(contentsOf: $0) }
     }
 
     /// The samples of one slot, oldest first, read in place from the ring (no copy): what
     /// ``samples(slot:into:)`` would write, as a collection indexed from 0.
     struct SlotSamples: RandomAccessCollection {
-        fileprivate let times: UnsafePointer<Int64>
-        fileprivate let ends: UnsafePointer<Int64>
+        fileprivate let times: PackedInts.Reader
+        fileprivate let ends: PackedInts.Reader
+        fileprivate let timeBase: Int64
+        fileprivate let endBase: Int64
         /// The cell of the slot's position 0.
         fileprivate let base: Int
         /// The ring position of the oldest sample.
@@ -595,7 +717,7 @@ struct TopicRing: Sendable, Hashable, Codable {
         subscript(k: Int) -> OffsetSample {
             precondition(k >= 0 && k < count, "sample index out of range")
             let cell = base + (first + k) % capacity
-            return OffsetSample(timestamp: times[cell], logEnd: ends[cell])
+            return OffsetSample(timestamp: timeBase &+ times[cell], logEnd: endBase &+ ends[cell])
         }
     }
 
@@ -603,14 +725,11 @@ struct TopicRing: Sendable, Hashable, Codable {
     func withSamples<R>(slot: Int, _ body: (SlotSamples) -> R) -> R {
         let n = count(slot: slot)
         let first = (written[slot] - n) % capacity
-        return times.withUnsafeBufferPointer { times in
-            ends.withUnsafeBufferPointer { ends in
-                // An empty ring has no storage: point at a dummy (nothing is read when count is 0).
-                withUnsafePointer(to: Int64(0)) { none in
-                    body(SlotSamples(
-                        times: times.baseAddress ?? none, ends: ends.baseAddress ?? none, base: slot * capacity, first: first,
-                        capacity: capacity, count: n))
-                }
+        return times.withReader { times in
+            ends.withReader { ends in
+                body(SlotSamples(
+                    times: times, ends: ends, timeBase: timeBase, endBase: endBase[slot], base: slot * capacity, first: first,
+                    capacity: capacity, count: n))
             }
         }
     }
@@ -620,14 +739,65 @@ struct TopicRing: Sendable, Hashable, Codable {
         let rows = topic.partitions
         if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
         let cap = capacity
+        if !times.fits(at &- timeBase) { rebaseTimes(including: at) }
+        let time = at &- timeBase
         for slot in rows.indices {
             guard let logEnd = rows[slot].logEnd else { continue }
+            if !ends.fits(logEnd &- endBase[slot]) { rebaseEnds(slot: slot, including: logEnd) }
             let cell = slot * cap + written[slot] % cap
-            times[cell] = at
-            ends[cell] = logEnd
+            times[cell] = time
+            ends[cell] = logEnd &- endBase[slot]
             written[slot] += 1
             // Keep the counter small; only its value modulo the capacity and past the capacity matter.
             if written[slot] >= 2 * cap { written[slot] -= cap }
+        }
+    }
+
+    /// Moves the time base so that every kept timestamp and `at` fit, widening when they span more
+    /// than the width holds.
+    private mutating func rebaseTimes(including at: Int64) {
+        var lo = at
+        var hi = at
+        for slot in written.indices {
+            let n = count(slot: slot)
+            for k in 0..<n {
+                let t = timeBase &+ times[cell(slot: slot, k, of: n)]
+                lo = min(lo, t)
+                hi = max(hi, t)
+            }
+        }
+        let width = max(times.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
+        if width > times.width { times.widen(to: width) }
+        let new = PackedInts.base(lowest: lo, width: width)
+        // Each kept timestamp is rewritten from its own old difference, in place.
+        for slot in written.indices {
+            let n = count(slot: slot)
+            for k in 0..<n {
+                let c = cell(slot: slot, k, of: n)
+                times[c] = (timeBase &+ times[c]) &- new
+            }
+        }
+        timeBase = new
+    }
+
+    /// Moves `slot`'s log-end base so that its kept log ends and `logEnd` fit, widening when they
+    /// span more than the width holds.
+    private mutating func rebaseEnds(slot: Int, including logEnd: Int64) {
+        let n = count(slot: slot)
+        let old = endBase[slot]
+        var (lo, hi) = (logEnd, logEnd)
+        for k in 0..<n {
+            let v = old &+ ends[cell(slot: slot, k, of: n)]
+            (lo, hi) = (min(lo, v), max(hi, v))
+        }
+        let width = max(ends.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
+        if width > ends.width { ends.widen(to: width) }
+        let new = PackedInts.base(lowest: lo, width: width)
+        endBase[slot] = new
+        // Each kept log end is rewritten from its own old difference, in place.
+        for k in 0..<n {
+            let c = cell(slot: slot, k, of: n)
+            ends[c] = (old &+ ends[c]) &- new
         }
     }
 
@@ -643,22 +813,147 @@ struct TopicRing: Sendable, Hashable, Codable {
         next.dense = next.partitions.enumerated().allSatisfy { Int($0.element) == $0.offset }
         next.ascending = zip(next.partitions, next.partitions.dropFirst()).allSatisfy { $0 < $1 }
         next.written = Array(repeating: 0, count: rows.count)
-        next.times = Array(repeating: 0, count: rows.count * newCapacity)
-        next.ends = Array(repeating: 0, count: rows.count * newCapacity)
+        next.timeBase = timeBase
+        next.times = PackedInts(count: rows.count * newCapacity, width: times.width)
+        next.endBase = Array(repeating: 0, count: rows.count)
+        next.ends = PackedInts(count: rows.count * newCapacity, width: ends.width)
         var oldSlots: [Int32: Int] = [:]
         for (i, p) in partitions.enumerated() where oldSlots[p] == nil { oldSlots[p] = i }
-        var scratch: [OffsetSample] = []
         for (newSlot, p) in next.partitions.enumerated() {
             guard let oldSlot = oldSlots.removeValue(forKey: p) else { continue }
-            samples(slot: oldSlot, into: &scratch)
-            let keep = scratch.suffix(newCapacity)
-            for (k, sample) in keep.enumerated() {
-                next.times[newSlot * newCapacity + k] = sample.timestamp
-                next.ends[newSlot * newCapacity + k] = sample.logEnd
+            // The newest samples that fit, still relative to the same bases.
+            let n = count(slot: oldSlot)
+            let keep = min(n, newCapacity)
+            for k in 0..<keep {
+                let from = cell(slot: oldSlot, n - keep + k, of: n)
+                next.times[newSlot * newCapacity + k] = times[from]
+                next.ends[newSlot * newCapacity + k] = ends[from]
             }
-            next.written[newSlot] = keep.count
+            next.endBase[newSlot] = endBase[oldSlot]
+            next.written[newSlot] = keep
         }
         self = next
+    }
+}
+
+// MARK: - Packed integers
+
+/// A fixed number of integers, each stored in the fewest bytes that hold every value written so
+/// far (0, 1, 2, 4 or 8, the same for all: no storage at all while every value is 0). Writing a
+/// value that does not fit widens the storage, so every value reads back exactly as written. The
+/// rings store offsets and clocks here as differences from a base, which are small.
+struct PackedInts: Sendable, Hashable, Codable {
+    /// Values held.
+    private(set) var count: Int
+    /// Bytes per value: 0, 1, 2, 4 or 8.
+    private(set) var width: Int
+    /// The values, `width` bytes each, in two's complement and the machine's byte order.
+    private var bytes: [UInt8]
+
+    /// `count` zeros, stored `width` bytes each (0, 1, 2, 4 or 8).
+    init(count: Int, width: Int = 0) {
+        precondition([0, 1, 2, 4, 8].contains(width), "width \(width) is not 0, 1, 2, 4 or 8 bytes")
+        self.count = count
+        self.width = width
+        bytes = Array(repeating: 0, count: count * width)
+    }
+
+    /// Bytes allocated for the values.
+    var storageBytes: Int { bytes.capacity }
+
+    /// The fewest bytes that hold `value`.
+    @inline(__always)
+    static func width(of value: Int64) -> Int {
+        if value == 0 { return 0 }
+        if value == Int64(Int8(truncatingIfNeeded: value)) { return 1 }
+        if value == Int64(Int16(truncatingIfNeeded: value)) { return 2 }
+        if value == Int64(Int32(truncatingIfNeeded: value)) { return 4 }
+        return 8
+    }
+
+    /// The fewest bytes per value that hold every value of a range `span` wide (its highest minus
+    /// its lowest) as differences from ``base(lowest:width:)``.
+    static func width(spanning span: UInt64) -> Int {
+        if span == 0 { return 0 }
+        if span <= UInt64(UInt8.max) { return 1 }
+        if span <= UInt64(UInt16.max) { return 2 }
+        if span <= UInt64(UInt32.max) { return 4 }
+        return 8
+    }
+
+    /// The base from which the values `lowest` to `lowest + 2^(8 × width) − 1` are stored, as
+    /// their differences, in `width` bytes: `lowest` becomes the least storable difference, leaving
+    /// the most room above it (offsets and clocks grow). Wrapping arithmetic: exact for any values.
+    static func base(lowest: Int64, width: Int) -> Int64 {
+        width == 0 ? lowest : lowest &+ Int64(bitPattern: UInt64(1) << UInt64(8 * width - 1))
+    }
+
+    /// Whether `value` is stored without widening.
+    @inline(__always)
+    func fits(_ value: Int64) -> Bool {
+        switch width {
+        case 0: return value == 0
+        case 1: return value == Int64(Int8(truncatingIfNeeded: value))
+        case 2: return value == Int64(Int16(truncatingIfNeeded: value))
+        case 4: return value == Int64(Int32(truncatingIfNeeded: value))
+        default: return true
+        }
+    }
+
+    /// The value at `index`; setting one that does not fit widens the storage.
+    subscript(index: Int) -> Int64 {
+        get {
+            precondition(index >= 0 && index < count, "index out of range")
+            return withReader { $0[index] }
+        }
+        set {
+            precondition(index >= 0 && index < count, "index out of range")
+            if !fits(newValue) { widen(to: PackedInts.width(of: newValue)) }
+            let width = width
+            guard width > 0 else { return }
+            bytes.withUnsafeMutableBytes { raw in
+                switch width {
+                case 1: raw.storeBytes(of: Int8(truncatingIfNeeded: newValue), toByteOffset: index, as: Int8.self)
+                case 2: raw.storeBytes(of: Int16(truncatingIfNeeded: newValue), toByteOffset: 2 * index, as: Int16.self)
+                case 4: raw.storeBytes(of: Int32(truncatingIfNeeded: newValue), toByteOffset: 4 * index, as: Int32.self)
+                default: raw.storeBytes(of: newValue, toByteOffset: 8 * index, as: Int64.self)
+                }
+            }
+        }
+    }
+
+    /// Restores every value `width` bytes wide (at least the current width).
+    mutating func widen(to newWidth: Int) {
+        guard newWidth > width else { return }
+        var next = PackedInts(count: count, width: newWidth)
+        withReader { old in
+            for i in 0..<count { next[i] = old[i] }
+        }
+        self = next
+    }
+
+    /// Reads values in place (valid only inside ``withReader(_:)``).
+    struct Reader {
+        fileprivate let bytes: UnsafeRawPointer?
+        fileprivate let width: Int
+
+        /// The value at `index` (not checked against the count).
+        @inline(__always)
+        subscript(index: Int) -> Int64 {
+            switch width {
+            case 0: return 0
+            case 1: return Int64(bytes.unsafelyUnwrapped.load(fromByteOffset: index, as: Int8.self))
+            case 2: return Int64(bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 2 * index, as: Int16.self))
+            case 4: return Int64(bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 4 * index, as: Int32.self))
+            default: return bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)
+            }
+        }
+    }
+
+    /// Calls `body` with a reader of the values in place.
+    @inline(__always)
+    func withReader<R>(_ body: (Reader) -> R) -> R {
+        bytes.withUnsafeBytes { body(Reader(bytes: $0.baseAddress, width: width)) }
     }
 }
 

@@ -42,6 +42,81 @@ private struct ReferenceHistory {
         observations = groups
         marks = marksNow
     }
+
+    /// The group's total lag per kept poll, by its definition: the partitions with the most
+    /// observations, summed per poll, polls with an unknown lag left out.
+    func groupLagSamples(_ group: Group) -> [LagSample] {
+        let windows = group.partitions.compactMap { observations[group.groupID]?[$0.topicPartition] }
+        let n = windows.map(\.count).max() ?? 0
+        let full = windows.filter { $0.count == n }
+        return (0..<n).compactMap { k in
+            var total: Int64 = 0
+            for window in full {
+                guard let lag = window[k].lag.offsets else { return nil }
+                total += lag
+            }
+            return LagSample(timestamp: full[0][k].timestamp, lag: total)
+        }
+    }
+}
+
+/// A snapshot whose offsets move the way stored differences find hard: mostly small steps, now and
+/// then a reset to 0, a jump by billions or to the ends of `Int64`; lags mostly what the offsets
+/// give, sometimes not (no commit, a lag from elsewhere, unknown). Groups and partitions come and go;
+/// the clock mostly moves on by seconds, now and then by days, or stands or goes back.
+private func offsetSnapshot(at: Int64, offsets: inout [Int64], dice: inout Dice) -> ClusterSnapshot {
+    func step(_ v: Int64) -> Int64 {
+        switch dice.next(100) {
+        case 0..<3: return 0
+        case 3..<5: return v &+ Int64(dice.next(3)) * 3_000_000_000
+        case 5: return [Int64.max, Int64.min, Int64.max - 1, Int64.min + 1][dice.next(4)]
+        case 6..<8: return v &- Int64(dice.next(100_000))
+        default: return v &+ Int64(dice.next(dice.chance(50) ? 20 : 70_000))
+        }
+    }
+    var topics: [TopicInfo] = []
+    var groups: [Group] = []
+    for t in 0..<2 {
+        let count = 1 + dice.next(4)
+        var parts: [PartitionOffsets] = []
+        for p in 0..<count where !dice.chance(5) {
+            let i = t * 8 + p
+            offsets[i] = step(offsets[i])
+            parts.append(PartitionOffsets(partition: Int32(p), logStart: 0, logEnd: dice.chance(5) ? nil : offsets[i]))
+        }
+        topics.append(TopicInfo(name: "t\(t)", partitionCount: count, partitions: parts))
+    }
+    for g in 0..<3 where !dice.chance(5) {
+        var rows: [GroupPartition] = []
+        for (t, topic) in topics.enumerated() where dice.chance(80) {
+            for p in topic.partitions where !dice.chance(5) {
+                let i = 16 + g * 16 + t * 8 + Int(p.partition)
+                offsets[i] = step(offsets[i])
+                let committed: Int64? = dice.chance(8) ? nil : offsets[i]
+                let logEnd: Int64? = dice.chance(5) ? nil : (dice.chance(90) ? p.logEnd : step(offsets[i]))
+                let lag: LagValue
+                switch dice.next(20) {
+                case 0: lag = .unknown(reason: "why")
+                case 1: lag = .known(Int64(dice.next(1_000_000)))
+                case 2: lag = .known([1 << 40, -1][dice.next(2)])
+                default:
+                    // (A group's lags are summed: far-apart offsets get a lag from elsewhere.)
+                    if let c = committed, let e = logEnd, max(0, e &- c) < 1 << 40 {
+                        lag = .known(max(0, e &- c))
+                    } else if committed != nil {
+                        lag = .known(Int64(dice.next(1000)))
+                    } else {
+                        lag = logEnd.map { .known($0 / 2) } ?? .unknown(reason: "log end offset unknown")
+                    }
+                }
+                rows.append(GroupPartition(
+                    topicPartition: TopicPartition(topic: topic.name, partition: p.partition), committedOffset: committed, logStart: 0,
+                    logEnd: logEnd, lag: lag, owner: "m\(dice.next(3))", handoff: .settled))
+            }
+        }
+        groups.append(Group(groupID: "g\(g)", type: .consumer, state: .stable, partitions: rows))
+    }
+    return ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(), topics: topics, groups: groups)
 }
 
 /// A small deterministic generator for the randomized comparisons.
@@ -203,6 +278,79 @@ struct HistoryTests {
                         #expect(history.logEndSamples(tp) == reference.logEnds[tp], "seed \(seed) poll \(poll) \(tp)")
                     }
                 }
+            }
+        }
+    }
+
+    @Test("Randomized offsets: resets, jumps by billions, the ends of Int64, clocks jumping by days, capacity changes; stored differences stay exact")
+    func randomizedOffsets() {
+        for seed in 1...12 as ClosedRange<UInt64> {
+            var dice = Dice(state: seed)
+            var capacity = 1 + dice.next(6)
+            var history = History(capacity: capacity)
+            var reference = ReferenceHistory(capacity: capacity)
+            var offsets = (0..<64).map { _ in Int64(dice.next(1_000_000)) * (dice.chance(30) ? 1_000_000 : 1) }
+            var at: Int64 = 1_700_000_000_000
+            for poll in 0..<80 {
+                if dice.chance(8) {
+                    capacity = 1 + dice.next(6)
+                    history.capacity = capacity
+                    reference.capacity = capacity
+                }
+                switch dice.next(20) {
+                case 0: at += Int64(dice.next(5)) * 86_400_000
+                case 1: at -= Int64(dice.next(3000))
+                case 2: break
+                default: at += 1000 + Int64(dice.next(4000))
+                }
+                let snap = offsetSnapshot(at: at, offsets: &offsets, dice: &dice)
+                history.record(snap)
+                reference.record(snap)
+                for group in snap.groups {
+                    for row in group.partitions {
+                        let tp = row.topicPartition
+                        #expect(history.observations(groupID: group.groupID, topicPartition: tp) == reference.observations[group.groupID]?[tp],
+                                "seed \(seed) poll \(poll) \(group.groupID) \(tp)")
+                        #expect(history.commitMark(groupID: group.groupID, topicPartition: tp) == reference.marks[group.groupID]?[tp],
+                                "seed \(seed) poll \(poll) \(group.groupID) \(tp)")
+                    }
+                    #expect(history.groupLagSamples(groupID: group.groupID) == reference.groupLagSamples(group), "seed \(seed) poll \(poll) \(group.groupID)")
+                }
+                for topic in snap.topics {
+                    for p in topic.partitions {
+                        let tp = TopicPartition(topic: topic.name, partition: p.partition)
+                        #expect(history.logEndSamples(tp) == reference.logEnds[tp], "seed \(seed) poll \(poll) \(tp)")
+                        #expect(history.oldestLogEnd(tp) == reference.logEnds[tp]?.first?.logEnd, "seed \(seed) poll \(poll) \(tp)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("Packed integers read back exactly what was written, widening as values need")
+    func packedInts() {
+        var dice = Dice(state: 9)
+        var packed = PackedInts(count: 50)
+        var plain = [Int64](repeating: 0, count: 50)
+        #expect(packed.width == 0 && packed.storageBytes == 0)
+        let extremes: [Int64] = [0, 1, -1, 127, 128, -128, -129, 32_767, 32_768, -32_768, -32_769, Int64(Int32.max), Int64(Int32.max) + 1,
+                                 Int64(Int32.min), Int64(Int32.min) - 1, Int64.max, Int64.min]
+        for round in 0..<400 {
+            let i = dice.next(50)
+            let v = round < 200 ? Int64(dice.next(200)) - 100 : extremes[dice.next(extremes.count)]
+            packed[i] = v
+            plain[i] = v
+            #expect((0..<50).map { packed[$0] } == plain, "round \(round)")
+            #expect(packed.width >= plain.map(PackedInts.width(of:)).max()!)
+        }
+        for lowest in [Int64.min, -5, 0, Int64.max - 300] {
+            for width in [1, 2, 4, 8] {
+                let base = PackedInts.base(lowest: lowest, width: width)
+                let top = lowest &+ Int64(truncatingIfNeeded: width == 8 ? UInt64.max : (UInt64(1) << UInt64(8 * width)) - 1)
+                var p = PackedInts(count: 2, width: width)
+                p[0] = lowest &- base
+                p[1] = top &- base
+                #expect(p.width == width && base &+ p[0] == lowest && base &+ p[1] == top, "lowest \(lowest) width \(width)")
             }
         }
     }
