@@ -134,6 +134,9 @@ public struct BrokerInfo: Sendable, Hashable, Codable {
 }
 
 /// A topic with its partitions' log offsets.
+///
+/// The rare error is kept out of line (a snapshot holds one of these for every topic); equality,
+/// hashing, `Codable` and the JSON are those of the plain fields.
 public struct TopicInfo: Sendable, Hashable, Codable {
     /// Topic name.
     public var name: String
@@ -143,8 +146,13 @@ public struct TopicInfo: Sendable, Hashable, Codable {
     public var partitionCount: Int
     /// Per-partition offsets, sorted by partition.
     public var partitions: [PartitionOffsets]
+    private var storedError: OutOfLine<ItemError>?
+
     /// A topic-level error (for example from Metadata), if any.
-    public var error: ItemError?
+    public var error: ItemError? {
+        get { storedError?.value }
+        set { storedError = newValue.map { OutOfLine($0) } }
+    }
 
     /// Creates topic info.
     public init(name: String, topicID: String? = nil, partitionCount: Int, partitions: [PartitionOffsets] = [], error: ItemError? = nil) {
@@ -152,7 +160,40 @@ public struct TopicInfo: Sendable, Hashable, Codable {
         self.topicID = topicID
         self.partitionCount = partitionCount
         self.partitions = partitions.sorted { $0.partition < $1.partition }
-        self.error = error
+        self.storedError = error.map { OutOfLine($0) }
+    }
+
+    /// Hashes the fields in their declared order (the hash a struct of the plain fields has).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(topicID)
+        hasher.combine(partitionCount)
+        hasher.combine(partitions)
+        hasher.combine(error)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, topicID, partitionCount, partitions, error
+    }
+
+    /// Decodes the plain fields (optional ones may be absent).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        topicID = try c.decodeIfPresent(String.self, forKey: .topicID)
+        partitionCount = try c.decode(Int.self, forKey: .partitionCount)
+        partitions = try c.decode([PartitionOffsets].self, forKey: .partitions)
+        storedError = try c.decodeIfPresent(ItemError.self, forKey: .error).map { OutOfLine($0) }
+    }
+
+    /// Encodes the plain fields, leaving out the optional ones that are `nil`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(topicID, forKey: .topicID)
+        try c.encode(partitionCount, forKey: .partitionCount)
+        try c.encode(partitions, forKey: .partitions)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }
 

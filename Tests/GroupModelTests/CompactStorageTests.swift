@@ -3,7 +3,7 @@ import SeededRandom
 import Testing
 @testable import GroupModel
 
-/// ``GroupPartition`` and ``PartitionOffsets`` keep their fields in compact storage behind public
+/// ``GroupPartition``, ``PartitionOffsets`` and ``TopicInfo`` keep their fields in compact storage behind public
 /// properties. Held here to plain structs with the same fields (the types as they were before,
 /// with the synthesized conformances): same properties, equality, hash values, JSON (Foundation's
 /// and canonical), decoding, and the same after any property is set.
@@ -40,6 +40,22 @@ struct CompactStorageTests {
 
         var compact: PartitionOffsets {
             PartitionOffsets(partition: partition, logStart: logStart, logEnd: logEnd, leader: leader, error: error)
+        }
+    }
+
+    /// ``TopicInfo`` as a plain struct.
+    struct PlainTopic: Hashable, Codable {
+        var name: String
+        var topicID: String?
+        var partitionCount: Int
+        var partitions: [PlainOffsets]
+        var error: ItemError?
+
+        var compact: TopicInfo {
+            var topic = TopicInfo(name: name, topicID: topicID, partitionCount: partitionCount, error: error)
+            // Set after init, which would sort them.
+            topic.partitions = partitions.map(\.compact)
+            return topic
         }
     }
 
@@ -118,6 +134,12 @@ struct CompactStorageTests {
             PlainOffsets(partition: int32() ?? 0, logStart: offset(), logEnd: offset(), leader: int32(), error: error())
         }
 
+        mutating func topic() -> PlainTopic {
+            PlainTopic(
+                name: text(), topicID: string(), partitionCount: below(5), partitions: (0..<below(4)).map { _ in offsets() },
+                error: error())
+        }
+
         /// Sets one random field of both the plain row and the compact one to the same new value.
         mutating func change(_ plain: inout PlainRow, _ row: inout GroupPartition) {
             switch below(10) {
@@ -193,6 +215,7 @@ struct CompactStorageTests {
         #expect(MemoryLayout<GroupPartition>.stride == 80)
         #expect(MemoryLayout<PlainRow>.stride > 160)
         #expect(MemoryLayout<PartitionOffsets>.stride == 40)
+        #expect(MemoryLayout<TopicInfo>.stride == 56)
     }
 
     @Test("Rows: the plain fields, equality, hash, JSON and decoding on 1000 random rows and their edits")
@@ -294,6 +317,31 @@ struct CompactStorageTests {
                 #expect((offsets == lastOffsets) == (plain == lastPlain))
             }
             previous = (plain, offsets)
+        }
+    }
+
+    @Test("Topics: equality, hash, JSON and decoding on 300 random topics and their edits")
+    func topics() throws {
+        var values = Values(rng: SplitMix64(seed: 0x746F_7069_6373))
+        var previous: (PlainTopic, TopicInfo)?
+        for _ in 0..<300 {
+            var plain = values.topic()
+            var topic = plain.compact
+            #expect(topic.error == plain.error)
+            try Self.expectSameEncoding(topic, plain)
+            if values.below(2) == 0 {
+                plain.error = values.error()
+                topic.error = plain.error
+                #expect(topic.error == plain.error)
+                try Self.expectSameEncoding(topic, plain)
+            }
+            if let (lastPlain, lastTopic) = previous {
+                #expect((topic == lastTopic) == (plain == lastPlain))
+            }
+            var same = plain
+            same.error = same.error.map { ItemError(code: $0.code, name: $0.name, message: $0.message) }
+            #expect(same.compact == topic)
+            previous = (plain, topic)
         }
     }
 
