@@ -378,8 +378,9 @@ public enum HandoffState: String, Sendable, Hashable, Codable, CaseIterable {
 ///
 /// A snapshot holds one row per partition of every group (hundreds of thousands on a large cluster),
 /// so the row is stored compactly behind its public properties: the optional offsets as plain
-/// integers with a presence bit each (no sentinel value: every `Int64` is kept as given), the lag's
-/// common reasons (``LagCalculator``'s and ``LagValue/notApplicable``) as a small number, an empty
+/// integers with a presence bit each (no sentinel value: every `Int64` is kept as given), the
+/// commonest reasons of an unknown lag (``LagCalculator``'s when no error is involved, and
+/// ``LagValue/notApplicable``) as a small number, an empty
 /// commit metadata and a target owner equal to the owner as a bit, and what is left of the rare
 /// fields (other commit metadata, other lag reasons, the error, a target owner other than the
 /// owner) in one shared out-of-line box, absent for most rows. Equality, hashing, `Codable` and the
