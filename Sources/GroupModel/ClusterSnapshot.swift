@@ -134,6 +134,9 @@ public struct BrokerInfo: Sendable, Hashable, Codable {
 }
 
 /// A topic with its partitions' log offsets.
+///
+/// The rare error is kept out of line (a snapshot holds one of these for every topic); equality,
+/// hashing, `Codable` and the JSON are those of the plain fields.
 public struct TopicInfo: Sendable, Hashable, Codable {
     /// Topic name.
     public var name: String
@@ -143,8 +146,13 @@ public struct TopicInfo: Sendable, Hashable, Codable {
     public var partitionCount: Int
     /// Per-partition offsets, sorted by partition.
     public var partitions: [PartitionOffsets]
+    private var storedError: OutOfLine<ItemError>?
+
     /// A topic-level error (for example from Metadata), if any.
-    public var error: ItemError?
+    public var error: ItemError? {
+        get { storedError?.value }
+        set { storedError = newValue.map { OutOfLine($0) } }
+    }
 
     /// Creates topic info.
     public init(name: String, topicID: String? = nil, partitionCount: Int, partitions: [PartitionOffsets] = [], error: ItemError? = nil) {
@@ -152,30 +160,174 @@ public struct TopicInfo: Sendable, Hashable, Codable {
         self.topicID = topicID
         self.partitionCount = partitionCount
         self.partitions = partitions.sorted { $0.partition < $1.partition }
-        self.error = error
+        self.storedError = error.map { OutOfLine($0) }
+    }
+
+    /// Hashes the fields in their declared order (the hash a struct of the plain fields has).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(topicID)
+        hasher.combine(partitionCount)
+        hasher.combine(partitions)
+        hasher.combine(error)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, topicID, partitionCount, partitions, error
+    }
+
+    /// Decodes the plain fields (optional ones may be absent).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        topicID = try c.decodeIfPresent(String.self, forKey: .topicID)
+        partitionCount = try c.decode(Int.self, forKey: .partitionCount)
+        partitions = try c.decode([PartitionOffsets].self, forKey: .partitions)
+        storedError = try c.decodeIfPresent(ItemError.self, forKey: .error).map { OutOfLine($0) }
+    }
+
+    /// Encodes the plain fields, leaving out the optional ones that are `nil`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(topicID, forKey: .topicID)
+        try c.encode(partitionCount, forKey: .partitionCount)
+        try c.encode(partitions, forKey: .partitions)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }
 
 /// Log offsets and leader of one partition.
+///
+/// A snapshot holds one for every partition of the cluster, so it is stored compactly behind its
+/// public properties: the optional numbers as plain integers with a presence bit each (no sentinel
+/// value: every value is kept as given), the rare error out of line. Equality, hashing, `Codable`
+/// and the JSON are those of the plain fields.
 public struct PartitionOffsets: Sendable, Hashable, Codable {
+    /// Which of the optional numbers hold a value.
+    private struct Presence: OptionSet, Sendable, Hashable {
+        let rawValue: UInt8
+        static let logStart = Presence(rawValue: 1 << 0)
+        static let logEnd = Presence(rawValue: 1 << 1)
+        static let leader = Presence(rawValue: 1 << 2)
+    }
+
+    // Invariant (what makes the stored fields' equality the values' equality): a number not
+    // present is 0.
+    private var storedPartition: Int32
+    private var storedLeader: Int32
+    private var storedLogStart: Int64
+    private var storedLogEnd: Int64
+    private var storedError: OutOfLine<ItemError>?
+    private var presence: Presence
+
     /// Partition index.
-    public var partition: Int32
+    public var partition: Int32 {
+        get { storedPartition }
+        set { storedPartition = newValue }
+    }
+
     /// Earliest offset still in the log, when known.
-    public var logStart: Int64?
+    public var logStart: Int64? {
+        get { presence.contains(.logStart) ? storedLogStart : nil }
+        set {
+            storedLogStart = newValue ?? 0
+            if newValue == nil { presence.remove(.logStart) } else { presence.insert(.logStart) }
+        }
+    }
+
     /// Log end offset (high watermark), when known.
-    public var logEnd: Int64?
+    public var logEnd: Int64? {
+        get { presence.contains(.logEnd) ? storedLogEnd : nil }
+        set {
+            storedLogEnd = newValue ?? 0
+            if newValue == nil { presence.remove(.logEnd) } else { presence.insert(.logEnd) }
+        }
+    }
+
     /// The leader's node id, when known.
-    public var leader: Int32?
+    public var leader: Int32? {
+        get { presence.contains(.leader) ? storedLeader : nil }
+        set {
+            storedLeader = newValue ?? 0
+            if newValue == nil { presence.remove(.leader) } else { presence.insert(.leader) }
+        }
+    }
+
     /// The ListOffsets / Metadata error for this partition, if any.
-    public var error: ItemError?
+    public var error: ItemError? {
+        get { storedError?.value }
+        set { storedError = newValue.map { OutOfLine($0) } }
+    }
 
     /// Creates partition offsets.
     public init(partition: Int32, logStart: Int64? = nil, logEnd: Int64? = nil, leader: Int32? = nil, error: ItemError? = nil) {
-        self.partition = partition
+        var unshared: OutOfLine<ItemError>?
+        self.init(partition: partition, logStart: logStart, logEnd: logEnd, leader: leader, error: error, sharing: &unshared)
+    }
+
+    /// ``init(partition:logStart:logEnd:leader:error:)`` taking the error's box from `shared` when
+    /// that holds the same error (a topic's partitions often fail alike), and leaving its box there
+    /// otherwise.
+    init(partition: Int32, logStart: Int64?, logEnd: Int64?, leader: Int32?, error: ItemError?, sharing shared: inout OutOfLine<ItemError>?) {
+        storedPartition = partition
+        storedLeader = 0
+        storedLogStart = 0
+        storedLogEnd = 0
+        storedError = nil
+        presence = []
         self.logStart = logStart
         self.logEnd = logEnd
         self.leader = leader
-        self.error = error
+        if let error {
+            if let box = shared, box.value == error {
+                storedError = box
+            } else {
+                let box = OutOfLine(error)
+                shared = box
+                storedError = box
+            }
+        }
+    }
+
+    /// Equal when every field is: the stored fields are (see their invariant), the errors by value.
+    public static func == (lhs: PartitionOffsets, rhs: PartitionOffsets) -> Bool {
+        lhs.storedPartition == rhs.storedPartition && lhs.presence == rhs.presence && lhs.storedLeader == rhs.storedLeader
+            && lhs.storedLogStart == rhs.storedLogStart && lhs.storedLogEnd == rhs.storedLogEnd && lhs.storedError == rhs.storedError
+    }
+
+    /// Hashes the fields in their declared order (the hash a struct of the plain fields has).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(partition)
+        hasher.combine(logStart)
+        hasher.combine(logEnd)
+        hasher.combine(leader)
+        hasher.combine(error)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case partition, logStart, logEnd, leader, error
+    }
+
+    /// Decodes the plain fields (optional ones may be absent).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            partition: try c.decode(Int32.self, forKey: .partition),
+            logStart: try c.decodeIfPresent(Int64.self, forKey: .logStart),
+            logEnd: try c.decodeIfPresent(Int64.self, forKey: .logEnd),
+            leader: try c.decodeIfPresent(Int32.self, forKey: .leader),
+            error: try c.decodeIfPresent(ItemError.self, forKey: .error))
+    }
+
+    /// Encodes the plain fields, leaving out the optional ones that are `nil`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(partition, forKey: .partition)
+        try c.encodeIfPresent(logStart, forKey: .logStart)
+        try c.encodeIfPresent(logEnd, forKey: .logEnd)
+        try c.encodeIfPresent(leader, forKey: .leader)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }
 

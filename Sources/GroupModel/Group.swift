@@ -375,27 +375,124 @@ public enum HandoffState: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One partition the group consumes: offsets, lag, owner and target owner.
+///
+/// A snapshot holds one row per partition of every group (hundreds of thousands on a large cluster),
+/// so the row is stored compactly behind its public properties: the optional offsets as plain
+/// integers with a presence bit each (no sentinel value: every `Int64` is kept as given), the
+/// commonest reasons of an unknown lag (``LagCalculator``'s when no error is involved, and
+/// ``LagValue/notApplicable``) as a small number, an empty
+/// commit metadata and a target owner equal to the owner as a bit, and what is left of the rare
+/// fields (other commit metadata, other lag reasons, the error, a target owner other than the
+/// owner) in one shared out-of-line box, absent for most rows. Equality, hashing, `Codable` and the
+/// JSON are those of the plain fields.
 public struct GroupPartition: Sendable, Hashable, Codable {
+    /// What a row rarely has, kept out of line (``GroupPartition/rare``); a field is `nil` when the
+    /// row does not have it or keeps it inline.
+    struct Rare: Sendable, Hashable {
+        /// A commit metadata other than `""`.
+        var commitMetadata: String?
+        /// An unknown lag's reason that is not one of ``LagValue/commonReasons``.
+        var lagReason: String?
+        var error: ItemError?
+        /// A target owner other than the owner.
+        var targetOwner: String?
+
+        var isEmpty: Bool { commitMetadata == nil && lagReason == nil && error == nil && targetOwner == nil }
+    }
+
+    /// Which of the inline fields hold a value.
+    private struct Presence: OptionSet, Sendable, Hashable {
+        let rawValue: UInt8
+        static let committedOffset = Presence(rawValue: 1 << 0)
+        static let logStart = Presence(rawValue: 1 << 1)
+        static let logEnd = Presence(rawValue: 1 << 2)
+        /// The lag is known: ``GroupPartition/storedLag`` is it (else it numbers a common reason).
+        static let lagKnown = Presence(rawValue: 1 << 3)
+        /// The commit metadata is `""`.
+        static let emptyCommitMetadata = Presence(rawValue: 1 << 4)
+        /// The target owner is the owner (who is not `nil`).
+        static let targetIsOwner = Presence(rawValue: 1 << 5)
+    }
+
+    // Stored in this order so that the two one-byte fields fill the end of the topic-partition's
+    // eight-byte slot. Invariant (what makes the stored fields' equality the rows' equality): a
+    // value not present is 0, and a field is kept inline whenever it can be, in the box otherwise.
+    private var storedTopicPartition: TopicPartition
+    private var storedHandoff: HandoffState
+    private var presence: Presence
+    private var storedCommittedOffset: Int64
+    private var storedLogStart: Int64
+    private var storedLogEnd: Int64
+    /// The known lag; for an unknown one, 1 + the index of its reason in ``LagValue/commonReasons``,
+    /// or 0 when the reason is in ``rare``.
+    private var storedLag: Int64
+    private var storedOwner: String?
+    /// The rare fields; `nil` when the row has none of them.
+    private var rare: OutOfLine<Rare>?
+
     /// The partition.
-    public var topicPartition: TopicPartition
+    public var topicPartition: TopicPartition {
+        get { storedTopicPartition }
+        set { storedTopicPartition = newValue }
+    }
+
     /// The group's committed offset, or `nil` when the group never committed one.
-    public var committedOffset: Int64?
+    public var committedOffset: Int64? {
+        get { presence.contains(.committedOffset) ? storedCommittedOffset : nil }
+        set { Self.store(newValue, in: &storedCommittedOffset, bit: .committedOffset, of: &presence) }
+    }
+
     /// The metadata string stored with the commit, if any.
-    public var commitMetadata: String?
+    public var commitMetadata: String? {
+        get { presence.contains(.emptyCommitMetadata) ? "" : rare?.value.commitMetadata }
+        set { restoreRare(commitMetadata: newValue) }
+    }
+
     /// Log start offset, when known.
-    public var logStart: Int64?
+    public var logStart: Int64? {
+        get { presence.contains(.logStart) ? storedLogStart : nil }
+        set { Self.store(newValue, in: &storedLogStart, bit: .logStart, of: &presence) }
+    }
+
     /// Log end offset, when known.
-    public var logEnd: Int64?
+    public var logEnd: Int64? {
+        get { presence.contains(.logEnd) ? storedLogEnd : nil }
+        set { Self.store(newValue, in: &storedLogEnd, bit: .logEnd, of: &presence) }
+    }
+
     /// Lag in offsets (see ``LagCalculator``).
-    public var lag: LagValue
+    public var lag: LagValue {
+        get {
+            if presence.contains(.lagKnown) { return .known(storedLag) }
+            if storedLag > 0 { return .unknown(reason: LagValue.commonReasons[Int(storedLag) - 1]) }
+            return .unknown(reason: rare?.value.lagReason ?? "")
+        }
+        set { restoreRare(lag: newValue) }
+    }
+
     /// Member id of the member whose current assignment includes the partition.
-    public var owner: String?
+    public var owner: String? {
+        get { storedOwner }
+        set { restoreRare(owner: newValue) }
+    }
+
     /// Member id of the member whose target assignment includes the partition (KIP-848).
-    public var targetOwner: String?
+    public var targetOwner: String? {
+        get { presence.contains(.targetIsOwner) ? storedOwner : rare?.value.targetOwner }
+        set { restoreRare(targetOwner: newValue) }
+    }
+
     /// The partition's hand-off state.
-    public var handoff: HandoffState
+    public var handoff: HandoffState {
+        get { storedHandoff }
+        set { storedHandoff = newValue }
+    }
+
     /// The offset-fetch or list-offsets error for this partition, if any.
-    public var error: ItemError?
+    public var error: ItemError? {
+        get { rare?.value.error }
+        set { restoreRare(error: newValue) }
+    }
 
     /// Creates a partition row.
     public init(
@@ -403,15 +500,164 @@ public struct GroupPartition: Sendable, Hashable, Codable {
         logStart: Int64? = nil, logEnd: Int64? = nil, lag: LagValue, owner: String? = nil,
         targetOwner: String? = nil, handoff: HandoffState, error: ItemError? = nil
     ) {
-        self.topicPartition = topicPartition
-        self.committedOffset = committedOffset
-        self.commitMetadata = commitMetadata
-        self.logStart = logStart
-        self.logEnd = logEnd
-        self.lag = lag
-        self.owner = owner
-        self.targetOwner = targetOwner
-        self.handoff = handoff
-        self.error = error
+        var unshared: OutOfLine<Rare>?
+        self.init(
+            topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
+            logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
+            handoff: handoff, error: error, sharing: &unshared)
     }
+
+    /// ``init(topicPartition:committedOffset:commitMetadata:logStart:logEnd:lag:owner:targetOwner:handoff:error:)``
+    /// taking its out-of-line box from `shared` when that holds the same rare fields (rows of one
+    /// group mostly do), and leaving its box there otherwise.
+    init(
+        topicPartition: TopicPartition, committedOffset: Int64?, commitMetadata: String?,
+        logStart: Int64?, logEnd: Int64?, lag: LagValue, owner: String?,
+        targetOwner: String?, handoff: HandoffState, error: ItemError?, sharing shared: inout OutOfLine<Rare>?
+    ) {
+        storedTopicPartition = topicPartition
+        storedHandoff = handoff
+        presence = []
+        storedCommittedOffset = 0
+        storedLogStart = 0
+        storedLogEnd = 0
+        storedLag = 0
+        storedOwner = owner
+        rare = nil
+        Self.store(committedOffset, in: &storedCommittedOffset, bit: .committedOffset, of: &presence)
+        Self.store(logStart, in: &storedLogStart, bit: .logStart, of: &presence)
+        Self.store(logEnd, in: &storedLogEnd, bit: .logEnd, of: &presence)
+        if let rareFields = storeInline(commitMetadata: commitMetadata, lag: lag, targetOwner: targetOwner, error: error) {
+            if let box = shared, box.value == rareFields {
+                rare = box
+            } else {
+                let box = OutOfLine(rareFields)
+                shared = box
+                rare = box
+            }
+        }
+    }
+
+    /// Stores an optional integer as its value (0 when `nil`) and a presence bit.
+    @inline(__always)
+    private static func store(_ value: Int64?, in field: inout Int64, bit: Presence, of presence: inout Presence) {
+        if let value {
+            field = value
+            presence.insert(bit)
+        } else {
+            field = 0
+            presence.remove(bit)
+        }
+    }
+
+    /// Stores inline what of these fields can be (``storedOwner`` set already) and returns the rest,
+    /// `nil` when nothing is left.
+    private mutating func storeInline(commitMetadata: String?, lag: LagValue, targetOwner: String?, error: ItemError?) -> Rare? {
+        var rest = Rare()
+        presence.subtract([.lagKnown, .emptyCommitMetadata, .targetIsOwner])
+        if let commitMetadata {
+            if commitMetadata.isEmpty { presence.insert(.emptyCommitMetadata) } else { rest.commitMetadata = commitMetadata }
+        }
+        switch lag {
+        case .known(let value):
+            storedLag = value
+            presence.insert(.lagKnown)
+        case .unknown(let reason):
+            if let i = LagValue.commonReasons.firstIndex(of: reason) {
+                storedLag = Int64(i + 1)
+            } else {
+                storedLag = 0
+                rest.lagReason = reason
+            }
+        }
+        if let targetOwner {
+            if targetOwner == storedOwner { presence.insert(.targetIsOwner) } else { rest.targetOwner = targetOwner }
+        }
+        rest.error = error
+        return rest.isEmpty ? nil : rest
+    }
+
+    /// Stores the rare fields again with the given ones changed (the others as they are).
+    private mutating func restoreRare(
+        commitMetadata: String?? = .none, lag: LagValue? = nil, owner: String?? = .none,
+        targetOwner: String?? = .none, error: ItemError?? = .none
+    ) {
+        let metadata = commitMetadata ?? self.commitMetadata
+        let lag = lag ?? self.lag
+        let target = targetOwner ?? self.targetOwner
+        let error = error ?? self.error
+        if let owner { storedOwner = owner }
+        rare = storeInline(commitMetadata: metadata, lag: lag, targetOwner: target, error: error).map { OutOfLine($0) }
+    }
+
+    /// Equal when every field is: the stored fields are (see their invariant), the boxes by value.
+    public static func == (lhs: GroupPartition, rhs: GroupPartition) -> Bool {
+        lhs.presence == rhs.presence && lhs.storedHandoff == rhs.storedHandoff
+            && lhs.storedCommittedOffset == rhs.storedCommittedOffset && lhs.storedLogStart == rhs.storedLogStart
+            && lhs.storedLogEnd == rhs.storedLogEnd && lhs.storedLag == rhs.storedLag
+            && lhs.storedTopicPartition == rhs.storedTopicPartition && lhs.storedOwner == rhs.storedOwner
+            && lhs.rare == rhs.rare
+    }
+
+    /// Hashes the fields in their declared order (the hash a struct of the plain fields has).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topicPartition)
+        hasher.combine(committedOffset)
+        hasher.combine(commitMetadata)
+        hasher.combine(logStart)
+        hasher.combine(logEnd)
+        hasher.combine(lag)
+        hasher.combine(owner)
+        hasher.combine(targetOwner)
+        hasher.combine(handoff)
+        hasher.combine(error)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case topicPartition, committedOffset, commitMetadata, logStart, logEnd, lag, owner, targetOwner, handoff, error
+    }
+
+    /// Decodes the plain fields (optional ones may be absent).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            topicPartition: try c.decode(TopicPartition.self, forKey: .topicPartition),
+            committedOffset: try c.decodeIfPresent(Int64.self, forKey: .committedOffset),
+            commitMetadata: try c.decodeIfPresent(String.self, forKey: .commitMetadata),
+            logStart: try c.decodeIfPresent(Int64.self, forKey: .logStart),
+            logEnd: try c.decodeIfPresent(Int64.self, forKey: .logEnd),
+            lag: try c.decode(LagValue.self, forKey: .lag),
+            owner: try c.decodeIfPresent(String.self, forKey: .owner),
+            targetOwner: try c.decodeIfPresent(String.self, forKey: .targetOwner),
+            handoff: try c.decode(HandoffState.self, forKey: .handoff),
+            error: try c.decodeIfPresent(ItemError.self, forKey: .error))
+    }
+
+    /// Encodes the plain fields, leaving out the optional ones that are `nil`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(topicPartition, forKey: .topicPartition)
+        try c.encodeIfPresent(committedOffset, forKey: .committedOffset)
+        try c.encodeIfPresent(commitMetadata, forKey: .commitMetadata)
+        try c.encodeIfPresent(logStart, forKey: .logStart)
+        try c.encodeIfPresent(logEnd, forKey: .logEnd)
+        try c.encode(lag, forKey: .lag)
+        try c.encodeIfPresent(owner, forKey: .owner)
+        try c.encodeIfPresent(targetOwner, forKey: .targetOwner)
+        try c.encode(handoff, forKey: .handoff)
+        try c.encodeIfPresent(error, forKey: .error)
+    }
+}
+
+/// An immutable value kept out of line: rarely present fields of a value held by the hundred
+/// thousand (a partition row, a partition's offsets) cost one pointer there, and values equal
+/// to the previous one share its box. Compared and hashed by value.
+final class OutOfLine<Value: Hashable & Sendable>: Hashable, Sendable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    static func == (lhs: OutOfLine, rhs: OutOfLine) -> Bool { lhs === rhs || lhs.value == rhs.value }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }

@@ -109,6 +109,8 @@ public enum GroupAssembler {
     private static func topicsOfSortedInput(_ logOffsets: [LogOffsetsInput], topicID: (Int, String) -> String?) -> [TopicInfo]? {
         var out: [TopicInfo] = []
         var start = 0
+        // Partitions failing alike share one error box.
+        var sharedError: OutOfLine<ItemError>?
         while start < logOffsets.count {
             let name = logOffsets[start].topicPartition.topic
             var end = start + 1
@@ -131,7 +133,8 @@ public enum GroupAssembler {
             for i in start..<end {
                 rows.append(PartitionOffsets(
                     partition: logOffsets[i].topicPartition.partition, logStart: logOffsets[i].logStart,
-                    logEnd: logOffsets[i].logEnd, leader: logOffsets[i].leader, error: logOffsets[i].error))
+                    logEnd: logOffsets[i].logEnd, leader: logOffsets[i].leader, error: logOffsets[i].error,
+                    sharing: &sharedError))
             }
             // Rows are in partition order already: set after init, which would sort a copy.
             var topic = TopicInfo(name: name, topicID: topicID(out.count, name), partitionCount: distinct)
@@ -737,6 +740,8 @@ private struct RowContext {
     var logTopic = -1
     /// Subscribed, targeted or assigned: the group should consume it.
     var consumed = false
+    /// The last row's out-of-line fields, which the next row takes when it has the same.
+    var sharedRare: OutOfLine<GroupPartition.Rare>?
 
     init(
         members: [GroupMember], hasTarget: [Bool], anyBehind: Bool, commitError: ItemError?,
@@ -752,7 +757,7 @@ private struct RowContext {
     }
 
     /// Appends the row of `partition` of the current topic to `rows` and adds it to `figures`.
-    func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
+    mutating func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
         var committedOffset: Int64?
         var commitMetadata: String?
         var commitPartitionError: ItemError?
@@ -791,6 +796,6 @@ private struct RowContext {
         rows.append(GroupPartition(
             topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
             logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
-            handoff: handoff, error: commitPartitionError ?? logError))
+            handoff: handoff, error: commitPartitionError ?? logError, sharing: &sharedRare))
     }
 }

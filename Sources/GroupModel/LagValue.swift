@@ -48,3 +48,17 @@ public enum LagValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
+
+extension LagValue {
+    /// The reasons most unknown lags give (``LagCalculator``'s without an error, and
+    /// ``notApplicable``), which a ``GroupPartition`` keeps as a number rather than as text. Any
+    /// other reason is kept too, only less compactly.
+    static let commonReasons: [String] = [
+        LagCalculator.lag(committed: nil, logStart: nil, logEnd: nil),
+        LagCalculator.lag(committed: nil, logStart: nil, logEnd: 0),
+        notApplicable,
+    ].map { lag in
+        guard case .unknown(let reason) = lag else { preconditionFailure("a common lag reason is an unknown lag's") }
+        return reason
+    }
+}
