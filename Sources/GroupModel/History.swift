@@ -911,23 +911,32 @@ struct PackedInts: Sendable, Hashable, Codable {
             if !fits(newValue) { widen(to: PackedInts.width(of: newValue)) }
             let width = width
             guard width > 0 else { return }
-            bytes.withUnsafeMutableBytes { raw in
-                switch width {
-                case 1: raw.storeBytes(of: Int8(truncatingIfNeeded: newValue), toByteOffset: index, as: Int8.self)
-                case 2: raw.storeBytes(of: Int16(truncatingIfNeeded: newValue), toByteOffset: 2 * index, as: Int16.self)
-                case 4: raw.storeBytes(of: Int32(truncatingIfNeeded: newValue), toByteOffset: 4 * index, as: Int32.self)
-                default: raw.storeBytes(of: newValue, toByteOffset: 8 * index, as: Int64.self)
-                }
-            }
+            bytes.withUnsafeMutableBytes { PackedInts.store(newValue, at: index, width: width, in: $0) }
         }
     }
 
-    /// Restores every value `width` bytes wide (at least the current width).
+    /// Writes `value` (which fits `width` bytes, 1 to 8) at `index` of `raw`.
+    @inline(__always)
+    private static func store(_ value: Int64, at index: Int, width: Int, in raw: UnsafeMutableRawBufferPointer) {
+        switch width {
+        case 1: raw.storeBytes(of: Int8(truncatingIfNeeded: value), toByteOffset: index, as: Int8.self)
+        case 2: raw.storeBytes(of: Int16(truncatingIfNeeded: value), toByteOffset: 2 * index, as: Int16.self)
+        case 4: raw.storeBytes(of: Int32(truncatingIfNeeded: value), toByteOffset: 4 * index, as: Int32.self)
+        default: raw.storeBytes(of: value, toByteOffset: 8 * index, as: Int64.self)
+        }
+    }
+
+    /// Restores every value `width` bytes wide (at least the current width): one pass over the
+    /// values, none when they were all 0.
     mutating func widen(to newWidth: Int) {
         guard newWidth > width else { return }
         var next = PackedInts(count: count, width: newWidth)
-        withReader { old in
-            for i in 0..<count { next[i] = old[i] }
+        if width > 0 {
+            withReader { old in
+                next.bytes.withUnsafeMutableBytes { raw in
+                    for i in 0..<count { PackedInts.store(old[i], at: i, width: newWidth, in: raw) }
+                }
+            }
         }
         self = next
     }
