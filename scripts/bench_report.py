@@ -206,9 +206,6 @@ def kgtop_table():
         lambda r: "-" if not get(r, "snapshotJSON", "bytes") else
         f"{r['snapshotJSON']['bytes'] / 1e6:.1f}, {r['snapshotJSON']['ms']['median']:,.0f}, {r['snapshotJSON']['megabytesPerSecond']:.0f}",
         ">= 200 MB/s")
-    row("the same, one thread per core as `kgtop snapshot` writes (threads, ms, MB/s)",
-        lambda r: "-" if not get(r, "snapshotJSONParallel", "bytes") else
-        f"{r['snapshotJSONParallel'].get('workers', '-')}, {r['snapshotJSONParallel']['ms']['median']:,.0f}, {r['snapshotJSONParallel']['megabytesPerSecond']:.0f}")
     row("`kgtop snapshot` peak RSS (MB)", lambda r: f0(get(r, "snapshotCommand", "peakRSSMB")), "<= 150")
     row("simulator CPU per poll answered, median (s)",
         lambda r: "-" if get(r, "simulatorPollCPUSeconds", "median") is None else f"{r['simulatorPollCPUSeconds']['median']:.3f}", "<= 0.2 (10k)")

@@ -160,25 +160,19 @@ struct KgtopBench {
 
         // MARK: Snapshot JSON alone: the last snapshot through the writer `kgtop snapshot` uses,
         // into a sink that only counts (after the peak RSS is read: this is not part of `watch`).
-        // Once with one thread, once with every core as `kgtop snapshot` writes it.
         if let snapshot = lastUpdate?.snapshot {
-            let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            for workers in cores > 1 ? [1, cores] : [1] {
-                var times: [Double] = []
-                var bytes = 0
-                for _ in 0..<3 {
-                    bytes = 0
-                    let t0 = ContinuousClock.now
-                    try SnapshotJSON.write(snapshot, workers: workers) { bytes += $0.count }
-                    times.append(ms(ContinuousClock.now - t0))
-                }
-                let median = Summary(times).median
-                let write = JSONWrite(
-                    bytes: bytes, ms: Summary(times), megabytesPerSecond: Double(bytes) / 1e6 / max(1e-9, median / 1000),
-                    workers: workers)
-                if workers == 1 { result.snapshotJSON = write } else { result.snapshotJSONParallel = write }
-                log("\(o.label): snapshot JSON \(bytes) bytes in \(fmt(median)) ms with \(workers) thread(s)")
+            var times: [Double] = []
+            var bytes = 0
+            for _ in 0..<3 {
+                bytes = 0
+                let t0 = ContinuousClock.now
+                try SnapshotJSON.write(snapshot) { bytes += $0.count }
+                times.append(ms(ContinuousClock.now - t0))
             }
+            let median = Summary(times).median
+            result.snapshotJSON = JSONWrite(
+                bytes: bytes, ms: Summary(times), megabytesPerSecond: Double(bytes) / 1e6 / max(1e-9, median / 1000))
+            log("\(o.label): snapshot JSON \(bytes) bytes in \(fmt(median)) ms")
         }
 
         return result
@@ -472,8 +466,6 @@ struct JSONWrite: Codable {
     var ms: Summary
     /// Bytes per second at the median, in MB (10^6 bytes).
     var megabytesPerSecond: Double
-    /// Threads encoding the groups (`kgtop snapshot` uses one per core).
-    var workers: Int?
 }
 
 struct SnapshotRuns: Codable {
@@ -511,8 +503,6 @@ struct BenchResult: Codable {
     var snapshotCommand: SnapshotRuns?
     /// The last snapshot of the steady loop written as `kgtop snapshot` writes it, in process.
     var snapshotJSON: JSONWrite?
-    /// The same, with one encoding thread per core, as `kgtop snapshot` writes.
-    var snapshotJSONParallel: JSONWrite?
 
     init(label: String) { self.label = label }
 }
