@@ -1,5 +1,3 @@
-import Dispatch
-
 /// A type that writes its canonical JSON itself: the same bytes ``CanonicalJSONEncoder`` gives
 /// for its `Encodable` conformance, without going through the `Encoder` protocol (no containers,
 /// no dynamic casts per field, no per-object key sorting).
@@ -467,12 +465,8 @@ extension ClusterSnapshot: CanonicalJSONWritable {
     /// canonical order first), each group with its time lags when `timeLags` is given
     /// (``Group/writeCanonicalJSON(depth:pretty:timeLags:into:)``). `flush` is called with the
     /// output after each group and each topic: it may hand the bytes on and empty the buffer.
-    ///
-    /// With `workers` above 1, groups are encoded that many at a time on separate threads, a block
-    /// of ``parallelBlock`` groups per round, and appended in order: the bytes are the same, and
-    /// memory beyond one chunk is one block's JSON.
     func writeCanonicalJSON(
-        depth: Int, pretty: Bool, timeLags: SnapshotJSON.TimeLagSource?, workers: Int = 1, into out: inout [UInt8],
+        depth: Int, pretty: Bool, timeLags: SnapshotJSON.TimeLagSource?, into out: inout [UInt8],
         flush: (inout [UInt8]) throws -> Void
     ) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
@@ -482,20 +476,9 @@ extension ClusterSnapshot: CanonicalJSONWritable {
         o.array("errors", errors, into: &out)
         o.key("groups", into: &out)
         let groups = self.groups
-        let encode: @Sendable (Int, inout [UInt8]) throws -> Void = { i, out in
+        try JSONPrimitive.writeArray(count: groups.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
             try groups[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, timeLags: timeLags.map { $0(groups[i]) }, into: &out)
-        }
-        if workers > 1 && groups.count > 1 {
-            var block = ParallelBlock()
-            try JSONPrimitive.writeArray(count: groups.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-                try block.append(i, count: groups.count, workers: workers, into: &out, encode: encode)
-                try flush(&out)
-            }
-        } else {
-            try JSONPrimitive.writeArray(count: groups.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-                try encode(i, &out)
-                try flush(&out)
-            }
+            try flush(&out)
         }
         o.integer("pollDurationMs", pollDurationMs, into: &out)
         o.string("schema", schema, into: &out)
@@ -508,58 +491,4 @@ extension ClusterSnapshot: CanonicalJSONWritable {
         }
         o.close(into: &out)
     }
-}
-
-/// How many groups one round of parallel encoding covers (split evenly among the workers).
-let parallelBlock = 512
-
-/// Groups encoded ahead of the writer, a block at a time, by several threads at once.
-///
-/// ``append(_:count:workers:into:encode:)`` is asked for the elements in order; at the first
-/// element of each block it encodes the whole block (each worker a contiguous share, into one
-/// buffer per element), then hands out the stored bytes. Errors are rethrown for the first element
-/// that failed, in order, as the sequential writer would.
-struct ParallelBlock {
-    private var start = 0
-    private var encoded: [[UInt8]] = []
-    private var errors: [(any Error)?] = []
-
-    mutating func append(
-        _ i: Int, count: Int, workers: Int, into out: inout [UInt8], encode: @Sendable (Int, inout [UInt8]) throws -> Void
-    ) throws {
-        if i >= start + encoded.count || i < start {
-            start = i
-            let n = min(parallelBlock, count - i)
-            encoded = Array(repeating: [], count: n)
-            errors = Array(repeating: nil, count: n)
-            let first = i
-            let shares = min(workers, n)
-            encoded.withUnsafeMutableBufferPointer { bytes in
-                errors.withUnsafeMutableBufferPointer { failures in
-                    // Each share writes only its own slots of the two buffers.
-                    let bytes = UnsafeSendable(bytes), failures = UnsafeSendable(failures)
-                    DispatchQueue.concurrentPerform(iterations: shares) { share in
-                        let lower = n * share / shares, upper = n * (share + 1) / shares
-                        for k in lower..<upper {
-                            do { try encode(first + k, &bytes.value[k]) } catch {
-                                failures.value[k] = error
-                                return
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let k = i - start
-        if let error = errors[k] { throw error }
-        out.append(contentsOf: encoded[k])
-        encoded[k] = []
-    }
-}
-
-/// A buffer handed to the threads of `DispatchQueue.concurrentPerform`, each of which touches only
-/// its own elements.
-private struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

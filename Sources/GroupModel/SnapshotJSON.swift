@@ -23,8 +23,8 @@ public enum SnapshotJSON {
     }
 
     /// Per-partition time lags of one group, asked for while the group is encoded (so nothing is
-    /// kept for the whole snapshot). With several workers it is called from several threads at once.
-    public typealias TimeLagSource = @Sendable (Group) -> [TopicPartition: TimeLag]
+    /// kept for the whole snapshot).
+    public typealias TimeLagSource = (Group) -> [TopicPartition: TimeLag]
 
     /// Writes the same bytes as ``encode(_:timeLags:)`` to `sink`, in chunks of about `chunkSize` bytes.
     ///
@@ -35,19 +35,14 @@ public enum SnapshotJSON {
     /// itself is one chunk and one group's JSON, whatever the number of groups. Lists already in
     /// canonical order (as the poller and the assembler build them) are written as they are; the
     /// others are sorted as ``ClusterSnapshot/normalized()`` sorts them.
-    ///
-    /// With `workers` above 1, that many threads encode the groups, a block of a few hundred at a
-    /// time, and the bytes are written in order: the output is the same, and memory grows by one
-    /// block's JSON (a few megabytes at most). `sink` is always called on the calling thread.
     public static func write(
-        _ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil, chunkSize: Int = 1 << 20, workers: Int = 1,
-        to sink: ([UInt8]) throws -> Void
+        _ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void
     ) throws {
         let s = canonical(snapshot)
         var buffer: [UInt8] = []
         // A chunk and one group's bytes beyond it, so that the buffer does not grow past a chunk.
         buffer.reserveCapacity(min(chunkSize, 1 << 22) + (1 << 16))
-        try s.writeCanonicalJSON(depth: 0, pretty: true, timeLags: timeLags, workers: workers, into: &buffer) { buffer in
+        try s.writeCanonicalJSON(depth: 0, pretty: true, timeLags: timeLags, into: &buffer) { buffer in
             if buffer.count >= chunkSize {
                 try sink(buffer)
                 buffer.removeAll(keepingCapacity: true)

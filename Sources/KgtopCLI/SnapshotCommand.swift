@@ -109,10 +109,8 @@ public struct SnapshotCommand: AsyncParsableCommand {
     func writeJSON(_ snapshot: ClusterSnapshot, records: RecordTimes) throws {
         let takenAt = snapshot.takenAt
         let timeLags: SnapshotJSON.TimeLagSource = { TimeLagEstimator.singlePollTimeLags(of: $0, at: takenAt, records: records) }
-        // The poll is over and the connections closed: every core can encode groups.
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         guard let output else {
-            try SnapshotJSON.write(snapshot, timeLags: timeLags, workers: workers) { try writeAll($0, to: STDOUT_FILENO, name: "stdout") }
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try writeAll($0, to: STDOUT_FILENO, name: "stdout") }
             try writeAll([0x0A], to: STDOUT_FILENO, name: "stdout")
             return
         }
@@ -123,7 +121,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
         var open = true
         do {
             let fd = file.fileDescriptor
-            try SnapshotJSON.write(snapshot, timeLags: timeLags, workers: workers) { try writeAll($0, to: fd, name: "--output \(output)") }
+            try SnapshotJSON.write(snapshot, timeLags: timeLags) { try writeAll($0, to: fd, name: "--output \(output)") }
             try writeAll([0x0A], to: fd, name: "--output \(output)")
             open = false
             try file.close()

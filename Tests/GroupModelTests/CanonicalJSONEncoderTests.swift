@@ -100,57 +100,6 @@ struct CanonicalJSONEncoderTests {
         }
     }
 
-    @Test("Groups encoded by several threads give the same bytes, and the same first error, as one thread", arguments: [2, 3, 7])
-    func parallelGroups(workers: Int) throws {
-        var random = Random(rng: SplitMix64(seed: 0x7061_7261 &+ UInt64(workers)))
-        // More groups than one parallel block, some empty, so blocks end mid-way and shares differ in size.
-        var groups: [Group] = []
-        var lags: [String: [TopicPartition: TimeLag]] = [:]
-        for g in 0..<(2 * parallelBlock + 37) {
-            let rows = random.below(4) == 0 ? [] : Self.randomRows(&random, count: 1 + random.below(6))
-            let group = Group(groupID: String(format: "g%05d", g), type: .consumer, state: .stable, partitions: rows)
-            var byPartition: [TopicPartition: TimeLag] = [:]
-            for row in rows { byPartition[row.topicPartition] = Self.randomTimeLag(&random) }
-            lags[group.groupID] = byPartition
-            groups.append(group)
-        }
-        let snapshot = Fixtures.snapshot(at: 1_700_000_000_000, groups: groups)
-        let frozen = lags
-        let source: SnapshotJSON.TimeLagSource = { frozen[$0.groupID] ?? [:] }
-        var one: [UInt8] = []
-        try SnapshotJSON.write(snapshot, timeLags: source, chunkSize: 4096) { one.append(contentsOf: $0) }
-        var many: [UInt8] = []
-        var chunks = 0
-        try SnapshotJSON.write(snapshot, timeLags: source, chunkSize: 4096, workers: workers) {
-            many.append(contentsOf: $0)
-            chunks += 1
-        }
-        #expect(many == one)
-        #expect(chunks > 1)
-        #expect(try SnapshotJSON.encodeBytes(snapshot, timeLags: source) == one)
-
-        // A time lag JSON cannot hold (not finite) in two groups of the second block: both writers
-        // stop at the first of them, having written the same bytes before it.
-        let withRows = groups.indices.filter { !groups[$0].partitions.isEmpty }
-        let second = withRows.filter { $0 >= parallelBlock + 40 }
-        let bad: Set<String> = [groups[second[0]].groupID, groups[second[200]].groupID]
-        let failing: SnapshotJSON.TimeLagSource = { group in
-            guard bad.contains(group.groupID) else { return frozen[group.groupID] ?? [:] }
-            var out: [TopicPartition: TimeLag] = [:]
-            for row in group.partitions { out[row.topicPartition] = .known(seconds: .nan, method: .caughtUp) }
-            return out
-        }
-        var before1: [UInt8] = [], beforeN: [UInt8] = []
-        var error1: (any Error)?, errorN: (any Error)?
-        do { try SnapshotJSON.write(snapshot, timeLags: failing, chunkSize: 1) { before1.append(contentsOf: $0) } } catch { error1 = error }
-        do { try SnapshotJSON.write(snapshot, timeLags: failing, chunkSize: 1, workers: workers) { beforeN.append(contentsOf: $0) } } catch { errorN = error }
-        #expect(error1 != nil)
-        #expect(errorN != nil)
-        #expect(String(describing: error1) == String(describing: errorN))
-        #expect(beforeN == before1)
-        #expect(!before1.isEmpty)
-    }
-
     @Test("Non-finite numbers are rejected, as JSONEncoder rejects them")
     func nonFinite() {
         #expect(throws: EncodingError.self) { try CanonicalJSONEncoder(pretty: false).encode([Double.nan]) }
@@ -359,8 +308,7 @@ struct CanonicalJSONEncoderTests {
         }
         let snapshot = Fixtures.snapshot(at: 1_700_000_000_000, groups: groups)
         var streamed: [UInt8] = []
-        let frozen = lags
-        try SnapshotJSON.write(snapshot, timeLags: { frozen[$0.groupID] ?? [:] }, chunkSize: 512) { streamed.append(contentsOf: $0) }
+        try SnapshotJSON.write(snapshot, timeLags: { lags[$0.groupID] ?? [:] }, chunkSize: 512) { streamed.append(contentsOf: $0) }
         var mirror = snapshot.normalized()
         let mirrored = mirror.groups.map { GroupWithTimeLagMirror(group: $0, lags: lags[$0.groupID] ?? [:]) }
         mirror.groups = []
