@@ -494,6 +494,18 @@ public struct GroupPartition: Sendable, Hashable, Codable {
         set { restoreRare(error: newValue) }
     }
 
+    /// `lag.offsets`, read from the stored bits without building a ``LagValue`` (the history and
+    /// the health step ask it of every row, every poll).
+    @inline(__always)
+    var lagOffsets: Int64? { presence.contains(.lagKnown) ? storedLag : nil }
+
+    /// Whether ``error`` is set, without copying the error out of its box.
+    @inline(__always)
+    var hasError: Bool {
+        guard let rare else { return false }
+        return rare.value.error != nil
+    }
+
     /// Creates a partition row.
     public init(
         topicPartition: TopicPartition, committedOffset: Int64? = nil, commitMetadata: String? = nil,

@@ -413,8 +413,8 @@ public enum HealthEvaluator {
             PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, why: why, lag: row.pointee.lag, observations: observationCount)
         }
         // 1. Errors.
-        if let error = row.pointee.error { return verdict(.err, "error \(error)") }
-        guard let lag = row.pointee.lag.offsets else {
+        if row.pointee.hasError, let error = row.pointee.error { return verdict(.err, "error \(error)") }
+        guard let lag = row.pointee.lagOffsets else {
             // A share group's partition has no lag to judge (it commits no offsets).
             if row.pointee.lag.isNotApplicable { return verdict(.ok, "lag \(LagValue.notApplicableReason)") }
             if case .unknown(let why) = row.pointee.lag { return verdict(.err, "lag unknown: \(why)") }

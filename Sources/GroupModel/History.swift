@@ -248,14 +248,14 @@ struct ObservationTraits: Sendable, Hashable, Codable {
               traits.pointee.owner == row.pointee.owner
         else { return false }
         guard case .traits(let error, let reason)? = traits.pointee.unusual else {
-            return row.pointee.error == nil && row.pointee.lag.offsets != nil
+            return !row.pointee.hasError && row.pointee.lagOffsets != nil
         }
         guard error == row.pointee.error else { return false }
         if let reason {
             guard case .unknown(let why) = row.pointee.lag else { return false }
             return reason == why
         }
-        return row.pointee.lag.offsets != nil
+        return row.pointee.lagOffsets != nil
     }
 }
 
@@ -484,7 +484,7 @@ struct GroupRing: Sendable, Hashable, Codable {
             lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
             traitIndex[cell] = Int64(lastTrait)
             let correction = traits.withUnsafeBufferPointer { table in
-                row.pointee.lag.offsets.map { $0 &- GroupRing.impliedLag(table.baseAddress! + Int(lastTrait), committed: c, logEnd: e) } ?? 0
+                row.pointee.lagOffsets.map { $0 &- GroupRing.impliedLag(table.baseAddress! + Int(lastTrait), committed: c, logEnd: e) } ?? 0
             }
             lagCorrection[cell] = correction
             if Int(depth[slot]) < cap { depth[slot] += 1 }

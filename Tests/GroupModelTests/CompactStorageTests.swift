@@ -180,6 +180,9 @@ struct CompactStorageTests {
             && row.lag == plain.lag && row.owner == plain.owner && row.targetOwner == plain.targetOwner
             && row.handoff == plain.handoff && row.error == plain.error
         #expect(same, "\(row) is not \(plain)", sourceLocation: sourceLocation)
+        // The shortcuts the history and the health step read.
+        #expect(row.lagOffsets == plain.lag.offsets, sourceLocation: sourceLocation)
+        #expect(row.hasError == (plain.error != nil), sourceLocation: sourceLocation)
     }
 
     static func expectFields(_ offsets: PartitionOffsets, _ plain: PlainOffsets, sourceLocation: SourceLocation = #_sourceLocation) {
