@@ -161,12 +161,9 @@ struct AskedIDs: Sendable, Hashable {
 
 /// A generated request sent as it is, whose answer (`Answer`) is read with the topic names the
 /// request carries: the one wrapper for the describe requests the admin client sends.
-struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswer>: KafkaRequestMessage {
+struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswer>: WrappedRequest {
     typealias Response = Answer
-    static var apiKey: Int16 { Request.apiKey }
-    static var messageName: String { Request.messageName }
-    static var validVersions: ClosedRange<Int16> { Request.validVersions }
-    static var firstFlexibleVersion: Int16? { Request.firstFlexibleVersion }
+    typealias Generated = Request
 
     /// The request.
     var request: Request
@@ -188,10 +185,6 @@ struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswe
         askedIDs = AskedIDs()
     }
 
-    func encode(to writer: inout WireWriter, version: Int16) throws(WireError) {
-        try request.encode(to: &writer, version: version)
-    }
-
     func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> Answer {
         try Answer(from: &reader, version: version, topicNames: topicNames, askedIDs: askedIDs)
     }
@@ -208,11 +201,8 @@ typealias FlatConsumerGroupDescribeRequest = FlatDescribeRequest<ConsumerGroupDe
 /// the group's error; topic ids resolved to names; every list of partitions sorted; v0 members
 /// counted as consumer members), and the same errors where the generated decoder fails. Tagged
 /// fields are checked and skipped: the admin client reads none.
-struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer {
-    static let apiKey = ConsumerGroupDescribeResponse.apiKey
-    static let messageName = ConsumerGroupDescribeResponse.messageName
-    static let validVersions = ConsumerGroupDescribeResponse.validVersions
-    static let firstFlexibleVersion = ConsumerGroupDescribeResponse.firstFlexibleVersion
+struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
+    typealias Generated = ConsumerGroupDescribeResponse
 
     /// `ThrottleTimeMs`.
     var throttleTimeMs: Int32 = 0
@@ -391,11 +381,8 @@ typealias FlatDescribeGroupsRequest = FlatDescribeRequest<DescribeGroupsRequest,
 /// so do empty bytes (the broker did not say; an empty assignment encodes as a version and a zero
 /// count). The same values and errors as the generated answer with the generated consumer-protocol
 /// decoders (`decodeVersionPrefixed`); tagged fields are checked and skipped.
-struct FlatDescribeGroupsResponse: TopicNamedAnswer {
-    static let apiKey = DescribeGroupsResponse.apiKey
-    static let messageName = DescribeGroupsResponse.messageName
-    static let validVersions = DescribeGroupsResponse.validVersions
-    static let firstFlexibleVersion = DescribeGroupsResponse.firstFlexibleVersion
+struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
+    typealias Generated = DescribeGroupsResponse
 
     /// `ThrottleTimeMs` (v1+).
     var throttleTimeMs: Int32 = 0

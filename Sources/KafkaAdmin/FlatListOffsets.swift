@@ -11,12 +11,9 @@ import KafkaWire
 
 /// A ListOffsets request for partitions of several topics, all at one timestamp and with no
 /// current leader epoch (-1), as the admin client asks.
-struct FlatListOffsetsRequest: KafkaRequestMessage {
+struct FlatListOffsetsRequest: KafkaRequestMessage, FlatMessage {
     typealias Response = FlatListOffsetsResponse
-    static let apiKey = ListOffsetsRequest.apiKey
-    static let messageName = ListOffsetsRequest.messageName
-    static let validVersions = ListOffsetsRequest.validVersions
-    static let firstFlexibleVersion = ListOffsetsRequest.firstFlexibleVersion
+    typealias Generated = ListOffsetsRequest
 
     /// `ReplicaId`: -1 for a client.
     var replicaID: Int32 = -1
@@ -111,11 +108,8 @@ struct FlatListOffsetsRequest: KafkaRequestMessage {
 /// A ListOffsets answer as flat arrays: per topic its name and where its partitions end, per
 /// partition its fields. Tagged fields are checked (ascending tags, sizes within the answer) and
 /// skipped: the admin client reads none.
-struct FlatListOffsetsResponse: KafkaAPIMessage {
-    static let apiKey = ListOffsetsResponse.apiKey
-    static let messageName = ListOffsetsResponse.messageName
-    static let validVersions = ListOffsetsResponse.validVersions
-    static let firstFlexibleVersion = ListOffsetsResponse.firstFlexibleVersion
+struct FlatListOffsetsResponse: FlatMessage {
+    typealias Generated = ListOffsetsResponse
 
     /// `ThrottleTimeMs` (v2+).
     var throttleTimeMs: Int32 = 0

@@ -12,12 +12,9 @@ import KafkaWire
 
 /// Metadata as the admin client sends it (the generated request), answered by a
 /// ``FlatMetadataResponse``.
-struct FlatMetadataRequest: KafkaRequestMessage {
+struct FlatMetadataRequest: WrappedRequest {
     typealias Response = FlatMetadataResponse
-    static let apiKey = MetadataRequest.apiKey
-    static let messageName = MetadataRequest.messageName
-    static let validVersions = MetadataRequest.validVersions
-    static let firstFlexibleVersion = MetadataRequest.firstFlexibleVersion
+    typealias Generated = MetadataRequest
 
     /// The request.
     var request: MetadataRequest
@@ -27,10 +24,6 @@ struct FlatMetadataRequest: KafkaRequestMessage {
     init(from reader: inout WireReader, version: Int16) throws(WireError) {
         request = try MetadataRequest(from: &reader, version: version)
     }
-
-    func encode(to writer: inout WireWriter, version: Int16) throws(WireError) {
-        try request.encode(to: &writer, version: version)
-    }
 }
 
 /// A Metadata answer (v0-13) read into ``BrokerInfo`` and ``TopicInfo`` values: the values the
@@ -38,11 +31,8 @@ struct FlatMetadataRequest: KafkaRequestMessage {
 /// answered twice keeping its last entry; partitions sorted by index, -1 leaders and epochs as
 /// none), and the same errors where the generated decoder fails. The replica lists, authorized
 /// operations and tagged fields are checked as the generated decoder reads them, and not kept.
-struct FlatMetadataResponse: KafkaAPIMessage {
-    static let apiKey = MetadataResponse.apiKey
-    static let messageName = MetadataResponse.messageName
-    static let validVersions = MetadataResponse.validVersions
-    static let firstFlexibleVersion = MetadataResponse.firstFlexibleVersion
+struct FlatMetadataResponse: FlatMessage {
+    typealias Generated = MetadataResponse
 
     /// `ThrottleTimeMs` (v3+).
     var throttleTimeMs: Int32 = 0

@@ -55,13 +55,11 @@ extension CommittedOffsetsInput {
 /// ``FlatOffsetFetchResponse`` read with the group ids asked (an answered id equal to the one asked
 /// at its position is that string, not a new one) and Metadata's topic names (interned as they are
 /// read).
-struct FlatOffsetFetchRequest: KafkaRequestMessage {
+struct FlatOffsetFetchRequest: WrappedRequest {
     typealias Response = FlatOffsetFetchResponse
-    static let apiKey = OffsetFetchRequest.apiKey
-    static let messageName = OffsetFetchRequest.messageName
+    typealias Generated = OffsetFetchRequest
     /// The answer's versions (v10 names topics by id, which the admin client does not ask for).
-    static let validVersions = FlatOffsetFetchResponse.validVersions
-    static let firstFlexibleVersion = OffsetFetchRequest.firstFlexibleVersion
+    static var validVersions: ClosedRange<Int16> { FlatOffsetFetchResponse.validVersions }
 
     /// The request.
     var request: OffsetFetchRequest
@@ -100,12 +98,10 @@ struct FlatOffsetFetchRequest: KafkaRequestMessage {
 /// partition keeping its last entry), and the same errors where the generated decoder fails.
 /// Tagged fields are checked (ascending tags, sizes within the answer) and skipped: the admin client
 /// reads none.
-struct FlatOffsetFetchResponse: KafkaAPIMessage {
-    static let apiKey = OffsetFetchResponse.apiKey
-    static let messageName = OffsetFetchResponse.messageName
+struct FlatOffsetFetchResponse: FlatMessage {
+    typealias Generated = OffsetFetchResponse
     /// v1-9: v10 names topics by id, which this shape does not read.
-    static let validVersions: ClosedRange<Int16> = 1...9
-    static let firstFlexibleVersion = OffsetFetchResponse.firstFlexibleVersion
+    static var validVersions: ClosedRange<Int16> { 1...9 }
 
     /// One group of the answer.
     struct Group: Sendable, Hashable {
