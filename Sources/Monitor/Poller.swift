@@ -288,15 +288,14 @@ public actor Poller {
             earliest = (partitions, starts)
             logInputs.reserveCapacity(partitions.count)
             var failedTopics: [String: (AdminItemError, Int)] = [:]
-            for (i, p) in partitions.enumerated() {
-                let tp = p
+            for (i, tp) in partitions.enumerated() {
                 switch latest.results[i] {
                 case let .success(o):
                     logInputs.append(LogOffsetsInput(topicPartition: tp, logStart: starts[i], logEnd: o.offset, leader: leaders[i]))
                 case let .failure(error):
                     logInputs.append(LogOffsetsInput(
                         topicPartition: tp, logStart: starts[i], leader: leaders[i], error: PollConversion.itemError(error)))
-                    failedTopics[p.topic, default: (error, 0)].1 += 1
+                    failedTopics[tp.topic, default: (error, 0)].1 += 1
                 }
             }
             // One error per topic, not one per partition: a leader that is down fails them all.

@@ -15,9 +15,11 @@ actor Seen {
 
 @Suite("KafkaAdminClient")
 struct AdminClientTests {
+    /// A client of `broker`, with a long request timeout: the in-test broker answers from the shared
+    /// cooperative pool, which the rest of the suite can keep busy for seconds.
     func client(_ broker: TestBroker) -> KafkaAdminClient {
         var config = AdminConfig(bootstrapServers: [broker.address])
-        config.requestTimeout = .seconds(5)
+        config.requestTimeout = .seconds(60)
         return KafkaAdminClient(config: config)
     }
 
