@@ -76,6 +76,13 @@ struct FlatListOffsetsRequest: KafkaRequestMessage, FlatMessage {
         }
     }
 
+    /// Reads the answer with this request's topic names: a topic answered at the position it was
+    /// asked at is read as the request's string (brokers answer in the order asked), so that no
+    /// name is made again and the answer's names compare with the request's by identity.
+    func readResponse(from reader: inout WireReader, version: Int16) throws(WireError) -> FlatListOffsetsResponse {
+        try FlatListOffsetsResponse(from: &reader, version: version, askedTopics: topicNames)
+    }
+
     /// Writes the bytes ``generated`` writes at `version`.
     func encode(to w: inout WireWriter, version: Int16) throws(WireError) {
         try Self.checkVersion(version)
@@ -148,6 +155,12 @@ struct FlatListOffsetsResponse: FlatMessage {
 
     /// Reads what the generated decoder reads at `version`, into flat arrays; throws where it throws.
     init(from r: inout WireReader, version: Int16) throws(WireError) {
+        try self.init(from: &r, version: version, askedTopics: [])
+    }
+
+    /// ``init(from:version:)`` with the topic names asked, in order: a name answered at the
+    /// position it was asked at is the asked string (the same value, not made again).
+    init(from r: inout WireReader, version: Int16, askedTopics: [String]) throws(WireError) {
         try Self.checkVersion(version)
         let flexible = Self.isFlexible(version)
         if version >= 2 { throttleTimeMs = try r.readInt32() }
@@ -156,8 +169,12 @@ struct FlatListOffsetsResponse: FlatMessage {
         }
         topicNames.reserveCapacity(Swift.min(topicCount, 1 << 16))
         topicEnds.reserveCapacity(Swift.min(topicCount, 1 << 16))
-        for _ in 0..<topicCount {
-            topicNames.append(try r.readString(compact: flexible, field: "name"))
+        for t in 0..<topicCount {
+            if t < askedTopics.count, r.skipString(compact: flexible, ifEqualTo: askedTopics[t]) {
+                topicNames.append(askedTopics[t])
+            } else {
+                topicNames.append(try r.readString(compact: flexible, field: "name"))
+            }
             guard let count = try r.readArrayCount(compact: flexible) else {
                 throw WireError.unexpectedNull(field: "partitions", offset: r.offset)
             }
