@@ -8,19 +8,14 @@ import KafkaWire
 // and the classic members' consumer-protocol bytes are read in place.
 
 /// Metadata's topic names, for reading answers that name topics: by id (for an answer that leaves a
-/// name empty), and as Metadata's own strings (a name read from an answer is replaced by Metadata's
-/// equal string, so that equal names share one storage across the poll).
+/// name empty), and as Metadata's own strings (a name read from an answer is Metadata's equal
+/// string, found by the answer's bytes, so that equal names share one storage across the poll and
+/// no name is made or hashed as a string).
 public struct MetadataTopicNames: Sendable, Hashable {
     /// Topic names by topic id (topics with a non-zero id).
     public let byID: [KafkaUUID: String]
-    /// The table whose keys are the names' strings.
-    let known: Known
-
-    /// A table whose keys are topic names: Metadata's topics, or a caller's own numbering of them.
-    enum Known: Sendable, Hashable {
-        case topics([String: TopicInfo])
-        case numbers([String: Int])
-    }
+    /// The strings names are replaced with, found by their bytes.
+    let known: WireStringTable
 
     /// The names of `metadata`'s topics (none for nil).
     public init(_ metadata: ClusterMetadata?) {
@@ -33,7 +28,7 @@ public struct MetadataTopicNames: Sendable, Hashable {
         byID.reserveCapacity(topics.count)
         for (name, t) in topics where !t.topicID.isZero { byID[t.topicID] = name }
         self.byID = byID
-        known = .topics(topics)
+        known = WireStringTable(topics.keys)
     }
 
     /// Names kept by a caller: `numbers`' keys are the strings names are replaced with, `byID` the
@@ -41,19 +36,16 @@ public struct MetadataTopicNames: Sendable, Hashable {
     /// not keep a superseded Metadata for its strings).
     public init(byID: [KafkaUUID: String], numbers: [String: Int]) {
         self.byID = byID
-        known = .numbers(numbers)
+        known = WireStringTable(numbers.keys)
     }
 
     /// Metadata's string equal to `name`, or `name` when Metadata has no such topic.
-    public func interned(_ name: String) -> String {
-        switch known {
-        case let .topics(topics):
-            guard let i = topics.index(forKey: name) else { return name }
-            return topics[i].key
-        case let .numbers(numbers):
-            guard let i = numbers.index(forKey: name) else { return name }
-            return numbers[i].key
-        }
+    public func interned(_ name: String) -> String { known.interned(name) }
+
+    /// Reads a non-null topic name: Metadata's string when Metadata has the topic, else the name as
+    /// sent (the errors of ``WireReader/readString(compact:field:)``).
+    func read(_ r: inout WireReader, compact: Bool, field: String) throws(WireError) -> String {
+        try r.readString(compact: compact, field: field, from: known)
     }
 }
 
@@ -76,15 +68,16 @@ struct TopicNameReader {
     mutating func byID(_ r: inout WireReader) throws(WireError) -> String {
         let id = try r.readUUID()
         if id == lastID, r.skipString(compact: true, ifEqualTo: lastIDWire) { return lastIDName }
-        let wire = try r.readString(compact: true, field: "topicName")
-        let name: String
-        if wire.isEmpty {
-            name = names.byID[id] ?? id.description
-        } else if let known = names.byID[id], known == wire {
-            name = known
+        let known = names.byID[id]
+        // The name as sent: Metadata's string for the id when the bytes are its own (the usual case),
+        // else Metadata's equal string, else a new one.
+        let wire: String
+        if let known, !known.isEmpty, r.skipString(compact: true, ifEqualTo: known) {
+            wire = known
         } else {
-            name = names.interned(wire)
+            wire = try names.read(&r, compact: true, field: "topicName")
         }
+        let name = wire.isEmpty ? known ?? id.description : wire
         lastID = id
         lastIDWire = wire
         lastIDName = name
@@ -94,7 +87,7 @@ struct TopicNameReader {
     /// A topic given by name (Metadata's string when Metadata knows it).
     mutating func byName(_ r: inout WireReader, compact: Bool, field: String) throws(WireError) -> String {
         if let last = lastName, r.skipString(compact: compact, ifEqualTo: last) { return last }
-        let name = names.interned(try r.readString(compact: compact, field: field))
+        let name = try names.read(&r, compact: compact, field: field)
         lastName = name
         return name
     }
@@ -150,6 +143,11 @@ extension TopicNamedAnswer {
 struct AskedIDs: Sendable, Hashable {
     /// The ids asked, in order.
     var ids: [String] = []
+    /// What the last ConsumerGroupDescribe answer said of the group asked at each position (nil, or
+    /// none past the end, where it said nothing): a member read equal to the member at its position
+    /// there is that value (``FlatConsumerGroupDescribeResponse/member(_:version:names:equals:)``),
+    /// so that the members answered again poll after poll are not made again.
+    var lastConsumer: [DescribedConsumerGroupInput?] = []
 
     /// The group id at position `k` of the answer: `ids[k]` when the bytes are its own, else the
     /// string read (with the errors `readString` throws).
@@ -172,10 +170,10 @@ struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswe
     /// The group ids the request asks about, in its order.
     var askedIDs: AskedIDs
 
-    init(_ request: Request, topicNames: MetadataTopicNames, askedIDs: [String] = []) {
+    init(_ request: Request, topicNames: MetadataTopicNames, askedIDs: [String] = [], lastConsumer: [DescribedConsumerGroupInput?] = []) {
         self.request = request
         self.topicNames = topicNames
-        self.askedIDs = AskedIDs(ids: askedIDs)
+        self.askedIDs = AskedIDs(ids: askedIDs, lastConsumer: lastConsumer)
     }
 
     /// Reads the request (without Metadata's names or the ids asked).
@@ -244,16 +242,103 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
         guard let memberCount = try r.readArrayCount(compact: true) else {
             throw WireError.unexpectedNull(field: "members", offset: r.offset)
         }
-        var members: [DescribedConsumerGroupInput.Member] = []
-        members.reserveCapacity(Swift.min(memberCount, r.remaining / 8))
-        for _ in 0..<memberCount {
-            members.append(try readMember(&r, version: version, names: &names, strings: &strings))
+        // The last answer's members of this group, when it is the group asked here.
+        var guide: [DescribedConsumerGroupInput.Member] = []
+        if k < asked.lastConsumer.count, let last = asked.lastConsumer[k], last.groupID == groupID { guide = last.members }
+        // Nil while every member so far is the guide's at its position (the guide's list is then the
+        // answer's, its storage shared).
+        var fresh: [DescribedConsumerGroupInput.Member]?
+        for j in 0..<memberCount {
+            if j < guide.count {
+                // Compared in place; read from its start when it differs.
+                var probe = r
+                if member(&probe, version: version, names: &names, equals: guide[j]) {
+                    r = probe
+                    fresh?.append(guide[j])
+                    continue
+                }
+            }
+            if fresh == nil {
+                var list = Array(guide[..<j])
+                list.reserveCapacity(Swift.min(memberCount, j + r.remaining / 8))
+                fresh = list
+            }
+            fresh!.append(try readMember(&r, version: version, names: &names, strings: &strings))
         }
+        let members = fresh ?? (memberCount == guide.count ? guide : Array(guide[..<memberCount]))
         _ = try r.readInt32()  // AuthorizedOperations
         try FlatListOffsetsResponse.skipTaggedFields(&r)
         return DescribedConsumerGroupInput(
             groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
             groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, assignor: assignor, members: members)
+    }
+
+    /// Whether the member at the reader reads as `m` (then the reader is past it): each field is
+    /// compared as it is read, in place, and the first difference (or failure to read) answers false.
+    static func member(
+        _ r: inout WireReader, version: Int16, names: inout TopicNameReader, equals m: DescribedConsumerGroupInput.Member
+    ) -> Bool {
+        guard r.skipString(compact: true, ifEqualTo: m.memberID), r.skipNullableString(compact: true, ifEqualTo: m.instanceID),
+              r.skipNullableString(compact: true, ifEqualTo: m.rackID), (try? r.readInt32()) == m.memberEpoch,
+              r.skipString(compact: true, ifEqualTo: m.clientID), r.skipString(compact: true, ifEqualTo: m.clientHost)
+        else { return false }
+        guard let count = try? r.readArrayCount(compact: true), count == m.subscribedTopicNames.count else { return false }
+        for name in m.subscribedTopicNames where !r.skipString(compact: true, ifEqualTo: name) { return false }
+        guard r.skipNullableString(compact: true, ifEqualTo: m.subscribedTopicRegex),
+              assignment(&r, names: &names, equals: m.assignment), assignment(&r, names: &names, equals: m.targetAssignment)
+        else { return false }
+        if version >= 1 {
+            guard let type = try? r.readInt8(), MemberType(wireValue: type) == m.memberType else { return false }
+        } else if m.memberType != .consumer {
+            return false
+        }
+        return (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil
+    }
+
+    /// Whether the `Assignment` at the reader reads as `list` (sorted, as ``readAssignment(_:names:)``
+    /// leaves it). Its topics may come in any order, each once, with their partitions in order (as
+    /// brokers send them); anything else answers false, and is then read.
+    static func assignment(_ r: inout WireReader, names: inout TopicNameReader, equals list: [TopicPartition]) -> Bool {
+        guard let topicCount = try? r.readArrayCount(compact: true) else { return false }
+        var matched = 0
+        // Where the last topic's run ended in `list`: the next topic usually starts there.
+        var next = 0
+        var seen: [String] = []
+        for _ in 0..<topicCount {
+            guard let name = try? names.byID(&r), let count = try? r.readArrayCount(compact: true) else { return false }
+            if count > 0 {
+                // A topic named twice could cover one run of `list` twice.
+                if seen.contains(name) { return false }
+                seen.append(name)
+                guard let first = try? r.readInt32() else { return false }
+                var j: Int
+                if next < list.count, list[next].partition == first, list[next].topic == name {
+                    j = next
+                } else {
+                    // Its place in `list`, by binary search.
+                    let wanted = TopicPartition(topic: name, partition: first)
+                    var low = 0
+                    var high = list.count
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if list[mid] < wanted { low = mid + 1 } else { high = mid }
+                    }
+                    guard low < list.count, list[low] == wanted else { return false }
+                    j = low
+                }
+                j += 1
+                for _ in 1..<count {
+                    guard j < list.count, let partition = try? r.readInt32(), list[j].partition == partition, list[j].topic == name else {
+                        return false
+                    }
+                    j += 1
+                }
+                matched += count
+                next = j
+            }
+            guard (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil else { return false }
+        }
+        return matched == list.count && (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil
     }
 
     static func readMember(

@@ -15,12 +15,31 @@ extension KafkaAdminClient {
     ) async -> PerGroupResult<DescribedConsumerGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
         let names = topicNames ?? MetadataTopicNames(metadataCache)
+        let guides = Self.guides(lastConsumerAnswer[nodeID] ?? [], for: ids)
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { _ in
-            FlatConsumerGroupDescribeRequest(ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names, askedIDs: ids)
+            FlatConsumerGroupDescribeRequest(
+                ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names, askedIDs: ids, lastConsumer: guides)
         }
+        if case let .success(r) = answer.result { lastConsumerAnswer[nodeID] = r.groups }
         let groups = Self.perGroup(
             ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
+    }
+
+    /// The group of `last` (sorted by id, as an answer about sorted ids is) for each of `ids`
+    /// (sorted, each once), by position: nil where `last` has none.
+    static func guides(_ last: [DescribedConsumerGroupInput], for ids: [String]) -> [DescribedConsumerGroupInput?] {
+        if last.isEmpty { return [] }
+        var out = [DescribedConsumerGroupInput?](repeating: nil, count: ids.count)
+        var j = 0
+        for k in ids.indices {
+            while j < last.count, last[j].groupID < ids[k] { j += 1 }
+            if j < last.count, last[j].groupID == ids[k] {
+                out[k] = last[j]
+                j += 1
+            }
+        }
+        return out
     }
 
     /// One DescribeGroups to `nodeID` for all `groupIDs`, read flat (``FlatDescribeGroupsResponse``)

@@ -80,6 +80,9 @@ public actor KafkaAdminClient {
     var extraBrokers: [Int32: BrokerInfo] = [:]
     /// Group id -> coordinator node id.
     var coordinatorCache: [String: Int32] = [:]
+    /// Per coordinator, the groups of its last ConsumerGroupDescribe answer (in the order answered,
+    /// which is the ids' order): the guides the next answer is read with (``AskedIDs/lastConsumer``).
+    var lastConsumerAnswer: [Int32: [DescribedConsumerGroupInput]] = [:]
     var isClosed = false
 
     /// Requests and bytes since the client was created (or since ``resetStats()``).

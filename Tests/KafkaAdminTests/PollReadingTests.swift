@@ -1,0 +1,159 @@
+import GroupModel
+import KafkaProtocol
+import KafkaWire
+import SeededRandom
+import Testing
+@testable import KafkaAdmin
+
+/// What the poll's readers reuse instead of making again: Metadata's topic names found by the
+/// answer's bytes, and a ListOffsets answer's names taken from its request.
+@Suite("Poll reading: names reused, values unchanged")
+struct PollReadingTests {
+    /// Whether two strings share one storage (the same string, not merely equal ones).
+    static func same(_ a: String, _ b: String) -> Bool {
+        unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    }
+
+    static let long = "a-very-long-topic-name-beyond-the-small-string-limit"
+
+    @Test("names read from an answer are Metadata's strings, whether Metadata is kept as topics or as a caller's numbers")
+    func metadataStrings() throws {
+        let ids = [KafkaUUID(high: 1, low: 1), KafkaUUID(high: 2, low: 2)]
+        let names = [Self.long, Self.long + "-2"]
+        let topics = Dictionary(uniqueKeysWithValues: zip(names, ids).map { ($0, TopicInfo(name: $0, topicID: $1, isInternal: false, partitions: [])) })
+        let kept = topics.keys.sorted()
+        let numbers = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        let byID = Dictionary(uniqueKeysWithValues: zip(ids, names))
+        for topicNames in [MetadataTopicNames(topics: topics), MetadataTopicNames(byID: byID, numbers: numbers)] {
+            // OffsetFetch names topics by name; ConsumerGroupDescribe by id and name (the name left
+            // empty for the second topic, so that it is resolved by id).
+            let fetch = try OffsetFetchResponse(groups: [.init(
+                groupID: "g", topics: names.map { .init(name: $0, partitions: [.init(partitionIndex: 0, committedOffset: 5)]) })])
+                .encoded(version: 8)
+            var r = WireReader(fetch)
+            let offsets = try FlatOffsetFetchResponse(from: &r, version: 8, askedIDs: ["g"], topicNames: topicNames)
+            let read = offsets.groups[0].offsets.offsets.map(\.topicPartition.topic)
+            #expect(read == names)
+            for name in read { #expect(Self.same(name, topicNames.interned(name)) && Self.same(name, topicNames.byID[ids[names.firstIndex(of: name)!]]!)) }
+            let describe = try ConsumerGroupDescribeResponse(groups: [.init(groupID: "g", members: [.init(
+                memberID: "m", memberEpoch: 1, clientID: "c", clientHost: "/h",
+                assignment: .init(topicPartitions: [
+                    .init(topicID: ids[0], topicName: names[0], partitions: [0]), .init(topicID: ids[1], topicName: "", partitions: [1]),
+                    .init(topicID: KafkaUUID(high: 9, low: 9), topicName: names[1], partitions: [2]),
+                ]))])]).encoded(version: 1)
+            var d = WireReader(describe)
+            let described = try FlatConsumerGroupDescribeResponse(from: &d, version: 1, topicNames: topicNames, askedIDs: AskedIDs(ids: ["g"]))
+            let assignment = described.groups[0].members[0].assignment
+            #expect(assignment.map(\.topic) == [names[0], names[1], names[1]])
+            for tp in assignment { #expect(Self.same(tp.topic, topicNames.interned(tp.topic))) }
+        }
+    }
+
+    @Test("a ListOffsets answer reads as without the request's names, its names the request's strings where asked")
+    func listOffsetsNames() throws {
+        var rng = SplitMix64(seed: 5)
+        for version in ListOffsetsResponse.validVersions {
+            for trial in 0..<100 {
+                let pool = ["orders", Self.long, "t", "évènements"]
+                let asked = (0..<rng.below(4)).map { _ in String(decoding: Array(pool[rng.below(pool.count)].utf8), as: UTF8.self) }
+                // Answered in the order asked, or with a topic the request did not name, or fewer topics.
+                var answered = asked
+                if rng.below(3) == 0 { answered.insert("unasked", at: rng.below(answered.count + 1)) }
+                if rng.below(4) == 0, !answered.isEmpty { answered.removeLast() }
+                let answer = ListOffsetsResponse(topics: answered.map { .init(name: $0, partitions: [.init(partitionIndex: 0, offset: 7)]) })
+                var bytes = try answer.encoded(version: version)
+                if trial % 5 == 4, !bytes.isEmpty { bytes[rng.below(bytes.count)] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+                var plain = WireReader(bytes)
+                var withNames = WireReader(bytes)
+                let a = Result { () throws(WireError) in try FlatListOffsetsResponse(from: &plain, version: version) }
+                let b = Result { () throws(WireError) in try FlatListOffsetsResponse(from: &withNames, version: version, askedTopics: asked) }
+                #expect(a == b, "version \(version), trial \(trial)")
+                if trial % 5 != 4, case let .success(r) = b {
+                    for (k, name) in r.topicNames.enumerated() where k < asked.count && asked[k] == name {
+                        #expect(Self.same(name, asked[k]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// `answer` changed as from one poll to the next: at times a member's epoch, client, assignment
+    /// or subscription, a member more or less, a group's error.
+    static func changed(_ answer: ConsumerGroupDescribeResponse, _ rng: inout SplitMix64) -> ConsumerGroupDescribeResponse {
+        var next = answer
+        for g in next.groups.indices {
+            for m in next.groups[g].members.indices {
+                switch rng.below(12) {
+                case 0: next.groups[g].members[m].memberEpoch += 1
+                case 1: next.groups[g].members[m].clientID += "x"
+                case 2: next.groups[g].members[m].assignment = FlatGroupDescriptionsTests.assignment(&rng, tagged: false)
+                case 3: next.groups[g].members[m].targetAssignment.topicPartitions.reverse()
+                case 4: next.groups[g].members[m].subscribedTopicNames.append("unlisted")
+                case 5: next.groups[g].members[m].instanceID = next.groups[g].members[m].instanceID == nil ? "pod-9" : nil
+                case 6: next.groups[g].members[m].memberType = 0
+                default: break
+                }
+            }
+            switch rng.below(8) {
+            case 0 where !next.groups[g].members.isEmpty: next.groups[g].members.removeLast()
+            case 1: next.groups[g].members.append(next.groups[g].members.first ?? .init(memberID: "new", clientID: "c", clientHost: "/h"))
+            case 2: next.groups[g].errorCode = 16
+            default: break
+            }
+        }
+        if rng.below(6) == 0, !next.groups.isEmpty { next.groups.removeFirst() }
+        return next
+    }
+
+    static func guided(_ bytes: [UInt8], version: Int16, ids: [String], last: [DescribedConsumerGroupInput]) -> Result<FlatConsumerGroupDescribeResponse, WireError> {
+        Result { () throws(WireError) in
+            var r = WireReader(bytes)
+            let asked = AskedIDs(ids: ids, lastConsumer: KafkaAdminClient.guides(last, for: ids))
+            return try FlatConsumerGroupDescribeResponse(
+                from: &r, version: version, topicNames: FlatGroupDescriptionsTests.topicNames, askedIDs: asked)
+        }
+    }
+
+    @Test("ConsumerGroupDescribe read with the last answer as guide reads what the generated answer converts to, errors included")
+    func guidedConsumer() throws {
+        var rng = SplitMix64(seed: 29)
+        var reused = 0
+        var groups = 0
+        var members = 0
+        for version in ConsumerGroupDescribeResponse.validVersions {
+            for trial in 0..<300 {
+                let first = FlatGroupDescriptionsTests.consumerAnswer(&rng, tagged: trial % 2 == 1)
+                let ids = (0..<5).map { "group-\($0)" }
+                let last = try FlatGroupDescriptionsTests.consumerFlat(try first.encoded(version: version), version: version).get().groups
+                // The same answer again: every member is the guide's, each group's list shared.
+                let again = try Self.guided(try first.encoded(version: version), version: version, ids: ids, last: last).get()
+                #expect(again.groups == last)
+                // A group whose members all read as the guide's keeps the guide's list (members with
+                // unsorted partitions are read again: their lists are sorted, unlike the bytes).
+                for (a, b) in zip(again.groups, last) where !a.members.isEmpty {
+                    groups += 1
+                    if a.members.withUnsafeBufferPointer({ $0.baseAddress }) == b.members.withUnsafeBufferPointer({ $0.baseAddress }) { reused += 1 }
+                }
+                // A changed answer: what it says, whatever the guide said.
+                let bytes = try Self.changed(first, &rng).encoded(version: version)
+                let reference = FlatGroupDescriptionsTests.consumerReference(bytes, version: version)
+                #expect(Self.guided(bytes, version: version, ids: ids, last: last) == reference, "version \(version), trial \(trial)")
+                members += (try? reference.get())?.groups.reduce(0) { $0 + $1.members.count } ?? 0
+                // Cut or damaged: the generated decoder's error (or value).
+                if trial % 10 == 0 {
+                    for cut in stride(from: 0, to: bytes.count, by: 3) {
+                        let prefix = Array(bytes[..<cut])
+                        #expect(Self.guided(prefix, version: version, ids: ids, last: last)
+                            == FlatGroupDescriptionsTests.consumerReference(prefix, version: version))
+                    }
+                }
+                var damaged = bytes
+                if !damaged.isEmpty { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
+                #expect(Self.guided(damaged, version: version, ids: ids, last: last)
+                    == FlatGroupDescriptionsTests.consumerReference(damaged, version: version))
+            }
+        }
+        #expect(reused > groups / 5 && members > 500)
+    }
+}
+
