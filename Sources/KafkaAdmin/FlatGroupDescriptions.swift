@@ -148,6 +148,8 @@ struct AskedIDs: Sendable, Hashable {
     /// there is that value (``FlatConsumerGroupDescribeResponse/member(_:version:names:equals:)``),
     /// so that the members answered again poll after poll are not made again.
     var lastConsumer: [DescribedConsumerGroupInput?] = []
+    /// The same for DescribeGroups (``FlatDescribeGroupsResponse/member(_:version:flexible:decodable:names:equals:)``).
+    var lastClassic: [DescribedClassicGroupInput?] = []
 
     /// The group id at position `k` of the answer: `ids[k]` when the bytes are its own, else the
     /// string read (with the errors `readString` throws).
@@ -170,10 +172,13 @@ struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswe
     /// The group ids the request asks about, in its order.
     var askedIDs: AskedIDs
 
-    init(_ request: Request, topicNames: MetadataTopicNames, askedIDs: [String] = [], lastConsumer: [DescribedConsumerGroupInput?] = []) {
+    init(
+        _ request: Request, topicNames: MetadataTopicNames, askedIDs: [String] = [],
+        lastConsumer: [DescribedConsumerGroupInput?] = [], lastClassic: [DescribedClassicGroupInput?] = []
+    ) {
         self.request = request
         self.topicNames = topicNames
-        self.askedIDs = AskedIDs(ids: askedIDs, lastConsumer: lastConsumer)
+        self.askedIDs = AskedIDs(ids: askedIDs, lastConsumer: lastConsumer, lastClassic: lastClassic)
     }
 
     /// Reads the request (without Metadata's names or the ids asked).
@@ -295,17 +300,27 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
         return (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil
     }
 
-    /// Whether the `Assignment` at the reader reads as `list` (sorted, as ``readAssignment(_:names:)``
-    /// leaves it). Its topics may come in any order, each once, with their partitions in order (as
-    /// brokers send them); anything else answers false, and is then read.
+    /// Whether the `Assignment` at the reader reads as `list` (``readAssignment(_:names:)``).
     static func assignment(_ r: inout WireReader, names: inout TopicNameReader, equals list: [TopicPartition]) -> Bool {
-        guard let topicCount = try? r.readArrayCount(compact: true) else { return false }
+        partitions(&r, compact: true, tagged: true, equals: list) { r in try? names.byID(&r) }
+            && (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil
+    }
+
+    /// Whether the array of topics with their partitions at the reader (each topic's name read by
+    /// `topic`, then its partitions, then its tagged fields when `tagged`) reads as `list`, which is
+    /// sorted as the readers leave such lists. Its topics may come in any order, each once, with
+    /// their partitions in order (as brokers and clients send them); anything else answers false,
+    /// and is then read.
+    static func partitions(
+        _ r: inout WireReader, compact: Bool, tagged: Bool, equals list: [TopicPartition], topic: (inout WireReader) -> String?
+    ) -> Bool {
+        guard let topicCount = try? r.readArrayCount(compact: compact) else { return false }
         var matched = 0
         // Where the last topic's run ended in `list`: the next topic usually starts there.
         var next = 0
         var seen: [String] = []
         for _ in 0..<topicCount {
-            guard let name = try? names.byID(&r), let count = try? r.readArrayCount(compact: true) else { return false }
+            guard let name = topic(&r), let count = try? r.readArrayCount(compact: compact) else { return false }
             if count > 0 {
                 // A topic named twice could cover one run of `list` twice.
                 if seen.contains(name) { return false }
@@ -336,9 +351,9 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
                 matched += count
                 next = j
             }
-            guard (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil else { return false }
+            if tagged, (try? FlatListOffsetsResponse.skipTaggedFields(&r)) == nil { return false }
         }
-        return matched == list.count && (try? FlatListOffsetsResponse.skipTaggedFields(&r)) != nil
+        return matched == list.count
     }
 
     static func readMember(
@@ -511,9 +526,110 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
             throw WireError.unexpectedNull(field: "members", offset: r.offset)
         }
         let decodable = protocolType == "consumer" || protocolType.isEmpty
-        var members: [DescribedClassicGroupInput.Member] = []
-        members.reserveCapacity(Swift.min(memberCount, r.remaining / 8))
-        for _ in 0..<memberCount {
+        // As for ConsumerGroupDescribe: the last answer's members of this group are the guides.
+        var guide: [DescribedClassicGroupInput.Member] = []
+        if k < asked.lastClassic.count, let last = asked.lastClassic[k], last.groupID == groupID { guide = last.members }
+        var fresh: [DescribedClassicGroupInput.Member]?
+        for j in 0..<memberCount {
+            if j < guide.count {
+                var probe = r
+                if member(&probe, version: version, flexible: flexible, decodable: decodable, names: &names, equals: guide[j]) {
+                    r = probe
+                    fresh?.append(guide[j])
+                    continue
+                }
+            }
+            if fresh == nil {
+                var list = Array(guide[..<j])
+                list.reserveCapacity(Swift.min(memberCount, j + r.remaining / 8))
+                fresh = list
+            }
+            fresh!.append(try readMember(&r, version: version, flexible: flexible, decodable: decodable, names: &names, strings: &strings))
+        }
+        let members = fresh ?? (memberCount == guide.count ? guide : Array(guide[..<memberCount]))
+        if version >= 3 { _ = try r.readInt32() }  // AuthorizedOperations
+        if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
+        return DescribedClassicGroupInput(
+            groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
+            protocolType: protocolType, protocolName: protocolName, members: members)
+    }
+
+    /// Whether the member at the reader reads as `m` (then the reader is past it), each field
+    /// compared in place as it is read; false at the first difference or failure to read (and for
+    /// member bytes that did not read as the consumer protocol, which are read again).
+    static func member(
+        _ r: inout WireReader, version: Int16, flexible: Bool, decodable: Bool, names: inout TopicNameReader,
+        equals m: DescribedClassicGroupInput.Member
+    ) -> Bool {
+        guard r.skipString(compact: flexible, ifEqualTo: m.memberID),
+              version >= 4 ? r.skipNullableString(compact: flexible, ifEqualTo: m.instanceID) : m.instanceID == nil,
+              r.skipString(compact: flexible, ifEqualTo: m.clientID), r.skipString(compact: flexible, ifEqualTo: m.clientHost),
+              var metadata = try? r.readBytesInPlace(compact: flexible, field: "memberMetadata"),
+              var assigned = try? r.readBytesInPlace(compact: flexible, field: "memberAssignment")
+        else { return false }
+        if flexible, (try? FlatListOffsetsResponse.skipTaggedFields(&r)) == nil { return false }
+        if decodable, !metadata.isAtEnd {
+            guard let subscription = m.subscription, Self.subscription(&metadata, names: &names, equals: subscription) else { return false }
+        } else if m.subscription != nil {
+            return false
+        }
+        if decodable, !assigned.isAtEnd {
+            guard let assignment = m.assignment, let version = try? assigned.readInt16(), version >= 0,
+                  FlatConsumerGroupDescribeResponse.partitions(&assigned, compact: false, tagged: false, equals: assignment, topic: { r in
+                      try? names.byName(&r, compact: false, field: "topic")
+                  }),
+                  skipUserData(&assigned), version > newestAssignment || assigned.isAtEnd
+            else { return false }
+        } else if m.assignment != nil {
+            return false
+        }
+        return true
+    }
+
+    /// Whether the `ConsumerProtocolSubscription` at the reader reads as `s` (``readSubscription(_:names:strings:)``).
+    static func subscription(_ r: inout WireReader, names: inout TopicNameReader, equals s: DescribedClassicGroupInput.Subscription) -> Bool {
+        guard let version = try? r.readInt16(), version >= 0,
+              let count = try? r.readArrayCount(compact: false), count == s.topics.count
+        else { return false }
+        for name in s.topics where !r.skipString(compact: false, ifEqualTo: name) { return false }
+        guard skipUserData(&r) else { return false }
+        if version >= 1 {
+            guard let owned = s.ownedPartitions,
+                  FlatConsumerGroupDescribeResponse.partitions(&r, compact: false, tagged: false, equals: owned, topic: { r in
+                      try? names.byName(&r, compact: false, field: "topic")
+                  })
+            else { return false }
+        } else if s.ownedPartitions != nil {
+            return false
+        }
+        if version >= 2 {
+            guard let generation = try? r.readInt32(), (generation >= 0 ? generation : nil) == s.generationID else { return false }
+        } else if s.generationID != nil {
+            return false
+        }
+        if version >= 3 {
+            guard r.skipNullableString(compact: false, ifEqualTo: s.rackID) else { return false }
+        } else if s.rackID != nil {
+            return false
+        }
+        return version > newestSubscription || r.isAtEnd
+    }
+
+    /// Moves past the consumer protocol's `UserData` (nullable bytes); false when it does not read.
+    static func skipUserData(_ r: inout WireReader) -> Bool {
+        do {
+            _ = try r.readNullableBytesInPlace(compact: false)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Reads one member (``readGroup(_:version:flexible:names:strings:asked:at:)``).
+    static func readMember(
+        _ r: inout WireReader, version: Int16, flexible: Bool, decodable: Bool, names: inout TopicNameReader,
+        strings: inout RepeatedStrings
+    ) throws(WireError) -> DescribedClassicGroupInput.Member {
             let memberID = try r.readString(compact: flexible, field: "memberID")
             let instanceID = version >= 4 ? try r.readNullableString(compact: flexible) : nil
             let clientID = try RepeatedStrings.read(&r, compact: flexible, field: "clientID", last: &strings.clientID)
@@ -529,15 +645,9 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
             if decodable, !assigned.isAtEnd {
                 assignment = try? Self.readAssignment(&assigned, names: &names)
             }
-            members.append(DescribedClassicGroupInput.Member(
+            return DescribedClassicGroupInput.Member(
                 memberID: memberID, instanceID: instanceID, clientID: clientID, clientHost: clientHost,
-                subscription: subscription, assignment: assignment))
-        }
-        if version >= 3 { _ = try r.readInt32() }  // AuthorizedOperations
-        if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
-        return DescribedClassicGroupInput(
-            groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
-            protocolType: protocolType, protocolName: protocolName, members: members)
+                subscription: subscription, assignment: assignment)
     }
 
     /// The newest consumer-protocol version known; a newer one is read with its layout (these

@@ -15,7 +15,7 @@ extension KafkaAdminClient {
     ) async -> PerGroupResult<DescribedConsumerGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
         let names = topicNames ?? MetadataTopicNames(metadataCache)
-        let guides = Self.guides(lastConsumerAnswer[nodeID] ?? [], for: ids)
+        let guides = Self.guides(lastConsumerAnswer[nodeID] ?? [], for: ids) { $0.groupID }
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { _ in
             FlatConsumerGroupDescribeRequest(
                 ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names, askedIDs: ids, lastConsumer: guides)
@@ -28,13 +28,13 @@ extension KafkaAdminClient {
 
     /// The group of `last` (sorted by id, as an answer about sorted ids is) for each of `ids`
     /// (sorted, each once), by position: nil where `last` has none.
-    static func guides(_ last: [DescribedConsumerGroupInput], for ids: [String]) -> [DescribedConsumerGroupInput?] {
+    static func guides<Group>(_ last: [Group], for ids: [String], id: (Group) -> String) -> [Group?] {
         if last.isEmpty { return [] }
-        var out = [DescribedConsumerGroupInput?](repeating: nil, count: ids.count)
+        var out = [Group?](repeating: nil, count: ids.count)
         var j = 0
         for k in ids.indices {
-            while j < last.count, last[j].groupID < ids[k] { j += 1 }
-            if j < last.count, last[j].groupID == ids[k] {
+            while j < last.count, id(last[j]) < ids[k] { j += 1 }
+            if j < last.count, id(last[j]) == ids[k] {
                 out[k] = last[j]
                 j += 1
             }
@@ -50,9 +50,11 @@ extension KafkaAdminClient {
     ) async -> PerGroupResult<DescribedClassicGroupInput> {
         let ids = Self.uniqueSorted(groupIDs)
         let names = topicNames ?? MetadataTopicNames(metadataCache)
+        let guides = Self.guides(lastClassicAnswer[nodeID] ?? [], for: ids) { $0.groupID }
         let answer = await send(to: nodeID, versions: Caps.describeGroups) { _ in
-            FlatDescribeGroupsRequest(DescribeGroupsRequest(groups: ids), topicNames: names, askedIDs: ids)
+            FlatDescribeGroupsRequest(DescribeGroupsRequest(groups: ids), topicNames: names, askedIDs: ids, lastClassic: guides)
         }
+        if case let .success(r) = answer.result { lastClassicAnswer[nodeID] = r.groups }
         let groups = Self.perGroup(
             ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)

@@ -83,6 +83,8 @@ public actor KafkaAdminClient {
     /// Per coordinator, the groups of its last ConsumerGroupDescribe answer (in the order answered,
     /// which is the ids' order): the guides the next answer is read with (``AskedIDs/lastConsumer``).
     var lastConsumerAnswer: [Int32: [DescribedConsumerGroupInput]] = [:]
+    /// The same for DescribeGroups (``AskedIDs/lastClassic``).
+    var lastClassicAnswer: [Int32: [DescribedClassicGroupInput]] = [:]
     var isClosed = false
 
     /// Requests and bytes since the client was created (or since ``resetStats()``).

@@ -108,7 +108,7 @@ struct PollReadingTests {
     static func guided(_ bytes: [UInt8], version: Int16, ids: [String], last: [DescribedConsumerGroupInput]) -> Result<FlatConsumerGroupDescribeResponse, WireError> {
         Result { () throws(WireError) in
             var r = WireReader(bytes)
-            let asked = AskedIDs(ids: ids, lastConsumer: KafkaAdminClient.guides(last, for: ids))
+            let asked = AskedIDs(ids: ids, lastConsumer: KafkaAdminClient.guides(last, for: ids) { $0.groupID })
             return try FlatConsumerGroupDescribeResponse(
                 from: &r, version: version, topicNames: FlatGroupDescriptionsTests.topicNames, askedIDs: asked)
         }
@@ -155,5 +155,69 @@ struct PollReadingTests {
         }
         #expect(reused > groups / 5 && members > 500)
     }
-}
 
+    static func guidedClassic(_ bytes: [UInt8], version: Int16, ids: [String], last: [DescribedClassicGroupInput]) -> Result<FlatDescribeGroupsResponse, WireError> {
+        Result { () throws(WireError) in
+            var r = WireReader(bytes)
+            let asked = AskedIDs(ids: ids, lastClassic: KafkaAdminClient.guides(last, for: ids) { $0.groupID })
+            return try FlatDescribeGroupsResponse(from: &r, version: version, topicNames: FlatGroupDescriptionsTests.topicNames, askedIDs: asked)
+        }
+    }
+
+    @Test("DescribeGroups read with the last answer as guide reads what the generated answer converts to, errors included")
+    func guidedClassic() throws {
+        var rng = SplitMix64(seed: 31)
+        var reused = 0
+        var groups = 0
+        var members = 0
+        let ids = (0..<5).map { "classic-\($0)" }
+        for version in DescribeGroupsResponse.validVersions {
+            for trial in 0..<150 {
+                let tagged = DescribeGroupsResponse.isFlexible(version) && trial % 2 == 1
+                let first = try FlatGroupDescriptionsTests.classicAnswer(&rng, version: version, tagged: tagged)
+                let last = try FlatGroupDescriptionsTests.classicFlat(try first.encoded(version: version), version: version).get().groups
+                let again = try Self.guidedClassic(try first.encoded(version: version), version: version, ids: ids, last: last).get()
+                #expect(again.groups == last)
+                for (a, b) in zip(again.groups, last) where !a.members.isEmpty {
+                    groups += 1
+                    if a.members.withUnsafeBufferPointer({ $0.baseAddress }) == b.members.withUnsafeBufferPointer({ $0.baseAddress }) { reused += 1 }
+                }
+                // Changed as from one poll to the next: member bytes, clients, members, protocol types.
+                var next = first
+                for g in next.groups.indices {
+                    for m in next.groups[g].members.indices {
+                        switch rng.below(10) {
+                        case 0: next.groups[g].members[m].memberMetadata = try FlatGroupDescriptionsTests.memberMetadata(&rng)
+                        case 1: next.groups[g].members[m].memberAssignment = try FlatGroupDescriptionsTests.memberAssignment(&rng)
+                        case 2: next.groups[g].members[m].clientHost += "x"
+                        case 3 where version >= 4: next.groups[g].members[m].groupInstanceID = nil
+                        default: break
+                        }
+                    }
+                    switch rng.below(8) {
+                    case 0 where !next.groups[g].members.isEmpty: next.groups[g].members.removeFirst()
+                    case 1: next.groups[g].protocolType = "connect"
+                    case 2: next.groups[g].members += next.groups[g].members.prefix(1)
+                    default: break
+                    }
+                }
+                let bytes = try next.encoded(version: version)
+                let reference = FlatGroupDescriptionsTests.classicReference(bytes, version: version)
+                #expect(Self.guidedClassic(bytes, version: version, ids: ids, last: last) == reference, "version \(version), trial \(trial)")
+                members += (try? reference.get())?.groups.reduce(0) { $0 + $1.members.count } ?? 0
+                if trial % 10 == 0 {
+                    for cut in stride(from: 0, to: bytes.count, by: 3) {
+                        let prefix = Array(bytes[..<cut])
+                        #expect(Self.guidedClassic(prefix, version: version, ids: ids, last: last)
+                            == FlatGroupDescriptionsTests.classicReference(prefix, version: version))
+                    }
+                }
+                var damaged = bytes
+                if !damaged.isEmpty { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
+                #expect(Self.guidedClassic(damaged, version: version, ids: ids, last: last)
+                    == FlatGroupDescriptionsTests.classicReference(damaged, version: version))
+            }
+        }
+        #expect(reused > groups / 10 && members > 500)
+    }
+}
