@@ -303,7 +303,7 @@ extension KafkaAdminClient {
                 if attempt == 0 { byNode = byNode.mapValues { $0.sorted() } }
             }
             let batches = byNode
-            let answers = await withTaskGroup(of: (Int32, [Result<Value, AdminItemError>], RequestStats).self) { group in
+            var answers = await withTaskGroup(of: (Int32, [Result<Value, AdminItemError>], RequestStats).self) { group in
                 for (node, positions) in batches {
                     group.addTask {
                         let (r, s) = await perCoordinator(node, positions)
@@ -315,10 +315,16 @@ extension KafkaAdminClient {
                 return all
             }
             var retry: [Int] = []
-            for (node, answered, s) in answers {
-                stats.merge(s)
+            for a in answers.indices {
+                let node = answers[a].0
+                stats.merge(answers[a].2)
+                // Each answer is moved into `results`, not copied (a copy would retain every field
+                // of every group's answer, and letting the answers go would release them again).
+                var answered: [Result<Value, AdminItemError>] = []
+                swap(&answered, &answers[a].1)
                 for (k, i) in (batches[node] ?? []).enumerated() {
-                    let r = k < answered.count ? answered[k] : .failure(AdminItemError(.missingFromResponse))
+                    var r: Result<Value, AdminItemError> = .failure(AdminItemError(.missingFromResponse))
+                    if k < answered.count { swap(&r, &answered[k]) }
                     if case let .failure(e) = r, e.isCoordinatorError {
                         coordinatorCache[ids[i]] = nil
                         if attempt == 0 {

@@ -85,12 +85,18 @@ extension KafkaAdminClient {
         let unique = sorted
         let ids = unique.map(\.groupID)
         let names = topicNames ?? MetadataTopicNames(metadataCache)
-        let routed = try await routeByCoordinator(ids) { node, positions in
+        var routed = try await routeByCoordinator(ids) { node, positions in
             await self.describeOnCoordinator(node, positions.map { unique[$0] }, topicNames: names)
         }
-        return DescribeGroupsResult(
-            ids: ids, results: routed.results.map { GroupDescriptionResult(coordinatorID: $0.coordinatorID, result: $0.result) },
-            stats: routed.stats)
+        // Moved, not copied (see routeByCoordinator).
+        var results: [GroupDescriptionResult] = []
+        results.reserveCapacity(routed.results.count)
+        for i in routed.results.indices {
+            var r: Result<GroupDescription, AdminItemError> = .failure(AdminItemError(.missingFromResponse))
+            swap(&r, &routed.results[i].result)
+            results.append(GroupDescriptionResult(coordinatorID: routed.results[i].coordinatorID, result: r))
+        }
+        return DescribeGroupsResult(ids: ids, results: results, stats: routed.stats)
     }
 
     /// Whether a ConsumerGroupDescribe answer means "not a consumer group here, ask DescribeGroups".
@@ -138,7 +144,8 @@ extension KafkaAdminClient {
         var shareIDs: [String] = []
         var streamsIDs: [String] = []
         for (i, t) in targets.enumerated() {
-            switch t.type?.lowercased() {
+            // Brokers send the types in lower case: lowered (a new string) only when not.
+            switch t.type.map({ $0 == "consumer" || $0 == "classic" || $0 == "share" || $0 == "streams" ? $0 : $0.lowercased() }) {
             case "consumer"?:
                 consumerAt.append(i)
             case "classic"?:
@@ -166,7 +173,10 @@ extension KafkaAdminClient {
         async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node, topicNames: topicNames)
         async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node, topicNames: topicNames)
         async let modernBatch = shareIDs.isEmpty && streamsIDs.isEmpty ? nil : describeShareAndStreams(share: shareIDs, streams: streamsIDs, on: node)
-        let (consumers, classics, modern) = await (consumerBatch, classicBatch, modernBatch)
+        // Vars, so that their results can be moved out (the three run concurrently all the same).
+        var consumers = await consumerBatch
+        var classics = await classicBatch
+        let modern = await modernBatch
         if let (described, modernStats) = modern {
             stats.merge(modernStats)
             for i in modernAt { out[i] = described[targets[i].groupID] ?? .failure(AdminItemError(.missingFromResponse)) }
@@ -175,29 +185,36 @@ extension KafkaAdminClient {
         // Groups to ask the other API about: their positions in `targets`, and the first answer.
         var toClassic: [Int] = []
         var consumerFirst: [Result<DescribedConsumerGroupInput, AdminItemError>] = []
-        if let consumers {
-            stats.merge(consumers.stats)
-            for (k, r) in consumers.results.enumerated() {
+        if consumers != nil {
+            stats.merge(consumers!.stats)
+            let version = consumers!.version ?? 0
+            for k in consumers!.results.indices {
                 let i = consumerAt[k]
+                // Moved out of the batch's results, not copied.
+                var r: Result<DescribedConsumerGroupInput, AdminItemError> = .failure(AdminItemError(.missingFromResponse))
+                swap(&r, &consumers!.results[k])
                 if Self.needsClassicFallback(r) {
                     toClassic.append(i)
                     consumerFirst.append(r)
                 } else {
-                    out[i] = r.map { .consumer($0, apiVersion: consumers.version ?? 0) }
+                    out[i] = r.map { .consumer($0, apiVersion: version) }
                 }
             }
         }
         var toConsumer: [Int] = []
         var classicFirst: [Result<DescribedClassicGroupInput, AdminItemError>] = []
-        if let classics {
-            stats.merge(classics.stats)
-            for (k, r) in classics.results.enumerated() {
+        if classics != nil {
+            stats.merge(classics!.stats)
+            let version = classics!.version ?? 0
+            for k in classics!.results.indices {
                 let i = classicAt[k]
+                var r: Result<DescribedClassicGroupInput, AdminItemError> = .failure(AdminItemError(.missingFromResponse))
+                swap(&r, &classics!.results[k])
                 if hasConsumerDescribe && Self.looksAbsent(r) {
                     toConsumer.append(i)
                     classicFirst.append(r)
                 } else {
-                    out[i] = r.map { .classic($0, apiVersion: classics.version ?? 0) }
+                    out[i] = r.map { .classic($0, apiVersion: version) }
                 }
             }
         }

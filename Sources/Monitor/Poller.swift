@@ -37,10 +37,11 @@ public actor Poller {
     /// Walks `listed` (sorted, each id once) beside the answers about a part of it, asked in the
     /// same order (`ids`), and hands each answer with its group's position in `listed` to `body`:
     /// no id is hashed. Each answer is taken out of `results` (its slot gets `placeholder`), so the
-    /// decoded answers are let go as they are converted rather than all kept to the end.
+    /// decoded answers are let go as they are converted rather than all kept to the end; `body` gets
+    /// it as its own (inout), so that it can move the parts it keeps instead of copying them.
     static func walk<Answer>(
         _ listed: [ListedGroup], beside ids: [String], taking results: inout [Answer], placeholder: Answer,
-        _ body: (Int, Answer) -> Void
+        _ body: (Int, inout Answer) -> Void
     ) {
         var next = 0
         for i in listed.indices {
@@ -49,7 +50,7 @@ public actor Poller {
             var answer = placeholder
             swap(&answer, &results[next])
             next += 1
-            body(i, answer)
+            body(i, &answer)
         }
     }
 
@@ -146,10 +147,15 @@ public actor Poller {
         // Each decoded answer is let go as soon as it is converted (its slot takes a shared
         // placeholder), so the decoded answers and their conversions are not all alive at once.
         let taken = GroupDescriptionResult(coordinatorID: nil, result: .failure(AdminItemError(.missingFromResponse)))
-        Self.walk(listed, beside: described.ids, taking: &described.results, placeholder: taken) { i, r in
+        let movedOut = AdminItemError(.missingFromResponse)
+        Self.walk(listed, beside: described.ids, taking: &described.results, placeholder: taken) { i, answer in
             let groupID = listed[i].groupID
-            if let c = r.coordinatorID { coordinators[i] = c }
-            switch r.result {
+            if let c = answer.coordinatorID { coordinators[i] = c }
+            // Moved out of the answer: a group bound from it is then moved into the inputs, not
+            // copied (every field retained) and the answer's copy released.
+            var result: Result<GroupDescription, AdminItemError> = .failure(movedOut)
+            swap(&result, &answer.result)
+            switch consume result {
             case let .success(.consumer(g, _)):
                 consumerInputs.append(g)
             case let .success(.classic(g, _)):
@@ -188,10 +194,12 @@ public actor Poller {
         committedInputs.reserveCapacity(offsets.ids.count)
         let takenOffsets: (coordinatorID: Int32?, result: Result<CommittedOffsetsInput, AdminItemError>) =
             (nil, .failure(AdminItemError(.missingFromResponse)))
-        Self.walk(listed, beside: offsets.ids, taking: &offsets.results, placeholder: takenOffsets) { i, r in
+        Self.walk(listed, beside: offsets.ids, taking: &offsets.results, placeholder: takenOffsets) { i, answer in
             let groupID = listed[i].groupID
-            if coordinators[i] == nil, let c = r.coordinatorID { coordinators[i] = c }
-            switch r.result {
+            if coordinators[i] == nil, let c = answer.coordinatorID { coordinators[i] = c }
+            var result: Result<CommittedOffsetsInput, AdminItemError> = .failure(movedOut)
+            swap(&result, &answer.result)
+            switch consume result {
             case let .success(o):
                 committedInputs.append(o)
             case let .failure(error):
