@@ -31,10 +31,10 @@ extension KafkaAdminClient {
                     ListedGroup(
                         groupID: g.groupID, protocolType: g.protocolType,
                         state: version >= 4 ? g.groupState : nil,
-                        type: version >= 5 ? g.groupType.lowercased() : nil, nodeID: node)
+                        type: version >= 5 ? g.groupType.lowercasedIfNeeded : nil, nodeID: node)
                 }.filter { g in
                     (types.isEmpty || g.type.map { types.contains($0) } ?? true)
-                        && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercased()) } ?? true)
+                        && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercasedIfNeeded) } ?? true)
                 }
                 result.brokers[node] = .success(listed)
             }
@@ -79,7 +79,10 @@ extension KafkaAdminClient {
     /// that every broker answered tells which groups are gone.
     private func pruneCoordinatorCache(after listing: ListGroupsResult, filtered: Bool) {
         guard !filtered, !coordinatorCache.isEmpty else { return }
-        var live = Set<String>()
+        var listed = 0
+        for case let .success(groups) in listing.brokers.values { listed += groups.count }
+        // Sized once: growing it would hash every id again at each doubling.
+        var live = Set<String>(minimumCapacity: listed)
         for (_, answer) in listing.brokers {
             guard case let .success(groups) = answer else { return }
             for g in groups { live.insert(g.groupID) }
@@ -218,11 +221,14 @@ extension KafkaAdminClient {
         let at = positions(of: ids, in: items, id: id)
         var groups: [Result<Item, AdminItemError>] = []
         groups.reserveCapacity(ids.count)
-        for k in at {
-            if k >= 0 {
-                groups.append(AdminItemError.fromCode(code(items[k]), message: message(items[k])).map { .failure($0) } ?? .success(items[k]))
-            } else {
-                groups.append(.failure(AdminItemError(.missingFromResponse)))
+        // Read in place: an array subscript handed to a closure copies the item (every field retained).
+        items.withUnsafeBufferPointer { items in
+            for k in at {
+                if k >= 0 {
+                    groups.append(AdminItemError.fromCode(code(items[k]), message: message(items[k])).map { .failure($0) } ?? .success(items[k]))
+                } else {
+                    groups.append(.failure(AdminItemError(.missingFromResponse)))
+                }
             }
         }
         return groups
@@ -234,9 +240,13 @@ extension KafkaAdminClient {
     /// groups: looking each one up by scanning would be quadratic.
     static func positions<Item>(of ids: [String], in items: [Item], id: (Item) -> String) -> [Int] {
         if items.count == ids.count {
-            var i = 0
-            while i < ids.count, id(items[i]) == ids[i] { i += 1 }
-            if i == ids.count { return Array(ids.indices) }
+            // In place, as in perGroup.
+            let inOrder = items.withUnsafeBufferPointer { items in
+                var i = 0
+                while i < ids.count, id(items[i]) == ids[i] { i += 1 }
+                return i == ids.count
+            }
+            if inOrder { return Array(ids.indices) }
         }
         var first: [String: Int] = [:]
         first.reserveCapacity(items.count)
@@ -338,5 +348,13 @@ extension KafkaAdminClient {
             pending = retry.sorted()
         }
         return (results, stats)
+    }
+}
+
+extension String {
+    /// `lowercased()`, but the string itself when it has nothing to lower (ASCII without capitals,
+    /// as brokers send group types and states): the same value, without making a new string.
+    var lowercasedIfNeeded: String {
+        utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) } ? self : lowercased()
     }
 }

@@ -144,8 +144,7 @@ extension KafkaAdminClient {
         var shareIDs: [String] = []
         var streamsIDs: [String] = []
         for (i, t) in targets.enumerated() {
-            // Brokers send the types in lower case: lowered (a new string) only when not.
-            switch t.type.map({ $0 == "consumer" || $0 == "classic" || $0 == "share" || $0 == "streams" ? $0 : $0.lowercased() }) {
+            switch t.type?.lowercasedIfNeeded {
             case "consumer"?:
                 consumerAt.append(i)
             case "classic"?:

@@ -220,4 +220,13 @@ struct PollReadingTests {
         }
         #expect(reused > groups / 10 && members > 500)
     }
+
+    @Test("lowercasedIfNeeded is lowercased(), and the string itself when it is lower-case ASCII")
+    func lowercasing() {
+        for s in ["consumer", "Consumer", "CLASSIC", "share", "évènements", "ÉTAT", "", "Stable", "a-b_c.9", "İ"] {
+            #expect(s.lowercasedIfNeeded == s.lowercased())
+        }
+        let long = String(decoding: Array("a-lower-case-state-longer-than-fifteen-bytes".utf8), as: UTF8.self)
+        #expect(Self.same(long.lowercasedIfNeeded, long))
+    }
 }
