@@ -64,6 +64,21 @@ public struct ListOffsetsInOrderResult: Sendable {
     public var stats: RequestStats
 }
 
+/// How ``KafkaAdminClient/listOffsetsInOrder(_:spec:isolation:)`` last routed its partitions to
+/// their leaders: reused while the partitions and Metadata's topics are the same (the poller asks
+/// about the same list, from the same Metadata, every poll), so that 100,000 partitions are not
+/// looked up and grouped again.
+struct ListOffsetsRouting {
+    /// The partitions routed: sorted, each once.
+    var partitions: [TopicPartition]
+    /// The Metadata topics they were routed with.
+    var topics: [String: TopicInfo]
+    /// Positions in ``partitions`` per leader, ascending.
+    var byLeader: [Int32: [Int]]
+    /// The positions that have no leader to ask, with why.
+    var unroutable: [(slot: Int, error: AdminItemError)]
+}
+
 /// The cluster as DescribeCluster (or, for old brokers, Metadata) describes it.
 public struct ClusterDescription: Sendable, Hashable {
     /// Cluster id.
@@ -152,7 +167,10 @@ extension KafkaAdminClient {
         // hashing and sorting 100,000 partitions again.
         let unique: [TopicPartition]
         var slotOf: [Int]?
-        if zip(partitions, partitions.dropFirst()).allSatisfy({ $0 < $1 }) {
+        if let last = lastListOffsetsRouting, last.partitions == partitions {
+            // The list routed last time (the same array, as a rule): sorted and unique.
+            unique = partitions
+        } else if zip(partitions, partitions.dropFirst()).allSatisfy({ $0 < $1 }) {
             unique = partitions
         } else {
             unique = Array(Set(partitions)).sorted()
@@ -174,23 +192,39 @@ extension KafkaAdminClient {
             }
             // Slots per leader, in sorted order; the topic is looked up once per run of its partitions.
             var byLeader: [Int32: [Int]] = [:]
-            var lastTopic: String?
-            var topic: TopicInfo?
-            for slot in pending {
-                let p = unique[slot]
-                if p.topic != lastTopic {
-                    topic = metadata.topics[p.topic]
-                    lastTopic = p.topic
+            if attempt == 0, var last = lastListOffsetsRouting, last.partitions == unique, last.topics == metadata.topics {
+                // Routed last time with the same Metadata (the poller's usual case): no partition
+                // is looked up again. The routing then holds this Metadata's topics (equal, and
+                // usually the same storage), not a superseded one.
+                byLeader = last.byLeader
+                for (slot, error) in last.unroutable { results[slot] = .failure(error) }
+                last.topics = metadata.topics
+                lastListOffsetsRouting = last
+            } else {
+                var unroutable: [(slot: Int, error: AdminItemError)] = []
+                var lastTopic: String?
+                var topic: TopicInfo?
+                for slot in pending {
+                    let p = unique[slot]
+                    if p.topic != lastTopic {
+                        topic = metadata.topics[p.topic]
+                        lastTopic = p.topic
+                    }
+                    guard let topic, let info = Self.partitionInfo(topic, p.partition) else {
+                        unroutable.append((slot, .broker(KafkaErrorCode.unknownTopicOrPartition.code, message: "not in metadata")))
+                        continue
+                    }
+                    guard let leader = info.leaderID else {
+                        unroutable.append((slot, .broker(KafkaErrorCode.leaderNotAvailable.code)))
+                        continue
+                    }
+                    byLeader[leader, default: []].append(slot)
                 }
-                guard let topic, let info = Self.partitionInfo(topic, p.partition) else {
-                    results[slot] = .failure(.broker(KafkaErrorCode.unknownTopicOrPartition.code, message: "not in metadata"))
-                    continue
+                for (slot, error) in unroutable { results[slot] = .failure(error) }
+                if attempt == 0 {
+                    lastListOffsetsRouting = ListOffsetsRouting(
+                        partitions: unique, topics: metadata.topics, byLeader: byLeader, unroutable: unroutable)
                 }
-                guard let leader = info.leaderID else {
-                    results[slot] = .failure(.broker(KafkaErrorCode.leaderNotAvailable.code))
-                    continue
-                }
-                byLeader[leader, default: []].append(slot)
             }
             let batches = byLeader
             let timeoutMs = Int32(clamping: config.requestTimeout.milliseconds)

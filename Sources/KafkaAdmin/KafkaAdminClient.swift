@@ -85,6 +85,8 @@ public actor KafkaAdminClient {
     var lastConsumerAnswer: [Int32: [DescribedConsumerGroupInput]] = [:]
     /// The same for DescribeGroups (``AskedIDs/lastClassic``).
     var lastClassicAnswer: [Int32: [DescribedClassicGroupInput]] = [:]
+    /// ListOffsets' last routing of partitions to leaders (``ListOffsetsRouting``).
+    var lastListOffsetsRouting: ListOffsetsRouting?
     var isClosed = false
 
     /// Requests and bytes since the client was created (or since ``resetStats()``).
