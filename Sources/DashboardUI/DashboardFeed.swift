@@ -104,37 +104,38 @@ public struct DashboardFeed: Sendable {
             }
         }
 
-        var insights: [String: GroupInsight] = [:]
+        var insights = GroupInsights()
         let groups = snapshot.groups
-        insights.reserveCapacity(groups.count)
+        insights.reserveCapacity(groups.count, trendSamples: groups.count * min(trendCapacity, trends.first?.value.count ?? 1))
         // Fields are read in place (a group, member or verdict is never copied whole: 10,000 groups
         // and 30,000 members a poll), one lookup per table and group; the tables of member changes
-        // are empty most of the time.
+        // are empty most of the time. The trend is appended in place (the update keeps a copy of its
+        // samples, not the array), so a poll allocates nothing per group.
         for i in groups.indices {
             let id = groups[i].groupID
             let totalLag = groups[i].summary.totalLag
-            let trend: [Int64]
+            var trendIndex: Dictionary<String, [Int64]>.Index?
             if failure == nil {
                 if let index = trends.index(forKey: id) {
                     trends.values[index].append(totalLag)
                     let count = trends.values[index].count
                     if count > trendCapacity { trends.values[index].removeFirst(count - trendCapacity) }
-                    trend = trends.values[index]
+                    trendIndex = index
                 } else {
                     var first = [totalLag]
                     if first.count > trendCapacity { first.removeFirst(first.count - trendCapacity) }
-                    trend = first
                     trends[id] = first
+                    trendIndex = trends.index(forKey: id)
                 }
             } else {
-                trend = trends[id] ?? []
+                trendIndex = trends.index(forKey: id)
             }
             let verdictIndex = verdicts.index(forKey: id)
             let stuckMembers = verdictIndex.map { verdicts.values[$0].stuckMembers } ?? []
             // Per-partition insights are composed when a view shows a partition, not here: a poll
             // costs nothing per partition (100,000 of them at 10,000 groups).
             let partitions = PartitionInsights(verdicts: verdictIndex.map { verdicts.values[$0].partitions } ?? [], timeLags: timeLags[id] ?? [:])
-            let maxTimeLag = partitions.maxTimeLag
+            let maxTimeLag = partitions.maxTimeLagFigure
             let recentJoins = joined.isEmpty ? [:] : (joined[id] ?? [:]).filter { now - $0.value <= recentWindowMs }
             var members: [String: MemberInsight] = [:]
             let assignmentEpoch = groups[i].assignmentEpoch
@@ -148,10 +149,10 @@ public struct DashboardFeed: Sendable {
                 if insight != MemberInsight() { members[memberID] = insight }
             }
             let recentLeft = left.isEmpty ? [] : (left[id] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
-            insights[id] = GroupInsight(
-                verdict: verdictIndex.map { verdicts.values[$0].status }, verdictReason: verdictIndex.map { verdicts.values[$0].reason },
-                maxTimeLagMs: maxTimeLag?.seconds.map { Int64(($0 * 1000).rounded()) }, maxTimeLagIsBound: maxTimeLag?.isLowerBound ?? false,
-                lagTrend: trend, lagRate: verdictIndex.map { verdicts.values[$0].lagTrend },
+            insights.append(
+                id, verdict: verdictIndex.map { verdicts.values[$0].status }, verdictReason: verdictIndex.map { verdicts.values[$0].reason },
+                maxTimeLagMs: maxTimeLag?.ms, maxTimeLagIsBound: maxTimeLag?.isBound ?? false,
+                lagTrend: trendIndex.map { trends.values[$0] } ?? [], lagRate: verdictIndex.map { verdicts.values[$0].lagTrend },
                 lastRebalanceAt: lastRebalance.isEmpty ? nil : lastRebalance[id],
                 partitions: partitions, members: members, recentlyLeft: recentLeft)
         }
