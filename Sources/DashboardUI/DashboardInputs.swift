@@ -223,6 +223,8 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     /// Per id, its last entry; nil while the ids are strictly ascending (a snapshot's groups are),
     /// when an id is found where a view expects it or by binary search.
     private var lastIndex: [String: Int]?
+    /// Set while the ids being appended are known to be strictly ascending.
+    private var idsKnownAscending = false
 
     /// No insights.
     public init() {}
@@ -275,7 +277,12 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
 
     // MARK: Building and reading (the feed and the views)
 
-    mutating func reserveCapacity(_ groups: Int, trendSamples samples: Int) {
+    /// Makes room for `groups` entries and `samples` trend samples. `idsStrictlyAscending` says the
+    /// ids to come are already known to be strictly ascending (the feed checked its snapshot), so
+    /// ``append(_:verdict:verdictReason:maxTimeLagMs:maxTimeLagIsBound:lagTrend:lagRate:lastRebalanceAt:partitions:members:recentlyLeft:)``
+    /// need not compare them again.
+    mutating func reserveCapacity(_ groups: Int, trendSamples samples: Int, idsStrictlyAscending: Bool = false) {
+        idsKnownAscending = idsStrictlyAscending && ids.isEmpty
         ids.reserveCapacity(groups)
         entries.reserveCapacity(groups)
         trendSamples.reserveCapacity(samples)
@@ -299,7 +306,7 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
         let index = ids.count
         if lastIndex != nil {
             lastIndex?[groupID] = index
-        } else if let previous = ids.last, !(previous < groupID) {
+        } else if !idsKnownAscending, let previous = ids.last, !(previous < groupID) {
             var table: [String: Int] = [:]
             table.reserveCapacity(ids.capacity)
             for i in ids.indices { table[ids[i]] = i }
@@ -313,6 +320,10 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
             partitions: partitions, members: members, recentlyLeft: recentlyLeft))
         trendSamples.append(contentsOf: lagTrend)
     }
+
+    /// Whether every id is given once, in ascending order (as a snapshot's groups are): then an
+    /// id's entry is its group's place in the snapshot.
+    var isStrictlyAscending: Bool { lastIndex == nil }
 
     /// The entry of a group id (its last), checking `hint` first: the group's place in the
     /// snapshot the insights were built from.

@@ -118,7 +118,8 @@ struct GroupsCache {
             let lagWidth = lag > -10_000 && lag < 10_000 ? Self.digits(Int(lag)) : DisplayWidth.of(Format.compact(lag))
             widths.measure(.lag, width: lagKnown ? lagWidth + (summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
             if let timeLag = facts?.maxTimeLagMs {
-                widths.measure(.timeLag, Format.timeLag(ms: timeLag, bound: facts?.maxTimeLagIsBound ?? false))
+                // `Format.timeLag`'s columns: the duration, after `> ` for a bound.
+                widths.measure(.timeLag, width: Format.durationWidth(ms: timeLag) + (facts?.maxTimeLagIsBound == true ? 2 : 0))
             } else {
                 widths.measure(.timeLag, width: 1, placeholder: true)
             }
