@@ -111,7 +111,7 @@ public struct DashboardFeed: Sendable {
         var walk = failure == nil ? trends.beginPoll(groups) : nil
         insights.reserveCapacity(
             groups.count, trendSamples: groups.count * min(trendCapacity, (trends.series.first?.count ?? 0) + 1),
-            idsStrictlyAscending: walk?.idsStrictlyAscending ?? false)
+            partitionStatuses: verdicts.isEmpty ? 0 : groups.indices.reduce(0) { $0 + groups[$1].partitions.count }, idsStrictlyAscending: walk?.idsStrictlyAscending ?? false)
         let kept = failure == nil ? nil : trends.index
         // Fields are read in place (a group, member or verdict is never copied whole: 10,000 groups
         // and 30,000 members a poll), one lookup per table and group; the tables of member changes
@@ -134,7 +134,11 @@ public struct DashboardFeed: Sendable {
             let stuckMembers = verdict?.stuckMembers ?? []
             // Per-partition insights are composed when a view shows a partition, not here: a poll
             // costs nothing per partition (100,000 of them at 10,000 groups).
-            let partitions = PartitionInsights(verdicts: verdict?.partitions ?? [], timeLags: timeLags[id] ?? [:])
+            // The verdicts are kept as one status per row where they can be (the update then holds
+            // a byte a partition, not the poll's verdicts).
+            let statusStart = insights.partitionStatusCount
+            let compact = verdict.map { !$0.partitions.isEmpty && insights.appendPartitionStatuses(rows: groups[i].partitions, verdicts: $0.partitions) } ?? false
+            let partitions = PartitionInsights(verdicts: compact ? [] : verdict?.partitions ?? [], timeLags: timeLags[id] ?? [:])
             let maxTimeLag = partitions.maxTimeLagFigure
             let recentJoins = joined.isEmpty ? [:] : (joined[id] ?? [:]).filter { now - $0.value <= recentWindowMs }
             var members: [String: MemberInsight] = [:]
@@ -154,7 +158,8 @@ public struct DashboardFeed: Sendable {
                 maxTimeLagMs: maxTimeLag?.ms, maxTimeLagIsBound: maxTimeLag?.isBound ?? false,
                 lagTrend: trendSlot.map { trends.series[$0] } ?? [], lagRate: verdict?.lagTrend,
                 lastRebalanceAt: lastRebalance.isEmpty ? nil : lastRebalance[id],
-                partitions: partitions, members: members, recentlyLeft: recentLeft)
+                partitions: partitions, partitionRows: compact ? groups[i].partitions : nil, statusStart: statusStart,
+                members: members, recentlyLeft: recentLeft)
         }
         // Forget old member changes and groups that are gone, so the maps stay bounded in long runs.
         for (gid, m) in joined {
@@ -353,8 +358,19 @@ struct LagTrends {
         if let previousIndex = walk.previousIndex {
             previous = previousIndex[id]
         } else {
-            while walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] < id { walk.cursor += 1 }
-            previous = walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] == id ? walk.cursor : nil
+            // Usually the group was the next one last poll too: one comparison. The cursor then
+            // moves past it (this poll's next id is larger).
+            var found = walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] == id
+            if !found {
+                while walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] < id { walk.cursor += 1 }
+                found = walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] == id
+            }
+            if found {
+                previous = walk.cursor
+                walk.cursor += 1
+            } else {
+                previous = nil
+            }
         }
         if let previous {
             swap(&samples, &walk.previousSeries[previous])

@@ -58,6 +58,12 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     private var explicit: [TopicPartition: PartitionInsight] = [:]
     private var verdicts: [PartitionVerdict] = []
     private var timeLags = PartitionTimeLags()
+    /// The verdicts as one status per row of the group (``rows``, strictly ascending by partition):
+    /// what the views read of them, kept instead of ``verdicts`` by the feed (see
+    /// ``GroupInsights``). Used when ``hasRowStatuses``.
+    private var rows: [GroupPartition] = []
+    private var rowStatuses: [HealthStatus?] = []
+    private var hasRowStatuses = false
 
     /// Explicit insights.
     public init(_ insights: [TopicPartition: PartitionInsight]) {
@@ -75,10 +81,75 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
         self.timeLags = timeLags
     }
 
+    /// Insights composed on demand from the verdict of each of a group's `rows` (`statuses[i]` being
+    /// `rows[i]`'s, rows strictly ascending by partition) and the estimated time lags.
+    init(rows: [GroupPartition], statuses: [HealthStatus?], timeLags: PartitionTimeLags) {
+        precondition(rows.count == statuses.count, "one status per row")
+        self.rows = rows
+        self.rowStatuses = statuses
+        self.timeLags = timeLags
+        hasRowStatuses = true
+    }
+
+    /// Each of `rows`' verdict status, read from `verdicts` (the first verdict of a partition), when
+    /// `rows` are strictly ascending and every verdict names one of them, in order (as a group's
+    /// verdict does); nil otherwise. `body` gets the statuses in row order.
+    static func rowStatuses(rows: [GroupPartition], verdicts: [PartitionVerdict], into body: (HealthStatus?) -> Void) -> Bool {
+        var v = 0
+        var matched = true
+        for r in rows.indices {
+            if r > 0, !(rows[r - 1].topicPartition < rows[r].topicPartition) { matched = false; break }
+            if v < verdicts.count, verdicts[v].topicPartition == rows[r].topicPartition {
+                body(verdicts[v].status)
+                v += 1
+            } else {
+                body(nil)
+            }
+        }
+        return matched && v == verdicts.count
+    }
+
+    /// The verdict status of a partition.
+    private func status(_ tp: TopicPartition) -> HealthStatus? {
+        guard hasRowStatuses else { return verdicts.first { $0.topicPartition == tp }?.status }
+        var lo = 0
+        var hi = rows.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rows[mid].topicPartition < tp { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < rows.count && rows[lo].topicPartition == tp ? rowStatuses[lo] : nil
+    }
+
+    /// The (partition, status) of every verdict, in partition order.
+    private var statusList: [(TopicPartition, HealthStatus)] {
+        guard hasRowStatuses else { return verdicts.map { ($0.topicPartition, $0.status) } }
+        return rows.indices.compactMap { i in rowStatuses[i].map { (rows[i].topicPartition, $0) } }
+    }
+
+    /// Equal when they answer the same: the same explicit insights, verdict statuses and time lags.
+    public static func == (a: PartitionInsights, b: PartitionInsights) -> Bool {
+        a.explicit == b.explicit && a.timeLags == b.timeLags
+            && a.statusList.elementsEqual(b.statusList) { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    /// The hash of what ``==`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(explicit)
+        hasher.combine(timeLags)
+        for (tp, status) in statusList {
+            hasher.combine(tp)
+            hasher.combine(status)
+        }
+    }
+
+    /// The estimated time lags the insights were built with.
+    var estimatedTimeLags: PartitionTimeLags { timeLags }
+
     /// The insight for one partition, or nil when nothing is known about it.
     public subscript(_ tp: TopicPartition) -> PartitionInsight? {
         if let insight = explicit[tp] { return insight }
-        let verdict = verdicts.first { $0.topicPartition == tp }?.status
+        let verdict = status(tp)
         let lag = timeLags[tp]
         let ms = lag?.seconds.map { Int64(($0 * 1000).rounded()) }
         if verdict == nil && ms == nil { return nil }
@@ -196,8 +267,10 @@ public struct GroupInsight: Sendable, Hashable {
 /// 10,000 insights, when the update is dropped. A view that knows a group's place in the snapshot
 /// finds its entry there at once (``entryIndex(of:at:)``).
 public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral {
-    /// One group's insight, its lag trend kept in ``trendSamples``.
-    struct Entry: Sendable, Hashable {
+    /// One group's insight, its lag trend kept in ``trendSamples``; with `partitionRows`, its
+    /// partitions' verdict statuses are kept in ``partitionStatuses`` from `statusStart` on, one per
+    /// row, and `partitions` holds the time lags alone.
+    struct Entry: Sendable {
         var verdict: HealthStatus?
         var verdictReason: String?
         var maxTimeLagMs: Int64?
@@ -207,6 +280,8 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
         var lagRate: LagTrendResult?
         var lastRebalanceAt: Int64?
         var partitions: PartitionInsights
+        var partitionRows: [GroupPartition]?
+        var statusStart: Int
         var members: [String: MemberInsight]
         var recentlyLeft: [String]
 
@@ -220,6 +295,10 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     private(set) var entries: [Entry] = []
     /// Every entry's lag trend, one after another.
     private var trendSamples: [Int64] = []
+    /// The verdict status of every row of the entries with `partitionRows`, one after another: what
+    /// the views read of a poll's partition verdicts (one byte a partition, where the verdicts
+    /// themselves take about a hundred), so the update does not keep the verdicts alive.
+    private var partitionStatuses: [HealthStatus?] = []
     /// Per id, its last entry; nil while the ids are strictly ascending (a snapshot's groups are),
     /// when an id is found where a view expects it or by binary search.
     private var lastIndex: [String: Int]?
@@ -262,12 +341,7 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     /// Equal when the tables are.
     public static func == (a: GroupInsights, b: GroupInsights) -> Bool {
         if a.lastIndex == nil, b.lastIndex == nil, a.ids == b.ids {
-            return a.entries.indices.allSatisfy { i in
-                var x = a.entries[i], y = b.entries[i]
-                guard a.trend(at: i).elementsEqual(b.trend(at: i)) else { return false }
-                (x.trendStart, y.trendStart) = (0, 0)
-                return x == y
-            }
+            return a.entries.indices.allSatisfy { a.insight(at: $0) == b.insight(at: $0) }
         }
         return a.dictionary == b.dictionary
     }
@@ -281,8 +355,9 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     /// ids to come are already known to be strictly ascending (the feed checked its snapshot), so
     /// ``append(_:verdict:verdictReason:maxTimeLagMs:maxTimeLagIsBound:lagTrend:lagRate:lastRebalanceAt:partitions:members:recentlyLeft:)``
     /// need not compare them again.
-    mutating func reserveCapacity(_ groups: Int, trendSamples samples: Int, idsStrictlyAscending: Bool = false) {
+    mutating func reserveCapacity(_ groups: Int, trendSamples samples: Int, partitionStatuses statuses: Int = 0, idsStrictlyAscending: Bool = false) {
         idsKnownAscending = idsStrictlyAscending && ids.isEmpty
+        partitionStatuses.reserveCapacity(statuses)
         ids.reserveCapacity(groups)
         entries.reserveCapacity(groups)
         trendSamples.reserveCapacity(samples)
@@ -301,7 +376,7 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     mutating func append(
         _ groupID: String, verdict: HealthStatus?, verdictReason: String?, maxTimeLagMs: Int64?, maxTimeLagIsBound: Bool,
         lagTrend: [Int64], lagRate: LagTrendResult?, lastRebalanceAt: Int64?, partitions: PartitionInsights,
-        members: [String: MemberInsight], recentlyLeft: [String]
+        partitionRows: [GroupPartition]? = nil, statusStart: Int = 0, members: [String: MemberInsight], recentlyLeft: [String]
     ) {
         let index = ids.count
         if lastIndex != nil {
@@ -317,8 +392,21 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
         entries.append(Entry(
             verdict: verdict, verdictReason: verdictReason, maxTimeLagMs: maxTimeLagMs, maxTimeLagIsBound: maxTimeLagIsBound,
             trendStart: trendSamples.count, trendCount: lagTrend.count, lagRate: lagRate, lastRebalanceAt: lastRebalanceAt,
-            partitions: partitions, members: members, recentlyLeft: recentlyLeft))
+            partitions: partitions, partitionRows: partitionRows, statusStart: statusStart, members: members, recentlyLeft: recentlyLeft))
         trendSamples.append(contentsOf: lagTrend)
+    }
+
+    /// Where the next entry's partition statuses start.
+    var partitionStatusCount: Int { partitionStatuses.count }
+
+    /// Keeps the verdict statuses of a group's rows (see ``PartitionInsights/rowStatuses(rows:verdicts:into:)``)
+    /// for the entry appended next with those `partitionRows`; false, keeping none, when the
+    /// verdicts cannot be read as one status per row (the entry then keeps the verdicts).
+    mutating func appendPartitionStatuses(rows: [GroupPartition], verdicts: [PartitionVerdict]) -> Bool {
+        let start = partitionStatuses.count
+        if PartitionInsights.rowStatuses(rows: rows, verdicts: verdicts, into: { partitionStatuses.append($0) }) { return true }
+        partitionStatuses.removeSubrange(start...)
+        return false
     }
 
     /// Whether every id is given once, in ascending order (as a snapshot's groups are): then an
@@ -347,9 +435,14 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     /// An entry as a ``GroupInsight``.
     func insight(at index: Int) -> GroupInsight {
         let e = entries[index]
+        var partitions = e.partitions
+        if let rows = e.partitionRows {
+            partitions = PartitionInsights(
+                rows: rows, statuses: Array(partitionStatuses[e.statusStart..<(e.statusStart + rows.count)]), timeLags: e.partitions.estimatedTimeLags)
+        }
         return GroupInsight(
             verdict: e.verdict, verdictReason: e.verdictReason, maxTimeLagMs: e.maxTimeLagMs, maxTimeLagIsBound: e.maxTimeLagIsBound,
-            lagTrend: Array(trend(at: index)), lagRate: e.lagRate, lastRebalanceAt: e.lastRebalanceAt, partitions: e.partitions,
+            lagTrend: Array(trend(at: index)), lagRate: e.lagRate, lastRebalanceAt: e.lastRebalanceAt, partitions: partitions,
             members: e.members, recentlyLeft: e.recentlyLeft)
     }
 }

@@ -147,3 +147,48 @@ struct GroupInsightsTests {
         }
     }
 }
+
+@Suite("Group insights: partition verdicts")
+struct PartitionStatusTests {
+    static func tp(_ topic: String, _ p: Int32) -> TopicPartition { TopicPartition(topic: topic, partition: p) }
+
+    static func verdict(_ tps: [TopicPartition], _ status: HealthStatus) -> GroupVerdict {
+        GroupVerdict(
+            groupID: "g", status: status, reason: "r",
+            partitions: tps.map { PartitionVerdict(topicPartition: $0, status: status, reason: "why", lag: .known(1), observations: 3) },
+            stuckMembers: [])
+    }
+
+    @Test("The feed keeps a verdict status per row, or the verdicts when they name other partitions; both answer as the verdicts do")
+    func statusesAnswerAsVerdicts() {
+        let rows = [Self.tp("a", 0), Self.tp("a", 1), Self.tp("b", 0)]
+        var group = Group(groupID: "g", type: .consumer, state: .stable, partitions: rows.map {
+            GroupPartition(topicPartition: $0, committedOffset: 5, lag: .known(5), handoff: .notAssigned)
+        })
+        group.recomputeDerived()
+        let lags: PartitionTimeLags = [rows[1]: .known(seconds: 3, method: .interpolation)]
+        let cases: [[TopicPartition]] = [
+            [rows[0], rows[2]],                 // one status per row
+            [rows[0], Self.tp("zz", 9)],        // a partition the group has no row for
+            [rows[2], rows[0]],                 // not in row order
+            [rows[0], rows[0]],                 // a partition twice
+            [],
+        ]
+        for tps in cases {
+            let verdict = Self.verdict(tps, .stall)
+            var feed = DashboardFeed()
+            let update = feed.ingest(
+                snapshot: ClusterSnapshot(takenAt: 1_000, pollDurationMs: 1, cluster: ClusterInfo(), groups: [group]),
+                events: [], episodeEvents: [], openEpisodes: [], finishedEpisodes: [], verdicts: ["g": verdict], newErrors: [],
+                timeLags: ["g": lags], at: 1_000)
+            let expected = PartitionInsights(verdicts: verdict.partitions, timeLags: lags)
+            let got = update.insights["g"]?.partitions
+            #expect(got == expected, "\(tps)")
+            // Only verdicts naming the rows, in order, once each, are kept as statuses.
+            #expect((update.insights.entries[0].partitionRows != nil) == (tps == [rows[0], rows[2]]), "\(tps)")
+            for tp in rows + [Self.tp("zz", 9), Self.tp("a", 7)] {
+                #expect(got?[tp] == expected[tp], "\(tps) \(tp)")
+            }
+        }
+    }
+}
