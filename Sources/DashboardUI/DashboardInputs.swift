@@ -91,9 +91,10 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
         hasRowStatuses = true
     }
 
-    /// Each of `rows`' verdict status, read from `verdicts` (the first verdict of a partition), when
-    /// `rows` are strictly ascending and every verdict names one of them, in order (as a group's
-    /// verdict does); nil otherwise. `body` gets the statuses in row order.
+    /// Hands `body` each of `rows`' verdict status in row order (nil for a row without a verdict)
+    /// and says whether they stand for `verdicts`: true when `rows` are strictly ascending and the
+    /// verdicts name rows, in row order, once each (as a group's verdict does). On false `body`
+    /// may have had some statuses, which the caller drops.
     static func rowStatuses(rows: [GroupPartition], verdicts: [PartitionVerdict], into body: (HealthStatus?) -> Void) -> Bool {
         var v = 0
         var matched = true
