@@ -17,7 +17,7 @@ public struct DashboardFeed: Sendable {
     public var pollIntervalMs: Int64?
 
     private var errors: [ErrorRow] = []
-    private var trends: [String: [Int64]] = [:]
+    private var trends = LagTrends()
     private var joined: [String: [String: Int64]] = [:]  // group -> member -> at
     private var left: [String: [String: Int64]] = [:]  // group -> label of a departed member -> at
     private var lastRebalance: [String: Int64] = [:]
@@ -25,7 +25,7 @@ public struct DashboardFeed: Sendable {
     /// How many groups each of the feed's per-group tables holds (lag trends, last rebalance,
     /// recent joins and departures): bounded by the groups of the last good snapshot.
     public var retainedCounts: [String: Int] {
-        ["trends": trends.count, "lastRebalance": lastRebalance.count, "joined": joined.count, "left": left.count]
+        ["trends": trends.ids.count, "lastRebalance": lastRebalance.count, "joined": joined.count, "left": left.count]
     }
     /// The last good poll's time (the header's staleness).
     private var lastGoodAt: Int64?
@@ -45,7 +45,7 @@ public struct DashboardFeed: Sendable {
     /// How many groups the feed keeps state for (trends, last rebalance, member changes): the
     /// groups of the last poll at most, so a long run with groups coming and going stays bounded.
     var trackedGroups: Int {
-        Set(trends.keys).union(lastRebalance.keys).union(joined.keys).union(left.keys).count
+        Set(trends.ids).union(lastRebalance.keys).union(joined.keys).union(left.keys).count
     }
 
     /// Adds one poll's worth of derived data and returns the update to draw.
@@ -104,56 +104,62 @@ public struct DashboardFeed: Sendable {
             }
         }
 
-        var insights: [String: GroupInsight] = [:]
+        var insights = GroupInsights()
         let groups = snapshot.groups
-        insights.reserveCapacity(groups.count)
+        // Each trend is found by walking the last poll's groups alongside this poll's (both in id
+        // order), not by hashing ids; a poll that fails keeps the trends as they are.
+        var walk = failure == nil ? trends.beginPoll(groups) : nil
+        insights.reserveCapacity(
+            groups.count, trendSamples: groups.count * min(trendCapacity, (trends.series.first?.count ?? 0) + 1),
+            partitionStatuses: verdicts.isEmpty ? 0 : groups.indices.reduce(0) { $0 + groups[$1].partitions.count }, idsStrictlyAscending: walk?.idsStrictlyAscending ?? false)
+        let kept = failure == nil ? nil : trends.index
         // Fields are read in place (a group, member or verdict is never copied whole: 10,000 groups
         // and 30,000 members a poll), one lookup per table and group; the tables of member changes
-        // are empty most of the time.
+        // are empty most of the time. The trend is appended in place (the update keeps a copy of its
+        // samples, not the array), so a poll allocates nothing per group.
         for i in groups.indices {
             let id = groups[i].groupID
-            let totalLag = groups[i].summary.totalLag
-            let trend: [Int64]
-            if failure == nil {
-                if let index = trends.index(forKey: id) {
-                    trends.values[index].append(totalLag)
-                    let count = trends.values[index].count
-                    if count > trendCapacity { trends.values[index].removeFirst(count - trendCapacity) }
-                    trend = trends.values[index]
-                } else {
-                    var first = [totalLag]
-                    if first.count > trendCapacity { first.removeFirst(first.count - trendCapacity) }
-                    trend = first
-                    trends[id] = first
-                }
+            let trendSlot: Int?
+            if walk != nil {
+                let slot = trends.slot(for: id, walk: &walk!)
+                trends.series[slot].append(groups[i].summary.totalLag)
+                let count = trends.series[slot].count
+                if count > trendCapacity { trends.series[slot].removeFirst(count - trendCapacity) }
+                trendSlot = slot
             } else {
-                trend = trends[id] ?? []
+                trendSlot = kept?[id]
             }
-            let verdictIndex = verdicts.index(forKey: id)
-            let stuckMembers = verdictIndex.map { verdicts.values[$0].stuckMembers } ?? []
+            // One copy of the verdict (each read through the dictionary's values copies it whole).
+            let verdict = verdicts.index(forKey: id).map { verdicts.values[$0] }
+            let stuckMembers = verdict?.stuckMembers ?? []
             // Per-partition insights are composed when a view shows a partition, not here: a poll
             // costs nothing per partition (100,000 of them at 10,000 groups).
-            let partitions = PartitionInsights(verdicts: verdictIndex.map { verdicts.values[$0].partitions } ?? [], timeLags: timeLags[id] ?? [:])
-            let maxTimeLag = partitions.maxTimeLag
+            // The verdicts are kept as one status per row where they can be (the update then holds
+            // a byte a partition, not the poll's verdicts).
+            let statusStart = insights.partitionStatusCount
+            let compact = verdict.map { !$0.partitions.isEmpty && insights.appendPartitionStatuses(rows: groups[i].partitions, verdicts: $0.partitions) } ?? false
+            let partitions = PartitionInsights(verdicts: compact ? [] : verdict?.partitions ?? [], timeLags: timeLags[id] ?? [:])
+            let maxTimeLag = partitions.maxTimeLagFigure
             let recentJoins = joined.isEmpty ? [:] : (joined[id] ?? [:]).filter { now - $0.value <= recentWindowMs }
             var members: [String: MemberInsight] = [:]
             let assignmentEpoch = groups[i].assignmentEpoch
             for j in groups[i].members.indices {
                 let memberID = groups[i].members[j].memberID
                 let behind = !groups[i].members[j].isReconciled(assignmentEpoch: assignmentEpoch)
-                let stuck = stuckMembers.isEmpty ? nil : stuckMembers.first { $0.memberID == memberID }
+                let stuck = stuckMembers.isEmpty ? nil : stuckMembers.firstIndex { $0.memberID == memberID }
                 let insight = MemberInsight(
-                    reconcilingSince: behind ? stuck?.behindSince : nil, recentlyJoined: !recentJoins.isEmpty && recentJoins[memberID] != nil,
-                    stuck: stuck != nil)
+                    reconcilingSince: behind ? stuck.flatMap { stuckMembers[$0].behindSince } : nil,
+                    recentlyJoined: !recentJoins.isEmpty && recentJoins[memberID] != nil, stuck: stuck != nil)
                 if insight != MemberInsight() { members[memberID] = insight }
             }
             let recentLeft = left.isEmpty ? [] : (left[id] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
-            insights[id] = GroupInsight(
-                verdict: verdictIndex.map { verdicts.values[$0].status }, verdictReason: verdictIndex.map { verdicts.values[$0].reason },
-                maxTimeLagMs: maxTimeLag?.seconds.map { Int64(($0 * 1000).rounded()) }, maxTimeLagIsBound: maxTimeLag?.isLowerBound ?? false,
-                lagTrend: trend, lagRate: verdictIndex.map { verdicts.values[$0].lagTrend },
+            insights.append(
+                id, verdict: verdict?.status, verdictReason: verdict?.reason,
+                maxTimeLagMs: maxTimeLag?.ms, maxTimeLagIsBound: maxTimeLag?.isBound ?? false,
+                lagTrend: trendSlot.map { trends.series[$0] } ?? [], lagRate: verdict?.lagTrend,
                 lastRebalanceAt: lastRebalance.isEmpty ? nil : lastRebalance[id],
-                partitions: partitions, members: members, recentlyLeft: recentLeft)
+                partitions: partitions, partitionRows: compact ? groups[i].partitions : nil, statusStart: statusStart,
+                members: members, recentlyLeft: recentLeft)
         }
         // Forget old member changes and groups that are gone, so the maps stay bounded in long runs.
         for (gid, m) in joined {
@@ -164,10 +170,10 @@ public struct DashboardFeed: Sendable {
             let kept = m.filter { now - $0.value <= recentWindowMs }
             left[gid] = kept.isEmpty ? nil : kept
         }
-        if failure == nil, trends.count > snapshot.groups.count || lastRebalance.count > snapshot.groups.count {
-            // Every present group has a trend, so more trends than groups means some group went away.
+        let groupsGone = walk.map { trends.endPoll($0) } ?? false
+        if failure == nil, groupsGone || lastRebalance.count > snapshot.groups.count {
+            // Every present group has a trend, so a trend not carried over means some group went away.
             let present = Set(snapshot.groups.map(\.groupID))
-            trends = trends.filter { present.contains($0.key) }
             lastRebalance = lastRebalance.filter { present.contains($0.key) }
             joined = joined.filter { present.contains($0.key) }
             left = left.filter { present.contains($0.key) }
@@ -178,8 +184,14 @@ public struct DashboardFeed: Sendable {
         var episodeGroups: [String: Group] = [:]
         if !episodeList.isEmpty {
             let wanted = Set(episodeList.map(\.groupID))
-            for g in snapshot.groups where wanted.contains(g.groupID) && episodeGroups[g.groupID] == nil {
-                episodeGroups[g.groupID] = g
+            if insights.isStrictlyAscending {
+                // One id per group: found by id (the insights are in the snapshot's order), not by
+                // hashing every group's id.
+                for id in wanted { if let i = insights.entryIndex(of: id) { episodeGroups[id] = groups[i] } }
+            } else {
+                for i in groups.indices where wanted.contains(groups[i].groupID) && episodeGroups[groups[i].groupID] == nil {
+                    episodeGroups[groups[i].groupID] = groups[i]
+                }
             }
         }
         let episodes = episodeList.map { Self.row($0, group: episodeGroups[$0.groupID]) }
@@ -243,11 +255,12 @@ public struct DashboardFeed: Sendable {
 
     /// An anomaly row for the events worth a line in the error stream, nil for routine events.
     public static func anomaly(_ e: GroupEvent) -> ErrorRow? {
-        let host = e.clientHost.map(MemberLabeler.normalizedHost) ?? ""
-        let name = e.label ?? e.clientID.flatMap { $0.isEmpty ? nil : $0 } ?? e.memberID ?? "?"
-        let who = host.isEmpty || name.contains(host) ? name : "\(name) on \(host)"
         switch e.type {
         case .memberFenced:
+            // Named only here: most events are routine, and the name costs a substring search.
+            let host = e.clientHost.map(MemberLabeler.normalizedHost) ?? ""
+            let name = e.label ?? e.clientID.flatMap { $0.isEmpty ? nil : $0 } ?? e.memberID ?? "?"
+            let who = host.isEmpty || name.contains(host) ? name : "\(name) on \(host)"
             return ErrorRow(at: e.timestamp, severity: .warning, source: .anomaly, groupID: e.groupID,
                             message: "member \(who) was fenced" + (e.detail.map { ": \($0)" } ?? ""))
         case .coordinatorMoved:
@@ -282,4 +295,94 @@ public struct DashboardFeed: Sendable {
             partitionsSettled: ep.progress.partitionsSettled, partitionsTotal: ep.progress.partitionsTotal,
             members: members, outcome: outcome, blocking: ep.blocking, estimatedDurationMs: ep.estimatedDurationMs)
     }
+}
+
+/// The lag trends of the last good poll's groups, in its group order: `series[i]` is the trend of
+/// `ids[i]`. A poll finds each group's trend by walking the last poll's ids alongside its own (both
+/// ascending, as a snapshot's groups are), so no id is hashed; when either is not strictly
+/// ascending the last poll's ids are looked up in a table instead, and a group id given twice in
+/// one poll adds two samples to one trend.
+struct LagTrends {
+    private(set) var ids: [String] = []
+    var series: [[Int64]] = []
+    /// Whether ``ids`` are strictly ascending (then a poll can walk them).
+    private var ascending = true
+
+    /// Where a poll is in the last poll's trends.
+    struct Walk {
+        var previousIDs: [String]
+        var previousSeries: [[Int64]]
+        /// The last poll's ids by place, when they cannot be walked.
+        var previousIndex: [String: Int]?
+        var cursor = 0
+        /// This poll's ids by place, while its ids are not strictly ascending.
+        var index: [String: Int]?
+        /// Whether this poll's group ids are strictly ascending.
+        var idsStrictlyAscending: Bool { index == nil }
+        var carried = 0
+    }
+
+    /// The trend index by id (a failed poll reads the trends without changing them).
+    var index: [String: Int] {
+        var table: [String: Int] = [:]
+        table.reserveCapacity(ids.count)
+        for i in ids.indices { table[ids[i]] = i }
+        return table
+    }
+
+    /// Starts a good poll of `groups`: the trends are rebuilt in their order, each carried over
+    /// from the last poll when its group was there.
+    mutating func beginPoll(_ groups: [Group]) -> Walk {
+        var strictly = true
+        for i in groups.indices.dropFirst() where !(groups[i - 1].groupID < groups[i].groupID) {
+            strictly = false
+            break
+        }
+        let walk = Walk(
+            previousIDs: ids, previousSeries: series, previousIndex: strictly && ascending ? nil : index,
+            index: strictly ? nil : [:])
+        ids = []
+        series = []
+        ids.reserveCapacity(groups.count)
+        series.reserveCapacity(groups.count)
+        ascending = strictly
+        return walk
+    }
+
+    /// The place of `id`'s trend in this poll (added, with the last poll's samples, the first time
+    /// the poll sees the id).
+    mutating func slot(for id: String, walk: inout Walk) -> Int {
+        if let slot = walk.index?[id] { return slot }
+        var samples: [Int64] = []
+        let previous: Int?
+        if let previousIndex = walk.previousIndex {
+            previous = previousIndex[id]
+        } else {
+            // Usually the group was the next one last poll too: one comparison. The cursor then
+            // moves past it (this poll's next id is larger).
+            var found = walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] == id
+            if !found {
+                while walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] < id { walk.cursor += 1 }
+                found = walk.cursor < walk.previousIDs.count && walk.previousIDs[walk.cursor] == id
+            }
+            if found {
+                previous = walk.cursor
+                walk.cursor += 1
+            } else {
+                previous = nil
+            }
+        }
+        if let previous {
+            swap(&samples, &walk.previousSeries[previous])
+            walk.carried += 1
+        }
+        let slot = ids.count
+        ids.append(id)
+        series.append(samples)
+        walk.index?[id] = slot
+        return slot
+    }
+
+    /// Ends the poll: whether some group of the last poll is gone.
+    func endPoll(_ walk: Walk) -> Bool { walk.carried < walk.previousIDs.count }
 }

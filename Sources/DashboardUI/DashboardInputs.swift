@@ -58,6 +58,12 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     private var explicit: [TopicPartition: PartitionInsight] = [:]
     private var verdicts: [PartitionVerdict] = []
     private var timeLags = PartitionTimeLags()
+    /// The verdicts as one status per row of the group (``rows``, strictly ascending by partition):
+    /// what the views read of them, kept instead of ``verdicts`` by the feed (see
+    /// ``GroupInsights``). Used when ``hasRowStatuses``.
+    private var rows: [GroupPartition] = []
+    private var rowStatuses: [HealthStatus?] = []
+    private var hasRowStatuses = false
 
     /// Explicit insights.
     public init(_ insights: [TopicPartition: PartitionInsight]) {
@@ -75,10 +81,76 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
         self.timeLags = timeLags
     }
 
+    /// Insights composed on demand from the verdict of each of a group's `rows` (`statuses[i]` being
+    /// `rows[i]`'s, rows strictly ascending by partition) and the estimated time lags.
+    init(rows: [GroupPartition], statuses: [HealthStatus?], timeLags: PartitionTimeLags) {
+        precondition(rows.count == statuses.count, "one status per row")
+        self.rows = rows
+        self.rowStatuses = statuses
+        self.timeLags = timeLags
+        hasRowStatuses = true
+    }
+
+    /// Hands `body` each of `rows`' verdict status in row order (nil for a row without a verdict)
+    /// and says whether they stand for `verdicts`: true when `rows` are strictly ascending and the
+    /// verdicts name rows, in row order, once each (as a group's verdict does). On false `body`
+    /// may have had some statuses, which the caller drops.
+    static func rowStatuses(rows: [GroupPartition], verdicts: [PartitionVerdict], into body: (HealthStatus?) -> Void) -> Bool {
+        var v = 0
+        var matched = true
+        for r in rows.indices {
+            if r > 0, !(rows[r - 1].topicPartition < rows[r].topicPartition) { matched = false; break }
+            if v < verdicts.count, verdicts[v].topicPartition == rows[r].topicPartition {
+                body(verdicts[v].status)
+                v += 1
+            } else {
+                body(nil)
+            }
+        }
+        return matched && v == verdicts.count
+    }
+
+    /// The verdict status of a partition.
+    private func status(_ tp: TopicPartition) -> HealthStatus? {
+        guard hasRowStatuses else { return verdicts.first { $0.topicPartition == tp }?.status }
+        var lo = 0
+        var hi = rows.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rows[mid].topicPartition < tp { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < rows.count && rows[lo].topicPartition == tp ? rowStatuses[lo] : nil
+    }
+
+    /// The (partition, status) of every verdict, in partition order.
+    private var statusList: [(TopicPartition, HealthStatus)] {
+        guard hasRowStatuses else { return verdicts.map { ($0.topicPartition, $0.status) } }
+        return rows.indices.compactMap { i in rowStatuses[i].map { (rows[i].topicPartition, $0) } }
+    }
+
+    /// Equal when they answer the same: the same explicit insights, verdict statuses and time lags.
+    public static func == (a: PartitionInsights, b: PartitionInsights) -> Bool {
+        a.explicit == b.explicit && a.timeLags == b.timeLags
+            && a.statusList.elementsEqual(b.statusList) { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    /// The hash of what ``==`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(explicit)
+        hasher.combine(timeLags)
+        for (tp, status) in statusList {
+            hasher.combine(tp)
+            hasher.combine(status)
+        }
+    }
+
+    /// The estimated time lags the insights were built with.
+    var estimatedTimeLags: PartitionTimeLags { timeLags }
+
     /// The insight for one partition, or nil when nothing is known about it.
     public subscript(_ tp: TopicPartition) -> PartitionInsight? {
         if let insight = explicit[tp] { return insight }
-        let verdict = verdicts.first { $0.topicPartition == tp }?.status
+        let verdict = status(tp)
         let lag = timeLags[tp]
         let ms = lag?.seconds.map { Int64(($0 * 1000).rounded()) }
         if verdict == nil && ms == nil { return nil }
@@ -94,6 +166,26 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
             insight.timeLagMs.map { TimeLag.known(seconds: Double($0) / 1000, method: insight.timeLagIsBound ? .lowerBound : .interpolation) }
         }
         return TimeLag.groupMaximum(fromExplicit + Array(timeLags.values))
+    }
+
+    /// ``maxTimeLag`` in milliseconds (rounded) and whether it is a lower bound, as the feed and
+    /// the Groups view read it. For insights built from estimates alone the figures are read in one
+    /// concrete pass with the rule of ``TimeLag/groupMaximum(_:)`` (the largest known figure; a
+    /// lower bound when any figure is one): that generic function is not specialized outside its
+    /// module, and reading a poll's 100,000 figures through it cost a third of the feed.
+    var maxTimeLagFigure: (ms: Int64, isBound: Bool)? {
+        guard explicit.isEmpty else {
+            return maxTimeLag.flatMap { lag in lag.seconds.map { (Int64(($0 * 1000).rounded()), lag.isLowerBound) } }
+        }
+        var best: Double?
+        var anyBound = false
+        let lags = timeLags.values
+        for i in lags.indices {
+            guard case .known(let seconds, let method) = lags[i] else { continue }
+            if method == .lowerBound { anyBound = true }
+            if best.map({ seconds > $0 }) ?? true { best = seconds }
+        }
+        return best.map { (Int64(($0 * 1000).rounded()), anyBound) }
     }
 
     /// The largest estimated time lag, in milliseconds.
@@ -164,6 +256,195 @@ public struct GroupInsight: Sendable, Hashable {
         self.partitions = partitions
         self.members = members
         self.recentlyLeft = recentlyLeft
+    }
+}
+
+/// The insights of a poll's groups, looked up by group id: what ``DashboardUpdate/insights`` holds.
+///
+/// Read like a dictionary keyed by group id (a literal, ``init(_:)``, ``subscript(_:)``; an id given
+/// twice keeps its last insight), but stored as the feed builds it, in the snapshot's group order:
+/// one entry per group in one array and every lag trend in one buffer, so a poll of 10,000 groups
+/// hashes no id to store them, allocates no array per group, and frees two arrays, not a table of
+/// 10,000 insights, when the update is dropped. A view that knows a group's place in the snapshot
+/// finds its entry there at once (``entryIndex(of:at:)``).
+public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    /// One group's insight, its lag trend kept in ``trendSamples``; with `partitionRows`, its
+    /// partitions' verdict statuses are kept in ``partitionStatuses`` from `statusStart` on, one per
+    /// row, and `partitions` holds the time lags alone.
+    struct Entry: Sendable {
+        var verdict: HealthStatus?
+        var verdictReason: String?
+        var maxTimeLagMs: Int64?
+        var maxTimeLagIsBound: Bool
+        var trendStart: Int
+        var trendCount: Int
+        var lagRate: LagTrendResult?
+        var lastRebalanceAt: Int64?
+        var partitions: PartitionInsights
+        var partitionRows: [GroupPartition]?
+        var statusStart: Int
+        var members: [String: MemberInsight]
+        var recentlyLeft: [String]
+
+        /// Whether the TREND cell has anything to show (samples or a rate).
+        var hasTrend: Bool { trendCount > 0 || lagRate != nil }
+    }
+
+    /// Group ids, one per entry, in the order added.
+    private(set) var ids: [String] = []
+    /// Entries, `entries[i]` being `ids[i]`'s.
+    private(set) var entries: [Entry] = []
+    /// Every entry's lag trend, one after another.
+    private var trendSamples: [Int64] = []
+    /// The verdict status of every row of the entries with `partitionRows`, one after another: what
+    /// the views read of a poll's partition verdicts (one byte a partition, where the verdicts
+    /// themselves take about a hundred), so the update does not keep the verdicts alive.
+    private var partitionStatuses: [HealthStatus?] = []
+    /// Per id, its last entry; nil while the ids are strictly ascending (a snapshot's groups are),
+    /// when an id is found where a view expects it or by binary search.
+    private var lastIndex: [String: Int]?
+    /// Set while the ids being appended are known to be strictly ascending.
+    private var idsKnownAscending = false
+
+    /// No insights.
+    public init() {}
+
+    /// Insights by group id.
+    public init(_ insights: [String: GroupInsight]) {
+        reserveCapacity(insights.count, trendSamples: insights.values.reduce(0) { $0 + $1.lagTrend.count })
+        for (id, insight) in insights.sorted(by: { $0.key < $1.key }) { append(id, insight) }
+    }
+
+    /// Insights from a literal (an id listed twice keeps its last insight).
+    public init(dictionaryLiteral elements: (String, GroupInsight)...) {
+        self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    /// Groups with an insight.
+    public var count: Int { lastIndex?.count ?? ids.count }
+
+    /// Whether no group has one.
+    public var isEmpty: Bool { ids.isEmpty }
+
+    /// The insight of a group, or nil when it has none.
+    public subscript(_ groupID: String) -> GroupInsight? {
+        entryIndex(of: groupID).map(insight(at:))
+    }
+
+    /// The same insights as a table.
+    public var dictionary: [String: GroupInsight] {
+        var table: [String: GroupInsight] = [:]
+        table.reserveCapacity(ids.count)
+        for i in ids.indices { table[ids[i]] = insight(at: i) }
+        return table
+    }
+
+    /// Equal when the tables are.
+    public static func == (a: GroupInsights, b: GroupInsights) -> Bool {
+        if a.lastIndex == nil, b.lastIndex == nil, a.ids == b.ids {
+            return a.entries.indices.allSatisfy { a.insight(at: $0) == b.insight(at: $0) }
+        }
+        return a.dictionary == b.dictionary
+    }
+
+    /// The table's hash.
+    public func hash(into hasher: inout Hasher) { hasher.combine(dictionary) }
+
+    // MARK: Building and reading (the feed and the views)
+
+    /// Makes room for `groups` entries and `samples` trend samples. `idsStrictlyAscending` says the
+    /// ids to come are already known to be strictly ascending (the feed checked its snapshot), so
+    /// ``append(_:verdict:verdictReason:maxTimeLagMs:maxTimeLagIsBound:lagTrend:lagRate:lastRebalanceAt:partitions:members:recentlyLeft:)``
+    /// need not compare them again.
+    mutating func reserveCapacity(_ groups: Int, trendSamples samples: Int, partitionStatuses statuses: Int = 0, idsStrictlyAscending: Bool = false) {
+        idsKnownAscending = idsStrictlyAscending && ids.isEmpty
+        partitionStatuses.reserveCapacity(statuses)
+        ids.reserveCapacity(groups)
+        entries.reserveCapacity(groups)
+        trendSamples.reserveCapacity(samples)
+    }
+
+    /// Adds a group's insight (a later one of the same id replaces it for lookups).
+    mutating func append(_ groupID: String, _ insight: GroupInsight) {
+        append(
+            groupID, verdict: insight.verdict, verdictReason: insight.verdictReason, maxTimeLagMs: insight.maxTimeLagMs,
+            maxTimeLagIsBound: insight.maxTimeLagIsBound, lagTrend: insight.lagTrend, lagRate: insight.lagRate,
+            lastRebalanceAt: insight.lastRebalanceAt, partitions: insight.partitions, members: insight.members,
+            recentlyLeft: insight.recentlyLeft)
+    }
+
+    /// Adds a group's insight field by field, its trend copied into the shared buffer.
+    mutating func append(
+        _ groupID: String, verdict: HealthStatus?, verdictReason: String?, maxTimeLagMs: Int64?, maxTimeLagIsBound: Bool,
+        lagTrend: [Int64], lagRate: LagTrendResult?, lastRebalanceAt: Int64?, partitions: PartitionInsights,
+        partitionRows: [GroupPartition]? = nil, statusStart: Int = 0, members: [String: MemberInsight], recentlyLeft: [String]
+    ) {
+        let index = ids.count
+        if lastIndex != nil {
+            lastIndex?[groupID] = index
+        } else if !idsKnownAscending, let previous = ids.last, !(previous < groupID) {
+            var table: [String: Int] = [:]
+            table.reserveCapacity(ids.capacity)
+            for i in ids.indices { table[ids[i]] = i }
+            table[groupID] = index
+            lastIndex = table
+        }
+        ids.append(groupID)
+        entries.append(Entry(
+            verdict: verdict, verdictReason: verdictReason, maxTimeLagMs: maxTimeLagMs, maxTimeLagIsBound: maxTimeLagIsBound,
+            trendStart: trendSamples.count, trendCount: lagTrend.count, lagRate: lagRate, lastRebalanceAt: lastRebalanceAt,
+            partitions: partitions, partitionRows: partitionRows, statusStart: statusStart, members: members, recentlyLeft: recentlyLeft))
+        trendSamples.append(contentsOf: lagTrend)
+    }
+
+    /// Where the next entry's partition statuses start.
+    var partitionStatusCount: Int { partitionStatuses.count }
+
+    /// Keeps the verdict statuses of a group's rows (see ``PartitionInsights/rowStatuses(rows:verdicts:into:)``)
+    /// for the entry appended next with those `partitionRows`; false, keeping none, when the
+    /// verdicts cannot be read as one status per row (the entry then keeps the verdicts).
+    mutating func appendPartitionStatuses(rows: [GroupPartition], verdicts: [PartitionVerdict]) -> Bool {
+        let start = partitionStatuses.count
+        if PartitionInsights.rowStatuses(rows: rows, verdicts: verdicts, into: { partitionStatuses.append($0) }) { return true }
+        partitionStatuses.removeSubrange(start...)
+        return false
+    }
+
+    /// Whether every id is given once, in ascending order (as a snapshot's groups are): then an
+    /// id's entry is its group's place in the snapshot.
+    var isStrictlyAscending: Bool { lastIndex == nil }
+
+    /// The entry of a group id (its last), checking `hint` first: the group's place in the
+    /// snapshot the insights were built from.
+    func entryIndex(of groupID: String, at hint: Int? = nil) -> Int? {
+        if let lastIndex { return lastIndex[groupID] }
+        if let hint, hint >= 0, hint < ids.count, ids[hint] == groupID { return hint }
+        var lo = 0
+        var hi = ids.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ids[mid] < groupID { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < ids.count && ids[lo] == groupID ? lo : nil
+    }
+
+    /// An entry's lag trend, oldest first.
+    func trend(at index: Int) -> ArraySlice<Int64> {
+        trendSamples[entries[index].trendStart..<(entries[index].trendStart + entries[index].trendCount)]
+    }
+
+    /// An entry as a ``GroupInsight``.
+    func insight(at index: Int) -> GroupInsight {
+        let e = entries[index]
+        var partitions = e.partitions
+        if let rows = e.partitionRows {
+            partitions = PartitionInsights(
+                rows: rows, statuses: Array(partitionStatuses[e.statusStart..<(e.statusStart + rows.count)]), timeLags: e.partitions.estimatedTimeLags)
+        }
+        return GroupInsight(
+            verdict: e.verdict, verdictReason: e.verdictReason, maxTimeLagMs: e.maxTimeLagMs, maxTimeLagIsBound: e.maxTimeLagIsBound,
+            lagTrend: Array(trend(at: index)), lagRate: e.lagRate, lastRebalanceAt: e.lastRebalanceAt, partitions: partitions,
+            members: e.members, recentlyLeft: e.recentlyLeft)
     }
 }
 
@@ -373,7 +654,7 @@ public struct DashboardUpdate: Sendable, Hashable {
     /// The error stream, any order (shown newest first); `nil` shows the snapshot's own poll errors.
     public var errors: [ErrorRow]?
     /// Insights per group id.
-    public var insights: [String: GroupInsight]
+    public var insights: GroupInsights
     /// Broker-side group settings, `nil` when not read.
     public var brokerSettings: [BrokerSetting]?
     /// The poll interval, to tell when the data is stale.
@@ -390,6 +671,18 @@ public struct DashboardUpdate: Sendable, Hashable {
     public init(
         snapshot: ClusterSnapshot, episodes: [EpisodeRow]? = nil, errors: [ErrorRow]? = nil,
         insights: [String: GroupInsight] = [:], brokerSettings: [BrokerSetting]? = nil,
+        pollIntervalMs: Int64? = nil, isReplay: Bool = false, replayStatus: String? = nil,
+        staleness: Staleness? = nil
+    ) {
+        self.init(
+            snapshot: snapshot, episodes: episodes, errors: errors, insights: GroupInsights(insights), brokerSettings: brokerSettings,
+            pollIntervalMs: pollIntervalMs, isReplay: isReplay, replayStatus: replayStatus, staleness: staleness)
+    }
+
+    /// Creates an update from insights as the feed stores them.
+    public init(
+        snapshot: ClusterSnapshot, episodes: [EpisodeRow]? = nil, errors: [ErrorRow]? = nil,
+        insights: GroupInsights, brokerSettings: [BrokerSetting]? = nil,
         pollIntervalMs: Int64? = nil, isReplay: Bool = false, replayStatus: String? = nil,
         staleness: Staleness? = nil
     ) {

@@ -72,6 +72,21 @@ enum Format {
         return "\(s / 86_400)d" + two((s % 86_400) / 3600) + "h"
     }
 
+    /// Columns ``duration(ms:)`` takes, counted without writing it (the Groups view measures every
+    /// group's time lag each poll).
+    static func durationWidth(ms: Int64) -> Int {
+        let ms = max(0, ms)
+        if ms == 0 { return 2 }
+        if ms < 1000 { return GroupsCache.digits(Int(ms)) + 2 }
+        // `fixed(ms / 1000, 1)`: tenths of a second rounded, so 9,950 ms and up read `10.0`.
+        if ms < 10_000 { return GroupsCache.digits(Int((Double(ms) / 1000 * 10).rounded()) / 10) + 3 }
+        let s = ms / 1000
+        if s < 60 { return GroupsCache.digits(Int(s)) + 1 }
+        if s < 3600 { return GroupsCache.digits(Int(s / 60)) + 4 }
+        if s < 86_400 { return GroupsCache.digits(Int(s / 3600)) + 4 }
+        return GroupsCache.digits(Int(s / 86_400)) + 4
+    }
+
     /// A coarse age: `0s`, `42s`, `12m`, `5h`, `3d`.
     static func age(ms: Int64) -> String {
         let s = max(0, ms) / 1000

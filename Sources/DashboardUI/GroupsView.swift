@@ -79,7 +79,7 @@ struct GroupsCache {
         // Fields are read in place (a group or an insight is never copied whole: 10,000 of them).
         for i in groups.indices {
             let id = groups[i].groupID
-            let facts = insights.index(forKey: id).map { InsightFacts(insights.values[$0]) }
+            let facts = insights.entryIndex(of: id, at: i).map { InsightFacts(insights.entries[$0]) }
             let summary = groups[i].summary
             let state = groups[i].state
             let partitionCount = groups[i].partitions.count
@@ -118,7 +118,8 @@ struct GroupsCache {
             let lagWidth = lag > -10_000 && lag < 10_000 ? Self.digits(Int(lag)) : DisplayWidth.of(Format.compact(lag))
             widths.measure(.lag, width: lagKnown ? lagWidth + (summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
             if let timeLag = facts?.maxTimeLagMs {
-                widths.measure(.timeLag, Format.timeLag(ms: timeLag, bound: facts?.maxTimeLagIsBound ?? false))
+                // `Format.timeLag`'s columns: the duration, after `> ` for a bound.
+                widths.measure(.timeLag, width: Format.durationWidth(ms: timeLag) + (facts?.maxTimeLagIsBound == true ? 2 : 0))
             } else {
                 widths.measure(.timeLag, width: 1, placeholder: true)
             }
@@ -148,12 +149,12 @@ struct GroupsCache {
         var lagRate: LagTrendResult?
         var lastRebalanceAt: Int64?
 
-        init(_ insight: borrowing GroupInsight) {
+        init(_ insight: borrowing GroupInsights.Entry) {
             verdict = insight.verdict
             maxTimeLagMs = insight.maxTimeLagMs
             maxTimeLagIsBound = insight.maxTimeLagIsBound
             lagRate = insight.lagRate
-            hasTrend = !insight.lagTrend.isEmpty || lagRate != nil
+            hasTrend = insight.hasTrend
             lastRebalanceAt = insight.lastRebalanceAt
         }
     }
@@ -390,7 +391,8 @@ extension Dashboard {
             count: order.count,
             row: { position in
                 let model = models[order[position]]
-                return Self.groupRow(groups[model.index], insight: update.insights[model.id], layout: layout, now: now, changes: changes)
+                let insight = update.insights.entryIndex(of: model.id, at: model.index).map(update.insights.insight(at:))
+                return Self.groupRow(groups[model.index], insight: insight, layout: layout, now: now, changes: changes)
             },
             groupAt: { position in position < order.count ? models[order[position]].id : nil },
             empty: groups.isEmpty ? "no groups in this cluster" : "no group matches (Esc clears the filter, o toggles problems only)")
