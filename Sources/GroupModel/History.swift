@@ -127,11 +127,14 @@ public struct History: Sendable, Hashable, Codable {
     /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
     /// kept: a ring holds ten arrays, and a copy would retain and release each of them. `position`
     /// is the group's index in the last recorded snapshot, when the caller reads that snapshot:
-    /// the ring is then found without a search.
-    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?) -> R) -> R {
-        let index = if let position { groupRings.index(ofGroupAt: position, id: groupID) } else { groupRings.index(of: groupID) }
-        guard let index else { return body(nil) }
-        return groupRings.withEntry(at: index) { body($0) }
+    /// the ring is then found without a search, and `body` learns (`aligned`) that it was recorded
+    /// from that group's rows, so its slot `i` is row `i`.
+    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?, _ aligned: Bool) -> R) -> R {
+        if let position, let index = groupRings.alignedIndex(ofGroupAt: position, id: groupID) {
+            return groupRings.withEntry(at: index) { body($0, true) }
+        }
+        guard let index = groupRings.index(of: groupID) else { return body(nil, false) }
+        return groupRings.withEntry(at: index) { body($0, false) }
     }
 
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
@@ -384,20 +387,21 @@ struct GroupRing: Sendable, Hashable, Codable {
         }
     }
 
-    /// Appends what the health rules read of each observation of `slot` (the first `n`), oldest
-    /// first, to `window`: the cells are read in place, the column advanced without a division.
-    func appendWindow(slot: Int, count n: Int, to window: inout [HealthEvaluator.WindowEntry]) {
+    /// Writes what the health rules read of each of the `n` observations of `slot` (all it holds),
+    /// oldest first, to `window` (room for `n` entries): the cells are read in place, the column
+    /// advanced without a division.
+    func readWindow(slot: Int, count n: Int, into window: UnsafeMutablePointer<HealthEvaluator.WindowEntry>) {
         guard n > 0 else { return }
         let cap = capacity
         let b = base[slot]
         var column = column(0, of: n)
         withCells { traits, offsets, corrections, index in
             times.withUnsafeBufferPointer { times in
-                for _ in 0..<n {
+                for k in 0..<n {
                     let cell = slot * cap + column
                     let t = traits + Int(index[cell])
                     let c = offsets[2 * cell]
-                    window.append(HealthEvaluator.WindowEntry(
+                    (window + k).initialize(to: HealthEvaluator.WindowEntry(
                         timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
                         lag: t.pointee.lagIsKnown
                             ? GroupRing.impliedLag(t, committed: c, logEnd: offsets[2 * cell + 1]) &+ corrections[cell] : nil,

@@ -169,8 +169,9 @@ public struct PollDerivation: Sendable {
         for g in groups.indices {
             // The group's ring is read where the history keeps it, not copied out of its table, and
             // found by the group's position (the history has just recorded this snapshot).
-            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring in
-                HealthEvaluator.evaluate(group: groups[g], ring: ring, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring, aligned in
+                HealthEvaluator.evaluate(
+                    group: groups[g], ring: ring, ringIsAligned: aligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
             }
             groupStatus.append(verdict.status)
             if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }

@@ -337,9 +337,15 @@ public enum TimeLagEstimator {
     ///   not growing, while a saw-tooth that dips at the end still counts.
     /// - Returns: the slope in offsets per second when the lag grows, else `nil`.
     public static func growthRate(_ samples: [LagSample], allowedLag: Int64 = 0) -> Double? {
+        growthRate(samples[...], allowedLag: allowedLag)
+    }
+
+    /// ``growthRate(_:allowedLag:)`` over samples read in place (a window on the stack, a slice).
+    static func growthRate<Samples: RandomAccessCollection>(_ samples: Samples, allowedLag: Int64) -> Double?
+    where Samples.Element == LagSample {
         guard samples.count >= 3, let first = samples.first, let last = samples.last,
               last.timestamp > first.timestamp, last.lag > first.lag,
-              let whole = fit(samples[...]), whole.slope > 0 else { return nil }
+              let whole = fit(samples), whole.slope > 0 else { return nil }
         guard whole.rise > Double(allowedLag), whole.rise > 2 * whole.scatter else { return nil }
         // A clear fall over the newer half (more than its own scatter) is a recovery.
         if let recent = fit(samples.suffix(max(3, samples.count / 2))), recent.slope < 0, -recent.rise > 2 * recent.scatter {
@@ -351,7 +357,8 @@ public enum TimeLagEstimator {
     /// A least-squares line through time-ordered samples: its slope (offsets per second), the
     /// change it predicts over their span (`rise`, offsets) and the scatter of the samples around it
     /// (residual standard deviation, offsets); `nil` when they span no time.
-    static func fit(_ samples: ArraySlice<LagSample>) -> (slope: Double, rise: Double, scatter: Double)? {
+    static func fit<Samples: BidirectionalCollection>(_ samples: Samples) -> (slope: Double, rise: Double, scatter: Double)?
+    where Samples.Element == LagSample {
         guard let origin = samples.first?.timestamp, let end = samples.last?.timestamp else { return nil }
         let n = Double(samples.count)
         var meanX = 0.0
