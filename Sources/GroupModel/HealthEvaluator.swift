@@ -410,13 +410,15 @@ public enum HealthEvaluator {
     /// `scratch.window`; with no observations the row itself stands in for the window.
     static func evaluate(
         row: UnsafePointer<GroupPartition>, observationCount: Int, groupRebalancing: Bool, now: Int64, config: HealthConfig, scratch: inout Scratch,
-        ring: GroupRing?, slot: Int
+        ring: borrowing GroupRing?, slot: Int
     ) -> PartitionVerdict {
         func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
             verdict(status, .text(reason))
         }
         func verdict(_ status: HealthStatus, _ why: VerdictReason) -> PartitionVerdict {
-            PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, why: why, lag: row.pointee.lag, observations: observationCount)
+            // A known lag is read from the stored bits (the getter would copy the row).
+            let lag = row.pointee.lagOffsets.map { LagValue.known($0) } ?? row.pointee.lag
+            return PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, why: why, lag: lag, observations: observationCount)
         }
         // 1. Errors.
         if row.pointee.hasError, let error = row.pointee.error { return verdict(.err, "error \(error)") }
@@ -433,14 +435,16 @@ public enum HealthEvaluator {
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, .lag(lag)) }
         // The window is read into memory on the stack (it holds at most the history's capacity).
-        if let ring, slot >= 0, case let n = ring.count(slot: slot), n > 0 {
+        // The ring is read where it is (binding it with `if let` would copy it, for every row).
+        if slot >= 0, let n = ring?.count(slot: slot), n > 0 {
             return withUnsafeTemporaryAllocation(of: WindowEntry.self, capacity: n) { buffer in
-                ring.readWindow(slot: slot, count: n, into: buffer.baseAddress!)
+                ring?.readWindow(slot: slot, count: n, into: buffer.baseAddress!)
                 let (status, why) = judge(row: row, lag: lag, window: UnsafeBufferPointer(buffer), groupRebalancing: groupRebalancing, now: now, config: config, ring: ring, slot: slot)
                 return verdict(status, why)
             }
         }
-        if ring != nil || scratch.window.isEmpty {
+        // A group's step leaves `scratch.window` empty: only a window given as observations is there.
+        if scratch.window.isEmpty {
             let entry = WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: lag, handoff: row.pointee.handoff)
             let (status, why) = withUnsafePointer(to: entry) { entry in
                 judge(row: row, lag: lag, window: UnsafeBufferPointer(start: entry, count: 1), groupRebalancing: groupRebalancing, now: now, config: config, ring: nil, slot: -1)
@@ -456,7 +460,7 @@ public enum HealthEvaluator {
     /// Rules 4 to 9 over a partition's window (not empty), read in place: no list is built.
     private static func judge(
         row: UnsafePointer<GroupPartition>, lag: Int64, window: UnsafeBufferPointer<WindowEntry>, groupRebalancing: Bool, now: Int64,
-        config: HealthConfig, ring: GroupRing?, slot: Int
+        config: HealthConfig, ring: borrowing GroupRing?, slot: Int
     ) -> (HealthStatus, VerdictReason) {
         // 4. Rewind: a committed offset below the one before it, not reached again later.
         var previous: Int64?
@@ -519,7 +523,7 @@ public enum HealthEvaluator {
             // Since when the polls have seen this committed offset: the commit mark outlives the
             // window; without one, the window's start.
             var since = first.timestamp
-            if let ring, slot >= 0, let mark = ring.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
+            if slot >= 0, let mark = ring?.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
             let stood = now - since
             if stood >= config.minimumStallMs {
                 let why = VerdictReason.standing(committed: committedNow, stoodMs: stood, first: firstOrNow, lag: lag, owner: row.pointee.owner)
