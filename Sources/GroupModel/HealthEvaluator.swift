@@ -136,6 +136,43 @@ enum VerdictReason: Sendable, Hashable {
 
     /// The reason in words.
     var text: String {
+        switch self {
+        case .text(let words):
+            return words
+        default:
+            var out = ""
+            out.reserveCapacity(64)
+            write(to: &out)
+            return out
+        }
+    }
+
+    /// Appends the reason in words to `out` (what ``text`` is): the commonest reasons piece by
+    /// piece into the caller's string, so that a group's reason quoting its worst partition's is
+    /// written into one string.
+    func write(to out: inout String) {
+        switch self {
+        case .text(let words):
+            out.append(words)
+        case .lag(let lag):
+            out.append("lag ")
+            out.append(String(lag))
+        case .caughtUpWithin(let span, let lag):
+            out.append("caught up within the last ")
+            out.append(HealthEvaluator.seconds(span))
+            out.append(", lag ")
+            out.append(String(lag))
+        case .advancing(let lag):
+            out.append("lag ")
+            out.append(String(lag))
+            out.append(", consumer advancing")
+        default:
+            out.append(words)
+        }
+    }
+
+    /// The reasons not written piece by piece, in words.
+    private var words: String {
         let seconds = HealthEvaluator.seconds
         switch self {
         case .text(let words):
@@ -340,7 +377,18 @@ public enum HealthEvaluator {
             let status = partitions[worst].status
             var count = 0
             for i in partitions.indices where partitions[i].status == status { count += 1 }
-            candidates.append((status, "\(count) partition(s) \(status.rawValue); worst \(partitions[worst].topicPartition): \(partitions[worst].reason)"))
+            // "3 partition(s) WARN; worst orders-2: lag 40, ...", written into one string.
+            var reason = String(count)
+            reason.reserveCapacity(96)
+            reason.append(" partition(s) ")
+            reason.append(status.rawValue)
+            reason.append("; worst ")
+            reason.append(partitions[worst].topicPartition.topic)
+            reason.append("-")
+            reason.append(String(partitions[worst].topicPartition.partition))
+            reason.append(": ")
+            partitions[worst].why.write(to: &reason)
+            candidates.append((status, reason))
         }
         // The group's total lag, judged by the same growth rule (after the partitions, so that a
         // partition's own WARN names the partition).
