@@ -41,8 +41,15 @@ struct GroupTable<Value> {
     /// that snapshot's groups (one comparison; the ids are the snapshot's own strings), else a search.
     @inline(__always)
     func index(ofGroupAt position: Int, id: String) -> Int? {
-        if aligned, position < ids.count, ids[position] == id { return position }
-        return index(of: id)
+        alignedIndex(ofGroupAt: position, id: id) ?? index(of: id)
+    }
+
+    /// `position` itself when the entries are aligned with the groups of the last snapshot given to
+    /// ``update(_:make:_:)`` and group `position`'s id is `id`: that group's entry, updated from
+    /// that very group (not from another listing of a repeated id). `nil` otherwise.
+    @inline(__always)
+    func alignedIndex(ofGroupAt position: Int, id: String) -> Int? {
+        aligned && position < ids.count && ids[position] == id ? position : nil
     }
 
     /// The entry of `id`.

@@ -136,6 +136,43 @@ enum VerdictReason: Sendable, Hashable {
 
     /// The reason in words.
     var text: String {
+        switch self {
+        case .text(let words):
+            return words
+        default:
+            var out = ""
+            out.reserveCapacity(64)
+            write(to: &out)
+            return out
+        }
+    }
+
+    /// Appends the reason in words to `out` (what ``text`` is): the commonest reasons piece by
+    /// piece into the caller's string, so that a group's reason quoting its worst partition's is
+    /// written into one string.
+    func write(to out: inout String) {
+        switch self {
+        case .text(let words):
+            out.append(words)
+        case .lag(let lag):
+            out.append("lag ")
+            out.append(String(lag))
+        case .caughtUpWithin(let span, let lag):
+            out.append("caught up within the last ")
+            out.append(HealthEvaluator.seconds(span))
+            out.append(", lag ")
+            out.append(String(lag))
+        case .advancing(let lag):
+            out.append("lag ")
+            out.append(String(lag))
+            out.append(", consumer advancing")
+        default:
+            out.append(words)
+        }
+    }
+
+    /// The reasons not written piece by piece, in words.
+    private var words: String {
         let seconds = HealthEvaluator.seconds
         switch self {
         case .text(let words):
@@ -259,11 +296,10 @@ public enum HealthEvaluator {
 
     /// Reusable buffers, so that judging a partition allocates nothing but its verdict.
     struct Scratch {
+        /// A window given as observations (``evaluate(row:observations:groupRebalancing:now:config:)``);
+        /// a group's windows are read from its ring instead.
         var window: [WindowEntry] = []
-        var commits: [Int64] = []
-        var lags: [Int64] = []
         var groupLags: [LagSample] = []
-        var samples: [LagSample] = []
     }
 
     /// What the rules read of one observation.
@@ -294,19 +330,22 @@ public enum HealthEvaluator {
     /// ``evaluate(group:history:now:config:scratch:)`` given the group's ring (borrowed where the
     /// history keeps it, ``History/withGroupRing(_:_:)``, not copied) and the history's
     /// ``History/behindSince``.
+    /// `ringIsAligned`: the ring was recorded from these very rows (the history has just recorded
+    /// this snapshot, and found the ring by the group's position), so row `i` is in slot `i`.
     static func evaluate(
-        group: Group, ring: borrowing GroupRing?, behindSince: [String: [String: Int64]], now: Int64, config: HealthConfig,
-        scratch: inout Scratch
+        group: Group, ring: borrowing GroupRing?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
+        config: HealthConfig, scratch: inout Scratch
     ) -> GroupVerdict {
         let rebalancing = group.state.isRebalancing
         var partitions: [PartitionVerdict] = []
         partitions.reserveCapacity(group.partitions.count)
+        // The rows' windows are read from the ring; nothing may be left from an earlier caller.
+        scratch.window.removeAll(keepingCapacity: true)
         // Indexing (not `for row in`) reads the rows in place instead of copying each one.
         group.partitions.withUnsafeBufferPointer { rows in
             for index in rows.indices {
                 let row = rows.baseAddress! + index
-                scratch.window.removeAll(keepingCapacity: true)
-                let slot = ring?.slot(of: row.pointee.topicPartition, hint: index) ?? -1
+                let slot = if ringIsAligned { index } else { ring?.slot(of: row.pointee.topicPartition, hint: index) ?? -1 }
                 let count = slot >= 0 ? ring?.count(slot: slot) ?? 0 : 0
                 partitions.append(evaluate(
                     row: row, observationCount: count, groupRebalancing: rebalancing, now: now, config: config,
@@ -331,10 +370,25 @@ public enum HealthEvaluator {
             let progress = RebalanceProgress(group: group)
             candidates.append((.rebalancing, "group is \(group.state.brokerString): \(progress)"))
         }
-        if let worst = partitions.max(by: { $0.status < $1.status }), worst.status > .ok {
+        // The first of the most severe verdicts, found by index (iterating would copy every verdict).
+        var worst = -1
+        for i in partitions.indices where worst < 0 || partitions[i].status > partitions[worst].status { worst = i }
+        if worst >= 0, partitions[worst].status > .ok {
+            let status = partitions[worst].status
             var count = 0
-            for p in partitions where p.status == worst.status { count += 1 }
-            candidates.append((worst.status, "\(count) partition(s) \(worst.status.rawValue); worst \(worst.topicPartition): \(worst.reason)"))
+            for i in partitions.indices where partitions[i].status == status { count += 1 }
+            // "3 partition(s) WARN; worst orders-2: lag 40, ...", written into one string.
+            var reason = String(count)
+            reason.reserveCapacity(96)
+            reason.append(" partition(s) ")
+            reason.append(status.rawValue)
+            reason.append("; worst ")
+            reason.append(partitions[worst].topicPartition.topic)
+            reason.append("-")
+            reason.append(String(partitions[worst].topicPartition.partition))
+            reason.append(": ")
+            partitions[worst].why.write(to: &reason)
+            candidates.append((status, reason))
         }
         // The group's total lag, judged by the same growth rule (after the partitions, so that a
         // partition's own WARN names the partition).
@@ -400,17 +454,19 @@ public enum HealthEvaluator {
     }
 
     /// The rules. The window is the partition's `observationCount` observations, oldest first: read
-    /// from `slot` of `ring` when the rules get that far, else already in `scratch.window`; with no
-    /// observations the row itself stands in for the window.
+    /// from `slot` of `ring` when the rules get that far, else (no ring) already in
+    /// `scratch.window`; with no observations the row itself stands in for the window.
     static func evaluate(
         row: UnsafePointer<GroupPartition>, observationCount: Int, groupRebalancing: Bool, now: Int64, config: HealthConfig, scratch: inout Scratch,
-        ring: GroupRing?, slot: Int
+        ring: borrowing GroupRing?, slot: Int
     ) -> PartitionVerdict {
         func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
             verdict(status, .text(reason))
         }
         func verdict(_ status: HealthStatus, _ why: VerdictReason) -> PartitionVerdict {
-            PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, why: why, lag: row.pointee.lag, observations: observationCount)
+            // A known lag is read from the stored bits (the getter would copy the row).
+            let lag = row.pointee.lagOffsets.map { LagValue.known($0) } ?? row.pointee.lag
+            return PartitionVerdict(topicPartition: row.pointee.topicPartition, status: status, why: why, lag: lag, observations: observationCount)
         }
         // 1. Errors.
         if row.pointee.hasError, let error = row.pointee.error { return verdict(.err, "error \(error)") }
@@ -426,76 +482,122 @@ public enum HealthEvaluator {
         }
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, .lag(lag)) }
-        if let ring, slot >= 0 { ring.appendWindow(slot: slot, count: ring.count(slot: slot), to: &scratch.window) }
-        if scratch.window.isEmpty {
-            scratch.window.append(WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: row.pointee.lag.offsets, handoff: row.pointee.handoff))
-        }
-        let window = scratch.window
-        // 4. Rewind.
-        scratch.commits.removeAll(keepingCapacity: true)
-        for entry in window { if let c = entry.committed { scratch.commits.append(c) } }
-        let commits = scratch.commits
-        for i in commits.indices.dropFirst() where commits[i] < commits[i - 1] {
-            let high = commits[i - 1]
-            if !commits[(i + 1)...].contains(where: { $0 >= high }) {
-                return verdict(.rewind, "committed offset went back from \(high) to \(commits[i]) and has not recovered (now \(commits.last ?? commits[i]))")
+        // The window is read into memory on the stack (it holds at most the history's capacity).
+        // The ring is read where it is (binding it with `if let` would copy it, for every row).
+        if slot >= 0, let n = ring?.count(slot: slot), n > 0 {
+            return withUnsafeTemporaryAllocation(of: WindowEntry.self, capacity: n) { buffer in
+                ring?.readWindow(slot: slot, count: n, into: buffer.baseAddress!)
+                let (status, why) = judge(row: row, lag: lag, window: UnsafeBufferPointer(buffer), groupRebalancing: groupRebalancing, now: now, config: config, ring: ring, slot: slot)
+                return verdict(status, why)
             }
         }
-        let span = (window.last?.timestamp ?? now) - (window.first?.timestamp ?? now)
+        // A group's step leaves `scratch.window` empty: only a window given as observations is there.
+        if scratch.window.isEmpty {
+            let entry = WindowEntry(timestamp: now, committed: row.pointee.committedOffset, lag: lag, handoff: row.pointee.handoff)
+            let (status, why) = withUnsafePointer(to: entry) { entry in
+                judge(row: row, lag: lag, window: UnsafeBufferPointer(start: entry, count: 1), groupRebalancing: groupRebalancing, now: now, config: config, ring: nil, slot: -1)
+            }
+            return verdict(status, why)
+        }
+        let (status, why) = scratch.window.withUnsafeBufferPointer { window in
+            judge(row: row, lag: lag, window: window, groupRebalancing: groupRebalancing, now: now, config: config, ring: nil, slot: -1)
+        }
+        return verdict(status, why)
+    }
+
+    /// Rules 4 to 9 over a partition's window (not empty), read in place: no list is built.
+    private static func judge(
+        row: UnsafePointer<GroupPartition>, lag: Int64, window: UnsafeBufferPointer<WindowEntry>, groupRebalancing: Bool, now: Int64,
+        config: HealthConfig, ring: borrowing GroupRing?, slot: Int
+    ) -> (HealthStatus, VerdictReason) {
+        // 4. Rewind: a committed offset below the one before it, not reached again later.
+        var previous: Int64?
+        for i in window.indices {
+            guard let c = window[i].committed else { continue }
+            if let high = previous, c < high {
+                var recovered = false
+                var latest = c
+                for j in (i + 1)..<window.count {
+                    guard let d = window[j].committed else { continue }
+                    latest = d
+                    if d >= high { recovered = true }
+                }
+                if !recovered {
+                    return (.rewind, .text("committed offset went back from \(high) to \(c) and has not recovered (now \(latest))"))
+                }
+            }
+            previous = c
+        }
+        let first = window[0]
+        let last = window[window.count - 1]
+        let span = last.timestamp - first.timestamp
         // 5. Hand-off grace.
         func inHandoff(_ entry: WindowEntry) -> Bool {
             entry.handoff == .pendingRevocation || entry.handoff == .awaitingRelease || (entry.handoff == .unowned && groupRebalancing)
         }
-        if let latest = window.last, inHandoff(latest) {
-            var since = latest.timestamp
-            for entry in window.reversed() {
-                guard inHandoff(entry) else { break }
-                since = entry.timestamp
+        if inHandoff(last) {
+            var since = last.timestamp
+            for i in window.indices.reversed() {
+                guard inHandoff(window[i]) else { break }
+                since = window[i].timestamp
             }
             if now - since < config.handoffGraceMs {
-                return verdict(.rebalancing, "in hand-off (\(latest.handoff.rawValue)) for \(seconds(now - since)) of a \(seconds(config.handoffGraceMs)) grace, lag \(lag)")
+                return (.rebalancing, .text("in hand-off (\(last.handoff.rawValue)) for \(seconds(now - since)) of a \(seconds(config.handoffGraceMs)) grace, lag \(lag)"))
             }
         }
-        // 6. Recently caught up.
-        scratch.lags.removeAll(keepingCapacity: true)
-        for entry in window { if let l = entry.lag { scratch.lags.append(l) } }
-        let lags = scratch.lags
-        if lags.contains(where: { $0 <= config.allowedLag }) {
-            return verdict(.ok, .caughtUpWithin(spanMs: span, lag: lag))
+        // 6. Recently caught up. The known lags of the window: the first, whether they never
+        // decrease, how many.
+        var firstLag: Int64?
+        var previousLag: Int64?
+        var neverDecreases = true
+        var known = 0
+        for i in window.indices {
+            guard let l = window[i].lag else { continue }
+            if l <= config.allowedLag { return (.ok, .caughtUpWithin(spanMs: span, lag: lag)) }
+            if firstLag == nil { firstLag = l }
+            if let p = previousLag, l < p { neverDecreases = false }
+            previousLag = l
+            known += 1
         }
         // 7. Not moving, for long enough.
-        let first = lags.first ?? lag
+        let firstOrNow = firstLag ?? lag
         let committedNow = row.pointee.committedOffset
-        let standing = window.allSatisfy({ $0.committed == committedNow })
+        var standing = true
+        for i in window.indices where window[i].committed != committedNow {
+            standing = false
+            break
+        }
         if standing {
             // Since when the polls have seen this committed offset: the commit mark outlives the
             // window; without one, the window's start.
-            var since = window.first?.timestamp ?? now
-            if let ring, slot >= 0, let mark = ring.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
+            var since = first.timestamp
+            if slot >= 0, let mark = ring?.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
             let stood = now - since
             if stood >= config.minimumStallMs {
-                let why = VerdictReason.standing(committed: committedNow, stoodMs: stood, first: first, lag: lag, owner: row.pointee.owner)
-                return verdict(row.pointee.owner == nil ? .stop : .stall, why)
+                let why = VerdictReason.standing(committed: committedNow, stoodMs: stood, first: firstOrNow, lag: lag, owner: row.pointee.owner)
+                return (row.pointee.owner == nil ? .stop : .stall, why)
             }
         }
         // 8. Falling behind.
-        var neverDecreases = true
-        for i in lags.indices.dropFirst() where lags[i] < lags[i - 1] {
-            neverDecreases = false
-            break
+        if neverDecreases, lag > firstOrNow {
+            return (.warn, .grew(first: firstOrNow, lag: lag, spanMs: span, standing: standing))
         }
-        if neverDecreases, lag > first {
-            return verdict(.warn, .grew(first: first, lag: lag, spanMs: span, standing: standing))
+        let rate = withUnsafeTemporaryAllocation(of: LagSample.self, capacity: max(1, known)) { buffer -> Double? in
+            var n = 0
+            for i in window.indices {
+                guard let l = window[i].lag else { continue }
+                buffer.initializeElement(at: n, to: LagSample(timestamp: window[i].timestamp, lag: l))
+                n += 1
+            }
+            return TimeLagEstimator.growthRate(UnsafeBufferPointer(rebasing: buffer[..<n]), allowedLag: config.allowedLag)
         }
-        scratch.samples.removeAll(keepingCapacity: true)
-        for entry in window { if let l = entry.lag { scratch.samples.append(LagSample(timestamp: entry.timestamp, lag: l)) } }
-        if let rate = TimeLagEstimator.growthRate(scratch.samples, allowedLag: config.allowedLag) {
-            return verdict(.warn, .rose(first: first, lag: lag, spanMs: span, rate: rate))
+        if let rate {
+            return (.warn, .rose(first: firstOrNow, lag: lag, spanMs: span, rate: rate))
         }
         if standing {
-            return verdict(.ok, .unchangedBriefly(minimumStallMs: config.minimumStallMs, lag: lag))
+            return (.ok, .unchangedBriefly(minimumStallMs: config.minimumStallMs, lag: lag))
         }
-        return verdict(.ok, .advancing(lag: lag))
+        return (.ok, .advancing(lag: lag))
     }
 
     /// Milliseconds as `12 s` / `1.5 s`.

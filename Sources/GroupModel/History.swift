@@ -127,11 +127,14 @@ public struct History: Sendable, Hashable, Codable {
     /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
     /// kept: a ring holds ten arrays, and a copy would retain and release each of them. `position`
     /// is the group's index in the last recorded snapshot, when the caller reads that snapshot:
-    /// the ring is then found without a search.
-    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?) -> R) -> R {
-        let index = if let position { groupRings.index(ofGroupAt: position, id: groupID) } else { groupRings.index(of: groupID) }
-        guard let index else { return body(nil) }
-        return groupRings.withEntry(at: index) { body($0) }
+    /// the ring is then found without a search, and `body` learns (`aligned`) that it was recorded
+    /// from that group's rows, so its slot `i` is row `i`.
+    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?, _ aligned: Bool) -> R) -> R {
+        if let position, let index = groupRings.alignedIndex(ofGroupAt: position, id: groupID) {
+            return groupRings.withEntry(at: index) { body($0, true) }
+        }
+        guard let index = groupRings.index(of: groupID) else { return body(nil, false) }
+        return groupRings.withEntry(at: index) { body($0, false) }
     }
 
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
@@ -384,20 +387,21 @@ struct GroupRing: Sendable, Hashable, Codable {
         }
     }
 
-    /// Appends what the health rules read of each observation of `slot` (the first `n`), oldest
-    /// first, to `window`: the cells are read in place, the column advanced without a division.
-    func appendWindow(slot: Int, count n: Int, to window: inout [HealthEvaluator.WindowEntry]) {
+    /// Writes what the health rules read of each of the `n` observations of `slot` (all it holds),
+    /// oldest first, to `window` (room for `n` entries): the cells are read in place, the column
+    /// advanced without a division.
+    func readWindow(slot: Int, count n: Int, into window: UnsafeMutablePointer<HealthEvaluator.WindowEntry>) {
         guard n > 0 else { return }
         let cap = capacity
         let b = base[slot]
         var column = column(0, of: n)
         withCells { traits, offsets, corrections, index in
             times.withUnsafeBufferPointer { times in
-                for _ in 0..<n {
+                for k in 0..<n {
                     let cell = slot * cap + column
                     let t = traits + Int(index[cell])
                     let c = offsets[2 * cell]
-                    window.append(HealthEvaluator.WindowEntry(
+                    (window + k).initialize(to: HealthEvaluator.WindowEntry(
                         timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
                         lag: t.pointee.lagIsKnown
                             ? GroupRing.impliedLag(t, committed: c, logEnd: offsets[2 * cell + 1]) &+ corrections[cell] : nil,
@@ -457,6 +461,7 @@ struct GroupRing: Sendable, Hashable, Codable {
         let newest = (columns + cap - 1) % cap
         times[column] = at
         var lastTrait: Int32 = -1
+        var recent = RecentTraits()
         // Rows are read in place through a pointer: copying a row retains every string in it.
         rows.withUnsafeBufferPointer { buffer in
         for slot in buffer.indices {
@@ -473,6 +478,14 @@ struct GroupRing: Sendable, Hashable, Codable {
             let e = logEnd.map { $0 &- b } ?? 0
             offsets[2 * cell] = c
             offsets[2 * cell + 1] = e
+            // A row with neither an error nor an unknown lag whose owner is the very string of a
+            // row before it (rows of one poll share their owners' ids), with the same hand-off
+            // state and offsets present, has that row's traits: no string is compared.
+            let plain = !row.pointee.hasError && row.pointee.lagOffsets != nil
+            let key = plain ? RecentTraits.Key(row) : nil
+            if let key, let known = recent[key] {
+                lastTrait = known
+            } else {
             // The table is read in place too (subscripting it would copy the traits' strings).
             let found = traits.withUnsafeBufferPointer { table -> Int32 in
                 guard let base = table.baseAddress else { return -1 }
@@ -482,6 +495,8 @@ struct GroupRing: Sendable, Hashable, Codable {
                 return -1
             }
             lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
+            if let key { recent.insert(key, lastTrait) }
+            }
             traitIndex[cell] = Int64(lastTrait)
             let correction = traits.withUnsafeBufferPointer { table in
                 row.pointee.lagOffsets.map { $0 &- GroupRing.impliedLag(table.baseAddress! + Int(lastTrait), committed: c, logEnd: e) } ?? 0
@@ -638,6 +653,72 @@ struct GroupRing: Sendable, Hashable, Codable {
     }
 }
 
+/// The traits of the last few rows recorded into a group ring that had neither an error nor an
+/// unknown lag, by their owner string's identity, hand-off state and which offsets they have: what
+/// ``ObservationTraits/describe(_:_:)`` would find for another such row, without comparing the
+/// owner's characters with a table entry's (which holds a string of an earlier poll).
+struct RecentTraits {
+    /// What decides a plain row's traits, the owner by identity (``StringIdentity``).
+    struct Key: Equatable {
+        var owner: StringIdentity
+        var handoff: HandoffState
+        var hasCommitted: Bool
+        var hasLogEnd: Bool
+
+        @inline(__always)
+        init(_ row: UnsafePointer<GroupPartition>) {
+            owner = StringIdentity(row.pointee.owner)
+            handoff = row.pointee.handoff
+            hasCommitted = row.pointee.committedOffset != nil
+            hasLogEnd = row.pointee.logEnd != nil
+        }
+    }
+
+    private var entries: (Entry?, Entry?, Entry?, Entry?) = (nil, nil, nil, nil)
+    /// The entry the next insert replaces.
+    private var next = 0
+
+    private struct Entry {
+        var key: Key
+        var trait: Int32
+    }
+
+    /// The trait index kept for `key`.
+    @inline(__always)
+    subscript(_ key: Key) -> Int32? {
+        if let e = entries.0, e.key == key { return e.trait }
+        if let e = entries.1, e.key == key { return e.trait }
+        if let e = entries.2, e.key == key { return e.trait }
+        if let e = entries.3, e.key == key { return e.trait }
+        return nil
+    }
+
+    /// Keeps `trait` for `key`, in place of the oldest entry.
+    mutating func insert(_ key: Key, _ trait: Int32) {
+        let entry = Entry(key: key, trait: trait)
+        switch next {
+        case 0: entries.0 = entry
+        case 1: entries.1 = entry
+        case 2: entries.2 = entry
+        default: entries.3 = entry
+        }
+        next = (next + 1) % 4
+    }
+}
+
+/// The representation of an optional string, compared bit for bit: equal identities are the same
+/// string (the same storage, or the same small string), so a match needs no comparison of the
+/// characters. Unequal ones may still be equal strings (two copies of the same text).
+struct StringIdentity: Equatable {
+    private let bits: (UInt64, UInt64)
+
+    @inline(__always)
+    init(_ string: String?) { bits = unsafeBitCast(string, to: (UInt64, UInt64).self) }
+
+    @inline(__always)
+    static func == (a: StringIdentity, b: StringIdentity) -> Bool { a.bits == b.bits }
+}
+
 // MARK: - Topic rings
 
 /// The log-end samples of one topic: per partition ("slot") a ring of the last `capacity` samples.
@@ -697,40 +778,27 @@ struct TopicRing: Sendable, Hashable, Codable {
         withSamples(slot: slot) { out.append(contentsOf: $0) }
     }
 
-    /// The samples of one slot, oldest first, read in place from the ring (no copy): what
-    /// ``samples(slot:into:)`` would write, as a collection indexed from 0.
-    struct SlotSamples: RandomAccessCollection {
-        fileprivate let times: PackedInts.Reader
-        fileprivate let ends: PackedInts.Reader
-        fileprivate let timeBase: Int64
-        fileprivate let endBase: Int64
-        /// The cell of the slot's position 0.
-        fileprivate let base: Int
-        /// The ring position of the oldest sample.
-        fileprivate let first: Int
-        fileprivate let capacity: Int
-        let count: Int
-
-        var startIndex: Int { 0 }
-        var endIndex: Int { count }
-
-        subscript(k: Int) -> OffsetSample {
-            precondition(k >= 0 && k < count, "sample index out of range")
-            let cell = base + (first + k) % capacity
-            return OffsetSample(timestamp: timeBase &+ times[cell], logEnd: endBase &+ ends[cell])
-        }
-    }
-
-    /// Calls `body` with the samples of `slot`, oldest first, read in place.
-    func withSamples<R>(slot: Int, _ body: (SlotSamples) -> R) -> R {
+    /// Calls `body` with the samples of `slot`, oldest first, decoded onto the stack (no array is
+    /// built): what ``samples(slot:into:)`` would write.
+    func withSamples<R>(slot: Int, _ body: (UnsafeBufferPointer<OffsetSample>) -> R) -> R {
         let n = count(slot: slot)
-        let first = (written[slot] - n) % capacity
-        return times.withReader { times in
-            ends.withReader { ends in
-                body(SlotSamples(
-                    times: times, ends: ends, timeBase: timeBase, endBase: endBase[slot], base: slot * capacity, first: first,
-                    capacity: capacity, count: n))
+        guard n > 0 else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let cap = capacity
+        let base = slot * cap
+        let (timeBase, endBase) = (self.timeBase, self.endBase[slot])
+        var position = (written[slot] - n) % cap
+        return withUnsafeTemporaryAllocation(of: OffsetSample.self, capacity: n) { buffer in
+            times.withReader { times in
+                ends.withReader { ends in
+                    for k in 0..<n {
+                        let cell = base + position
+                        buffer.initializeElement(at: k, to: OffsetSample(timestamp: timeBase &+ times[cell], logEnd: endBase &+ ends[cell]))
+                        position += 1
+                        if position == cap { position = 0 }
+                    }
+                }
             }
+            return body(UnsafeBufferPointer(buffer))
         }
     }
 

@@ -169,8 +169,9 @@ public struct PollDerivation: Sendable {
         for g in groups.indices {
             // The group's ring is read where the history keeps it, not copied out of its table, and
             // found by the group's position (the history has just recorded this snapshot).
-            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring in
-                HealthEvaluator.evaluate(group: groups[g], ring: ring, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring, aligned in
+                HealthEvaluator.evaluate(
+                    group: groups[g], ring: ring, ringIsAligned: aligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
             }
             groupStatus.append(verdict.status)
             if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }
@@ -245,19 +246,21 @@ public struct PollDerivation: Sendable {
     /// The committed offsets of `snapshot` (not ingested yet) whose record timestamps would make a
     /// time lag measurable: see ``RecordTimes/candidates(in:known:oldestLogEnd:focus:budget:)``.
     public func recordTimeCandidates(for snapshot: ClusterSnapshot, focus: Set<String>, budget: Int) -> [RecordTimes.Key] {
-        let history = self.history
-        return RecordTimes.candidates(in: snapshot, known: recordTimes, oldestLogEnd: { history.oldestLogEnd($0) }, focus: focus, budget: budget)
+        RecordTimes.candidates(in: snapshot, known: recordTimes, history: history, focus: focus, budget: budget)
     }
 
     /// The time lag of one partition row of a group at `now`: from the history's log-end samples,
     /// or from the record at the committed offset when it was read. Marks the record as in use.
-    private func timeLag<Samples: RandomAccessCollection>(
-        _ row: UnsafePointer<GroupPartition>, samples: Samples, now: Int64, used: inout Set<RecordTimes.Key>
-    ) -> TimeLag where Samples.Element == OffsetSample, Samples.Index == Int {
+    /// Static, the records read through a pointer: a closure calling a method would copy the
+    /// whole derivation for every row.
+    private static func timeLag(
+        _ row: UnsafePointer<GroupPartition>, samples: UnsafeBufferPointer<OffsetSample>, records: UnsafePointer<RecordTimes>, now: Int64,
+        used: inout Set<RecordTimes.Key>
+    ) -> TimeLag {
         let lag = TimeLagEstimator.timeLag(committed: row.pointee.committedOffset, ordered: samples, now: now)
-        guard !recordTimes.isEmpty, lag.method != .caughtUp, let committed = row.pointee.committedOffset else { return lag }
+        guard !records.pointee.isEmpty, lag.method != .caughtUp, let committed = row.pointee.committedOffset else { return lag }
         let key = RecordTimes.Key(row.pointee.topicPartition, offset: committed)
-        guard let record = recordTimes[key] else { return lag }
+        guard let record = records.pointee[key] else { return lag }
         used.insert(key)
         return RecordTimes.timeLag(record, history: lag, now: now)
     }
@@ -270,17 +273,19 @@ public struct PollDerivation: Sendable {
         // are read in place (copying a row retains every string in it).
         var topic: String?
         var ring: TopicRing?
-        group.partitions.withUnsafeBufferPointer { rows in
-            for i in rows.indices {
-                let row = rows.baseAddress! + i
-                if row.pointee.topicPartition.topic != topic {
-                    topic = row.pointee.topicPartition.topic
-                    ring = history.topicRings[row.pointee.topicPartition.topic]
-                }
-                if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
-                    lags.append(ring.withSamples(slot: slot) { timeLag(row, samples: $0, now: now, used: &used) })
-                } else {
-                    lags.append(timeLag(row, samples: [OffsetSample](), now: now, used: &used))
+        withUnsafePointer(to: recordTimes) { records in
+            group.partitions.withUnsafeBufferPointer { rows in
+                for i in rows.indices {
+                    let row = rows.baseAddress! + i
+                    if row.pointee.topicPartition.topic != topic {
+                        topic = row.pointee.topicPartition.topic
+                        ring = history.topicRings[row.pointee.topicPartition.topic]
+                    }
+                    if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
+                        lags.append(ring.withSamples(slot: slot) { Self.timeLag(row, samples: $0, records: records, now: now, used: &used) })
+                    } else {
+                        lags.append(Self.timeLag(row, samples: UnsafeBufferPointer(start: nil, count: 0), records: records, now: now, used: &used))
+                    }
                 }
             }
         }

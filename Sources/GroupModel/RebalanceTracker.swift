@@ -542,8 +542,11 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         let groupID = group.groupID
         let isClassic = group.type == .classic
 
-        // Start?
-        if open[groupID] == nil, let reasons = startReasons(group: group, old: old, first: first, at: at) {
+        // Start? (Most groups have no episode open: one lookup tells, none when nothing is open.)
+        let wasOpen = !open.isEmpty && open.index(forKey: groupID) != nil
+        var started = false
+        if !wasOpen, let reasons = startReasons(group: group, old: old, first: first, at: at) {
+            started = true
             let progress = RebalanceProgress(group: group)
             counter += 1
             let from = isClassic ? old?.pointee.generationID : (old?.pointee.groupEpoch ?? group.assignmentEpoch)
@@ -553,14 +556,14 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             episode.estimatedDurationMs = estimatedDurationMs(groupID: groupID)
             open[groupID] = episode
             events.append(EpisodeEvent(type: .started, timestamp: at, episode: episode))
-        } else if var episode = open[groupID], let old, epochBumped(group: group, old: old.pointee) {
+        } else if wasOpen, var episode = open[groupID], let old, epochBumped(group: group, old: old.pointee) {
             // A further change during the episode: its causes join the list.
             episode.add(triggers(old: old.pointee, new: group, at: at))
             open[groupID] = episode
         }
 
         updateBehind(group: group, at: at)
-        guard var episode = open[groupID] else { return events }
+        guard wasOpen || started, var episode = open[groupID] else { return events }
         let progress = RebalanceProgress(group: group)
 
         // Extend, target computed, progress.

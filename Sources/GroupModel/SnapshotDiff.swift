@@ -41,7 +41,7 @@ public enum SnapshotDiff {
                 after.withUnsafeBufferPointer { after in
                     mergeJoin(oldCount: before.count, newCount: after.count, oldKey: { before[$0].groupID }, newKey: { after[$0].groupID }) { i, j in
                         if let i, let j {
-                            events += diff(old: before[i], new: after[j], at: at)
+                            events += diff(old: before.baseAddress! + i, new: after.baseAddress! + j, at: at)
                         } else if let i {
                             pair(before[i].groupID, before[i], nil)
                         } else if let j {
@@ -107,7 +107,13 @@ public enum SnapshotDiff {
 
     /// The events that turn one group into its next observation.
     public static func diff(old: Group, new: Group, at: Int64) -> [GroupEvent] {
-        let groupID = new.groupID
+        withUnsafePointer(to: old) { old in withUnsafePointer(to: new) { new in diff(old: old, new: new, at: at) } }
+    }
+
+    /// ``diff(old:new:at:)`` for groups read in place (copying a group retains every string and
+    /// list in it; the snapshots' merge hands each pair over by pointer).
+    static func diff(old: UnsafePointer<Group>, new: UnsafePointer<Group>, at: Int64) -> [GroupEvent] {
+        let groupID = new.pointee.groupID
         var events: [GroupEvent] = []
         func add(_ type: GroupEventType, _ old: EventValue?, _ new: EventValue?, member: GroupMember? = nil,
                  partition: TopicPartition? = nil, detail: String? = nil, oldLabel: String? = nil) {
@@ -119,17 +125,17 @@ public enum SnapshotDiff {
             events.append(event)
         }
 
-        if old.state != new.state { add(.stateChanged, .text(old.state.brokerString), .text(new.state.brokerString)) }
-        if old.coordinatorID != new.coordinatorID, let to = new.coordinatorID {
-            add(.coordinatorMoved, old.coordinatorID.map { .int($0) }, .int(to))
+        if old.pointee.state != new.pointee.state { add(.stateChanged, .text(old.pointee.state.brokerString), .text(new.pointee.state.brokerString)) }
+        if old.pointee.coordinatorID != new.pointee.coordinatorID, let to = new.pointee.coordinatorID {
+            add(.coordinatorMoved, old.pointee.coordinatorID.map { .int($0) }, .int(to))
         }
-        if let from = old.groupEpoch, let to = new.groupEpoch, to > from { add(.groupEpochBumped, .int(from), .int(to)) }
-        if let from = old.assignmentEpoch, let to = new.assignmentEpoch, to != from {
+        if let from = old.pointee.groupEpoch, let to = new.pointee.groupEpoch, to > from { add(.groupEpochBumped, .int(from), .int(to)) }
+        if let from = old.pointee.assignmentEpoch, let to = new.pointee.assignmentEpoch, to != from {
             add(.targetAssignmentChanged, .int(from), .int(to))
         }
-        if let from = old.generationID, let to = new.generationID, to != from { add(.generationChanged, .int(from), .int(to)) }
-        if old.error != new.error {
-            add(.groupError, old.error.map { .text($0.description) }, new.error.map { .text($0.description) })
+        if let from = old.pointee.generationID, let to = new.pointee.generationID, to != from { add(.generationChanged, .int(from), .int(to)) }
+        if old.pointee.error != new.pointee.error {
+            add(.groupError, old.pointee.error.map { .text($0.description) }, new.pointee.error.map { .text($0.description) })
         }
 
         // Members.
@@ -146,10 +152,10 @@ public enum SnapshotDiff {
             if before.pointee.subscribedTopics != after.pointee.subscribedTopics || before.pointee.subscribedTopicRegex != after.pointee.subscribedTopicRegex {
                 add(.subscriptionChanged, subscription(before.pointee), subscription(after.pointee), member: after.pointee)
             }
-            if before.pointee.targetAssignment != after.pointee.targetAssignment, let target = after.pointee.targetAssignment {
+            if !SnapshotDiff.sameList(before.pointee.targetAssignment, after.pointee.targetAssignment), let target = after.pointee.targetAssignment {
                 add(.memberTargetChanged, before.pointee.targetAssignment.map { .partitions($0) }, .partitions(target), member: after.pointee)
             }
-            if before.pointee.assignment != after.pointee.assignment {
+            if !SnapshotDiff.sameList(before.pointee.assignment, after.pointee.assignment) {
                 add(.memberAssignmentChanged, .partitions(before.pointee.assignment), .partitions(after.pointee.assignment), member: after.pointee)
             }
         }
@@ -158,7 +164,7 @@ public enum SnapshotDiff {
             case (nil, let joined?):
                 add(.memberJoined, nil, .text(memberID), member: joined)
             case (let gone?, nil):
-                if let why = fenceReason(member: gone, group: old) {
+                if let why = fenceReason(member: gone, group: old.pointee) {
                     add(.memberFenced, .text(memberID), nil, member: gone, detail: why)
                 } else {
                     add(.memberLeft, .text(memberID), nil, member: gone)
@@ -169,8 +175,8 @@ public enum SnapshotDiff {
                 break
             }
         }
-        let oldList = old.members
-        let newList = new.members
+        let oldList = old.pointee.members
+        let newList = new.pointee.members
         if strictlyAscending(count: oldList.count, { oldList[$0].memberID }), strictlyAscending(count: newList.count, { newList[$0].memberID }) {
             oldList.withUnsafeBufferPointer { oldMembers in
             newList.withUnsafeBufferPointer { newMembers in
@@ -186,8 +192,8 @@ public enum SnapshotDiff {
             }
             }
         } else {
-            let oldMembers = Dictionary(old.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
-            let newMembers = Dictionary(new.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            let oldMembers = Dictionary(old.pointee.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
+            let newMembers = Dictionary(new.pointee.members.map { ($0.memberID, $0) }, uniquingKeysWith: { a, _ in a })
             for memberID in Set(oldMembers.keys).union(newMembers.keys).sorted() {
                 pair(memberID, oldMembers[memberID], newMembers[memberID])
             }
@@ -195,14 +201,21 @@ public enum SnapshotDiff {
 
         // Partition ownership. When both observations list the same partitions in the same order
         // (the usual case) rows pair up by position; otherwise by partition.
-        let oldRows = old.partitions
-        let newRows = new.partitions
+        let oldRows = old.pointee.partitions
+        let newRows = new.pointee.partitions
         var samePartitions = oldRows.count == newRows.count
         if samePartitions {
-            for i in newRows.indices where oldRows[i].topicPartition != newRows[i].topicPartition
-                || (i > 0 && !(oldRows[i - 1].topicPartition < oldRows[i].topicPartition)) {
-                samePartitions = false
-                break
+            // Read in place; a topic's characters are compared once per run of rows of that topic
+            // (``TopicRun``).
+            oldRows.withUnsafeBufferPointer { oldRows in
+                newRows.withUnsafeBufferPointer { newRows in
+                    var run = TopicRun()
+                    for i in newRows.indices where !run.same(oldRows, newRows, i)
+                        || (i > 0 && !(oldRows[i - 1].topicPartition < oldRows[i].topicPartition)) {
+                        samePartitions = false
+                        break
+                    }
+                }
             }
         }
         let oldByPartition = samePartitions
@@ -217,14 +230,17 @@ public enum SnapshotDiff {
             }
             return index?[id].map { group.members[$0] }
         }
+        // The owners of a group's rows are a few members' ids, each one string in its poll: a pair
+        // of them is compared once.
+        var owners = SameStrings()
         for i in newRows.indices {
-            if samePartitions, oldRows[i].owner == newRows[i].owner { continue }
+            if samePartitions, owners.same(oldRows[i].owner, newRows[i].owner) { continue }
             let row = newRows[i]
             let before = samePartitions ? oldRows[i].owner : oldByPartition[row.topicPartition] ?? nil
             guard before != row.owner else { continue }
-            let previous = before.flatMap { owner($0, in: old, &oldOwners) ?? owner($0, in: new, &newOwners) }
+            let previous = before.flatMap { owner($0, in: old.pointee, &oldOwners) ?? owner($0, in: new.pointee, &newOwners) }
             if let ownerID = row.owner {
-                add(.partitionOwned, before.map { .text($0) }, .text(ownerID), member: owner(ownerID, in: new, &newOwners),
+                add(.partitionOwned, before.map { .text($0) }, .text(ownerID), member: owner(ownerID, in: new.pointee, &newOwners),
                     partition: row.topicPartition, oldLabel: previous?.label)
             } else if let before {
                 add(.partitionUnowned, .text(before), nil, member: previous, partition: row.topicPartition, detail: row.handoff.rawValue)
@@ -302,6 +318,20 @@ public enum SnapshotDiff {
         return nil
     }
 
+    /// Whether two partition lists are equal, a topic's characters compared once per run of
+    /// entries of that topic (a list's entries of one topic share one string).
+    static func sameList(_ a: [TopicPartition]?, _ b: [TopicPartition]?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                var run = TopicRun()
+                for i in a.indices where !run.same(a, b, i) { return false }
+                return true
+            }
+        }
+    }
+
     private static func subscription(_ member: GroupMember) -> EventValue {
         var items = member.subscribedTopics
         if let regex = member.subscribedTopicRegex { items.append("regex:\(regex)") }
@@ -328,5 +358,66 @@ public enum SnapshotDiff {
                 brokerID: error.brokerID, new: .text(error.kafkaError?.name ?? error.operation), detail: error.description))
         }
         return events
+    }
+}
+
+/// Compares entries `i` of two lists of partitions (or of rows) walked in order, comparing a
+/// topic's characters only when a list's topic string is not the very one of its previous entry:
+/// within a run of one topic on both sides, equal once means equal throughout.
+struct TopicRun {
+    private var previous: (StringIdentity, StringIdentity, Bool)?
+
+    /// Whether `a[i]` and `b[i]` are the same partition (call for `i` = 0, 1, ... in order).
+    @inline(__always)
+    mutating func same(_ a: UnsafeBufferPointer<TopicPartition>, _ b: UnsafeBufferPointer<TopicPartition>, _ i: Int) -> Bool {
+        same(a[i].partition, b[i].partition, a[i].topic, b[i].topic)
+    }
+
+    /// Whether rows `a[i]` and `b[i]` are of the same partition (call for `i` = 0, 1, ... in order).
+    @inline(__always)
+    mutating func same(_ a: UnsafeBufferPointer<GroupPartition>, _ b: UnsafeBufferPointer<GroupPartition>, _ i: Int) -> Bool {
+        same(a[i].topicPartition.partition, b[i].topicPartition.partition, a[i].topicPartition.topic, b[i].topicPartition.topic)
+    }
+
+    @inline(__always)
+    private mutating func same(_ p: Int32, _ q: Int32, _ s: String, _ t: String) -> Bool {
+        let ids = (StringIdentity(s), StringIdentity(t))
+        let equal: Bool
+        if let previous, previous.0 == ids.0, previous.1 == ids.1 {
+            equal = previous.2
+        } else {
+            equal = s == t
+        }
+        previous = (ids.0, ids.1, equal)
+        return p == q && equal
+    }
+}
+
+/// Compares pairs of optional strings, remembering the last few pairs by identity: a row's owner
+/// in two polls is one of a few members' ids, each one string per poll, so most pairs were
+/// compared already.
+struct SameStrings {
+    private var recent: ((StringIdentity, StringIdentity, Bool)?, (StringIdentity, StringIdentity, Bool)?,
+                         (StringIdentity, StringIdentity, Bool)?, (StringIdentity, StringIdentity, Bool)?) = (nil, nil, nil, nil)
+    private var next = 0
+
+    /// Whether `a == b`.
+    mutating func same(_ a: String?, _ b: String?) -> Bool {
+        let x = StringIdentity(a)
+        let y = StringIdentity(b)
+        if x == y { return true }
+        if let r = recent.0, r.0 == x, r.1 == y { return r.2 }
+        if let r = recent.1, r.0 == x, r.1 == y { return r.2 }
+        if let r = recent.2, r.0 == x, r.1 == y { return r.2 }
+        if let r = recent.3, r.0 == x, r.1 == y { return r.2 }
+        let equal = a == b
+        switch next {
+        case 0: recent.0 = (x, y, equal)
+        case 1: recent.1 = (x, y, equal)
+        case 2: recent.2 = (x, y, equal)
+        default: recent.3 = (x, y, equal)
+        }
+        next = (next + 1) % 4
+        return equal
     }
 }

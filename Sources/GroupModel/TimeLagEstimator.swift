@@ -207,7 +207,7 @@ public enum TimeLagEstimator {
     /// ``timeLag(committed:samples:now:)`` for samples the caller keeps in time order (the history
     /// does): no sorting and no copy unless they turn out not to be ordered.
     /// Samples may be any collection indexed from 0 (the history reads them straight from its
-    /// rings, ``TopicRing/withSamples(slot:_:)``).
+    /// rings, ``TopicRing/withSamples(slot:_:)``, decoded onto the stack).
     static func timeLag<Samples: RandomAccessCollection>(committed: Int64?, ordered samples: Samples, now: Int64) -> TimeLag
     where Samples.Element == OffsetSample, Samples.Index == Int {
         guard let committed else { return .unknown(reason: "no committed offset") }
@@ -337,9 +337,15 @@ public enum TimeLagEstimator {
     ///   not growing, while a saw-tooth that dips at the end still counts.
     /// - Returns: the slope in offsets per second when the lag grows, else `nil`.
     public static func growthRate(_ samples: [LagSample], allowedLag: Int64 = 0) -> Double? {
+        growthRate(samples[...], allowedLag: allowedLag)
+    }
+
+    /// ``growthRate(_:allowedLag:)`` over samples read in place (a window on the stack, a slice).
+    static func growthRate<Samples: RandomAccessCollection>(_ samples: Samples, allowedLag: Int64) -> Double?
+    where Samples.Element == LagSample {
         guard samples.count >= 3, let first = samples.first, let last = samples.last,
               last.timestamp > first.timestamp, last.lag > first.lag,
-              let whole = fit(samples[...]), whole.slope > 0 else { return nil }
+              let whole = fit(samples), whole.slope > 0 else { return nil }
         guard whole.rise > Double(allowedLag), whole.rise > 2 * whole.scatter else { return nil }
         // A clear fall over the newer half (more than its own scatter) is a recovery.
         if let recent = fit(samples.suffix(max(3, samples.count / 2))), recent.slope < 0, -recent.rise > 2 * recent.scatter {
@@ -351,7 +357,8 @@ public enum TimeLagEstimator {
     /// A least-squares line through time-ordered samples: its slope (offsets per second), the
     /// change it predicts over their span (`rise`, offsets) and the scatter of the samples around it
     /// (residual standard deviation, offsets); `nil` when they span no time.
-    static func fit(_ samples: ArraySlice<LagSample>) -> (slope: Double, rise: Double, scatter: Double)? {
+    static func fit<Samples: BidirectionalCollection>(_ samples: Samples) -> (slope: Double, rise: Double, scatter: Double)?
+    where Samples.Element == LagSample {
         guard let origin = samples.first?.timestamp, let end = samples.last?.timestamp else { return nil }
         let n = Double(samples.count)
         var meanX = 0.0
@@ -503,29 +510,72 @@ public struct RecordTimes: Sendable, Hashable {
     public static func candidates(
         in snapshot: ClusterSnapshot, known: RecordTimes, oldestLogEnd: (TopicPartition) -> Int64?, focus: Set<String>, budget: Int
     ) -> [Key] {
+        candidates(in: snapshot, known: known, focus: focus, budget: budget) { row, _ in oldestLogEnd(row.pointee.topicPartition) }
+    }
+
+    /// ``candidates(in:known:oldestLogEnd:focus:budget:)`` with the oldest log ends read from
+    /// `history`: each topic's ring is looked up once per run of a group's rows of that topic
+    /// (rows come sorted by topic), not once per row.
+    static func candidates(in snapshot: ClusterSnapshot, known: RecordTimes, history: History, focus: Set<String>, budget: Int) -> [Key] {
+        var cursor = OldestLogEnds(history: history)
+        return candidates(in: snapshot, known: known, focus: focus, budget: budget) { row, newGroup in cursor.oldestLogEnd(row, newGroup: newGroup) }
+    }
+
+    /// The oldest log ends of rows read in order, from the history's topic rings: a topic's ring
+    /// is looked up once per run of rows of that topic, and read where this cursor keeps it (a
+    /// closure reading a ring it captured would copy it for every row).
+    private struct OldestLogEnds {
+        let history: History
+        var topic: String?
+        var ring: TopicRing?
+
+        mutating func oldestLogEnd(_ row: UnsafePointer<GroupPartition>, newGroup: Bool) -> Int64? {
+            if newGroup || row.pointee.topicPartition.topic != topic {
+                topic = row.pointee.topicPartition.topic
+                ring = history.topicRings[row.pointee.topicPartition.topic]
+            }
+            guard let slot = ring?.slot(of: row.pointee.topicPartition.partition) else { return nil }
+            return ring?.oldestLogEnd(slot: slot)
+        }
+    }
+
+    /// The selection, given the oldest log end of a row's partition (`oldestLogEnd(row, newGroup)`;
+    /// `newGroup` is true for a group's first row). Rows are read in place (copying one retains its
+    /// strings); the lagging ones are listed first and put in a table only to merge a partition and
+    /// offset listed by several groups (a table sized for every row was most of the cost when the
+    /// history measures almost every partition and few rows are listed).
+    private static func candidates(
+        in snapshot: ClusterSnapshot, known: RecordTimes, focus: Set<String>, budget: Int,
+        oldestLogEnd: (UnsafePointer<GroupPartition>, _ newGroup: Bool) -> Int64?
+    ) -> [Key] {
         guard budget > 0 else { return [] }
-        var picked: [Key: (focus: Bool, lag: Int64)] = [:]
+        typealias Rank = (focus: Bool, lag: Int64)
+        var listed: [(key: Key, value: Rank)] = []
         let groups = snapshot.groups
-        // Sized for every row up front: growing through rehashes was a sixth of this function.
-        var rows = 0
-        for g in groups.indices { rows += groups[g].partitions.count }
-        picked.reserveCapacity(rows)
         let checkKnown = !known.isEmpty
+        let checkFocus = !focus.isEmpty
         for g in groups.indices {
-            let inFocus = focus.contains(groups[g].groupID)
-            let rows = groups[g].partitions
-            for i in rows.indices {
-                guard let committed = rows[i].committedOffset, let lag = rows[i].lag.offsets, lag > 0,
-                      let logEnd = rows[i].logEnd, committed < logEnd, rows[i].error == nil else { continue }
-                let tp = rows[i].topicPartition
-                if let oldest = oldestLogEnd(tp), committed >= oldest { continue }
-                let key = Key(tp, offset: committed)
-                if checkKnown, known[key] != nil { continue }
-                let previous = picked[key]
-                picked[key] = (inFocus || previous?.focus == true, max(lag, previous?.lag ?? 0))
+            let inFocus = checkFocus && focus.contains(groups[g].groupID)
+            groups[g].partitions.withUnsafeBufferPointer { rows in
+                for i in rows.indices {
+                    let row = rows.baseAddress! + i
+                    guard let committed = row.pointee.committedOffset, let lag = row.pointee.lagOffsets, lag > 0,
+                          let logEnd = row.pointee.logEnd, committed < logEnd, !row.pointee.hasError else { continue }
+                    if let oldest = oldestLogEnd(row, i == 0), committed >= oldest { continue }
+                    let key = Key(row.pointee.topicPartition, offset: committed)
+                    if checkKnown, known[key] != nil { continue }
+                    listed.append((key, (inFocus, lag)))
+                }
             }
         }
-        func better(_ a: (focus: Bool, lag: Int64), _ b: (focus: Bool, lag: Int64)) -> Bool {
+        var picked: [Key: Rank] = [:]
+        picked.reserveCapacity(listed.count)
+        for (key, rank) in listed {
+            let previous = picked[key]
+            picked[key] = (rank.focus || previous?.focus == true, max(rank.lag, previous?.lag ?? 0))
+        }
+        listed = []
+        func better(_ a: Rank, _ b: Rank) -> Bool {
             a.focus != b.focus ? a.focus : a.lag > b.lag
         }
         var chosen = Array(picked)

@@ -17,16 +17,24 @@ enum DeriveBench {
         var partitions = 10
         var polls = 15
         var historyCapacity = 10
+        /// Record-time candidates asked for before each poll (0: none), as the monitor asks them.
+        var candidates = 0
+        /// Whether to print a digest of everything the derivation hands over (to compare builds).
+        var digest = false
         var out: String?
 
         static let usage = """
-            usage: KgtopBench --derive-only [--groups N] [--partitions P] [--polls N] [--history N] [--out FILE]
+            usage: KgtopBench --derive-only [--groups N] [--partitions P] [--polls N] [--history N] [--candidates N] [--digest] [--out FILE]
             """
 
         init(_ args: ArraySlice<String>) throws {
             var it = args.makeIterator()
             while let a = it.next() {
                 if a == "--derive-only" { continue }
+                if a == "--digest" {
+                    digest = true
+                    continue
+                }
                 guard let v = it.next() else { throw BenchError("\(a) needs a value") }
                 guard let n = Int(v), n > 0 else {
                     if a == "--out" { out = v; continue }
@@ -37,6 +45,7 @@ enum DeriveBench {
                 case "--partitions": partitions = n
                 case "--polls": polls = n
                 case "--history": historyCapacity = n
+                case "--candidates": candidates = n
                 case "--out": out = v
                 default: throw BenchError("unknown option \(a)")
                 }
@@ -59,6 +68,8 @@ enum DeriveBench {
         var health = Summary()
         var timeLag = Summary()
         var errors = Summary()
+        /// ``PollDerivation/recordTimeCandidates(for:focus:budget:)`` before each poll (with `--candidates`).
+        var candidates = Summary()
         var eventsPerPoll = Summary()
         /// Resident memory after the first snapshot was built, before any derivation (MB).
         var baselineRSSMB = 0.0
@@ -90,7 +101,22 @@ enum DeriveBench {
         var snapshot = estate.snapshot()
         result.baselineRSSMB = memory().rss
         var walls: [Double] = []
+        var candidateMs: [Double] = []
+        var digest = Digest()
         for poll in 0..<o.polls {
+            if o.candidates > 0 {
+                // As the monitor does: ask which record timestamps would help, and "read" them (each
+                // record is taken to be a minute older than the snapshot, its timestamp exact).
+                let c0 = threadCPUMs()
+                let keys = derivation.recordTimeCandidates(for: snapshot, focus: [], budget: o.candidates)
+                candidateMs.append(threadCPUMs() - c0)
+                if o.digest { digest.add("candidates", "\(keys)") }
+                var found: [RecordTimes.Key: RecordTimes.Record] = [:]
+                for (i, key) in keys.enumerated() {
+                    found[key] = RecordTimes.Record(timestamp: snapshot.takenAt - 60_000 - Int64(i), exact: i % 4 != 0)
+                }
+                derivation.addRecordTimes(found)
+            }
             let t0 = ContinuousClock.now
             // The poller hands its snapshot over to the monitor's derivation: so does the bench.
             let derived = derivation.ingest(consume snapshot)
@@ -98,6 +124,7 @@ enum DeriveBench {
             let t = derivation.lastTimings
             timings.append(t)
             events.append(Double(derived.events.count + derived.episodeEvents.count))
+            if o.digest { digest.add(derived) }
             KgtopBench.log("derive poll \(poll): \(KgtopBench.fmt(t.totalMs)) ms cpu, \(KgtopBench.fmt(walls[poll])) ms wall (diff \(KgtopBench.fmt(t.diffMs)), episodes \(KgtopBench.fmt(t.episodesMs)), history \(KgtopBench.fmt(t.historyMs)), health \(KgtopBench.fmt(t.healthMs)), time lag \(KgtopBench.fmt(t.timeLagMs)), errors \(KgtopBench.fmt(t.errorsMs))), \(derived.events.count) events, \(derived.episodeEvents.count) episode events, RSS \(KgtopBench.fmt(memory().rss)) MB")
             estate.advance()
             snapshot = estate.snapshot()
@@ -112,6 +139,7 @@ enum DeriveBench {
         result.health = Summary(warm.map(\.healthMs))
         result.timeLag = Summary(warm.map(\.timeLagMs))
         result.errors = Summary(warm.map(\.errorsMs))
+        result.candidates = Summary(Array(candidateMs.dropFirst(min(1, candidateMs.count))))
         result.eventsPerPoll = Summary(events)
         let m = memory()
         result.finalRSSMB = m.rss
@@ -130,9 +158,10 @@ enum DeriveBench {
             \(line("history", result.history))
             \(line("health", result.health))
             \(line("time lag", result.timeLag))
-            \(line("errors", result.errors))
+            \(line("errors", result.errors))\(o.candidates > 0 ? "\n" + line("candidates", result.candidates) : "")
               RSS: baseline \(KgtopBench.fmt(result.baselineRSSMB)) MB (one snapshot), final \(KgtopBench.fmt(result.finalRSSMB)) MB, peak \(KgtopBench.fmt(result.peakRSSMB)) MB; history rings \(KgtopBench.fmt(result.historyMB)) MB
             """)
+        if o.digest { print("  digest: \(digest.text)") }
         if let out = o.out {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -167,6 +196,61 @@ enum DeriveBench {
         #endif
         let peak = KgtopBench.peakRSSMB()
         return (peak, peak)
+    }
+}
+
+/// A digest of what the derivation hands over, poll after poll (FNV-1a over canonical text, one
+/// per part): two builds that derive the same thing print the same digests.
+struct Digest {
+    /// The parts, in the order printed.
+    static let parts = ["snapshot", "events", "episodes", "verdicts", "errors", "timeLags", "candidates"]
+    private var states = [UInt64](repeating: 0xcbf2_9ce4_8422_2325, count: Digest.parts.count)
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// `part=hex` for every part.
+    var text: String { zip(Self.parts, states).map { "\($0)=\(String($1, radix: 16))" }.joined(separator: " ") }
+
+    mutating func add(_ part: String, _ text: String) { add(part, Data(text.utf8)) }
+
+    mutating func add(_ part: String, _ bytes: Data) {
+        let p = Self.parts.firstIndex(of: part)!
+        var state = states[p]
+        for byte in bytes {
+            state ^= UInt64(byte)
+            state = state &* 0x100_0000_01b3
+        }
+        states[p] = state
+    }
+
+    mutating func add<T: Encodable>(_ part: String, json value: T) {
+        do { add(part, try encoder.encode(value)) } catch {
+            FileHandle.standardError.write(Data("KgtopBench: digest: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Everything of one derived poll: the labelled snapshot, events, episodes (open ones by
+    /// number: the derivation lists those that started together in no set order), verdicts (their
+    /// reasons in words), new errors and time lags.
+    mutating func add(_ derived: DerivedPoll) {
+        add("snapshot", json: derived.snapshot)
+        add("events", json: derived.events)
+        add("events", "hasNewError \(derived.hasNewError)")
+        add("episodes", json: derived.episodeEvents)
+        add("episodes", json: derived.openEpisodes.sorted { $0.number < $1.number })
+        add("episodes", json: derived.finishedEpisodes)
+        add("verdicts", json: derived.verdicts)
+        add("errors", json: derived.newErrors)
+        for id in derived.timeLags.keys.sorted() {
+            let lags = derived.timeLags[id]!.dictionary.sorted { $0.key < $1.key }
+            add("timeLags", json: id)
+            add("timeLags", json: lags.map(\.key))
+            add("timeLags", json: lags.map(\.value))
+        }
     }
 }
 
