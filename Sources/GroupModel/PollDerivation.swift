@@ -230,7 +230,7 @@ public struct PollDerivation: Sendable {
         events.append(contentsOf: verdictEvents)
         let derived = DerivedPoll(
             pollIndex: count - 1, snapshot: snapshot, events: events, episodeEvents: episodeEvents,
-            openEpisodes: tracker.open.values.sorted { $0.startedAt < $1.startedAt }, finishedEpisodes: tracker.finished,
+            openEpisodes: tracker.openOldestFirst, finishedEpisodes: tracker.finished,
             verdicts: verdicts, newErrors: fresh, timeLags: timeLags)
         timings.errorsMs = lap()
         lastTimings = timings

@@ -403,6 +403,11 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     public var estimateWindow = 9
     /// Open episodes by group id.
     public private(set) var open: [String: RebalanceEpisode] = [:]
+    /// The episodes under way, oldest first; episodes that started at the same poll by number
+    /// (the order they were opened in), so the list is the same on every run.
+    public var openOldestFirst: [RebalanceEpisode] {
+        open.values.sorted { ($0.startedAt, $0.number) < ($1.startedAt, $1.number) }
+    }
     /// Finished episodes, oldest first, at most ``finishedCapacity``.
     public private(set) var finished: [RebalanceEpisode] = []
     /// Per group, per member: when the member was first seen behind the assignment epoch.

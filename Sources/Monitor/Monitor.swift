@@ -238,7 +238,7 @@ public actor Monitor {
             let message = "\(error)"
             var update = MonitorUpdate(
                 sequence: sequence, snapshot: last, events: [], episodeEvents: [],
-                openEpisodes: derivation.tracker.open.values.sorted { $0.startedAt < $1.startedAt },
+                openEpisodes: derivation.tracker.openOldestFirst,
                 finishedEpisodes: derivation.tracker.finished, verdicts: [:], stats: nil, failure: message,
                 newErrors: [], lastSuccessAt: lastSuccessAt, at: at)
             // Keyed by the kind of fault, not its wording, so a lasting fault is reported once.

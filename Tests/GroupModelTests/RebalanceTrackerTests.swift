@@ -143,3 +143,31 @@ struct RebalanceTrackerTests {
         #expect(end.last?.episode.targetEpoch == 2)
     }
 }
+
+@Suite("RebalanceTracker, open episodes in order")
+struct RebalanceTrackerOrderTests {
+    /// Group `id` with one member at `epoch`, the group at `groupEpoch` (behind when they differ).
+    private func group(_ id: String, member: Int32, groupEpoch: Int32) -> Group {
+        let orders = Fixtures.orders(0, 1, 2, 3, 4, 5)
+        let state: GroupState = groupEpoch > member ? .reconciling : .stable
+        return Fixtures.group(DescribedConsumerGroupInput(
+            groupID: id, state: state, groupEpoch: groupEpoch, assignmentEpoch: groupEpoch,
+            members: [Fixtures.consumerMember("m-\(id)", epoch: member, assignment: orders, target: orders)]))
+    }
+
+    @Test("episodes that start at one poll come out in the order they were opened, after older ones, on every run")
+    func sameStart() throws {
+        var tracker = RebalanceTracker(stuckThresholdMs: 60_000)
+        let ids = (0..<40).map { "g\($0)" }
+        _ = tracker.ingest(Fixtures.snapshot(at: 0, groups: ids.map { group($0, member: 5, groupEpoch: 5) }))
+        // g7 starts first; a poll later every other group starts at once.
+        _ = tracker.ingest(Fixtures.snapshot(at: 1_000, groups: ids.map { group($0, member: 5, groupEpoch: $0 == "g7" ? 6 : 5) }))
+        _ = tracker.ingest(Fixtures.snapshot(at: 2_000, groups: ids.map { group($0, member: 5, groupEpoch: 6) }))
+        let open = tracker.openOldestFirst
+        #expect(open.count == 40)
+        #expect(open.first?.groupID == "g7")
+        #expect(open.map(\.startedAt) == [1_000] + Array(repeating: 2_000, count: 39))
+        #expect(open.map(\.number) == open.map(\.number).sorted())
+        #expect(Set(open.map(\.number)).count == 40)
+    }
+}
