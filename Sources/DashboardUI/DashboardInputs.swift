@@ -113,13 +113,7 @@ public struct PartitionInsights: Sendable, Hashable, ExpressibleByDictionaryLite
     /// The verdict status of a partition.
     private func status(_ tp: TopicPartition) -> HealthStatus? {
         guard hasRowStatuses else { return verdicts.first { $0.topicPartition == tp }?.status }
-        var lo = 0
-        var hi = rows.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if rows[mid].topicPartition < tp { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < rows.count && rows[lo].topicPartition == tp ? rowStatuses[lo] : nil
+        return rows.rowIndex(of: tp).flatMap { rowStatuses[$0] }
     }
 
     /// The (partition, status) of every verdict, in partition order.

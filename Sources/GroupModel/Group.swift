@@ -137,6 +137,22 @@ public struct Group: Sendable, Hashable, Codable {
     }
 }
 
+extension Array where Element == GroupPartition {
+    /// The position of the row of `topicPartition` in rows sorted by partition, as a ``Group``
+    /// keeps them (a binary search, reading the rows in place), nil when there is none.
+    public func rowIndex(of topicPartition: TopicPartition) -> Int? {
+        withUnsafeBufferPointer { rows -> Int? in
+            var lo = 0
+            var hi = rows.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if rows[mid].topicPartition < topicPartition { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < rows.count && rows[lo].topicPartition == topicPartition ? lo : nil
+        }
+    }
+}
+
 /// Figures derived from a group's members and partitions.
 public struct GroupSummary: Sendable, Hashable, Codable {
     /// Sum of the known partition lags.

@@ -691,15 +691,7 @@ public struct PartitionTimeLags: Sendable, Hashable, ExpressibleByDictionaryLite
         case .table(let table):
             return table[tp]
         case .rows(let rows, let lags):
-            return rows.withUnsafeBufferPointer { rows -> TimeLag? in
-                var lo = 0
-                var hi = rows.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if rows[mid].topicPartition < tp { lo = mid + 1 } else { hi = mid }
-                }
-                return lo < rows.count && rows[lo].topicPartition == tp ? lags[lo] : nil
-            }
+            return rows.rowIndex(of: tp).map { lags[$0] }
         }
     }
 

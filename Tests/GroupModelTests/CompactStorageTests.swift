@@ -380,3 +380,20 @@ struct CompactStorageTests {
         #expect(LagValue.commonReasons.contains(LagValue.notApplicableReason))
     }
 }
+
+@Suite("Group rows by partition")
+struct RowIndexTests {
+    @Test("rowIndex finds every row of sorted rows and nothing else, as a linear search does")
+    func rowIndex() {
+        let tps = ["a", "b", "orders"].flatMap { topic in [0, 1, 3, 7].map { TopicPartition(topic: topic, partition: Int32($0)) } }
+        let rows = tps.map {
+            GroupPartition(topicPartition: $0, committedOffset: 1, logStart: 0, logEnd: 2, lag: .known(1), handoff: .settled)
+        }
+        for (i, tp) in tps.enumerated() { #expect(rows.rowIndex(of: tp) == i) }
+        for tp in [TopicPartition(topic: "a", partition: 2), TopicPartition(topic: "c", partition: 0),
+                   TopicPartition(topic: "", partition: 0), TopicPartition(topic: "orders", partition: 8)] {
+            #expect(rows.rowIndex(of: tp) == nil)
+        }
+        #expect([GroupPartition]().rowIndex(of: tps[0]) == nil)
+    }
+}
