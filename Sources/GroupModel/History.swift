@@ -534,9 +534,7 @@ struct GroupRing: Sendable, Hashable, Codable {
                 }
             }
         }
-        let width = max(offsets.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
-        if width > offsets.width { offsets.widen(to: width) }
-        let new = PackedInts.base(lowest: lo, width: width)
+        let new = offsets.baseFitting(lowest: lo, highest: hi)
         base[slot] = new
         for k in 0..<n {
             let cell = slot * cap + column(k, of: n)
@@ -834,9 +832,7 @@ struct TopicRing: Sendable, Hashable, Codable {
                 hi = max(hi, t)
             }
         }
-        let width = max(times.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
-        if width > times.width { times.widen(to: width) }
-        let new = PackedInts.base(lowest: lo, width: width)
+        let new = times.baseFitting(lowest: lo, highest: hi)
         // Each kept timestamp is rewritten from its own old difference, in place.
         for slot in written.indices {
             let n = count(slot: slot)
@@ -858,9 +854,7 @@ struct TopicRing: Sendable, Hashable, Codable {
             let v = old &+ ends[cell(slot: slot, k, of: n)]
             (lo, hi) = (min(lo, v), max(hi, v))
         }
-        let width = max(ends.width, PackedInts.width(spanning: UInt64(bitPattern: hi &- lo)))
-        if width > ends.width { ends.widen(to: width) }
-        let new = PackedInts.base(lowest: lo, width: width)
+        let new = ends.baseFitting(lowest: lo, highest: hi)
         endBase[slot] = new
         // Each kept log end is rewritten from its own old difference, in place.
         for k in 0..<n {
@@ -954,6 +948,15 @@ struct PackedInts: Sendable, Hashable, Codable {
     /// the most room above it (offsets and clocks grow). Wrapping arithmetic: exact for any values.
     static func base(lowest: Int64, width: Int) -> Int64 {
         width == 0 ? lowest : lowest &+ Int64(bitPattern: UInt64(1) << UInt64(8 * width - 1))
+    }
+
+    /// Widens the storage, when needed, so that every value from `lowest` to `highest` is stored
+    /// as its difference from the base returned (``base(lowest:width:)``). The values held are not
+    /// rewritten: a caller moving to the new base rewrites each from its old difference.
+    mutating func baseFitting(lowest: Int64, highest: Int64) -> Int64 {
+        let needed = max(width, PackedInts.width(spanning: UInt64(bitPattern: highest &- lowest)))
+        if needed > width { widen(to: needed) }
+        return PackedInts.base(lowest: lowest, width: needed)
     }
 
     /// Whether `value` is stored without widening.

@@ -250,14 +250,31 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
         // The last answer's members of this group, when it is the group asked here.
         var guide: [DescribedConsumerGroupInput.Member] = []
         if k < asked.lastConsumer.count, let last = asked.lastConsumer[k], last.groupID == groupID { guide = last.members }
-        // Nil while every member so far is the guide's at its position (the guide's list is then the
-        // answer's, its storage shared).
-        var fresh: [DescribedConsumerGroupInput.Member]?
-        for j in 0..<memberCount {
+        let members = try readMembers(
+            &r, count: memberCount, guide: guide,
+            equals: { member(&$0, version: version, names: &names, equals: $1) },
+            read: { (r: inout WireReader) throws(WireError) in try readMember(&r, version: version, names: &names, strings: &strings) })
+        _ = try r.readInt32()  // AuthorizedOperations
+        try FlatListOffsetsResponse.skipTaggedFields(&r)
+        return DescribedConsumerGroupInput(
+            groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
+            groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, assignor: assignor, members: members)
+    }
+
+    /// A group's `count` members: each is first compared in place with `guide`'s member at its
+    /// position (the coordinator's last answer about the group) and is that value when it reads
+    /// equal (`equals` leaves the reader past it), else it is read anew from its start (`read`).
+    /// While every member so far is the guide's, no list is built: the guide's storage is the
+    /// answer's. Used for ConsumerGroupDescribe and DescribeGroups members alike.
+    static func readMembers<Member>(
+        _ r: inout WireReader, count: Int, guide: [Member],
+        equals: (inout WireReader, Member) -> Bool, read: (inout WireReader) throws(WireError) -> Member
+    ) throws(WireError) -> [Member] {
+        var fresh: [Member]?
+        for j in 0..<count {
             if j < guide.count {
-                // Compared in place; read from its start when it differs.
                 var probe = r
-                if member(&probe, version: version, names: &names, equals: guide[j]) {
+                if equals(&probe, guide[j]) {
                     r = probe
                     fresh?.append(guide[j])
                     continue
@@ -265,17 +282,12 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
             }
             if fresh == nil {
                 var list = Array(guide[..<j])
-                list.reserveCapacity(Swift.min(memberCount, j + r.remaining / 8))
+                list.reserveCapacity(Swift.min(count, j + r.remaining / 8))
                 fresh = list
             }
-            fresh!.append(try readMember(&r, version: version, names: &names, strings: &strings))
+            fresh!.append(try read(&r))
         }
-        let members = fresh ?? (memberCount == guide.count ? guide : Array(guide[..<memberCount]))
-        _ = try r.readInt32()  // AuthorizedOperations
-        try FlatListOffsetsResponse.skipTaggedFields(&r)
-        return DescribedConsumerGroupInput(
-            groupID: groupID, error: ItemError(answeredCode: code, message: message), state: GroupState(brokerString: state),
-            groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, assignor: assignor, members: members)
+        return fresh ?? (count == guide.count ? guide : Array(guide[..<count]))
     }
 
     /// Whether the member at the reader reads as `m` (then the reader is past it): each field is
@@ -529,24 +541,10 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
         // As for ConsumerGroupDescribe: the last answer's members of this group are the guides.
         var guide: [DescribedClassicGroupInput.Member] = []
         if k < asked.lastClassic.count, let last = asked.lastClassic[k], last.groupID == groupID { guide = last.members }
-        var fresh: [DescribedClassicGroupInput.Member]?
-        for j in 0..<memberCount {
-            if j < guide.count {
-                var probe = r
-                if member(&probe, version: version, flexible: flexible, decodable: decodable, names: &names, equals: guide[j]) {
-                    r = probe
-                    fresh?.append(guide[j])
-                    continue
-                }
-            }
-            if fresh == nil {
-                var list = Array(guide[..<j])
-                list.reserveCapacity(Swift.min(memberCount, j + r.remaining / 8))
-                fresh = list
-            }
-            fresh!.append(try readMember(&r, version: version, flexible: flexible, decodable: decodable, names: &names, strings: &strings))
-        }
-        let members = fresh ?? (memberCount == guide.count ? guide : Array(guide[..<memberCount]))
+        let members = try FlatConsumerGroupDescribeResponse.readMembers(
+            &r, count: memberCount, guide: guide,
+            equals: { member(&$0, version: version, flexible: flexible, decodable: decodable, names: &names, equals: $1) },
+            read: { (r: inout WireReader) throws(WireError) in try readMember(&r, version: version, flexible: flexible, decodable: decodable, names: &names, strings: &strings) })
         if version >= 3 { _ = try r.readInt32() }  // AuthorizedOperations
         if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
         return DescribedClassicGroupInput(

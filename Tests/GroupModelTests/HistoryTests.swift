@@ -253,6 +253,28 @@ struct HistoryTests {
         #expect(history.groupRings["g"].map { $0.traits.count <= 64 } == true)
     }
 
+    /// Every observation, commit mark, group lag series and log-end sample of `history` equals the
+    /// plain model's, for each row and partition of `snap` (just recorded by both).
+    private func expectAgree(_ history: History, _ reference: ReferenceHistory, after snap: ClusterSnapshot, _ label: String) {
+        for group in snap.groups {
+            for row in group.partitions {
+                let tp = row.topicPartition
+                #expect(history.observations(groupID: group.groupID, topicPartition: tp) == reference.observations[group.groupID]?[tp],
+                        "\(label) \(group.groupID) \(tp)")
+                #expect(history.commitMark(groupID: group.groupID, topicPartition: tp) == reference.marks[group.groupID]?[tp],
+                        "\(label) \(group.groupID) \(tp)")
+            }
+            #expect(history.groupLagSamples(groupID: group.groupID) == reference.groupLagSamples(group), "\(label) \(group.groupID)")
+        }
+        for topic in snap.topics {
+            for p in topic.partitions {
+                let tp = TopicPartition(topic: topic.name, partition: p.partition)
+                #expect(history.logEndSamples(tp) == reference.logEnds[tp], "\(label) \(tp)")
+                #expect(history.oldestLogEnd(tp) == reference.logEnds[tp]?.first?.logEnd, "\(label) \(tp)")
+            }
+        }
+    }
+
     @Test("Randomized: the compact history agrees with the plain model, poll after poll")
     func randomized() {
         for seed in 1...6 as ClosedRange<UInt64> {
@@ -264,20 +286,7 @@ struct HistoryTests {
                 let snap = randomSnapshot(at: Int64(poll) * 1000, dice: &dice)
                 history.record(snap)
                 reference.record(snap)
-                for group in snap.groups {
-                    for row in group.partitions {
-                        let tp = row.topicPartition
-                        #expect(history.observations(groupID: group.groupID, topicPartition: tp) == reference.observations[group.groupID]?[tp],
-                                "seed \(seed) poll \(poll) \(group.groupID) \(tp)")
-                        #expect(history.commitMark(groupID: group.groupID, topicPartition: tp) == reference.marks[group.groupID]?[tp])
-                    }
-                }
-                for topic in snap.topics {
-                    for p in topic.partitions {
-                        let tp = TopicPartition(topic: topic.name, partition: p.partition)
-                        #expect(history.logEndSamples(tp) == reference.logEnds[tp], "seed \(seed) poll \(poll) \(tp)")
-                    }
-                }
+                expectAgree(history, reference, after: snap, "seed \(seed) poll \(poll)")
             }
         }
     }
@@ -306,23 +315,7 @@ struct HistoryTests {
                 let snap = offsetSnapshot(at: at, offsets: &offsets, dice: &dice)
                 history.record(snap)
                 reference.record(snap)
-                for group in snap.groups {
-                    for row in group.partitions {
-                        let tp = row.topicPartition
-                        #expect(history.observations(groupID: group.groupID, topicPartition: tp) == reference.observations[group.groupID]?[tp],
-                                "seed \(seed) poll \(poll) \(group.groupID) \(tp)")
-                        #expect(history.commitMark(groupID: group.groupID, topicPartition: tp) == reference.marks[group.groupID]?[tp],
-                                "seed \(seed) poll \(poll) \(group.groupID) \(tp)")
-                    }
-                    #expect(history.groupLagSamples(groupID: group.groupID) == reference.groupLagSamples(group), "seed \(seed) poll \(poll) \(group.groupID)")
-                }
-                for topic in snap.topics {
-                    for p in topic.partitions {
-                        let tp = TopicPartition(topic: topic.name, partition: p.partition)
-                        #expect(history.logEndSamples(tp) == reference.logEnds[tp], "seed \(seed) poll \(poll) \(tp)")
-                        #expect(history.oldestLogEnd(tp) == reference.logEnds[tp]?.first?.logEnd, "seed \(seed) poll \(poll) \(tp)")
-                    }
-                }
+                expectAgree(history, reference, after: snap, "seed \(seed) poll \(poll)")
             }
         }
     }

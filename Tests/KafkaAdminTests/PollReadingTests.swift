@@ -139,21 +139,28 @@ struct PollReadingTests {
                 let reference = FlatGroupDescriptionsTests.consumerReference(bytes, version: version)
                 #expect(Self.guided(bytes, version: version, ids: ids, last: last) == reference, "version \(version), trial \(trial)")
                 members += (try? reference.get())?.groups.reduce(0) { $0 + $1.members.count } ?? 0
-                // Cut or damaged: the generated decoder's error (or value).
-                if trial % 10 == 0 {
-                    for cut in stride(from: 0, to: bytes.count, by: 3) {
-                        let prefix = Array(bytes[..<cut])
-                        #expect(Self.guided(prefix, version: version, ids: ids, last: last)
-                            == FlatGroupDescriptionsTests.consumerReference(prefix, version: version))
-                    }
-                }
-                var damaged = bytes
-                if !damaged.isEmpty { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
-                #expect(Self.guided(damaged, version: version, ids: ids, last: last)
-                    == FlatGroupDescriptionsTests.consumerReference(damaged, version: version))
+                Self.expectCutAndDamagedAgree(
+                    bytes, cuts: trial % 10 == 0, &rng, guided: { Self.guided($0, version: version, ids: ids, last: last) },
+                    reference: { FlatGroupDescriptionsTests.consumerReference($0, version: version) })
             }
         }
         #expect(reused > groups / 5 && members > 500)
+    }
+
+    /// Cut answers (every third prefix, when `cuts`) and `bytes` with one byte damaged read the same
+    /// through the guided reader as through the reference: the generated decoder's error or value.
+    static func expectCutAndDamagedAgree<Answer: Equatable>(
+        _ bytes: [UInt8], cuts: Bool, _ rng: inout SplitMix64, guided: ([UInt8]) -> Answer, reference: ([UInt8]) -> Answer
+    ) {
+        if cuts {
+            for cut in stride(from: 0, to: bytes.count, by: 3) {
+                let prefix = Array(bytes[..<cut])
+                #expect(guided(prefix) == reference(prefix), "cut at \(cut) of \(bytes.count)")
+            }
+        }
+        var damaged = bytes
+        if !damaged.isEmpty { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
+        #expect(guided(damaged) == reference(damaged))
     }
 
     static func guidedClassic(_ bytes: [UInt8], version: Int16, ids: [String], last: [DescribedClassicGroupInput]) -> Result<FlatDescribeGroupsResponse, WireError> {
@@ -205,17 +212,9 @@ struct PollReadingTests {
                 let reference = FlatGroupDescriptionsTests.classicReference(bytes, version: version)
                 #expect(Self.guidedClassic(bytes, version: version, ids: ids, last: last) == reference, "version \(version), trial \(trial)")
                 members += (try? reference.get())?.groups.reduce(0) { $0 + $1.members.count } ?? 0
-                if trial % 10 == 0 {
-                    for cut in stride(from: 0, to: bytes.count, by: 3) {
-                        let prefix = Array(bytes[..<cut])
-                        #expect(Self.guidedClassic(prefix, version: version, ids: ids, last: last)
-                            == FlatGroupDescriptionsTests.classicReference(prefix, version: version))
-                    }
-                }
-                var damaged = bytes
-                if !damaged.isEmpty { damaged[rng.below(damaged.count)] = UInt8(truncatingIfNeeded: rng.next()) }
-                #expect(Self.guidedClassic(damaged, version: version, ids: ids, last: last)
-                    == FlatGroupDescriptionsTests.classicReference(damaged, version: version))
+                Self.expectCutAndDamagedAgree(
+                    bytes, cuts: trial % 10 == 0, &rng, guided: { Self.guidedClassic($0, version: version, ids: ids, last: last) },
+                    reference: { FlatGroupDescriptionsTests.classicReference($0, version: version) })
             }
         }
         #expect(reused > groups / 10 && members > 500)
