@@ -91,7 +91,13 @@ public actor KafkaSimulator {
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrame)))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    // A connection accepted while its listener is closing (a broker stopped or
+                    // restarted) is never handed to `serve`, and NIO stops the process when such a
+                    // connection is released unfinished. It is held until its channel closes and
+                    // then finished (for a served connection, which `serve` finished, a no-op).
+                    channel.closeFuture.whenComplete { _ in Task { try? await connection.executeThenClose { _, _ in } } }
+                    return connection
                 }
             }
         let actual = server.channel.localAddress?.port ?? port
