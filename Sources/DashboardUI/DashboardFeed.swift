@@ -154,7 +154,7 @@ public struct DashboardFeed: Sendable {
             }
             let recentLeft = left.isEmpty ? [] : (left[id] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
             insights.append(
-                id, verdict: verdict?.status, verdictReason: verdict?.reason,
+                id, verdict: verdict?.status, verdictReason: verdict?.why,
                 maxTimeLagMs: maxTimeLag?.ms, maxTimeLagIsBound: maxTimeLag?.isBound ?? false,
                 lagTrend: trendSlot.map { trends.series[$0] } ?? [], lagRate: verdict?.lagTrend,
                 lastRebalanceAt: lastRebalance.isEmpty ? nil : lastRebalance[id],
