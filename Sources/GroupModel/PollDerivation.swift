@@ -273,7 +273,6 @@ public struct PollDerivation: Sendable {
             groupVerdicts.append(verdict)
         }
         let verdicts = GroupValues(ids: ids, values: groupVerdicts)
-        groupVerdicts = []
         // Fewer verdicts than groups: some id is listed twice, and its listings share the last one's.
         let repeatedIDs = verdicts.count < groups.count
         timings.healthMs = lap()
