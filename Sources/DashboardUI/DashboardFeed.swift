@@ -56,7 +56,7 @@ public struct DashboardFeed: Sendable {
     public mutating func ingest(
         snapshot: ClusterSnapshot, events: [GroupEvent], episodeEvents: [EpisodeEvent],
         openEpisodes: [RebalanceEpisode], finishedEpisodes: [RebalanceEpisode],
-        verdicts: [String: GroupVerdict], newErrors: [PollError], timeLags: [String: PartitionTimeLags] = [:],
+        verdicts: GroupValues<GroupVerdict>, newErrors: [PollError], timeLags: GroupValues<PartitionTimeLags> = [:],
         failure: String? = nil, at: Int64, isReplay: Bool = false
     ) -> DashboardUpdate {
         let now = at
@@ -129,8 +129,8 @@ public struct DashboardFeed: Sendable {
             } else {
                 trendSlot = kept?[id]
             }
-            // One copy of the verdict (each read through the dictionary's values copies it whole).
-            let verdict = verdicts.index(forKey: id).map { verdicts.values[$0] }
+            // One copy of the verdict, found at the group's position (no id hashed).
+            let verdict = verdicts.value(ofGroupAt: i, id: id)
             let stuckMembers = verdict?.stuckMembers ?? []
             // Per-partition insights are composed when a view shows a partition, not here: a poll
             // costs nothing per partition (100,000 of them at 10,000 groups).
@@ -138,7 +138,7 @@ public struct DashboardFeed: Sendable {
             // a byte a partition, not the poll's verdicts).
             let statusStart = insights.partitionStatusCount
             let compact = verdict.map { !$0.partitions.isEmpty && insights.appendPartitionStatuses(rows: groups[i].partitions, verdicts: $0.partitions) } ?? false
-            let partitions = PartitionInsights(verdicts: compact ? [] : verdict?.partitions ?? [], timeLags: timeLags[id] ?? [:])
+            let partitions = PartitionInsights(verdicts: compact ? [] : verdict?.partitions ?? [], timeLags: timeLags.value(ofGroupAt: i, id: id) ?? [:])
             let maxTimeLag = partitions.maxTimeLagFigure
             let recentJoins = joined.isEmpty ? [:] : (joined[id] ?? [:]).filter { now - $0.value <= recentWindowMs }
             var members: [String: MemberInsight] = [:]
@@ -154,7 +154,7 @@ public struct DashboardFeed: Sendable {
             }
             let recentLeft = left.isEmpty ? [] : (left[id] ?? [:]).filter { now - $0.value <= recentWindowMs }.keys.sorted()
             insights.append(
-                id, verdict: verdict?.status, verdictReason: verdict?.reason,
+                id, verdict: verdict?.status, verdictReason: verdict?.why,
                 maxTimeLagMs: maxTimeLag?.ms, maxTimeLagIsBound: maxTimeLag?.isBound ?? false,
                 lagTrend: trendSlot.map { trends.series[$0] } ?? [], lagRate: verdict?.lagTrend,
                 lastRebalanceAt: lastRebalance.isEmpty ? nil : lastRebalance[id],

@@ -255,7 +255,8 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     /// row, and `partitions` holds the time lags alone.
     struct Entry: Sendable {
         var verdict: HealthStatus?
-        var verdictReason: String?
+        /// Put into words when a view reads the entry (``insight(at:)``): few of a poll's are.
+        var verdictReason: GroupVerdict.Reason?
         var maxTimeLagMs: Int64?
         var maxTimeLagIsBound: Bool
         var trendStart: Int
@@ -349,7 +350,7 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
     /// Adds a group's insight (a later one of the same id replaces it for lookups).
     mutating func append(_ groupID: String, _ insight: GroupInsight) {
         append(
-            groupID, verdict: insight.verdict, verdictReason: insight.verdictReason, maxTimeLagMs: insight.maxTimeLagMs,
+            groupID, verdict: insight.verdict, verdictReason: insight.verdictReason.map(GroupVerdict.Reason.init), maxTimeLagMs: insight.maxTimeLagMs,
             maxTimeLagIsBound: insight.maxTimeLagIsBound, lagTrend: insight.lagTrend, lagRate: insight.lagRate,
             lastRebalanceAt: insight.lastRebalanceAt, partitions: insight.partitions, members: insight.members,
             recentlyLeft: insight.recentlyLeft)
@@ -357,7 +358,7 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
 
     /// Adds a group's insight field by field, its trend copied into the shared buffer.
     mutating func append(
-        _ groupID: String, verdict: HealthStatus?, verdictReason: String?, maxTimeLagMs: Int64?, maxTimeLagIsBound: Bool,
+        _ groupID: String, verdict: HealthStatus?, verdictReason: GroupVerdict.Reason?, maxTimeLagMs: Int64?, maxTimeLagIsBound: Bool,
         lagTrend: [Int64], lagRate: LagTrendResult?, lastRebalanceAt: Int64?, partitions: PartitionInsights,
         partitionRows: [GroupPartition]? = nil, statusStart: Int = 0, members: [String: MemberInsight], recentlyLeft: [String]
     ) {
@@ -424,7 +425,7 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
                 rows: rows, statuses: Array(partitionStatuses[e.statusStart..<(e.statusStart + rows.count)]), timeLags: e.partitions.estimatedTimeLags)
         }
         return GroupInsight(
-            verdict: e.verdict, verdictReason: e.verdictReason, maxTimeLagMs: e.maxTimeLagMs, maxTimeLagIsBound: e.maxTimeLagIsBound,
+            verdict: e.verdict, verdictReason: e.verdictReason?.text, maxTimeLagMs: e.maxTimeLagMs, maxTimeLagIsBound: e.maxTimeLagIsBound,
             lagTrend: Array(trend(at: index)), lagRate: e.lagRate, lastRebalanceAt: e.lastRebalanceAt, partitions: partitions,
             members: e.members, recentlyLeft: e.recentlyLeft)
     }

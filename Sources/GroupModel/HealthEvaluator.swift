@@ -202,13 +202,23 @@ enum VerdictReason: Sendable, Hashable {
 }
 
 /// The verdict on one group: the worst of its own conditions and its partitions'.
+///
+/// The reason is kept as the figures it is written from (``Reason``) and put into words when read,
+/// as a partition's is: a poll judges every group, while only the few on screen, in a report or
+/// in an event are ever read. Equality, hashing and coding see the words.
 public struct GroupVerdict: Sendable, Hashable, Codable {
     /// The group.
     public var groupID: String
     /// The verdict.
     public var status: HealthStatus
     /// Why, in words and numbers.
-    public var reason: String
+    public var reason: String {
+        get { why.text }
+        set { why = Reason(newValue) }
+    }
+    /// The reason, as the figures it is written from (read it as words with ``Reason/text``):
+    /// what a reader that keeps many verdicts' reasons and shows few of them holds.
+    public var why: Reason
     /// Every partition's verdict, sorted by partition.
     public var partitions: [PartitionVerdict]
     /// Members behind the assignment epoch longer than the threshold.
@@ -223,12 +233,100 @@ public struct GroupVerdict: Sendable, Hashable, Codable {
         groupID: String, status: HealthStatus, reason: String, partitions: [PartitionVerdict], stuckMembers: [StuckMember],
         lagTrend: LagTrendResult = LagTrendResult(trend: .unknown, offsetsPerSecond: nil, etaSeconds: nil)
     ) {
+        self.init(groupID: groupID, status: status, why: Reason(reason), partitions: partitions, stuckMembers: stuckMembers, lagTrend: lagTrend)
+    }
+
+    /// Creates a group verdict whose reason is written when read.
+    init(groupID: String, status: HealthStatus, why: Reason, partitions: [PartitionVerdict], stuckMembers: [StuckMember], lagTrend: LagTrendResult) {
         self.groupID = groupID
         self.status = status
-        self.reason = reason
+        self.why = why
         self.partitions = partitions
         self.stuckMembers = stuckMembers
         self.lagTrend = lagTrend
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case groupID, status, reason, partitions, stuckMembers, lagTrend
+    }
+
+    /// Decodes a verdict (the reason as text).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            groupID: try c.decode(String.self, forKey: .groupID), status: try c.decode(HealthStatus.self, forKey: .status),
+            why: Reason(try c.decode(String.self, forKey: .reason)), partitions: try c.decode([PartitionVerdict].self, forKey: .partitions),
+            stuckMembers: try c.decode([StuckMember].self, forKey: .stuckMembers), lagTrend: try c.decode(LagTrendResult.self, forKey: .lagTrend))
+    }
+
+    /// Encodes the verdict with its reason in words, in the order of its properties.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(groupID, forKey: .groupID)
+        try c.encode(status, forKey: .status)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(partitions, forKey: .partitions)
+        try c.encode(stuckMembers, forKey: .stuckMembers)
+        try c.encode(lagTrend, forKey: .lagTrend)
+    }
+
+    /// A group verdict's reason: words, or the figures of the common outcomes (every partition OK;
+    /// the worst partition quoted), written when ``text`` is read. Equal and hashed as its words.
+    public struct Reason: Sendable, Hashable, CustomStringConvertible {
+        private enum Storage: Sendable, Hashable {
+            case text(String)
+            /// `10 partition(s) OK, total lag 42`.
+            case allOK(partitions: Int, totalLag: Int64)
+            /// `3 partition(s) WARN; worst orders-2: ` and the worst partition's reason.
+            case worst(count: Int, status: HealthStatus, partition: TopicPartition, why: VerdictReason)
+        }
+
+        private var storage: Storage
+
+        /// A reason in words.
+        public init(_ text: String) { storage = .text(text) }
+
+        /// `partitions` partitions, all OK, with a total lag of `totalLag`.
+        static func allOK(partitions: Int, totalLag: Int64) -> Reason { Reason(storage: .allOK(partitions: partitions, totalLag: totalLag)) }
+
+        /// `count` partitions at `status`, the worst of them `partition` for `why`.
+        static func worst(count: Int, status: HealthStatus, partition: TopicPartition, why: VerdictReason) -> Reason {
+            Reason(storage: .worst(count: count, status: status, partition: partition, why: why))
+        }
+
+        private init(storage: Storage) { self.storage = storage }
+
+        /// The reason in words.
+        public var text: String {
+            switch storage {
+            case .text(let words):
+                return words
+            case let .allOK(partitions, totalLag):
+                return "\(partitions) partition(s) OK, total lag \(totalLag)"
+            case let .worst(count, status, partition, why):
+                // "3 partition(s) WARN; worst orders-2: lag 40, ...", written into one string.
+                var reason = String(count)
+                reason.reserveCapacity(96)
+                reason.append(" partition(s) ")
+                reason.append(status.rawValue)
+                reason.append("; worst ")
+                reason.append(partition.topic)
+                reason.append("-")
+                reason.append(String(partition.partition))
+                reason.append(": ")
+                why.write(to: &reason)
+                return reason
+            }
+        }
+
+        /// The reason in words.
+        public var description: String { text }
+
+        /// Equal when the words are.
+        public static func == (a: Reason, b: Reason) -> Bool { a.storage == b.storage || a.text == b.text }
+
+        /// Hashes the words.
+        public func hash(into hasher: inout Hasher) { hasher.combine(text) }
     }
 }
 
@@ -352,8 +450,8 @@ public enum HealthEvaluator {
                     scratch: &scratch, ring: ring, slot: slot))
             }
         }
-        var candidates: [(HealthStatus, String)] = []
-        if let error = group.error { candidates.append((.err, "group error \(error)")) }
+        var candidates: [(HealthStatus, GroupVerdict.Reason)] = []
+        if let error = group.error { candidates.append((.err, GroupVerdict.Reason("group error \(error)"))) }
 
         var stuck: [StuckMember] = []
         for member in group.hasMembersBehindAssignmentEpoch ? group.membersBehindAssignmentEpoch : [] {
@@ -364,11 +462,12 @@ public enum HealthEvaluator {
             let names = stuck.map { member in
                 "\(member.name) at epoch \(member.memberEpoch.map(String.init) ?? "?") for \(seconds(member.behindForMs))"
             }
-            candidates.append((.stuck, "\(stuck.count) member(s) behind assignment epoch \(group.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; ")))
+            candidates.append((.stuck, GroupVerdict.Reason(
+                "\(stuck.count) member(s) behind assignment epoch \(group.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; "))))
         }
         if rebalancing {
             let progress = RebalanceProgress(group: group)
-            candidates.append((.rebalancing, "group is \(group.state.brokerString): \(progress)"))
+            candidates.append((.rebalancing, GroupVerdict.Reason("group is \(group.state.brokerString): \(progress)")))
         }
         // The first of the most severe verdicts, found by index (iterating would copy every verdict).
         var worst = -1
@@ -377,18 +476,7 @@ public enum HealthEvaluator {
             let status = partitions[worst].status
             var count = 0
             for i in partitions.indices where partitions[i].status == status { count += 1 }
-            // "3 partition(s) WARN; worst orders-2: lag 40, ...", written into one string.
-            var reason = String(count)
-            reason.reserveCapacity(96)
-            reason.append(" partition(s) ")
-            reason.append(status.rawValue)
-            reason.append("; worst ")
-            reason.append(partitions[worst].topicPartition.topic)
-            reason.append("-")
-            reason.append(String(partitions[worst].topicPartition.partition))
-            reason.append(": ")
-            partitions[worst].why.write(to: &reason)
-            candidates.append((status, reason))
+            candidates.append((status, .worst(count: count, status: status, partition: partitions[worst].topicPartition, why: partitions[worst].why)))
         }
         // The group's total lag, judged by the same growth rule (after the partitions, so that a
         // partition's own WARN names the partition).
@@ -399,12 +487,13 @@ public enum HealthEvaluator {
         let lagTrend = groupTrend(lagSamples, config: config)
         if !rebalancing, lagTrend.trend == .growing, let rate = lagTrend.offsetsPerSecond,
            let first = lagSamples.first, let last = lagSamples.last {
-            candidates.append((.warn, "total lag grew \(first.lag) → \(last.lag) over \(seconds(last.timestamp - first.timestamp)) (+\(rateText(rate)) offsets/s): the consumers fall behind"))
+            candidates.append((.warn, GroupVerdict.Reason(
+                "total lag grew \(first.lag) → \(last.lag) over \(seconds(last.timestamp - first.timestamp)) (+\(rateText(rate)) offsets/s): the consumers fall behind")))
         }
         let verdict = candidates.max { $0.0 < $1.0 }
-        let reason = verdict?.1 ?? "\(partitions.count) partition(s) OK, total lag \(group.summary.totalLag)"
+        let reason = verdict?.1 ?? .allOK(partitions: partitions.count, totalLag: group.summary.totalLag)
         return GroupVerdict(
-            groupID: group.groupID, status: verdict?.0 ?? .ok, reason: reason, partitions: partitions, stuckMembers: stuck,
+            groupID: group.groupID, status: verdict?.0 ?? .ok, why: reason, partitions: partitions, stuckMembers: stuck,
             lagTrend: lagTrend)
     }
 

@@ -302,16 +302,36 @@ struct GroupRing: Sendable, Hashable, Codable {
     /// Per slot: the first snapshot time that showed the newest observation's committed offset (or
     /// its absence), as far as the polls saw; meaningful while the slot holds an observation.
     private var markSince: [Int64] = []
+    /// Per column: the group's total lag over every slot as that column was written (the sum of
+    /// the cells' lags), read by ``totalLagSamples(into:)`` while every slot holds the same number
+    /// of observations, instead of summing the cells again each poll.
+    private var columnTotals: [Int64]
+    /// Per column: whether ``columnTotals`` holds it (``ColumnTotal``). A new layout starts with
+    /// none: its columns were written over other slots.
+    private var columnTotalState: [ColumnTotal]
+
+    /// What is known of a column's total lag.
+    private enum ColumnTotal: UInt8, Sendable, Hashable, Codable {
+        /// Not summed over the current layout's slots.
+        case none
+        /// Summed: ``columnTotals`` holds it.
+        case known
+        /// Some cell's lag is unknown, so the total is.
+        case unknown
+    }
 
     init(capacity: Int) {
         self.capacity = capacity
         times = Array(repeating: 0, count: capacity)
+        columnTotals = Array(repeating: 0, count: capacity)
+        columnTotalState = Array(repeating: .none, count: capacity)
     }
 
     var storageBytes: Int {
         keys.capacity * MemoryLayout<TopicPartition>.stride + times.capacity * 8 + depth.capacity * 4 + base.capacity * 8
             + offsets.storageBytes + lagCorrection.storageBytes + traitIndex.storageBytes
             + traits.capacity * MemoryLayout<ObservationTraits>.stride + markSince.capacity * 8
+            + columnTotals.capacity * 8 + columnTotalState.capacity
     }
 
     /// The lag a cell's offsets give, from their stored differences (the slot's base cancels out):
@@ -424,8 +444,21 @@ struct GroupRing: Sendable, Hashable, Codable {
     func totalLagSamples(into out: inout [LagSample]) {
         out.removeAll(keepingCapacity: true)
         var n = 0
-        for slot in depth.indices { n = max(n, Int(depth[slot])) }
+        var least = Int.max
+        for slot in depth.indices {
+            n = max(n, Int(depth[slot]))
+            least = min(least, Int(depth[slot]))
+        }
         guard n > 0 else { return }
+        // Every slot holds `n` observations (the usual case): each column's total was summed over
+        // every slot when it was written, unless a new layout came since.
+        if least == n, (0..<n).allSatisfy({ columnTotalState[column($0, of: n)] != .none }) {
+            for k in 0..<n {
+                let col = column(k, of: n)
+                if columnTotalState[col] == .known { out.append(LagSample(timestamp: times[col], lag: columnTotals[col])) }
+            }
+            return
+        }
         let cap = capacity
         withCells { traits, offsets, corrections, index in
             for k in 0..<n {
@@ -462,6 +495,9 @@ struct GroupRing: Sendable, Hashable, Codable {
         times[column] = at
         var lastTrait: Int32 = -1
         var recent = RecentTraits()
+        // The column's total lag (``columnTotals``), summed as the rows are written.
+        var total: Int64 = 0
+        var totalKnown = true
         // Rows are read in place through a pointer: copying a row retains every string in it.
         rows.withUnsafeBufferPointer { buffer in
         for slot in buffer.indices {
@@ -499,13 +535,24 @@ struct GroupRing: Sendable, Hashable, Codable {
             }
             traitIndex[cell] = Int64(lastTrait)
             let correction = traits.withUnsafeBufferPointer { table in
-                row.pointee.lagOffsets.map { $0 &- GroupRing.impliedLag(table.baseAddress! + Int(lastTrait), committed: c, logEnd: e) } ?? 0
+                let t = table.baseAddress! + Int(lastTrait)
+                let implied = GroupRing.impliedLag(t, committed: c, logEnd: e)
+                let correction = row.pointee.lagOffsets.map { $0 &- implied } ?? 0
+                // The cell's lag as totalLagSamples reads it back: known by the traits alone.
+                if !t.pointee.lagIsKnown {
+                    totalKnown = false
+                } else if totalKnown {
+                    total = total &+ (implied &+ correction)
+                }
+                return correction
             }
             lagCorrection[cell] = correction
             if Int(depth[slot]) < cap { depth[slot] += 1 }
         }
         }
         columns += 1
+        columnTotals[column] = totalKnown ? total : 0
+        columnTotalState[column] = totalKnown ? .known : .unknown
         if traits.count > traitLimit { compactTraits() }
     }
 

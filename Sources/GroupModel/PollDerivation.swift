@@ -1,4 +1,97 @@
 
+/// Values per group of one snapshot (a ``DerivedPoll``'s verdicts and time lags), read like the
+/// `[String: Value]` keyed by group id they stand for, but kept in the snapshot's group order.
+///
+/// The derivation hands over one value per group of the poll without hashing 10,000 ids into a
+/// table, and a reader walking the same snapshot finds group `g`'s value at `g`
+/// (``value(ofGroupAt:id:)``: one comparison of the id, the snapshot's own string). A lookup by id
+/// alone is a binary search, the ids being ascending as a snapshot keeps them; ids out of order or
+/// listed twice are put into a table once, and an id listed twice keeps its last value, as a
+/// table keyed by id would.
+public struct GroupValues<Value: Sendable>: Sendable, ExpressibleByDictionaryLiteral {
+    /// Group ids, one per value, in the order given.
+    private var ids: [String] = []
+    /// Values, `values[i]` being `ids[i]`'s.
+    private var values: [Value] = []
+    /// Per id, the index of its last value; nil while the ids are strictly ascending.
+    private var lastIndex: [String: Int]?
+
+    /// No values.
+    public init() {}
+
+    /// The values of groups `ids` (in that order, as a snapshot lists its groups), `values[i]`
+    /// being `ids[i]`'s.
+    public init(ids: [String], values: [Value]) {
+        precondition(ids.count == values.count, "one value per group")
+        self.ids = ids
+        self.values = values
+        if !SnapshotDiff.strictlyAscending(count: ids.count, { ids[$0] }) {
+            var table: [String: Int] = [:]
+            table.reserveCapacity(ids.count)
+            for i in ids.indices { table[ids[i]] = i }
+            lastIndex = table
+        }
+    }
+
+    /// Values of the same groups as `other`, in its order (its ids are not compared again).
+    public init<Other>(values: [Value], sameGroupsAs other: GroupValues<Other>) {
+        precondition(values.count == other.ids.count, "one value per group")
+        self.ids = other.ids
+        self.values = values
+        self.lastIndex = other.lastIndex
+    }
+
+    /// The values of a table keyed by group id.
+    public init(_ table: [String: Value]) {
+        let keys = table.keys.sorted()
+        self.init(ids: keys, values: keys.map { table[$0]! })
+    }
+
+    /// Values from a literal (an id listed twice keeps its last value).
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    /// Groups with a value.
+    public var count: Int { lastIndex?.count ?? ids.count }
+
+    /// Whether no group has one.
+    public var isEmpty: Bool { ids.isEmpty }
+
+    /// The group ids with a value (each once).
+    public var keys: [String] { lastIndex.map { Array($0.keys) } ?? ids }
+
+    /// The value of `groupID` (its last, when the id was given twice), or nil.
+    public subscript(_ groupID: String) -> Value? {
+        if let lastIndex { return lastIndex[groupID].map { values[$0] } }
+        return ids.indexInSorted(of: groupID).map { values[$0] }
+    }
+
+    /// The value of group `position` of the snapshot the values were made from, whose id is
+    /// `groupID`: found at that position (one comparison), else looked up by id.
+    @inline(__always)
+    public func value(ofGroupAt position: Int, id groupID: String) -> Value? {
+        if lastIndex == nil, position >= 0, position < ids.count, ids[position] == groupID { return values[position] }
+        return self[groupID]
+    }
+
+    /// The same values as a table.
+    public var dictionary: [String: Value] {
+        var table: [String: Value] = [:]
+        table.reserveCapacity(ids.count)
+        for i in ids.indices { table[ids[i]] = values[i] }
+        return table
+    }
+}
+
+extension GroupValues: Equatable where Value: Equatable {
+    /// Equal when the tables are.
+    public static func == (a: GroupValues, b: GroupValues) -> Bool {
+        if a.lastIndex == nil, b.lastIndex == nil { return a.ids == b.ids && a.values == b.values }
+        return a.dictionary == b.dictionary
+    }
+}
+
 /// What one poll yields once derived: events, episodes, verdicts, new errors, time lags.
 public struct DerivedPoll: Sendable {
     /// The poll's index (0 for the first snapshot ingested).
@@ -13,12 +106,13 @@ public struct DerivedPoll: Sendable {
     public var openEpisodes: [RebalanceEpisode]
     /// Finished episodes, oldest first (bounded by the tracker).
     public var finishedEpisodes: [RebalanceEpisode]
-    /// Health verdict per group id.
-    public var verdicts: [String: GroupVerdict]
+    /// Health verdict per group id (in the snapshot's group order).
+    public var verdicts: GroupValues<GroupVerdict>
     /// Poll errors that were not present in the previous poll.
     public var newErrors: [PollError]
-    /// Per group, per partition time lag (each group's figures aligned with its rows).
-    public var timeLags: [String: PartitionTimeLags]
+    /// Per group, per partition time lag (each group's figures aligned with its rows; none when
+    /// ``PollDerivation/computeTimeLags`` is off).
+    public var timeLags: GroupValues<PartitionTimeLags>
 
     /// Whether the poll brought a new error (a new poll error, a broker turning unreachable, a group
     /// error, a fenced member or a stuck member): where "next error" stops in a replay.
@@ -155,15 +249,17 @@ public struct PollDerivation: Sendable {
         timings.episodesMs = lap()
         history.record(snapshot)
         timings.historyMs = lap()
-        var verdicts: [String: GroupVerdict] = [:]
-        verdicts.reserveCapacity(snapshot.groups.count)
-        // Each group's status in group order, for the verdict events below (no second lookup).
+        // One verdict per group in group order (the ids are the groups' own strings): nothing is
+        // hashed by id. A group id listed twice keeps the verdict of its last listing
+        // (``GroupValues``).
+        var groupVerdicts: [GroupVerdict] = []
+        groupVerdicts.reserveCapacity(snapshot.groups.count)
+        // Each group's status in group order, for the verdict events below (no verdict copied).
         var groupStatus: [HealthStatus] = []
-        // A group id listed twice keeps the verdict of its last listing, as the table does.
-        var repeatedIDs = false
         groupStatus.reserveCapacity(snapshot.groups.count)
         var scratch = HealthEvaluator.Scratch()
         let groups = snapshot.groups
+        let ids = groups.map(\.groupID)
         let behindSince = history.behindSince
         let (now, config) = (snapshot.takenAt, healthConfig)
         for g in groups.indices {
@@ -174,16 +270,21 @@ public struct PollDerivation: Sendable {
                     group: groups[g], ring: ring, ringIsAligned: aligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
             }
             groupStatus.append(verdict.status)
-            if verdicts.updateValue(verdict, forKey: groups[g].groupID) != nil { repeatedIDs = true }
+            groupVerdicts.append(verdict)
         }
+        let verdicts = GroupValues(ids: ids, values: groupVerdicts)
+        // Fewer verdicts than groups: some id is listed twice, and its listings share the last one's.
+        let repeatedIDs = verdicts.count < groups.count
         timings.healthMs = lap()
-        var timeLags: [String: PartitionTimeLags] = [:]
+        var timeLags = GroupValues<PartitionTimeLags>()
         var usedRecords: Set<RecordTimes.Key> = []
         if computeTimeLags {
-            timeLags.reserveCapacity(snapshot.groups.count)
+            var lags: [PartitionTimeLags] = []
+            lags.reserveCapacity(snapshot.groups.count)
             for g in groups.indices {
-                timeLags[groups[g].groupID] = self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
+                lags.append(self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords))
             }
+            timeLags = GroupValues(values: lags, sameGroupsAs: verdicts)
         }
         // A group whose verdict changed: one event, with the reason and the group's time lag.
         var verdictEvents: [GroupEvent] = []
@@ -193,9 +294,9 @@ public struct PollDerivation: Sendable {
             let status = statusNow(g)
             // The last poll's status, found by position when the groups are the same as then.
             guard let i = lastStatus.index(ofGroupAt: g, id: id), let before = lastStatus.entry(at: i), before != status,
-                  let verdict = verdicts[id]
+                  let verdict = verdicts.value(ofGroupAt: g, id: id)
             else { continue }
-            let lags = timeLags[id] ?? self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
+            let lags = timeLags.value(ofGroupAt: g, id: id) ?? self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
             var event = GroupEvent(
                 type: .verdictChanged, timestamp: snapshot.takenAt, groupID: id, old: .text(before.rawValue),
                 new: .text(verdict.status.rawValue), detail: verdict.reason)

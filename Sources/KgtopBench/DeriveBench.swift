@@ -243,7 +243,7 @@ struct Digest {
         add("episodes", json: derived.episodeEvents)
         add("episodes", json: derived.openEpisodes.sorted { $0.number < $1.number })
         add("episodes", json: derived.finishedEpisodes)
-        add("verdicts", json: derived.verdicts)
+        add("verdicts", json: derived.verdicts.dictionary)
         add("errors", json: derived.newErrors)
         for id in derived.timeLags.keys.sorted() {
             let lags = derived.timeLags[id]!.dictionary.sorted { $0.key < $1.key }

@@ -208,8 +208,8 @@ enum CheckRunner {
         }
         let report: CheckReport
         if let final = last, final.failure == nil, let snapshot = snapshots.last {
-            report = await evaluate(snapshot: snapshot, history: snapshots, verdicts: final.verdicts, rules: options.rules,
-                                    admin: monitor.poller.admin, now: clock.now(), timeLags: final.timeLags)
+            report = await evaluate(snapshot: snapshot, history: snapshots, verdicts: final.verdicts.dictionary, rules: options.rules,
+                                    admin: monitor.poller.admin, now: clock.now(), timeLags: final.timeLags.dictionary)
         } else {
             report = .unobserved(last?.failure ?? "no poll", at: clock.now(), samples: snapshots.count)
         }

@@ -16,8 +16,8 @@ public struct MonitorUpdate: Sendable {
     public var openEpisodes: [RebalanceEpisode]
     /// Finished episodes, oldest first (bounded).
     public var finishedEpisodes: [RebalanceEpisode]
-    /// Health verdict per group id.
-    public var verdicts: [String: GroupVerdict]
+    /// Health verdict per group id (in the snapshot's group order).
+    public var verdicts: GroupValues<GroupVerdict>
     /// What this poll cost; nil when it failed.
     public var stats: RequestStats?
     /// Why this poll failed entirely, nil when it succeeded.
@@ -30,7 +30,7 @@ public struct MonitorUpdate: Sendable {
     public var at: Int64
     /// Per group, per partition time lag: from the poller's own log-end samples, or measured from
     /// the record at the committed offset (empty when time lags are turned off).
-    public var timeLags: [String: PartitionTimeLags] = [:]
+    public var timeLags: GroupValues<PartitionTimeLags> = [:]
     /// Updates this subscriber's bounded buffer dropped so far (it read too slowly); a reader that
     /// must see every poll (`record`) reports a rise in this count.
     public var droppedBefore = 0

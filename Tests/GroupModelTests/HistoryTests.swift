@@ -205,7 +205,8 @@ struct HistoryTests {
             #expect(obs.map(\.timestamp) == [7, 8, 9, 10])
             #expect(obs.map(\.committed) == [70, 80, 90, 100].map { Int64($0) + Int64(tp.partition) })
             #expect(obs.map(\.owner) == ["m1", "m2", "m0", "m1"])
-            #expect(history.logEndSamples(tp) == (7...10).map { OffsetSample(timestamp: Int64($0), logEnd: Int64(100 + $0)) })
+            let expected: [OffsetSample] = (7...10).map { (i: Int) in OffsetSample(timestamp: Int64(i), logEnd: Int64(100 + i)) }
+            #expect(history.logEndSamples(tp) == expected)
         }
         // A smaller capacity keeps the newest.
         history.capacity = 2
@@ -287,6 +288,44 @@ struct HistoryTests {
                 history.record(snap)
                 reference.record(snap)
                 expectAgree(history, reference, after: snap, "seed \(seed) poll \(poll)")
+            }
+        }
+    }
+
+    @Test("A group's total lag per poll, kept per column as it is written, agrees with the plain model over steady runs, new layouts, capacity changes and unknown lags")
+    func groupLagTotalsOverSteadyRuns() {
+        for seed in 1...8 as ClosedRange<UInt64> {
+            var dice = Dice(state: seed)
+            var capacity = 2 + dice.next(4)
+            var history = History(capacity: capacity)
+            var reference = ReferenceHistory(capacity: capacity)
+            // Each group keeps its partitions for runs longer than the history (so every slot
+            // fills up and the kept totals are read), then gains or loses one.
+            var partitions = [3, 1, 4]
+            for poll in 0..<60 {
+                if dice.chance(10) { partitions[dice.next(partitions.count)] = 1 + dice.next(5) }
+                if dice.chance(4) {
+                    capacity = 1 + dice.next(6)
+                    history.capacity = capacity
+                    reference.capacity = capacity
+                }
+                let at = Int64(poll) * 2_000
+                var groups: [Group] = []
+                for g in partitions.indices {
+                    let rows = (0..<partitions[g]).map { p in
+                        let lag: LagValue = dice.chance(8) ? .unknown(reason: "log end offset unknown") : .known(Int64(dice.next(100)))
+                        return GroupPartition(
+                            topicPartition: TopicPartition(topic: "t\(g)", partition: Int32(p)), committedOffset: Int64(poll * 10),
+                            logEnd: Int64(poll * 10 + 50), lag: lag, owner: "m\(p % 2)", handoff: .settled)
+                    }
+                    groups.append(Group(groupID: "g\(g)", type: .consumer, state: .stable, partitions: rows))
+                }
+                let snap = ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(), groups: groups)
+                history.record(snap)
+                reference.record(snap)
+                for group in groups {
+                    #expect(history.groupLagSamples(groupID: group.groupID) == reference.groupLagSamples(group), "seed \(seed) poll \(poll) \(group.groupID)")
+                }
             }
         }
     }
