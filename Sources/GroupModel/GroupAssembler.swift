@@ -187,7 +187,7 @@ public enum GroupAssembler {
         classicGroups: [DescribedClassicGroupInput], committed: [CommittedOffsetsInput], logOffsets: [LogOffsetsInput],
         memory: inout AssemblyMemory
     ) -> [Group] {
-        let logs = LogTable(logOffsets)
+        let logs = memory.remembering ? memory.logTable(of: logOffsets) : LogTable(logOffsets)
         var scratch = RowScratch()
         var groups: [Group] = []
         groups.reserveCapacity(max(listed.count, consumerGroups.count + classicGroups.count, committed.count))
@@ -195,10 +195,7 @@ public enum GroupAssembler {
         // call replace them, so that groups gone are forgotten.
         var previous: [AssemblyMemory.Entry] = []
         swap(&previous, &memory.entries)
-        if memory.remembering {
-            memory.noteLogLayout(of: logOffsets)
-            memory.entries.reserveCapacity(consumerGroups.count + classicGroups.count)
-        }
+        if memory.remembering { memory.entries.reserveCapacity(consumerGroups.count + classicGroups.count) }
         let layout = memory.remembering ? memory.layout : -1
         var m = 0
         var l = 0
@@ -235,7 +232,10 @@ public enum GroupAssembler {
             }
             var remembered: AssemblyMemory.Entry?
             if consumerOne != nil || classicOne != nil {
-                while m < previous.count, previous[m].groupID < groupID { m += 1 }
+                // The entry at hand is usually the group's: one comparison.
+                if m < previous.count, previous[m].groupID != groupID {
+                    while m < previous.count, previous[m].groupID < groupID { m += 1 }
+                }
                 if m < previous.count, previous[m].groupID == groupID { remembered = previous[m] }
             }
             groups.append(assembleOne(
@@ -283,6 +283,11 @@ public enum GroupAssembler {
         remembered = nil
         // The last poll's row plan, while its members are the ones handed out again.
         var plan: RowPlan?
+        // What the group's members are built from (consumer and classic groups), and whether they
+        // are the last poll's.
+        var source: AssemblyMemory.Source?
+        var highestGeneration: Int32?
+        var reused = false
         var type = listed?.groupType ?? .unknown("")
         if case .unknown = type {
             if consumer != nil {
@@ -345,25 +350,25 @@ public enum GroupAssembler {
             if let last, case let .consumer(input) = last.source, AssemblyMemory.sameStorage(input, consumer.members) {
                 members = last.members
                 plan = last.plan
+                reused = true
             } else {
                 members = buildMembers(consumer, scratch: &scratch)
             }
-            remembered = AssemblyMemory.Entry(groupID: groupID, source: .consumer(consumer.members), members: members, highestGeneration: nil)
+            source = .consumer(consumer.members)
         } else if let classic {
             error = classic.error
             if classic.error == nil || listed?.state == nil { state = classic.state }
             assignor = classic.protocolName.flatMap { $0.isEmpty ? nil : $0 }
             protocolType = classic.protocolType ?? protocolType
-            var highestGeneration: Int32?
             if let last, case let .classic(input) = last.source, AssemblyMemory.sameStorage(input, classic.members) {
                 members = last.members
                 highestGeneration = last.highestGeneration
                 plan = last.plan
+                reused = true
             } else {
                 (members, highestGeneration) = buildMembers(classic, scratch: &scratch)
             }
-            remembered = AssemblyMemory.Entry(
-                groupID: groupID, source: .classic(classic.members), members: members, highestGeneration: highestGeneration)
+            source = .classic(classic.members)
             generationID = classic.generationID ?? highestGeneration
         }
         if error == nil, let committedError = committed?.error { error = committedError }
@@ -375,18 +380,25 @@ public enum GroupAssembler {
         let partitions: [GroupPartition]
         if let plan, plan.layout == layout, plan.matches(committed) {
             partitions = scratch.rows(
-                replaying: plan.rows, members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
+                replaying: plan, members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 figures: &figures)
+            // Nothing to remember that the last poll's entry does not hold already.
+            if reused { remembered = last }
         } else {
             // Laid out anew; remembered groups (consumer and classic ones) keep the plan.
-            var rows: [RowPlan.Row]? = remembered != nil && layout >= 0 ? [] : nil
+            var rows: [RowPlan.Row]? = source != nil && layout >= 0 ? [] : nil
             partitions = scratch.rows(
                 members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures,
                 plan: &rows)
-            plan = rows.map { RowPlan(rows: $0, commits: RowPlan.commits(of: committed), layout: layout) }
+            plan = rows.map {
+                RowPlan(rows: $0, hasTarget: scratch.hasTarget, commits: RowPlan.commits(of: committed), layout: layout)
+            }
         }
-        remembered?.plan = plan
+        if remembered == nil, layout >= 0, let source {
+            remembered = AssemblyMemory.Entry(
+                groupID: groupID, source: source, members: members, highestGeneration: highestGeneration, plan: plan)
+        }
         // Members and rows are already in canonical order, and the rows' figures counted as they
         // were built: `Group` neither sorts them again nor reads the rows a second time.
         return Group(
@@ -490,38 +502,52 @@ public struct AssemblyMemory: Sendable {
         case classic([DescribedClassicGroupInput.Member])
     }
 
-    /// One group's remembered members.
-    struct Entry: Sendable {
-        var groupID: String
-        var source: Source
+    /// One group's remembered members: an object, so that the entry of a group whose members and
+    /// rows' layout are unchanged is kept as it is (no copy, nothing allocated).
+    final class Entry: Sendable {
+        let groupID: String
+        let source: Source
         /// The members built from ``source``, in member-id order.
-        var members: [GroupMember]
+        let members: [GroupMember]
         /// Classic groups: the highest generation id of ``source``'s subscriptions.
-        var highestGeneration: Int32?
+        let highestGeneration: Int32?
         /// How the group's rows were laid out with ``members``.
-        var plan: RowPlan?
+        let plan: RowPlan?
+
+        init(groupID: String, source: Source, members: [GroupMember], highestGeneration: Int32?, plan: RowPlan?) {
+            self.groupID = groupID
+            self.source = source
+            self.members = members
+            self.highestGeneration = highestGeneration
+            self.plan = plan
+        }
     }
 
     /// In group-id order, each group once.
     var entries: [Entry] = []
     /// The partitions of the last call's log offsets, in their order.
     private var logLayout: [TopicPartition] = []
+    /// The ``LogTable`` index of ``logLayout`` (it depends on the partitions alone).
+    private var logIndex = LogTable.Index()
     /// Counts the changes of ``logLayout``: a ``RowPlan`` laid out under another count is not
     /// replayed.
     private(set) var layout = 0
 
-    /// Notes the partitions of `logOffsets`, counting a change of ``layout`` when they are not the
-    /// last call's in the same order.
-    mutating func noteLogLayout(of logOffsets: [LogOffsetsInput]) {
+    /// The table of `logOffsets`, with the last call's index when they name the same partitions in
+    /// the same order; otherwise indexed anew, counting a change of ``layout``.
+    mutating func logTable(of logOffsets: [LogOffsetsInput]) -> LogTable {
         let same = logOffsets.count == logLayout.count && logOffsets.withUnsafeBufferPointer { inputs in
             logLayout.withUnsafeBufferPointer { layout in
                 for i in 0..<layout.count where inputs[i].topicPartition != layout[i] { return false }
                 return true
             }
         }
-        if same { return }
+        if same { return LogTable(logOffsets, index: logIndex) }
+        let table = LogTable(logOffsets)
         logLayout = logOffsets.withUnsafeBufferPointer { inputs in inputs.map(\.topicPartition) }
+        logIndex = table.index
         layout += 1
+        return table
     }
 
     /// Whether anything is remembered (a memory made for one call only remembers nothing).
@@ -547,20 +573,34 @@ public struct AssemblyMemory: Sendable {
 
 /// Log offsets indexed by topic, then by partition: one topic-name lookup per topic, not per row.
 struct LogTable {
+    /// Where each topic's partitions are among the inputs: it depends only on the inputs'
+    /// partitions and their order, so inputs naming the same ones share it
+    /// (``AssemblyMemory/logTable(of:)``).
+    struct Index: Sendable {
+        /// Topic name → topic number.
+        var topicNumbers: [String: Int] = [:]
+        /// Per topic number: where its entries are in ``entries``.
+        var ranges: [Range<Int>] = []
+        /// Per topic, a run of its partitions, sorted, each once, with the input that describes it
+        /// (the last one for a partition listed twice). Nil when that is the inputs themselves
+        /// (grouped by topic with ascending partitions, as the poller passes them), which saves a copy.
+        var entries: [(partition: Int32, input: Int)]?
+    }
+
     /// The inputs, in the caller's order.
     let inputs: [LogOffsetsInput]
-    /// Topic name → topic number.
-    private(set) var topicNumbers: [String: Int] = [:]
-    /// Per topic number: where its entries are in ``entries``.
-    private(set) var ranges: [Range<Int>] = []
-    /// Per topic, a run of its partitions, sorted, each once, with the input that describes it (the
-    /// last one for a partition listed twice). Nil when that is `inputs` itself (input grouped by
-    /// topic with ascending partitions, as the poller passes it), which saves a copy.
-    private var entries: [(partition: Int32, input: Int)]?
+    /// Where the inputs' topics and partitions are.
+    private(set) var index = Index()
+
+    /// The table of `inputs` with the index of inputs that name the same partitions in the same order.
+    init(_ inputs: [LogOffsetsInput], index: Index) {
+        self.inputs = inputs
+        self.index = index
+    }
 
     init(_ inputs: [LogOffsetsInput]) {
         self.inputs = inputs
-        topicNumbers.reserveCapacity(inputs.count / 4)
+        index.topicNumbers.reserveCapacity(inputs.count / 4)
         // Fast path: each topic's inputs contiguous, partitions strictly ascending.
         var start = 0
         var grouped = true
@@ -571,29 +611,29 @@ struct LogTable {
                 if !(inputs[end - 1].topicPartition.partition < inputs[end].topicPartition.partition) { grouped = false }
                 end += 1
             }
-            if !grouped || topicNumbers[topic] != nil {
+            if !grouped || index.topicNumbers[topic] != nil {
                 grouped = false
                 break
             }
-            topicNumbers[topic] = ranges.count
-            ranges.append(start..<end)
+            index.topicNumbers[topic] = index.ranges.count
+            index.ranges.append(start..<end)
             start = end
         }
         if grouped { return }
 
-        topicNumbers.removeAll(keepingCapacity: true)
-        ranges.removeAll()
+        index.topicNumbers.removeAll(keepingCapacity: true)
+        index.ranges.removeAll()
         var perTopic: [[(partition: Int32, input: Int)]] = []
         var lastTopic: String?
         var lastNumber = -1
         for (i, input) in inputs.enumerated() {
             let topic = input.topicPartition.topic
             if topic != lastTopic {
-                if let n = topicNumbers[topic] {
+                if let n = index.topicNumbers[topic] {
                     lastNumber = n
                 } else {
                     lastNumber = perTopic.count
-                    topicNumbers[topic] = lastNumber
+                    index.topicNumbers[topic] = lastNumber
                     perTopic.append([])
                 }
                 lastTopic = topic
@@ -613,24 +653,24 @@ struct LogTable {
                     flat.append(entry)
                 }
             }
-            ranges.append(first..<flat.count)
+            index.ranges.append(first..<flat.count)
         }
-        entries = flat
+        index.entries = flat
     }
 
     /// The topic number of `topic`, nil when no input names it.
-    func number(of topic: String) -> Int? { topicNumbers[topic] }
+    func number(of topic: String) -> Int? { index.topicNumbers[topic] }
 
     /// The name of topic number `topic`, as the inputs spell it.
     func name(of topic: Int) -> String { inputs[entry(topic, 0).input].topicPartition.topic }
 
     /// How many partitions topic number `topic` has.
-    func count(of topic: Int) -> Int { ranges[topic].count }
+    func count(of topic: Int) -> Int { index.ranges[topic].count }
 
     /// The `k`-th partition (in ascending order) of topic number `topic` and its input's index.
     func entry(_ topic: Int, _ k: Int) -> (partition: Int32, input: Int) {
-        let i = ranges[topic].lowerBound + k
-        if let entries { return entries[i] }
+        let i = index.ranges[topic].lowerBound + k
+        if let entries = index.entries { return entries[i] }
         return (inputs[i].topicPartition.partition, i)
     }
 
@@ -690,7 +730,7 @@ struct RowScratch {
     /// Per member: the first member with its id (members with the same id count as one owner).
     private var canonical: [Int32] = []
     /// Per canonical member: whether it has a target assignment.
-    private var hasTarget: [Bool] = []
+    private(set) var hasTarget: [Bool] = []
     /// The group's topic numbers in name order.
     private var order: [Int] = []
     /// Positions of a group's input members, in member-id order (``sortPositions(_:by:)``).
@@ -888,20 +928,25 @@ struct RowScratch {
     /// partitions in the same order, and log offsets of the same partitions in the same order: the
     /// rows are read where the plan says, no partition is looked up or marked.
     mutating func rows(
-        replaying plan: [RowPlan.Row], members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?,
+        replaying plan: RowPlan, members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?,
         logs: LogTable, figures: inout GroupSummary
     ) -> [GroupPartition] {
-        let anyBehind = readMembers(members, assignmentEpoch: assignmentEpoch)
+        // What the members say of the owners is the plan's; only the epochs are read again.
+        var anyBehind = false
+        for i in members.indices where !members[i].isReconciled(assignmentEpoch: assignmentEpoch) {
+            anyBehind = true
+            break
+        }
         let offsets = committed?.offsets ?? []
         let commitError = committed?.error
-        return [GroupPartition](unsafeUninitializedCapacity: plan.count) { buffer, count in
+        return [GroupPartition](unsafeUninitializedCapacity: plan.rows.count) { buffer, count in
             var context = RowContext(
-                members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
+                members: members, hasTarget: plan.hasTarget, anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: false)
             var sink = RowSink(buffer: buffer)
             defer { count = sink.count }
             // In place: iterating would copy each row (and retain its topic).
-            plan.withUnsafeBufferPointer { plan in
+            plan.rows.withUnsafeBufferPointer { plan in
                 for i in plan.indices { context.append(plan[i], to: &sink, figures: &figures) }
             }
         }
@@ -946,6 +991,8 @@ struct RowPlan: Sendable {
 
     /// The rows, in row order.
     var rows: [Row]
+    /// Per member index: whether the owner it counts as has a target assignment.
+    var hasTarget: [Bool]
     /// The partitions of the committed offsets they were laid out with, in their order.
     var commits: [TopicPartition]
     /// The ``AssemblyMemory`` log layout they were laid out with.
