@@ -52,7 +52,9 @@ public enum GroupAssembler {
     /// ``assemble(listed:consumerGroups:classicGroups:shareGroups:streamsGroups:committed:logOffsets:)``
     /// remembering the members it built in `memory` (kept by the caller from poll to poll): a
     /// consumer or classic group whose described members are the very same storage as at the last
-    /// call gets the members built then, not built again. The same groups as without it.
+    /// call gets the members built then, not built again, and while its committed offsets and the
+    /// log offsets name the same partitions in the same order as then, its rows are laid out as
+    /// then (``RowPlan``): only their values are read. The same groups as without it.
     ///
     /// The memory holds the groups of this call only (those described), so it stays as large as
     /// one poll's members; inputs that are not each sorted by group id without repeats, or that
