@@ -15,21 +15,25 @@ extension KafkaAdminClient {
             ListGroupsRequest(statesFilter: version >= 4 ? states : [], typesFilter: version >= 5 ? types : [])
         }
         var result = ListGroupsResult(brokers: [:], versions: [:], stats: RequestStats())
+        var listedIDs: [Int32: [String]] = [:]
         for (node, answer) in answers {
             result.stats.merge(answer.stats)
             if let v = answer.version { result.versions[node] = v }
             switch answer.result {
             case let .failure(error):
                 result.brokers[node] = .failure(error)
+                listedIDs[node] = lastListedIDs[node]
             case let .success(response):
                 if let error = AdminItemError.fromCode(response.errorCode) {
                     result.brokers[node] = .failure(error)
+                    listedIDs[node] = lastListedIDs[node]
                     continue
                 }
                 let version = answer.version ?? 0
+                var ids = LastListedIDs(lastListedIDs[node] ?? [])
                 let listed = response.groups.map { g in
                     ListedGroup(
-                        groupID: g.groupID, protocolType: g.protocolType,
+                        groupID: ids.reuse(g.groupID), protocolType: g.protocolType,
                         state: version >= 4 ? g.groupState : nil,
                         type: version >= 5 ? g.groupType.lowercasedIfNeeded : nil, nodeID: node)
                 }.filter { g in
@@ -37,8 +41,12 @@ extension KafkaAdminClient {
                         && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercasedIfNeeded) } ?? true)
                 }
                 result.brokers[node] = .success(listed)
+                listedIDs[node] = listed.map(\.groupID)
             }
         }
+        // Only unfiltered listings are kept (a filtered one names fewer groups than the next poll's);
+        // a broker that failed keeps its last.
+        if types.isEmpty && states.isEmpty { lastListedIDs = listedIDs }
         pruneCoordinatorCache(after: result, filtered: !types.isEmpty || !states.isEmpty)
         learnCoordinators(from: result)
         return result
@@ -370,6 +378,34 @@ extension String {
     /// as brokers send group types and states): the same value, without making a new string.
     var lowercasedIfNeeded: String {
         utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) } ? self : lowercased()
+    }
+}
+
+/// A broker's last listed group ids, walked beside its new listing: an id equal to the last
+/// listing's is that string, not the answer's equal copy. Every poll lists the same 10,000 ids,
+/// and each is then compared with last poll's (the assembly kept, routing and pruning kept, history):
+/// equal strings of one storage compare without reading their bytes.
+struct LastListedIDs {
+    /// The last listing's ids, in the order listed.
+    let known: [String]
+    /// The next of ``known`` to compare with.
+    private var next = 0
+
+    init(_ known: [String]) { self.known = known }
+
+    /// `id`, or the last listing's equal string. Listings in ascending order (as brokers list) are
+    /// matched in one pass, groups coming and going; in any other order, what still lines up.
+    mutating func reuse(_ id: String) -> String {
+        while next < known.count {
+            let k = known[next]
+            if k == id {
+                next += 1
+                return k
+            }
+            if !(k < id) { break }
+            next += 1
+        }
+        return id
     }
 }
 

@@ -89,6 +89,8 @@ public actor KafkaAdminClient {
     /// The last group ids routed to their cached coordinators (``CoordinatorRouting``), at most
     /// ``CoordinatorRouting/kept`` of them, the latest last.
     var lastRoutings: [CoordinatorRouting] = []
+    /// Per broker, the group ids of its last unfiltered listing (``LastListedIDs``).
+    var lastListedIDs: [Int32: [String]] = [:]
     /// The listing the coordinator cache was last pruned against (``PrunedListing``).
     var lastPruned: PrunedListing?
     /// Per coordinator, the groups of its last ConsumerGroupDescribe answer (in the order answered,

@@ -21,6 +21,36 @@ struct CoordinatorMemoTests {
         ListGroupsResult(brokers: brokers, versions: [:], stats: RequestStats())
     }
 
+    /// Where a string's UTF-8 bytes are stored (equal for one storage, different for equal copies).
+    static func storage(_ s: String) -> UnsafeRawPointer? {
+        s.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
+
+    /// `s` in storage of its own (an equal string no other holds).
+    static func copy(_ s: String) -> String { String(decoding: Array(s.utf8), as: UTF8.self) }
+
+    @Test("A listing's ids are the last listing's strings where equal, in order or not, groups coming and going")
+    func listedIDsReused() {
+        let known = (0..<8).map { "a-group-with-a-long-id-\($0)" }
+        let cases: [[Int]] = [
+            Array(0..<8), [], [0, 1, 2], [5, 6, 7], [1, 3, 4, 7], [7, 6, 5, 4, 3, 2, 1, 0], [2, 0, 5, 1],
+            [0, -1, 1, -2, 7, -3],
+        ]
+        for picks in cases {
+            // Negative picks are new groups, each after the one before it in order.
+            let asked = picks.map { $0 >= 0 ? Self.copy(known[$0]) : "a-group-with-a-long-id-\(-$0)x" }
+            var ids = LastListedIDs(known)
+            let got = asked.map { ids.reuse($0) }
+            #expect(got == asked, "\(picks)")
+            for (k, p) in picks.enumerated() where p >= 0 {
+                let reused = Self.storage(got[k]) == Self.storage(known[p])
+                // Ascending picks are all matched; others at least where they line up.
+                if picks == picks.sorted() { #expect(reused, "\(picks) at \(k)") }
+                #expect(reused || Self.storage(got[k]) == Self.storage(asked[k]), "\(picks) at \(k)")
+            }
+        }
+    }
+
     @Test("A pruned listing matches the same groups, broker by broker and in order, and nothing else")
     func prunedListingMatches() {
         let base = Self.listing([1: .success(Self.listed(["a", "b"], on: 1)), 2: .success(Self.listed(["c"], on: 2))])
@@ -80,10 +110,16 @@ struct CoordinatorMemoTests {
         let f = try await SimFixture.start()
         let c = f.cluster
         try await c.createTopic("t", partitions: 1)
-        for k in 0..<20 { await c.commitOffset(group: "g\(k)", topic: "t", partition: 0, offset: 0) }
+        for k in 0..<20 { await c.commitOffset(group: "a-long-group-id-\(k)", topic: "t", partition: 0, offset: 0) }
         for _ in 0..<3 { _ = try await f.admin.listGroups() }
         #expect(await f.admin.cachedCoordinatorCount == 20)
         #expect(await f.admin.lastPruned != nil)
+        // The listings name the groups with the first listing's strings.
+        let first = try await f.admin.listGroups().groups.map(\.groupID)
+        let again = try await f.admin.listGroups().groups.map(\.groupID)
+        #expect(first == again)
+        #expect(!first.isEmpty && first.allSatisfy { Self.storage($0) != nil })
+        #expect(first.map(Self.storage) == again.map(Self.storage))
         // A group no broker lists enters the cache (as a lookup of any id would put it there): the
         // same listing as before must still drop it.
         await f.admin.setCachedCoordinator(1, of: "ghost")
@@ -92,9 +128,9 @@ struct CoordinatorMemoTests {
         #expect(await f.admin.cachedCoordinator(of: "ghost") == nil)
         #expect(await f.admin.cachedCoordinatorCount == 20)
         // A group gone from the listing is dropped too.
-        #expect(await c.deleteGroup("g4"))
+        #expect(await c.deleteGroup("a-long-group-id-4"))
         _ = try await f.admin.listGroups()
-        #expect(await f.admin.cachedCoordinator(of: "g4") == nil)
+        #expect(await f.admin.cachedCoordinator(of: "a-long-group-id-4") == nil)
         #expect(await f.admin.cachedCoordinatorCount == 19)
         await f.stop()
     }
