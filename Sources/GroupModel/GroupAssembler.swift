@@ -43,13 +43,40 @@ public enum GroupAssembler {
         committed: [CommittedOffsetsInput] = [],
         logOffsets: [LogOffsetsInput] = []
     ) -> [Group] {
+        var memory = AssemblyMemory(remembering: false)
+        return assemble(
+            listed: listed, consumerGroups: consumerGroups, classicGroups: classicGroups, shareGroups: shareGroups,
+            streamsGroups: streamsGroups, committed: committed, logOffsets: logOffsets, memory: &memory)
+    }
+
+    /// ``assemble(listed:consumerGroups:classicGroups:shareGroups:streamsGroups:committed:logOffsets:)``
+    /// remembering the members it built in `memory` (kept by the caller from poll to poll): a
+    /// consumer or classic group whose described members are the very same storage as at the last
+    /// call gets the members built then, not built again, and while its committed offsets and the
+    /// log offsets name the same partitions in the same order as then, its rows are laid out as
+    /// then (``RowPlan``): only their values are read. The same groups as without it.
+    ///
+    /// The memory holds the groups of this call only (those described), so it stays as large as
+    /// one poll's members; inputs that are not each sorted by group id without repeats, or that
+    /// hold share or streams groups, are assembled without it (and it is emptied).
+    public static func assemble(
+        listed: [ListedGroupInput],
+        consumerGroups: [DescribedConsumerGroupInput] = [],
+        classicGroups: [DescribedClassicGroupInput] = [],
+        shareGroups: [DescribedShareGroupInput] = [],
+        streamsGroups: [DescribedStreamsGroupInput] = [],
+        committed: [CommittedOffsetsInput] = [],
+        logOffsets: [LogOffsetsInput] = [],
+        memory: inout AssemblyMemory
+    ) -> [Group] {
         if shareGroups.isEmpty, streamsGroups.isEmpty, isStrictlyAscending(listed, { $0.groupID }), isStrictlyAscending(consumerGroups, { $0.groupID }),
            isStrictlyAscending(classicGroups, { $0.groupID }), isStrictlyAscending(committed, { $0.groupID })
         {
             return assembleSorted(
                 listed: listed, consumerGroups: consumerGroups, classicGroups: classicGroups,
-                committed: committed, logOffsets: logOffsets)
+                committed: committed, logOffsets: logOffsets, memory: &memory)
         }
+        memory = AssemblyMemory(remembering: memory.remembering)
         let listedByID = firstByID(listed, \.groupID)
         let consumerByID = firstByID(consumerGroups, \.groupID)
         let classicByID = firstByID(classicGroups, \.groupID)
@@ -159,12 +186,20 @@ public enum GroupAssembler {
     /// by group id without repeats: a merge of the four lists, with no id hashed or sorted.
     private static func assembleSorted(
         listed: [ListedGroupInput], consumerGroups: [DescribedConsumerGroupInput],
-        classicGroups: [DescribedClassicGroupInput], committed: [CommittedOffsetsInput], logOffsets: [LogOffsetsInput]
+        classicGroups: [DescribedClassicGroupInput], committed: [CommittedOffsetsInput], logOffsets: [LogOffsetsInput],
+        memory: inout AssemblyMemory
     ) -> [Group] {
-        let logs = LogTable(logOffsets)
+        let logs = memory.remembering ? memory.logTable(of: logOffsets) : LogTable(logOffsets)
         var scratch = RowScratch()
         var groups: [Group] = []
         groups.reserveCapacity(max(listed.count, consumerGroups.count + classicGroups.count, committed.count))
+        // The last call's entries, walked beside the groups (both in id order); the entries of this
+        // call replace them, so that groups gone are forgotten.
+        var previous: [AssemblyMemory.Entry] = []
+        swap(&previous, &memory.entries)
+        if memory.remembering { memory.entries.reserveCapacity(consumerGroups.count + classicGroups.count) }
+        let layout = memory.remembering ? memory.layout : -1
+        var m = 0
         var l = 0
         var d = 0
         var c = 0
@@ -197,9 +232,18 @@ public enum GroupAssembler {
                 committedOne = committed[o]
                 o += 1
             }
+            var remembered: AssemblyMemory.Entry?
+            if consumerOne != nil || classicOne != nil {
+                // The entry at hand is usually the group's: one comparison.
+                if m < previous.count, previous[m].groupID != groupID {
+                    while m < previous.count, previous[m].groupID < groupID { m += 1 }
+                }
+                if m < previous.count, previous[m].groupID == groupID { remembered = previous[m] }
+            }
             groups.append(assembleOne(
                 groupID: groupID, listed: listedOne, consumer: consumerOne, classic: classicOne,
-                committed: committedOne, logs: logs, scratch: &scratch))
+                committed: committedOne, logs: logs, scratch: &scratch, remembered: &remembered, layout: layout))
+            if memory.remembering, let remembered { memory.entries.append(remembered) }
         }
         return groups
     }
@@ -220,6 +264,32 @@ public enum GroupAssembler {
         streams: DescribedStreamsGroupInput? = nil, committed: CommittedOffsetsInput?, logs: LogTable,
         scratch: inout RowScratch
     ) -> Group {
+        var remembered: AssemblyMemory.Entry?
+        return assembleOne(
+            groupID: groupID, listed: listed, consumer: consumer, classic: classic, share: share, streams: streams,
+            committed: committed, logs: logs, scratch: &scratch, remembered: &remembered, layout: -1)
+    }
+
+    /// One group. `remembered` is what the last call remembered of the group (nil when nothing):
+    /// its members are taken when the group's described members are the storage they were built
+    /// from, and then its row plan is replayed when it still applies (``RowPlan``; `layout` is
+    /// the ``AssemblyMemory/layout`` of `logs`, -1 when none). On return it is what to remember of
+    /// the group (nil for groups other than consumer and classic ones).
+    private static func assembleOne(
+        groupID: String, listed: ListedGroupInput?, consumer: DescribedConsumerGroupInput?,
+        classic: DescribedClassicGroupInput?, share: DescribedShareGroupInput? = nil,
+        streams: DescribedStreamsGroupInput? = nil, committed: CommittedOffsetsInput?, logs: LogTable,
+        scratch: inout RowScratch, remembered: inout AssemblyMemory.Entry?, layout: Int
+    ) -> Group {
+        let last = remembered
+        remembered = nil
+        // The last poll's row plan, while its members are the ones handed out again.
+        var plan: RowPlan?
+        // What the group's members are built from (consumer and classic groups), and whether they
+        // are the last poll's.
+        var source: AssemblyMemory.Source?
+        var highestGeneration: Int32?
+        var reused = false
         var type = listed?.groupType ?? .unknown("")
         if case .unknown = type {
             if consumer != nil {
@@ -279,47 +349,28 @@ public enum GroupAssembler {
             }
         } else if let consumer {
             takeGroupFields(consumer)
-            members.reserveCapacity(consumer.members.count)
-            // Appended in id order, so that the members need not be sorted (moved) afterwards. By
-            // index: iterating the inputs would copy each member (and retain all its fields).
-            scratch.sortPositions(consumer.members.count) { consumer.members[$0].memberID < consumer.members[$1].memberID }
-            for k in scratch.positions {
-                let assignment = sortedUnique(consumer.members[k].assignment)
-                var target = sortedUnique(consumer.members[k].targetAssignment)
-                // A settled member's target equals its assignment: keep one array for both.
-                if target == assignment { target = assignment }
-                members.append(GroupMember(
-                    canonicalMemberID: consumer.members[k].memberID, instanceID: consumer.members[k].instanceID,
-                    clientID: consumer.members[k].clientID, clientHost: consumer.members[k].clientHost,
-                    rackID: consumer.members[k].rackID, memberType: consumer.members[k].memberType,
-                    memberEpoch: consumer.members[k].memberEpoch,
-                    subscribedTopics: sortedUnique(consumer.members[k].subscribedTopicNames),
-                    subscribedTopicRegex: consumer.members[k].subscribedTopicRegex, assignment: assignment,
-                    targetAssignment: target, ownedPartitions: nil, generationID: nil, assignmentUnknown: nil))
+            if let last, case let .consumer(input) = last.source, AssemblyMemory.sameStorage(input, consumer.members) {
+                members = last.members
+                plan = last.plan
+                reused = true
+            } else {
+                members = buildMembers(consumer, scratch: &scratch)
             }
+            source = .consumer(consumer.members)
         } else if let classic {
             error = classic.error
             if classic.error == nil || listed?.state == nil { state = classic.state }
             assignor = classic.protocolName.flatMap { $0.isEmpty ? nil : $0 }
             protocolType = classic.protocolType ?? protocolType
-            members.reserveCapacity(classic.members.count)
-            // In id order and by index, as for a consumer group.
-            var highestGeneration: Int32?
-            scratch.sortPositions(classic.members.count) { classic.members[$0].memberID < classic.members[$1].memberID }
-            for k in scratch.positions {
-                let subscription = classic.members[k].subscription
-                let generation = subscription?.generationID
-                if let generation, highestGeneration.map({ generation > $0 }) ?? true { highestGeneration = generation }
-                members.append(GroupMember(
-                    canonicalMemberID: classic.members[k].memberID, instanceID: classic.members[k].instanceID,
-                    clientID: classic.members[k].clientID, clientHost: classic.members[k].clientHost,
-                    rackID: subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
-                    memberType: .classic, memberEpoch: nil,
-                    subscribedTopics: sortedUnique(subscription?.topics ?? []), subscribedTopicRegex: nil,
-                    assignment: sortedUnique(classic.members[k].assignment ?? []), targetAssignment: nil,
-                    ownedPartitions: subscription?.ownedPartitions.map(sortedUnique),
-                    generationID: generation, assignmentUnknown: classic.members[k].assignment == nil))
+            if let last, case let .classic(input) = last.source, AssemblyMemory.sameStorage(input, classic.members) {
+                members = last.members
+                highestGeneration = last.highestGeneration
+                plan = last.plan
+                reused = true
+            } else {
+                (members, highestGeneration) = buildMembers(classic, scratch: &scratch)
             }
+            source = .classic(classic.members)
             generationID = classic.generationID ?? highestGeneration
         }
         if error == nil, let committedError = committed?.error { error = committedError }
@@ -328,9 +379,28 @@ public enum GroupAssembler {
         // Consumer and classic members were appended in that order already.
         if share != nil || streams != nil { members.sort { $0.memberID < $1.memberID } }
         var figures = GroupSummary()
-        let partitions = scratch.rows(
-            members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
-            lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures)
+        let partitions: [GroupPartition]
+        if let plan, plan.layout == layout, plan.matches(committed) {
+            partitions = scratch.rows(
+                replaying: plan, members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
+                figures: &figures)
+            // Nothing to remember that the last poll's entry does not hold already.
+            if reused { remembered = last }
+        } else {
+            // Laid out anew; remembered groups (consumer and classic ones) keep the plan.
+            var rows: [RowPlan.Row]? = source != nil && layout >= 0 ? [] : nil
+            partitions = scratch.rows(
+                members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
+                lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures,
+                plan: &rows)
+            plan = rows.map {
+                RowPlan(rows: $0, hasTarget: scratch.hasTarget, commits: RowPlan.commits(of: committed), layout: layout)
+            }
+        }
+        if remembered == nil, layout >= 0, let source {
+            remembered = AssemblyMemory.Entry(
+                groupID: groupID, source: source, members: members, highestGeneration: highestGeneration, plan: plan)
+        }
         // Members and rows are already in canonical order, and the rows' figures counted as they
         // were built: `Group` neither sorts them again nor reads the rows a second time.
         return Group(
@@ -338,6 +408,57 @@ public enum GroupAssembler {
             groupEpoch: groupEpoch, assignmentEpoch: assignmentEpoch, generationID: generationID,
             coordinatorID: listed?.coordinatorID, error: error, subtopologies: subtopologies, members: members,
             partitions: partitions, rowFigures: figures)
+    }
+
+    /// A consumer group's members, in member-id order.
+    private static func buildMembers(_ consumer: DescribedConsumerGroupInput, scratch: inout RowScratch) -> [GroupMember] {
+        var members: [GroupMember] = []
+        members.reserveCapacity(consumer.members.count)
+        // Appended in id order, so that the members need not be sorted (moved) afterwards. By
+        // index: iterating the inputs would copy each member (and retain all its fields).
+        scratch.sortPositions(consumer.members.count) { consumer.members[$0].memberID < consumer.members[$1].memberID }
+        for k in scratch.positions {
+            let assignment = sortedUnique(consumer.members[k].assignment)
+            var target = sortedUnique(consumer.members[k].targetAssignment)
+            // A settled member's target equals its assignment: keep one array for both.
+            if target == assignment { target = assignment }
+            members.append(GroupMember(
+                canonicalMemberID: consumer.members[k].memberID, instanceID: consumer.members[k].instanceID,
+                clientID: consumer.members[k].clientID, clientHost: consumer.members[k].clientHost,
+                rackID: consumer.members[k].rackID, memberType: consumer.members[k].memberType,
+                memberEpoch: consumer.members[k].memberEpoch,
+                subscribedTopics: sortedUnique(consumer.members[k].subscribedTopicNames),
+                subscribedTopicRegex: consumer.members[k].subscribedTopicRegex, assignment: assignment,
+                targetAssignment: target, ownedPartitions: nil, generationID: nil, assignmentUnknown: nil))
+        }
+        return members
+    }
+
+    /// A classic group's members, in member-id order, and the highest generation id their
+    /// subscriptions carry.
+    private static func buildMembers(
+        _ classic: DescribedClassicGroupInput, scratch: inout RowScratch
+    ) -> (members: [GroupMember], highestGeneration: Int32?) {
+        var members: [GroupMember] = []
+        members.reserveCapacity(classic.members.count)
+        // In id order and by index, as for a consumer group.
+        var highestGeneration: Int32?
+        scratch.sortPositions(classic.members.count) { classic.members[$0].memberID < classic.members[$1].memberID }
+        for k in scratch.positions {
+            let subscription = classic.members[k].subscription
+            let generation = subscription?.generationID
+            if let generation, highestGeneration.map({ generation > $0 }) ?? true { highestGeneration = generation }
+            members.append(GroupMember(
+                canonicalMemberID: classic.members[k].memberID, instanceID: classic.members[k].instanceID,
+                clientID: classic.members[k].clientID, clientHost: classic.members[k].clientHost,
+                rackID: subscription?.rackID.flatMap { $0.isEmpty ? nil : $0 },
+                memberType: .classic, memberEpoch: nil,
+                subscribedTopics: sortedUnique(subscription?.topics ?? []), subscribedTopicRegex: nil,
+                assignment: sortedUnique(classic.members[k].assignment ?? []), targetAssignment: nil,
+                ownedPartitions: subscription?.ownedPartitions.map(sortedUnique),
+                generationID: generation, assignmentUnknown: classic.members[k].assignment == nil))
+        }
+        return (members, highestGeneration)
     }
 
     // MARK: - Canonical lists
@@ -364,24 +485,124 @@ public enum GroupAssembler {
     }
 }
 
+// MARK: - Members kept from poll to poll
+
+/// What ``GroupAssembler/assemble(listed:consumerGroups:classicGroups:shareGroups:streamsGroups:committed:logOffsets:memory:)``
+/// remembers of one call for the next: per consumer and classic group, the described members it
+/// was given and the ``GroupMember`` values it built from them. The admin client reads a
+/// coordinator's unchanged answer into the very same storage as its last one, so in a steady
+/// cluster most groups' members are that storage again and are not built again.
+///
+/// Storage is compared, not contents: the memory holds the described members it remembers, so
+/// while it lives no other array can have their storage, and an array with that storage holds
+/// the same values. Groups the last call did not assemble are forgotten, so the memory never holds
+/// more than one poll's groups.
+public struct AssemblyMemory: Sendable {
+    /// The described members a group's members were built from.
+    enum Source: Sendable {
+        case consumer([DescribedConsumerGroupInput.Member])
+        case classic([DescribedClassicGroupInput.Member])
+    }
+
+    /// One group's remembered members: an object, so that the entry of a group whose members and
+    /// rows' layout are unchanged is kept as it is (no copy, nothing allocated).
+    final class Entry: Sendable {
+        let groupID: String
+        let source: Source
+        /// The members built from ``source``, in member-id order.
+        let members: [GroupMember]
+        /// Classic groups: the highest generation id of ``source``'s subscriptions.
+        let highestGeneration: Int32?
+        /// How the group's rows were laid out with ``members``.
+        let plan: RowPlan?
+
+        init(groupID: String, source: Source, members: [GroupMember], highestGeneration: Int32?, plan: RowPlan?) {
+            self.groupID = groupID
+            self.source = source
+            self.members = members
+            self.highestGeneration = highestGeneration
+            self.plan = plan
+        }
+    }
+
+    /// In group-id order, each group once.
+    var entries: [Entry] = []
+    /// The partitions of the last call's log offsets, in their order.
+    private var logLayout: [TopicPartition] = []
+    /// The ``LogTable`` index of ``logLayout`` (it depends on the partitions alone).
+    private var logIndex = LogTable.Index()
+    /// Counts the changes of ``logLayout``: a ``RowPlan`` laid out under another count is not
+    /// replayed.
+    private(set) var layout = 0
+
+    /// The table of `logOffsets`, with the last call's index when they name the same partitions in
+    /// the same order; otherwise indexed anew, counting a change of ``layout``.
+    mutating func logTable(of logOffsets: [LogOffsetsInput]) -> LogTable {
+        let same = logOffsets.count == logLayout.count && logOffsets.withUnsafeBufferPointer { inputs in
+            logLayout.withUnsafeBufferPointer { layout in
+                for i in 0..<layout.count where inputs[i].topicPartition != layout[i] { return false }
+                return true
+            }
+        }
+        if same { return LogTable(logOffsets, index: logIndex) }
+        let table = LogTable(logOffsets)
+        logLayout = logOffsets.withUnsafeBufferPointer { inputs in inputs.map(\.topicPartition) }
+        logIndex = table.index
+        layout += 1
+        return table
+    }
+
+    /// Whether anything is remembered (a memory made for one call only remembers nothing).
+    let remembering: Bool
+
+    /// An empty memory.
+    public init() { remembering = true }
+
+    /// An empty memory that remembers only when `remembering`.
+    init(remembering: Bool) { self.remembering = remembering }
+
+    /// How many groups' members are remembered.
+    public var groupCount: Int { entries.count }
+
+    /// Whether `a` and `b` are the same storage (then they hold the same values).
+    static func sameStorage<T>(_ a: [T], _ b: [T]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+}
+
 // MARK: - Log offsets by topic
 
 /// Log offsets indexed by topic, then by partition: one topic-name lookup per topic, not per row.
 struct LogTable {
+    /// Where each topic's partitions are among the inputs: it depends only on the inputs'
+    /// partitions and their order, so inputs naming the same ones share it
+    /// (``AssemblyMemory/logTable(of:)``).
+    struct Index: Sendable {
+        /// Topic name → topic number.
+        var topicNumbers: [String: Int] = [:]
+        /// Per topic number: where its entries are in ``entries``.
+        var ranges: [Range<Int>] = []
+        /// Per topic, a run of its partitions, sorted, each once, with the input that describes it
+        /// (the last one for a partition listed twice). Nil when that is the inputs themselves
+        /// (grouped by topic with ascending partitions, as the poller passes them), which saves a copy.
+        var entries: [(partition: Int32, input: Int)]?
+    }
+
     /// The inputs, in the caller's order.
     let inputs: [LogOffsetsInput]
-    /// Topic name → topic number.
-    private(set) var topicNumbers: [String: Int] = [:]
-    /// Per topic number: where its entries are in ``entries``.
-    private(set) var ranges: [Range<Int>] = []
-    /// Per topic, a run of its partitions, sorted, each once, with the input that describes it (the
-    /// last one for a partition listed twice). Nil when that is `inputs` itself (input grouped by
-    /// topic with ascending partitions, as the poller passes it), which saves a copy.
-    private var entries: [(partition: Int32, input: Int)]?
+    /// Where the inputs' topics and partitions are.
+    private(set) var index = Index()
+
+    /// The table of `inputs` with the index of inputs that name the same partitions in the same order.
+    init(_ inputs: [LogOffsetsInput], index: Index) {
+        self.inputs = inputs
+        self.index = index
+    }
 
     init(_ inputs: [LogOffsetsInput]) {
         self.inputs = inputs
-        topicNumbers.reserveCapacity(inputs.count / 4)
+        index.topicNumbers.reserveCapacity(inputs.count / 4)
         // Fast path: each topic's inputs contiguous, partitions strictly ascending.
         var start = 0
         var grouped = true
@@ -392,29 +613,29 @@ struct LogTable {
                 if !(inputs[end - 1].topicPartition.partition < inputs[end].topicPartition.partition) { grouped = false }
                 end += 1
             }
-            if !grouped || topicNumbers[topic] != nil {
+            if !grouped || index.topicNumbers[topic] != nil {
                 grouped = false
                 break
             }
-            topicNumbers[topic] = ranges.count
-            ranges.append(start..<end)
+            index.topicNumbers[topic] = index.ranges.count
+            index.ranges.append(start..<end)
             start = end
         }
         if grouped { return }
 
-        topicNumbers.removeAll(keepingCapacity: true)
-        ranges.removeAll()
+        index.topicNumbers.removeAll(keepingCapacity: true)
+        index.ranges.removeAll()
         var perTopic: [[(partition: Int32, input: Int)]] = []
         var lastTopic: String?
         var lastNumber = -1
         for (i, input) in inputs.enumerated() {
             let topic = input.topicPartition.topic
             if topic != lastTopic {
-                if let n = topicNumbers[topic] {
+                if let n = index.topicNumbers[topic] {
                     lastNumber = n
                 } else {
                     lastNumber = perTopic.count
-                    topicNumbers[topic] = lastNumber
+                    index.topicNumbers[topic] = lastNumber
                     perTopic.append([])
                 }
                 lastTopic = topic
@@ -434,24 +655,24 @@ struct LogTable {
                     flat.append(entry)
                 }
             }
-            ranges.append(first..<flat.count)
+            index.ranges.append(first..<flat.count)
         }
-        entries = flat
+        index.entries = flat
     }
 
     /// The topic number of `topic`, nil when no input names it.
-    func number(of topic: String) -> Int? { topicNumbers[topic] }
+    func number(of topic: String) -> Int? { index.topicNumbers[topic] }
 
     /// The name of topic number `topic`, as the inputs spell it.
     func name(of topic: Int) -> String { inputs[entry(topic, 0).input].topicPartition.topic }
 
     /// How many partitions topic number `topic` has.
-    func count(of topic: Int) -> Int { ranges[topic].count }
+    func count(of topic: Int) -> Int { index.ranges[topic].count }
 
     /// The `k`-th partition (in ascending order) of topic number `topic` and its input's index.
     func entry(_ topic: Int, _ k: Int) -> (partition: Int32, input: Int) {
-        let i = ranges[topic].lowerBound + k
-        if let entries { return entries[i] }
+        let i = index.ranges[topic].lowerBound + k
+        if let entries = index.entries { return entries[i] }
         return (inputs[i].topicPartition.partition, i)
     }
 
@@ -511,7 +732,7 @@ struct RowScratch {
     /// Per member: the first member with its id (members with the same id count as one owner).
     private var canonical: [Int32] = []
     /// Per canonical member: whether it has a target assignment.
-    private var hasTarget: [Bool] = []
+    private(set) var hasTarget: [Bool] = []
     /// The group's topic numbers in name order.
     private var order: [Int] = []
     /// Positions of a group's input members, in member-id order (``sortPositions(_:by:)``).
@@ -614,25 +835,15 @@ struct RowScratch {
     /// The group's partition rows, sorted by topic and partition; each row is also added to
     /// `figures` (``GroupSummary/add(lag:topicPartition:handoff:owner:targetOwner:)``). `members` must be sorted by id.
     /// - Parameter lagNotApplicable: a share group's rows: every lag is ``LagValue/notApplicable``.
+    /// - Parameter plan: when not nil, set to the rows' ``RowPlan/Row``s, in row order.
     mutating func rows(
         members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
-        lagNotApplicable: Bool = false, figures: inout GroupSummary
+        lagNotApplicable: Bool = false, figures: inout GroupSummary, plan: inout [RowPlan.Row]?
     ) -> [GroupPartition] {
         topicCount = 0
         presentCount = 0
         if !topicIndex.isEmpty { topicIndex.removeAll(keepingCapacity: true) }
-
-        // Members with the same id count as one owner: map each to the first of its run.
-        canonical.removeAll(keepingCapacity: true)
-        hasTarget.removeAll(keepingCapacity: true)
-        var anyBehind = false
-        for i in members.indices {
-            let c = i > 0 && members[i - 1].memberID == members[i].memberID ? canonical[i - 1] : Int32(i)
-            canonical.append(c)
-            hasTarget.append(false)
-            if members[i].targetAssignment != nil { hasTarget[Int(c)] = true }
-            if !members[i].isReconciled(assignmentEpoch: assignmentEpoch) { anyBehind = true }
-        }
+        let anyBehind = readMembers(members, assignmentEpoch: assignmentEpoch)
 
         var last = -1
         // By index: iterating would copy each member (and retain all its fields).
@@ -669,6 +880,9 @@ struct RowScratch {
         order.append(contentsOf: 0..<topicCount)
         if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
         let commitError = committed?.error
+        let recording = plan != nil
+        var planned: [RowPlan.Row] = []
+        defer { if recording { plan = planned } }
         // Every present cell gives one row: written in place into storage of that size (appending
         // a new row would copy it into the array).
         return [GroupPartition](unsafeUninitializedCapacity: presentCount) { buffer, count in
@@ -676,8 +890,12 @@ struct RowScratch {
             var context = RowContext(
                 members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
+            if recording { context.plan = [] }
             var sink = RowSink(buffer: buffer)
-            defer { count = sink.count }
+            defer {
+                count = sink.count
+                if recording { planned = context.plan ?? [] }
+            }
             for t in order {
                 // The topic's fields read in place: a copy of the topic would retain its cells and table.
                 context.topicName = topics[t].name
@@ -705,6 +923,100 @@ struct RowScratch {
                 }
             }
         }
+    }
+
+    /// The rows ``rows(members:assignmentEpoch:committed:logs:lagNotApplicable:figures:plan:)``
+    /// gives when `plan` is what it laid out for the same `members`, committed offsets of the same
+    /// partitions in the same order, and log offsets of the same partitions in the same order: the
+    /// rows are read where the plan says, no partition is looked up or marked.
+    mutating func rows(
+        replaying plan: RowPlan, members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?,
+        logs: LogTable, figures: inout GroupSummary
+    ) -> [GroupPartition] {
+        // What the members say of the owners is the plan's; only the epochs are read again.
+        var anyBehind = false
+        for i in members.indices where !members[i].isReconciled(assignmentEpoch: assignmentEpoch) {
+            anyBehind = true
+            break
+        }
+        let offsets = committed?.offsets ?? []
+        let commitError = committed?.error
+        return [GroupPartition](unsafeUninitializedCapacity: plan.rows.count) { buffer, count in
+            var context = RowContext(
+                members: members, hasTarget: plan.hasTarget, anyBehind: anyBehind, commitError: commitError,
+                offsets: offsets, logs: logs, lagNotApplicable: false)
+            var sink = RowSink(buffer: buffer)
+            defer { count = sink.count }
+            // In place: iterating would copy each row (and retain its topic).
+            plan.rows.withUnsafeBufferPointer { plan in
+                for i in plan.indices { context.append(plan[i], to: &sink, figures: &figures) }
+            }
+        }
+    }
+
+    /// Sets ``canonical`` and ``hasTarget`` for `members` (sorted by id) and answers whether some
+    /// member is behind `assignmentEpoch`.
+    private mutating func readMembers(_ members: [GroupMember], assignmentEpoch: Int32?) -> Bool {
+        // Members with the same id count as one owner: map each to the first of its run.
+        canonical.removeAll(keepingCapacity: true)
+        hasTarget.removeAll(keepingCapacity: true)
+        var anyBehind = false
+        for i in members.indices {
+            let c = i > 0 && members[i - 1].memberID == members[i].memberID ? canonical[i - 1] : Int32(i)
+            canonical.append(c)
+            hasTarget.append(false)
+            if members[i].targetAssignment != nil { hasTarget[Int(c)] = true }
+            if !members[i].isReconciled(assignmentEpoch: assignmentEpoch) { anyBehind = true }
+        }
+        return anyBehind
+    }
+}
+
+/// How a group's rows were laid out from its members, committed offsets and log offsets: row by
+/// row, where its values are read. Kept by ``AssemblyMemory`` and replayed while the members are
+/// the same storage and the committed and log offsets name the same partitions in the same order,
+/// which is what a steady cluster answers poll after poll.
+struct RowPlan: Sendable {
+    /// One row.
+    struct Row: Sendable {
+        var topicPartition: TopicPartition
+        /// Where its log offsets are in the log inputs, -1 when none.
+        var log: Int32
+        /// Where its committed offset is in the group's committed offsets, -1 when none.
+        var commit: Int32
+        /// Its owner's and target owner's member indexes, -1 when none.
+        var owner: Int32
+        var target: Int32
+        /// Whether its topic is consumed (subscribed, targeted or assigned).
+        var consumed: Bool
+    }
+
+    /// The rows, in row order.
+    var rows: [Row]
+    /// Per member index: whether the owner it counts as has a target assignment.
+    var hasTarget: [Bool]
+    /// The partitions of the committed offsets they were laid out with, in their order.
+    var commits: [TopicPartition]
+    /// The ``AssemblyMemory`` log layout they were laid out with.
+    var layout: Int
+
+    /// Whether `committed` names ``commits``, in that order.
+    func matches(_ committed: CommittedOffsetsInput?) -> Bool {
+        let offsets = committed?.offsets ?? []
+        guard offsets.count == commits.count else { return false }
+        // In place: subscripting would copy each offset (and retain its strings).
+        return offsets.withUnsafeBufferPointer { offsets in
+            commits.withUnsafeBufferPointer { commits in
+                for i in 0..<commits.count where offsets[i].topicPartition != commits[i] { return false }
+                return true
+            }
+        }
+    }
+
+    /// The partitions of `committed`'s offsets, in their order.
+    static func commits(of committed: CommittedOffsetsInput?) -> [TopicPartition] {
+        guard let offsets = committed?.offsets else { return [] }
+        return offsets.withUnsafeBufferPointer { offsets in offsets.map(\.topicPartition) }
     }
 }
 
@@ -742,6 +1054,8 @@ private struct RowContext {
     var consumed = false
     /// The last row's out-of-line fields, which the next row takes when it has the same.
     var sharedRare: OutOfLine<GroupPartition.Rare>?
+    /// When not nil, each row's ``RowPlan/Row`` is appended.
+    var plan: [RowPlan.Row]?
 
     init(
         members: [GroupMember], hasTarget: [Bool], anyBehind: Bool, commitError: ItemError?,
@@ -758,10 +1072,31 @@ private struct RowContext {
 
     /// Appends the row of `partition` of the current topic to `rows` and adds it to `figures`.
     mutating func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
+        let log = logTopic >= 0 ? logs.inputIndex(topic: logTopic, partition: partition) ?? -1 : -1
+        let topicPartition = TopicPartition(topic: topicName, partition: partition)
+        plan?.append(RowPlan.Row(
+            topicPartition: topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, target: cell.target,
+            consumed: consumed))
+        append(topicPartition, log: log, commit: Int(cell.commit), owner: cell.owner, target: cell.target, consumed: consumed,
+               to: &rows, figures: &figures)
+    }
+
+    /// Appends the row `row` of a ``RowPlan`` lays out.
+    mutating func append(_ row: RowPlan.Row, to rows: inout RowSink, figures: inout GroupSummary) {
+        append(row.topicPartition, log: Int(row.log), commit: Int(row.commit), owner: row.owner, target: row.target,
+               consumed: row.consumed, to: &rows, figures: &figures)
+    }
+
+    /// Appends the row of `topicPartition` with its log offsets at `log` of the log inputs and its
+    /// committed offset at `commit` of ``offsets`` (-1: none), owned and targeted by the members
+    /// at `owner` and `target` (-1: none).
+    private mutating func append(
+        _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, target targetIndex: Int32,
+        consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
+    ) {
         var committedOffset: Int64?
         var commitMetadata: String?
         var commitPartitionError: ItemError?
-        let c = Int(cell.commit)
         if c >= 0 {
             committedOffset = offsets[c].offset
             commitMetadata = offsets[c].metadata
@@ -770,7 +1105,7 @@ private struct RowContext {
         var logStart: Int64?
         var logEnd: Int64?
         var logError: ItemError?
-        if logTopic >= 0, let l = logs.inputIndex(topic: logTopic, partition: partition) {
+        if l >= 0 {
             logStart = logs.inputs[l].logStart
             logEnd = logs.inputs[l].logEnd
             logError = logs.inputs[l].error
@@ -779,18 +1114,17 @@ private struct RowContext {
             committed: committedOffset, logStart: logStart, logEnd: logEnd,
             commitError: commitError ?? commitPartitionError, offsetsError: logError)
         let handoff: HandoffState
-        if cell.owner >= 0 {
-            handoff = hasTarget[Int(cell.owner)] && cell.target != cell.owner ? .pendingRevocation : .settled
-        } else if cell.target >= 0 {
+        if ownerIndex >= 0 {
+            handoff = hasTarget[Int(ownerIndex)] && targetIndex != ownerIndex ? .pendingRevocation : .settled
+        } else if targetIndex >= 0 {
             handoff = anyBehind ? .awaitingRelease : .unowned
         } else if !members.isEmpty && consumed {
             handoff = .unowned
         } else {
             handoff = .notAssigned
         }
-        let topicPartition = TopicPartition(topic: topicName, partition: partition)
-        let owner = cell.owner >= 0 ? members[Int(cell.owner)].memberID : nil
-        let targetOwner = cell.target >= 0 ? members[Int(cell.target)].memberID : nil
+        let owner = ownerIndex >= 0 ? members[Int(ownerIndex)].memberID : nil
+        let targetOwner = targetIndex >= 0 ? members[Int(targetIndex)].memberID : nil
         // Counted from the fields, which then move into the row: counting the row would copy it.
         figures.add(lag: lag, topicPartition: topicPartition, handoff: handoff, owner: owner, targetOwner: targetOwner)
         rows.append(GroupPartition(

@@ -15,21 +15,25 @@ extension KafkaAdminClient {
             ListGroupsRequest(statesFilter: version >= 4 ? states : [], typesFilter: version >= 5 ? types : [])
         }
         var result = ListGroupsResult(brokers: [:], versions: [:], stats: RequestStats())
+        var listedIDs: [Int32: [String]] = [:]
         for (node, answer) in answers {
             result.stats.merge(answer.stats)
             if let v = answer.version { result.versions[node] = v }
             switch answer.result {
             case let .failure(error):
                 result.brokers[node] = .failure(error)
+                listedIDs[node] = lastListedIDs[node]
             case let .success(response):
                 if let error = AdminItemError.fromCode(response.errorCode) {
                     result.brokers[node] = .failure(error)
+                    listedIDs[node] = lastListedIDs[node]
                     continue
                 }
                 let version = answer.version ?? 0
+                var ids = LastListedIDs(lastListedIDs[node] ?? [])
                 let listed = response.groups.map { g in
                     ListedGroup(
-                        groupID: g.groupID, protocolType: g.protocolType,
+                        groupID: ids.reuse(g.groupID), protocolType: g.protocolType,
                         state: version >= 4 ? g.groupState : nil,
                         type: version >= 5 ? g.groupType.lowercasedIfNeeded : nil, nodeID: node)
                 }.filter { g in
@@ -37,8 +41,12 @@ extension KafkaAdminClient {
                         && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercasedIfNeeded) } ?? true)
                 }
                 result.brokers[node] = .success(listed)
+                listedIDs[node] = listed.map(\.groupID)
             }
         }
+        // Only unfiltered listings are kept (a filtered one names fewer groups than the next poll's);
+        // a broker that failed keeps its last.
+        if types.isEmpty && states.isEmpty { lastListedIDs = listedIDs }
         pruneCoordinatorCache(after: result, filtered: !types.isEmpty || !states.isEmpty)
         learnCoordinators(from: result)
         return result
@@ -79,6 +87,9 @@ extension KafkaAdminClient {
     /// that every broker answered tells which groups are gone.
     private func pruneCoordinatorCache(after listing: ListGroupsResult, filtered: Bool) {
         guard !filtered, !coordinatorCache.isEmpty else { return }
+        // The cache was left holding only groups of the last listing: while it is unchanged since
+        // and the brokers list the same groups, nothing is gone (every poll of a steady estate).
+        if let last = lastPruned, last.generation == coordinatorCacheGeneration, last.matches(listing) { return }
         var listed = 0
         for case let .success(groups) in listing.brokers.values { listed += groups.count }
         // Sized once: growing it would hash every id again at each doubling.
@@ -90,6 +101,7 @@ extension KafkaAdminClient {
         if coordinatorCache.count > live.count || coordinatorCache.keys.contains(where: { !live.contains($0) }) {
             coordinatorCache = coordinatorCache.filter { live.contains($0.key) }
         }
+        lastPruned = PrunedListing(listing, generation: coordinatorCacheGeneration)
     }
 
     /// How many groups' coordinators are cached (for tests of long runs).
@@ -294,8 +306,18 @@ extension KafkaAdminClient {
             if attempt == 0 {
                 // Metadata first, as findCoordinators checks it before reading the cache.
                 _ = try await ensureMetadata(&stats)
-                for i in pending {
-                    if let node = coordinatorCache[ids[i]] { byNode[node, default: []].append(i) } else { unknown.append(i) }
+                let generation = coordinatorCacheGeneration
+                if let last = lastRoutings.last(where: { $0.generation == generation && $0.ids == ids }) {
+                    byNode = last.byNode
+                } else {
+                    for i in pending {
+                        if let node = coordinatorCache[ids[i]] { byNode[node, default: []].append(i) } else { unknown.append(i) }
+                    }
+                    if unknown.isEmpty {
+                        lastRoutings.removeAll { $0.generation != generation }
+                        if lastRoutings.count >= CoordinatorRouting.kept { lastRoutings.removeFirst() }
+                        lastRoutings.append(CoordinatorRouting(ids: ids, generation: generation, byNode: byNode))
+                    }
                 }
             } else {
                 unknown = pending
@@ -356,5 +378,78 @@ extension String {
     /// as brokers send group types and states): the same value, without making a new string.
     var lowercasedIfNeeded: String {
         utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) } ? self : lowercased()
+    }
+}
+
+/// A broker's last listed group ids, walked beside its new listing: an id equal to the last
+/// listing's is that string, not the answer's equal copy. Every poll lists the same 10,000 ids,
+/// and each is then compared with last poll's (the assembly kept, routing and pruning kept, history):
+/// equal strings of one storage compare without reading their bytes.
+struct LastListedIDs {
+    /// The last listing's ids, in the order listed.
+    let known: [String]
+    /// The next of ``known`` to compare with.
+    private var next = 0
+
+    init(_ known: [String]) { self.known = known }
+
+    /// `id`, or the last listing's equal string. Listings in ascending order (as brokers list) are
+    /// matched in one pass, groups coming and going; in any other order, what still lines up.
+    mutating func reuse(_ id: String) -> String {
+        while next < known.count {
+            let k = known[next]
+            if k == id {
+                next += 1
+                return k
+            }
+            if !(k < id) { break }
+            next += 1
+        }
+        return id
+    }
+}
+
+/// Group ids routed to their cached coordinators: positions in ``ids`` per coordinator, ascending,
+/// as the coordinator cache stood at ``generation``. The poller routes the same ids twice a poll
+/// (describe, then committed offsets) and again the next poll; while the cache is unchanged they go
+/// where they went, without hashing each id into the cache again.
+struct CoordinatorRouting {
+    /// How many routings the client keeps.
+    static let kept = 2
+    /// The ids routed (sorted, each once).
+    var ids: [String]
+    /// ``KafkaAdminClient/coordinatorCacheGeneration`` when they were routed.
+    var generation: UInt64
+    /// Positions in ``ids`` per coordinator, ascending; every id has one.
+    var byNode: [Int32: [Int]]
+}
+
+/// The group ids each broker listed when the coordinator cache was pruned, with the cache's
+/// generation after the pruning: a later listing naming the same groups, broker by broker, with
+/// the cache unchanged since, has nothing to prune.
+struct PrunedListing {
+    /// Per broker, the ids of the groups it listed, in the order listed.
+    var ids: [Int32: [String]]
+    /// ``KafkaAdminClient/coordinatorCacheGeneration`` after the pruning.
+    var generation: UInt64
+
+    /// The ids of `listing`, which every broker answered (the only listing the cache is pruned
+    /// against).
+    init(_ listing: ListGroupsResult, generation: UInt64) {
+        var ids: [Int32: [String]] = [:]
+        for case let (node, .success(groups)) in listing.brokers { ids[node] = groups.map(\.groupID) }
+        self.ids = ids
+        self.generation = generation
+    }
+
+    /// Whether every broker of `listing` answered and listed the groups it listed here, in the
+    /// same order, and no other broker did.
+    func matches(_ listing: ListGroupsResult) -> Bool {
+        guard listing.brokers.count == ids.count else { return false }
+        for (node, answer) in listing.brokers {
+            guard case let .success(groups) = answer, let known = ids[node], known.count == groups.count else { return false }
+            for k in groups.indices where groups[k].groupID != known[k] { return false }
+        }
+        return true
     }
 }

@@ -79,7 +79,20 @@ public actor KafkaAdminClient {
     /// Brokers learned from FindCoordinator that Metadata did not list.
     var extraBrokers: [Int32: BrokerInfo] = [:]
     /// Group id -> coordinator node id.
-    var coordinatorCache: [String: Int32] = [:]
+    var coordinatorCache: [String: Int32] = [:] {
+        // Modified in place (no oldValue is read); any change makes what was worked out from it stale.
+        didSet { coordinatorCacheGeneration &+= 1 }
+    }
+    /// Counts changes of ``coordinatorCache``: what was worked out from the cache at one generation
+    /// (``lastRoutings``, ``lastPruned``) holds while it is unchanged.
+    var coordinatorCacheGeneration: UInt64 = 0
+    /// The last group ids routed to their cached coordinators (``CoordinatorRouting``), at most
+    /// ``CoordinatorRouting/kept`` of them, the latest last.
+    var lastRoutings: [CoordinatorRouting] = []
+    /// Per broker, the group ids of its last unfiltered listing (``LastListedIDs``).
+    var lastListedIDs: [Int32: [String]] = [:]
+    /// The listing the coordinator cache was last pruned against (``PrunedListing``).
+    var lastPruned: PrunedListing?
     /// Per coordinator, the groups of its last ConsumerGroupDescribe answer (in the order answered,
     /// which is the ids' order): the guides the next answer is read with (``AskedIDs/lastConsumer``).
     var lastConsumerAnswer: [Int32: [DescribedConsumerGroupInput]] = [:]

@@ -23,6 +23,9 @@ public actor Poller {
     private var earliest: (partitions: [TopicPartition], starts: [Int64?])?
     /// What the polls derive from Metadata, kept while its topics stay the same.
     private var tables: MetadataTables?
+    /// The members the last poll assembled, handed out again for groups whose described members
+    /// are the same storage (the admin client's reading of an unchanged answer).
+    private var assembly = AssemblyMemory()
     private let now: @Sendable () -> Int64
 
     /// Creates a poller.
@@ -318,7 +321,8 @@ public actor Poller {
         var listedInputs = listed.indices.map { PollConversion.listed(listed[$0], coordinatorID: coordinators[$0]) }
         let groups = GroupAssembler.assemble(
             listed: listedInputs, consumerGroups: consumerInputs, classicGroups: classicInputs,
-            shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs)
+            shareGroups: shareInputs, streamsGroups: streamsInputs, committed: committedInputs, logOffsets: logInputs,
+            memory: &assembly)
         // The assembler's inputs are let go before the topics are built from the log offsets, so
         // that the decoded answers and the topic list are not alive together.
         listedInputs = []

@@ -1,0 +1,168 @@
+import SeededRandom
+import Testing
+@testable import GroupModel
+
+/// ``AssemblyMemory``: members built at the last poll are handed out again for groups whose
+/// described members are the same storage, and the groups come out as they do without it.
+@Suite("AssemblyMemory")
+struct AssemblyMemoryTests {
+    /// Whether two arrays are one storage.
+    static func same<T>(_ a: [T], _ b: [T]) -> Bool { AssemblyMemory.sameStorage(a, b) }
+
+    /// Inputs as the poller passes them: each list sorted by group id, each id once.
+    static func sortedPoll(seed: UInt64, groups: Int) -> RandomPoll {
+        var poll = RandomPoll(seed: seed, groups: groups)
+        func canonical<T>(_ items: [T], _ id: (T) -> String) -> [T] {
+            var seen: Set<String> = []
+            return items.filter { seen.insert(id($0)).inserted }.sorted { id($0) < id($1) }
+        }
+        poll.listed = canonical(poll.listed, \.groupID)
+        poll.consumer = canonical(poll.consumer, \.groupID)
+        poll.classic = canonical(poll.classic, \.groupID)
+        poll.committed = canonical(poll.committed, \.groupID)
+        return poll
+    }
+
+    /// The next poll of `poll`: each described group keeps its members' storage, gets an equal
+    /// copy in new storage, loses or changes a member, or leaves; some group-level fields change.
+    static func next(_ poll: RandomPoll, _ g: inout SplitMix64) -> RandomPoll {
+        var out = poll
+        func change<Member>(_ members: inout [Member], _ edit: (inout Member) -> Void) {
+            switch g.below(6) {
+            case 0: members = members.map { $0 }  // equal values, new storage
+            case 1: if !members.isEmpty { members.removeLast() }
+            case 2: if !members.isEmpty { edit(&members[g.below(members.count)]) }
+            default: break  // the same storage, as an unchanged answer is read
+            }
+        }
+        for i in out.consumer.indices {
+            change(&out.consumer[i].members) { $0.memberEpoch += 1 }
+            if g.below(5) == 0 { out.consumer[i].assignmentEpoch += 1 }
+        }
+        for i in out.classic.indices {
+            change(&out.classic[i].members) { m in
+                m.subscription = m.subscription.map { s in
+                    var s = s
+                    s.generationID = (s.generationID ?? 0) + 1
+                    return s
+                }
+                m.assignment = m.assignment == nil ? [] : nil
+            }
+        }
+        // Committed offsets move; sometimes a partition's commit goes.
+        for i in out.committed.indices {
+            switch g.below(6) {
+            case 0: if !out.committed[i].offsets.isEmpty { out.committed[i].offsets.removeLast() }
+            case 1, 2, 3:
+                for k in out.committed[i].offsets.indices {
+                    out.committed[i].offsets[k].offset = out.committed[i].offsets[k].offset.map { $0 + Int64(g.below(3)) }
+                }
+            default: break
+            }
+        }
+        // Log ends move; sometimes a partition goes, or an error comes.
+        for k in out.logs.indices { out.logs[k].logEnd = out.logs[k].logEnd.map { $0 + Int64(g.below(4)) } }
+        if g.below(4) == 0, !out.logs.isEmpty { out.logs.remove(at: g.below(out.logs.count)) }
+        if g.below(4) == 0, !out.logs.isEmpty {
+            out.logs[g.below(out.logs.count)].error = ItemError(code: 6, name: "NOT_LEADER_OR_FOLLOWER", message: nil)
+        }
+        if g.below(3) == 0, !out.consumer.isEmpty { out.consumer.remove(at: g.below(out.consumer.count)) }
+        if g.below(3) == 0, !out.classic.isEmpty { out.classic.remove(at: g.below(out.classic.count)) }
+        return out
+    }
+
+    @Test("Polls with members kept, copied, changed and gone, and offsets moving, give the groups assembled without memory")
+    func agreesWithoutMemory() {
+        var reused = 0
+        var replayed = 0
+        for seed in UInt64(1)...30 { Self.run(seed: seed, reused: &reused, replayed: &replayed) }
+        #expect(reused > 30, "members were handed out again")
+        #expect(replayed > 30, "row plans were replayed")
+    }
+
+    /// Eight polls of a random estate, each assembled with and without memory.
+    static func run(seed: UInt64, reused: inout Int, replayed: inout Int) {
+        var g = SplitMix64(seed: seed &* 7919)
+        var poll = sortedPoll(seed: seed, groups: Int(seed % 19) + 8)
+        var memory = AssemblyMemory()
+        var lastPoll: RandomPoll?
+        var lastGroups: [Group] = []
+        for _ in 0..<8 {
+            let entriesBefore = memory.entries
+            let with = GroupAssembler.assemble(
+                listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+                committed: poll.committed, logOffsets: poll.logs, memory: &memory)
+            let without = GroupAssembler.assemble(
+                listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+                committed: poll.committed, logOffsets: poll.logs)
+            #expect(with == without, "seed \(seed)")
+            // One entry per described group, in id order: groups gone are forgotten.
+            let described = Set(poll.consumer.map(\.groupID)).union(poll.classic.map(\.groupID))
+            #expect(memory.groupCount == described.count)
+            #expect(memory.entries.map(\.groupID) == described.sorted())
+            // Members described with the last poll's storage are the last poll's members.
+            if let lastPoll {
+                for c in poll.consumer {
+                    guard let before = lastPoll.consumer.first(where: { $0.groupID == c.groupID }), !c.members.isEmpty,
+                          Self.same(before.members, c.members),
+                          let now = with.first(where: { $0.groupID == c.groupID }),
+                          let then = lastGroups.first(where: { $0.groupID == c.groupID })
+                    else { continue }
+                    #expect(Self.same(now.members, then.members), "group \(c.groupID)")
+                    reused += 1
+                }
+                // A group described both ways is built from its consumer description.
+                for c in poll.classic
+                where !poll.consumer.contains(where: { $0.groupID == c.groupID }) && !lastPoll.consumer.contains(where: { $0.groupID == c.groupID }) {
+                    guard let before = lastPoll.classic.first(where: { $0.groupID == c.groupID }), !c.members.isEmpty,
+                          Self.same(before.members, c.members),
+                          let now = with.first(where: { $0.groupID == c.groupID }),
+                          let then = lastGroups.first(where: { $0.groupID == c.groupID })
+                    else { continue }
+                    #expect(Self.same(now.members, then.members), "group \(c.groupID)")
+                    reused += 1
+                }
+            }
+            // A group whose members were handed out again, with commits of the same partitions and
+            // the same log partitions, has its rows laid out by the last poll's plan.
+            if let lastPoll, lastPoll.logs.map(\.topicPartition) == poll.logs.map(\.topicPartition) {
+                for entry in memory.entries {
+                    guard let before = entriesBefore.first(where: { $0.groupID == entry.groupID }), Self.same(before.members, entry.members),
+                          !entry.members.isEmpty,
+                          lastPoll.committed.first(where: { $0.groupID == entry.groupID })?.offsets.map(\.topicPartition)
+                              == poll.committed.first(where: { $0.groupID == entry.groupID })?.offsets.map(\.topicPartition),
+                          let planBefore = before.plan?.rows, let plan = entry.plan?.rows, !plan.isEmpty
+                    else { continue }
+                    #expect(Self.same(planBefore, plan), "group \(entry.groupID): plan replayed")
+                    replayed += 1
+                }
+            }
+            lastPoll = poll
+            lastGroups = with
+            poll = next(poll, &g)
+        }
+    }
+
+    @Test("A group whose members move from a classic to a consumer description is built again")
+    func kindChange() {
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let logs = [LogOffsetsInput(topicPartition: tp, logStart: 0, logEnd: 5)]
+        let classic = DescribedClassicGroupInput(
+            groupID: "g", state: .stable,
+            members: [DescribedClassicGroupInput.Member(memberID: "m", clientID: "c", clientHost: "/h", assignment: [tp])])
+        let consumer = DescribedConsumerGroupInput(
+            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
+            members: [DescribedConsumerGroupInput.Member(memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: [tp], targetAssignment: [tp])])
+        let listed = [ListedGroupInput(groupID: "g", groupType: .consumer)]
+        var memory = AssemblyMemory()
+        let first = GroupAssembler.assemble(listed: listed, classicGroups: [classic], logOffsets: logs, memory: &memory)
+        let second = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
+        #expect(first == GroupAssembler.assemble(listed: listed, classicGroups: [classic], logOffsets: logs))
+        #expect(second == GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs))
+        #expect(second[0].members[0].memberType == .consumer)
+        // Unsorted inputs are assembled without the memory, which is emptied.
+        _ = GroupAssembler.assemble(
+            listed: listed + listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
+        #expect(memory.groupCount == 0)
+    }
+}
