@@ -564,6 +564,49 @@ public struct AssemblyMemory: Sendable {
     /// How many groups' members are remembered.
     public var groupCount: Int { entries.count }
 
+    /// Takes back the members this memory handed out once a ``MemberLabeler`` has written their
+    /// labels: a group of `groups` (a snapshot assembled with this memory, then labelled) whose
+    /// members equal the remembered ones but for their labels is remembered with its labelled
+    /// members. The next call then hands out members that already carry their labels, which the
+    /// labeler keeps as they are (no copy), so a snapshot's members and the memory's are one
+    /// storage rather than a labelled copy beside an unlabelled one. Groups whose members differ
+    /// otherwise (or that this memory does not hold) are left as they are. The next call's groups
+    /// equal those of a call without memory, labels aside.
+    public mutating func adoptLabels(of groups: [Group]) {
+        guard remembering, !entries.isEmpty else { return }
+        var e = 0
+        groups.withUnsafeBufferPointer { groups in
+            for g in 0..<groups.count {
+                // Both lists are in group-id order; ids equal most of the time, a pointer check.
+                if e < entries.count, entries[e].groupID != groups[g].groupID {
+                    while e < entries.count, entries[e].groupID < groups[g].groupID { e += 1 }
+                }
+                guard e < entries.count else { return }
+                guard entries[e].groupID == groups[g].groupID else { continue }
+                let entry = entries[e]
+                if !Self.sameStorage(groups[g].members, entry.members),
+                   Self.equalButLabels(groups[g].members, entry.members)
+                {
+                    entries[e] = Entry(
+                        groupID: entry.groupID, source: entry.source, members: groups[g].members,
+                        highestGeneration: entry.highestGeneration, plan: entry.plan)
+                }
+                e += 1
+            }
+        }
+    }
+
+    /// Whether `a` and `b` hold the same members in the same order, labels aside.
+    static func equalButLabels(_ a: [GroupMember], _ b: [GroupMember]) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in a.indices {
+            var member = a[i]
+            member.label = b[i].label
+            if member != b[i] { return false }
+        }
+        return true
+    }
+
     /// Whether `a` and `b` are the same storage (then they hold the same values).
     static func sameStorage<T>(_ a: [T], _ b: [T]) -> Bool {
         guard a.count == b.count else { return false }

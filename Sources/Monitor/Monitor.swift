@@ -233,7 +233,10 @@ public actor Monitor {
                 }
             }
             if readsGroupConfigs, room() > 0, let spent = await refreshGroupConfigs(at: at) { stats.merge(spent) }
-            return ingest(consume snapshot, stats: stats, at: at)
+            let update = ingest(consume snapshot, stats: stats, at: at)
+            // The members the labeler has just labelled are the ones the next poll hands out.
+            if let groups = update.snapshot?.groups { await poller.adoptLabels(of: groups) }
+            return update
         } catch {
             let message = "\(error)"
             var update = MonitorUpdate(

@@ -80,6 +80,14 @@ public actor Poller {
         }
     }
 
+    /// Tells the poller the labels a ``GroupModel/MemberLabeler`` wrote into the members of a
+    /// snapshot this poller assembled (``GroupModel/AssemblyMemory/adoptLabels(of:)``): the next
+    /// poll hands out those members already labelled, so that labelling does not copy them. The
+    /// monitor calls it after each derivation; nothing else changes what a poll returns.
+    public func adoptLabels(of groups: [Group]) {
+        assembly.adoptLabels(of: groups)
+    }
+
     /// Polls the cluster once. Throws only when nothing could be observed (no broker answered,
     /// authentication failed); every per-broker, per-group and per-partition failure is in the
     /// snapshot's errors or on the item itself.

@@ -143,6 +143,75 @@ struct AssemblyMemoryTests {
         }
     }
 
+    @Test("Members labelled and taken back are handed out labelled, uncopied by the labeler, and label as without memory")
+    func adoptedLabels() {
+        var adopted = 0
+        for seed in UInt64(1)...20 {
+            var g = SplitMix64(seed: seed &* 104_729)
+            var poll = Self.sortedPoll(seed: seed, groups: Int(seed % 13) + 6)
+            var memory = AssemblyMemory()
+            var labeler = MemberLabeler()
+            var reference = MemberLabeler()
+            for step in 0..<8 {
+                // Groups set after creating the snapshot, as the poller does (the initializer would
+                // sort copies of them).
+                func snapshot(_ groups: [Group]) -> ClusterSnapshot {
+                    var snapshot = ClusterSnapshot(takenAt: Int64(step), pollDurationMs: 1, cluster: ClusterInfo())
+                    snapshot.groups = groups
+                    return snapshot
+                }
+                var with = snapshot(GroupAssembler.assemble(
+                    listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+                    committed: poll.committed, logOffsets: poll.logs, memory: &memory))
+                var without = snapshot(GroupAssembler.assemble(
+                    listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+                    committed: poll.committed, logOffsets: poll.logs))
+                // What the memory handed out before labelling, by group.
+                let handedOut = Dictionary(uniqueKeysWithValues: memory.entries.map { ($0.groupID, $0.members) })
+                labeler.label(&with)
+                reference.label(&without)
+                #expect(with.groups == without.groups, "seed \(seed), poll \(step)")
+                // A group handed out labelled members keeps them: the labeler had nothing to write.
+                for group in with.groups where !group.members.isEmpty {
+                    guard let members = handedOut[group.groupID], members.allSatisfy({ $0.label != nil }) else { continue }
+                    #expect(Self.same(members, group.members), "seed \(seed), group \(group.groupID): labelled in place")
+                    adopted += 1
+                }
+                memory.adoptLabels(of: with.groups)
+                // The memory now holds the snapshot's own members wherever it built them.
+                for entry in memory.entries {
+                    guard let group = with.groups.first(where: { $0.groupID == entry.groupID }) else { continue }
+                    #expect(Self.same(entry.members, group.members) || !AssemblyMemory.equalButLabels(entry.members, group.members))
+                }
+                poll = Self.next(poll, &g)
+            }
+        }
+        #expect(adopted > 20, "labelled members were handed out again")
+    }
+
+    @Test("Members that differ beyond their labels are not taken back")
+    func adoptOnlyLabels() {
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let logs = [LogOffsetsInput(topicPartition: tp, logStart: 0, logEnd: 5)]
+        let consumer = DescribedConsumerGroupInput(
+            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
+            members: [DescribedConsumerGroupInput.Member(memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: [tp], targetAssignment: [tp])])
+        let listed = [ListedGroupInput(groupID: "g", groupType: .consumer)]
+        var memory = AssemblyMemory()
+        var groups = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
+        groups[0].members[0].label = "c"
+        groups[0].members[0].clientID = "other"
+        memory.adoptLabels(of: groups)
+        let again = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
+        #expect(again == GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs))
+        #expect(again[0].members[0].label == nil)
+        groups[0].members[0].clientID = "c"
+        memory.adoptLabels(of: groups)
+        let labelled = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
+        #expect(labelled[0].members[0].label == "c")
+        #expect(Self.same(labelled[0].members, groups[0].members))
+    }
+
     @Test("A group whose members move from a classic to a consumer description is built again")
     func kindChange() {
         let tp = TopicPartition(topic: "t", partition: 0)
