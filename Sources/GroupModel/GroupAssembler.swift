@@ -393,9 +393,7 @@ public enum GroupAssembler {
                 members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures,
                 plan: &rows)
-            plan = rows.map {
-                RowPlan(rows: $0, hasTarget: scratch.hasTarget, commits: RowPlan.commits(of: committed), layout: layout)
-            }
+            plan = rows.flatMap { RowPlan(rows: $0, hasTarget: scratch.hasTarget, committed: committed, layout: layout) }
         }
         if remembered == nil, layout >= 0, let source {
             remembered = AssemblyMemory.Entry(
@@ -1038,28 +1036,44 @@ struct RowPlan: Sendable {
     var rows: [Row]
     /// Per member index: whether the owner it counts as has a target assignment.
     var hasTarget: [Bool]
-    /// The partitions of the committed offsets they were laid out with, in their order.
-    var commits: [TopicPartition]
+    /// How many committed offsets they were laid out with; each is the commit of exactly one row,
+    /// so the rows name their partitions (no list of them is kept beside the rows).
+    var commitCount: Int
     /// The ``AssemblyMemory`` log layout they were laid out with.
     var layout: Int
 
-    /// Whether `committed` names ``commits``, in that order.
+    /// The plan of `rows`, laid out with `committed`; nil when a committed offset is not the commit
+    /// of exactly one row (a partition committed twice), which the rows alone cannot check again.
+    init?(rows: [Row], hasTarget: [Bool], committed: CommittedOffsetsInput?, layout: Int) {
+        let count = committed?.offsets.count ?? 0
+        var seen = [Bool](repeating: false, count: count)
+        var rowsWithCommit = 0
+        for row in rows where row.commit >= 0 {
+            guard Int(row.commit) < count, !seen[Int(row.commit)] else { return nil }
+            seen[Int(row.commit)] = true
+            rowsWithCommit += 1
+        }
+        guard rowsWithCommit == count else { return nil }
+        self.rows = rows
+        self.hasTarget = hasTarget
+        self.commitCount = count
+        self.layout = layout
+    }
+
+    /// Whether `committed` names the partitions the plan was laid out with, in that order: each
+    /// row's commit is of the row's partition.
     func matches(_ committed: CommittedOffsetsInput?) -> Bool {
         let offsets = committed?.offsets ?? []
-        guard offsets.count == commits.count else { return false }
-        // In place: subscripting would copy each offset (and retain its strings).
+        guard offsets.count == commitCount else { return false }
+        // In place: subscripting would copy each offset and row (and retain their strings).
         return offsets.withUnsafeBufferPointer { offsets in
-            commits.withUnsafeBufferPointer { commits in
-                for i in 0..<commits.count where offsets[i].topicPartition != commits[i] { return false }
+            rows.withUnsafeBufferPointer { rows in
+                for i in 0..<rows.count where rows[i].commit >= 0 {
+                    if offsets[Int(rows[i].commit)].topicPartition != rows[i].topicPartition { return false }
+                }
                 return true
             }
         }
-    }
-
-    /// The partitions of `committed`'s offsets, in their order.
-    static func commits(of committed: CommittedOffsetsInput?) -> [TopicPartition] {
-        guard let offsets = committed?.offsets else { return [] }
-        return offsets.withUnsafeBufferPointer { offsets in offsets.map(\.topicPartition) }
     }
 }
 

@@ -100,27 +100,24 @@ struct AssemblyMemoryTests {
             let described = Set(poll.consumer.map(\.groupID)).union(poll.classic.map(\.groupID))
             #expect(memory.groupCount == described.count)
             #expect(memory.entries.map(\.groupID) == described.sorted())
-            // Members described with the last poll's storage are the last poll's members.
+            // Members described with the last poll's storage are the last poll's members. A group
+            // described both ways is built from its consumer description.
             if let lastPoll {
-                for c in poll.consumer {
-                    guard let before = lastPoll.consumer.first(where: { $0.groupID == c.groupID }), !c.members.isEmpty,
-                          Self.same(before.members, c.members),
-                          let now = with.first(where: { $0.groupID == c.groupID }),
-                          let then = lastGroups.first(where: { $0.groupID == c.groupID })
-                    else { continue }
-                    #expect(Self.same(now.members, then.members), "group \(c.groupID)")
+                func expectReused(_ groupID: String, described sameStorage: Bool) {
+                    guard sameStorage, let now = with.first(where: { $0.groupID == groupID }), !now.members.isEmpty,
+                          let then = lastGroups.first(where: { $0.groupID == groupID })
+                    else { return }
+                    #expect(Self.same(now.members, then.members), "group \(groupID)")
                     reused += 1
                 }
-                // A group described both ways is built from its consumer description.
+                for c in poll.consumer {
+                    let before = lastPoll.consumer.first { $0.groupID == c.groupID }
+                    expectReused(c.groupID, described: before.map { Self.same($0.members, c.members) } ?? false)
+                }
                 for c in poll.classic
                 where !poll.consumer.contains(where: { $0.groupID == c.groupID }) && !lastPoll.consumer.contains(where: { $0.groupID == c.groupID }) {
-                    guard let before = lastPoll.classic.first(where: { $0.groupID == c.groupID }), !c.members.isEmpty,
-                          Self.same(before.members, c.members),
-                          let now = with.first(where: { $0.groupID == c.groupID }),
-                          let then = lastGroups.first(where: { $0.groupID == c.groupID })
-                    else { continue }
-                    #expect(Self.same(now.members, then.members), "group \(c.groupID)")
-                    reused += 1
+                    let before = lastPoll.classic.first { $0.groupID == c.groupID }
+                    expectReused(c.groupID, described: before.map { Self.same($0.members, c.members) } ?? false)
                 }
             }
             // A group whose members were handed out again, with commits of the same partitions and
@@ -210,6 +207,33 @@ struct AssemblyMemoryTests {
         let labelled = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
         #expect(labelled[0].members[0].label == "c")
         #expect(Self.same(labelled[0].members, groups[0].members))
+    }
+
+    @Test("Commits naming other partitions, or one partition twice, are laid out anew and agree with no memory")
+    func commitsChange() {
+        let t0 = TopicPartition(topic: "t", partition: 0), t1 = TopicPartition(topic: "t", partition: 1)
+        let t2 = TopicPartition(topic: "t", partition: 2)
+        let logs = [t0, t1, t2].map { LogOffsetsInput(topicPartition: $0, logStart: 0, logEnd: 9) }
+        let consumer = DescribedConsumerGroupInput(
+            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
+            members: [DescribedConsumerGroupInput.Member(memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: [t0, t1], targetAssignment: [t0, t1])])
+        let listed = [ListedGroupInput(groupID: "g", groupType: .consumer)]
+        func commits(_ partitions: [TopicPartition]) -> [CommittedOffsetsInput] {
+            [CommittedOffsetsInput(groupID: "g", offsets: partitions.enumerated().map { CommittedOffsetsInput.Offset(topicPartition: $1, offset: Int64($0 + 1)) })]
+        }
+        // Each poll's commits; the members are the same storage throughout.
+        let polls: [[TopicPartition]] = [[t0, t1], [t0, t1], [t0, t2], [t0, t0, t1], [t2, t0, t1], [t2, t0, t1], [t0, t1]]
+        var memory = AssemblyMemory()
+        var planned: [Bool] = []
+        for partitions in polls {
+            let with = GroupAssembler.assemble(
+                listed: listed, consumerGroups: [consumer], committed: commits(partitions), logOffsets: logs, memory: &memory)
+            let without = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], committed: commits(partitions), logOffsets: logs)
+            #expect(with == without, "commits \(partitions)")
+            planned.append(memory.entries.first?.plan != nil)
+        }
+        // A partition committed twice leaves no plan to replay; distinct ones do.
+        #expect(planned == [true, true, true, false, true, true, true])
     }
 
     @Test("A group whose members move from a classic to a consumer description is built again")
