@@ -64,7 +64,12 @@ public struct MemberLabeler: Sendable {
     private static func label(_ members: inout [GroupMember], previous: [(memberID: String, label: String)]) -> [(memberID: String, label: String)]? {
         // The common case: the same members as last time, in the same order.
         if previous.count == members.count, members.indices.allSatisfy({ members[$0].memberID == previous[$0].memberID }) {
-            for i in members.indices where members[i].label != previous[i].label { members[i].label = previous[i].label }
+            // Written only when a label differs: the members are usually the poller's storage,
+            // already labelled, and a write would copy them. The loop that writes is entered only
+            // then, because the optimizer makes the array unique before a loop that may write.
+            if let first = members.indices.first(where: { members[$0].label != previous[$0].label }) {
+                for i in first..<members.count where members[i].label != previous[i].label { members[i].label = previous[i].label }
+            }
             return nil
         }
         var living: [String: String] = [:]
