@@ -18,7 +18,7 @@ import Monitor
 @main
 struct KgtopBench {
     static func main() async {
-        ProcessMemory.limitMallocArenas()  // as kgtop does
+        ProcessMemory.tuneMalloc()  // as kgtop does
         if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
             print(BenchOptions.usage)
             return

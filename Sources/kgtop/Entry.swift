@@ -5,7 +5,7 @@ import MallocTuning
 @main
 struct Entry {
     static func main() async {
-        ProcessMemory.limitMallocArenas()
+        ProcessMemory.tuneMalloc()
         await KgtopCommand.main()
     }
 }
