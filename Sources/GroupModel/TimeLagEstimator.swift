@@ -228,6 +228,34 @@ public enum TimeLagEstimator {
         return timeLag(committed: committed, usable: samples[start...], now: now)
     }
 
+    /// ``timeLag(committed:ordered:now:)`` for `count` samples known to be in time order, read one
+    /// at a time by `sample(k)` (`k` from 0, the oldest): the rule is applied from the newest sample
+    /// back, and only as far as it needs (a caught-up partition reads one sample, one committed
+    /// between the last two reads two), with the same figure as over the whole list.
+    @inline(__always)
+    static func timeLag(committed: Int64?, timeOrderedCount count: Int, now: Int64, sample: (Int) -> OffsetSample) -> TimeLag {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        guard count > 0 else { return .unknown(reason: "no log-end samples yet") }
+        var right = sample(count - 1)
+        if committed >= right.logEnd { return .known(seconds: 0, method: .caughtUp) }
+        // `right` is past the committed offset; walking back, the first sample at or below it is
+        // the left bracket, unless the log end decreased first (the usable samples start at
+        // `right`) or the samples end: then `right` is the oldest usable sample, past the offset.
+        var k = count - 1
+        while k > 0 {
+            let left = sample(k - 1)
+            if left.logEnd > right.logEnd { break }
+            if left.logEnd <= committed {
+                let fraction = Double(committed + 1 - left.logEnd) / Double(right.logEnd - left.logEnd)
+                let appended = Double(left.timestamp) + fraction * Double(right.timestamp - left.timestamp)
+                return .known(seconds: max(0, (Double(now) - appended) / 1000), method: .interpolation)
+            }
+            right = left
+            k -= 1
+        }
+        return .known(seconds: max(0, Double(now - right.timestamp) / 1000), method: .lowerBound)
+    }
+
     /// The figure from usable samples (time-ordered, no log-end decrease).
     private static func timeLag<Points: RandomAccessCollection>(committed: Int64, usable points: Points, now: Int64) -> TimeLag
     where Points.Element == OffsetSample, Points.Index == Int {
