@@ -790,6 +790,11 @@ struct TopicRing: Sendable, Hashable, Codable {
     private var endBase: [Int64] = []
     /// Per cell: log end minus the slot's base.
     private var ends = PackedInts(count: 0)
+    /// The time of the latest ``record(_:at:capacity:)``.
+    private var latestAt: Int64?
+    /// Whether every recording came at a time not before the one before it: then every slot's
+    /// samples are in time order (``timeLag(slot:committed:now:)`` relies on it).
+    private var timesOrdered = true
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -847,10 +852,35 @@ struct TopicRing: Sendable, Hashable, Codable {
         }
     }
 
+    /// The time lag of a row of partition `slot` committed at `committed`, at `now`, from the
+    /// slot's samples: what ``TimeLagEstimator/timeLag(committed:ordered:now:)`` gives over
+    /// ``withSamples(slot:_:)``, the samples decoded from the newest back only as far as the rule
+    /// reads them (``TimeLagEstimator/timeLag(committed:timeOrderedCount:now:sample:)``) while they
+    /// are in time order, as recordings in time order leave them.
+    func timeLag(slot: Int, committed: Int64?, now: Int64) -> TimeLag {
+        guard timesOrdered else { return withSamples(slot: slot) { TimeLagEstimator.timeLag(committed: committed, ordered: $0, now: now) } }
+        let n = count(slot: slot)
+        let cap = capacity
+        let base = slot * cap
+        let oldest = n > 0 ? (written[slot] - n) % cap : 0
+        let (timeBase, endBase) = (self.timeBase, n > 0 ? self.endBase[slot] : 0)
+        return times.withReader { times in
+            ends.withReader { ends in
+                TimeLagEstimator.timeLag(committed: committed, timeOrderedCount: n, now: now) { k in
+                    var position = oldest + k
+                    if position >= cap { position -= cap }
+                    return OffsetSample(timestamp: timeBase &+ times[base + position], logEnd: endBase &+ ends[base + position])
+                }
+            }
+        }
+    }
+
     /// Appends the topic's known log ends.
     mutating func record(_ topic: TopicInfo, at: Int64, capacity newCapacity: Int) {
         let rows = topic.partitions
         if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
+        if let latestAt, at < latestAt { timesOrdered = false }
+        latestAt = at
         let cap = capacity
         if !times.fits(at &- timeBase) { rebaseTimes(including: at) }
         let time = at &- timeBase
@@ -923,6 +953,8 @@ struct TopicRing: Sendable, Hashable, Codable {
         next.ascending = zip(next.partitions, next.partitions.dropFirst()).allSatisfy { $0 < $1 }
         next.written = Array(repeating: 0, count: rows.count)
         next.timeBase = timeBase
+        next.latestAt = latestAt
+        next.timesOrdered = timesOrdered
         next.times = PackedInts(count: rows.count * newCapacity, width: times.width)
         next.endBase = Array(repeating: 0, count: rows.count)
         next.ends = PackedInts(count: rows.count * newCapacity, width: ends.width)

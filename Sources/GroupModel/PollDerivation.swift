@@ -350,15 +350,14 @@ public struct PollDerivation: Sendable {
         RecordTimes.candidates(in: snapshot, known: recordTimes, history: history, focus: focus, budget: budget)
     }
 
-    /// The time lag of one partition row of a group at `now`: from the history's log-end samples,
-    /// or from the record at the committed offset when it was read. Marks the record as in use.
-    /// Static, the records read through a pointer: a closure calling a method would copy the
-    /// whole derivation for every row.
+    /// The time lag of one partition row of a group at `now`, given its figure from the history's
+    /// log-end samples (`lag`): from the record at the committed offset instead when it was read,
+    /// marking the record as in use. Static, the records read through a pointer: a closure calling
+    /// a method would copy the whole derivation for every row.
     private static func timeLag(
-        _ row: UnsafePointer<GroupPartition>, samples: UnsafeBufferPointer<OffsetSample>, records: UnsafePointer<RecordTimes>, now: Int64,
+        _ row: UnsafePointer<GroupPartition>, history lag: TimeLag, records: UnsafePointer<RecordTimes>, now: Int64,
         used: inout Set<RecordTimes.Key>
     ) -> TimeLag {
-        let lag = TimeLagEstimator.timeLag(committed: row.pointee.committedOffset, ordered: samples, now: now)
         guard !records.pointee.isEmpty, lag.method != .caughtUp, let committed = row.pointee.committedOffset else { return lag }
         let key = RecordTimes.Key(row.pointee.topicPartition, offset: committed)
         guard let record = records.pointee[key] else { return lag }
@@ -370,8 +369,9 @@ public struct PollDerivation: Sendable {
     private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> PartitionTimeLags {
         var lags: [TimeLag] = []
         lags.reserveCapacity(group.partitions.count)
-        // A group's rows come topic by topic: look each topic's samples up once. Rows and samples
-        // are read in place (copying a row retains every string in it).
+        // A group's rows come topic by topic: look each topic's samples up once. Rows are read in
+        // place (copying a row retains every string in it), and a row's samples only as far as its
+        // figure needs them (``TopicRing/timeLag(slot:committed:now:)``).
         var topic: String?
         var ring: TopicRing?
         withUnsafePointer(to: recordTimes) { records in
@@ -382,11 +382,13 @@ public struct PollDerivation: Sendable {
                         topic = row.pointee.topicPartition.topic
                         ring = history.topicRings[row.pointee.topicPartition.topic]
                     }
-                    if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
-                        lags.append(ring.withSamples(slot: slot) { Self.timeLag(row, samples: $0, records: records, now: now, used: &used) })
+                    let committed = row.pointee.committedOffset
+                    let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
+                        ring.timeLag(slot: slot, committed: committed, now: now)
                     } else {
-                        lags.append(Self.timeLag(row, samples: UnsafeBufferPointer(start: nil, count: 0), records: records, now: now, used: &used))
+                        TimeLagEstimator.timeLag(committed: committed, ordered: [OffsetSample](), now: now)
                     }
+                    lags.append(Self.timeLag(row, history: sampled, records: records, now: now, used: &used))
                 }
             }
         }

@@ -188,10 +188,14 @@ public enum TimeLagEstimator {
     public static func timeWhenLogEndPassed(_ offset: Int64, samples: [OffsetSample]) -> Double? {
         let points = usable(samples)
         guard let firstAbove = points.firstIndex(where: { $0.logEnd > offset }), firstAbove > 0 else { return nil }
-        let left = points[firstAbove - 1]
-        let right = points[firstAbove]
-        // The record at `offset` arrived somewhere in (left.timestamp, right.timestamp]; assume a
-        // steady rate between the two samples.
+        return appended(offset, between: points[firstAbove - 1], and: points[firstAbove])
+    }
+
+    /// When the record at `offset` was appended, given samples on either side of it
+    /// (`left.logEnd <= offset < right.logEnd`): it arrived somewhere in (left.timestamp,
+    /// right.timestamp]; a steady rate between the two samples is assumed.
+    @inline(__always)
+    static func appended(_ offset: Int64, between left: OffsetSample, and right: OffsetSample) -> Double {
         let fraction = Double(offset + 1 - left.logEnd) / Double(right.logEnd - left.logEnd)
         return Double(left.timestamp) + fraction * Double(right.timestamp - left.timestamp)
     }
@@ -201,9 +205,10 @@ public enum TimeLagEstimator {
     /// - A committed offset inside the sampled range is interpolated.
     /// - One older than every sample gives a lower bound (time since the oldest sample).
     public static func timeLag(committed: Int64?, samples: [OffsetSample], now: Int64) -> TimeLag {
-        guard let committed else { return .unknown(reason: "no committed offset") }
         let points = usable(samples)
-        return timeLag(committed: committed, usable: points, now: now)
+        return points.withUnsafeBufferPointer { points in
+            timeLag(committed: committed, timeOrderedCount: points.count, now: now) { points[$0] }
+        }
     }
 
     /// ``timeLag(committed:samples:now:)`` for samples the caller keeps in time order (the history
@@ -212,40 +217,44 @@ public enum TimeLagEstimator {
     /// rings, ``TopicRing/withSamples(slot:_:)``, decoded onto the stack).
     static func timeLag<Samples: RandomAccessCollection>(committed: Int64?, ordered samples: Samples, now: Int64) -> TimeLag
     where Samples.Element == OffsetSample, Samples.Index == Int {
-        guard let committed else { return .unknown(reason: "no committed offset") }
-        var start = samples.startIndex
+        guard committed != nil else { return .unknown(reason: "no committed offset") }
         var previous = samples.first
-        for i in samples.indices.dropFirst() {
-            let sample = samples[i]
-            if let p = previous {
-                if sample.timestamp < p.timestamp {
-                    return timeLag(committed: committed, samples: Array(samples), now: now)
-                }
-                if sample.logEnd < p.logEnd { start = i }
+        for sample in samples.dropFirst() {
+            if let p = previous, sample.timestamp < p.timestamp {
+                return timeLag(committed: committed, samples: Array(samples), now: now)
             }
             previous = sample
         }
-        return timeLag(committed: committed, usable: samples[start...], now: now)
+        let start = samples.startIndex
+        return timeLag(committed: committed, timeOrderedCount: samples.count, now: now) { samples[start + $0] }
     }
 
-    /// The figure from usable samples (time-ordered, no log-end decrease).
-    private static func timeLag<Points: RandomAccessCollection>(committed: Int64, usable points: Points, now: Int64) -> TimeLag
-    where Points.Element == OffsetSample, Points.Index == Int {
-        guard let latest = points.last else { return .unknown(reason: "no log-end samples yet") }
-        if committed >= latest.logEnd { return .known(seconds: 0, method: .caughtUp) }
-        // When the log end first passed the committed offset, interpolated between the bracketing
-        // samples (as timeWhenLogEndPassed).
-        if let firstAbove = points.firstIndex(where: { $0.logEnd > committed }), firstAbove > points.startIndex {
-            let left = points[firstAbove - 1]
-            let right = points[firstAbove]
-            let fraction = Double(committed + 1 - left.logEnd) / Double(right.logEnd - left.logEnd)
-            let appended = Double(left.timestamp) + fraction * Double(right.timestamp - left.timestamp)
-            return .known(seconds: max(0, (Double(now) - appended) / 1000), method: .interpolation)
+    /// The rule itself, over `count` samples known to be in time order, read one at a time by
+    /// `sample(k)` (`k` from 0, the oldest): applied from the newest sample back, and only as far
+    /// as it needs (a caught-up partition reads one sample, one committed between the last two
+    /// reads two). Only the stretch after the last log-end decrease is used (as ``usable(_:)``
+    /// keeps it): the walk stops where the log end decreased.
+    @inline(__always)
+    static func timeLag(committed: Int64?, timeOrderedCount count: Int, now: Int64, sample: (Int) -> OffsetSample) -> TimeLag {
+        guard let committed else { return .unknown(reason: "no committed offset") }
+        guard count > 0 else { return .unknown(reason: "no log-end samples yet") }
+        var right = sample(count - 1)
+        if committed >= right.logEnd { return .known(seconds: 0, method: .caughtUp) }
+        // `right` is past the committed offset; walking back, the first sample at or below it is
+        // the left bracket, unless the log end decreased first (the usable samples start at
+        // `right`) or the samples end: then `right` is the oldest usable sample, past the offset.
+        var k = count - 1
+        while k > 0 {
+            let left = sample(k - 1)
+            if left.logEnd > right.logEnd { break }
+            if left.logEnd <= committed {
+                let at = appended(committed, between: left, and: right)
+                return .known(seconds: max(0, (Double(now) - at) / 1000), method: .interpolation)
+            }
+            right = left
+            k -= 1
         }
-        if let oldest = points.first, oldest.logEnd > committed {
-            return .known(seconds: max(0, Double(now - oldest.timestamp) / 1000), method: .lowerBound)
-        }
-        return .unknown(reason: "committed offset outside the sampled log-end range")
+        return .known(seconds: max(0, Double(now - right.timestamp) / 1000), method: .lowerBound)
     }
 
     /// Time lags of a group's partitions from one poll alone (no history): a partition at its log

@@ -256,4 +256,48 @@ struct DerivationFastPathTests {
         }
         #expect(picked > 50)
     }
+    @Test("A time lag read from the newest sample back equals the rule over every sample of the partition")
+    func timeLagFromNewestBackMatchesWholeWindow() {
+        var random = SplitMix64(seed: 77)
+        var methods: Set<TimeLagMethod> = []
+        var unordered = 0
+        for run in 0..<40 {
+            var capacity = 1 + random.below(6)
+            var ring = TopicRing(capacity: capacity)
+            var at: Int64 = 1_000_000
+            var ends = (0..<4).map { _ in Int64(random.below(1000)) }
+            for poll in 0..<25 {
+                // Every third run, a recording now and then comes at an earlier time than the last.
+                let back = run % 3 == 0 && random.below(6) == 0
+                at += back ? -Int64(random.below(3000)) : Int64(random.below(3000))
+                // Now and then the history's capacity changes (the ring is laid out anew).
+                if random.below(10) == 0 { capacity = 1 + random.below(6) }
+                var parts: [PartitionOffsets] = []
+                for p in 0..<4 where random.below(100) >= 10 {
+                    // Log ends mostly grow, stand still now and then, and sometimes fall (a truncated log).
+                    ends[p] = random.below(12) == 0 ? max(0, ends[p] - Int64(random.below(400))) : ends[p] + Int64(random.below(3)) * Int64(random.below(40))
+                    parts.append(PartitionOffsets(partition: Int32(p), logStart: 0, logEnd: random.below(10) == 0 ? nil : ends[p]))
+                }
+                ring.record(TopicInfo(name: "t", partitionCount: 4, partitions: parts), at: at, capacity: capacity)
+                if back { unordered += 1 }
+                let now = at + Int64(random.below(500))
+                for p in 0..<4 {
+                    guard let slot = ring.slot(of: Int32(p)) else { continue }
+                    var samples: [OffsetSample] = []
+                    ring.samples(slot: slot, into: &samples)
+                    var offsets: [Int64?] = [nil, -1, ends[p], ends[p] + 1, ends[p] - 1]
+                    for s in samples { offsets += [s.logEnd - 1, s.logEnd, s.logEnd + 1] }
+                    offsets.append(Int64(random.below(1500)))
+                    for committed in offsets {
+                        let expected = TimeLagEstimator.timeLag(committed: committed, ordered: samples, now: now)
+                        #expect(ring.timeLag(slot: slot, committed: committed, now: now) == expected, "run \(run) poll \(poll) partition \(p) committed \(String(describing: committed))")
+                        if let method = expected.method { methods.insert(method) }
+                    }
+                }
+            }
+        }
+        #expect(methods.isSuperset(of: [.caughtUp, .interpolation, .lowerBound]))
+        #expect(unordered > 5)
+    }
 }
+
