@@ -380,7 +380,7 @@ public enum GroupAssembler {
         if share != nil || streams != nil { members.sort { $0.memberID < $1.memberID } }
         var figures = GroupSummary()
         let partitions: [GroupPartition]
-        if let plan, plan.layout == layout, plan.matches(committed) {
+        if let plan, plan.layout == layout, plan.matches(committed, logs: logs) {
             partitions = scratch.rows(
                 replaying: plan, members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 figures: &figures)
@@ -388,12 +388,13 @@ public enum GroupAssembler {
             if reused { remembered = last }
         } else {
             // Laid out anew; remembered groups (consumer and classic ones) keep the plan.
-            var rows: [RowPlan.Row]? = source != nil && layout >= 0 ? [] : nil
+            var rows: RowPlan.Recording? =
+                source != nil && layout >= 0 && members.count < RowPlan.memberLimit ? RowPlan.Recording() : nil
             partitions = scratch.rows(
                 members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures,
                 plan: &rows)
-            plan = rows.flatMap { RowPlan(rows: $0, hasTarget: scratch.hasTarget, committed: committed, layout: layout) }
+            plan = rows.flatMap { RowPlan($0, hasTarget: scratch.hasTarget, committed: committed, layout: layout) }
         }
         if remembered == nil, layout >= 0, let source {
             remembered = AssemblyMemory.Entry(
@@ -876,10 +877,10 @@ struct RowScratch {
     /// The group's partition rows, sorted by topic and partition; each row is also added to
     /// `figures` (``GroupSummary/add(lag:topicPartition:handoff:owner:targetOwner:)``). `members` must be sorted by id.
     /// - Parameter lagNotApplicable: a share group's rows: every lag is ``LagValue/notApplicable``.
-    /// - Parameter plan: when not nil, set to the rows' ``RowPlan/Row``s, in row order.
+    /// - Parameter plan: when not nil, set to the rows as recorded for a ``RowPlan``, in row order.
     mutating func rows(
         members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
-        lagNotApplicable: Bool = false, figures: inout GroupSummary, plan: inout [RowPlan.Row]?
+        lagNotApplicable: Bool = false, figures: inout GroupSummary, plan: inout RowPlan.Recording?
     ) -> [GroupPartition] {
         topicCount = 0
         presentCount = 0
@@ -922,7 +923,7 @@ struct RowScratch {
         if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
         let commitError = committed?.error
         let recording = plan != nil
-        var planned: [RowPlan.Row] = []
+        var planned = RowPlan.Recording()
         defer { if recording { plan = planned } }
         // Every present cell gives one row: written in place into storage of that size (appending
         // a new row would copy it into the array).
@@ -931,11 +932,11 @@ struct RowScratch {
             var context = RowContext(
                 members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
-            if recording { context.plan = [] }
+            if recording { context.plan = RowPlan.Recording() }
             var sink = RowSink(buffer: buffer)
             defer {
                 count = sink.count
-                if recording { planned = context.plan ?? [] }
+                if recording { planned = context.plan ?? RowPlan.Recording() }
             }
             for t in order {
                 // The topic's fields read in place: a copy of the topic would retain its cells and table.
@@ -989,8 +990,8 @@ struct RowScratch {
             var sink = RowSink(buffer: buffer)
             defer { count = sink.count }
             // In place: iterating would copy each row (and retain its topic).
-            plan.rows.withUnsafeBufferPointer { plan in
-                for i in plan.indices { context.append(plan[i], to: &sink, figures: &figures) }
+            plan.rows.withUnsafeBufferPointer { rows in
+                for i in rows.indices { context.append(rows[i], of: plan, to: &sink, figures: &figures) }
             }
         }
     }
@@ -1017,23 +1018,73 @@ struct RowScratch {
 /// row, where its values are read. Kept by ``AssemblyMemory`` and replayed while the members are
 /// the same storage and the committed and log offsets name the same partitions in the same order,
 /// which is what a steady cluster answers poll after poll.
+///
+/// A row does not keep its partition: a row with log offsets names the partition of its log input
+/// (the plan is replayed only with log inputs naming the same partitions in the same order), and
+/// only the partitions of rows without log offsets are kept, in ``unlisted``. A row is 16 bytes.
 struct RowPlan: Sendable {
     /// One row.
     struct Row: Sendable {
-        var topicPartition: TopicPartition
-        /// Where its log offsets are in the log inputs, -1 when none.
-        var log: Int32
+        /// ``log`` when it is not negative; otherwise -1 - k, the row's partition being
+        /// ``RowPlan/unlisted``[k].
+        private let logOrUnlisted: Int32
         /// Where its committed offset is in the group's committed offsets, -1 when none.
-        var commit: Int32
-        /// Its owner's and target owner's member indexes, -1 when none.
-        var owner: Int32
-        var target: Int32
+        let commit: Int32
+        /// Its owner's member index (-1 when none) times two, plus one when its topic is consumed.
+        private let ownerAndConsumed: Int32
+        /// Its target owner's member index, -1 when none.
+        let target: Int32
+
+        /// A row whose log offsets are at `log` (not negative) of the log inputs, its partition
+        /// being that input's; or, when `unlisted` is not nil (and `log` is -1), a row with no log
+        /// offsets whose partition is ``RowPlan/unlisted``[`unlisted`]. `owner` must be below
+        /// ``RowPlan/memberLimit``.
+        init(log: Int32, unlisted: Int?, commit: Int32, owner: Int32, target: Int32, consumed: Bool) {
+            precondition(unlisted == nil ? log >= 0 : log == -1, "a row has log offsets or a kept partition")
+            logOrUnlisted = unlisted.map { -1 - Int32($0) } ?? log
+            self.commit = commit
+            ownerAndConsumed = owner * 2 + (consumed ? 1 : 0)
+            self.target = target
+        }
+
+        /// Where its log offsets are in the log inputs, -1 when none.
+        var log: Int32 { max(logOrUnlisted, -1) }
+        /// Where its partition is in ``RowPlan/unlisted``, nil when it has log offsets.
+        var unlisted: Int? { logOrUnlisted < 0 ? Int(-1 - logOrUnlisted) : nil }
+        /// Its owner's member index, -1 when none.
+        var owner: Int32 { ownerAndConsumed >> 1 }
         /// Whether its topic is consumed (subscribed, targeted or assigned).
-        var consumed: Bool
+        var consumed: Bool { ownerAndConsumed & 1 != 0 }
     }
+
+    /// The rows of one group as they are laid out, before they become a plan.
+    struct Recording {
+        var rows: [Row] = []
+        /// The partitions of the rows without log offsets, in row order.
+        var unlisted: [TopicPartition] = []
+
+        /// Records the row of `topicPartition`, with its log offsets at `log` of the log inputs
+        /// (-1: none), its committed offset at `commit` (-1: none), and its owner and target
+        /// owner's member indexes (-1: none).
+        mutating func append(
+            _ topicPartition: TopicPartition, log: Int32, commit: Int32, owner: Int32, target: Int32, consumed: Bool
+        ) {
+            var place: Int?
+            if log < 0 {
+                place = unlisted.count
+                unlisted.append(topicPartition)
+            }
+            rows.append(Row(log: log, unlisted: place, commit: commit, owner: owner, target: target, consumed: consumed))
+        }
+    }
+
+    /// Groups with this many members or more are not planned (a row keeps its owner in 31 bits).
+    static let memberLimit = 1 << 30
 
     /// The rows, in row order.
     var rows: [Row]
+    /// The partitions of the rows without log offsets, in row order.
+    var unlisted: [TopicPartition]
     /// Per member index: whether the owner it counts as has a target assignment.
     var hasTarget: [Bool]
     /// How many committed offsets they were laid out with; each is the commit of exactly one row,
@@ -1042,38 +1093,54 @@ struct RowPlan: Sendable {
     /// The ``AssemblyMemory`` log layout they were laid out with.
     var layout: Int
 
-    /// The plan of `rows`, laid out with `committed`; nil when a committed offset is not the commit
-    /// of exactly one row (a partition committed twice), which the rows alone cannot check again.
-    init?(rows: [Row], hasTarget: [Bool], committed: CommittedOffsetsInput?, layout: Int) {
+    /// The plan of `recording`, laid out with `committed`; nil when a committed offset is not the
+    /// commit of exactly one row (a partition committed twice), which the rows alone cannot check again.
+    init?(_ recording: Recording, hasTarget: [Bool], committed: CommittedOffsetsInput?, layout: Int) {
         let count = committed?.offsets.count ?? 0
         var seen = [Bool](repeating: false, count: count)
         var rowsWithCommit = 0
-        for row in rows where row.commit >= 0 {
+        for row in recording.rows where row.commit >= 0 {
             guard Int(row.commit) < count, !seen[Int(row.commit)] else { return nil }
             seen[Int(row.commit)] = true
             rowsWithCommit += 1
         }
         guard rowsWithCommit == count else { return nil }
-        self.rows = rows
+        rows = recording.rows
+        unlisted = recording.unlisted
         self.hasTarget = hasTarget
         self.commitCount = count
         self.layout = layout
     }
 
     /// Whether `committed` names the partitions the plan was laid out with, in that order: each
-    /// row's commit is of the row's partition.
-    func matches(_ committed: CommittedOffsetsInput?) -> Bool {
+    /// row's commit is of the row's partition. `logs` must name the partitions the plan was laid
+    /// out with, in the same order (its ``AssemblyMemory/layout`` is the plan's ``layout``): a
+    /// row's partition is its log input's.
+    func matches(_ committed: CommittedOffsetsInput?, logs: LogTable) -> Bool {
         let offsets = committed?.offsets ?? []
         guard offsets.count == commitCount else { return false }
-        // In place: subscripting would copy each offset and row (and retain their strings).
+        // In place: subscripting would copy each offset, input and row (and retain their strings).
         return offsets.withUnsafeBufferPointer { offsets in
-            rows.withUnsafeBufferPointer { rows in
-                for i in 0..<rows.count where rows[i].commit >= 0 {
-                    if offsets[Int(rows[i].commit)].topicPartition != rows[i].topicPartition { return false }
+            logs.inputs.withUnsafeBufferPointer { inputs in
+                rows.withUnsafeBufferPointer { rows in
+                    for i in 0..<rows.count where rows[i].commit >= 0 {
+                        let c = Int(rows[i].commit)
+                        if let k = rows[i].unlisted {
+                            if offsets[c].topicPartition != unlisted[k] { return false }
+                        } else if offsets[c].topicPartition != inputs[Int(rows[i].log)].topicPartition {
+                            return false
+                        }
+                    }
+                    return true
                 }
-                return true
             }
         }
+    }
+
+    /// The partition of `row`, one of ``rows``, replayed with `logs` (as in ``matches(_:logs:)``).
+    func topicPartition(of row: Row, logs: LogTable) -> TopicPartition {
+        if let k = row.unlisted { return unlisted[k] }
+        return logs.inputs[Int(row.log)].topicPartition
     }
 }
 
@@ -1111,8 +1178,8 @@ private struct RowContext {
     var consumed = false
     /// The last row's out-of-line fields, which the next row takes when it has the same.
     var sharedRare: OutOfLine<GroupPartition.Rare>?
-    /// When not nil, each row's ``RowPlan/Row`` is appended.
-    var plan: [RowPlan.Row]?
+    /// When not nil, each row is recorded.
+    var plan: RowPlan.Recording?
 
     init(
         members: [GroupMember], hasTarget: [Bool], anyBehind: Bool, commitError: ItemError?,
@@ -1131,17 +1198,15 @@ private struct RowContext {
     mutating func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
         let log = logTopic >= 0 ? logs.inputIndex(topic: logTopic, partition: partition) ?? -1 : -1
         let topicPartition = TopicPartition(topic: topicName, partition: partition)
-        plan?.append(RowPlan.Row(
-            topicPartition: topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, target: cell.target,
-            consumed: consumed))
+        plan?.append(topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, target: cell.target, consumed: consumed)
         append(topicPartition, log: log, commit: Int(cell.commit), owner: cell.owner, target: cell.target, consumed: consumed,
                to: &rows, figures: &figures)
     }
 
-    /// Appends the row `row` of a ``RowPlan`` lays out.
-    mutating func append(_ row: RowPlan.Row, to rows: inout RowSink, figures: inout GroupSummary) {
-        append(row.topicPartition, log: Int(row.log), commit: Int(row.commit), owner: row.owner, target: row.target,
-               consumed: row.consumed, to: &rows, figures: &figures)
+    /// Appends the row `row` of `plan` lays out.
+    mutating func append(_ row: RowPlan.Row, of plan: RowPlan, to rows: inout RowSink, figures: inout GroupSummary) {
+        append(plan.topicPartition(of: row, logs: logs), log: Int(row.log), commit: Int(row.commit), owner: row.owner,
+               target: row.target, consumed: row.consumed, to: &rows, figures: &figures)
     }
 
     /// Appends the row of `topicPartition` with its log offsets at `log` of the log inputs and its
