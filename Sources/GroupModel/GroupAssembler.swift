@@ -527,7 +527,7 @@ public struct AssemblyMemory: Sendable {
     /// In group-id order, each group once.
     var entries: [Entry] = []
     /// The partitions of the last call's log offsets, in their order.
-    private var logLayout: [TopicPartition] = []
+    private var logLayout = LogLayout()
     /// The ``LogTable`` index of ``logLayout`` (it depends on the partitions alone).
     private var logIndex = LogTable.Index()
     /// Counts the changes of ``logLayout``: a ``RowPlan`` laid out under another count is not
@@ -537,15 +537,9 @@ public struct AssemblyMemory: Sendable {
     /// The table of `logOffsets`, with the last call's index when they name the same partitions in
     /// the same order; otherwise indexed anew, counting a change of ``layout``.
     mutating func logTable(of logOffsets: [LogOffsetsInput]) -> LogTable {
-        let same = logOffsets.count == logLayout.count && logOffsets.withUnsafeBufferPointer { inputs in
-            logLayout.withUnsafeBufferPointer { layout in
-                for i in 0..<layout.count where inputs[i].topicPartition != layout[i] { return false }
-                return true
-            }
-        }
-        if same { return LogTable(logOffsets, index: logIndex) }
+        if logLayout.matches(logOffsets) { return LogTable(logOffsets, index: logIndex) }
         let table = LogTable(logOffsets)
-        logLayout = logOffsets.withUnsafeBufferPointer { inputs in inputs.map(\.topicPartition) }
+        logLayout = LogLayout(logOffsets)
         logIndex = table.index
         layout += 1
         return table
@@ -614,6 +608,79 @@ public struct AssemblyMemory: Sendable {
 }
 
 // MARK: - Log offsets by topic
+
+/// The partitions a list of log offsets names, in its order, kept as runs: consecutive inputs of
+/// one topic whose partitions count up by one (what the poller passes: per topic its partitions
+/// 0, 1, 2, ...) are one run, its topic name and first partition. So a layout of 100,000
+/// partitions over a few thousand topics is a few thousand runs, and never more than one run
+/// per input.
+struct LogLayout: Sendable {
+    /// A run of inputs.
+    struct Run: Sendable {
+        /// The topic of every input of the run.
+        let topic: String
+        /// The partition of the run's first input; each next input's is one more.
+        let first: Int32
+        /// Where the run ends: the index of the input past its last one.
+        let end: Int32
+    }
+
+    /// The runs, in input order.
+    private(set) var runs: [Run] = []
+
+    /// How many inputs the runs cover.
+    var count: Int { runs.last.map { Int($0.end) } ?? 0 }
+
+    /// No partitions.
+    init() {}
+
+    /// The layout of `inputs`.
+    init(_ inputs: [LogOffsetsInput]) {
+        precondition(inputs.count <= Int(Int32.max), "more log offsets than a layout counts")
+        // In place: subscripting would copy each input (and retain its strings).
+        inputs.withUnsafeBufferPointer { inputs in
+            var i = 0
+            while i < inputs.count {
+                let topic = inputs[i].topicPartition.topic
+                let first = inputs[i].topicPartition.partition
+                var last = first
+                i += 1
+                while i < inputs.count, last < Int32.max, inputs[i].topicPartition.partition == last + 1,
+                      inputs[i].topicPartition.topic == topic
+                {
+                    last += 1
+                    i += 1
+                }
+                runs.append(Run(topic: topic, first: first, end: Int32(i)))
+            }
+        }
+    }
+
+    /// Whether `inputs` name the partitions of this layout, in its order: the same as comparing
+    /// their partitions one by one with those the layout was made from.
+    func matches(_ inputs: [LogOffsetsInput]) -> Bool {
+        guard inputs.count == count else { return false }
+        return inputs.withUnsafeBufferPointer { inputs in
+            runs.withUnsafeBufferPointer { runs in
+                var start = 0
+                for r in 0..<runs.count {
+                    let end = Int(runs[r].end)
+                    var partition = runs[r].first
+                    for i in start..<end {
+                        // Partition first: it is the cheaper compare. The names are usually one
+                        // string (the poller's interned names), which compares without reading it.
+                        if inputs[i].topicPartition.partition != partition || inputs[i].topicPartition.topic != runs[r].topic {
+                            return false
+                        }
+                        partition &+= 1
+                    }
+                    start = end
+                }
+                return true
+            }
+        }
+    }
+}
 
 /// Log offsets indexed by topic, then by partition: one topic-name lookup per topic, not per row.
 struct LogTable {

@@ -2,10 +2,11 @@ import SeededRandom
 import Testing
 @testable import GroupModel
 
-/// The compact form ``AssemblyMemory`` keeps: ``RowPlan`` rows that name their partitions through
-/// the log inputs (keeping only the partitions of rows without log offsets). Replaying with it
-/// must give the groups assembled without memory, whatever moves between polls.
-@Suite("AssemblyMemory: compact row plans")
+/// The compact forms ``AssemblyMemory`` keeps: ``RowPlan`` rows that name their partitions through
+/// the log inputs (keeping only the partitions of rows without log offsets), and ``LogLayout``,
+/// the log inputs' partitions as runs. Replaying with them must give the groups assembled without
+/// memory, whatever moves between polls.
+@Suite("AssemblyMemory: compact row plans and log layout")
 struct CompactPlanTests {
     @Test("A plan row is 16 bytes and gives back what it was made of")
     func rowStride() {
@@ -31,6 +32,63 @@ struct CompactPlanTests {
     /// Log inputs of `partitions`, in that order.
     static func logs(_ partitions: [TopicPartition]) -> [LogOffsetsInput] {
         partitions.map { LogOffsetsInput(topicPartition: $0, logStart: 0, logEnd: 10) }
+    }
+
+    @Test("A log layout matches exactly the inputs naming the same partitions in the same order")
+    func layoutMatchesExactly() {
+        func tp(_ topic: String, _ p: Int32) -> TopicPartition { TopicPartition(topic: topic, partition: p) }
+        // Lists that differ only where runs meet, or in one place.
+        let lists: [[TopicPartition]] = [
+            [], [tp("a", 0)], [tp("a", 0), tp("a", 1)], [tp("a", 0), tp("a", 1), tp("b", 2)], [tp("a", 0), tp("a", 1), tp("a", 2)],
+            [tp("a", 0), tp("b", 1)], [tp("a", 1), tp("a", 0)], [tp("a", 0), tp("a", 0)], [tp("a", 0), tp("a", 2)],
+            [tp("a", Int32.max - 1), tp("a", Int32.max)], [tp("a", Int32.max), tp("a", Int32.min)], [tp("a", -1), tp("a", 0)],
+            [tp("b", 0), tp("b", 1)], [tp("", 0), tp("", 1)], [tp("a", 0), tp("a", 1), tp("a", 0), tp("a", 1)],
+        ]
+        for a in lists {
+            let layout = LogLayout(Self.logs(a))
+            #expect(layout.count == a.count)
+            for b in lists { #expect(layout.matches(Self.logs(b)) == (a == b), "\(a) against \(b)") }
+        }
+        // Random lists and edits of them.
+        var g = SplitMix64(seed: 4242)
+        var compared = 0
+        for round in 0..<400 {
+            let names = ["orders", "payments", "a.b-c_d", "t0", "t1"]
+            var base: [TopicPartition] = []
+            for name in names where g.below(4) > 0 {
+                let count = g.below(6) + 1
+                for p in 0..<count where g.below(8) > 0 { base.append(tp(name, Int32(p))) }
+            }
+            if round % 3 == 1 { base.shuffle(using: &g) }
+            if round % 5 == 2, let first = base.first { base.append(first) }
+            var other = base
+            switch g.below(9) {
+            case 0: break  // the same partitions
+            case 1:  // the same names in other strings
+                other = other.map { tp(String($0.topic.utf8.map { Character(Unicode.Scalar($0)) }), $0.partition) }
+            case 2:  // one topic renamed, its partition count kept
+                if let victim = other.randomElement(using: &g)?.topic {
+                    other = other.map { $0.topic == victim ? tp(victim + "-renamed", $0.partition) : $0 }
+                }
+            case 3: if !other.isEmpty { other.remove(at: g.below(other.count)) }  // a partition goes
+            case 4:  // a partition comes
+                let at = g.below(other.count + 1)
+                other.insert(tp(names[g.below(names.count)], Int32(g.below(8))), at: at)
+            case 5:  // two partitions swap
+                if other.count > 1 { other.swapAt(g.below(other.count), g.below(other.count)) }
+            case 6: if !other.isEmpty { other[g.below(other.count)].partition += 1 }
+            case 7: if !other.isEmpty { other[g.below(other.count)].topic = names[g.below(names.count)] }
+            default: other.reverse()
+            }
+            let layout = LogLayout(Self.logs(base))
+            #expect(layout.matches(Self.logs(other)) == (base == other), "round \(round)")
+            #expect(layout.matches(Self.logs(base)))
+            if base != other { compared += 1 }
+        }
+        #expect(compared > 200)
+        // Sorted dense partitions, as the poller passes them: one run per topic.
+        let dense = ["a", "b", "c"].flatMap { name in (0..<Int32(50)).map { tp(name, $0) } }
+        #expect(LogLayout(Self.logs(dense)).runs.count == 3)
     }
 
     /// The next poll of `poll` with what a plain ``AssemblyMemoryTests/next(_:_:)`` does, and more
