@@ -551,8 +551,10 @@ public struct AssemblyMemory: Sendable {
     /// An empty memory.
     public init() { remembering = true }
 
-    /// An empty memory that remembers only when `remembering`.
-    init(remembering: Bool) { self.remembering = remembering }
+    /// An empty memory that remembers only when `remembering`: one for a single call (such as a
+    /// single poll) keeps nothing, and its calls give the same groups as with memory, without
+    /// laying anything by for a next call.
+    public init(remembering: Bool) { self.remembering = remembering }
 
     /// How many groups' members are remembered.
     public var groupCount: Int { entries.count }
