@@ -394,7 +394,7 @@ public enum GroupAssembler {
                 members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures,
                 plan: &rows)
-            plan = rows.flatMap { RowPlan($0, hasTarget: scratch.hasTarget, committed: committed, layout: layout) }
+            plan = rows.flatMap { RowPlan($0, committed: committed, layout: layout) }
         }
         if remembered == nil, layout >= 0, let source {
             remembered = AssemblyMemory.Entry(
@@ -843,7 +843,7 @@ struct RowScratch {
     /// Per member: the first member with its id (members with the same id count as one owner).
     private var canonical: [Int32] = []
     /// Per canonical member: whether it has a target assignment.
-    private(set) var hasTarget: [Bool] = []
+    private var hasTarget: [Bool] = []
     /// The group's topic numbers in name order.
     private var order: [Int] = []
     /// Positions of a group's input members, in member-id order (``sortPositions(_:by:)``).
@@ -1054,7 +1054,7 @@ struct RowScratch {
         let commitError = committed?.error
         return [GroupPartition](unsafeUninitializedCapacity: plan.rows.count) { buffer, count in
             var context = RowContext(
-                members: members, hasTarget: plan.hasTarget, anyBehind: anyBehind, commitError: commitError,
+                members: members, hasTarget: [], anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: false)
             var sink = RowSink(buffer: buffer)
             defer { count = sink.count }
@@ -1099,20 +1099,24 @@ struct RowPlan: Sendable {
         private let logOrUnlisted: Int32
         /// Where its committed offset is in the group's committed offsets, -1 when none.
         let commit: Int32
-        /// Its owner's member index (-1 when none) times two, plus one when its topic is consumed.
-        private let ownerAndConsumed: Int32
+        /// Its owner's member index (-1 when none) times four, plus two when the owner has a target
+        /// assignment, plus one when its topic is consumed.
+        private let ownerAndFlags: Int32
         /// Its target owner's member index, -1 when none.
         let target: Int32
 
         /// A row whose log offsets are at `log` (not negative) of the log inputs, its partition
         /// being that input's; or, when `unlisted` is not nil (and `log` is -1), a row with no log
         /// offsets whose partition is ``RowPlan/unlisted``[`unlisted`]. `owner` must be below
-        /// ``RowPlan/memberLimit``.
-        init(log: Int32, unlisted: Int?, commit: Int32, owner: Int32, target: Int32, consumed: Bool) {
+        /// ``RowPlan/memberLimit``; `ownerHasTarget` says whether the member it counts as has a
+        /// target assignment.
+        init(
+            log: Int32, unlisted: Int?, commit: Int32, owner: Int32, ownerHasTarget: Bool, target: Int32, consumed: Bool
+        ) {
             precondition(unlisted == nil ? log >= 0 : log == -1, "a row has log offsets or a kept partition")
             logOrUnlisted = unlisted.map { -1 - Int32($0) } ?? log
             self.commit = commit
-            ownerAndConsumed = owner * 2 + (consumed ? 1 : 0)
+            ownerAndFlags = owner * 4 + (ownerHasTarget ? 2 : 0) + (consumed ? 1 : 0)
             self.target = target
         }
 
@@ -1121,9 +1125,11 @@ struct RowPlan: Sendable {
         /// Where its partition is in ``RowPlan/unlisted``, nil when it has log offsets.
         var unlisted: Int? { logOrUnlisted < 0 ? Int(-1 - logOrUnlisted) : nil }
         /// Its owner's member index, -1 when none.
-        var owner: Int32 { ownerAndConsumed >> 1 }
+        var owner: Int32 { ownerAndFlags >> 2 }
+        /// Whether its owner (the member it counts as) has a target assignment.
+        var ownerHasTarget: Bool { ownerAndFlags & 2 != 0 }
         /// Whether its topic is consumed (subscribed, targeted or assigned).
-        var consumed: Bool { ownerAndConsumed & 1 != 0 }
+        var consumed: Bool { ownerAndFlags & 1 != 0 }
     }
 
     /// The rows of one group as they are laid out, before they become a plan.
@@ -1136,26 +1142,27 @@ struct RowPlan: Sendable {
         /// (-1: none), its committed offset at `commit` (-1: none), and its owner and target
         /// owner's member indexes (-1: none).
         mutating func append(
-            _ topicPartition: TopicPartition, log: Int32, commit: Int32, owner: Int32, target: Int32, consumed: Bool
+            _ topicPartition: TopicPartition, log: Int32, commit: Int32, owner: Int32, ownerHasTarget: Bool, target: Int32,
+            consumed: Bool
         ) {
             var place: Int?
             if log < 0 {
                 place = unlisted.count
                 unlisted.append(topicPartition)
             }
-            rows.append(Row(log: log, unlisted: place, commit: commit, owner: owner, target: target, consumed: consumed))
+            rows.append(Row(
+                log: log, unlisted: place, commit: commit, owner: owner, ownerHasTarget: ownerHasTarget, target: target,
+                consumed: consumed))
         }
     }
 
-    /// Groups with this many members or more are not planned (a row keeps its owner in 31 bits).
-    static let memberLimit = 1 << 30
+    /// Groups with this many members or more are not planned (a row keeps its owner in 30 bits).
+    static let memberLimit = 1 << 29
 
     /// The rows, in row order.
     var rows: [Row]
     /// The partitions of the rows without log offsets, in row order.
     var unlisted: [TopicPartition]
-    /// Per member index: whether the owner it counts as has a target assignment.
-    var hasTarget: [Bool]
     /// How many committed offsets they were laid out with; each is the commit of exactly one row,
     /// so the rows name their partitions (no list of them is kept beside the rows).
     var commitCount: Int
@@ -1164,7 +1171,7 @@ struct RowPlan: Sendable {
 
     /// The plan of `recording`, laid out with `committed`; nil when a committed offset is not the
     /// commit of exactly one row (a partition committed twice), which the rows alone cannot check again.
-    init?(_ recording: Recording, hasTarget: [Bool], committed: CommittedOffsetsInput?, layout: Int) {
+    init?(_ recording: Recording, committed: CommittedOffsetsInput?, layout: Int) {
         let count = committed?.offsets.count ?? 0
         var seen = [Bool](repeating: false, count: count)
         var rowsWithCommit = 0
@@ -1176,7 +1183,6 @@ struct RowPlan: Sendable {
         guard rowsWithCommit == count else { return nil }
         rows = recording.rows
         unlisted = recording.unlisted
-        self.hasTarget = hasTarget
         self.commitCount = count
         self.layout = layout
     }
@@ -1232,6 +1238,8 @@ private struct RowSink {
 /// What every row of one group is built from, and the topic whose rows are being built.
 private struct RowContext {
     let members: [GroupMember]
+    /// Per member index: whether the owner it counts as has a target assignment (empty when a
+    /// plan is replayed: its rows say so).
     let hasTarget: [Bool]
     /// Whether some member is behind the assignment epoch.
     let anyBehind: Bool
@@ -1267,23 +1275,27 @@ private struct RowContext {
     mutating func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
         let log = logTopic >= 0 ? logs.inputIndex(topic: logTopic, partition: partition) ?? -1 : -1
         let topicPartition = TopicPartition(topic: topicName, partition: partition)
-        plan?.append(topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, target: cell.target, consumed: consumed)
-        append(topicPartition, log: log, commit: Int(cell.commit), owner: cell.owner, target: cell.target, consumed: consumed,
-               to: &rows, figures: &figures)
+        let ownerHasTarget = cell.owner >= 0 && hasTarget[Int(cell.owner)]
+        plan?.append(
+            topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, ownerHasTarget: ownerHasTarget,
+            target: cell.target, consumed: consumed)
+        append(topicPartition, log: log, commit: Int(cell.commit), owner: cell.owner, ownerHasTarget: ownerHasTarget,
+               target: cell.target, consumed: consumed, to: &rows, figures: &figures)
     }
 
     /// Appends the row `row` of `plan` lays out.
     mutating func append(_ row: RowPlan.Row, of plan: RowPlan, to rows: inout RowSink, figures: inout GroupSummary) {
         append(plan.topicPartition(of: row, logs: logs), log: Int(row.log), commit: Int(row.commit), owner: row.owner,
-               target: row.target, consumed: row.consumed, to: &rows, figures: &figures)
+               ownerHasTarget: row.ownerHasTarget, target: row.target, consumed: row.consumed, to: &rows, figures: &figures)
     }
 
     /// Appends the row of `topicPartition` with its log offsets at `log` of the log inputs and its
     /// committed offset at `commit` of ``offsets`` (-1: none), owned and targeted by the members
-    /// at `owner` and `target` (-1: none).
+    /// at `owner` and `target` (-1: none); `ownerHasTarget`: the member the owner counts as has a
+    /// target assignment.
     private mutating func append(
-        _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, target targetIndex: Int32,
-        consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
+        _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, ownerHasTarget: Bool,
+        target targetIndex: Int32, consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
     ) {
         var committedOffset: Int64?
         var commitMetadata: String?
@@ -1306,7 +1318,7 @@ private struct RowContext {
             commitError: commitError ?? commitPartitionError, offsetsError: logError)
         let handoff: HandoffState
         if ownerIndex >= 0 {
-            handoff = hasTarget[Int(ownerIndex)] && targetIndex != ownerIndex ? .pendingRevocation : .settled
+            handoff = ownerHasTarget && targetIndex != ownerIndex ? .pendingRevocation : .settled
         } else if targetIndex >= 0 {
             handoff = anyBehind ? .awaitingRelease : .unowned
         } else if !members.isEmpty && consumed {

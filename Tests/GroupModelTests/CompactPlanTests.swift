@@ -15,11 +15,14 @@ struct CompactPlanTests {
         for log: Int32 in [-1, 0, 7, Int32.max] {
             for unlisted: Int? in [nil, 0, 5] where (log < 0) == (unlisted != nil) {
                 for owner: Int32 in [-1, 0, 3, Int32(RowPlan.memberLimit - 1)] {
-                    for consumed in [false, true] {
-                        let row = RowPlan.Row(log: log, unlisted: unlisted, commit: owner + 1, owner: owner, target: owner - 1, consumed: consumed)
+                    for (consumed, ownerHasTarget) in [(false, false), (true, false), (false, true), (true, true)] {
+                        let row = RowPlan.Row(
+                            log: log, unlisted: unlisted, commit: owner + 1, owner: owner, ownerHasTarget: ownerHasTarget,
+                            target: owner - 1, consumed: consumed)
                         #expect(row.log == log)
                         #expect(row.unlisted == unlisted)
                         #expect(row.owner == owner)
+                        #expect(row.ownerHasTarget == ownerHasTarget)
                         #expect(row.commit == owner + 1)
                         #expect(row.target == owner - 1)
                         #expect(row.consumed == consumed)
