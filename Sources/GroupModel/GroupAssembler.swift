@@ -1001,7 +1001,7 @@ struct RowScratch {
             var context = RowContext(
                 members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
-            if recording { context.plan = RowPlan.Recording() }
+            if recording { context.plan = RowPlan.Recording(capacity: presentCount) }
             var sink = RowSink(buffer: buffer)
             defer {
                 count = sink.count
@@ -1137,6 +1137,13 @@ struct RowPlan: Sendable {
         var rows: [Row] = []
         /// The partitions of the rows without log offsets, in row order.
         var unlisted: [TopicPartition] = []
+
+        /// Nothing recorded yet.
+        init() {}
+
+        /// Nothing recorded yet, with room for `count` rows: a group's rows are counted before
+        /// they are laid out, so the plan takes no more storage than its rows.
+        init(capacity count: Int) { rows.reserveCapacity(count) }
 
         /// Records the row of `topicPartition`, with its log offsets at `log` of the log inputs
         /// (-1: none), its committed offset at `commit` (-1: none), and its owner and target
