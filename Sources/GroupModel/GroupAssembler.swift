@@ -380,7 +380,7 @@ public enum GroupAssembler {
         if share != nil || streams != nil { members.sort { $0.memberID < $1.memberID } }
         var figures = GroupSummary()
         let partitions: [GroupPartition]
-        if let plan, plan.layout == layout, plan.matches(committed) {
+        if let plan, plan.layout == layout, plan.matches(committed, logs: logs) {
             partitions = scratch.rows(
                 replaying: plan, members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 figures: &figures)
@@ -388,12 +388,13 @@ public enum GroupAssembler {
             if reused { remembered = last }
         } else {
             // Laid out anew; remembered groups (consumer and classic ones) keep the plan.
-            var rows: [RowPlan.Row]? = source != nil && layout >= 0 ? [] : nil
+            var rows: RowPlan.Recording? =
+                source != nil && layout >= 0 && members.count < RowPlan.memberLimit ? RowPlan.Recording() : nil
             partitions = scratch.rows(
                 members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 lagNotApplicable: share != nil || (type == .share && consumer == nil && classic == nil), figures: &figures,
                 plan: &rows)
-            plan = rows.flatMap { RowPlan(rows: $0, hasTarget: scratch.hasTarget, committed: committed, layout: layout) }
+            plan = rows.flatMap { RowPlan($0, committed: committed, layout: layout) }
         }
         if remembered == nil, layout >= 0, let source {
             remembered = AssemblyMemory.Entry(
@@ -526,7 +527,7 @@ public struct AssemblyMemory: Sendable {
     /// In group-id order, each group once.
     var entries: [Entry] = []
     /// The partitions of the last call's log offsets, in their order.
-    private var logLayout: [TopicPartition] = []
+    private var logLayout = LogLayout()
     /// The ``LogTable`` index of ``logLayout`` (it depends on the partitions alone).
     private var logIndex = LogTable.Index()
     /// Counts the changes of ``logLayout``: a ``RowPlan`` laid out under another count is not
@@ -536,15 +537,9 @@ public struct AssemblyMemory: Sendable {
     /// The table of `logOffsets`, with the last call's index when they name the same partitions in
     /// the same order; otherwise indexed anew, counting a change of ``layout``.
     mutating func logTable(of logOffsets: [LogOffsetsInput]) -> LogTable {
-        let same = logOffsets.count == logLayout.count && logOffsets.withUnsafeBufferPointer { inputs in
-            logLayout.withUnsafeBufferPointer { layout in
-                for i in 0..<layout.count where inputs[i].topicPartition != layout[i] { return false }
-                return true
-            }
-        }
-        if same { return LogTable(logOffsets, index: logIndex) }
+        if logLayout.matches(logOffsets) { return LogTable(logOffsets, index: logIndex) }
         let table = LogTable(logOffsets)
-        logLayout = logOffsets.withUnsafeBufferPointer { inputs in inputs.map(\.topicPartition) }
+        logLayout = LogLayout(logOffsets)
         logIndex = table.index
         layout += 1
         return table
@@ -556,8 +551,10 @@ public struct AssemblyMemory: Sendable {
     /// An empty memory.
     public init() { remembering = true }
 
-    /// An empty memory that remembers only when `remembering`.
-    init(remembering: Bool) { self.remembering = remembering }
+    /// An empty memory that remembers only when `remembering`: one for a single call (such as a
+    /// single poll) keeps nothing, and its calls give the same groups as with memory, without
+    /// laying anything by for a next call.
+    public init(remembering: Bool) { self.remembering = remembering }
 
     /// How many groups' members are remembered.
     public var groupCount: Int { entries.count }
@@ -613,6 +610,79 @@ public struct AssemblyMemory: Sendable {
 }
 
 // MARK: - Log offsets by topic
+
+/// The partitions a list of log offsets names, in its order, kept as runs: consecutive inputs of
+/// one topic whose partitions count up by one (what the poller passes: per topic its partitions
+/// 0, 1, 2, ...) are one run, its topic name and first partition. So a layout of 100,000
+/// partitions over a few thousand topics is a few thousand runs, and never more than one run
+/// per input.
+struct LogLayout: Sendable {
+    /// A run of inputs.
+    struct Run: Sendable {
+        /// The topic of every input of the run.
+        let topic: String
+        /// The partition of the run's first input; each next input's is one more.
+        let first: Int32
+        /// Where the run ends: the index of the input past its last one.
+        let end: Int32
+    }
+
+    /// The runs, in input order.
+    private(set) var runs: [Run] = []
+
+    /// How many inputs the runs cover.
+    var count: Int { runs.last.map { Int($0.end) } ?? 0 }
+
+    /// No partitions.
+    init() {}
+
+    /// The layout of `inputs`.
+    init(_ inputs: [LogOffsetsInput]) {
+        precondition(inputs.count <= Int(Int32.max), "more log offsets than a layout counts")
+        // In place: subscripting would copy each input (and retain its strings).
+        inputs.withUnsafeBufferPointer { inputs in
+            var i = 0
+            while i < inputs.count {
+                let topic = inputs[i].topicPartition.topic
+                let first = inputs[i].topicPartition.partition
+                var last = first
+                i += 1
+                while i < inputs.count, last < Int32.max, inputs[i].topicPartition.partition == last + 1,
+                      inputs[i].topicPartition.topic == topic
+                {
+                    last += 1
+                    i += 1
+                }
+                runs.append(Run(topic: topic, first: first, end: Int32(i)))
+            }
+        }
+    }
+
+    /// Whether `inputs` name the partitions of this layout, in its order: the same as comparing
+    /// their partitions one by one with those the layout was made from.
+    func matches(_ inputs: [LogOffsetsInput]) -> Bool {
+        guard inputs.count == count else { return false }
+        return inputs.withUnsafeBufferPointer { inputs in
+            runs.withUnsafeBufferPointer { runs in
+                var start = 0
+                for r in 0..<runs.count {
+                    let end = Int(runs[r].end)
+                    var partition = runs[r].first
+                    for i in start..<end {
+                        // Partition first: it is the cheaper compare. The names are usually one
+                        // string (the poller's interned names), which compares without reading it.
+                        if inputs[i].topicPartition.partition != partition || inputs[i].topicPartition.topic != runs[r].topic {
+                            return false
+                        }
+                        partition &+= 1
+                    }
+                    start = end
+                }
+                return true
+            }
+        }
+    }
+}
 
 /// Log offsets indexed by topic, then by partition: one topic-name lookup per topic, not per row.
 struct LogTable {
@@ -773,7 +843,7 @@ struct RowScratch {
     /// Per member: the first member with its id (members with the same id count as one owner).
     private var canonical: [Int32] = []
     /// Per canonical member: whether it has a target assignment.
-    private(set) var hasTarget: [Bool] = []
+    private var hasTarget: [Bool] = []
     /// The group's topic numbers in name order.
     private var order: [Int] = []
     /// Positions of a group's input members, in member-id order (``sortPositions(_:by:)``).
@@ -876,10 +946,10 @@ struct RowScratch {
     /// The group's partition rows, sorted by topic and partition; each row is also added to
     /// `figures` (``GroupSummary/add(lag:topicPartition:handoff:owner:targetOwner:)``). `members` must be sorted by id.
     /// - Parameter lagNotApplicable: a share group's rows: every lag is ``LagValue/notApplicable``.
-    /// - Parameter plan: when not nil, set to the rows' ``RowPlan/Row``s, in row order.
+    /// - Parameter plan: when not nil, set to the rows as recorded for a ``RowPlan``, in row order.
     mutating func rows(
         members: [GroupMember], assignmentEpoch: Int32?, committed: CommittedOffsetsInput?, logs: LogTable,
-        lagNotApplicable: Bool = false, figures: inout GroupSummary, plan: inout [RowPlan.Row]?
+        lagNotApplicable: Bool = false, figures: inout GroupSummary, plan: inout RowPlan.Recording?
     ) -> [GroupPartition] {
         topicCount = 0
         presentCount = 0
@@ -922,7 +992,7 @@ struct RowScratch {
         if topicCount > 1 { order.sort { topics[$0].name < topics[$1].name } }
         let commitError = committed?.error
         let recording = plan != nil
-        var planned: [RowPlan.Row] = []
+        var planned = RowPlan.Recording()
         defer { if recording { plan = planned } }
         // Every present cell gives one row: written in place into storage of that size (appending
         // a new row would copy it into the array).
@@ -931,11 +1001,11 @@ struct RowScratch {
             var context = RowContext(
                 members: members, hasTarget: hasTarget, anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: lagNotApplicable)
-            if recording { context.plan = [] }
+            if recording { context.plan = RowPlan.Recording(capacity: presentCount) }
             var sink = RowSink(buffer: buffer)
             defer {
                 count = sink.count
-                if recording { planned = context.plan ?? [] }
+                if recording { planned = context.plan ?? RowPlan.Recording() }
             }
             for t in order {
                 // The topic's fields read in place: a copy of the topic would retain its cells and table.
@@ -984,13 +1054,13 @@ struct RowScratch {
         let commitError = committed?.error
         return [GroupPartition](unsafeUninitializedCapacity: plan.rows.count) { buffer, count in
             var context = RowContext(
-                members: members, hasTarget: plan.hasTarget, anyBehind: anyBehind, commitError: commitError,
+                members: members, hasTarget: [], anyBehind: anyBehind, commitError: commitError,
                 offsets: offsets, logs: logs, lagNotApplicable: false)
             var sink = RowSink(buffer: buffer)
             defer { count = sink.count }
             // In place: iterating would copy each row (and retain its topic).
-            plan.rows.withUnsafeBufferPointer { plan in
-                for i in plan.indices { context.append(plan[i], to: &sink, figures: &figures) }
+            plan.rows.withUnsafeBufferPointer { rows in
+                for i in rows.indices { context.append(rows[i], of: plan, to: &sink, figures: &figures) }
             }
         }
     }
@@ -1017,63 +1087,142 @@ struct RowScratch {
 /// row, where its values are read. Kept by ``AssemblyMemory`` and replayed while the members are
 /// the same storage and the committed and log offsets name the same partitions in the same order,
 /// which is what a steady cluster answers poll after poll.
+///
+/// A row does not keep its partition: a row with log offsets names the partition of its log input
+/// (the plan is replayed only with log inputs naming the same partitions in the same order), and
+/// only the partitions of rows without log offsets are kept, in ``unlisted``. A row is 16 bytes.
 struct RowPlan: Sendable {
     /// One row.
     struct Row: Sendable {
-        var topicPartition: TopicPartition
-        /// Where its log offsets are in the log inputs, -1 when none.
-        var log: Int32
+        /// ``log`` when it is not negative; otherwise -1 - k, the row's partition being
+        /// ``RowPlan/unlisted``[k].
+        private let logOrUnlisted: Int32
         /// Where its committed offset is in the group's committed offsets, -1 when none.
-        var commit: Int32
-        /// Its owner's and target owner's member indexes, -1 when none.
-        var owner: Int32
-        var target: Int32
+        let commit: Int32
+        /// Its owner's member index (-1 when none) times four, plus two when the owner has a target
+        /// assignment, plus one when its topic is consumed.
+        private let ownerAndFlags: Int32
+        /// Its target owner's member index, -1 when none.
+        let target: Int32
+
+        /// A row whose log offsets are at `log` (not negative) of the log inputs, its partition
+        /// being that input's; or, when `unlisted` is not nil (and `log` is -1), a row with no log
+        /// offsets whose partition is ``RowPlan/unlisted``[`unlisted`]. `owner` must be below
+        /// ``RowPlan/memberLimit``; `ownerHasTarget` says whether the member it counts as has a
+        /// target assignment.
+        init(
+            log: Int32, unlisted: Int?, commit: Int32, owner: Int32, ownerHasTarget: Bool, target: Int32, consumed: Bool
+        ) {
+            precondition(unlisted == nil ? log >= 0 : log == -1, "a row has log offsets or a kept partition")
+            logOrUnlisted = unlisted.map { -1 - Int32($0) } ?? log
+            self.commit = commit
+            ownerAndFlags = owner * 4 + (ownerHasTarget ? 2 : 0) + (consumed ? 1 : 0)
+            self.target = target
+        }
+
+        /// Where its log offsets are in the log inputs, -1 when none.
+        var log: Int32 { max(logOrUnlisted, -1) }
+        /// Where its partition is in ``RowPlan/unlisted``, nil when it has log offsets.
+        var unlisted: Int? { logOrUnlisted < 0 ? Int(-1 - logOrUnlisted) : nil }
+        /// Its owner's member index, -1 when none.
+        var owner: Int32 { ownerAndFlags >> 2 }
+        /// Whether its owner (the member it counts as) has a target assignment.
+        var ownerHasTarget: Bool { ownerAndFlags & 2 != 0 }
         /// Whether its topic is consumed (subscribed, targeted or assigned).
-        var consumed: Bool
+        var consumed: Bool { ownerAndFlags & 1 != 0 }
     }
+
+    /// The rows of one group as they are laid out, before they become a plan.
+    struct Recording {
+        var rows: [Row] = []
+        /// The partitions of the rows without log offsets, in row order.
+        var unlisted: [TopicPartition] = []
+
+        /// Nothing recorded yet.
+        init() {}
+
+        /// Nothing recorded yet, with room for `count` rows: a group's rows are counted before
+        /// they are laid out, so the plan takes no more storage than its rows.
+        init(capacity count: Int) { rows.reserveCapacity(count) }
+
+        /// Records the row of `topicPartition`, with its log offsets at `log` of the log inputs
+        /// (-1: none), its committed offset at `commit` (-1: none), and its owner and target
+        /// owner's member indexes (-1: none).
+        mutating func append(
+            _ topicPartition: TopicPartition, log: Int32, commit: Int32, owner: Int32, ownerHasTarget: Bool, target: Int32,
+            consumed: Bool
+        ) {
+            var place: Int?
+            if log < 0 {
+                place = unlisted.count
+                unlisted.append(topicPartition)
+            }
+            rows.append(Row(
+                log: log, unlisted: place, commit: commit, owner: owner, ownerHasTarget: ownerHasTarget, target: target,
+                consumed: consumed))
+        }
+    }
+
+    /// Groups with this many members or more are not planned (a row keeps its owner in 30 bits).
+    static let memberLimit = 1 << 29
 
     /// The rows, in row order.
     var rows: [Row]
-    /// Per member index: whether the owner it counts as has a target assignment.
-    var hasTarget: [Bool]
+    /// The partitions of the rows without log offsets, in row order.
+    var unlisted: [TopicPartition]
     /// How many committed offsets they were laid out with; each is the commit of exactly one row,
     /// so the rows name their partitions (no list of them is kept beside the rows).
     var commitCount: Int
     /// The ``AssemblyMemory`` log layout they were laid out with.
     var layout: Int
 
-    /// The plan of `rows`, laid out with `committed`; nil when a committed offset is not the commit
-    /// of exactly one row (a partition committed twice), which the rows alone cannot check again.
-    init?(rows: [Row], hasTarget: [Bool], committed: CommittedOffsetsInput?, layout: Int) {
+    /// The plan of `recording`, laid out with `committed`; nil when a committed offset is not the
+    /// commit of exactly one row (a partition committed twice), which the rows alone cannot check again.
+    init?(_ recording: Recording, committed: CommittedOffsetsInput?, layout: Int) {
         let count = committed?.offsets.count ?? 0
         var seen = [Bool](repeating: false, count: count)
         var rowsWithCommit = 0
-        for row in rows where row.commit >= 0 {
+        for row in recording.rows where row.commit >= 0 {
             guard Int(row.commit) < count, !seen[Int(row.commit)] else { return nil }
             seen[Int(row.commit)] = true
             rowsWithCommit += 1
         }
         guard rowsWithCommit == count else { return nil }
-        self.rows = rows
-        self.hasTarget = hasTarget
+        rows = recording.rows
+        unlisted = recording.unlisted
         self.commitCount = count
         self.layout = layout
     }
 
     /// Whether `committed` names the partitions the plan was laid out with, in that order: each
-    /// row's commit is of the row's partition.
-    func matches(_ committed: CommittedOffsetsInput?) -> Bool {
+    /// row's commit is of the row's partition. `logs` must name the partitions the plan was laid
+    /// out with, in the same order (its ``AssemblyMemory/layout`` is the plan's ``layout``): a
+    /// row's partition is its log input's.
+    func matches(_ committed: CommittedOffsetsInput?, logs: LogTable) -> Bool {
         let offsets = committed?.offsets ?? []
         guard offsets.count == commitCount else { return false }
-        // In place: subscripting would copy each offset and row (and retain their strings).
+        // In place: subscripting would copy each offset, input and row (and retain their strings).
         return offsets.withUnsafeBufferPointer { offsets in
-            rows.withUnsafeBufferPointer { rows in
-                for i in 0..<rows.count where rows[i].commit >= 0 {
-                    if offsets[Int(rows[i].commit)].topicPartition != rows[i].topicPartition { return false }
+            logs.inputs.withUnsafeBufferPointer { inputs in
+                rows.withUnsafeBufferPointer { rows in
+                    for i in 0..<rows.count where rows[i].commit >= 0 {
+                        let c = Int(rows[i].commit)
+                        if let k = rows[i].unlisted {
+                            if offsets[c].topicPartition != unlisted[k] { return false }
+                        } else if offsets[c].topicPartition != inputs[Int(rows[i].log)].topicPartition {
+                            return false
+                        }
+                    }
+                    return true
                 }
-                return true
             }
         }
+    }
+
+    /// The partition of `row`, one of ``rows``, replayed with `logs` (as in ``matches(_:logs:)``).
+    func topicPartition(of row: Row, logs: LogTable) -> TopicPartition {
+        if let k = row.unlisted { return unlisted[k] }
+        return logs.inputs[Int(row.log)].topicPartition
     }
 }
 
@@ -1096,6 +1245,8 @@ private struct RowSink {
 /// What every row of one group is built from, and the topic whose rows are being built.
 private struct RowContext {
     let members: [GroupMember]
+    /// Per member index: whether the owner it counts as has a target assignment (empty when a
+    /// plan is replayed: its rows say so).
     let hasTarget: [Bool]
     /// Whether some member is behind the assignment epoch.
     let anyBehind: Bool
@@ -1111,8 +1262,8 @@ private struct RowContext {
     var consumed = false
     /// The last row's out-of-line fields, which the next row takes when it has the same.
     var sharedRare: OutOfLine<GroupPartition.Rare>?
-    /// When not nil, each row's ``RowPlan/Row`` is appended.
-    var plan: [RowPlan.Row]?
+    /// When not nil, each row is recorded.
+    var plan: RowPlan.Recording?
 
     init(
         members: [GroupMember], hasTarget: [Bool], anyBehind: Bool, commitError: ItemError?,
@@ -1131,25 +1282,27 @@ private struct RowContext {
     mutating func append(_ partition: Int32, _ cell: RowScratch.Cell, to rows: inout RowSink, figures: inout GroupSummary) {
         let log = logTopic >= 0 ? logs.inputIndex(topic: logTopic, partition: partition) ?? -1 : -1
         let topicPartition = TopicPartition(topic: topicName, partition: partition)
-        plan?.append(RowPlan.Row(
-            topicPartition: topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, target: cell.target,
-            consumed: consumed))
-        append(topicPartition, log: log, commit: Int(cell.commit), owner: cell.owner, target: cell.target, consumed: consumed,
-               to: &rows, figures: &figures)
+        let ownerHasTarget = cell.owner >= 0 && hasTarget[Int(cell.owner)]
+        plan?.append(
+            topicPartition, log: Int32(log), commit: cell.commit, owner: cell.owner, ownerHasTarget: ownerHasTarget,
+            target: cell.target, consumed: consumed)
+        append(topicPartition, log: log, commit: Int(cell.commit), owner: cell.owner, ownerHasTarget: ownerHasTarget,
+               target: cell.target, consumed: consumed, to: &rows, figures: &figures)
     }
 
-    /// Appends the row `row` of a ``RowPlan`` lays out.
-    mutating func append(_ row: RowPlan.Row, to rows: inout RowSink, figures: inout GroupSummary) {
-        append(row.topicPartition, log: Int(row.log), commit: Int(row.commit), owner: row.owner, target: row.target,
-               consumed: row.consumed, to: &rows, figures: &figures)
+    /// Appends the row `row` of `plan` lays out.
+    mutating func append(_ row: RowPlan.Row, of plan: RowPlan, to rows: inout RowSink, figures: inout GroupSummary) {
+        append(plan.topicPartition(of: row, logs: logs), log: Int(row.log), commit: Int(row.commit), owner: row.owner,
+               ownerHasTarget: row.ownerHasTarget, target: row.target, consumed: row.consumed, to: &rows, figures: &figures)
     }
 
     /// Appends the row of `topicPartition` with its log offsets at `log` of the log inputs and its
     /// committed offset at `commit` of ``offsets`` (-1: none), owned and targeted by the members
-    /// at `owner` and `target` (-1: none).
+    /// at `owner` and `target` (-1: none); `ownerHasTarget`: the member the owner counts as has a
+    /// target assignment.
     private mutating func append(
-        _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, target targetIndex: Int32,
-        consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
+        _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, ownerHasTarget: Bool,
+        target targetIndex: Int32, consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
     ) {
         var committedOffset: Int64?
         var commitMetadata: String?
@@ -1172,7 +1325,7 @@ private struct RowContext {
             commitError: commitError ?? commitPartitionError, offsetsError: logError)
         let handoff: HandoffState
         if ownerIndex >= 0 {
-            handoff = hasTarget[Int(ownerIndex)] && targetIndex != ownerIndex ? .pendingRevocation : .settled
+            handoff = ownerHasTarget && targetIndex != ownerIndex ? .pendingRevocation : .settled
         } else if targetIndex >= 0 {
             handoff = anyBehind ? .awaitingRelease : .unowned
         } else if !members.isEmpty && consumed {

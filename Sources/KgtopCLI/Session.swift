@@ -14,12 +14,16 @@ struct Session {
     let monitor: Monitor
 
     /// Connects lazily (the first poll bootstraps). Invalid configuration is a usage error.
-    static func open(_ options: ConnectionOptions, interval: Duration = .seconds(2), historyCapacity: Int = 10) throws(UserFacingError) -> Session {
+    /// `singlePoll`: only one poll is taken, so the poller keeps nothing of it for a next one
+    /// (``Poller/init(admin:earliestEvery:remembersAssembly:now:)``).
+    static func open(
+        _ options: ConnectionOptions, interval: Duration = .seconds(2), historyCapacity: Int = 10, singlePoll: Bool = false
+    ) throws(UserFacingError) -> Session {
         let config = try options.adminConfig()
         // Printed once, before anything connects (and before the TUI takes the terminal).
         for warning in config.security.warnings { printError("kgtop: warning: \(warning)") }
         let admin = KafkaAdminClient(config: config)
-        let poller = Poller(admin: admin, now: wallClockMs)
+        let poller = Poller(admin: admin, remembersAssembly: !singlePoll, now: wallClockMs)
         let monitor = Monitor(poller: poller, interval: interval, historyCapacity: historyCapacity, now: wallClockMs)
         return Session(admin: admin, poller: poller, monitor: monitor)
     }

@@ -72,7 +72,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
             } else {
                 // One poll, straight from the poller: the monitor's derivations (events, history,
                 // health, time lag) need earlier polls and would be thrown away here.
-                let session = try Session.open(connection)
+                let session = try Session.open(connection, singlePoll: true)
                 var polled: ClusterSnapshot
                 do {
                     polled = try await session.poller.poll().snapshot

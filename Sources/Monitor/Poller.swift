@@ -24,18 +24,30 @@ public actor Poller {
     /// What the polls derive from Metadata, kept while its topics stay the same.
     private var tables: MetadataTables?
     /// The members the last poll assembled, handed out again for groups whose described members
-    /// are the same storage (the admin client's reading of an unchanged answer).
-    private var assembly = AssemblyMemory()
+    /// are the same storage (the admin client's reading of an unchanged answer); nothing when the
+    /// poller was made with `remembersAssembly` false.
+    private var assembly: AssemblyMemory
     private let now: @Sendable () -> Int64
 
     /// Creates a poller.
     /// - Parameters:
+    ///   - remembersAssembly: whether each poll keeps what it assembled (members and row layouts)
+    ///     for the next (``GroupModel/AssemblyMemory``). Pass false when only one poll is taken
+    ///     (`kgtop snapshot`): nothing is kept that no poll would read. Polls return the same
+    ///     either way.
     ///   - now: wall-clock milliseconds since the epoch (injected so tests can use a manual clock).
-    public init(admin: KafkaAdminClient, earliestEvery: Int = 12, now: @escaping @Sendable () -> Int64) {
+    public init(
+        admin: KafkaAdminClient, earliestEvery: Int = 12, remembersAssembly: Bool = true,
+        now: @escaping @Sendable () -> Int64
+    ) {
         self.admin = admin
         self.earliestEvery = max(1, earliestEvery)
+        assembly = AssemblyMemory(remembering: remembersAssembly)
         self.now = now
     }
+
+    /// How many groups' members the poller keeps from its last poll (0 when it remembers nothing).
+    public var rememberedGroupCount: Int { assembly.groupCount }
 
     /// Walks `listed` (sorted, each id once) beside the answers about a part of it, asked in the
     /// same order (`ids`), and hands each answer with its group's position in `listed` to `body`:

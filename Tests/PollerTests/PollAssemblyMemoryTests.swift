@@ -39,4 +39,32 @@ struct PollAssemblyMemoryTests {
         }
         await f.stop()
     }
+
+    @Test("A poller made for one poll keeps nothing, and its polls equal a remembering poller's")
+    func singlePoll() async throws {
+        let f = try await SimFixture.start()
+        let c = f.cluster
+        try await c.createTopic("orders", partitions: 6)
+        try await c.createTopic("payments", partitions: 4)
+        try await c.produce(topic: "orders", recordsPerSec: 50)
+        var o = SimMemberOptions()
+        o.consumeRatePerSec = 10
+        _ = try await c.addConsumerGroup("kip", topics: ["orders"], members: 3, options: o)
+        _ = try await c.addClassicGroup("classic", topics: ["payments", "orders"], members: 2, options: o)
+        await c.advance(by: 5_000)
+        let admin = try KafkaAdminClient(properties: ["bootstrap.servers": await f.sim.bootstrapServers()])
+        let once = Poller(admin: admin, earliestEvery: 1, remembersAssembly: false, now: { f.clock.nowMs() })
+        for _ in 0..<3 {
+            let kept = try await f.poll().snapshot
+            let single = try await once.poll().snapshot
+            #expect(!kept.groups.isEmpty)
+            #expect(single.groups == kept.groups)
+            #expect(single.topics == kept.topics)
+            #expect(await once.rememberedGroupCount == 0)
+            #expect(await f.poller.rememberedGroupCount == 2)
+            await c.advance(by: 2_000)
+        }
+        await admin.close()
+        await f.stop()
+    }
 }
