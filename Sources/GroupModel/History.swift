@@ -124,17 +124,25 @@ public struct History: Sendable, Hashable, Codable {
         behindSince = behindNow
     }
 
-    /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
-    /// kept: a ring holds ten arrays, and a copy would retain and release each of them. `position`
+    /// Calls `body` with a pointer to the ring of `groupID` where it is kept (nil when the history
+    /// has none; valid only inside `body`): a ring holds ten arrays, and a copy would retain and
+    /// release each of them. `position`
     /// is the group's index in the last recorded snapshot, when the caller reads that snapshot:
     /// the ring is then found without a search, and `body` learns (`aligned`) that it was recorded
     /// from that group's rows, so its slot `i` is row `i`.
-    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?, _ aligned: Bool) -> R) -> R {
+    mutating func withGroupRing<R>(
+        _ groupID: String, position: Int? = nil, _ body: (UnsafePointer<GroupRing>?, _ aligned: Bool) -> R
+    ) -> R {
+        // The ring is taken out of its optional once, in place (`&entry!`), not per read.
+        func lend(_ entry: inout GroupRing?, aligned: Bool) -> R {
+            guard entry != nil else { return body(nil, aligned) }
+            return withUnsafePointer(to: &entry!) { body($0, aligned) }
+        }
         if let position, let index = groupRings.alignedIndex(ofGroupAt: position, id: groupID) {
-            return groupRings.withEntry(at: index) { body($0, true) }
+            return groupRings.withEntry(at: index) { lend(&$0, aligned: true) }
         }
         guard let index = groupRings.index(of: groupID) else { return body(nil, false) }
-        return groupRings.withEntry(at: index) { body($0, false) }
+        return groupRings.withEntry(at: index) { lend(&$0, aligned: false) }
     }
 
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
