@@ -416,26 +416,37 @@ struct GroupRing: Sendable, Hashable, Codable {
     }
 
     /// Writes what the health rules read of each of the `n` observations of `slot` (all it holds),
-    /// oldest first, to `window` (room for `n` entries): the cells are read in place, the column
-    /// advanced without a division.
+    /// oldest first, to `window` (room for `n` entries). A slot's cells are contiguous: each packed
+    /// array's are decoded in one pass on the stack (its width looked at once, not per value), then
+    /// read in column order, the column advanced without a division. The same entries as
+    /// ``observation(slot:column:)`` gives, value for value.
     func readWindow(slot: Int, count n: Int, into window: UnsafeMutablePointer<HealthEvaluator.WindowEntry>) {
         guard n > 0 else { return }
         let cap = capacity
         let b = base[slot]
-        var column = column(0, of: n)
+        let first = slot * cap
         withCells { traits, offsets, corrections, index in
-            times.withUnsafeBufferPointer { times in
-                for k in 0..<n {
-                    let cell = slot * cap + column
-                    let t = traits + Int(index[cell])
-                    let c = offsets[2 * cell]
-                    (window + k).initialize(to: HealthEvaluator.WindowEntry(
-                        timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
-                        lag: t.pointee.lagIsKnown
-                            ? GroupRing.impliedLag(t, committed: c, logEnd: offsets[2 * cell + 1]) &+ corrections[cell] : nil,
-                        handoff: t.pointee.handoff))
-                    column += 1
-                    if column == cap { column = 0 }
+            withUnsafeTemporaryAllocation(of: Int64.self, capacity: 4 * cap) { cells in
+                // Per column: committed and log end (two each), lag correction, trait index.
+                let pairs = cells.baseAddress!
+                let fixes = pairs + 2 * cap
+                let traitOf = fixes + cap
+                offsets.read(from: 2 * first, count: 2 * cap, into: pairs)
+                corrections.read(from: first, count: cap, into: fixes)
+                index.read(from: first, count: cap, into: traitOf)
+                times.withUnsafeBufferPointer { times in
+                    var column = column(0, of: n)
+                    for k in 0..<n {
+                        let t = traits + Int(traitOf[column])
+                        let c = pairs[2 * column]
+                        (window + k).initialize(to: HealthEvaluator.WindowEntry(
+                            timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
+                            lag: t.pointee.lagIsKnown
+                                ? GroupRing.impliedLag(t, committed: c, logEnd: pairs[2 * column + 1]) &+ fixes[column] : nil,
+                            handoff: t.pointee.handoff))
+                        column += 1
+                        if column == cap { column = 0 }
+                    }
                 }
             }
         }
@@ -1113,6 +1124,28 @@ struct PackedInts: Sendable, Hashable, Codable {
             case 2: return Int64(bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 2 * index, as: Int16.self))
             case 4: return Int64(bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 4 * index, as: Int32.self))
             default: return bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)
+            }
+        }
+
+        /// Writes the values at `start ..< start + n` to `out` (room for `n`; not checked against
+        /// the count): what the subscript reads one by one, the width looked at once.
+        @inline(__always)
+        func read(from start: Int, count n: Int, into out: UnsafeMutablePointer<Int64>) {
+            switch width {
+            case 0:
+                out.initialize(repeating: 0, count: n)
+            case 1:
+                let raw = bytes.unsafelyUnwrapped + start
+                for i in 0..<n { (out + i).initialize(to: Int64(raw.load(fromByteOffset: i, as: Int8.self))) }
+            case 2:
+                let raw = bytes.unsafelyUnwrapped + 2 * start
+                for i in 0..<n { (out + i).initialize(to: Int64(raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) }
+            case 4:
+                let raw = bytes.unsafelyUnwrapped + 4 * start
+                for i in 0..<n { (out + i).initialize(to: Int64(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
+            default:
+                let raw = bytes.unsafelyUnwrapped + 8 * start
+                for i in 0..<n { (out + i).initialize(to: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
             }
         }
     }
