@@ -517,11 +517,19 @@ struct GroupRing: Sendable, Hashable, Codable {
         // The column's total lag (``columnTotals``), summed as the rows are written.
         var total: Int64 = 0
         var totalKnown = true
+        // The column's cells are gathered per packed array and written after the rows, each array
+        // in one pass (``PackedInts/set(_:from:stride:)``): a write per cell would check the
+        // storage's uniqueness and width every time. Nothing below reads the column's cells before
+        // they are written (a rebase reads only a slot's kept cells, the commit mark the newest).
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, 4 * rows.count)) { gathered in
+        let committedCells = gathered.baseAddress!
+        let logEndCells = committedCells + rows.count
+        let traitCells = logEndCells + rows.count
+        let correctionCells = traitCells + rows.count
         // Rows are read in place through a pointer: copying a row retains every string in it.
         rows.withUnsafeBufferPointer { buffer in
         for slot in buffer.indices {
             let row = buffer.baseAddress! + slot
-            let cell = slot * cap + column
             let committed = row.pointee.committedOffset
             let logEnd = row.pointee.logEnd
             // Commit mark: kept while the committed offset (or its absence) stays the same.
@@ -531,8 +539,8 @@ struct GroupRing: Sendable, Hashable, Codable {
             if let e = logEnd, !offsets.fits(e &- b) { rebase(slot: slot, committed, logEnd); b = base[slot] }
             let c = committed.map { $0 &- b } ?? 0
             let e = logEnd.map { $0 &- b } ?? 0
-            offsets[2 * cell] = c
-            offsets[2 * cell + 1] = e
+            (committedCells + slot).initialize(to: c)
+            (logEndCells + slot).initialize(to: e)
             // A row with neither an error nor an unknown lag whose owner is the very string of a
             // row before it (rows of one poll share their owners' ids), with the same hand-off
             // state and offsets present, has that row's traits: no string is compared.
@@ -552,7 +560,7 @@ struct GroupRing: Sendable, Hashable, Codable {
             lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
             if let key { recent.insert(key, lastTrait) }
             }
-            traitIndex[cell] = Int64(lastTrait)
+            (traitCells + slot).initialize(to: Int64(lastTrait))
             let correction = traits.withUnsafeBufferPointer { table in
                 let t = table.baseAddress! + Int(lastTrait)
                 let implied = GroupRing.impliedLag(t, committed: c, logEnd: e)
@@ -565,9 +573,15 @@ struct GroupRing: Sendable, Hashable, Codable {
                 }
                 return correction
             }
-            lagCorrection[cell] = correction
+            (correctionCells + slot).initialize(to: correction)
             if Int(depth[slot]) < cap { depth[slot] += 1 }
         }
+        }
+        let n = rows.count
+        offsets.set(UnsafeBufferPointer(start: committedCells, count: n), from: 2 * column, stride: 2 * cap)
+        offsets.set(UnsafeBufferPointer(start: logEndCells, count: n), from: 2 * column + 1, stride: 2 * cap)
+        traitIndex.set(UnsafeBufferPointer(start: traitCells, count: n), from: column, stride: cap)
+        lagCorrection.set(UnsafeBufferPointer(start: correctionCells, count: n), from: column, stride: cap)
         }
         columns += 1
         columnTotals[column] = totalKnown ? total : 0
@@ -1081,6 +1095,31 @@ struct PackedInts: Sendable, Hashable, Codable {
             let width = width
             guard width > 0 else { return }
             bytes.withUnsafeMutableBytes { PackedInts.store(newValue, at: index, width: width, in: $0) }
+        }
+    }
+
+    /// Sets the values at `first`, `first + stride`, ... (one per value of `values`) to `values`:
+    /// what setting them one by one through the subscript leaves, with the storage made unique and
+    /// widened (to the widest value) once, then written in one pass.
+    mutating func set(_ values: UnsafeBufferPointer<Int64>, from first: Int, stride: Int) {
+        guard !values.isEmpty else { return }
+        precondition(first >= 0 && stride > 0 && first + (values.count - 1) * stride < count, "index out of range")
+        var needed = width
+        for v in values where !fits(v) { needed = max(needed, PackedInts.width(of: v)) }
+        if needed > width { widen(to: needed) }
+        let width = width
+        guard width > 0 else { return }
+        bytes.withUnsafeMutableBytes { raw in
+            switch width {
+            case 1:
+                for i in values.indices { raw.storeBytes(of: Int8(truncatingIfNeeded: values[i]), toByteOffset: first + i * stride, as: Int8.self) }
+            case 2:
+                for i in values.indices { raw.storeBytes(of: Int16(truncatingIfNeeded: values[i]), toByteOffset: 2 * (first + i * stride), as: Int16.self) }
+            case 4:
+                for i in values.indices { raw.storeBytes(of: Int32(truncatingIfNeeded: values[i]), toByteOffset: 4 * (first + i * stride), as: Int32.self) }
+            default:
+                for i in values.indices { raw.storeBytes(of: values[i], toByteOffset: 8 * (first + i * stride), as: Int64.self) }
+            }
         }
     }
 
