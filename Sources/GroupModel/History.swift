@@ -518,7 +518,7 @@ struct GroupRing: Sendable, Hashable, Codable {
         var total: Int64 = 0
         var totalKnown = true
         // The column's cells are gathered per packed array and written after the rows, each array
-        // in one pass (``PackedInts/set(_:from:stride:)``): a write per cell would check the
+        // in one pass (``PackedInts/set(count:at:to:)``): a write per cell would check the
         // storage's uniqueness and width every time. Nothing below reads the column's cells before
         // they are written (a rebase reads only a slot's kept cells, the commit mark the newest).
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, 4 * rows.count)) { gathered in
@@ -577,11 +577,12 @@ struct GroupRing: Sendable, Hashable, Codable {
             if Int(depth[slot]) < cap { depth[slot] += 1 }
         }
         }
+        // Slot `k`'s cell of the column is `k * cap + column`.
         let n = rows.count
-        offsets.set(UnsafeBufferPointer(start: committedCells, count: n), from: 2 * column, stride: 2 * cap)
-        offsets.set(UnsafeBufferPointer(start: logEndCells, count: n), from: 2 * column + 1, stride: 2 * cap)
-        traitIndex.set(UnsafeBufferPointer(start: traitCells, count: n), from: column, stride: cap)
-        lagCorrection.set(UnsafeBufferPointer(start: correctionCells, count: n), from: column, stride: cap)
+        offsets.set(count: n, at: { 2 * ($0 * cap + column) }, to: { committedCells[$0] })
+        offsets.set(count: n, at: { 2 * ($0 * cap + column) + 1 }, to: { logEndCells[$0] })
+        traitIndex.set(count: n, at: { $0 * cap + column }, to: { traitCells[$0] })
+        lagCorrection.set(count: n, at: { $0 * cap + column }, to: { correctionCells[$0] })
         }
         columns += 1
         columnTotals[column] = totalKnown ? total : 0
@@ -917,15 +918,22 @@ struct TopicRing: Sendable, Hashable, Codable {
         let cap = capacity
         if !times.fits(at &- timeBase) { rebaseTimes(including: at) }
         let time = at &- timeBase
-        for slot in rows.indices {
-            guard let logEnd = rows[slot].logEnd else { continue }
-            if !ends.fits(logEnd &- endBase[slot]) { rebaseEnds(slot: slot, including: logEnd) }
-            let cell = slot * cap + written[slot] % cap
-            times[cell] = time
-            ends[cell] = logEnd &- endBase[slot]
-            written[slot] += 1
-            // Keep the counter small; only its value modulo the capacity and past the capacity matter.
-            if written[slot] >= 2 * cap { written[slot] -= cap }
+        // The cells written and their log ends are gathered as the rows are read, then each packed
+        // array is written in one pass (``PackedInts/set(count:at:to:)``). A rebase reads and
+        // rewrites only its slot's kept cells, none of which is written here.
+        withUnsafeTemporaryAllocation(of: (cell: Int, end: Int64).self, capacity: max(1, rows.count)) { gathered in
+            var n = 0
+            for slot in rows.indices {
+                guard let logEnd = rows[slot].logEnd else { continue }
+                if !ends.fits(logEnd &- endBase[slot]) { rebaseEnds(slot: slot, including: logEnd) }
+                gathered.initializeElement(at: n, to: (slot * cap + written[slot] % cap, logEnd &- endBase[slot]))
+                n += 1
+                written[slot] += 1
+                // Keep the counter small; only its value modulo the capacity and past the capacity matter.
+                if written[slot] >= 2 * cap { written[slot] -= cap }
+            }
+            times.set(count: n, at: { gathered[$0].cell }, to: { _ in time })
+            ends.set(count: n, at: { gathered[$0].cell }, to: { gathered[$0].end })
         }
     }
 
@@ -1098,27 +1106,25 @@ struct PackedInts: Sendable, Hashable, Codable {
         }
     }
 
-    /// Sets the values at `first`, `first + stride`, ... (one per value of `values`) to `values`:
-    /// what setting them one by one through the subscript leaves, with the storage made unique and
-    /// widened (to the widest value) once, then written in one pass.
-    mutating func set(_ values: UnsafeBufferPointer<Int64>, from first: Int, stride: Int) {
-        guard !values.isEmpty else { return }
-        precondition(first >= 0 && stride > 0 && first + (values.count - 1) * stride < count, "index out of range")
+    /// Sets `n` values, the `k`-th at `index(k)` to `value(k)` (indices distinct): what setting
+    /// them one by one through the subscript leaves, with the storage made unique and widened (to
+    /// the widest value) once, then written in one pass.
+    @inline(__always)
+    mutating func set(count n: Int, at index: (Int) -> Int, to value: (Int) -> Int64) {
+        guard n > 0 else { return }
         var needed = width
-        for v in values where !fits(v) { needed = max(needed, PackedInts.width(of: v)) }
+        for k in 0..<n {
+            let v = value(k)
+            if !fits(v) { needed = max(needed, PackedInts.width(of: v)) }
+        }
         if needed > width { widen(to: needed) }
-        let width = width
+        let (width, count) = (width, count)
         guard width > 0 else { return }
         bytes.withUnsafeMutableBytes { raw in
-            switch width {
-            case 1:
-                for i in values.indices { raw.storeBytes(of: Int8(truncatingIfNeeded: values[i]), toByteOffset: first + i * stride, as: Int8.self) }
-            case 2:
-                for i in values.indices { raw.storeBytes(of: Int16(truncatingIfNeeded: values[i]), toByteOffset: 2 * (first + i * stride), as: Int16.self) }
-            case 4:
-                for i in values.indices { raw.storeBytes(of: Int32(truncatingIfNeeded: values[i]), toByteOffset: 4 * (first + i * stride), as: Int32.self) }
-            default:
-                for i in values.indices { raw.storeBytes(of: values[i], toByteOffset: 8 * (first + i * stride), as: Int64.self) }
+            for k in 0..<n {
+                let i = index(k)
+                precondition(i >= 0 && i < count, "index out of range")
+                PackedInts.store(value(k), at: i, width: width, in: raw)
             }
         }
     }

@@ -398,15 +398,20 @@ struct HistoryTests {
             // Values already held, set one by one in both.
             for i in 0..<count where dice.next(3) == 0 { batched[i] = Int64(dice.next(300)) - 150 }
             var plain = batched
+            // Every few indices from one on (as a ring's column), or distinct indices in any order.
             let stride = 1 + dice.next(4)
             let first = dice.next(count)
-            let n = 1 + (count - 1 - first) / stride
+            var indices = Array(Swift.stride(from: first, to: count, by: stride))
+            if round % 2 == 1 {
+                indices = (0..<count).filter { _ in dice.next(2) == 0 }
+                for i in indices.indices.reversed() { indices.swapAt(i, dice.next(i + 1)) }
+            }
             let scale = dice.next(4)
-            let values: [Int64] = (0..<n).map { _ in
+            let values: [Int64] = indices.map { _ in
                 scale == 3 ? extremes[dice.next(extremes.count)] : Int64(dice.next(1 << (6 * scale + 4))) - Int64(1 << (6 * scale + 3))
             }
-            for k in 0..<n { plain[first + k * stride] = values[k] }
-            values.withUnsafeBufferPointer { batched.set($0, from: first, stride: stride) }
+            for k in indices.indices { plain[indices[k]] = values[k] }
+            batched.set(count: indices.count, at: { indices[$0] }, to: { values[$0] })
             #expect(batched == plain, "round \(round)")
             #expect((0..<count).map { batched[$0] } == (0..<count).map { plain[$0] }, "round \(round)")
             widths.insert(batched.width)
