@@ -421,21 +421,17 @@ public enum HealthEvaluator {
 
     /// ``evaluate(group:history:now:config:)`` with caller-owned buffers (one set for a whole poll).
     static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig, scratch: inout Scratch) -> GroupVerdict {
-        guard let ring = history.groupRings[group.groupID] else {
-            return evaluate(group: group, ring: nil, behindSince: history.behindSince, now: now, config: config, scratch: &scratch)
-        }
-        return withUnsafePointer(to: ring) { ring in
-            evaluate(group: group, ring: ring, behindSince: history.behindSince, now: now, config: config, scratch: &scratch)
-        }
+        let ring = history.groupRings[group.groupID]
+        return evaluate(group: group, ring: ring, behindSince: history.behindSince, now: now, config: config, scratch: &scratch)
     }
 
-    /// ``evaluate(group:history:now:config:scratch:)`` given the group's ring (read through a
-    /// pointer to where the history keeps it, ``History/withGroupRing(_:position:_:)``: a ring is
-    /// never copied, not even for a row) and the history's ``History/behindSince``.
+    /// ``evaluate(group:history:now:config:scratch:)`` given the group's ring (borrowed where the
+    /// history keeps it, ``History/withGroupRing(_:_:)``, not copied) and the history's
+    /// ``History/behindSince``.
     /// `ringIsAligned`: the ring was recorded from these very rows (the history has just recorded
     /// this snapshot, and found the ring by the group's position), so row `i` is in slot `i`.
     static func evaluate(
-        group: Group, ring: UnsafePointer<GroupRing>?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
+        group: Group, ring: borrowing GroupRing?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
         config: HealthConfig, scratch: inout Scratch
     ) -> GroupVerdict {
         let rebalancing = group.state.isRebalancing
@@ -447,8 +443,8 @@ public enum HealthEvaluator {
         group.partitions.withUnsafeBufferPointer { rows in
             for index in rows.indices {
                 let row = rows.baseAddress! + index
-                let slot = if ringIsAligned { index } else { ring?.pointee.slot(of: row.pointee.topicPartition, hint: index) ?? -1 }
-                let count = slot >= 0 ? ring?.pointee.count(slot: slot) ?? 0 : 0
+                let slot = if ringIsAligned { index } else { ring?.slot(of: row.pointee.topicPartition, hint: index) ?? -1 }
+                let count = slot >= 0 ? ring?.count(slot: slot) ?? 0 : 0
                 partitions.append(evaluate(
                     row: row, observationCount: count, groupRebalancing: rebalancing, now: now, config: config,
                     scratch: &scratch, ring: ring, slot: slot))
@@ -486,7 +482,7 @@ public enum HealthEvaluator {
         // partition's own WARN names the partition).
         // The group's ring is at hand: its totals go into a reused buffer (as groupLagSamples).
         scratch.groupLags.removeAll(keepingCapacity: true)
-        ring?.pointee.totalLagSamples(into: &scratch.groupLags)
+        ring?.totalLagSamples(into: &scratch.groupLags)
         let lagSamples = scratch.groupLags
         let lagTrend = groupTrend(lagSamples, config: config)
         if !rebalancing, lagTrend.trend == .growing, let rate = lagTrend.offsetsPerSecond,
@@ -551,7 +547,7 @@ public enum HealthEvaluator {
     /// `scratch.window`; with no observations the row itself stands in for the window.
     static func evaluate(
         row: UnsafePointer<GroupPartition>, observationCount: Int, groupRebalancing: Bool, now: Int64, config: HealthConfig, scratch: inout Scratch,
-        ring: UnsafePointer<GroupRing>?, slot: Int
+        ring: borrowing GroupRing?, slot: Int
     ) -> PartitionVerdict {
         func verdict(_ status: HealthStatus, _ reason: String) -> PartitionVerdict {
             verdict(status, .text(reason))
@@ -576,10 +572,10 @@ public enum HealthEvaluator {
         // 3. Caught up now.
         if lag <= config.allowedLag { return verdict(.ok, .lag(lag)) }
         // The window is read into memory on the stack (it holds at most the history's capacity).
-        // The ring is read where it is, through its pointer.
-        if slot >= 0, let ring, case let n = ring.pointee.count(slot: slot), n > 0 {
+        // The ring is read where it is (binding it with `if let` would copy it, for every row).
+        if slot >= 0, let n = ring?.count(slot: slot), n > 0 {
             return withUnsafeTemporaryAllocation(of: WindowEntry.self, capacity: n) { buffer in
-                ring.pointee.readWindow(slot: slot, count: n, into: buffer.baseAddress!)
+                ring?.readWindow(slot: slot, count: n, into: buffer.baseAddress!)
                 let (status, why) = judge(row: row, lag: lag, window: UnsafeBufferPointer(buffer), groupRebalancing: groupRebalancing, now: now, config: config, ring: ring, slot: slot)
                 return verdict(status, why)
             }
@@ -601,7 +597,7 @@ public enum HealthEvaluator {
     /// Rules 4 to 9 over a partition's window (not empty), read in place: no list is built.
     private static func judge(
         row: UnsafePointer<GroupPartition>, lag: Int64, window: UnsafeBufferPointer<WindowEntry>, groupRebalancing: Bool, now: Int64,
-        config: HealthConfig, ring: UnsafePointer<GroupRing>?, slot: Int
+        config: HealthConfig, ring: borrowing GroupRing?, slot: Int
     ) -> (HealthStatus, VerdictReason) {
         // 4. Rewind: a committed offset below the one before it, not reached again later.
         var previous: Int64?
@@ -664,7 +660,7 @@ public enum HealthEvaluator {
             // Since when the polls have seen this committed offset: the commit mark outlives the
             // window; without one, the window's start.
             var since = first.timestamp
-            if slot >= 0, let mark = ring?.pointee.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
+            if slot >= 0, let mark = ring?.commitMark(slot: slot), mark.offset == committedNow { since = min(since, mark.since) }
             let stood = now - since
             if stood >= config.minimumStallMs {
                 let why = VerdictReason.standing(committed: committedNow, stoodMs: stood, first: firstOrNow, lag: lag, owner: row.pointee.owner)

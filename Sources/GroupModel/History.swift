@@ -124,25 +124,17 @@ public struct History: Sendable, Hashable, Codable {
         behindSince = behindNow
     }
 
-    /// Calls `body` with a pointer to the ring of `groupID` where it is kept (nil when the history
-    /// has none; valid only inside `body`): a ring holds ten arrays, and a copy would retain and
-    /// release each of them. `position`
+    /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
+    /// kept: a ring holds ten arrays, and a copy would retain and release each of them. `position`
     /// is the group's index in the last recorded snapshot, when the caller reads that snapshot:
     /// the ring is then found without a search, and `body` learns (`aligned`) that it was recorded
     /// from that group's rows, so its slot `i` is row `i`.
-    mutating func withGroupRing<R>(
-        _ groupID: String, position: Int? = nil, _ body: (UnsafePointer<GroupRing>?, _ aligned: Bool) -> R
-    ) -> R {
-        // The ring is taken out of its optional once, in place (`&entry!`), not per read.
-        func lend(_ entry: inout GroupRing?, aligned: Bool) -> R {
-            guard entry != nil else { return body(nil, aligned) }
-            return withUnsafePointer(to: &entry!) { body($0, aligned) }
-        }
+    mutating func withGroupRing<R>(_ groupID: String, position: Int? = nil, _ body: (borrowing GroupRing?, _ aligned: Bool) -> R) -> R {
         if let position, let index = groupRings.alignedIndex(ofGroupAt: position, id: groupID) {
-            return groupRings.withEntry(at: index) { lend(&$0, aligned: true) }
+            return groupRings.withEntry(at: index) { body($0, true) }
         }
         guard let index = groupRings.index(of: groupID) else { return body(nil, false) }
-        return groupRings.withEntry(at: index) { lend(&$0, aligned: false) }
+        return groupRings.withEntry(at: index) { body($0, false) }
     }
 
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
@@ -416,37 +408,26 @@ struct GroupRing: Sendable, Hashable, Codable {
     }
 
     /// Writes what the health rules read of each of the `n` observations of `slot` (all it holds),
-    /// oldest first, to `window` (room for `n` entries). A slot's cells are contiguous: each packed
-    /// array's are decoded in one pass on the stack (its width looked at once, not per value), then
-    /// read in column order, the column advanced without a division. The same entries as
-    /// ``observation(slot:column:)`` gives, value for value.
+    /// oldest first, to `window` (room for `n` entries): the cells are read in place, the column
+    /// advanced without a division.
     func readWindow(slot: Int, count n: Int, into window: UnsafeMutablePointer<HealthEvaluator.WindowEntry>) {
         guard n > 0 else { return }
         let cap = capacity
         let b = base[slot]
-        let first = slot * cap
+        var column = column(0, of: n)
         withCells { traits, offsets, corrections, index in
-            withUnsafeTemporaryAllocation(of: Int64.self, capacity: 4 * cap) { cells in
-                // Per column: committed and log end (two each), lag correction, trait index.
-                let pairs = cells.baseAddress!
-                let fixes = pairs + 2 * cap
-                let traitOf = fixes + cap
-                offsets.read(from: 2 * first, count: 2 * cap, into: pairs)
-                corrections.read(from: first, count: cap, into: fixes)
-                index.read(from: first, count: cap, into: traitOf)
-                times.withUnsafeBufferPointer { times in
-                    var column = column(0, of: n)
-                    for k in 0..<n {
-                        let t = traits + Int(traitOf[column])
-                        let c = pairs[2 * column]
-                        (window + k).initialize(to: HealthEvaluator.WindowEntry(
-                            timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
-                            lag: t.pointee.lagIsKnown
-                                ? GroupRing.impliedLag(t, committed: c, logEnd: pairs[2 * column + 1]) &+ fixes[column] : nil,
-                            handoff: t.pointee.handoff))
-                        column += 1
-                        if column == cap { column = 0 }
-                    }
+            times.withUnsafeBufferPointer { times in
+                for k in 0..<n {
+                    let cell = slot * cap + column
+                    let t = traits + Int(index[cell])
+                    let c = offsets[2 * cell]
+                    (window + k).initialize(to: HealthEvaluator.WindowEntry(
+                        timestamp: times[column], committed: t.pointee.hasCommitted ? b &+ c : nil,
+                        lag: t.pointee.lagIsKnown
+                            ? GroupRing.impliedLag(t, committed: c, logEnd: offsets[2 * cell + 1]) &+ corrections[cell] : nil,
+                        handoff: t.pointee.handoff))
+                    column += 1
+                    if column == cap { column = 0 }
                 }
             }
         }
@@ -1169,28 +1150,6 @@ struct PackedInts: Sendable, Hashable, Codable {
             case 2: return Int64(bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 2 * index, as: Int16.self))
             case 4: return Int64(bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 4 * index, as: Int32.self))
             default: return bytes.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)
-            }
-        }
-
-        /// Writes the values at `start ..< start + n` to `out` (room for `n`; not checked against
-        /// the count): what the subscript reads one by one, the width looked at once.
-        @inline(__always)
-        func read(from start: Int, count n: Int, into out: UnsafeMutablePointer<Int64>) {
-            switch width {
-            case 0:
-                out.initialize(repeating: 0, count: n)
-            case 1:
-                let raw = bytes.unsafelyUnwrapped + start
-                for i in 0..<n { (out + i).initialize(to: Int64(raw.load(fromByteOffset: i, as: Int8.self))) }
-            case 2:
-                let raw = bytes.unsafelyUnwrapped + 2 * start
-                for i in 0..<n { (out + i).initialize(to: Int64(raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) }
-            case 4:
-                let raw = bytes.unsafelyUnwrapped + 4 * start
-                for i in 0..<n { (out + i).initialize(to: Int64(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
-            default:
-                let raw = bytes.unsafelyUnwrapped + 8 * start
-                for i in 0..<n { (out + i).initialize(to: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
             }
         }
     }

@@ -299,55 +299,5 @@ struct DerivationFastPathTests {
         #expect(methods.isSuperset(of: [.caughtUp, .interpolation, .lowerBound]))
         #expect(unordered > 5)
     }
-
-    @Test("A window read a slot at a time gives every observation the ring holds, value for value")
-    func windowReadBySlotMatchesObservations() {
-        var random = SplitMix64(seed: 4242)
-        // Steps of every size, so that the offsets, lag corrections and trait indices are stored
-        // 0, 1, 2, 4 and 8 bytes wide.
-        let steps: [Int64] = [0, 1, 90, 30_000, 3_000_000_000, 1 << 50]
-        var windows = 0
-        for run in 0..<60 {
-            var capacity = 1 + random.below(8)
-            var ring = GroupRing(capacity: capacity)
-            let partitions = 1 + random.below(5)
-            var committed = (0..<partitions).map { _ in Int64(random.below(1000)) }
-            var at: Int64 = 1_000_000
-            for poll in 0..<30 {
-                at += Int64(1 + random.below(3000))
-                if random.below(12) == 0 { capacity = 1 + random.below(8) }
-                var rows: [GroupPartition] = []
-                for p in 0..<partitions where random.below(100) >= 8 {
-                    committed[p] += steps[random.below(run % 2 == 0 ? 3 : steps.count)]
-                    let end = committed[p] + steps[random.below(3)]
-                    let c: Int64? = random.below(10) == 0 ? nil : committed[p]
-                    let e: Int64? = random.below(12) == 0 ? nil : end
-                    let lag: LagValue = switch random.below(10) {
-                    case 0: .unknown(reason: "r\(random.below(3))")
-                    case 1: .known(steps[random.below(steps.count)])
-                    default: LagCalculator.lag(committed: c, logStart: 0, logEnd: e, offsetsError: nil)
-                    }
-                    let owner: String? = random.below(5) == 0 ? nil : "member-\(random.below(40))"
-                    rows.append(GroupPartition(
-                        topicPartition: TopicPartition(topic: "t", partition: Int32(p)), committedOffset: c, logStart: 0, logEnd: e,
-                        lag: lag, owner: owner, handoff: HandoffState.allCases[random.below(HandoffState.allCases.count)]))
-                }
-                ring.record(rows, at: at, capacity: capacity)
-                for slot in rows.indices {
-                    let expected = ring.observations(slot: slot)
-                    let read = [HealthEvaluator.WindowEntry](unsafeUninitializedCapacity: expected.count) { buffer, n in
-                        ring.readWindow(slot: slot, count: expected.count, into: buffer.baseAddress!)
-                        n = expected.count
-                    }
-                    for k in expected.indices {
-                        let e = HealthEvaluator.WindowEntry(expected[k])
-                        #expect(read[k].timestamp == e.timestamp && read[k].committed == e.committed && read[k].lag == e.lag
-                                    && read[k].handoff == e.handoff, "run \(run) poll \(poll) slot \(slot) observation \(k)")
-                    }
-                    windows += 1
-                }
-            }
-        }
-        #expect(windows > 1000)
-    }
 }
+
