@@ -498,19 +498,11 @@ struct GroupRing: Sendable, Hashable, Codable {
         // The column's total lag (``columnTotals``), summed as the rows are written.
         var total: Int64 = 0
         var totalKnown = true
-        // The column's cells are gathered per packed array and written after the rows, each array
-        // in one pass (``PackedInts/set(count:at:to:)``): a write per cell would check the
-        // storage's uniqueness and width every time. Nothing below reads the column's cells before
-        // they are written (a rebase reads only a slot's kept cells, the commit mark the newest).
-        withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, 4 * rows.count)) { gathered in
-        let committedCells = gathered.baseAddress!
-        let logEndCells = committedCells + rows.count
-        let traitCells = logEndCells + rows.count
-        let correctionCells = traitCells + rows.count
         // Rows are read in place through a pointer: copying a row retains every string in it.
         rows.withUnsafeBufferPointer { buffer in
         for slot in buffer.indices {
             let row = buffer.baseAddress! + slot
+            let cell = slot * cap + column
             let committed = row.pointee.committedOffset
             let logEnd = row.pointee.logEnd
             // Commit mark: kept while the committed offset (or its absence) stays the same.
@@ -520,8 +512,8 @@ struct GroupRing: Sendable, Hashable, Codable {
             if let e = logEnd, !offsets.fits(e &- b) { rebase(slot: slot, committed, logEnd); b = base[slot] }
             let c = committed.map { $0 &- b } ?? 0
             let e = logEnd.map { $0 &- b } ?? 0
-            (committedCells + slot).initialize(to: c)
-            (logEndCells + slot).initialize(to: e)
+            offsets[2 * cell] = c
+            offsets[2 * cell + 1] = e
             // A row with neither an error nor an unknown lag whose owner is the very string of a
             // row before it (rows of one poll share their owners' ids), with the same hand-off
             // state and offsets present, has that row's traits: no string is compared.
@@ -541,7 +533,7 @@ struct GroupRing: Sendable, Hashable, Codable {
             lastTrait = found >= 0 ? found : intern(ObservationTraits(row: row.pointee))
             if let key { recent.insert(key, lastTrait) }
             }
-            (traitCells + slot).initialize(to: Int64(lastTrait))
+            traitIndex[cell] = Int64(lastTrait)
             let correction = traits.withUnsafeBufferPointer { table in
                 let t = table.baseAddress! + Int(lastTrait)
                 let implied = GroupRing.impliedLag(t, committed: c, logEnd: e)
@@ -554,16 +546,9 @@ struct GroupRing: Sendable, Hashable, Codable {
                 }
                 return correction
             }
-            (correctionCells + slot).initialize(to: correction)
+            lagCorrection[cell] = correction
             if Int(depth[slot]) < cap { depth[slot] += 1 }
         }
-        }
-        // Slot `k`'s cell of the column is `k * cap + column`.
-        let n = rows.count
-        offsets.set(count: n, at: { 2 * ($0 * cap + column) }, to: { committedCells[$0] })
-        offsets.set(count: n, at: { 2 * ($0 * cap + column) + 1 }, to: { logEndCells[$0] })
-        traitIndex.set(count: n, at: { $0 * cap + column }, to: { traitCells[$0] })
-        lagCorrection.set(count: n, at: { $0 * cap + column }, to: { correctionCells[$0] })
         }
         columns += 1
         columnTotals[column] = totalKnown ? total : 0
