@@ -884,15 +884,22 @@ struct TopicRing: Sendable, Hashable, Codable {
         let cap = capacity
         if !times.fits(at &- timeBase) { rebaseTimes(including: at) }
         let time = at &- timeBase
-        for slot in rows.indices {
-            guard let logEnd = rows[slot].logEnd else { continue }
-            if !ends.fits(logEnd &- endBase[slot]) { rebaseEnds(slot: slot, including: logEnd) }
-            let cell = slot * cap + written[slot] % cap
-            times[cell] = time
-            ends[cell] = logEnd &- endBase[slot]
-            written[slot] += 1
-            // Keep the counter small; only its value modulo the capacity and past the capacity matter.
-            if written[slot] >= 2 * cap { written[slot] -= cap }
+        // The cells written and their log ends are gathered as the rows are read, then each packed
+        // array is written in one pass (``PackedInts/set(count:at:to:)``). A rebase reads and
+        // rewrites only its slot's kept cells, none of which is written here.
+        withUnsafeTemporaryAllocation(of: (cell: Int, end: Int64).self, capacity: max(1, rows.count)) { gathered in
+            var n = 0
+            for slot in rows.indices {
+                guard let logEnd = rows[slot].logEnd else { continue }
+                if !ends.fits(logEnd &- endBase[slot]) { rebaseEnds(slot: slot, including: logEnd) }
+                gathered.initializeElement(at: n, to: (slot * cap + written[slot] % cap, logEnd &- endBase[slot]))
+                n += 1
+                written[slot] += 1
+                // Keep the counter small; only its value modulo the capacity and past the capacity matter.
+                if written[slot] >= 2 * cap { written[slot] -= cap }
+            }
+            times.set(count: n, at: { gathered[$0].cell }, to: { _ in time })
+            ends.set(count: n, at: { gathered[$0].cell }, to: { gathered[$0].end })
         }
     }
 
@@ -1062,6 +1069,29 @@ struct PackedInts: Sendable, Hashable, Codable {
             let width = width
             guard width > 0 else { return }
             bytes.withUnsafeMutableBytes { PackedInts.store(newValue, at: index, width: width, in: $0) }
+        }
+    }
+
+    /// Sets `n` values, the `k`-th at `index(k)` to `value(k)` (indices distinct): what setting
+    /// them one by one through the subscript leaves, with the storage made unique and widened (to
+    /// the widest value) once, then written in one pass.
+    @inline(__always)
+    mutating func set(count n: Int, at index: (Int) -> Int, to value: (Int) -> Int64) {
+        guard n > 0 else { return }
+        var needed = width
+        for k in 0..<n {
+            let v = value(k)
+            if !fits(v) { needed = max(needed, PackedInts.width(of: v)) }
+        }
+        if needed > width { widen(to: needed) }
+        let (width, count) = (width, count)
+        guard width > 0 else { return }
+        bytes.withUnsafeMutableBytes { raw in
+            for k in 0..<n {
+                let i = index(k)
+                precondition(i >= 0 && i < count, "index out of range")
+                PackedInts.store(value(k), at: i, width: width, in: raw)
+            }
         }
     }
 

@@ -561,7 +561,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             episode.estimatedDurationMs = estimatedDurationMs(groupID: groupID)
             open[groupID] = episode
             events.append(EpisodeEvent(type: .started, timestamp: at, episode: episode))
-        } else if wasOpen, var episode = open[groupID], let old, epochBumped(group: group, old: old.pointee) {
+        } else if wasOpen, var episode = open[groupID], let old, epochBumped(group: group, old: old) {
             // A further change during the episode: its causes join the list.
             episode.add(triggers(old: old.pointee, new: group, at: at))
             open[groupID] = episode
@@ -707,11 +707,11 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     }
 
     /// KIP-848: whether the group epoch went up; classic: whether the generation moved.
-    private func epochBumped(group: Group, old: Group) -> Bool {
+    private func epochBumped(group: Group, old: UnsafePointer<Group>) -> Bool {
         if group.type == .classic {
-            return old.generationID != group.generationID && group.generationID != nil
+            return old.pointee.generationID != group.generationID && group.generationID != nil
         }
-        return (group.groupEpoch ?? Int32.min) > (old.groupEpoch ?? Int32.min)
+        return (group.groupEpoch ?? Int32.min) > (old.pointee.groupEpoch ?? Int32.min)
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
@@ -721,28 +721,30 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             if isDone(group) && !group.state.isRebalancing { return nil }
             return first ? [.inProgressAtStart] : [.join]
         }
-        return startReasons(group: group, old: old.pointee, at: at)
+        return startReasons(group: group, old: old, at: at)
     }
 
-    /// Why an episode starts at a group seen before (`old`), or `nil` when nothing changed.
-    private func startReasons(group: Group, old: Group, at: Int64) -> [RebalanceTrigger]? {
+    /// Why an episode starts at a group seen before (`old`, read in place through its pointer
+    /// instead of being copied for every group of the poll), or `nil` when nothing changed.
+    private func startReasons(group: Group, old: UnsafePointer<Group>, at: Int64) -> [RebalanceTrigger]? {
         let changed: Bool
         if group.type == .classic {
             // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.
-            var sameOrder = old.members.count == group.members.count
+            let oldMembers = old.pointee.members
+            var sameOrder = oldMembers.count == group.members.count
             if sameOrder {
-                for i in group.members.indices where old.members[i].memberID != group.members[i].memberID {
+                for i in group.members.indices where oldMembers[i].memberID != group.members[i].memberID {
                     sameOrder = false
                     break
                 }
             }
-            let membership = !sameOrder && Set(old.members.map(\.memberID)) != Set(group.members.map(\.memberID))
-            changed = membership || epochBumped(group: group, old: old) || (group.state.isRebalancing && !old.state.isRebalancing)
+            let membership = !sameOrder && Set(oldMembers.map(\.memberID)) != Set(group.members.map(\.memberID))
+            changed = membership || epochBumped(group: group, old: old) || (group.state.isRebalancing && !old.pointee.state.isRebalancing)
         } else {
-            changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old))
+            changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old.pointee))
         }
-        guard changed, !group.members.isEmpty || !old.members.isEmpty else { return nil }
-        return triggers(old: old, new: group, at: at)
+        guard changed, !group.members.isEmpty || !old.pointee.members.isEmpty else { return nil }
+        return triggers(old: old.pointee, new: group, at: at)
     }
 
     /// KIP-848: whether a member that vanished at `at` had been behind the assignment epoch for at

@@ -387,6 +387,38 @@ struct HistoryTests {
         }
     }
 
+    @Test("Packed integers set in one pass equal the same values set one by one")
+    func packedIntsSetInOnePass() {
+        var dice = Dice(state: 31)
+        let extremes: [Int64] = [0, 1, -1, 127, 128, -129, 32_768, -32_769, Int64(Int32.max) + 1, Int64(Int32.min) - 1, Int64.max, Int64.min]
+        var widths: Set<Int> = []
+        for round in 0..<500 {
+            let count = 1 + dice.next(40)
+            var batched = PackedInts(count: count, width: [0, 1, 2, 4, 8][dice.next(5)])
+            // Values already held, set one by one in both.
+            for i in 0..<count where dice.next(3) == 0 { batched[i] = Int64(dice.next(300)) - 150 }
+            var plain = batched
+            // Every few indices from one on (as a ring's column), or distinct indices in any order.
+            let stride = 1 + dice.next(4)
+            let first = dice.next(count)
+            var indices = Array(Swift.stride(from: first, to: count, by: stride))
+            if round % 2 == 1 {
+                indices = (0..<count).filter { _ in dice.next(2) == 0 }
+                for i in indices.indices.reversed() { indices.swapAt(i, dice.next(i + 1)) }
+            }
+            let scale = dice.next(4)
+            let values: [Int64] = indices.map { _ in
+                scale == 3 ? extremes[dice.next(extremes.count)] : Int64(dice.next(1 << (6 * scale + 4))) - Int64(1 << (6 * scale + 3))
+            }
+            for k in indices.indices { plain[indices[k]] = values[k] }
+            batched.set(count: indices.count, at: { indices[$0] }, to: { values[$0] })
+            #expect(batched == plain, "round \(round)")
+            #expect((0..<count).map { batched[$0] } == (0..<count).map { plain[$0] }, "round \(round)")
+            widths.insert(batched.width)
+        }
+        #expect(widths.isSuperset(of: [1, 2, 4, 8]), "\(widths)")
+    }
+
     @Test("The derivation's verdicts and time lags match the per-partition functions on the history's arrays")
     func derivationMatchesPublicFunctions() {
         var dice = Dice(state: 42)
