@@ -23,6 +23,17 @@ struct AssemblyMemoryTests {
         return poll
     }
 
+    /// `poll` assembled with `memory` (which it updates) and without any: the two must be equal.
+    static func assembled(_ poll: RandomPoll, memory: inout AssemblyMemory) -> (with: [Group], without: [Group]) {
+        let with = GroupAssembler.assemble(
+            listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+            committed: poll.committed, logOffsets: poll.logs, memory: &memory)
+        let without = GroupAssembler.assemble(
+            listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
+            committed: poll.committed, logOffsets: poll.logs)
+        return (with, without)
+    }
+
     /// The next poll of `poll`: each described group keeps its members' storage, gets an equal
     /// copy in new storage, loses or changes a member, or leaves; some group-level fields change.
     static func next(_ poll: RandomPoll, _ g: inout SplitMix64) -> RandomPoll {
@@ -89,12 +100,7 @@ struct AssemblyMemoryTests {
         var lastGroups: [Group] = []
         for _ in 0..<8 {
             let entriesBefore = memory.entries
-            let with = GroupAssembler.assemble(
-                listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
-                committed: poll.committed, logOffsets: poll.logs, memory: &memory)
-            let without = GroupAssembler.assemble(
-                listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
-                committed: poll.committed, logOffsets: poll.logs)
+            let (with, without) = Self.assembled(poll, memory: &memory)
             #expect(with == without, "seed \(seed)")
             // One entry per described group, in id order: groups gone are forgotten.
             let described = Set(poll.consumer.map(\.groupID)).union(poll.classic.map(\.groupID))
@@ -157,12 +163,9 @@ struct AssemblyMemoryTests {
                     snapshot.groups = groups
                     return snapshot
                 }
-                var with = snapshot(GroupAssembler.assemble(
-                    listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
-                    committed: poll.committed, logOffsets: poll.logs, memory: &memory))
-                var without = snapshot(GroupAssembler.assemble(
-                    listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
-                    committed: poll.committed, logOffsets: poll.logs))
+                let assembled = Self.assembled(poll, memory: &memory)
+                var with = snapshot(assembled.with)
+                var without = snapshot(assembled.without)
                 // What the memory handed out before labelling, by group.
                 let handedOut = Dictionary(uniqueKeysWithValues: memory.entries.map { ($0.groupID, $0.members) })
                 labeler.label(&with)

@@ -157,12 +157,7 @@ struct CompactPlanTests {
                 let layoutBefore = memory.layout
                 // Each group's plan rows before the call: a plan replayed keeps its storage.
                 let plansBefore = Dictionary(uniqueKeysWithValues: memory.entries.compactMap { e in e.plan.map { (e.groupID, $0.rows) } })
-                let with = GroupAssembler.assemble(
-                    listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
-                    committed: poll.committed, logOffsets: poll.logs, memory: &memory)
-                let without = GroupAssembler.assemble(
-                    listed: poll.listed, consumerGroups: poll.consumer, classicGroups: poll.classic,
-                    committed: poll.committed, logOffsets: poll.logs)
+                let (with, without) = AssemblyMemoryTests.assembled(poll, memory: &memory)
                 #expect(with == without, "seed \(seed), poll \(step)")
                 if step > 0, memory.layout != layoutBefore { layoutChanges += 1 }
                 for entry in memory.entries {

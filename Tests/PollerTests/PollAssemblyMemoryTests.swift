@@ -9,8 +9,9 @@ import Testing
 /// poll, and equal what a new poller reads.
 @Suite("Poller: members and row plans kept from poll to poll")
 struct PollAssemblyMemoryTests {
-    @Test("Records produced and consumed between polls: members kept, groups equal a new poller's")
-    func offsetsMoving() async throws {
+    /// A simulator with two topics with producers and two consuming groups (KIP-848 and classic),
+    /// 5 s in.
+    static func twoGroups() async throws -> SimFixture {
         let f = try await SimFixture.start()
         let c = f.cluster
         try await c.createTopic("orders", partitions: 6)
@@ -22,6 +23,13 @@ struct PollAssemblyMemoryTests {
         _ = try await c.addConsumerGroup("kip", topics: ["orders"], members: 3, options: o)
         _ = try await c.addClassicGroup("classic", topics: ["payments", "orders"], members: 2, options: o)
         await c.advance(by: 5_000)
+        return f
+    }
+
+    @Test("Records produced and consumed between polls: members kept, groups equal a new poller's")
+    func offsetsMoving() async throws {
+        let f = try await Self.twoGroups()
+        let c = f.cluster
         var last = try await f.poll().snapshot
         for _ in 0..<3 {
             await c.advance(by: 2_000)
@@ -42,16 +50,8 @@ struct PollAssemblyMemoryTests {
 
     @Test("A poller made for one poll keeps nothing, and its polls equal a remembering poller's")
     func singlePoll() async throws {
-        let f = try await SimFixture.start()
+        let f = try await Self.twoGroups()
         let c = f.cluster
-        try await c.createTopic("orders", partitions: 6)
-        try await c.createTopic("payments", partitions: 4)
-        try await c.produce(topic: "orders", recordsPerSec: 50)
-        var o = SimMemberOptions()
-        o.consumeRatePerSec = 10
-        _ = try await c.addConsumerGroup("kip", topics: ["orders"], members: 3, options: o)
-        _ = try await c.addClassicGroup("classic", topics: ["payments", "orders"], members: 2, options: o)
-        await c.advance(by: 5_000)
         let admin = try KafkaAdminClient(properties: ["bootstrap.servers": await f.sim.bootstrapServers()])
         let once = Poller(admin: admin, earliestEvery: 1, remembersAssembly: false, now: { f.clock.nowMs() })
         for _ in 0..<3 {
