@@ -23,6 +23,16 @@ struct AssemblyMemoryTests {
         return poll
     }
 
+    /// Group "g", listed as a consumer group, described with one settled member "m" (client id "c")
+    /// assigned `assignment`.
+    static func oneMemberGroup(_ assignment: [TopicPartition]) -> (listed: [ListedGroupInput], consumer: DescribedConsumerGroupInput) {
+        let consumer = DescribedConsumerGroupInput(
+            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
+            members: [DescribedConsumerGroupInput.Member(
+                memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: assignment, targetAssignment: assignment)])
+        return ([ListedGroupInput(groupID: "g", groupType: .consumer)], consumer)
+    }
+
     /// `poll` assembled with `memory` (which it updates) and without any: the two must be equal.
     static func assembled(_ poll: RandomPoll, memory: inout AssemblyMemory) -> (with: [Group], without: [Group]) {
         let with = GroupAssembler.assemble(
@@ -193,10 +203,7 @@ struct AssemblyMemoryTests {
     func adoptOnlyLabels() {
         let tp = TopicPartition(topic: "t", partition: 0)
         let logs = [LogOffsetsInput(topicPartition: tp, logStart: 0, logEnd: 5)]
-        let consumer = DescribedConsumerGroupInput(
-            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
-            members: [DescribedConsumerGroupInput.Member(memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: [tp], targetAssignment: [tp])])
-        let listed = [ListedGroupInput(groupID: "g", groupType: .consumer)]
+        let (listed, consumer) = Self.oneMemberGroup([tp])
         var memory = AssemblyMemory()
         var groups = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
         groups[0].members[0].label = "c"
@@ -217,10 +224,7 @@ struct AssemblyMemoryTests {
         let t0 = TopicPartition(topic: "t", partition: 0), t1 = TopicPartition(topic: "t", partition: 1)
         let t2 = TopicPartition(topic: "t", partition: 2)
         let logs = [t0, t1, t2].map { LogOffsetsInput(topicPartition: $0, logStart: 0, logEnd: 9) }
-        let consumer = DescribedConsumerGroupInput(
-            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
-            members: [DescribedConsumerGroupInput.Member(memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: [t0, t1], targetAssignment: [t0, t1])])
-        let listed = [ListedGroupInput(groupID: "g", groupType: .consumer)]
+        let (listed, consumer) = Self.oneMemberGroup([t0, t1])
         func commits(_ partitions: [TopicPartition]) -> [CommittedOffsetsInput] {
             [CommittedOffsetsInput(groupID: "g", offsets: partitions.enumerated().map { CommittedOffsetsInput.Offset(topicPartition: $1, offset: Int64($0 + 1)) })]
         }
@@ -246,10 +250,7 @@ struct AssemblyMemoryTests {
         let classic = DescribedClassicGroupInput(
             groupID: "g", state: .stable,
             members: [DescribedClassicGroupInput.Member(memberID: "m", clientID: "c", clientHost: "/h", assignment: [tp])])
-        let consumer = DescribedConsumerGroupInput(
-            groupID: "g", state: .stable, groupEpoch: 2, assignmentEpoch: 2,
-            members: [DescribedConsumerGroupInput.Member(memberID: "m", memberEpoch: 2, clientID: "c", clientHost: "/h", assignment: [tp], targetAssignment: [tp])])
-        let listed = [ListedGroupInput(groupID: "g", groupType: .consumer)]
+        let (listed, consumer) = Self.oneMemberGroup([tp])
         var memory = AssemblyMemory()
         let first = GroupAssembler.assemble(listed: listed, classicGroups: [classic], logOffsets: logs, memory: &memory)
         let second = GroupAssembler.assemble(listed: listed, consumerGroups: [consumer], logOffsets: logs, memory: &memory)
