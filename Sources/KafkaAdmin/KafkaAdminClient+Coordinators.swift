@@ -222,8 +222,8 @@ extension KafkaAdminClient {
     /// request's failure, the group's own error code, the group, or missingFromResponse when the
     /// broker left it out.
     static func perGroup<Item>(
-        _ ids: [String], _ answer: Result<[Item], AdminItemError>, id: (Item) -> String,
-        code: (Item) -> Int16, message: (Item) -> String?
+        _ ids: [String], _ answer: Result<[Item], AdminItemError>, id: (UnsafePointer<Item>) -> String,
+        code: (UnsafePointer<Item>) -> Int16, message: (UnsafePointer<Item>) -> String?
     ) -> [Result<Item, AdminItemError>] {
         let items: [Item]
         switch answer {
@@ -233,11 +233,13 @@ extension KafkaAdminClient {
         let at = positions(of: ids, in: items, id: id)
         var groups: [Result<Item, AdminItemError>] = []
         groups.reserveCapacity(ids.count)
-        // Read in place: an array subscript handed to a closure copies the item (every field retained).
+        // Read through pointers: an item handed to a closure by value is copied (every field
+        // retained), even from an unsafe buffer; only the item kept in the result is copied.
         items.withUnsafeBufferPointer { items in
             for k in at {
                 if k >= 0 {
-                    groups.append(AdminItemError.fromCode(code(items[k]), message: message(items[k])).map { .failure($0) } ?? .success(items[k]))
+                    let item = items.baseAddress! + k
+                    groups.append(AdminItemError.fromCode(code(item), message: message(item)).map { .failure($0) } ?? .success(item.pointee))
                 } else {
                     groups.append(.failure(AdminItemError(.missingFromResponse)))
                 }
@@ -249,21 +251,22 @@ extension KafkaAdminClient {
     /// For each of `ids`, where the first item with that id is in `items` (-1 when none). An answer
     /// listing the groups in the order asked (what brokers do) is matched position by position,
     /// with one comparison per group; any other is indexed by id once. Answers list thousands of
-    /// groups: looking each one up by scanning would be quadratic.
-    static func positions<Item>(of ids: [String], in items: [Item], id: (Item) -> String) -> [Int] {
-        if items.count == ids.count {
-            // In place, as in perGroup.
-            let inOrder = items.withUnsafeBufferPointer { items in
+    /// groups: looking each one up by scanning would be quadratic. `id` reads an item in place.
+    static func positions<Item>(of ids: [String], in items: [Item], id: (UnsafePointer<Item>) -> String) -> [Int] {
+        items.withUnsafeBufferPointer { items in
+            if items.count == ids.count {
                 var i = 0
-                while i < ids.count, id(items[i]) == ids[i] { i += 1 }
-                return i == ids.count
+                while i < ids.count, id(items.baseAddress! + i) == ids[i] { i += 1 }
+                if i == ids.count { return Array(ids.indices) }
             }
-            if inOrder { return Array(ids.indices) }
+            var first: [String: Int] = [:]
+            first.reserveCapacity(items.count)
+            for k in items.indices {
+                let key = id(items.baseAddress! + k)
+                if first[key] == nil { first[key] = k }
+            }
+            return ids.map { first[$0] ?? -1 }
         }
-        var first: [String: Int] = [:]
-        first.reserveCapacity(items.count)
-        for (k, item) in items.enumerated() where first[id(item)] == nil { first[id(item)] = k }
-        return ids.map { first[$0] ?? -1 }
     }
 
     /// `ids` as the batched calls answer for them: as given when sorted and each once (what the

@@ -22,7 +22,7 @@ extension KafkaAdminClient {
         }
         if case let .success(r) = answer.result { lastConsumerAnswer[nodeID] = r.groups }
         let groups = Self.perGroup(
-            ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
+            ids, answer.result.map(\.groups), id: { $0.pointee.groupID }, code: { $0.pointee.error?.code ?? 0 }, message: { $0.pointee.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 
@@ -56,7 +56,7 @@ extension KafkaAdminClient {
         }
         if case let .success(r) = answer.result { lastClassicAnswer[nodeID] = r.groups }
         let groups = Self.perGroup(
-            ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.error?.code ?? 0 }, message: { $0.error?.message })
+            ids, answer.result.map(\.groups), id: { $0.pointee.groupID }, code: { $0.pointee.error?.code ?? 0 }, message: { $0.pointee.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
 

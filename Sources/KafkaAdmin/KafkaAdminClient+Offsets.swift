@@ -43,7 +43,7 @@ extension KafkaAdminClient {
                 groups = ids.map { _ in .failure(e) }
             case let .success(r):
                 // Each group carries the id asked (equal to the one answered).
-                for (k, at) in Self.positions(of: ids, in: r.groups, id: { $0.offsets.groupID }).enumerated() {
+                for (k, at) in Self.positions(of: ids, in: r.groups, id: { $0.pointee.offsets.groupID }).enumerated() {
                     guard at >= 0 else {
                         groups.append(.failure(AdminItemError(.missingFromResponse)))
                         continue

@@ -23,7 +23,7 @@ extension KafkaAdminClient {
     public func describeShareGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<ShareGroupDescribeResponse.DescribedGroup> {
         let ids = Self.uniqueSorted(groupIDs)
         let answer = await send(to: nodeID, versions: Caps.shareGroupDescribe) { _ in ShareGroupDescribeRequest(groupIDs: ids) }
-        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
+        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.pointee.groupID }, code: { $0.pointee.errorCode }, message: { $0.pointee.errorMessage })
         Self.markUnsupported(&groups, api: "ShareGroupDescribe", groupType: "share")
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }
@@ -33,7 +33,7 @@ extension KafkaAdminClient {
     public func describeStreamsGroups(_ groupIDs: [String], on nodeID: Int32) async -> PerGroupResult<StreamsGroupDescribeResponse.DescribedGroup> {
         let ids = Self.uniqueSorted(groupIDs)
         let answer = await send(to: nodeID, versions: Caps.streamsGroupDescribe) { _ in StreamsGroupDescribeRequest(groupIDs: ids) }
-        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.groupID }, code: { $0.errorCode }, message: { $0.errorMessage })
+        var groups = Self.perGroup(ids, answer.result.map(\.groups), id: { $0.pointee.groupID }, code: { $0.pointee.errorCode }, message: { $0.pointee.errorMessage })
         Self.markUnsupported(&groups, api: "StreamsGroupDescribe", groupType: "streams")
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
     }

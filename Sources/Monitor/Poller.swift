@@ -241,17 +241,19 @@ public actor Poller {
         // once per run, not once per partition.
         var wanted = [Bool](repeating: false, count: tables.sortedNames.count)
         // The last name looked up, kept across lists: a group's members and commits usually name the
-        // same topic one after another.
-        var last: String?
+        // same topic one after another, so most names are passed over by comparing them with it
+        // (the same string storage, as names are interned: a comparison of two words).
+        var last = ""
         func want(_ name: String) {
             guard name != last else { return }
             last = name
             if let n = tables.numbers[name] { wanted[n] = true }
         }
-        func collect(_ list: [TopicPartition]) {
-            // By index: iterating would copy each element (and retain its topic).
-            for i in list.indices { want(list[i].topic) }
+        // Lists are read in place (a copied element, member or group would retain all its fields).
+        func collect(_ list: UnsafeBufferPointer<TopicPartition>) {
+            for i in list.indices where list[i].topic != last { want(list[i].topic) }
         }
+        func collect(_ list: [TopicPartition]) { list.withUnsafeBufferPointer { collect($0) } }
         // Members of a group usually subscribe to the same topics: skip a list equal to the last one.
         var lastSubscription: [String] = []
         func subscribe(_ names: [String]) {
@@ -259,18 +261,21 @@ public actor Poller {
             for name in names { want(name) }
             lastSubscription = names
         }
-        // By index: iterating the groups and members would copy each (and retain all its fields).
         for g in consumerInputs.indices {
-            for m in consumerInputs[g].members.indices {
-                subscribe(consumerInputs[g].members[m].subscribedTopicNames)
-                collect(consumerInputs[g].members[m].assignment)
-                collect(consumerInputs[g].members[m].targetAssignment)
+            consumerInputs[g].members.withUnsafeBufferPointer { members in
+                for m in members.indices {
+                    subscribe(members[m].subscribedTopicNames)
+                    members[m].assignment.withUnsafeBufferPointer { collect($0) }
+                    members[m].targetAssignment.withUnsafeBufferPointer { collect($0) }
+                }
             }
         }
         for g in classicInputs.indices {
-            for m in classicInputs[g].members.indices {
-                subscribe(classicInputs[g].members[m].subscription?.topics ?? [])
-                collect(classicInputs[g].members[m].assignment ?? [])
+            classicInputs[g].members.withUnsafeBufferPointer { members in
+                for m in members.indices {
+                    if let topics = members[m].subscription?.topics { subscribe(topics) }
+                    if let assignment = members[m].assignment { collect(assignment) }
+                }
             }
         }
         for g in shareInputs {
@@ -283,7 +288,9 @@ public actor Poller {
             for s in g.subtopologies { subscribe(s.sourceTopics) }
         }
         for c in committedInputs.indices {
-            for o in committedInputs[c].offsets.indices { want(committedInputs[c].offsets[o].topicPartition.topic) }
+            committedInputs[c].offsets.withUnsafeBufferPointer { offsets in
+                for o in offsets.indices where offsets[o].topicPartition.topic != last { want(offsets[o].topicPartition.topic) }
+            }
         }
         // Sorted by topic then partition, with each partition's leader from the same Metadata entry;
         // the same arrays as the last poll's while the topics and Metadata stay the same.

@@ -38,7 +38,7 @@ struct ByPositionTests {
             default:
                 if !items.isEmpty { items[rng.below(items.count)].id = "other-\(rng.below(5))" }
             }
-            let got = KafkaAdminClient.positions(of: ids, in: items, id: { $0.id })
+            let got = KafkaAdminClient.positions(of: ids, in: items, id: { $0.pointee.id })
             #expect(got == Self.reference(ids, items), "round \(round): \(ids) vs \(items.map(\.id))")
         }
         #expect(alignedSeen > 0)
@@ -66,7 +66,7 @@ struct ByPositionTests {
             Described(groupID: "c", errorCode: 0), Described(groupID: "a", errorCode: 0),
             Described(groupID: "b", errorCode: 16), Described(groupID: "a", errorCode: 16),
         ])
-        let r = KafkaAdminClient.perGroup(ids, answer, id: { $0.groupID }, code: { $0.errorCode }, message: { _ in nil })
+        let r = KafkaAdminClient.perGroup(ids, answer, id: { $0.pointee.groupID }, code: { $0.pointee.errorCode }, message: { _ in nil })
         #expect(r.count == 4)
         #expect((try? r[0].get())?.groupID == "a")  // the first "a"
         if case let .failure(e) = r[1] { #expect(e.code == 16) } else { Issue.record("b should fail with its code") }
@@ -75,7 +75,7 @@ struct ByPositionTests {
 
         let failed = KafkaAdminClient.perGroup(
             ids, Result<[Described], AdminItemError>.failure(AdminItemError(.timeout)),
-            id: { $0.groupID }, code: { $0.errorCode }, message: { _ in nil })
+            id: { $0.pointee.groupID }, code: { $0.pointee.errorCode }, message: { _ in nil })
         #expect(failed.count == 4)
         for f in failed {
             if case let .failure(e) = f { #expect(e.kind == .timeout) } else { Issue.record("every group fails with the request") }
