@@ -8,8 +8,8 @@ public enum ProcessMemory {
     /// The number of glibc malloc arenas ``tuneMalloc()`` allows.
     public static let mallocArenas: Int32 = 1
 
-    /// The size from which ``tuneMalloc()`` has glibc map an allocation on its own (8 MiB).
-    public static let mmapThreshold: Int32 = 8 << 20
+    /// The size from which ``tuneMalloc()`` has glibc map an allocation on its own (12 MiB).
+    public static let mmapThreshold: Int32 = 12 << 20
 
     /// The free space at the top of the heap ``tuneMalloc()`` lets glibc keep (64 MiB).
     public static let trimThreshold: Int32 = 64 << 20
@@ -29,7 +29,9 @@ public enum ProcessMemory {
     /// - A fixed mmap threshold (``mmapThreshold``). By default glibc raises its threshold to the
     ///   size of each large block freed (up to 32 MiB), so after the first poll the large arrays of
     ///   every later poll come from the heap and leave holes in it. A fixed threshold keeps the
-    ///   largest ones (at 50,000 groups) in mappings of their own, returned when freed. Fixing it
+    ///   largest ones (at 50,000 groups) in mappings of their own, returned when freed. It is set
+    ///   above the largest arrays of a 10,000-group poll (about 10 MB): a mapping is new memory,
+    ///   and every page of it faults when first written, poll after poll. Fixing it
     ///   also fixes the trim threshold, so that is set to ``trimThreshold``, the most the default
     ///   would reach: below it, every free at the top of the heap would be returned and taken again
     ///   at the next poll.
