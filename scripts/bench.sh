@@ -202,8 +202,9 @@ run_serve() {
 }
 
 # run_instructions: instructions per derivation at the standard estate, by callgrind. Collection is
-# switched on only inside PollDerivation.ingest, and two runs that differ by one poll are
-# subtracted, so the figure is one steady derivation's (the estate's generation is not counted).
+# switched on only inside PollDerivation.ingest (its symbol, not its closures'), and two runs that
+# differ by one poll are subtracted, so the figure is one steady derivation's (the estate's
+# generation is not counted).
 run_instructions() {
     [[ "$INSTRUCTIONS" == 1 ]] || return 0
     # not_counted REASON: says so, and leaves the reason for the report.
@@ -224,12 +225,15 @@ run_instructions() {
     local counts=()
     for polls in 2 3; do
         say "callgrind: KgtopBench --derive-only, $GROUPS_STD groups x $PARTS_STD, $polls polls (a few minutes)"
-        valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=$s10GroupModel14PollDerivationV6ingest*' \
+        # The pattern names `ingest` itself: its closures' symbols begin with the same name, and
+        # entering a matched function toggles collection (a nested match would switch it off).
+        valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=$s10GroupModel14PollDerivationV6ingesty*ClusterSnapshotVnF' \
             --callgrind-out-file="$RUN/callgrind-derive-$polls.out" "$RUN/KgtopBench-nodebug" --derive-only \
             --groups "$GROUPS_STD" --partitions "$PARTS_STD" --polls "$polls" >"$RUN/callgrind-derive-$polls.log" 2>&1 \
             || { not_counted "the callgrind run failed (see bench-results/run/callgrind-derive-$polls.log)"; return 0; }
         counts+=("$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$RUN/callgrind-derive-$polls.log" | tail -1)")
         [[ -n "${counts[-1]}" ]] || { not_counted "callgrind printed no count (see bench-results/run/callgrind-derive-$polls.log)"; return 0; }
+        [[ "${counts[-1]}" != 0 ]] || { not_counted "callgrind counted nothing: no function matched the PollDerivation.ingest pattern (renamed?)"; return 0; }
     done
     rm -f "$RUN/KgtopBench-nodebug" "$RUN"/callgrind-derive-*.out
     "$PY" - "$RUN/instructions.json" "$GROUPS_STD" "$PARTS_STD" "${counts[@]}" <<'EOF2'

@@ -76,9 +76,14 @@ def targets_for(r):
     snap = r.get("snapshotCommand") or {}
     snap_ms = _get(snap, "runs", "median")
     mbps = _get(r, "snapshotJSON", "megabytesPerSecond")
+    # The simulator answers on the same cores, the same code from run to run: kgtop's CPU per poll
+    # against its own says whether a change between runs is kgtop's or the machine's speed.
+    poll_cpu, sim_cpu = _get(r, "pollCPUSeconds", "median"), _get(r, "simulatorPollCPUSeconds", "median")
+    yardstick = poll_cpu / sim_cpu if poll_cpu and sim_cpu else None
     rows = [
         ("CPU per poll, median", _get(r, "pollCPUSeconds", "median"), "s", 0.15, "<="),
         ("CPU per group-partition per poll", 1e6 * (_get(r, "pollCPUSeconds", "median") or 0) / gp, "us", 1.5, "<="),
+        ("CPU per poll relative to the simulator's per poll answered (machine yardstick)", yardstick, "x", None, None),
         ("CPU of the steady watch loop (2 s interval)", None if steady_share is None else 100 * steady_share, "% of a core", 15, "<="),
         ("peak RSS, watch pipeline", r.get("peakRSSMB"), "MB", 200, "<="),
         ("`kgtop snapshot` end to end, median", snap_ms, "ms", 1200, "<="),
