@@ -434,13 +434,25 @@ public enum HealthEvaluator {
         group: Group, ring: borrowing GroupRing?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
         config: HealthConfig, scratch: inout Scratch
     ) -> GroupVerdict {
-        let rebalancing = group.state.isRebalancing
+        withUnsafePointer(to: group) { group in
+            evaluate(group: group, ring: ring, ringIsAligned: ringIsAligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+        }
+    }
+
+    /// ``evaluate(group:ring:ringIsAligned:behindSince:now:config:scratch:)`` reading the group
+    /// where the caller keeps it: a group handed over by value from a list is copied, every field
+    /// retained, and the derivation judges every group of every poll.
+    static func evaluate(
+        group: UnsafePointer<Group>, ring: borrowing GroupRing?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
+        config: HealthConfig, scratch: inout Scratch
+    ) -> GroupVerdict {
+        let rebalancing = group.pointee.state.isRebalancing
         var partitions: [PartitionVerdict] = []
-        partitions.reserveCapacity(group.partitions.count)
+        partitions.reserveCapacity(group.pointee.partitions.count)
         // The rows' windows are read from the ring; nothing may be left from an earlier caller.
         scratch.window.removeAll(keepingCapacity: true)
         // Indexing (not `for row in`) reads the rows in place instead of copying each one.
-        group.partitions.withUnsafeBufferPointer { rows in
+        group.pointee.partitions.withUnsafeBufferPointer { rows in
             for index in rows.indices {
                 let row = rows.baseAddress! + index
                 let slot = if ringIsAligned { index } else { ring?.slot(of: row.pointee.topicPartition, hint: index) ?? -1 }
@@ -451,23 +463,23 @@ public enum HealthEvaluator {
             }
         }
         var candidates: [(HealthStatus, GroupVerdict.Reason)] = []
-        if let error = group.error { candidates.append((.err, GroupVerdict.Reason("group error \(error)"))) }
+        if let error = group.pointee.error { candidates.append((.err, GroupVerdict.Reason("group error \(error)"))) }
 
         var stuck: [StuckMember] = []
-        for member in group.hasMembersBehindAssignmentEpoch ? group.membersBehindAssignmentEpoch : [] {
-            guard let since = behindSince[group.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
-            stuck.append(StuckMember(member: member, assignmentEpoch: group.assignmentEpoch, behindSince: since, now: now))
+        for member in group.pointee.hasMembersBehindAssignmentEpoch ? group.pointee.membersBehindAssignmentEpoch : [] {
+            guard let since = behindSince[group.pointee.groupID]?[member.memberID], now - since >= config.stuckThresholdMs else { continue }
+            stuck.append(StuckMember(member: member, assignmentEpoch: group.pointee.assignmentEpoch, behindSince: since, now: now))
         }
         if !stuck.isEmpty {
             let names = stuck.map { member in
                 "\(member.name) at epoch \(member.memberEpoch.map(String.init) ?? "?") for \(seconds(member.behindForMs))"
             }
             candidates.append((.stuck, GroupVerdict.Reason(
-                "\(stuck.count) member(s) behind assignment epoch \(group.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; "))))
+                "\(stuck.count) member(s) behind assignment epoch \(group.pointee.assignmentEpoch.map(String.init) ?? "?"): " + names.joined(separator: "; "))))
         }
         if rebalancing {
-            let progress = RebalanceProgress(group: group)
-            candidates.append((.rebalancing, GroupVerdict.Reason("group is \(group.state.brokerString): \(progress)")))
+            let progress = RebalanceProgress(group: group.pointee)
+            candidates.append((.rebalancing, GroupVerdict.Reason("group is \(group.pointee.state.brokerString): \(progress)")))
         }
         // The first of the most severe verdicts, found by index (iterating would copy every verdict).
         var worst = -1
@@ -491,9 +503,9 @@ public enum HealthEvaluator {
                 "total lag grew \(first.lag) → \(last.lag) over \(seconds(last.timestamp - first.timestamp)) (+\(rateText(rate)) offsets/s): the consumers fall behind")))
         }
         let verdict = candidates.max { $0.0 < $1.0 }
-        let reason = verdict?.1 ?? .allOK(partitions: partitions.count, totalLag: group.summary.totalLag)
+        let reason = verdict?.1 ?? .allOK(partitions: partitions.count, totalLag: group.pointee.summary.totalLag)
         return GroupVerdict(
-            groupID: group.groupID, status: verdict?.0 ?? .ok, why: reason, partitions: partitions, stuckMembers: stuck,
+            groupID: group.pointee.groupID, status: verdict?.0 ?? .ok, why: reason, partitions: partitions, stuckMembers: stuck,
             lagTrend: lagTrend)
     }
 

@@ -262,15 +262,20 @@ public struct PollDerivation: Sendable {
         let ids = groups.map(\.groupID)
         let behindSince = history.behindSince
         let (now, config) = (snapshot.takenAt, healthConfig)
-        for g in groups.indices {
-            // The group's ring is read where the history keeps it, not copied out of its table, and
-            // found by the group's position (the history has just recorded this snapshot).
-            let verdict = history.withGroupRing(groups[g].groupID, position: g) { ring, aligned in
-                HealthEvaluator.evaluate(
-                    group: groups[g], ring: ring, ringIsAligned: aligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+        // The groups are read in place: handing one to the evaluator from the list would copy it
+        // (every field retained) for each group.
+        groups.withUnsafeBufferPointer { groups in
+            for g in groups.indices {
+                // The group's ring is read where the history keeps it, not copied out of its table, and
+                // found by the group's position (the history has just recorded this snapshot).
+                let group = groups.baseAddress! + g
+                let verdict = history.withGroupRing(group.pointee.groupID, position: g) { ring, aligned in
+                    HealthEvaluator.evaluate(
+                        group: group, ring: ring, ringIsAligned: aligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+                }
+                groupStatus.append(verdict.status)
+                groupVerdicts.append(verdict)
             }
-            groupStatus.append(verdict.status)
-            groupVerdicts.append(verdict)
         }
         let verdicts = GroupValues(ids: ids, values: groupVerdicts)
         // Fewer verdicts than groups: some id is listed twice, and its listings share the last one's.
@@ -282,7 +287,7 @@ public struct PollDerivation: Sendable {
             var lags: [PartitionTimeLags] = []
             lags.reserveCapacity(snapshot.groups.count)
             for g in groups.indices {
-                lags.append(self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords))
+                lags.append(self.timeLags(of: groups[g].partitions, now: snapshot.takenAt, used: &usedRecords))
             }
             timeLags = GroupValues(values: lags, sameGroupsAs: verdicts)
         }
@@ -296,7 +301,7 @@ public struct PollDerivation: Sendable {
             guard let i = lastStatus.index(ofGroupAt: g, id: id), let before = lastStatus.entry(at: i), before != status,
                   let verdict = verdicts.value(ofGroupAt: g, id: id)
             else { continue }
-            let lags = timeLags.value(ofGroupAt: g, id: id) ?? self.timeLags(of: groups[g], now: snapshot.takenAt, used: &usedRecords)
+            let lags = timeLags.value(ofGroupAt: g, id: id) ?? self.timeLags(of: groups[g].partitions, now: snapshot.takenAt, used: &usedRecords)
             var event = GroupEvent(
                 type: .verdictChanged, timestamp: snapshot.takenAt, groupID: id, old: .text(before.rawValue),
                 new: .text(verdict.status.rawValue), detail: verdict.reason)
@@ -366,16 +371,18 @@ public struct PollDerivation: Sendable {
     }
 
     /// Time lags of every partition of a group at `now`, aligned with its rows.
-    private func timeLags(of group: Group, now: Int64, used: inout Set<RecordTimes.Key>) -> PartitionTimeLags {
+    /// The time lags of a group's `rows` (its partitions: passing the group would copy it, every
+    /// field retained).
+    private func timeLags(of rows: [GroupPartition], now: Int64, used: inout Set<RecordTimes.Key>) -> PartitionTimeLags {
         var lags: [TimeLag] = []
-        lags.reserveCapacity(group.partitions.count)
+        lags.reserveCapacity(rows.count)
         // A group's rows come topic by topic: look each topic's samples up once. Rows are read in
         // place (copying a row retains every string in it), and a row's samples only as far as its
         // figure needs them (``TopicRing/timeLag(slot:committed:now:)``).
         var topic: String?
         var ring: TopicRing?
         withUnsafePointer(to: recordTimes) { records in
-            group.partitions.withUnsafeBufferPointer { rows in
+            rows.withUnsafeBufferPointer { rows in
                 for i in rows.indices {
                     let row = rows.baseAddress! + i
                     if row.pointee.topicPartition.topic != topic {
@@ -392,7 +399,7 @@ public struct PollDerivation: Sendable {
                 }
             }
         }
-        return PartitionTimeLags(rows: group.partitions, lags: lags)
+        return PartitionTimeLags(rows: rows, lags: lags)
     }
 
     /// A KIP-848 member that vanished while behind the assignment epoch (or still revoking) is a
