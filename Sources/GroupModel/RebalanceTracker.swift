@@ -446,9 +446,9 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
                     for g in groups.indices {
                         while i < before.count && before[i].groupID < groups[g].groupID { i += 1 }
                         if i < before.count && before[i].groupID == groups[g].groupID {
-                            events += step(group: groups[g], old: before.baseAddress! + i, at: at, first: first)
+                            events += step(group: groups.baseAddress! + g, old: before.baseAddress! + i, at: at, first: first)
                         } else {
-                            events += step(group: groups[g], old: nil, at: at, first: first)
+                            events += step(group: groups.baseAddress! + g, old: nil, at: at, first: first)
                         }
                     }
                 }
@@ -457,9 +457,9 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             let oldGroups = Dictionary(previousGroups.map { ($0.groupID, $0) }, uniquingKeysWith: { a, _ in a })
             for group in snapshot.groups {
                 if let old = oldGroups[group.groupID] {
-                    events += withUnsafePointer(to: old) { step(group: group, old: $0, at: at, first: first) }
+                    events += withUnsafePointer(to: group) { group in withUnsafePointer(to: old) { step(group: group, old: $0, at: at, first: first) } }
                 } else {
-                    events += step(group: group, old: nil, at: at, first: first)
+                    events += withUnsafePointer(to: group) { step(group: $0, old: nil, at: at, first: first) }
                 }
             }
         }
@@ -542,42 +542,42 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     // MARK: - One group
 
     /// One group's step; `old` is its previous observation, read in place.
-    private mutating func step(group: Group, old: UnsafePointer<Group>?, at: Int64, first: Bool) -> [EpisodeEvent] {
+    private mutating func step(group: UnsafePointer<Group>, old: UnsafePointer<Group>?, at: Int64, first: Bool) -> [EpisodeEvent] {
         var events: [EpisodeEvent] = []
-        let groupID = group.groupID
-        let isClassic = group.type == .classic
+        let groupID = group.pointee.groupID
+        let isClassic = group.pointee.type == .classic
 
         // Start? (Most groups have no episode open: one lookup tells, none when nothing is open.)
         let wasOpen = !open.isEmpty && open.index(forKey: groupID) != nil
         var started = false
         if !wasOpen, let reasons = startReasons(group: group, old: old, first: first, at: at) {
             started = true
-            let progress = RebalanceProgress(group: group)
+            let progress = RebalanceProgress(group: group.pointee)
             counter += 1
-            let from = isClassic ? old?.pointee.generationID : (old?.pointee.groupEpoch ?? group.assignmentEpoch)
+            let from = isClassic ? old?.pointee.generationID : (old?.pointee.groupEpoch ?? group.pointee.assignmentEpoch)
             var episode = RebalanceEpisode(
-                number: counter, groupID: groupID, protocol: group.protocol, triggers: reasons, startedAt: at,
-                fromEpoch: from, targetEpoch: isClassic ? group.generationID : group.groupEpoch, progress: progress)
+                number: counter, groupID: groupID, protocol: group.pointee.protocol, triggers: reasons, startedAt: at,
+                fromEpoch: from, targetEpoch: isClassic ? group.pointee.generationID : group.pointee.groupEpoch, progress: progress)
             episode.estimatedDurationMs = estimatedDurationMs(groupID: groupID)
             open[groupID] = episode
             events.append(EpisodeEvent(type: .started, timestamp: at, episode: episode))
         } else if wasOpen, var episode = open[groupID], let old, epochBumped(group: group, old: old) {
             // A further change during the episode: its causes join the list.
-            episode.add(triggers(old: old.pointee, new: group, at: at))
+            episode.add(triggers(old: old.pointee, new: group.pointee, at: at))
             open[groupID] = episode
         }
 
         updateBehind(group: group, at: at)
         guard wasOpen || started, var episode = open[groupID] else { return events }
-        let progress = RebalanceProgress(group: group)
+        let progress = RebalanceProgress(group: group.pointee)
 
         // Extend, target computed, progress.
-        let target = isClassic ? group.generationID : group.groupEpoch
+        let target = isClassic ? group.pointee.generationID : group.pointee.groupEpoch
         if let target, target > (episode.targetEpoch ?? Int32.min) {
             episode.targetEpoch = target
             episode.targetComputedAt = nil
         }
-        if !isClassic, episode.targetComputedAt == nil, let assignmentEpoch = group.assignmentEpoch,
+        if !isClassic, episode.targetComputedAt == nil, let assignmentEpoch = group.pointee.assignmentEpoch,
            let goal = episode.targetEpoch, assignmentEpoch >= goal {
             episode.targetComputedAt = at
             events.append(EpisodeEvent(type: .targetComputed, timestamp: at, episode: episode))
@@ -589,9 +589,9 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
         // Stuck members.
         let behind = behindSince[groupID] ?? [:]
-        for member in behind.isEmpty ? [] : group.members {
+        for member in behind.isEmpty ? [] : group.pointee.members {
             guard let since = behind[member.memberID], at - since >= stuckThresholdMs else { continue }
-            let stuck = StuckMember(member: member, assignmentEpoch: group.assignmentEpoch, behindSince: since, now: at)
+            let stuck = StuckMember(member: member, assignmentEpoch: group.pointee.assignmentEpoch, behindSince: since, now: at)
             if let index = episode.stuckMembers.firstIndex(where: { $0.memberID == member.memberID }) {
                 episode.stuckMembers[index] = stuck
             } else {
@@ -606,7 +606,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         // End?
         if isDone(group) {
             episode.endedAt = at
-            episode.abandoned = group.members.isEmpty
+            episode.abandoned = group.pointee.members.isEmpty
             episode.blocking = []
             open[groupID] = nil
             reportedStuck[groupID] = nil
@@ -623,7 +623,7 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
             events.append(EpisodeEvent(type: .ended, timestamp: at, episode: episode))
         } else {
             if !isClassic {
-                episode.blocking = blocking(group: group, at: at)
+                episode.blocking = blocking(group: group.pointee, at: at)
                 events += blockedEvents(episode, at: at)
             }
             open[groupID] = episode
@@ -692,33 +692,33 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
     }
 
     /// Whether the group shows a finished rebalance.
-    private func isDone(_ group: Group) -> Bool {
-        if group.members.isEmpty { return true }
-        let handoffClear = group.summary.pendingRevocation == 0 && group.summary.partitionsUnowned == 0
-            && group.summary.awaitingRelease == 0
-        if group.type == .classic {
-            return group.state == .stable && handoffClear
+    private func isDone(_ group: UnsafePointer<Group>) -> Bool {
+        if group.pointee.members.isEmpty { return true }
+        let handoffClear = group.pointee.summary.pendingRevocation == 0 && group.pointee.summary.partitionsUnowned == 0
+            && group.pointee.summary.awaitingRelease == 0
+        if group.pointee.type == .classic {
+            return group.pointee.state == .stable && handoffClear
         }
-        guard let groupEpoch = group.groupEpoch, let assignmentEpoch = group.assignmentEpoch else {
-            return !group.state.isRebalancing && handoffClear
+        guard let groupEpoch = group.pointee.groupEpoch, let assignmentEpoch = group.pointee.assignmentEpoch else {
+            return !group.pointee.state.isRebalancing && handoffClear
         }
         return assignmentEpoch >= groupEpoch && handoffClear
-            && !group.hasMembersBehindAssignmentEpoch
+            && !group.pointee.hasMembersBehindAssignmentEpoch
     }
 
     /// KIP-848: whether the group epoch went up; classic: whether the generation moved.
-    private func epochBumped(group: Group, old: UnsafePointer<Group>) -> Bool {
-        if group.type == .classic {
-            return old.pointee.generationID != group.generationID && group.generationID != nil
+    private func epochBumped(group: UnsafePointer<Group>, old: UnsafePointer<Group>) -> Bool {
+        if group.pointee.type == .classic {
+            return old.pointee.generationID != group.pointee.generationID && group.pointee.generationID != nil
         }
-        return (group.groupEpoch ?? Int32.min) > (old.pointee.groupEpoch ?? Int32.min)
+        return (group.pointee.groupEpoch ?? Int32.min) > (old.pointee.groupEpoch ?? Int32.min)
     }
 
     /// Why an episode starts at this snapshot, or `nil` when none starts.
-    private func startReasons(group: Group, old: UnsafePointer<Group>?, first: Bool, at: Int64) -> [RebalanceTrigger]? {
+    private func startReasons(group: UnsafePointer<Group>, old: UnsafePointer<Group>?, first: Bool, at: Int64) -> [RebalanceTrigger]? {
         guard let old else {
             // First sight of the group (or of the cluster): only a visible rebalance starts an episode.
-            if isDone(group) && !group.state.isRebalancing { return nil }
+            if isDone(group) && !group.pointee.state.isRebalancing { return nil }
             return first ? [.inProgressAtStart] : [.join]
         }
         return startReasons(group: group, old: old, at: at)
@@ -726,25 +726,25 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
 
     /// Why an episode starts at a group seen before (`old`, read in place through its pointer
     /// instead of being copied for every group of the poll), or `nil` when nothing changed.
-    private func startReasons(group: Group, old: UnsafePointer<Group>, at: Int64) -> [RebalanceTrigger]? {
+    private func startReasons(group: UnsafePointer<Group>, old: UnsafePointer<Group>, at: Int64) -> [RebalanceTrigger]? {
         let changed: Bool
-        if group.type == .classic {
+        if group.pointee.type == .classic {
             // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.
             let oldMembers = old.pointee.members
-            var sameOrder = oldMembers.count == group.members.count
+            var sameOrder = oldMembers.count == group.pointee.members.count
             if sameOrder {
-                for i in group.members.indices where oldMembers[i].memberID != group.members[i].memberID {
+                for i in group.pointee.members.indices where oldMembers[i].memberID != group.pointee.members[i].memberID {
                     sameOrder = false
                     break
                 }
             }
-            let membership = !sameOrder && Set(oldMembers.map(\.memberID)) != Set(group.members.map(\.memberID))
-            changed = membership || epochBumped(group: group, old: old) || (group.state.isRebalancing && !old.pointee.state.isRebalancing)
+            let membership = !sameOrder && Set(oldMembers.map(\.memberID)) != Set(group.pointee.members.map(\.memberID))
+            changed = membership || epochBumped(group: group, old: old) || (group.pointee.state.isRebalancing && !old.pointee.state.isRebalancing)
         } else {
-            changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old.pointee))
+            changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old))
         }
-        guard changed, !group.members.isEmpty || !old.pointee.members.isEmpty else { return nil }
-        return triggers(old: old.pointee, new: group, at: at)
+        guard changed, !group.pointee.members.isEmpty || !old.pointee.members.isEmpty else { return nil }
+        return triggers(old: old.pointee, new: group.pointee, at: at)
     }
 
     /// KIP-848: whether a member that vanished at `at` had been behind the assignment epoch for at
@@ -792,14 +792,14 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         return ordered.isEmpty ? [.unknown] : ordered
     }
 
-    private mutating func updateBehind(group: Group, at: Int64) {
-        let groupID = group.groupID
-        let anyBehind = group.hasMembersBehindAssignmentEpoch
+    private mutating func updateBehind(group: UnsafePointer<Group>, at: Int64) {
+        let groupID = group.pointee.groupID
+        let anyBehind = group.pointee.hasMembersBehindAssignmentEpoch
         if !anyBehind && (behindSince.isEmpty || behindSince[groupID] == nil)
             && (reportedStuck.isEmpty || reportedStuck[groupID] == nil) {
             return
         }
-        let lagging = anyBehind ? group.membersBehindAssignmentEpoch : []
+        let lagging = anyBehind ? group.pointee.membersBehindAssignmentEpoch : []
         var current: [String: Int64] = [:]
         let before = behindSince[groupID]
         for member in lagging {
