@@ -165,7 +165,9 @@ struct FaultToleranceTests {
         var updates: [MonitorUpdate] = []
         let start = ContinuousClock.now
         for _ in 0..<3 { updates.append(await monitor.pollOnce()) }
-        #expect(start.duration(to: .now) < .seconds(25))
+        // A hang never ends; three polls take about 3 s alone and took 28 s once on two cores
+        // shared with the whole test run, so the bound only tells a hang from a slow machine.
+        #expect(start.duration(to: .now) < .seconds(90))
         await admin.close()
         await server.stop()
         for u in updates { #expect(u.failure != nil) }
