@@ -422,26 +422,17 @@ public enum HealthEvaluator {
     /// ``evaluate(group:history:now:config:)`` with caller-owned buffers (one set for a whole poll).
     static func evaluate(group: Group, history: History, now: Int64, config: HealthConfig, scratch: inout Scratch) -> GroupVerdict {
         let ring = history.groupRings[group.groupID]
-        return evaluate(group: group, ring: ring, behindSince: history.behindSince, now: now, config: config, scratch: &scratch)
-    }
-
-    /// ``evaluate(group:history:now:config:scratch:)`` given the group's ring (borrowed where the
-    /// history keeps it, ``History/withGroupRing(_:_:)``, not copied) and the history's
-    /// ``History/behindSince``.
-    /// `ringIsAligned`: the ring was recorded from these very rows (the history has just recorded
-    /// this snapshot, and found the ring by the group's position), so row `i` is in slot `i`.
-    static func evaluate(
-        group: Group, ring: borrowing GroupRing?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
-        config: HealthConfig, scratch: inout Scratch
-    ) -> GroupVerdict {
-        withUnsafePointer(to: group) { group in
-            evaluate(group: group, ring: ring, ringIsAligned: ringIsAligned, behindSince: behindSince, now: now, config: config, scratch: &scratch)
+        return withUnsafePointer(to: group) { group in
+            evaluate(group: group, ring: ring, behindSince: history.behindSince, now: now, config: config, scratch: &scratch)
         }
     }
 
-    /// ``evaluate(group:ring:ringIsAligned:behindSince:now:config:scratch:)`` reading the group
-    /// where the caller keeps it: a group handed over by value from a list is copied, every field
-    /// retained, and the derivation judges every group of every poll.
+    /// ``evaluate(group:history:now:config:scratch:)`` given the group, read where the caller keeps
+    /// it (a group handed over by value from a list is copied, every field retained, and the
+    /// derivation judges every group of every poll), its ring (borrowed where the history keeps it,
+    /// ``History/withGroupRing(_:_:)``, not copied) and the history's ``History/behindSince``.
+    /// `ringIsAligned`: the ring was recorded from these very rows (the history has just recorded
+    /// this snapshot, and found the ring by the group's position), so row `i` is in slot `i`.
     static func evaluate(
         group: UnsafePointer<Group>, ring: borrowing GroupRing?, ringIsAligned: Bool = false, behindSince: [String: [String: Int64]], now: Int64,
         config: HealthConfig, scratch: inout Scratch

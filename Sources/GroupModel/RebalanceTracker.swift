@@ -731,14 +731,15 @@ public struct RebalanceTracker: Sendable, Hashable, Codable {
         if group.pointee.type == .classic {
             // Members are sorted by id: equal lists mean equal sets, and only unequal ones need sets.
             let oldMembers = old.pointee.members
-            var sameOrder = oldMembers.count == group.pointee.members.count
+            let members = group.pointee.members
+            var sameOrder = oldMembers.count == members.count
             if sameOrder {
-                for i in group.pointee.members.indices where oldMembers[i].memberID != group.pointee.members[i].memberID {
+                for i in members.indices where oldMembers[i].memberID != members[i].memberID {
                     sameOrder = false
                     break
                 }
             }
-            let membership = !sameOrder && Set(oldMembers.map(\.memberID)) != Set(group.pointee.members.map(\.memberID))
+            let membership = !sameOrder && Set(oldMembers.map(\.memberID)) != Set(members.map(\.memberID))
             changed = membership || epochBumped(group: group, old: old) || (group.pointee.state.isRebalancing && !old.pointee.state.isRebalancing)
         } else {
             changed = epochBumped(group: group, old: old) || (!isDone(group) && isDone(old))

@@ -265,8 +265,8 @@ public actor Poller {
             consumerInputs[g].members.withUnsafeBufferPointer { members in
                 for m in members.indices {
                     subscribe(members[m].subscribedTopicNames)
-                    members[m].assignment.withUnsafeBufferPointer { collect($0) }
-                    members[m].targetAssignment.withUnsafeBufferPointer { collect($0) }
+                    collect(members[m].assignment)
+                    collect(members[m].targetAssignment)
                 }
             }
         }
