@@ -179,8 +179,8 @@ public struct PollDerivation: Sendable {
     public private(set) var recordTimes = RecordTimes()
     /// Each group's verdict at the last poll, for `verdict_changed` events (by the group's position).
     private var lastStatus = GroupTable<HealthStatus>()
-    /// The keys of the errors the last poll reported (each fault is reported once while it lasts).
-    public private(set) var errorKeys: Set<String> = []
+    /// The faults of the last polls: which of a poll's errors are new (each fault is reported once while it lasts).
+    public var faults = FaultMemory()
     /// What each step of the last ``ingest(_:)`` cost.
     public private(set) var lastTimings = DerivationTimings()
     /// The clock for ``lastTimings``, in milliseconds from any origin (a benchmark may pass a CPU-time
@@ -322,14 +322,7 @@ public struct PollDerivation: Sendable {
             recordTimes.retain(usedRecords)
         }
         timings.timeLagMs = lap()
-        var keys: Set<String> = []
-        var fresh: [PollError] = []
-        for e in snapshot.errors {
-            let key = "\(e.scope)|\(e.operation)|\(e.brokerID ?? -1)|\(e.groupID ?? "")|\(e.topic ?? "")|\(e.kafkaError?.code ?? 0)"
-            keys.insert(key)
-            if !errorKeys.contains(key) { fresh.append(e) }
-        }
-        errorKeys = keys
+        let fresh = faults.observe(errors: snapshot.errors)
         last = snapshot
         count += 1
         // Appended in place (a sum would copy every event of the poll).
@@ -420,8 +413,4 @@ public struct PollDerivation: Sendable {
             return left
         }
     }
-
-    /// Replaces the error keys: a failed poll reports its own fault and keys it here, so the fault is
-    /// reported once and the errors of the next good poll count as new.
-    public mutating func replaceErrorKeys(_ keys: Set<String>) { errorKeys = keys }
 }

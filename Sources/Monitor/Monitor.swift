@@ -246,10 +246,9 @@ public actor Monitor {
                 newErrors: [], lastSuccessAt: lastSuccessAt, at: at)
             // Keyed by the kind of fault, not its wording, so a lasting fault is reported once.
             let key = "cluster|poll|\(error.faultKey)"
-            if !derivation.errorKeys.contains(key) {
+            if !derivation.faults.observe([key]).isEmpty {
                 update.newErrors = [PollError(scope: .cluster, operation: "poll", message: message)]
             }
-            derivation.replaceErrorKeys([key])
             return update
         }
     }

@@ -203,7 +203,9 @@ public actor Poller {
                 } else {
                     classicInputs.append(DescribedClassicGroupInput(groupID: groupID, error: item, state: state, protocolType: listed[i].protocolType))
                 }
-                errors.append(PollError(scope: .group, operation: "describe", groupID: groupID, kafkaError: item, message: "\(groupID): \(error)"))
+                errors.append(PollError(
+                    scope: .group, operation: "describe", brokerID: coordinators[i], groupID: groupID, kafkaError: item,
+                    message: "\(groupID): \(error)"))
             }
         }
         for (type, error) in unsupported.sorted(by: { $0.key < $1.key }) {
@@ -228,7 +230,9 @@ public actor Poller {
             case let .failure(error):
                 let item = PollConversion.itemError(error)
                 committedInputs.append(CommittedOffsetsInput(groupID: groupID, error: item))
-                errors.append(PollError(scope: .group, operation: "OffsetFetch", groupID: groupID, kafkaError: item, message: "\(groupID): \(error)"))
+                errors.append(PollError(
+                    scope: .group, operation: "OffsetFetch", brokerID: answer.coordinatorID ?? coordinators[i], groupID: groupID,
+                    kafkaError: item, message: "\(groupID): \(error)"))
             }
         }
 
@@ -325,7 +329,8 @@ public actor Poller {
             }
             earliest = (partitions, starts)
             logInputs.reserveCapacity(partitions.count)
-            var failedTopics: [String: (AdminItemError, Int)] = [:]
+            // Per topic: the first error, how many partitions failed, and their leader when they share one.
+            var failedTopics: [String: (error: AdminItemError, count: Int, leader: Int32?)] = [:]
             for (i, tp) in partitions.enumerated() {
                 switch latest.results[i] {
                 case let .success(o):
@@ -333,14 +338,21 @@ public actor Poller {
                 case let .failure(error):
                     logInputs.append(LogOffsetsInput(
                         topicPartition: tp, logStart: starts[i], leader: leaders[i], error: PollConversion.itemError(error)))
-                    failedTopics[tp.topic, default: (error, 0)].1 += 1
+                    if var failed = failedTopics[tp.topic] {
+                        failed.count += 1
+                        if failed.leader != leaders[i] { failed.leader = nil }
+                        failedTopics[tp.topic] = failed
+                    } else {
+                        failedTopics[tp.topic] = (error, 1, leaders[i])
+                    }
                 }
             }
             // One error per topic, not one per partition: a leader that is down fails them all.
-            for (topic, (error, count)) in failedTopics.sorted(by: { $0.key < $1.key }) {
+            for (topic, failed) in failedTopics.sorted(by: { $0.key < $1.key }) {
                 errors.append(PollError(
-                    scope: .topic, operation: "ListOffsets", topic: topic, kafkaError: PollConversion.itemError(error),
-                    message: "\(topic): log end unknown for \(count) partition(s): \(error)"))
+                    scope: .topic, operation: "ListOffsets", brokerID: failed.leader, topic: topic,
+                    kafkaError: PollConversion.itemError(failed.error),
+                    message: "\(topic): log end unknown for \(failed.count) partition(s): \(failed.error)"))
             }
         }
         pollCount += 1
