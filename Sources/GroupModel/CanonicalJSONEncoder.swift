@@ -323,6 +323,47 @@ enum JSONPrimitive {
         out.append(contentsOf: text.utf8)
     }
 
+    /// Writes `seconds` rounded to whole milliseconds, as ``writeFloat(_:into:codingPath:)`` writes
+    /// `(seconds * 1000).rounded() / 1000`, without making a String for the common case.
+    ///
+    /// For a whole number of milliseconds `ms` from 0 to 10^15 - 1, the shortest decimal that reads
+    /// back as the double nearest to `ms / 1000` (what `description` prints) is `ms / 1000` itself,
+    /// without trailing zeros: doubles below 10^12 are less than 0.001 apart, so no other decimal of
+    /// three places or fewer reads back as it. Others (negative zero, infinities, huge values) take
+    /// the general path.
+    static func writeMilliseconds(ofSeconds seconds: Double, into out: inout [UInt8]) throws {
+        let ms = (seconds * 1000).rounded()
+        guard ms >= 0, ms < 1e15, ms.sign == .plus else {
+            try writeFloat(ms / 1000, into: &out, codingPath: [])
+            return
+        }
+        writeThousandths(Int64(ms), into: &out)
+    }
+
+    /// Appends `thousandths / 1000` in decimal, without trailing zeros after the point (none when
+    /// it is whole); `thousandths` is not negative.
+    static func writeThousandths(_ thousandths: Int64, into out: inout [UInt8]) {
+        let (whole, fraction) = thousandths.quotientAndRemainder(dividingBy: 1000)
+        writeInteger(whole, into: &out)
+        guard fraction != 0 else { return }
+        var digits = fraction
+        var count = 3
+        while digits % 10 == 0 {
+            digits /= 10
+            count -= 1
+        }
+        out.append(UInt8(ascii: "."))
+        // Leading zeros of the fraction (0.005 has two), then its significant digits.
+        var leading = count - 1
+        var rest = digits / 10
+        while rest > 0 {
+            leading -= 1
+            rest /= 10
+        }
+        for _ in 0..<leading { out.append(UInt8(ascii: "0")) }
+        writeInteger(digits, into: &out)
+    }
+
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s

@@ -172,7 +172,7 @@ extension TimeLag: CanonicalJSONWritable {
             o.string("method", method.rawValue, into: &out)
             o.key("seconds", into: &out)
             // As `encode(to:)`: whole milliseconds.
-            try JSONPrimitive.writeFloat((seconds * 1000).rounded() / 1000, into: &out, codingPath: [])
+            try JSONPrimitive.writeMilliseconds(ofSeconds: seconds, into: &out)
         case .unknown(let reason):
             o.string("unknown", reason, into: &out)
         }

@@ -95,10 +95,15 @@ public struct MemberLabeler: Sendable {
         }
         // A base shared with another living member needs the longer form (a member that already
         // has a label keeps it).
+        // Each member's base is made from its fields (passing a member of the list being labelled
+        // would copy it whole).
+        let bases = unlabelled.isEmpty ? [] : members.indices.map {
+            Self.base(instanceID: members[$0].instanceID, clientID: members[$0].clientID, memberID: members[$0].memberID)
+        }
         var byBase: [String: [Int]] = [:]
-        for i in members.indices { byBase[Self.base(of: members[i]), default: []].append(i) }
+        for i in bases.indices { byBase[bases[i], default: []].append(i) }
         for i in unlabelled {
-            let base = Self.base(of: members[i])
+            let base = bases[i]
             // Needed when a label is already the base, or another living member starts from it.
             let sameBase = (byBase[base] ?? []).filter { $0 != i }
             var label = base
@@ -114,7 +119,10 @@ public struct MemberLabeler: Sendable {
             members[i].label = label
             taken.insert(label)
         }
-        return members.map { (memberID: $0.memberID, label: $0.label ?? Self.base(of: $0)) }
+        return members.indices.map { i in
+            (memberID: members[i].memberID,
+             label: members[i].label ?? Self.base(instanceID: members[i].instanceID, clientID: members[i].clientID, memberID: members[i].memberID))
+        }
     }
 
     /// `base~` and the end of the member id, long enough to be free.
@@ -136,9 +144,14 @@ public struct MemberLabeler: Sendable {
     /// What a member's label starts from: the instance id of a static member, else the client id,
     /// else (no client id) `~` and the end of the member id.
     public static func base(of member: GroupMember) -> String {
-        if let instance = member.instanceID, !instance.isEmpty { return instance }
-        if !member.clientID.isEmpty { return member.clientID }
-        return "~" + String(member.memberID.suffix(suffixLength))
+        base(instanceID: member.instanceID, clientID: member.clientID, memberID: member.memberID)
+    }
+
+    /// ``base(of:)`` from a member's fields.
+    static func base(instanceID: String?, clientID: String, memberID: String) -> String {
+        if let instance = instanceID, !instance.isEmpty { return instance }
+        if !clientID.isEmpty { return clientID }
+        return "~" + String(memberID.suffix(suffixLength))
     }
 
     /// A host as a person reads it: Kafka writes the client's address as `/10.0.0.5` (or

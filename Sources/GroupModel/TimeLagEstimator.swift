@@ -596,6 +596,14 @@ public struct RecordTimes: Sendable, Hashable {
             // not among every lagging partition of the estate.
             let cut = budgetthBest(chosen.lazy.map(\.value), budget: budget, by: better)
             chosen.removeAll { better(cut, $0.value) }
+            if chosen.count > budget {
+                // Ties at the cut (many partitions lag alike) are taken by key, smallest first: of
+                // them only the smallest keys that fit are kept, found with the same heap, so the
+                // sort below compares keys among `budget` entries, not among every tie.
+                let above = chosen.count { better($0.value, cut) }
+                let lastKey = budgetthBest(chosen.lazy.filter { !better($0.value, cut) }.map(\.key), budget: budget - above, by: <)
+                chosen.removeAll { !better($0.value, cut) && lastKey < $0.key }
+            }
         }
         chosen.sort { a, b in
             if a.value.focus != b.value.focus { return a.value.focus }

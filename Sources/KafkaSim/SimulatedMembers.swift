@@ -74,12 +74,16 @@ extension SimCluster {
     func runProducers(now: Int64, elapsedMs: Int64) {
         guard elapsedMs > 0 else { return }
         for p in producerOrder {
-            let t = p.target
-            guard !t.partitions.isEmpty else { continue }
             let total = p.ratePerSec * Double(elapsedMs) / 1000 + p.carry
             let whole = Int(total.rounded(.down))
+            // A slow producer writes nothing on most steps: its topic is not touched then.
+            guard whole > 0 else {
+                p.carry = total
+                continue
+            }
+            let t = p.target
+            guard !t.partitions.isEmpty else { continue }
             p.carry = total - Double(whole)
-            guard whole > 0 else { continue }
             let n = t.partitions.count
             let per = whole / n
             let extra = whole % n

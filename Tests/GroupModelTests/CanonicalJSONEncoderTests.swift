@@ -106,6 +106,32 @@ struct CanonicalJSONEncoderTests {
         #expect(throws: EncodingError.self) { try CanonicalJSONEncoder(pretty: true).encode(["x": Double.infinity]) }
     }
 
+    @Test("Milliseconds are written as the general float writer writes them, without a String")
+    func milliseconds() throws {
+        func general(_ seconds: Double) throws -> String {
+            var out: [UInt8] = []
+            try JSONPrimitive.writeFloat((seconds * 1000).rounded() / 1000, into: &out, codingPath: [])
+            return String(decoding: out, as: UTF8.self)
+        }
+        func fast(_ seconds: Double) throws -> String {
+            var out: [UInt8] = []
+            try JSONPrimitive.writeMilliseconds(ofSeconds: seconds, into: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        var values: [Double] = [0, -0.0, 0.0004, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.12, 0.123, 0.5, 1, 1.5, 9.999, 10,
+                                59.9996, 1e6 + 0.001, 123_456_789.012, 999_999_999_999.999, 1e12, 1e15, 1e16, 1e300, -1, -0.25]
+        var rng = SplitMix64(seed: 0x6D73)
+        for digits in 0...15 {
+            let top = Int64(pow(10, Double(digits)))
+            for _ in 0..<200 { values.append(Double(Int64.random(in: 0...top, using: &rng)) / 1000) }
+        }
+        for _ in 0..<2_000 { values.append(Double.random(in: 0...100_000, using: &rng)) }
+        for v in values { #expect(try fast(v) == general(v), "\(v)") }
+        #expect(try fast(0.005) == "0.005")
+        #expect(try fast(12) == "12")
+        #expect(try fast(3.25) == "3.25")
+    }
+
     /// A random JSON-like value whose encoding uses every container API (including nested
     /// containers and super encoders), to compare the two encoders on arbitrary shapes.
     indirect enum Value: Encodable {
