@@ -270,6 +270,16 @@ enum JSONPrimitive {
         }
     }
 
+    /// Hands `body` an optional `,`, a newline and `indent` levels of indentation (at most 64
+    /// levels), as ``separator(comma:newline:indent:into:)`` appends them with `newline` true.
+    @inline(__always)
+    static func separatorBytes(comma: Bool, indent level: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        precondition(level * 2 <= 128, "deeper than the precomputed indentation")
+        separators.withUTF8Buffer { all in
+            body(UnsafeBufferPointer(rebasing: all[(comma ? 0 : 1)..<(2 + level * 2)]))
+        }
+    }
+
     static func writeNull(into out: inout [UInt8]) {
         out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
     }
@@ -312,6 +322,31 @@ enum JSONPrimitive {
             }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
         }
+    }
+
+    /// Writes the decimal digits of `v` into `stage` from `n` on (at most 20 bytes) and moves `n`
+    /// past them.
+    @inline(__always)
+    static func stageInteger(_ v: Int64, in stage: UnsafeMutableBufferPointer<UInt8>, at n: inout Int) {
+        var magnitude = v.magnitude
+        if v < 0 {
+            stage[n] = UInt8(ascii: "-")
+            n += 1
+        }
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var i = n + digits
+        n = i
+        repeat {
+            let (q, r) = magnitude.quotientAndRemainder(dividingBy: 10)
+            i -= 1
+            stage[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: r)
+            magnitude = q
+        } while magnitude > 0
     }
 
     static func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ v: F, into out: inout [UInt8], codingPath: [any CodingKey]) throws {

@@ -34,19 +34,67 @@ struct JSONObjectWriter {
     }
 
     /// Writes the separator and `"key" : ` of the next member; its value follows.
-    ///
-    /// Pretty: the comma, newline and indentation in one copy, the key, then `" : ` in one copy.
     @inline(__always)
     mutating func key(_ key: StaticString, into out: inout [UInt8]) {
-        if pretty {
-            JSONPrimitive.separator(comma: count > 0, newline: true, indent: depth + 1, into: &out)
-        } else if count > 0 {
-            out.append(UInt8(ascii: ","))
-        }
+        self.key(key, integer: nil, into: &out)
+    }
+
+    /// Writes the separator and `"key" : ` of the next member, then `integer` when there is one.
+    ///
+    /// The separator, the quoted key, the colon and the integer's digits are put together on the
+    /// stack and appended with one copy (an append to the array costs more than the bytes it
+    /// copies); a separator deeper than the precomputed indentation takes the general path.
+    @inline(__always)
+    private mutating func key(_ key: StaticString, integer: Int64?, into out: inout [UInt8]) {
+        let comma = count > 0
         count += 1
-        out.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { out.append(contentsOf: $0) }
-        JSONPrimitive.afterKey(pretty: pretty, into: &out)
+        let spaces = pretty ? 2 * (depth + 1) : 0
+        guard spaces <= 128, key.utf8CodeUnitCount <= 96 else {
+            if pretty {
+                JSONPrimitive.separator(comma: comma, newline: true, indent: depth + 1, into: &out)
+            } else if comma {
+                out.append(UInt8(ascii: ","))
+            }
+            out.append(UInt8(ascii: "\""))
+            key.withUTF8Buffer { out.append(contentsOf: $0) }
+            JSONPrimitive.afterKey(pretty: pretty, into: &out)
+            if let integer { JSONPrimitive.writeInteger(integer, into: &out) }
+            return
+        }
+        // At most `,` `\n` 128 spaces `"` 96 key bytes `" : ` and 20 digits with a sign: 253 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { stage in
+            var n = 0
+            if pretty {
+                JSONPrimitive.separatorBytes(comma: comma, indent: depth + 1) { bytes in
+                    _ = stage.initialize(fromContentsOf: bytes)
+                    n = bytes.count
+                }
+            } else if comma {
+                stage[n] = UInt8(ascii: ",")
+                n += 1
+            }
+            stage[n] = UInt8(ascii: "\"")
+            n += 1
+            key.withUTF8Buffer { bytes in
+                for b in bytes {
+                    stage[n] = b
+                    n += 1
+                }
+            }
+            stage[n] = UInt8(ascii: "\"")
+            n += 1
+            if pretty {
+                stage[n] = 0x20
+                stage[n + 1] = UInt8(ascii: ":")
+                stage[n + 2] = 0x20
+                n += 3
+            } else {
+                stage[n] = UInt8(ascii: ":")
+                n += 1
+            }
+            if let integer { JSONPrimitive.stageInteger(integer, in: stage, at: &n) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: stage[..<n]))
+        }
     }
 
     // Each writer takes an optional and writes nothing for `nil`; a value that is not optional is
@@ -56,8 +104,12 @@ struct JSONObjectWriter {
     @inline(__always)
     mutating func integer(_ key: StaticString, _ value: (some BinaryInteger)?, into out: inout [UInt8]) {
         guard let value else { return }
-        self.key(key, into: &out)
-        JSONPrimitive.writeInteger(value, into: &out)
+        if let small = Int64(exactly: value) {
+            self.key(key, integer: small, into: &out)
+        } else {
+            self.key(key, into: &out)
+            JSONPrimitive.writeInteger(value, into: &out)
+        }
     }
 
     /// Writes the member `key` with the string `value`; nothing when it is `nil`.
