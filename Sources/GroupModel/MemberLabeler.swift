@@ -94,22 +94,37 @@ public struct MemberLabeler: Sendable {
             }
         }
         // A base shared with another living member needs the longer form (a member that already
-        // has a label keeps it).
-        // Each member's base is made from its fields (passing a member of the list being labelled
-        // would copy it whole).
-        let bases = unlabelled.isEmpty ? [] : members.indices.map {
-            Self.base(instanceID: members[$0].instanceID, clientID: members[$0].clientID, memberID: members[$0].memberID)
+        // has a label keeps it). Bases and hosts are made from each member's fields (passing a
+        // member of the list being labelled would copy it whole) and counted, so that a group of
+        // many pods of one Deployment is labelled in linear time.
+        struct BaseHost: Hashable {
+            let base: String
+            let host: String
         }
-        var byBase: [String: [Int]] = [:]
-        for i in bases.indices { byBase[bases[i], default: []].append(i) }
+        var bases: [String] = []
+        var hosts: [String] = []
+        var perBase: [String: Int] = [:]
+        var perBaseHost: [BaseHost: Int] = [:]
+        if !unlabelled.isEmpty {
+            bases.reserveCapacity(members.count)
+            hosts.reserveCapacity(members.count)
+            for i in members.indices {
+                let base = Self.base(instanceID: members[i].instanceID, clientID: members[i].clientID, memberID: members[i].memberID)
+                let host = Self.normalizedHost(members[i].clientHost)
+                bases.append(base)
+                hosts.append(host)
+                perBase[base, default: 0] += 1
+                perBaseHost[BaseHost(base: base, host: host), default: 0] += 1
+            }
+        }
         for i in unlabelled {
             let base = bases[i]
-            // Needed when a label is already the base, or another living member starts from it.
-            let sameBase = (byBase[base] ?? []).filter { $0 != i }
             var label = base
-            if taken.contains(base) || !sameBase.isEmpty {
-                let host = members[i].host
-                let hostsDiffer = !host.isEmpty && sameBase.allSatisfy { members[$0].host != host }
+            // Needed when a label is already the base, or another living member starts from it.
+            if taken.contains(base) || perBase[base, default: 0] > 1 {
+                let host = hosts[i]
+                // No other member with this base is on this host.
+                let hostsDiffer = !host.isEmpty && perBaseHost[BaseHost(base: base, host: host), default: 0] == 1
                 if hostsDiffer && !taken.contains(base + "@" + host) {
                     label = base + "@" + host
                 } else {
