@@ -579,16 +579,33 @@ public struct RecordTimes: Sendable, Hashable {
                 }
             }
         }
-        var picked: [Key: Rank] = [:]
-        picked.reserveCapacity(listed.count)
-        for (key, rank) in listed {
-            let previous = picked[key]
-            picked[key] = (rank.focus || previous?.focus == true, max(rank.lag, previous?.lag ?? 0))
-        }
-        listed = []
         func better(_ a: Rank, _ b: Rank) -> Bool {
             a.focus != b.focus ? a.focus : a.lag > b.lag
         }
+        func merge(_ listings: some Sequence<(key: Key, value: Rank)>, capacity: Int) -> [Key: Rank] {
+            var picked: [Key: Rank] = [:]
+            picked.reserveCapacity(capacity)
+            for (key, rank) in listings {
+                let previous = picked[key]
+                picked[key] = (rank.focus || previous?.focus == true, max(rank.lag, previous?.lag ?? 0))
+            }
+            return picked
+        }
+        var picked: [Key: Rank] = [:]
+        if !checkFocus, listed.count > budget {
+            // Without focus a key's rank is its largest lag, the rank of its best listing: the keys
+            // that can be picked have a listing at least as good as the budget-th best listing.
+            // Those listings alone are merged (a table of about `budget` keys, not one of every
+            // lagging partition) unless partitions listed by several groups leave fewer keys than
+            // the budget among them.
+            let cut = budgetthBest(listed.lazy.map(\.value), budget: budget, by: better)
+            let near = listed.lazy.filter { !better(cut, $0.value) }
+            picked = merge(near, capacity: budget)
+            if picked.count < budget { picked = merge(listed, capacity: listed.count) }
+        } else {
+            picked = merge(listed, capacity: listed.count)
+        }
+        listed = []
         var chosen = Array(picked)
         if chosen.count > budget {
             // Only the entries at least as good as the budget-th best (found by comparing
