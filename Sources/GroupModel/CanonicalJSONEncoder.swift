@@ -302,25 +302,14 @@ enum JSONPrimitive {
         writeMagnitude(v.magnitude, negative: v < 0, into: &out)
     }
 
-    /// Appends `-` when `negative`, then the digits of `magnitude`: written right to left into a
-    /// buffer on the stack, then appended with one copy.
+    /// Appends `-` when `negative`, then the digits of `magnitude`, put together on the stack and
+    /// appended with one copy.
     @inline(__always)
     private static func writeMagnitude(_ magnitude: UInt64, negative: Bool, into out: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: 20 digits and a sign fit
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var n = magnitude
-            var i = buf.count
-            repeat {
-                let (q, r) = n.quotientAndRemainder(dividingBy: 10)
-                i -= 1
-                buf[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: r)
-                n = q
-            } while n > 0
-            if negative {
-                i -= 1
-                buf[i] = UInt8(ascii: "-")
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { stage in
+            var n = 0
+            stageDigits(magnitude, negative: negative, in: stage, at: &n)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: stage[..<n]))
         }
     }
 
@@ -328,8 +317,14 @@ enum JSONPrimitive {
     /// past them.
     @inline(__always)
     static func stageInteger(_ v: Int64, in stage: UnsafeMutableBufferPointer<UInt8>, at n: inout Int) {
-        var magnitude = v.magnitude
-        if v < 0 {
+        stageDigits(v.magnitude, negative: v < 0, in: stage, at: &n)
+    }
+
+    /// Writes `-` when `negative`, then the digits of `magnitude`, into `stage` from `n` on (at
+    /// most 21 bytes), and moves `n` past them: the digits are counted, then written right to left.
+    @inline(__always)
+    private static func stageDigits(_ magnitude: UInt64, negative: Bool, in stage: UnsafeMutableBufferPointer<UInt8>, at n: inout Int) {
+        if negative {
             stage[n] = UInt8(ascii: "-")
             n += 1
         }
@@ -341,12 +336,13 @@ enum JSONPrimitive {
         }
         var i = n + digits
         n = i
+        var left = magnitude
         repeat {
-            let (q, r) = magnitude.quotientAndRemainder(dividingBy: 10)
+            let (q, r) = left.quotientAndRemainder(dividingBy: 10)
             i -= 1
             stage[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: r)
-            magnitude = q
-        } while magnitude > 0
+            left = q
+        } while left > 0
     }
 
     static func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ v: F, into out: inout [UInt8], codingPath: [any CodingKey]) throws {
