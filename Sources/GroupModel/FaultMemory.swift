@@ -18,17 +18,13 @@ public struct FaultMemory: Sendable, Equatable {
     /// An empty memory: every fault is new.
     public init() {}
 
-    /// The client-side failures of a broker's connection (see `AdminItemError.name`): whichever
-    /// request meets a broker that closes or drops its connections fails with one of these, and
-    /// which request that is depends on timing.
-    public static let connectionFaults: Set<String> = ["CONNECTION_FAILED", "TIMEOUT", "MALFORMED_RESPONSE"]
-
     /// The key a poll error is remembered by: its kind and what it applies to, not its wording
-    /// (which may carry changing detail). A connection fault of a known broker is one fault of
-    /// that broker, whatever request, group or topic met it.
+    /// (which may carry changing detail). A connection fault (``ItemError/isConnectionFault``) of
+    /// a known broker is one fault of that broker, whatever request, group or topic met it: which
+    /// request meets a broker that drops its connections depends on timing.
     public static func key(of error: PollError) -> String {
-        if let broker = error.brokerID, let name = error.kafkaError?.name, connectionFaults.contains(name) {
-            return "connection|\(broker)|\(name)"
+        if let broker = error.brokerID, let item = error.kafkaError, item.isConnectionFault {
+            return "connection|\(broker)|\(item.name)"
         }
         return "\(error.scope)|\(error.operation)|\(error.brokerID ?? -1)|\(error.groupID ?? "")|\(error.topic ?? "")|\(error.kafkaError?.code ?? 0)"
     }
@@ -48,6 +44,12 @@ public struct FaultMemory: Sendable, Equatable {
         // What has been absent for two polls has healed.
         lastSeen = lastSeen.filter { polls - $0.value < 2 }
         return new
+    }
+
+    /// Records a poll that failed as a whole with the fault `faultKey` (its kind, not its wording)
+    /// and says whether that fault is new.
+    public mutating func observeFailedPoll(faultKey: String) -> Bool {
+        !observe(["cluster|poll|\(faultKey)"]).isEmpty
     }
 
     /// Records one poll's errors and returns the new ones, in their order.

@@ -17,6 +17,22 @@ public struct ItemError: Sendable, Hashable, Codable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The names of the client-side failures of a broker's connection: the connection failed or
+    /// closed, a request timed out, the answer could not be read. The admin client names its
+    /// errors with these; whichever request meets a broker that drops its connections fails with
+    /// one of them.
+    public static let connectionFailedName = "CONNECTION_FAILED"
+    /// See ``connectionFailedName``.
+    public static let timeoutName = "TIMEOUT"
+    /// See ``connectionFailedName``.
+    public static let malformedResponseName = "MALFORMED_RESPONSE"
+
+    /// Whether this is a failure of the connection to the broker (``connectionFailedName``,
+    /// ``timeoutName``, ``malformedResponseName``), not an answer about the item.
+    public var isConnectionFault: Bool {
+        name == Self.connectionFailedName || name == Self.timeoutName || name == Self.malformedResponseName
+    }
+
     /// `NAME (code): message`.
     public var description: String {
         if let message, !message.isEmpty { return "\(name) (\(code)): \(message)" }

@@ -179,8 +179,9 @@ public struct PollDerivation: Sendable {
     public private(set) var recordTimes = RecordTimes()
     /// Each group's verdict at the last poll, for `verdict_changed` events (by the group's position).
     private var lastStatus = GroupTable<HealthStatus>()
-    /// The faults of the last polls: which of a poll's errors are new (each fault is reported once while it lasts).
-    public var faults = FaultMemory()
+    /// The faults of the last polls: which of a poll's errors are new (each fault is reported once
+    /// while it lasts). A poll that failed as a whole is recorded with ``observeFailedPoll(faultKey:)``.
+    public private(set) var faults = FaultMemory()
     /// What each step of the last ``ingest(_:)`` cost.
     public private(set) var lastTimings = DerivationTimings()
     /// The clock for ``lastTimings``, in milliseconds from any origin (a benchmark may pass a CPU-time
@@ -393,6 +394,12 @@ public struct PollDerivation: Sendable {
             }
         }
         return PartitionTimeLags(rows: rows, lags: lags)
+    }
+
+    /// Records a poll that failed as a whole (no snapshot to ingest) with the fault `faultKey`, so
+    /// that the faults of the polls around it stay lasting; true when the fault is new.
+    public mutating func observeFailedPoll(faultKey: String) -> Bool {
+        faults.observeFailedPoll(faultKey: faultKey)
     }
 
     /// A KIP-848 member that vanished while behind the assignment epoch (or still revoking) is a

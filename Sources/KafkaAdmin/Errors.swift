@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaWire
 
 // MARK: - Whole-operation failures
@@ -138,9 +139,9 @@ public struct AdminItemError: Error, Sendable, Hashable, CustomStringConvertible
     public var name: String {
         switch kind {
         case let .broker(code): return KafkaErrorCode(code).name
-        case .connection: return "CONNECTION_FAILED"
-        case .timeout: return "TIMEOUT"
-        case .malformedResponse: return "MALFORMED_RESPONSE"
+        case .connection: return ItemError.connectionFailedName
+        case .timeout: return ItemError.timeoutName
+        case .malformedResponse: return ItemError.malformedResponseName
         case .unsupportedVersion: return "UNSUPPORTED_VERSION"
         case .missingFromResponse: return "MISSING_FROM_RESPONSE"
         case .notRoutable: return "NOT_ROUTABLE"

@@ -245,8 +245,7 @@ public actor Monitor {
                 finishedEpisodes: derivation.tracker.finished, verdicts: [:], stats: nil, failure: message,
                 newErrors: [], lastSuccessAt: lastSuccessAt, at: at)
             // Keyed by the kind of fault, not its wording, so a lasting fault is reported once.
-            let key = "cluster|poll|\(error.faultKey)"
-            if !derivation.faults.observe([key]).isEmpty {
+            if derivation.observeFailedPoll(faultKey: error.faultKey) {
                 update.newErrors = [PollError(scope: .cluster, operation: "poll", message: message)]
             }
             return update

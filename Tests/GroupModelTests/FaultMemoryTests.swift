@@ -48,12 +48,13 @@ struct FaultMemoryTests {
     @Test("A broker whose connection fails is one fault, whichever request met it")
     func connectionFaults() {
         func failed(_ name: String) -> ItemError { ItemError(code: 13, name: name, message: "closed by the broker") }
-        let listing = PollError(scope: .broker, operation: "ListGroups", brokerID: 1, kafkaError: failed("CONNECTION_FAILED"), message: "broker 1")
-        let offsets = PollError(scope: .topic, operation: "ListOffsets", brokerID: 1, topic: "orders", kafkaError: failed("CONNECTION_FAILED"), message: "orders")
-        let describe = PollError(scope: .group, operation: "describe", brokerID: 1, groupID: "audit", kafkaError: failed("CONNECTION_FAILED"), message: "audit")
-        let otherBroker = PollError(scope: .broker, operation: "ListGroups", brokerID: 2, kafkaError: failed("CONNECTION_FAILED"), message: "broker 2")
-        let timedOut = PollError(scope: .broker, operation: "ListGroups", brokerID: 1, kafkaError: failed("TIMEOUT"), message: "broker 1")
-        let noBroker = PollError(scope: .topic, operation: "ListOffsets", topic: "orders", kafkaError: failed("CONNECTION_FAILED"), message: "orders")
+        let (connectionFailed, timeout) = (ItemError.connectionFailedName, ItemError.timeoutName)
+        let listing = PollError(scope: .broker, operation: "ListGroups", brokerID: 1, kafkaError: failed(connectionFailed), message: "broker 1")
+        let offsets = PollError(scope: .topic, operation: "ListOffsets", brokerID: 1, topic: "orders", kafkaError: failed(connectionFailed), message: "orders")
+        let describe = PollError(scope: .group, operation: "describe", brokerID: 1, groupID: "audit", kafkaError: failed(connectionFailed), message: "audit")
+        let otherBroker = PollError(scope: .broker, operation: "ListGroups", brokerID: 2, kafkaError: failed(connectionFailed), message: "broker 2")
+        let timedOut = PollError(scope: .broker, operation: "ListGroups", brokerID: 1, kafkaError: failed(timeout), message: "broker 1")
+        let noBroker = PollError(scope: .topic, operation: "ListOffsets", topic: "orders", kafkaError: failed(connectionFailed), message: "orders")
         var memory = FaultMemory()
         #expect(memory.observe(errors: [listing]) == [listing])
         #expect(memory.observe(errors: [offsets, describe]).isEmpty, "the same broker's connection, met by other requests")
@@ -64,6 +65,22 @@ struct FaultMemoryTests {
         var movedElsewhere = moved
         movedElsewhere.groupID = "billing"
         #expect(memory.observe(errors: [moved, movedElsewhere]) == [moved, movedElsewhere])
+    }
+
+    @Test("A poll that failed as a whole counts as a poll, and its own fault is reported once")
+    func failedPolls() {
+        var memory = FaultMemory()
+        #expect(memory.observe(["broker 2 down"]) == ["broker 2 down"])
+        // The cluster unreachable for one poll: the broker's fault was seen a poll before it.
+        let firstFailure = memory.observeFailedPoll(faultKey: "connection refused")
+        #expect(firstFailure)
+        #expect(memory.observe(["broker 2 down"]).isEmpty)
+        let failingAgain = memory.observeFailedPoll(faultKey: "connection refused")
+        #expect(!failingAgain, "failing every other poll is one lasting fault")
+        #expect(memory.observe([]).isEmpty)
+        #expect(memory.observe([]).isEmpty)
+        let afterHealing = memory.observeFailedPoll(faultKey: "connection refused")
+        #expect(afterHealing, "healed after two good polls, then new")
     }
 
     @Test("The memory holds the faults of the last two polls only")

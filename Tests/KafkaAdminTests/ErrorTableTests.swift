@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaAdmin
 import KafkaWire
 import Testing
@@ -11,6 +12,21 @@ import Testing
             #expect(item.name == code.name, "code \(code.code)")
             #expect(item.isRetriable == code.isRetriable, "code \(code.code)")
             #expect(item.code == code.code)
+        }
+    }
+
+    /// The fault rule (``FaultMemory``) keys a broker's connection faults by these names: the
+    /// client's connection-level errors carry them, and nothing else does.
+    @Test func connectionLevelFailuresAreConnectionFaultsAndNothingElseIs() {
+        func item(_ kind: AdminItemError.Kind) -> ItemError {
+            let e = AdminItemError(kind)
+            return ItemError(code: e.code, name: e.name, message: e.message)
+        }
+        for kind: AdminItemError.Kind in [.connection, .timeout, .malformedResponse] {
+            #expect(item(kind).isConnectionFault, "\(kind)")
+        }
+        for kind: AdminItemError.Kind in [.unsupportedVersion, .missingFromResponse, .notRoutable, .notSupported, .broker(code: 13), .broker(code: 16)] {
+            #expect(!item(kind).isConnectionFault, "\(kind)")
         }
     }
 

@@ -155,19 +155,17 @@ struct FaultToleranceTests {
         }
     }
 
+    // A hang is caught by the time limit, not by timing the polls (three take about 3 s alone and
+    // took 28 s once on two cores shared with the whole test run).
     @Test("A server that answers garbage or an oversized frame: a clear error, reported once, no hang",
-          arguments: [GarbageServer.Mode.garbage, .oversized, .silent])
+          .timeLimit(.minutes(3)), arguments: [GarbageServer.Mode.garbage, .oversized, .silent])
     func garbage(mode: GarbageServer.Mode) async throws {
         let server = try await GarbageServer.start(mode: mode)
         var props = ["bootstrap.servers": "127.0.0.1:\(server.port)"]
         props.merge(Self.fastProperties) { $1 }
         let (admin, monitor) = try Fixture.monitor(props)
         var updates: [MonitorUpdate] = []
-        let start = ContinuousClock.now
         for _ in 0..<3 { updates.append(await monitor.pollOnce()) }
-        // A hang never ends; three polls take about 3 s alone and took 28 s once on two cores
-        // shared with the whole test run, so the bound only tells a hang from a slow machine.
-        #expect(start.duration(to: .now) < .seconds(90))
         await admin.close()
         await server.stop()
         for u in updates { #expect(u.failure != nil) }
