@@ -150,12 +150,68 @@ struct AskedIDs: Sendable, Hashable {
     var lastConsumer: [DescribedConsumerGroupInput?] = []
     /// The same for DescribeGroups (``FlatDescribeGroupsResponse/member(_:version:flexible:decodable:names:equals:)``).
     var lastClassic: [DescribedClassicGroupInput?] = []
+    /// The bytes of the last answer the guides (``lastConsumer`` or ``lastClassic``) were read from.
+    var lastBytes: [UInt8] = []
+    /// Per position, where the guide there lay in ``lastBytes``: an empty range where there is no
+    /// guide, or where its bytes no longer stand for it (``LastDescribeAnswer/guides(for:version:topicNames:)``).
+    var lastSpans: [Range<Int>] = []
+
+    /// Moves past the group at the reader when its bytes are those the guide at position `k` was
+    /// read from, and returns true: the group is then the guide, with nothing read (a group's
+    /// reading depends only on its bytes, the version and the names, and its encoding ends where
+    /// the same bytes ended before). Otherwise the reader stays where it was.
+    func skipGuideBytes(_ r: inout WireReader, at k: Int) -> Bool {
+        guard k < lastSpans.count, !lastSpans[k].isEmpty else { return false }
+        return r.skipBytes(ifEqualTo: lastBytes, lastSpans[k])
+    }
 
     /// The group id at position `k` of the answer: `ids[k]` when the bytes are its own, else the
     /// string read (with the errors `readString` throws).
     func read(_ r: inout WireReader, at k: Int, compact: Bool) throws(WireError) -> String {
         if k < ids.count, r.skipString(compact: compact, ifEqualTo: ids[k]) { return ids[k] }
         return try r.readString(compact: compact, field: "groupID")
+    }
+}
+
+/// Where an answer's groups were read from: the answer's bytes and each group's range in them, in
+/// the order answered, kept to read the coordinator's next answer with (``LastDescribeAnswer``).
+/// Not part of the answer's value: answers with the same groups are equal wherever they were read.
+struct AnswerSource: Sendable, Hashable {
+    /// The answer's bytes (the reader's buffer, shared).
+    var bytes: [UInt8] = []
+    /// Each group's range in ``bytes``.
+    var spans: [Range<Int>] = []
+
+    static func == (a: AnswerSource, b: AnswerSource) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
+}
+
+/// One coordinator's last answer to a describe request, kept to read its next answer with: the
+/// groups as read (the guides of ``AskedIDs``), where each was read from, and the version and
+/// topic names their reading depended on.
+struct LastDescribeAnswer<Group: Sendable>: Sendable {
+    /// The groups, in the order answered.
+    var groups: [Group]
+    /// Where they were read from.
+    var source: AnswerSource
+    /// The version the answer was read at.
+    var version: Int16
+    /// Metadata's topic names by id it was read with (ConsumerGroupDescribe's empty names are them).
+    var topicsByID: [KafkaUUID: String]
+
+    /// The guides for `ids` (sorted, each once), by position, the groups found by `id`; with their
+    /// bytes when those still stand for them, that is when the next answer is read at the same
+    /// version with the same names by id.
+    func guides(
+        for ids: [String], version: Int16, topicNames: MetadataTopicNames, id: (Group) -> String
+    ) -> (groups: [Group?], bytes: [UInt8], spans: [Range<Int>]) {
+        let positions = KafkaAdminClient.guidePositions(groups, for: ids, id: id)
+        if positions.isEmpty { return ([], [], []) }
+        let guides = positions.map { $0 < 0 ? nil : groups[$0] }
+        guard version == self.version, topicsByID == topicNames.byID, source.spans.count == groups.count else {
+            return (guides, [], [])
+        }
+        return (guides, source.bytes, positions.map { $0 < 0 ? 0..<0 : source.spans[$0] })
     }
 }
 
@@ -172,13 +228,10 @@ struct FlatDescribeRequest<Request: KafkaRequestMessage, Answer: TopicNamedAnswe
     /// The group ids the request asks about, in its order.
     var askedIDs: AskedIDs
 
-    init(
-        _ request: Request, topicNames: MetadataTopicNames, askedIDs: [String] = [],
-        lastConsumer: [DescribedConsumerGroupInput?] = [], lastClassic: [DescribedClassicGroupInput?] = []
-    ) {
+    init(_ request: Request, topicNames: MetadataTopicNames, askedIDs: AskedIDs = AskedIDs()) {
         self.request = request
         self.topicNames = topicNames
-        self.askedIDs = AskedIDs(ids: askedIDs, lastConsumer: lastConsumer, lastClassic: lastClassic)
+        self.askedIDs = askedIDs
     }
 
     /// Reads the request (without Metadata's names or the ids asked).
@@ -211,6 +264,8 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
     var throttleTimeMs: Int32 = 0
     /// The groups, as answered.
     var groups: [DescribedConsumerGroupInput] = []
+    /// Where they were read from.
+    var source = AnswerSource()
 
     init(throttleTimeMs: Int32 = 0, groups: [DescribedConsumerGroupInput] = []) {
         self.throttleTimeMs = throttleTimeMs
@@ -225,11 +280,22 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
             throw WireError.unexpectedNull(field: "groups", offset: r.offset)
         }
         groups.reserveCapacity(Swift.min(count, r.remaining / 8))
+        source.spans.reserveCapacity(Swift.min(count, r.remaining / 8))
         var names = TopicNameReader(topicNames)
         var strings = RepeatedStrings()
         for k in 0..<count {
-            groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings, asked: askedIDs, at: k))
+            let start = r.offset
+            if k < askedIDs.lastConsumer.count, k < askedIDs.ids.count, var same = askedIDs.lastConsumer[k],
+               askedIDs.skipGuideBytes(&r, at: k) {
+                // The asked string, as ``AskedIDs/read(_:at:compact:)`` gives it (the bytes name it).
+                if same.groupID == askedIDs.ids[k] { same.groupID = askedIDs.ids[k] }
+                groups.append(same)
+            } else {
+                groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings, asked: askedIDs, at: k))
+            }
+            source.spans.append(start..<r.offset)
         }
+        source.bytes = r.buffer
         try FlatListOffsetsResponse.skipTaggedFields(&r)
     }
 
@@ -500,6 +566,8 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
     var throttleTimeMs: Int32 = 0
     /// The groups, as answered.
     var groups: [DescribedClassicGroupInput] = []
+    /// Where they were read from.
+    var source = AnswerSource()
 
     init(throttleTimeMs: Int32 = 0, groups: [DescribedClassicGroupInput] = []) {
         self.throttleTimeMs = throttleTimeMs
@@ -515,12 +583,23 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
             throw WireError.unexpectedNull(field: "groups", offset: r.offset)
         }
         groups.reserveCapacity(Swift.min(count, r.remaining / 8))
+        source.spans.reserveCapacity(Swift.min(count, r.remaining / 8))
         var names = TopicNameReader(topicNames)
         var strings = RepeatedStrings()
         for k in 0..<count {
-            groups.append(try Self.readGroup(
-                &r, version: version, flexible: flexible, names: &names, strings: &strings, asked: askedIDs, at: k))
+            let start = r.offset
+            if k < askedIDs.lastClassic.count, k < askedIDs.ids.count, var same = askedIDs.lastClassic[k],
+               askedIDs.skipGuideBytes(&r, at: k) {
+                // The asked string, as ``AskedIDs/read(_:at:compact:)`` gives it (the bytes name it).
+                if same.groupID == askedIDs.ids[k] { same.groupID = askedIDs.ids[k] }
+                groups.append(same)
+            } else {
+                groups.append(try Self.readGroup(
+                    &r, version: version, flexible: flexible, names: &names, strings: &strings, asked: askedIDs, at: k))
+            }
+            source.spans.append(start..<r.offset)
         }
+        source.bytes = r.buffer
         if flexible { try FlatListOffsetsResponse.skipTaggedFields(&r) }
     }
 

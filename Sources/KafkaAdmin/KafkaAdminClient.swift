@@ -93,11 +93,12 @@ public actor KafkaAdminClient {
     var lastListedIDs: [Int32: [String]] = [:]
     /// The listing the coordinator cache was last pruned against (``PrunedListing``).
     var lastPruned: PrunedListing?
-    /// Per coordinator, the groups of its last ConsumerGroupDescribe answer (in the order answered,
-    /// which is the ids' order): the guides the next answer is read with (``AskedIDs/lastConsumer``).
-    var lastConsumerAnswer: [Int32: [DescribedConsumerGroupInput]] = [:]
+    /// Per coordinator, its last ConsumerGroupDescribe answer (groups in the order answered, which
+    /// is the ids' order, with the bytes they were read from): the guides the next answer is read
+    /// with (``AskedIDs/lastConsumer``, ``AskedIDs/lastSpans``).
+    var lastConsumerAnswer: [Int32: LastDescribeAnswer<DescribedConsumerGroupInput>] = [:]
     /// The same for DescribeGroups (``AskedIDs/lastClassic``).
-    var lastClassicAnswer: [Int32: [DescribedClassicGroupInput]] = [:]
+    var lastClassicAnswer: [Int32: LastDescribeAnswer<DescribedClassicGroupInput>] = [:]
     /// ListOffsets' last routing of partitions to leaders (``ListOffsetsRouting``).
     var lastListOffsetsRouting: ListOffsetsRouting?
     var isClosed = false

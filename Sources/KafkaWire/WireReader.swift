@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads Kafka wire primitives from a byte buffer, front to back.
 ///
 /// Every read checks bounds first and throws ``WireError`` instead of trapping. Lengths and counts
@@ -175,6 +181,26 @@ public struct WireReader: Sendable {
         if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
         try need(count)
         offset += count
+    }
+
+    /// The whole buffer the reader reads from (not only what is left): a caller that keeps where a
+    /// value lay in it can later ask whether other bytes are the same (``skipBytes(ifEqualTo:_:)``).
+    /// The array is shared, not copied.
+    public var buffer: [UInt8] { storage }
+
+    /// Moves past the next `range.count` bytes when they are `bytes[range]` and returns true;
+    /// otherwise (different bytes, too few left, a range outside `bytes`) leaves the reader where it
+    /// was and returns false.
+    public mutating func skipBytes(ifEqualTo bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        let n = range.count
+        guard n <= end - offset, range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
+        if n == 0 { return true }
+        let at = offset
+        let equal = storage.withUnsafeBytes { s in
+            bytes.withUnsafeBytes { b in memcmp(s.baseAddress! + at, b.baseAddress! + range.lowerBound, n) == 0 }
+        }
+        if equal { offset += n }
+        return equal
     }
 
     /// A reader over the next `count` bytes, which this reader then skips.

@@ -105,13 +105,32 @@ struct PollReadingTests {
         return next
     }
 
-    static func guided(_ bytes: [UInt8], version: Int16, ids: [String], last: [DescribedConsumerGroupInput]) -> Result<FlatConsumerGroupDescribeResponse, WireError> {
+    /// `bytes` read as the admin client reads an answer after `last`: its groups the guides, and
+    /// (when `spans`) the bytes they were read from.
+    static func guided(
+        _ bytes: [UInt8], version: Int16, ids: [String], last: FlatConsumerGroupDescribeResponse, spans: Bool
+    ) -> Result<FlatConsumerGroupDescribeResponse, WireError> {
         Result { () throws(WireError) in
             var r = WireReader(bytes)
-            let asked = AskedIDs(ids: ids, lastConsumer: KafkaAdminClient.guides(last, for: ids) { $0.groupID })
-            return try FlatConsumerGroupDescribeResponse(
-                from: &r, version: version, topicNames: FlatGroupDescriptionsTests.topicNames, askedIDs: asked)
+            let names = FlatGroupDescriptionsTests.topicNames
+            let kept = LastDescribeAnswer(groups: last.groups, source: last.source, version: version, topicsByID: names.byID)
+            let g = kept.guides(for: ids, version: version, topicNames: names) { $0.groupID }
+            let asked = AskedIDs(ids: ids, lastConsumer: g.groups, lastBytes: spans ? g.bytes : [], lastSpans: spans ? g.spans : [])
+            return try FlatConsumerGroupDescribeResponse(from: &r, version: version, topicNames: names, askedIDs: asked)
         }
+    }
+
+    /// Whether every group of `a` with members shares its list with `b`'s at its position.
+    static func sharesMembers<Group>(_ a: [Group], _ b: [Group], members: (Group) -> [some Any]) -> (shared: Int, of: Int) {
+        var shared = 0
+        var of = 0
+        for (x, y) in zip(a, b) where !members(x).isEmpty {
+            of += 1
+            if members(x).withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) == members(y).withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) {
+                shared += 1
+            }
+        }
+        return (shared, of)
     }
 
     @Test("ConsumerGroupDescribe read with the last answer as guide reads what the generated answer converts to, errors included")
@@ -124,23 +143,36 @@ struct PollReadingTests {
             for trial in 0..<300 {
                 let first = FlatGroupDescriptionsTests.consumerAnswer(&rng, tagged: trial % 2 == 1)
                 let ids = (0..<5).map { "group-\($0)" }
-                let last = try FlatGroupDescriptionsTests.consumerFlat(try first.encoded(version: version), version: version).get().groups
+                let firstBytes = try first.encoded(version: version)
+                let lastAnswer = try FlatGroupDescriptionsTests.consumerFlat(firstBytes, version: version).get()
+                let last = lastAnswer.groups
                 // The same answer again: every member is the guide's, each group's list shared.
-                let again = try Self.guided(try first.encoded(version: version), version: version, ids: ids, last: last).get()
+                let again = try Self.guided(firstBytes, version: version, ids: ids, last: lastAnswer, spans: false).get()
                 #expect(again.groups == last)
                 // A group whose members all read as the guide's keeps the guide's list (members with
                 // unsorted partitions are read again: their lists are sorted, unlike the bytes).
-                for (a, b) in zip(again.groups, last) where !a.members.isEmpty {
-                    groups += 1
-                    if a.members.withUnsafeBufferPointer({ $0.baseAddress }) == b.members.withUnsafeBufferPointer({ $0.baseAddress }) { reused += 1 }
-                }
+                let byMembers = Self.sharesMembers(again.groups, last) { $0.members }
+                reused += byMembers.shared
+                groups += byMembers.of
+                // With the last answer's bytes, each group whose bytes are the same is the guide
+                // itself, unsorted partitions and all.
+                let byBytes = try Self.guided(firstBytes, version: version, ids: ids, last: lastAnswer, spans: true).get()
+                #expect(byBytes.groups == last)
+                let whole = Self.sharesMembers(byBytes.groups, last) { $0.members }
+                #expect(whole.shared == whole.of)
                 // A changed answer: what it says, whatever the guide said.
                 let bytes = try Self.changed(first, &rng).encoded(version: version)
                 let reference = FlatGroupDescriptionsTests.consumerReference(bytes, version: version)
-                #expect(Self.guided(bytes, version: version, ids: ids, last: last) == reference, "version \(version), trial \(trial)")
+                for spans in [false, true] {
+                    #expect(Self.guided(bytes, version: version, ids: ids, last: lastAnswer, spans: spans) == reference, "version \(version), trial \(trial)")
+                }
                 members += (try? reference.get())?.groups.reduce(0) { $0 + $1.members.count } ?? 0
                 Self.expectCutAndDamagedAgree(
-                    bytes, cuts: trial % 10 == 0, &rng, guided: { Self.guided($0, version: version, ids: ids, last: last) },
+                    bytes, cuts: trial % 10 == 0, &rng, guided: { Self.guided($0, version: version, ids: ids, last: lastAnswer, spans: trial % 2 == 0) },
+                    reference: { FlatGroupDescriptionsTests.consumerReference($0, version: version) })
+                // The first answer cut or damaged, read with its own bytes as the guide's.
+                Self.expectCutAndDamagedAgree(
+                    firstBytes, cuts: trial % 10 == 5, &rng, guided: { Self.guided($0, version: version, ids: ids, last: lastAnswer, spans: true) },
                     reference: { FlatGroupDescriptionsTests.consumerReference($0, version: version) })
             }
         }
@@ -163,11 +195,17 @@ struct PollReadingTests {
         #expect(guided(damaged) == reference(damaged))
     }
 
-    static func guidedClassic(_ bytes: [UInt8], version: Int16, ids: [String], last: [DescribedClassicGroupInput]) -> Result<FlatDescribeGroupsResponse, WireError> {
+    /// ``guided(_:version:ids:last:spans:)`` for DescribeGroups.
+    static func guidedClassic(
+        _ bytes: [UInt8], version: Int16, ids: [String], last: FlatDescribeGroupsResponse, spans: Bool
+    ) -> Result<FlatDescribeGroupsResponse, WireError> {
         Result { () throws(WireError) in
             var r = WireReader(bytes)
-            let asked = AskedIDs(ids: ids, lastClassic: KafkaAdminClient.guides(last, for: ids) { $0.groupID })
-            return try FlatDescribeGroupsResponse(from: &r, version: version, topicNames: FlatGroupDescriptionsTests.topicNames, askedIDs: asked)
+            let names = FlatGroupDescriptionsTests.topicNames
+            let kept = LastDescribeAnswer(groups: last.groups, source: last.source, version: version, topicsByID: names.byID)
+            let g = kept.guides(for: ids, version: version, topicNames: names) { $0.groupID }
+            let asked = AskedIDs(ids: ids, lastClassic: g.groups, lastBytes: spans ? g.bytes : [], lastSpans: spans ? g.spans : [])
+            return try FlatDescribeGroupsResponse(from: &r, version: version, topicNames: names, askedIDs: asked)
         }
     }
 
@@ -182,13 +220,23 @@ struct PollReadingTests {
             for trial in 0..<150 {
                 let tagged = DescribeGroupsResponse.isFlexible(version) && trial % 2 == 1
                 let first = try FlatGroupDescriptionsTests.classicAnswer(&rng, version: version, tagged: tagged)
-                let last = try FlatGroupDescriptionsTests.classicFlat(try first.encoded(version: version), version: version).get().groups
-                let again = try Self.guidedClassic(try first.encoded(version: version), version: version, ids: ids, last: last).get()
+                let firstBytes = try first.encoded(version: version)
+                let lastAnswer = try FlatGroupDescriptionsTests.classicFlat(firstBytes, version: version).get()
+                let last = lastAnswer.groups
+                let again = try Self.guidedClassic(firstBytes, version: version, ids: ids, last: lastAnswer, spans: false).get()
                 #expect(again.groups == last)
-                for (a, b) in zip(again.groups, last) where !a.members.isEmpty {
-                    groups += 1
-                    if a.members.withUnsafeBufferPointer({ $0.baseAddress }) == b.members.withUnsafeBufferPointer({ $0.baseAddress }) { reused += 1 }
-                }
+                let byMembers = Self.sharesMembers(again.groups, last) { $0.members }
+                reused += byMembers.shared
+                groups += byMembers.of
+                // With the last answer's bytes, every group is the guide itself.
+                let byBytes = try Self.guidedClassic(firstBytes, version: version, ids: ids, last: lastAnswer, spans: true).get()
+                #expect(byBytes.groups == last)
+                let whole = Self.sharesMembers(byBytes.groups, last) { $0.members }
+                #expect(whole.shared == whole.of)
+                Self.expectCutAndDamagedAgree(
+                    firstBytes, cuts: trial % 10 == 5, &rng,
+                    guided: { Self.guidedClassic($0, version: version, ids: ids, last: lastAnswer, spans: true) },
+                    reference: { FlatGroupDescriptionsTests.classicReference($0, version: version) })
                 // Changed as from one poll to the next: member bytes, clients, members, protocol types.
                 var next = first
                 for g in next.groups.indices {
@@ -210,14 +258,47 @@ struct PollReadingTests {
                 }
                 let bytes = try next.encoded(version: version)
                 let reference = FlatGroupDescriptionsTests.classicReference(bytes, version: version)
-                #expect(Self.guidedClassic(bytes, version: version, ids: ids, last: last) == reference, "version \(version), trial \(trial)")
+                for spans in [false, true] {
+                    #expect(Self.guidedClassic(bytes, version: version, ids: ids, last: lastAnswer, spans: spans) == reference, "version \(version), trial \(trial)")
+                }
                 members += (try? reference.get())?.groups.reduce(0) { $0 + $1.members.count } ?? 0
                 Self.expectCutAndDamagedAgree(
-                    bytes, cuts: trial % 10 == 0, &rng, guided: { Self.guidedClassic($0, version: version, ids: ids, last: last) },
+                    bytes, cuts: trial % 10 == 0, &rng,
+                    guided: { Self.guidedClassic($0, version: version, ids: ids, last: lastAnswer, spans: trial % 2 == 0) },
                     reference: { FlatGroupDescriptionsTests.classicReference($0, version: version) })
             }
         }
         #expect(reused > groups / 10 && members > 500)
+    }
+
+    @Test("a group's last bytes stand for it only at the same version and with the same topic names by id")
+    func lastBytesNeedSameVersionAndNames() throws {
+        let id = KafkaUUID(high: 7, low: 7)
+        // The broker leaves the topic's name empty: it is Metadata's name for the id.
+        let answer = ConsumerGroupDescribeResponse(groups: [.init(groupID: "g", members: [.init(
+            memberID: "m", memberEpoch: 3, clientID: "c", clientHost: "/h",
+            assignment: .init(topicPartitions: [.init(topicID: id, topicName: "", partitions: [0, 1])]))])])
+        let bytes = try answer.encoded(version: 1)
+        let before = MetadataTopicNames(byID: [id: "orders"], numbers: ["orders": 0])
+        let after = MetadataTopicNames(byID: [id: "payments"], numbers: ["payments": 0])
+        var r = WireReader(bytes)
+        let first = try FlatConsumerGroupDescribeResponse(from: &r, version: 1, topicNames: before, askedIDs: AskedIDs(ids: ["g"]))
+        #expect(first.groups[0].members[0].assignment.map(\.topic) == ["orders", "orders"])
+        #expect(first.source.spans.count == 1 && first.source.bytes == bytes)
+        let kept = LastDescribeAnswer(groups: first.groups, source: first.source, version: 1, topicsByID: before.byID)
+        #expect(kept.guides(for: ["g"], version: 1, topicNames: before) { $0.groupID }.spans == first.source.spans)
+        #expect(kept.guides(for: ["g"], version: 0, topicNames: before) { $0.groupID }.spans.isEmpty)
+        let renamed = kept.guides(for: ["g"], version: 1, topicNames: after) { $0.groupID }
+        #expect(renamed.spans.isEmpty && renamed.groups.count == 1)
+        // Read as the admin client reads it after a Metadata refresh renamed the topic's id.
+        var again = WireReader(bytes)
+        let read = try FlatConsumerGroupDescribeResponse(
+            from: &again, version: 1, topicNames: after,
+            askedIDs: AskedIDs(ids: ["g"], lastConsumer: renamed.groups, lastBytes: renamed.bytes, lastSpans: renamed.spans))
+        #expect(read.groups[0].members[0].assignment.map(\.topic) == ["payments", "payments"])
+        // A group not asked before has no guide, and other ids keep their positions.
+        let shifted = kept.guides(for: ["a", "g"], version: 1, topicNames: before) { $0.groupID }
+        #expect(shifted.spans == [0..<0, first.source.spans[0]] && shifted.groups.map { $0?.groupID } == [nil, "g"])
     }
 
     @Test("lowercasedIfNeeded is lowercased(), and the string itself when it is lower-case ASCII")
