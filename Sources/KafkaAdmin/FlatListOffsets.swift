@@ -1,3 +1,4 @@
+import GroupModel
 import KafkaProtocol
 import KafkaWire
 
@@ -35,6 +36,24 @@ struct FlatListOffsetsRequest: KafkaRequestMessage, FlatMessage {
         self.isolationLevel = isolationLevel
         self.timeoutMs = timeoutMs
         self.timestamp = timestamp
+    }
+
+    /// A client's request (replica -1, isolation and timeout 0, set per version by the sender) for
+    /// the partitions at `slots` of `partitions`, at `timestamp`. `slots` ascend, so each topic's
+    /// partitions form one run, sorted already; the request's partition `k` is `slots[k]`'s.
+    init(asking slots: [Int], of partitions: [TopicPartition], timestamp: Int64) {
+        self.init(replicaID: -1, isolationLevel: 0, timeoutMs: 0, timestamp: timestamp)
+        self.partitions.reserveCapacity(slots.count)
+        partitions.withUnsafeBufferPointer { all in
+            var start = 0
+            while start < slots.count {
+                let name = all[slots[start]].topic
+                var end = start + 1
+                while end < slots.count, all[slots[end]].topic == name { end += 1 }
+                append(topic: name, partitions: slots[start..<end].lazy.map { all[$0].partition })
+                start = end
+            }
+        }
     }
 
     /// Adds a topic with its partitions.
@@ -237,6 +256,14 @@ struct FlatListOffsetsResponse: FlatMessage {
     /// Reads what the generated decoder reads at `version`, into flat arrays; throws where it throws.
     init(from r: inout WireReader, version: Int16) throws(WireError) {
         try self.init(from: &r, version: version, askedTopics: [])
+    }
+
+    /// Whether the answer lists what `request` asked, as asked: the same topics in the same order
+    /// (compared as strings: read with the request's names they are its strings, so each compares
+    /// by identity), each with the same partitions in the same order. Its partition `k` then
+    /// answers the request's partition `k`.
+    func mirrors(_ request: FlatListOffsetsRequest) -> Bool {
+        topicEnds == request.topicEnds && partitionIndexes == request.partitions && topicNames == request.topicNames
     }
 
     /// ``init(from:version:)`` with the topic names asked, in order: a name answered at the

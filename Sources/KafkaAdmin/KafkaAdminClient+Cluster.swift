@@ -77,6 +77,9 @@ struct ListOffsetsRouting {
     var byLeader: [Int32: [Int]]
     /// The positions that have no leader to ask, with why.
     var unroutable: [(slot: Int, error: AdminItemError)]
+    /// The requests last built from this routing, per leader, and the timestamp they ask at: the
+    /// same again while the routing and the timestamp are (``FlatListOffsetsRequest/init(asking:of:timestamp:)``).
+    var requests: (timestamp: Int64, byLeader: [Int32: FlatListOffsetsRequest])?
 }
 
 /// The cluster as DescribeCluster (or, for old brokers, Metadata) describes it.
@@ -192,11 +195,14 @@ extension KafkaAdminClient {
             }
             // Slots per leader, in sorted order; the topic is looked up once per run of its partitions.
             var byLeader: [Int32: [Int]] = [:]
+            // The requests built last time from the same routing, when it is reused.
+            var keptRequests: [Int32: FlatListOffsetsRequest] = [:]
             if attempt == 0, var last = lastListOffsetsRouting, last.partitions == unique, last.topics == metadata.topics {
                 // Routed last time with the same Metadata (the poller's usual case): no partition
                 // is looked up again. The routing then holds this Metadata's topics (equal, and
                 // usually the same storage), not a superseded one.
                 byLeader = last.byLeader
+                if let kept = last.requests, kept.timestamp == spec.wireTimestamp { keptRequests = kept.byLeader }
                 for (slot, error) in last.unroutable { results[slot] = .failure(error) }
                 last.topics = metadata.topics
                 lastListOffsetsRouting = last
@@ -227,22 +233,22 @@ extension KafkaAdminClient {
                 }
             }
             let batches = byLeader
+            // One request per leader: the one built last time from this routing, or a new one
+            // (kept for the next poll when the routing is).
+            var requests: [Int32: FlatListOffsetsRequest] = [:]
+            for (leader, slots) in batches {
+                requests[leader] = keptRequests[leader]
+                    ?? FlatListOffsetsRequest(asking: slots, of: unique, timestamp: spec.wireTimestamp)
+            }
+            if attempt == 0, lastListOffsetsRouting?.partitions == unique, lastListOffsetsRouting?.byLeader == byLeader {
+                lastListOffsetsRouting?.requests = (spec.wireTimestamp, requests)
+            }
+            let builtRequests = requests
             let timeoutMs = Int32(clamping: config.requestTimeout.milliseconds)
             let answers = await withTaskGroup(of: (Int32, RoutedResponse<FlatListOffsetsResponse>).self) { group in
-                for (leader, slots) in batches {
+                for leader in batches.keys {
+                    let built = builtRequests[leader]!
                     group.addTask {
-                        // `slots` are sorted, so each topic's partitions form one run, sorted already.
-                        var request = FlatListOffsetsRequest(replicaID: -1, isolationLevel: 0, timeoutMs: 0, timestamp: spec.wireTimestamp)
-                        request.partitions.reserveCapacity(slots.count)
-                        var start = 0
-                        while start < slots.count {
-                            let name = unique[slots[start]].topic
-                            var end = start + 1
-                            while end < slots.count, unique[slots[end]].topic == name { end += 1 }
-                            request.append(topic: name, partitions: slots[start..<end].lazy.map { unique[$0].partition })
-                            start = end
-                        }
-                        let built = request
                         let answer = await self.send(to: leader, versions: spec.minimumVersion...Caps.listOffsets.upperBound) { version in
                             var r = built
                             r.isolationLevel = version >= 2 ? isolation.rawValue : 0
@@ -260,7 +266,7 @@ extension KafkaAdminClient {
             for (leader, answer) in answers {
                 stats.merge(answer.stats)
                 let slots = batches[leader] ?? []
-                let answered = Self.matchAnswers(answer.result, slots: slots, unique: unique)
+                let answered = Self.matchAnswers(answer.result, slots: slots, unique: unique, asked: builtRequests[leader])
                 for (k, slot) in slots.enumerated() {
                     let r: Result<ListedOffset, AdminItemError>
                     switch answer.result {
@@ -300,10 +306,14 @@ extension KafkaAdminClient {
     /// the request, each topic name compared once per run of its partitions; only an answer in
     /// another order (or with duplicates) is indexed by partition, the last entry for a partition
     /// winning.
+    /// An answer that mirrors `asked` (the request for `slots`: the same topics, runs and
+    /// partitions, as brokers answer) is matched position for position without a look at `unique`.
     static func matchAnswers(
-        _ result: Result<FlatListOffsetsResponse, AdminItemError>, slots: [Int], unique: [TopicPartition]
+        _ result: Result<FlatListOffsetsResponse, AdminItemError>, slots: [Int], unique: [TopicPartition],
+        asked: FlatListOffsetsRequest? = nil
     ) -> [Int] {
         guard case let .success(r) = result else { return [] }
+        if let asked, asked.partitions.count == slots.count, r.mirrors(asked) { return Array(0..<slots.count) }
         var out = [Int](repeating: -1, count: slots.count)
         var k = 0
         var inOrder = true

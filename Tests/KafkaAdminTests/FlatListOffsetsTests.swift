@@ -140,6 +140,19 @@ struct FlatListOffsetsTests {
         swapped.leaderEpochs = [-1, -1, -1]
         #expect(KafkaAdminClient.matchAnswers(.success(swapped), slots: [0, 1, 2], unique: unique) == [2, 1, 0])
         #expect(KafkaAdminClient.matchAnswers(.failure(AdminItemError(.missingFromResponse)), slots: [0], unique: unique) == [])
+        // With the request: an answer that mirrors it is matched position for position; one that
+        // does not (a slot left out, another order) as without it.
+        let asked = FlatListOffsetsRequest(asking: [0, 1, 2], of: unique, timestamp: -1)
+        #expect(asked.topicNames == ["a", "b"] && asked.topicEnds == [2, 3] && asked.partitions == [0, 1, 0])
+        #expect(inOrder.mirrors(asked) && !swapped.mirrors(asked))
+        #expect(KafkaAdminClient.matchAnswers(.success(inOrder), slots: [0, 1, 2], unique: unique, asked: asked) == [0, 1, 2])
+        #expect(KafkaAdminClient.matchAnswers(.success(swapped), slots: [0, 1, 2], unique: unique, asked: asked) == [2, 1, 0])
+        let all = FlatListOffsetsRequest(asking: [0, 1, 2, 3], of: unique, timestamp: -1)
+        #expect(!inOrder.mirrors(all))
+        #expect(KafkaAdminClient.matchAnswers(.success(inOrder), slots: [0, 1, 2, 3], unique: unique, asked: all) == [0, 1, 2, -1])
+        // Slots that skip entries of the list: the request asks for just those.
+        let some = FlatListOffsetsRequest(asking: [1, 3], of: unique, timestamp: -2)
+        #expect(some.topicNames == ["a", "c"] && some.topicEnds == [1, 2] && some.partitions == [1, 2] && some.timestamp == -2)
     }
 
     static func isFlexibleResponse(_ version: Int16) -> Bool { ListOffsetsResponse.isFlexible(version) }

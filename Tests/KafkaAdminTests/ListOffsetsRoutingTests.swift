@@ -14,7 +14,9 @@ extension AdminClientTests {
                 guard r.apiKey == ListOffsetsRequest.apiKey, let req = try? r.decode(ListOffsetsRequest.self) else { return r.close() }
                 r.respond(ListOffsetsResponse(topics: req.topics.map { t in
                     .init(name: t.name, partitions: t.partitions.map { p in
-                        .init(partitionIndex: p.partitionIndex, timestamp: -1, offset: Int64(t.name.count * 100) + Int64(p.partitionIndex))
+                        .init(
+                            partitionIndex: p.partitionIndex, timestamp: -1,
+                            offset: p.timestamp == -2 ? 0 : Int64(t.name.count * 100) + Int64(p.partitionIndex))
                     })
                 }))
             }
@@ -27,6 +29,12 @@ extension AdminClientTests {
         let first = try await kept.listOffsetsInOrder(list, spec: .latest)
         #expect(await kept.lastListOffsetsRouting?.partitions == list)
         let again = try await kept.listOffsetsInOrder(list, spec: .latest)
+        // The requests are kept with the routing, for their timestamp only: EARLIEST asks anew.
+        #expect(await kept.lastListOffsetsRouting?.requests?.timestamp == OffsetSpec.latest.wireTimestamp)
+        let earliest = try await kept.listOffsetsInOrder(list, spec: .earliest)
+        #expect(earliest.results.compactMap { try? $0.get().offset } == [0, 0, 0, 0])
+        #expect(await kept.lastListOffsetsRouting?.requests?.timestamp == OffsetSpec.earliest.wireTimestamp)
+        let latestAgain = try await kept.listOffsetsInOrder(list, spec: .latest)
         let equalCopy = try await kept.listOffsetsInOrder(list.map { id(String(decoding: Array($0.topic.utf8), as: UTF8.self), $0.partition) }, spec: .latest)
         // Another list routes anew.
         let other = [id("orders", 1), id("audit", 1)]
@@ -35,7 +43,7 @@ extension AdminClientTests {
         let fresh = client(broker)
         let reference = try await fresh.listOffsetsInOrder(list, spec: .latest)
         let otherReference = try await fresh.listOffsetsInOrder(other, spec: .latest)
-        for r in [first, again, equalCopy] {
+        for r in [first, again, latestAgain, equalCopy] {
             #expect(r.results == reference.results)
         }
         #expect(changed.results == otherReference.results)
