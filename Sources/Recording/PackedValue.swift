@@ -56,10 +56,9 @@ enum PackedCoding {
         return try parser.parseDocument()
     }
 
+    /// The value of `tree`, as `JSONDecoder` reads the tree's JSON (``PackedTreeDecoder``).
     static func value<T: Decodable>(_ type: T.Type, from tree: PackedValue) throws(PackingError) -> T {
-        var out: [UInt8] = []
-        JSONTreeWriter.write(tree, into: &out)
-        do { return try JSONDecoder().decode(T.self, from: Data(out)) } catch {
+        do { return try PackedTreeDecoder.decode(T.self, from: tree) } catch {
             throw PackingError("cannot decode \(T.self): \(error)")
         }
     }
@@ -188,50 +187,6 @@ struct JSONTreeParser {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Writes a tree back as compact JSON (for `JSONDecoder`).
-enum JSONTreeWriter {
-    static func write(_ value: PackedValue, into out: inout [UInt8]) {
-        switch value {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .int(let n): out.append(contentsOf: Array(String(n).utf8))
-        case .number(let text): out.append(contentsOf: Array(text.utf8))
-        case .string(let s): writeString(s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (k, item) in items.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (k, member) in members.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    private static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0..<0x20:
-                let hex = String(byte, radix: 16)
-                out.append(contentsOf: Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8))
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
 
