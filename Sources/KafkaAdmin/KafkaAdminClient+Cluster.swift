@@ -77,9 +77,10 @@ struct ListOffsetsRouting {
     var byLeader: [Int32: [Int]]
     /// The positions that have no leader to ask, with why.
     var unroutable: [(slot: Int, error: AdminItemError)]
-    /// The requests last built from this routing, per leader, and the timestamp they ask at: the
-    /// same again while the routing and the timestamp are (``FlatListOffsetsRequest/init(asking:of:timestamp:)``).
-    var requests: (timestamp: Int64, byLeader: [Int32: FlatListOffsetsRequest])?
+    /// The requests built from this routing, per timestamp asked (LATEST every poll, EARLIEST now
+    /// and then), per leader: the same again while the routing is
+    /// (``FlatListOffsetsRequest/init(asking:of:timestamp:)``).
+    var requests: [Int64: [Int32: FlatListOffsetsRequest]] = [:]
 }
 
 /// The cluster as DescribeCluster (or, for old brokers, Metadata) describes it.
@@ -202,7 +203,7 @@ extension KafkaAdminClient {
                 // is looked up again. The routing then holds this Metadata's topics (equal, and
                 // usually the same storage), not a superseded one.
                 byLeader = last.byLeader
-                if let kept = last.requests, kept.timestamp == spec.wireTimestamp { keptRequests = kept.byLeader }
+                keptRequests = last.requests[spec.wireTimestamp] ?? [:]
                 for (slot, error) in last.unroutable { results[slot] = .failure(error) }
                 last.topics = metadata.topics
                 lastListOffsetsRouting = last
@@ -241,7 +242,7 @@ extension KafkaAdminClient {
                     ?? FlatListOffsetsRequest(asking: slots, of: unique, timestamp: spec.wireTimestamp)
             }
             if attempt == 0, lastListOffsetsRouting?.partitions == unique, lastListOffsetsRouting?.byLeader == byLeader {
-                lastListOffsetsRouting?.requests = (spec.wireTimestamp, requests)
+                lastListOffsetsRouting?.requests[spec.wireTimestamp] = requests
             }
             let builtRequests = requests
             let timeoutMs = Int32(clamping: config.requestTimeout.milliseconds)
