@@ -22,7 +22,7 @@ extension KafkaAdminClient {
                 ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names,
                 askedIDs: AskedIDs(ids: ids, lastConsumer: guides.groups, lastBytes: guides.bytes, lastSpans: guides.spans))
         }
-        if case let .success(r) = answer.result, let version = answer.version {
+        if remembersAnswers, case let .success(r) = answer.result, let version = answer.version {
             lastConsumerAnswer[nodeID] = LastDescribeAnswer(groups: r.groups, source: r.source, version: version, topicsByID: names.byID)
         }
         let groups = Self.perGroup(
@@ -66,7 +66,7 @@ extension KafkaAdminClient {
                 DescribeGroupsRequest(groups: ids), topicNames: names,
                 askedIDs: AskedIDs(ids: ids, lastClassic: guides.groups, lastBytes: guides.bytes, lastSpans: guides.spans))
         }
-        if case let .success(r) = answer.result, let version = answer.version {
+        if remembersAnswers, case let .success(r) = answer.result, let version = answer.version {
             lastClassicAnswer[nodeID] = LastDescribeAnswer(groups: r.groups, source: r.source, version: version, topicsByID: names.byID)
         }
         let groups = Self.perGroup(

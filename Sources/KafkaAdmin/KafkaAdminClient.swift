@@ -99,6 +99,8 @@ public actor KafkaAdminClient {
     var lastConsumerAnswer: [Int32: LastDescribeAnswer<DescribedConsumerGroupInput>] = [:]
     /// The same for DescribeGroups (``AskedIDs/lastClassic``).
     var lastClassicAnswer: [Int32: LastDescribeAnswer<DescribedClassicGroupInput>] = [:]
+    /// Whether the last answers are kept (``init(config:eventLoopGroup:logger:remembersAnswers:)``).
+    let remembersAnswers: Bool
     /// ListOffsets' last routing of partitions to leaders (``ListOffsetsRouting``).
     var lastListOffsetsRouting: ListOffsetsRouting?
     var isClosed = false
@@ -107,10 +109,18 @@ public actor KafkaAdminClient {
     public private(set) var cumulativeStats = RequestStats()
 
     /// Creates a client; nothing is connected until the first operation (or ``bootstrap()``).
-    public init(config: AdminConfig, eventLoopGroup: (any EventLoopGroup)? = nil, logger: Logger = Logger(label: "kgtop.admin")) {
+    ///
+    /// `remembersAnswers`: whether the describe answers are kept to read the next ones with
+    /// (``lastConsumerAnswer``, their bytes and groups); a client that makes one poll (`kgtop
+    /// snapshot`) keeps none.
+    public init(
+        config: AdminConfig, eventLoopGroup: (any EventLoopGroup)? = nil, logger: Logger = Logger(label: "kgtop.admin"),
+        remembersAnswers: Bool = true
+    ) {
         self.config = config
         self.eventLoopGroup = eventLoopGroup ?? Self.sharedEventLoopGroup
         self.logger = logger
+        self.remembersAnswers = remembersAnswers
     }
 
     /// Creates a client from librdkafka-style properties.

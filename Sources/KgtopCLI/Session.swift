@@ -14,15 +14,16 @@ struct Session {
     let monitor: Monitor
 
     /// Connects lazily (the first poll bootstraps). Invalid configuration is a usage error.
-    /// `singlePoll`: only one poll is taken, so the poller keeps nothing of it for a next one
-    /// (``Poller/init(admin:earliestEvery:remembersAssembly:now:)``).
+    /// `singlePoll`: only one poll is taken, so neither the poller nor the admin client keeps
+    /// anything of it for a next one (``Poller/init(admin:earliestEvery:remembersAssembly:now:)``,
+    /// `KafkaAdminClient(config:remembersAnswers:)`).
     static func open(
         _ options: ConnectionOptions, interval: Duration = .seconds(2), historyCapacity: Int = 10, singlePoll: Bool = false
     ) throws(UserFacingError) -> Session {
         let config = try options.adminConfig()
         // Printed once, before anything connects (and before the TUI takes the terminal).
         for warning in config.security.warnings { printError("kgtop: warning: \(warning)") }
-        let admin = KafkaAdminClient(config: config)
+        let admin = KafkaAdminClient(config: config, remembersAnswers: !singlePoll)
         let poller = Poller(admin: admin, remembersAssembly: !singlePoll, now: wallClockMs)
         let monitor = Monitor(poller: poller, interval: interval, historyCapacity: historyCapacity, now: wallClockMs)
         return Session(admin: admin, poller: poller, monitor: monitor)

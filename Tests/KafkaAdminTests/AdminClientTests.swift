@@ -209,6 +209,28 @@ struct AdminClientTests {
         #expect(await seen.count(of: ConsumerGroupDescribeRequest.apiKey) == 1)
         #expect(await seen.count(of: DescribeGroupsRequest.apiKey) == 2)
         #expect(result.stats.requests(DescribeGroupsRequest.messageName.replacingOccurrences(of: "Request", with: "")) == 2)
+        // The coordinator's answers are kept, bytes and all, and the same answers read with them
+        // are the same results; a client made for one poll keeps none.
+        let targets = [
+            GroupTarget(groupID: "kip848-a", type: "consumer"), GroupTarget(groupID: "kip848-b", type: "consumer"),
+            GroupTarget(groupID: "classic-a", type: "classic"),
+        ]
+        let first = try await client.describeGroups(targets)
+        #expect(await client.lastConsumerAnswer[1]?.source.spans.count == 2)
+        #expect(await client.lastClassicAnswer[1]?.source.bytes.isEmpty == false)
+        let again = try await client.describeGroups(targets)
+        var once = AdminConfig(bootstrapServers: [broker.address])
+        once.requestTimeout = .seconds(60)
+        let single = KafkaAdminClient(config: once, remembersAnswers: false)
+        let fresh = try await single.describeGroups(targets)
+        let keptConsumer = await single.lastConsumerAnswer.count
+        let keptClassic = await single.lastClassicAnswer.count
+        #expect(keptConsumer == 0 && keptClassic == 0)
+        for id in targets.map(\.groupID) {
+            let reference = try? fresh.groups[id]?.result.get()
+            #expect(reference != nil && (try? first.groups[id]?.result.get()) == reference && (try? again.groups[id]?.result.get()) == reference)
+        }
+        await single.close()
         await client.close()
     }
 
