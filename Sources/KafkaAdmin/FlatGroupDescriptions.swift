@@ -165,6 +165,15 @@ struct AskedIDs: Sendable, Hashable {
         return r.skipBytes(ifEqualTo: lastBytes, lastSpans[k])
     }
 
+    /// The guide at position `k` of `guides` (``lastConsumer`` or ``lastClassic``) when the group
+    /// at the reader is its very bytes (``skipGuideBytes(_:at:)``; the reader is then past them),
+    /// its id the asked string as ``read(_:at:compact:)`` gives it; nil, the reader unmoved, otherwise.
+    func guideIfSameBytes<Group>(_ r: inout WireReader, at k: Int, in guides: [Group?], id: WritableKeyPath<Group, String>) -> Group? {
+        guard k < guides.count, k < ids.count, var same = guides[k], skipGuideBytes(&r, at: k) else { return nil }
+        if same[keyPath: id] == ids[k] { same[keyPath: id] = ids[k] }
+        return same
+    }
+
     /// The group id at position `k` of the answer: `ids[k]` when the bytes are its own, else the
     /// string read (with the errors `readString` throws).
     func read(_ r: inout WireReader, at k: Int, compact: Bool) throws(WireError) -> String {
@@ -285,10 +294,7 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
         var strings = RepeatedStrings()
         for k in 0..<count {
             let start = r.offset
-            if k < askedIDs.lastConsumer.count, k < askedIDs.ids.count, var same = askedIDs.lastConsumer[k],
-               askedIDs.skipGuideBytes(&r, at: k) {
-                // The asked string, as ``AskedIDs/read(_:at:compact:)`` gives it (the bytes name it).
-                if same.groupID == askedIDs.ids[k] { same.groupID = askedIDs.ids[k] }
+            if let same = askedIDs.guideIfSameBytes(&r, at: k, in: askedIDs.lastConsumer, id: \.groupID) {
                 groups.append(same)
             } else {
                 groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings, asked: askedIDs, at: k))
@@ -588,10 +594,7 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
         var strings = RepeatedStrings()
         for k in 0..<count {
             let start = r.offset
-            if k < askedIDs.lastClassic.count, k < askedIDs.ids.count, var same = askedIDs.lastClassic[k],
-               askedIDs.skipGuideBytes(&r, at: k) {
-                // The asked string, as ``AskedIDs/read(_:at:compact:)`` gives it (the bytes name it).
-                if same.groupID == askedIDs.ids[k] { same.groupID = askedIDs.ids[k] }
+            if let same = askedIDs.guideIfSameBytes(&r, at: k, in: askedIDs.lastClassic, id: \.groupID) {
                 groups.append(same)
             } else {
                 groups.append(try Self.readGroup(
