@@ -120,6 +120,21 @@ struct PollReadingTests {
         }
     }
 
+    /// The last answer read again (`read`, without and with its bytes, `spans`) is `last`: with the
+    /// bytes every group with members is the guide itself (its list shared); without them, the
+    /// groups whose lists the member comparison shared are counted (returned).
+    static func expectSameAnswerReused<Group: Equatable, Member>(
+        _ last: [Group], members: KeyPath<Group, [Member]>, read: (_ spans: Bool) throws -> [Group]
+    ) throws -> (shared: Int, of: Int) {
+        let again = try read(false)
+        #expect(again == last)
+        let byBytes = try read(true)
+        #expect(byBytes == last)
+        let whole = sharesMembers(byBytes, last) { $0[keyPath: members] }
+        #expect(whole.shared == whole.of)
+        return sharesMembers(again, last) { $0[keyPath: members] }
+    }
+
     /// Whether every group of `a` with members shares its list with `b`'s at its position.
     static func sharesMembers<Group>(_ a: [Group], _ b: [Group], members: (Group) -> [some Any]) -> (shared: Int, of: Int) {
         var shared = 0
@@ -146,20 +161,14 @@ struct PollReadingTests {
                 let firstBytes = try first.encoded(version: version)
                 let lastAnswer = try FlatGroupDescriptionsTests.consumerFlat(firstBytes, version: version).get()
                 let last = lastAnswer.groups
-                // The same answer again: every member is the guide's, each group's list shared.
-                let again = try Self.guided(firstBytes, version: version, ids: ids, last: lastAnswer, spans: false).get()
-                #expect(again.groups == last)
-                // A group whose members all read as the guide's keeps the guide's list (members with
-                // unsorted partitions are read again: their lists are sorted, unlike the bytes).
-                let byMembers = Self.sharesMembers(again.groups, last) { $0.members }
+                // The same answer again. Without its bytes, a group whose members all read as the
+                // guide's keeps the guide's list (members with unsorted partitions are read again:
+                // their lists are sorted, unlike the bytes); with them, every group is the guide.
+                let byMembers = try Self.expectSameAnswerReused(last, members: \.members) { spans in
+                    try Self.guided(firstBytes, version: version, ids: ids, last: lastAnswer, spans: spans).get().groups
+                }
                 reused += byMembers.shared
                 groups += byMembers.of
-                // With the last answer's bytes, each group whose bytes are the same is the guide
-                // itself, unsorted partitions and all.
-                let byBytes = try Self.guided(firstBytes, version: version, ids: ids, last: lastAnswer, spans: true).get()
-                #expect(byBytes.groups == last)
-                let whole = Self.sharesMembers(byBytes.groups, last) { $0.members }
-                #expect(whole.shared == whole.of)
                 // A changed answer: what it says, whatever the guide said.
                 let bytes = try Self.changed(first, &rng).encoded(version: version)
                 let reference = FlatGroupDescriptionsTests.consumerReference(bytes, version: version)
@@ -223,16 +232,11 @@ struct PollReadingTests {
                 let firstBytes = try first.encoded(version: version)
                 let lastAnswer = try FlatGroupDescriptionsTests.classicFlat(firstBytes, version: version).get()
                 let last = lastAnswer.groups
-                let again = try Self.guidedClassic(firstBytes, version: version, ids: ids, last: lastAnswer, spans: false).get()
-                #expect(again.groups == last)
-                let byMembers = Self.sharesMembers(again.groups, last) { $0.members }
+                let byMembers = try Self.expectSameAnswerReused(last, members: \.members) { spans in
+                    try Self.guidedClassic(firstBytes, version: version, ids: ids, last: lastAnswer, spans: spans).get().groups
+                }
                 reused += byMembers.shared
                 groups += byMembers.of
-                // With the last answer's bytes, every group is the guide itself.
-                let byBytes = try Self.guidedClassic(firstBytes, version: version, ids: ids, last: lastAnswer, spans: true).get()
-                #expect(byBytes.groups == last)
-                let whole = Self.sharesMembers(byBytes.groups, last) { $0.members }
-                #expect(whole.shared == whole.of)
                 Self.expectCutAndDamagedAgree(
                     firstBytes, cuts: trial % 10 == 5, &rng,
                     guided: { Self.guidedClassic($0, version: version, ids: ids, last: lastAnswer, spans: true) },
