@@ -168,9 +168,9 @@ struct AskedIDs: Sendable, Hashable {
     /// The guide at position `k` of `guides` (``lastConsumer`` or ``lastClassic``) when the group
     /// at the reader is its very bytes (``skipGuideBytes(_:at:)``; the reader is then past them),
     /// its id the asked string as ``read(_:at:compact:)`` gives it; nil, the reader unmoved, otherwise.
-    func guideIfSameBytes<Group>(_ r: inout WireReader, at k: Int, in guides: [Group?], id: WritableKeyPath<Group, String>) -> Group? {
+    func guideIfSameBytes<Group: AnsweredGroup>(_ r: inout WireReader, at k: Int, in guides: [Group?]) -> Group? {
         guard k < guides.count, k < ids.count, var same = guides[k], skipGuideBytes(&r, at: k) else { return nil }
-        if same[keyPath: id] == ids[k] { same[keyPath: id] = ids[k] }
+        if same.groupID == ids[k] { same.groupID = ids[k] }
         return same
     }
 
@@ -195,10 +195,35 @@ struct AnswerSource: Sendable, Hashable {
     func hash(into hasher: inout Hasher) {}
 }
 
+/// A group of a describe answer, found by its id (what ``LastDescribeAnswer`` keeps).
+protocol AnsweredGroup: Sendable {
+    var groupID: String { get set }
+}
+
+extension DescribedConsumerGroupInput: AnsweredGroup {}
+extension DescribedClassicGroupInput: AnsweredGroup {}
+
+extension AskedIDs {
+    /// The ids asked, with `last` (the coordinator's last answer of the same API) as the guides,
+    /// set at `guides` (``lastConsumer`` or ``lastClassic``), and its bytes when they still stand
+    /// for them (``LastDescribeAnswer/guides(for:version:topicNames:)``); no guides without `last`.
+    init<Group: AnsweredGroup>(
+        ids: [String], guidedBy last: LastDescribeAnswer<Group>?, version: Int16, topicNames: MetadataTopicNames,
+        guides: WritableKeyPath<AskedIDs, [Group?]>
+    ) {
+        self.init(ids: ids)
+        guard let last else { return }
+        let found = last.guides(for: ids, version: version, topicNames: topicNames)
+        self[keyPath: guides] = found.groups
+        lastBytes = found.bytes
+        lastSpans = found.spans
+    }
+}
+
 /// One coordinator's last answer to a describe request, kept to read its next answer with: the
 /// groups as read (the guides of ``AskedIDs``), where each was read from, and the version and
 /// topic names their reading depended on.
-struct LastDescribeAnswer<Group: Sendable>: Sendable {
+struct LastDescribeAnswer<Group: AnsweredGroup>: Sendable {
     /// The groups, in the order answered.
     var groups: [Group]
     /// Where they were read from.
@@ -208,14 +233,24 @@ struct LastDescribeAnswer<Group: Sendable>: Sendable {
     /// Metadata's topic names by id it was read with (ConsumerGroupDescribe's empty names are them).
     var topicsByID: [KafkaUUID: String]
 
-    /// The guides for `ids` (sorted, each once), by position, the groups found by `id`; with their
-    /// bytes when those still stand for them, that is when the next answer is read at the same
-    /// version with the same names by id.
+    /// The guides for `ids` (sorted, each once), by position: the group of the answer (sorted by
+    /// id, as an answer about sorted ids is) with each id, nil where it has none; with their bytes
+    /// when those still stand for them, that is when the next answer is read at the same version
+    /// with the same names by id.
     func guides(
-        for ids: [String], version: Int16, topicNames: MetadataTopicNames, id: (Group) -> String
+        for ids: [String], version: Int16, topicNames: MetadataTopicNames
     ) -> (groups: [Group?], bytes: [UInt8], spans: [Range<Int>]) {
-        let positions = KafkaAdminClient.guidePositions(groups, for: ids, id: id)
-        if positions.isEmpty { return ([], [], []) }
+        if groups.isEmpty { return ([], [], []) }
+        // Each id's position in the answer (-1: none), both lists walked in id order.
+        var positions = [Int](repeating: -1, count: ids.count)
+        var j = 0
+        for k in ids.indices {
+            while j < groups.count, groups[j].groupID < ids[k] { j += 1 }
+            if j < groups.count, groups[j].groupID == ids[k] {
+                positions[k] = j
+                j += 1
+            }
+        }
         let guides = positions.map { $0 < 0 ? nil : groups[$0] }
         guard version == self.version, topicsByID == topicNames.byID, source.spans.count == groups.count else {
             return (guides, [], [])
@@ -294,7 +329,7 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
         var strings = RepeatedStrings()
         for k in 0..<count {
             let start = r.offset
-            if let same = askedIDs.guideIfSameBytes(&r, at: k, in: askedIDs.lastConsumer, id: \.groupID) {
+            if let same = askedIDs.guideIfSameBytes(&r, at: k, in: askedIDs.lastConsumer) {
                 groups.append(same)
             } else {
                 groups.append(try Self.readGroup(&r, version: version, names: &names, strings: &strings, asked: askedIDs, at: k))
@@ -594,7 +629,7 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
         var strings = RepeatedStrings()
         for k in 0..<count {
             let start = r.offset
-            if let same = askedIDs.guideIfSameBytes(&r, at: k, in: askedIDs.lastClassic, id: \.groupID) {
+            if let same = askedIDs.guideIfSameBytes(&r, at: k, in: askedIDs.lastClassic) {
                 groups.append(same)
             } else {
                 groups.append(try Self.readGroup(

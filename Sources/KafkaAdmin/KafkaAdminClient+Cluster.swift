@@ -77,10 +77,17 @@ struct ListOffsetsRouting {
     var byLeader: [Int32: [Int]]
     /// The positions that have no leader to ask, with why.
     var unroutable: [(slot: Int, error: AdminItemError)]
-    /// The requests built from this routing, per timestamp asked (LATEST every poll, EARLIEST now
-    /// and then), per leader: the same again while the routing is
-    /// (``FlatListOffsetsRequest/init(asking:of:timestamp:)``).
+    /// The requests built from this routing, per leader, for the specs a poll asks again and again
+    /// (LATEST every poll, EARLIEST now and then, MAX_TIMESTAMP; at most three): the same again
+    /// while the routing is (``FlatListOffsetsRequest/init(asking:of:timestamp:)``). A request for
+    /// a point in time is not kept: each asks at another one.
     var requests: [Int64: [Int32: FlatListOffsetsRequest]] = [:]
+
+    /// Whether the requests for `spec` are kept (``requests``).
+    static func keepsRequests(for spec: OffsetSpec) -> Bool {
+        if case .timestamp = spec { return false }
+        return true
+    }
 }
 
 /// The cluster as DescribeCluster (or, for old brokers, Metadata) describes it.
@@ -241,7 +248,8 @@ extension KafkaAdminClient {
                 requests[leader] = keptRequests[leader]
                     ?? FlatListOffsetsRequest(asking: slots, of: unique, timestamp: spec.wireTimestamp)
             }
-            if attempt == 0, lastListOffsetsRouting?.partitions == unique, lastListOffsetsRouting?.byLeader == byLeader {
+            // At the first attempt the routing kept is this one (reused or just made, above).
+            if attempt == 0, ListOffsetsRouting.keepsRequests(for: spec) {
                 lastListOffsetsRouting?.requests[spec.wireTimestamp] = requests
             }
             let builtRequests = requests

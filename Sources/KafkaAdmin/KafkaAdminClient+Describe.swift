@@ -17,10 +17,9 @@ extension KafkaAdminClient {
         let names = topicNames ?? MetadataTopicNames(metadataCache)
         let last = lastConsumerAnswer[nodeID]
         let answer = await send(to: nodeID, versions: Caps.consumerGroupDescribe) { version in
-            let guides = last?.guides(for: ids, version: version, topicNames: names) { $0.groupID } ?? (groups: [], bytes: [], spans: [])
-            return FlatConsumerGroupDescribeRequest(
+            FlatConsumerGroupDescribeRequest(
                 ConsumerGroupDescribeRequest(groupIDs: ids), topicNames: names,
-                askedIDs: AskedIDs(ids: ids, lastConsumer: guides.groups, lastBytes: guides.bytes, lastSpans: guides.spans))
+                askedIDs: AskedIDs(ids: ids, guidedBy: last, version: version, topicNames: names, guides: \.lastConsumer))
         }
         if remembersAnswers, case let .success(r) = answer.result, let version = answer.version {
             lastConsumerAnswer[nodeID] = LastDescribeAnswer(groups: r.groups, source: r.source, version: version, topicsByID: names.byID)
@@ -28,27 +27,6 @@ extension KafkaAdminClient {
         let groups = Self.perGroup(
             ids, answer.result.map(\.groups), id: { $0.pointee.groupID }, code: { $0.pointee.error?.code ?? 0 }, message: { $0.pointee.error?.message })
         return PerGroupResult(ids: ids, results: groups, version: answer.version, stats: answer.stats)
-    }
-
-    /// The group of `last` (sorted by id, as an answer about sorted ids is) for each of `ids`
-    /// (sorted, each once), by position: nil where `last` has none.
-    static func guides<Group>(_ last: [Group], for ids: [String], id: (Group) -> String) -> [Group?] {
-        guidePositions(last, for: ids, id: id).map { $0 < 0 ? nil : last[$0] }
-    }
-
-    /// ``guides(_:for:id:)`` as positions in `last` (-1 where `last` has none; empty when `last` is).
-    static func guidePositions<Group>(_ last: [Group], for ids: [String], id: (Group) -> String) -> [Int] {
-        if last.isEmpty { return [] }
-        var out = [Int](repeating: -1, count: ids.count)
-        var j = 0
-        for k in ids.indices {
-            while j < last.count, id(last[j]) < ids[k] { j += 1 }
-            if j < last.count, id(last[j]) == ids[k] {
-                out[k] = j
-                j += 1
-            }
-        }
-        return out
     }
 
     /// One DescribeGroups to `nodeID` for all `groupIDs`, read flat (``FlatDescribeGroupsResponse``)
@@ -61,10 +39,9 @@ extension KafkaAdminClient {
         let names = topicNames ?? MetadataTopicNames(metadataCache)
         let last = lastClassicAnswer[nodeID]
         let answer = await send(to: nodeID, versions: Caps.describeGroups) { version in
-            let guides = last?.guides(for: ids, version: version, topicNames: names) { $0.groupID } ?? (groups: [], bytes: [], spans: [])
-            return FlatDescribeGroupsRequest(
+            FlatDescribeGroupsRequest(
                 DescribeGroupsRequest(groups: ids), topicNames: names,
-                askedIDs: AskedIDs(ids: ids, lastClassic: guides.groups, lastBytes: guides.bytes, lastSpans: guides.spans))
+                askedIDs: AskedIDs(ids: ids, guidedBy: last, version: version, topicNames: names, guides: \.lastClassic))
         }
         if remembersAnswers, case let .success(r) = answer.result, let version = answer.version {
             lastClassicAnswer[nodeID] = LastDescribeAnswer(groups: r.groups, source: r.source, version: version, topicsByID: names.byID)

@@ -34,6 +34,9 @@ extension AdminClientTests {
         let earliest = try await kept.listOffsetsInOrder(list, spec: .earliest)
         #expect(earliest.results.compactMap { try? $0.get().offset } == [0, 0, 0, 0])
         #expect(await kept.lastListOffsetsRouting?.requests.keys.sorted() == [OffsetSpec.earliest.wireTimestamp, OffsetSpec.latest.wireTimestamp].sorted())
+        // A point in time is asked anew each time and not kept: the kept requests stay bounded.
+        for ms in [Int64(1_000), 2_000] { _ = try await kept.listOffsetsInOrder(list, spec: .timestamp(ms)) }
+        #expect(await kept.lastListOffsetsRouting?.requests.count == 2)
         let latestAgain = try await kept.listOffsetsInOrder(list, spec: .latest)
         let equalCopy = try await kept.listOffsetsInOrder(list.map { id(String(decoding: Array($0.topic.utf8), as: UTF8.self), $0.partition) }, spec: .latest)
         // Another list routes anew.

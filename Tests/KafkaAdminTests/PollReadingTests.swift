@@ -114,7 +114,7 @@ struct PollReadingTests {
             var r = WireReader(bytes)
             let names = FlatGroupDescriptionsTests.topicNames
             let kept = LastDescribeAnswer(groups: last.groups, source: last.source, version: version, topicsByID: names.byID)
-            let g = kept.guides(for: ids, version: version, topicNames: names) { $0.groupID }
+            let g = kept.guides(for: ids, version: version, topicNames: names)
             let asked = AskedIDs(ids: ids, lastConsumer: g.groups, lastBytes: spans ? g.bytes : [], lastSpans: spans ? g.spans : [])
             return try FlatConsumerGroupDescribeResponse(from: &r, version: version, topicNames: names, askedIDs: asked)
         }
@@ -212,7 +212,7 @@ struct PollReadingTests {
             var r = WireReader(bytes)
             let names = FlatGroupDescriptionsTests.topicNames
             let kept = LastDescribeAnswer(groups: last.groups, source: last.source, version: version, topicsByID: names.byID)
-            let g = kept.guides(for: ids, version: version, topicNames: names) { $0.groupID }
+            let g = kept.guides(for: ids, version: version, topicNames: names)
             let asked = AskedIDs(ids: ids, lastClassic: g.groups, lastBytes: spans ? g.bytes : [], lastSpans: spans ? g.spans : [])
             return try FlatDescribeGroupsResponse(from: &r, version: version, topicNames: names, askedIDs: asked)
         }
@@ -290,9 +290,9 @@ struct PollReadingTests {
         #expect(first.groups[0].members[0].assignment.map(\.topic) == ["orders", "orders"])
         #expect(first.source.spans.count == 1 && first.source.bytes == bytes)
         let kept = LastDescribeAnswer(groups: first.groups, source: first.source, version: 1, topicsByID: before.byID)
-        #expect(kept.guides(for: ["g"], version: 1, topicNames: before) { $0.groupID }.spans == first.source.spans)
-        #expect(kept.guides(for: ["g"], version: 0, topicNames: before) { $0.groupID }.spans.isEmpty)
-        let renamed = kept.guides(for: ["g"], version: 1, topicNames: after) { $0.groupID }
+        #expect(kept.guides(for: ["g"], version: 1, topicNames: before).spans == first.source.spans)
+        #expect(kept.guides(for: ["g"], version: 0, topicNames: before).spans.isEmpty)
+        let renamed = kept.guides(for: ["g"], version: 1, topicNames: after)
         #expect(renamed.spans.isEmpty && renamed.groups.count == 1)
         // Read as the admin client reads it after a Metadata refresh renamed the topic's id.
         var again = WireReader(bytes)
@@ -301,7 +301,7 @@ struct PollReadingTests {
             askedIDs: AskedIDs(ids: ["g"], lastConsumer: renamed.groups, lastBytes: renamed.bytes, lastSpans: renamed.spans))
         #expect(read.groups[0].members[0].assignment.map(\.topic) == ["payments", "payments"])
         // A group not asked before has no guide, and other ids keep their positions.
-        let shifted = kept.guides(for: ["a", "g"], version: 1, topicNames: before) { $0.groupID }
+        let shifted = kept.guides(for: ["a", "g"], version: 1, topicNames: before)
         #expect(shifted.spans == [0..<0, first.source.spans[0]] && shifted.groups.map { $0?.groupID } == [nil, "g"])
     }
 
