@@ -7,8 +7,8 @@
 /// that hold an integer exactly), floating-point values from any number.
 struct PackedTreeDecoder: Decoder {
     let value: PackedValue
-    /// Where `value` is, kept as a chain of keys: the array a coding path is is made only when
-    /// asked for (an error), not at every value.
+    /// Where `value` is, kept as a chain of keys: the coding path's array is made only when asked
+    /// for (an error), not at every value.
     let path: PackedPath?
     var codingPath: [any CodingKey] { PackedPath.keys(path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
@@ -75,7 +75,7 @@ struct PackedTreeDecoder: Decoder {
         case is UInt16.Type: return try integer(UInt16.self, value, path) as! T
         case is UInt8.Type: return try integer(UInt8.self, value, path) as! T
         case is Double.Type: return try floating(value, path) as! T
-        case is Float.Type: return Float(try floating(value, path)) as! T
+        case is Float.Type: return try float(value, path) as! T
         default: return try T(from: PackedTreeDecoder(value, path: path.node))
         }
     }
@@ -97,12 +97,22 @@ struct PackedTreeDecoder: Decoder {
         switch value {
         case .int(let v): return Double(v)
         case .number(let text):
-            guard let d = Double(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: path.keys, debugDescription: "bad number \(text)"))
+            // As `JSONDecoder`: a literal beyond the type's range is refused, not read as infinity.
+            guard let d = Double(text), d.isFinite else {
+                throw DecodingError.dataCorrupted(.init(codingPath: path.keys, debugDescription: "number \(text) does not fit in Double"))
             }
             return d
         default: throw mismatch(Double.self, value, path)
         }
+    }
+
+    /// ``floating(_:_:)`` as a `Float`, refused when it does not fit.
+    static func float(_ value: PackedValue, _ path: PackedPlace) throws -> Float {
+        let f = Float(try floating(value, path))
+        guard f.isFinite else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path.keys, debugDescription: "number does not fit in Float"))
+        }
+        return f
     }
 }
 
@@ -327,7 +337,7 @@ private struct PackedSingleValue: SingleValueDecodingContainer {
     func decode(_ type: Bool.Type) throws -> Bool { try PackedTreeDecoder.decode(type, from: value, at: place) }
     func decode(_ type: String.Type) throws -> String { try PackedTreeDecoder.decode(type, from: value, at: place) }
     func decode(_ type: Double.Type) throws -> Double { try PackedTreeDecoder.floating(value, place) }
-    func decode(_ type: Float.Type) throws -> Float { Float(try PackedTreeDecoder.floating(value, place)) }
+    func decode(_ type: Float.Type) throws -> Float { try PackedTreeDecoder.float(value, place) }
     func decode(_ type: Int.Type) throws -> Int { try PackedTreeDecoder.integer(type, value, place) }
     func decode(_ type: Int8.Type) throws -> Int8 { try PackedTreeDecoder.integer(type, value, place) }
     func decode(_ type: Int16.Type) throws -> Int16 { try PackedTreeDecoder.integer(type, value, place) }

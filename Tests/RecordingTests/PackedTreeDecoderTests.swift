@@ -98,6 +98,11 @@ struct PackedTreeDecoderTests {
         #expect(try PackedCoding.value(Pair.self, from: .object([("a", .number("3.0")), ("b", .null)])) == Pair(a: 3, b: nil))
         #expect(try PackedCoding.value(Pair.self, from: .object([("a", .int(-3))])) == Pair(a: -3, b: nil))
         #expect(try PackedCoding.value(Double.self, from: .int(4)) == 4)
+        // Numbers beyond a floating-point type's range are refused, as JSONDecoder refuses them.
+        #expect(throws: PackingError.self) { try PackedCoding.value(Double.self, from: .number("1e400")) }
+        #expect(throws: PackingError.self) { try PackedCoding.value(Float.self, from: .number("1e39")) }
+        #expect(try PackedCoding.value(Float.self, from: .number("1.5e38")) == 1.5e38)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(Float.self, from: Data("1e39".utf8)) }
         #expect(try PackedCoding.value([Int64].self, from: .array([.int(1), .number("2")])) == [1, 2])
     }
 }
