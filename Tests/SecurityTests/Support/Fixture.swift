@@ -42,11 +42,14 @@ enum Fixture {
         }
     }
 
-    /// Properties for `sim` plus `extra`, with short timeouts (tests must not hang).
+    /// Properties for `sim` plus `extra`, with bounded timeouts (tests must not hang). A connection
+    /// may take 30 s: with the whole suite running on two cores a TLS or SASL handshake took more
+    /// than 3 s, and the tests that expect a connection to fail are refused at once (tests that
+    /// need faults to show quickly set their own, `FaultToleranceTests.fastProperties`).
     static func properties(_ sim: KafkaSimulator, _ extra: [String: String]) async -> [String: String] {
         var p = [
             "bootstrap.servers": await sim.bootstrapServers(),
-            "socket.connection.setup.timeout.ms": "3000",
+            "socket.connection.setup.timeout.ms": "30000",
             "socket.timeout.ms": "30000",
         ]
         for (k, v) in extra { p[k] = v }
