@@ -173,7 +173,15 @@ struct GroupsCache {
         }
 
         mutating func measure(_ column: GroupColumn, _ text: String) {
-            measure(column, width: DisplayWidth.of(text), placeholder: text.isEmpty || text == "-")
+            let placeholder = text.isEmpty || text == "-"
+            // No text is wider than its UTF-8 bytes (a grapheme two columns wide takes three bytes
+            // or more): one no longer than the widest so far cannot widen the column, and is not
+            // measured (10,000 group ids every poll).
+            if text.utf8.count <= widths[column.ordinal] {
+                if !placeholder { filled[column.ordinal] = true }
+                return
+            }
+            measure(column, width: DisplayWidth.of(text), placeholder: placeholder)
         }
 
         /// The columns' content, as measuring every cell into a ``ColumnContent`` would leave it.

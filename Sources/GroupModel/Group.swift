@@ -581,8 +581,19 @@ public struct GroupPartition: Sendable, Hashable, Codable {
     /// Stores inline what of these fields can be (``storedOwner`` set already) and returns the rest,
     /// `nil` when nothing is left.
     private mutating func storeInline(commitMetadata: String?, lag: LagValue, targetOwner: String?, error: ItemError?) -> Rare? {
-        var rest = Rare()
         presence.subtract([.lagKnown, .emptyCommitMetadata, .targetIsOwner])
+        // The common row (a known lag, no error, commit metadata empty or absent, the target owner
+        // absent or the owner) keeps everything inline: no rare fields are built and let go.
+        if error == nil, case .known(let value) = lag, commitMetadata?.isEmpty ?? true,
+           targetOwner == nil || targetOwner == storedOwner
+        {
+            storedLag = value
+            presence.insert(.lagKnown)
+            if commitMetadata != nil { presence.insert(.emptyCommitMetadata) }
+            if targetOwner != nil { presence.insert(.targetIsOwner) }
+            return nil
+        }
+        var rest = Rare()
         if let commitMetadata {
             if commitMetadata.isEmpty { presence.insert(.emptyCommitMetadata) } else { rest.commitMetadata = commitMetadata }
         }

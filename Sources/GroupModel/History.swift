@@ -67,8 +67,14 @@ public struct History: Sendable, Hashable, Codable {
     public private(set) var latestTimestamp: Int64?
     /// Per group id: its observations, aligned with the groups of the last recorded snapshot.
     private(set) var groupRings = GroupTable<GroupRing>()
-    /// Per topic name: its log-end samples.
-    private(set) var topicRings: [String: TopicRing] = [:]
+    /// Per topic: its log-end samples, in ``topicRingIndex``'s order (read in place through
+    /// ``withTopicRings(_:)``: a ring holds five arrays, and a copy would retain each of them).
+    private var topicRingList: [TopicRing] = []
+    /// Per topic name, the index of its ring in ``topicRingList``.
+    private var topicRingIndex: [String: Int] = [:]
+
+    /// Per topic name: its log-end samples (copied out: for tests).
+    var topicRings: [String: TopicRing] { topicRingIndex.mapValues { topicRingList[$0] } }
 
     /// Creates an empty history.
     public init(capacity: Int = 10) {
@@ -82,28 +88,7 @@ public struct History: Sendable, Hashable, Codable {
 
         let topics = snapshot.topics
         let groups = snapshot.groups
-        if SnapshotDiff.strictlyAscending(count: topics.count, { topics[$0].name }) {
-            // Unique names (as snapshots keep them): each ring is written in place in its table (one
-            // lookup), a new one added; rings of topics that are gone are dropped afterwards.
-            for t in topics.indices {
-                topicRings[topics[t].name, default: TopicRing(capacity: capacity)].record(topics[t], at: at, capacity: capacity)
-            }
-            if topicRings.count > topics.count {
-                topicRings = topicRings.filter { entry in topics.indexInSorted(of: entry.key, by: \.name) != nil }
-            }
-        } else {
-            // Move every ring out of the old table; what is not moved back belonged to a topic that
-            // is gone.
-            var oldTopics: [String: TopicRing] = [:]
-            swap(&oldTopics, &topicRings)
-            topicRings.reserveCapacity(topics.count)
-            for topic in topics {
-                var ring = oldTopics.removeValue(forKey: topic.name) ?? topicRings.removeValue(forKey: topic.name)
-                    ?? TopicRing(capacity: capacity)
-                ring.record(topic, at: at, capacity: capacity)
-                topicRings[topic.name] = ring
-            }
-        }
+        recordTopics(topics, at: at)
 
         var behindNow: [String: [String: Int64]] = [:]
         // Rings are walked beside the groups (no id hashed) and written where they are kept; a
@@ -124,6 +109,81 @@ public struct History: Sendable, Hashable, Codable {
         behindSince = behindNow
     }
 
+    /// Records each topic's log ends in its ring, written where it is kept (one lookup), a new one
+    /// added; a topic listed twice is recorded twice in one ring. Rings of topics that are gone are
+    /// dropped afterwards.
+    private mutating func recordTopics(_ topics: [TopicInfo], at: Int64) {
+        let capacity = self.capacity
+        // Per ring, whether this snapshot lists its topic.
+        var listed = [Bool](repeating: false, count: topicRingList.count)
+        var listedCount = 0
+        topics.withUnsafeBufferPointer { topics in
+            for t in topics.indices {
+                let name = topics[t].name
+                let i: Int
+                if let known = topicRingIndex[name] {
+                    i = known
+                } else {
+                    i = topicRingList.count
+                    topicRingIndex[name] = i
+                    topicRingList.append(TopicRing(capacity: capacity))
+                    listed.append(false)
+                }
+                if !listed[i] {
+                    listed[i] = true
+                    listedCount += 1
+                }
+                topicRingList[i].record(partitions: topics[t].partitions, at: at, capacity: capacity)
+            }
+        }
+        guard listedCount < topicRingList.count else { return }
+        // The rings kept stay in their order.
+        var moved = [Int](repeating: -1, count: topicRingList.count)
+        var kept: [TopicRing] = []
+        kept.reserveCapacity(listedCount)
+        for i in topicRingList.indices where listed[i] {
+            moved[i] = kept.count
+            kept.append(topicRingList[i])
+        }
+        var index: [String: Int] = [:]
+        index.reserveCapacity(listedCount)
+        for (name, i) in topicRingIndex where moved[i] >= 0 { index[name] = moved[i] }
+        topicRingList = kept
+        topicRingIndex = index
+    }
+
+    /// Equal when they hold the same observations and samples, whatever order the topics' rings
+    /// were added in.
+    public static func == (a: History, b: History) -> Bool {
+        a.capacity == b.capacity && a.behindSince == b.behindSince && a.latestTimestamp == b.latestTimestamp
+            && a.groupRings == b.groupRings && a.topicRings == b.topicRings
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(capacity)
+        hasher.combine(behindSince)
+        hasher.combine(latestTimestamp)
+        hasher.combine(groupRings)
+        hasher.combine(topicRings)
+    }
+
+    /// Calls `body` with the topic rings, read in place where the history keeps them.
+    func withTopicRings<R>(_ body: (TopicRings) -> R) -> R {
+        topicRingList.withUnsafeBufferPointer { body(TopicRings(index: topicRingIndex, rings: $0)) }
+    }
+
+    /// The history's topic rings, read in place (``withTopicRings(_:)``): valid only in its call.
+    struct TopicRings {
+        let index: [String: Int]
+        let rings: UnsafeBufferPointer<TopicRing>
+
+        /// The ring of `topic`, nil when there is none.
+        func ring(_ topic: String) -> UnsafePointer<TopicRing>? {
+            guard let i = index[topic] else { return nil }
+            return rings.baseAddress! + i
+        }
+    }
+
     /// Calls `body` with the ring of `groupID` (nil when the history has none) borrowed where it is
     /// kept: a ring holds ten arrays, and a copy would retain and release each of them. `position`
     /// is the group's index in the last recorded snapshot, when the caller reads that snapshot:
@@ -139,7 +199,7 @@ public struct History: Sendable, Hashable, Codable {
 
     /// How many groups and topics the history keeps observations for: those of the last snapshot.
     public var retainedCounts: (groups: Int, topics: Int) {
-        (Set(groupRings.ids).union(behindSince.keys).count, topicRings.count)
+        (Set(groupRings.ids).union(behindSince.keys).count, topicRingList.count)
     }
 
     /// Observations of one partition of one group, oldest first.
@@ -162,17 +222,17 @@ public struct History: Sendable, Hashable, Codable {
 
     /// Log-end samples of one partition, oldest first.
     public func logEndSamples(_ topicPartition: TopicPartition) -> [OffsetSample] {
-        guard let ring = topicRings[topicPartition.topic], let slot = ring.slot(of: topicPartition.partition) else { return [] }
+        guard let i = topicRingIndex[topicPartition.topic], let slot = topicRingList[i].slot(of: topicPartition.partition) else { return [] }
         var out: [OffsetSample] = []
-        ring.samples(slot: slot, into: &out)
+        topicRingList[i].samples(slot: slot, into: &out)
         return out
     }
 
     /// The log end at the oldest kept sample of a partition (committed offsets below it are older
     /// than the history reaches), `nil` without samples.
     public func oldestLogEnd(_ topicPartition: TopicPartition) -> Int64? {
-        guard let ring = topicRings[topicPartition.topic], let slot = ring.slot(of: topicPartition.partition) else { return nil }
-        return ring.oldestLogEnd(slot: slot)
+        guard let i = topicRingIndex[topicPartition.topic], let slot = topicRingList[i].slot(of: topicPartition.partition) else { return nil }
+        return topicRingList[i].oldestLogEnd(slot: slot)
     }
 
     /// Known lags of one partition of one group, oldest first (for ``TimeLagEstimator/trend(_:steadyTolerance:)``).
@@ -192,7 +252,7 @@ public struct History: Sendable, Hashable, Codable {
 
     /// Approximate bytes held by the observation and sample rings (for benchmarks).
     public var storageBytes: Int {
-        groupRings.entries.reduce(0) { $0 + $1.storageBytes } + topicRings.values.reduce(0) { $0 + $1.storageBytes }
+        groupRings.entries.reduce(0) { $0 + $1.storageBytes } + topicRingList.reduce(0) { $0 + $1.storageBytes }
     }
 }
 
@@ -877,7 +937,11 @@ struct TopicRing: Sendable, Hashable, Codable {
 
     /// Appends the topic's known log ends.
     mutating func record(_ topic: TopicInfo, at: Int64, capacity newCapacity: Int) {
-        let rows = topic.partitions
+        record(partitions: topic.partitions, at: at, capacity: newCapacity)
+    }
+
+    /// Appends the known log ends of a topic's partitions.
+    mutating func record(partitions rows: [PartitionOffsets], at: Int64, capacity newCapacity: Int) {
         if newCapacity != capacity || !layoutMatches(rows) { relayout(rows, capacity: newCapacity) }
         if let latestAt, at < latestAt { timesOrdered = false }
         latestAt = at

@@ -373,15 +373,18 @@ public struct PollDerivation: Sendable {
         // A group's rows come topic by topic: look each topic's samples up once. Rows are read in
         // place (copying a row retains every string in it), and a row's samples only as far as its
         // figure needs them (``TopicRing/timeLag(slot:committed:now:)``).
+        // The topic's ring, copied once per run of its rows: read through a pointer, the ring
+        // would be copied for each row's call.
         var topic: String?
         var ring: TopicRing?
+        history.withTopicRings { rings in
         withUnsafePointer(to: recordTimes) { records in
             rows.withUnsafeBufferPointer { rows in
                 for i in rows.indices {
                     let row = rows.baseAddress! + i
                     if row.pointee.topicPartition.topic != topic {
                         topic = row.pointee.topicPartition.topic
-                        ring = history.topicRings[row.pointee.topicPartition.topic]
+                        ring = rings.ring(row.pointee.topicPartition.topic)?.pointee
                     }
                     let committed = row.pointee.committedOffset
                     let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
@@ -392,6 +395,7 @@ public struct PollDerivation: Sendable {
                     lags.append(Self.timeLag(row, history: sampled, records: records, now: now, used: &used))
                 }
             }
+        }
         }
         return PartitionTimeLags(rows: rows, lags: lags)
     }

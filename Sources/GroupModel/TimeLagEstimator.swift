@@ -528,25 +528,27 @@ public struct RecordTimes: Sendable, Hashable {
     /// `history`: each topic's ring is looked up once per run of a group's rows of that topic
     /// (rows come sorted by topic), not once per row.
     static func candidates(in snapshot: ClusterSnapshot, known: RecordTimes, history: History, focus: Set<String>, budget: Int) -> [Key] {
-        var cursor = OldestLogEnds(history: history)
-        return candidates(in: snapshot, known: known, focus: focus, budget: budget) { row, newGroup in cursor.oldestLogEnd(row, newGroup: newGroup) }
+        history.withTopicRings { rings in
+            var cursor = OldestLogEnds(rings: rings)
+            return candidates(in: snapshot, known: known, focus: focus, budget: budget) { row, newGroup in cursor.oldestLogEnd(row, newGroup: newGroup) }
+        }
     }
 
     /// The oldest log ends of rows read in order, from the history's topic rings: a topic's ring
-    /// is looked up once per run of rows of that topic, and read where this cursor keeps it (a
-    /// closure reading a ring it captured would copy it for every row).
+    /// is looked up once per run of rows of that topic, and read where the history keeps it (a
+    /// copy would retain its arrays).
     private struct OldestLogEnds {
-        let history: History
+        let rings: History.TopicRings
         var topic: String?
-        var ring: TopicRing?
+        var ring: UnsafePointer<TopicRing>?
 
         mutating func oldestLogEnd(_ row: UnsafePointer<GroupPartition>, newGroup: Bool) -> Int64? {
             if newGroup || row.pointee.topicPartition.topic != topic {
                 topic = row.pointee.topicPartition.topic
-                ring = history.topicRings[row.pointee.topicPartition.topic]
+                ring = rings.ring(row.pointee.topicPartition.topic)
             }
-            guard let slot = ring?.slot(of: row.pointee.topicPartition.partition) else { return nil }
-            return ring?.oldestLogEnd(slot: slot)
+            guard let ring, let slot = ring.pointee.slot(of: row.pointee.topicPartition.partition) else { return nil }
+            return ring.pointee.oldestLogEnd(slot: slot)
         }
     }
 

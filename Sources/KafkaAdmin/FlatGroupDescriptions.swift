@@ -147,9 +147,9 @@ struct AskedIDs: Sendable, Hashable {
     /// none past the end, where it said nothing): a member read equal to the member at its position
     /// there is that value (``FlatConsumerGroupDescribeResponse/member(_:version:names:equals:)``),
     /// so that the members answered again poll after poll are not made again.
-    var lastConsumer: [DescribedConsumerGroupInput?] = []
+    var lastConsumer = DescribeGuides<DescribedConsumerGroupInput>()
     /// The same for DescribeGroups (``FlatDescribeGroupsResponse/member(_:version:flexible:decodable:names:equals:)``).
-    var lastClassic: [DescribedClassicGroupInput?] = []
+    var lastClassic = DescribeGuides<DescribedClassicGroupInput>()
     /// The bytes of the last answer the guides (``lastConsumer`` or ``lastClassic``) were read from.
     var lastBytes: [UInt8] = []
     /// Per position, where the guide there lay in ``lastBytes``: an empty range where there is no
@@ -168,8 +168,9 @@ struct AskedIDs: Sendable, Hashable {
     /// The guide at position `k` of `guides` (``lastConsumer`` or ``lastClassic``) when the group
     /// at the reader is its very bytes (``skipGuideBytes(_:at:)``; the reader is then past them),
     /// its id the asked string as ``read(_:at:compact:)`` gives it; nil, the reader unmoved, otherwise.
-    func guideIfSameBytes<Group: AnsweredGroup>(_ r: inout WireReader, at k: Int, in guides: [Group?]) -> Group? {
-        guard k < guides.count, k < ids.count, var same = guides[k], skipGuideBytes(&r, at: k) else { return nil }
+    func guideIfSameBytes<Group: AnsweredGroup>(_ r: inout WireReader, at k: Int, in guides: DescribeGuides<Group>) -> Group? {
+        guard k < ids.count, let j = guides.answerIndex(at: k), skipGuideBytes(&r, at: k) else { return nil }
+        var same = guides.answer[j]
         if same.groupID == ids[k] { same.groupID = ids[k] }
         return same
     }
@@ -196,7 +197,7 @@ struct AnswerSource: Sendable, Hashable {
 }
 
 /// A group of a describe answer, found by its id (what ``LastDescribeAnswer`` keeps).
-protocol AnsweredGroup: Sendable {
+protocol AnsweredGroup: Sendable, Hashable {
     var groupID: String { get set }
 }
 
@@ -209,7 +210,7 @@ extension AskedIDs {
     /// for them (``LastDescribeAnswer/guides(for:version:topicNames:)``); no guides without `last`.
     init<Group: AnsweredGroup>(
         ids: [String], guidedBy last: LastDescribeAnswer<Group>?, version: Int16, topicNames: MetadataTopicNames,
-        guides: WritableKeyPath<AskedIDs, [Group?]>
+        guides: WritableKeyPath<AskedIDs, DescribeGuides<Group>>
     ) {
         self.init(ids: ids)
         guard let last else { return }
@@ -218,6 +219,27 @@ extension AskedIDs {
         lastBytes = found.bytes
         lastSpans = found.spans
     }
+}
+
+/// The guides of ``AskedIDs`` for one API: the coordinator's last answer's groups (its list, shared,
+/// not copied group by group) and, per position asked, the index of the group with that id in it.
+/// As a collection, the guide at each position asked (nil where there is none).
+struct DescribeGuides<Group: AnsweredGroup>: Sendable, Hashable, RandomAccessCollection {
+    /// The last answer's groups, in the order answered.
+    var answer: [Group] = []
+    /// Per position asked, the index in ``answer`` of its group; -1 where there is none.
+    var positions: [Int] = []
+
+    /// The index in ``answer`` of the guide of the group asked at position `k`, nil when there is none.
+    @inline(__always)
+    func answerIndex(at k: Int) -> Int? {
+        guard k < positions.count, positions[k] >= 0 else { return nil }
+        return positions[k]
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { positions.count }
+    subscript(k: Int) -> Group? { answerIndex(at: k).map { answer[$0] } }
 }
 
 /// One coordinator's last answer to a describe request, kept to read its next answer with: the
@@ -239,8 +261,8 @@ struct LastDescribeAnswer<Group: AnsweredGroup>: Sendable {
     /// with the same names by id.
     func guides(
         for ids: [String], version: Int16, topicNames: MetadataTopicNames
-    ) -> (groups: [Group?], bytes: [UInt8], spans: [Range<Int>]) {
-        if groups.isEmpty { return ([], [], []) }
+    ) -> (groups: DescribeGuides<Group>, bytes: [UInt8], spans: [Range<Int>]) {
+        if groups.isEmpty { return (DescribeGuides(), [], []) }
         // Each id's position in the answer (-1: none), both lists walked in id order.
         var positions = [Int](repeating: -1, count: ids.count)
         var j = 0
@@ -251,7 +273,8 @@ struct LastDescribeAnswer<Group: AnsweredGroup>: Sendable {
                 j += 1
             }
         }
-        let guides = positions.map { $0 < 0 ? nil : groups[$0] }
+        // The answer's list itself, shared, with the positions: no group is copied out of it.
+        let guides = DescribeGuides(answer: groups, positions: positions)
         guard version == self.version, topicsByID == topicNames.byID, source.spans.count == groups.count else {
             return (guides, [], [])
         }
@@ -356,7 +379,9 @@ struct FlatConsumerGroupDescribeResponse: TopicNamedAnswer, FlatMessage {
         }
         // The last answer's members of this group, when it is the group asked here.
         var guide: [DescribedConsumerGroupInput.Member] = []
-        if k < asked.lastConsumer.count, let last = asked.lastConsumer[k], last.groupID == groupID { guide = last.members }
+        if let j = asked.lastConsumer.answerIndex(at: k), asked.lastConsumer.answer[j].groupID == groupID {
+            guide = asked.lastConsumer.answer[j].members
+        }
         let members = try readMembers(
             &r, count: memberCount, guide: guide,
             equals: { member(&$0, version: version, names: &names, equals: $1) },
@@ -657,7 +682,9 @@ struct FlatDescribeGroupsResponse: TopicNamedAnswer, FlatMessage {
         let decodable = protocolType == "consumer" || protocolType.isEmpty
         // As for ConsumerGroupDescribe: the last answer's members of this group are the guides.
         var guide: [DescribedClassicGroupInput.Member] = []
-        if k < asked.lastClassic.count, let last = asked.lastClassic[k], last.groupID == groupID { guide = last.members }
+        if let j = asked.lastClassic.answerIndex(at: k), asked.lastClassic.answer[j].groupID == groupID {
+            guide = asked.lastClassic.answer[j].members
+        }
         let members = try FlatConsumerGroupDescribeResponse.readMembers(
             &r, count: memberCount, guide: guide,
             equals: { member(&$0, version: version, flexible: flexible, decodable: decodable, names: &names, equals: $1) },

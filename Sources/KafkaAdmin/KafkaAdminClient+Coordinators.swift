@@ -367,7 +367,8 @@ extension KafkaAdminClient {
                             continue
                         }
                     }
-                    results[i] = (node, r)
+                    results[i].coordinatorID = node
+                    swap(&results[i].result, &r)
                 }
             }
             pending = retry.sorted()

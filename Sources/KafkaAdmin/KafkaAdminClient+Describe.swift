@@ -85,7 +85,7 @@ extension KafkaAdminClient {
         for i in routed.results.indices {
             var r: Result<GroupDescription, AdminItemError> = .failure(AdminItemError(.missingFromResponse))
             swap(&r, &routed.results[i].result)
-            results.append(GroupDescriptionResult(coordinatorID: routed.results[i].coordinatorID, result: r))
+            results.append(GroupDescriptionResult(coordinatorID: routed.results[i].coordinatorID, result: consume r))
         }
         return DescribeGroupsResult(ids: ids, results: results, stats: routed.stats)
     }
@@ -109,6 +109,13 @@ extension KafkaAdminClient {
         case let .failure(e): return e.code == KafkaErrorCode.groupIDNotFound.code
         case let .success(g): return g.state == .dead && g.members.isEmpty
         }
+    }
+
+    /// One of ``describeOnCoordinator(_:_:topicNames:)``'s concurrent batches, as answered.
+    private enum DescribeBatch: Sendable {
+        case consumer(PerGroupResult<DescribedConsumerGroupInput>)
+        case classic(PerGroupResult<DescribedClassicGroupInput>)
+        case modern(([String: Result<GroupDescription, AdminItemError>], RequestStats))
     }
 
     /// Describes `targets` (sorted by id, each once) on one coordinator: one result per target, in
@@ -160,13 +167,32 @@ extension KafkaAdminClient {
 
         let consumerIDs = consumerAt.map { targets[$0].groupID }
         let classicIDs = classicAt.map { targets[$0].groupID }
-        async let consumerBatch = consumerIDs.isEmpty ? nil : describeConsumerGroups(consumerIDs, on: node, topicNames: topicNames)
-        async let classicBatch = classicIDs.isEmpty ? nil : describeClassicGroups(classicIDs, on: node, topicNames: topicNames)
-        async let modernBatch = shareIDs.isEmpty && streamsIDs.isEmpty ? nil : describeShareAndStreams(share: shareIDs, streams: streamsIDs, on: node)
-        // Vars, so that their results can be moved out (the three run concurrently all the same).
-        var consumers = await consumerBatch
-        var classics = await classicBatch
-        let modern = await modernBatch
+        // The three batches run concurrently, in a task group rather than as `async let`s: a task
+        // group hands each answer over, so that its results are moved out below; an `async let`
+        // keeps its value to the end of the scope, and moving out of a shared list would copy
+        // the whole list first (every group's fields retained).
+        var consumers: PerGroupResult<DescribedConsumerGroupInput>?
+        var classics: PerGroupResult<DescribedClassicGroupInput>?
+        var modern: ([String: Result<GroupDescription, AdminItemError>], RequestStats)?
+        await withTaskGroup(of: DescribeBatch.self) { group in
+            if !consumerIDs.isEmpty {
+                group.addTask { .consumer(await self.describeConsumerGroups(consumerIDs, on: node, topicNames: topicNames)) }
+            }
+            if !classicIDs.isEmpty {
+                group.addTask { .classic(await self.describeClassicGroups(classicIDs, on: node, topicNames: topicNames)) }
+            }
+            if !shareIDs.isEmpty || !streamsIDs.isEmpty {
+                let (share, streams) = (shareIDs, streamsIDs)
+                group.addTask { .modern(await self.describeShareAndStreams(share: share, streams: streams, on: node)) }
+            }
+            for await batch in group {
+                switch consume batch {
+                case let .consumer(r): consumers = r
+                case let .classic(r): classics = r
+                case let .modern(r): modern = r
+                }
+            }
+        }
         if let (described, modernStats) = modern {
             stats.merge(modernStats)
             for i in modernAt { out[i] = described[targets[i].groupID] ?? .failure(AdminItemError(.missingFromResponse)) }
@@ -187,7 +213,11 @@ extension KafkaAdminClient {
                     toClassic.append(i)
                     consumerFirst.append(r)
                 } else {
-                    out[i] = r.map { .consumer($0, apiVersion: version) }
+                    // Switched over as it is consumed: `map` would copy the group (every field retained).
+                    switch consume r {
+                    case let .success(g): out[i] = .success(.consumer(g, apiVersion: version))
+                    case let .failure(e): out[i] = .failure(e)
+                    }
                 }
             }
         }
@@ -204,7 +234,10 @@ extension KafkaAdminClient {
                     toConsumer.append(i)
                     classicFirst.append(r)
                 } else {
-                    out[i] = r.map { .classic($0, apiVersion: version) }
+                    switch consume r {
+                    case let .success(g): out[i] = .success(.classic(g, apiVersion: version))
+                    case let .failure(e): out[i] = .failure(e)
+                    }
                 }
             }
         }

@@ -111,7 +111,9 @@ struct FastPathTests {
     static func randomUpdate(_ g: inout Generator, groups count: Int) -> DashboardUpdate {
         var groups: [Group] = []
         var insights: [String: GroupInsight] = [:]
-        let ids = ["orders", "payments", "billing", "a", "Zeta", "é-group", "grp-1", "grp-10", "grp-2"]
+        // Wide, combining and multi-byte ids too: the cache measures a text only when its bytes
+        // could make the column wider.
+        let ids = ["orders", "payments", "billing", "a", "Zeta", "é-group", "grp-1", "grp-10", "grp-2", "注文処理", "🚀", "e\u{301}\u{301}\u{301}x"]
         for i in 0..<count {
             let id = g.pick(ids) + (g.below(4) == 0 ? "" : "-\(g.below(50))")
             let partitions = (0..<g.below(5)).map { p -> GroupPartition in
