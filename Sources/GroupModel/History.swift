@@ -159,6 +159,7 @@ public struct History: Sendable, Hashable, Codable {
             && a.groupRings == b.groupRings && a.topicRings == b.topicRings
     }
 
+    /// Hashes what ``==`` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(capacity)
         hasher.combine(behindSince)

@@ -378,24 +378,24 @@ public struct PollDerivation: Sendable {
         var topic: String?
         var ring: TopicRing?
         history.withTopicRings { rings in
-        withUnsafePointer(to: recordTimes) { records in
-            rows.withUnsafeBufferPointer { rows in
-                for i in rows.indices {
-                    let row = rows.baseAddress! + i
-                    if row.pointee.topicPartition.topic != topic {
-                        topic = row.pointee.topicPartition.topic
-                        ring = rings.ring(row.pointee.topicPartition.topic)?.pointee
+            withUnsafePointer(to: recordTimes) { records in
+                rows.withUnsafeBufferPointer { rows in
+                    for i in rows.indices {
+                        let row = rows.baseAddress! + i
+                        if row.pointee.topicPartition.topic != topic {
+                            topic = row.pointee.topicPartition.topic
+                            ring = rings.ring(row.pointee.topicPartition.topic)?.pointee
+                        }
+                        let committed = row.pointee.committedOffset
+                        let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
+                            ring.timeLag(slot: slot, committed: committed, now: now)
+                        } else {
+                            TimeLagEstimator.timeLag(committed: committed, ordered: [OffsetSample](), now: now)
+                        }
+                        lags.append(Self.timeLag(row, history: sampled, records: records, now: now, used: &used))
                     }
-                    let committed = row.pointee.committedOffset
-                    let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
-                        ring.timeLag(slot: slot, committed: committed, now: now)
-                    } else {
-                        TimeLagEstimator.timeLag(committed: committed, ordered: [OffsetSample](), now: now)
-                    }
-                    lags.append(Self.timeLag(row, history: sampled, records: records, now: now, used: &used))
                 }
             }
-        }
         }
         return PartitionTimeLags(rows: rows, lags: lags)
     }

@@ -482,6 +482,40 @@ struct HistoryTests {
         }
     }
 
+    @Test("Topic rings kept in a list with an index hold what a table by name holds: topics in any order, listed twice, gone and back")
+    func topicRingsMatchTableByName() {
+        var dice = Dice(state: 11)
+        let names = ["a", "b", "c", "d", "e", "f"]
+        var history = History(capacity: 3)
+        var reference: [String: TopicRing] = [:]
+        for poll in 0..<60 {
+            let at = Int64(1_000_000 + 2_000 * poll)
+            var topics = names.filter { _ in !dice.chance(30) }.map { name in
+                TopicInfo(name: name, partitionCount: 2, partitions: (0..<2).map {
+                    PartitionOffsets(partition: Int32($0), logStart: 0, logEnd: Int64(10 * poll + dice.next(10)))
+                })
+            }
+            if dice.chance(40) { topics.reverse() }
+            if dice.chance(20), let first = topics.first { topics.append(first) }
+            // Set after the snapshot is made: its initializer would sort the topics.
+            var snapshot = ClusterSnapshot(takenAt: at, pollDurationMs: 1, cluster: ClusterInfo(), topics: [], groups: [])
+            snapshot.topics = topics
+            history.record(snapshot)
+            // What the history did before: one ring per name in a table, then the names not listed dropped.
+            for topic in topics { reference[topic.name, default: TopicRing(capacity: 3)].record(topic, at: at, capacity: 3) }
+            reference = reference.filter { entry in topics.contains { $0.name == entry.key } }
+            #expect(history.topicRings == reference, "poll \(poll)")
+            #expect(history.retainedCounts.topics == reference.count, "poll \(poll)")
+            for name in names {
+                let tp = TopicPartition(topic: name, partition: 1)
+                var expected: [OffsetSample] = []
+                if let ring = reference[name], let slot = ring.slot(of: 1) { ring.samples(slot: slot, into: &expected) }
+                #expect(history.logEndSamples(tp) == expected, "poll \(poll) \(name)")
+                #expect(history.oldestLogEnd(tp) == reference[name].flatMap { ring in ring.slot(of: 1).flatMap { ring.oldestLogEnd(slot: $0) } })
+            }
+        }
+    }
+
     @Test("SnapshotDiff: the merge over sorted lists gives the same events as the general path")
     func diffFastPathMatchesGeneral() {
         func snapshot(_ at: Int64, _ seed: UInt64) -> ClusterSnapshot {
