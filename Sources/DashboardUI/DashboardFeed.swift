@@ -137,7 +137,11 @@ public struct DashboardFeed: Sendable {
             // The verdicts are kept as one status per row where they can be (the update then holds
             // a byte a partition, not the poll's verdicts).
             let statusStart = insights.partitionStatusCount
-            let compact = verdict.map { !$0.partitions.isEmpty && insights.appendPartitionStatuses(rows: groups[i].partitions, verdicts: $0.partitions) } ?? false
+            // Not in a closure: a group read from the list in one is copied whole.
+            var compact = false
+            if let verdict, !verdict.partitions.isEmpty {
+                compact = insights.appendPartitionStatuses(rows: groups[i].partitions, verdicts: verdict.partitions)
+            }
             let partitions = PartitionInsights(verdicts: compact ? [] : verdict?.partitions ?? [], timeLags: timeLags.value(ofGroupAt: i, id: id) ?? [:])
             let maxTimeLag = partitions.maxTimeLagFigure
             let recentJoins = joined.isEmpty ? [:] : (joined[id] ?? [:]).filter { now - $0.value <= recentWindowMs }

@@ -356,11 +356,13 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
             recentlyLeft: insight.recentlyLeft)
     }
 
-    /// Adds a group's insight field by field, its trend copied into the shared buffer.
+    /// Adds a group's insight field by field, its trend copied into the shared buffer. The fields the
+    /// entry keeps are taken over (`consuming`), not copied: a poll appends 10,000 entries.
     mutating func append(
-        _ groupID: String, verdict: HealthStatus?, verdictReason: GroupVerdict.Reason?, maxTimeLagMs: Int64?, maxTimeLagIsBound: Bool,
-        lagTrend: [Int64], lagRate: LagTrendResult?, lastRebalanceAt: Int64?, partitions: PartitionInsights,
-        partitionRows: [GroupPartition]? = nil, statusStart: Int = 0, members: [String: MemberInsight], recentlyLeft: [String]
+        _ groupID: String, verdict: HealthStatus?, verdictReason: consuming GroupVerdict.Reason?, maxTimeLagMs: Int64?, maxTimeLagIsBound: Bool,
+        lagTrend: [Int64], lagRate: LagTrendResult?, lastRebalanceAt: Int64?, partitions: consuming PartitionInsights,
+        partitionRows: consuming [GroupPartition]? = nil, statusStart: Int = 0, members: consuming [String: MemberInsight],
+        recentlyLeft: consuming [String]
     ) {
         let index = ids.count
         if lastIndex != nil {
@@ -376,7 +378,8 @@ public struct GroupInsights: Sendable, Hashable, ExpressibleByDictionaryLiteral 
         entries.append(Entry(
             verdict: verdict, verdictReason: verdictReason, maxTimeLagMs: maxTimeLagMs, maxTimeLagIsBound: maxTimeLagIsBound,
             trendStart: trendSamples.count, trendCount: lagTrend.count, lagRate: lagRate, lastRebalanceAt: lastRebalanceAt,
-            partitions: partitions, partitionRows: partitionRows, statusStart: statusStart, members: members, recentlyLeft: recentlyLeft))
+            partitions: partitions, partitionRows: partitionRows, statusStart: statusStart, members: members,
+            recentlyLeft: recentlyLeft))
         trendSamples.append(contentsOf: lagTrend)
     }
 
