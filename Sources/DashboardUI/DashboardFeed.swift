@@ -111,7 +111,7 @@ public struct DashboardFeed: Sendable {
         var walk = failure == nil ? trends.beginPoll(groups) : nil
         insights.reserveCapacity(
             groups.count, trendSamples: groups.count * min(trendCapacity, (trends.series.first?.count ?? 0) + 1),
-            partitionStatuses: verdicts.isEmpty ? 0 : Self.rowCount(groups), idsStrictlyAscending: walk?.idsStrictlyAscending ?? false)
+            partitionStatuses: verdicts.isEmpty ? 0 : snapshot.groupPartitionCount, idsStrictlyAscending: walk?.idsStrictlyAscending ?? false)
         let kept = failure == nil ? nil : trends.index
         // Fields are read in place (a group, member or verdict is never copied whole: 10,000 groups
         // and 30,000 members a poll), one lookup per table and group; the tables of member changes
@@ -203,16 +203,6 @@ public struct DashboardFeed: Sendable {
         return DashboardUpdate(
             snapshot: snapshot, episodes: episodes, errors: errors, insights: insights,
             brokerSettings: brokerSettings, pollIntervalMs: pollIntervalMs, isReplay: isReplay, staleness: staleness)
-    }
-
-    /// How many partition rows `groups` have, each group read in place (a group read from the list
-    /// in a closure is copied, every field retained, 10,000 of them a poll).
-    static func rowCount(_ groups: [Group]) -> Int {
-        groups.withUnsafeBufferPointer { groups in
-            var count = 0
-            for g in groups.indices { count += groups[g].partitions.count }
-            return count
-        }
     }
 
     private mutating func append(_ row: ErrorRow) {

@@ -21,6 +21,16 @@ public struct ClusterSnapshot: Sendable, Hashable, Codable {
     /// Errors the poll met (per broker, group, topic or partition), in a stable order.
     public var errors: [PollError]
 
+    /// How many partition rows the groups have together (each group read in place: a group read
+    /// from the list in a closure is copied, every field retained).
+    public var groupPartitionCount: Int {
+        groups.withUnsafeBufferPointer { groups in
+            var count = 0
+            for g in groups.indices { count += groups[g].partitions.count }
+            return count
+        }
+    }
+
     /// Creates a snapshot; lists are put in canonical order.
     public init(
         takenAt: Int64, pollDurationMs: Int64, cluster: ClusterInfo,

@@ -73,7 +73,7 @@ public struct History: Sendable, Hashable, Codable {
     /// Per topic name, the index of its ring in ``topicRingList``.
     private var topicRingIndex: [String: Int] = [:]
 
-    /// Per topic name: its log-end samples (copied out: for tests).
+    /// Per topic name: its log-end samples, copied out (what ``==`` and the hash compare, and tests read).
     var topicRings: [String: TopicRing] { topicRingIndex.mapValues { topicRingList[$0] } }
 
     /// Creates an empty history.

@@ -183,7 +183,7 @@ struct KgtopBench {
         let cold = try await measure { try await poller.poll() }
         result.coldPollMs = cold.wallMs
         result.groups = cold.value.snapshot.groups.count
-        result.groupPartitions = cold.value.snapshot.groups.reduce(0) { $0 + $1.partitions.count }
+        result.groupPartitions = cold.value.snapshot.groupPartitionCount
         result.members = cold.value.snapshot.groups.reduce(0) { $0 + $1.members.count }
         result.brokers = cold.value.snapshot.cluster.brokers.count
         result.pollErrors = cold.value.snapshot.errors.count

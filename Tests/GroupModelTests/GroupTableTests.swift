@@ -70,6 +70,19 @@ struct GroupTableTests {
         #expect(history.retainedCounts.groups == 1)
     }
 
+    @Test("A snapshot counts its groups' partition rows")
+    func groupPartitionCount() {
+        func group(_ id: String, partitions: Int) -> Group {
+            Group(groupID: id, type: .consumer, state: .stable, partitions: (0..<partitions).map {
+                GroupPartition(topicPartition: TopicPartition(topic: id, partition: Int32($0)), lag: .known(0), handoff: .settled)
+            })
+        }
+        #expect(ClusterSnapshot(takenAt: 0, pollDurationMs: 1, cluster: ClusterInfo()).groupPartitionCount == 0)
+        let snapshot = ClusterSnapshot(takenAt: 0, pollDurationMs: 1, cluster: ClusterInfo(),
+                                       groups: [group("a", partitions: 2), group("b", partitions: 0), group("c", partitions: 3)])
+        #expect(snapshot.groupPartitionCount == 5)
+    }
+
     @Test("Time lags kept by row answer as the table by partition: lookups, counts, values, equality")
     func partitionTimeLagsMatchDictionary() {
         var random = SplitMix64(seed: 5)
