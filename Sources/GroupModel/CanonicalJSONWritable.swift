@@ -404,10 +404,10 @@ extension Group: CanonicalJSONWritable {
         try writeCanonicalJSON(depth: depth, pretty: pretty, timeLags: nil, into: &out)
     }
 
-    /// The group's JSON; with `timeLags`, each row gets the `timeLag` the table holds for its
-    /// partition (none when it holds none) and the group a `timeLag`, the rows' maximum
+    /// The group's JSON; with `timeLags` (one per row, in row order), each row gets its `timeLag`
+    /// (none when the list ends before it) and the group a `timeLag`, the rows' maximum
     /// (``TimeLag/groupMaximum(_:)``, none when no row has a known one), as `SnapshotJSON` writes it.
-    func writeCanonicalJSON(depth: Int, pretty: Bool, timeLags: [TopicPartition: TimeLag]?, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, timeLags: [TimeLag]?, into out: inout [UInt8]) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.integer("assignmentEpoch", assignmentEpoch, into: &out)
         o.string("assignor", assignor, into: &out)
@@ -426,14 +426,10 @@ extension Group: CanonicalJSONWritable {
         let rows = partitions
         var groupLag: TimeLag?
         if let timeLags {
-            var lags: [TimeLag] = []
-            lags.reserveCapacity(rows.count)
             try JSONPrimitive.writeArray(count: rows.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
-                let lag = timeLags[rows[i].topicPartition]
-                if let lag { lags.append(lag) }
-                try rows[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, timeLag: lag, into: &out)
+                try rows[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, timeLag: i < timeLags.count ? timeLags[i] : nil, into: &out)
             }
-            groupLag = TimeLag.groupMaximum(lags)
+            groupLag = TimeLag.groupMaximum(timeLags.prefix(rows.count))
         } else {
             try JSONPrimitive.writeArray(count: rows.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
                 try rows[i].writeCanonicalJSON(depth: depth + 2, pretty: pretty, timeLag: nil, into: &out)

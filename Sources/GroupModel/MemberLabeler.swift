@@ -74,7 +74,7 @@ public struct MemberLabeler: Sendable {
         }
         var living: [String: String] = [:]
         for entry in previous { living[entry.memberID] = entry.label }
-        var taken = Set<String>()
+        var taken = Taken(capacity: members.count)
         var fresh: [Int] = []
         for i in members.indices {
             if let label = living[members[i].memberID] {
@@ -97,34 +97,21 @@ public struct MemberLabeler: Sendable {
         // has a label keeps it). Bases and hosts are made from each member's fields (passing a
         // member of the list being labelled would copy it whole) and counted, so that a group of
         // many pods of one Deployment is labelled in linear time.
-        struct BaseHost: Hashable {
-            let base: String
-            let host: String
-        }
-        var bases: [String] = []
-        var hosts: [String] = []
-        var perBase: [String: Int] = [:]
-        var perBaseHost: [BaseHost: Int] = [:]
+        var shared = SharedBases()
         if !unlabelled.isEmpty {
-            bases.reserveCapacity(members.count)
-            hosts.reserveCapacity(members.count)
-            for i in members.indices {
-                let base = Self.base(instanceID: members[i].instanceID, clientID: members[i].clientID, memberID: members[i].memberID)
-                let host = Self.normalizedHost(members[i].clientHost)
-                bases.append(base)
-                hosts.append(host)
-                perBase[base, default: 0] += 1
-                perBaseHost[BaseHost(base: base, host: host), default: 0] += 1
+            shared = SharedBases(count: members.count) { i in
+                (Self.base(instanceID: members[i].instanceID, clientID: members[i].clientID, memberID: members[i].memberID),
+                 Self.normalizedHost(members[i].clientHost))
             }
         }
         for i in unlabelled {
-            let base = bases[i]
+            let base = shared.bases[i]
             var label = base
             // Needed when a label is already the base, or another living member starts from it.
-            if taken.contains(base) || perBase[base, default: 0] > 1 {
-                let host = hosts[i]
+            if taken.contains(base) || shared.members(withBase: base) > 1 {
+                let host = shared.hosts[i]
                 // No other member with this base is on this host.
-                let hostsDiffer = !host.isEmpty && perBaseHost[BaseHost(base: base, host: host), default: 0] == 1
+                let hostsDiffer = !host.isEmpty && shared.members(withBase: base, host: host) == 1
                 if hostsDiffer && !taken.contains(base + "@" + host) {
                     label = base + "@" + host
                 } else {
@@ -140,8 +127,80 @@ public struct MemberLabeler: Sendable {
         }
     }
 
+    /// Groups up to this many members are labelled with lists searched in order, larger ones
+    /// with hashed sets and counts: for a few members a search costs less than hashing.
+    static let smallGroup = 16
+
+    /// The labels taken in one group so far.
+    private struct Taken {
+        private var list: [String] = []
+        private var set: Set<String>?
+
+        init(capacity: Int) {
+            if capacity > MemberLabeler.smallGroup { set = Set(minimumCapacity: capacity) }
+        }
+
+        func contains(_ label: String) -> Bool { set?.contains(label) ?? list.contains(label) }
+
+        mutating func insert(_ label: String) {
+            if set != nil {
+                set!.insert(label)
+            } else {
+                list.append(label)
+                // A group labelled from a recording may take more labels than it has members.
+                if list.count > MemberLabeler.smallGroup { set = Set(list) }
+            }
+        }
+    }
+
+    /// Each member's base and host, and how many members share a base (and a base and host).
+    private struct SharedBases {
+        struct BaseHost: Hashable {
+            let base: String
+            let host: String
+        }
+
+        private(set) var bases: [String] = []
+        private(set) var hosts: [String] = []
+        private var perBase: [String: Int] = [:]
+        private var perBaseHost: [BaseHost: Int] = [:]
+
+        init() {}
+
+        /// `baseAndHost(i)` for each of `count` members.
+        init(count: Int, baseAndHost: (Int) -> (String, String)) {
+            bases.reserveCapacity(count)
+            hosts.reserveCapacity(count)
+            for i in 0..<count {
+                let (base, host) = baseAndHost(i)
+                bases.append(base)
+                hosts.append(host)
+                if count > MemberLabeler.smallGroup {
+                    perBase[base, default: 0] += 1
+                    perBaseHost[BaseHost(base: base, host: host), default: 0] += 1
+                }
+            }
+        }
+
+        /// How many members start from `base`.
+        func members(withBase base: String) -> Int {
+            if bases.count > MemberLabeler.smallGroup { return perBase[base, default: 0] }
+            var n = 0
+            for b in bases where b == base { n += 1 }
+            return n
+        }
+
+        /// How many members start from `base` on `host`.
+        func members(withBase base: String, host: String) -> Int {
+            if bases.count > MemberLabeler.smallGroup { return perBaseHost[BaseHost(base: base, host: host), default: 0] }
+            var n = 0
+            for i in bases.indices where bases[i] == base && hosts[i] == host { n += 1 }
+            return n
+        }
+    }
+
     /// `base~` and the end of the member id, long enough to be free.
-    private static func withSuffix(_ base: String, memberID: String, taken: Set<String>) -> String {
+    private static func withSuffix(_ base: String, memberID: String, taken: Taken) -> String {
         var length = suffixLength
         while true {
             let candidate = base + "~" + String(memberID.suffix(length))

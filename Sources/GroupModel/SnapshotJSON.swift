@@ -22,9 +22,10 @@ public enum SnapshotJSON {
         return out
     }
 
-    /// Per-partition time lags of one group, asked for while the group is encoded (so nothing is
+    /// Time lags of one group's partitions, one per row in the order of the group it is given (a
+    /// row past the end of the list has none), asked for while the group is encoded (so nothing is
     /// kept for the whole snapshot).
-    public typealias TimeLagSource = (Group) -> [TopicPartition: TimeLag]
+    public typealias TimeLagSource = (Group) -> [TimeLag]
 
     /// Writes the same bytes as ``encode(_:timeLags:)`` to `sink`, in chunks of about `chunkSize` bytes.
     ///

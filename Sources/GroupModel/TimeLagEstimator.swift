@@ -257,22 +257,29 @@ public enum TimeLagEstimator {
         return .known(seconds: max(0, Double(now - right.timestamp) / 1000), method: .lowerBound)
     }
 
-    /// Time lags of a group's partitions from one poll alone (no history): a partition at its log
-    /// end is 0 s (`caught_up`); one behind it is measured from the record at its committed offset
-    /// when `records` holds it (`record_timestamp`), else at least 0 s behind (`lower_bound`); one
-    /// with no commit or no log end is unknown.
-    public static func singlePollTimeLags(of group: Group, at now: Int64, records: RecordTimes = RecordTimes()) -> [TopicPartition: TimeLag] {
-        var out: [TopicPartition: TimeLag] = [:]
+    /// Time lags of a group's partitions from one poll alone (no history), one per row in the
+    /// group's row order: a partition at its log end is 0 s (`caught_up`); one behind it is
+    /// measured from the record at its committed offset when `records` holds it
+    /// (`record_timestamp`), else at least 0 s behind (`lower_bound`); one with no commit or no log
+    /// end is unknown. By row rather than by partition: the JSON writer reads them beside the rows,
+    /// with no partition hashed.
+    public static func singlePollTimeLags(of group: Group, at now: Int64, records: RecordTimes = RecordTimes()) -> [TimeLag] {
         let rows = group.partitions
+        var out: [TimeLag] = []
         out.reserveCapacity(rows.count)
+        let anyRecords = !records.isEmpty
         for i in rows.indices {
-            let samples = rows[i].logEnd.map { [OffsetSample(timestamp: now, logEnd: $0)] } ?? []
-            var lag = timeLag(committed: rows[i].committedOffset, ordered: samples, now: now)
-            if lag.isLowerBound, let committed = rows[i].committedOffset,
+            let committed = rows[i].committedOffset
+            // The one sample this poll gives, read in place (no list made per row).
+            let logEnd = rows[i].logEnd
+            var lag = timeLag(committed: committed, timeOrderedCount: logEnd == nil ? 0 : 1, now: now) { _ in
+                OffsetSample(timestamp: now, logEnd: logEnd ?? 0)
+            }
+            if anyRecords, lag.isLowerBound, let committed,
                let record = records[RecordTimes.Key(rows[i].topicPartition, offset: committed)] {
                 lag = RecordTimes.timeLag(record, history: lag, now: now)
             }
-            out[rows[i].topicPartition] = lag
+            out.append(lag)
         }
         return out
     }

@@ -328,13 +328,14 @@ struct CanonicalJSONEncoderTests {
         for g in 0..<6 {
             let group = Group(groupID: "g\(g)", type: .consumer, state: .stable, partitions: Self.randomRows(&random, count: 1 + random.below(30)))
             var byPartition: [TopicPartition: TimeLag] = [:]
-            for row in group.partitions { byPartition[row.topicPartition] = Self.randomTimeLag(&random) }
+            // One for every row (the writer takes them by row, in the order of the group it writes).
+            for row in group.partitions { byPartition[row.topicPartition] = Self.randomTimeLag(&random) ?? .unknown(reason: "none") }
             lags[group.groupID] = byPartition
             groups.append(group)
         }
         let snapshot = Fixtures.snapshot(at: 1_700_000_000_000, groups: groups)
         var streamed: [UInt8] = []
-        try SnapshotJSON.write(snapshot, timeLags: { lags[$0.groupID] ?? [:] }, chunkSize: 512) { streamed.append(contentsOf: $0) }
+        try SnapshotJSON.write(snapshot, timeLags: { g in g.partitions.map { lags[g.groupID]?[$0.topicPartition] ?? .unknown(reason: "none") } }, chunkSize: 512) { streamed.append(contentsOf: $0) }
         var mirror = snapshot.normalized()
         let mirrored = mirror.groups.map { GroupWithTimeLagMirror(group: $0, lags: lags[$0.groupID] ?? [:]) }
         mirror.groups = []

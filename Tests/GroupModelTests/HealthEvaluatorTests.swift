@@ -170,15 +170,40 @@ struct HealthEvaluatorTests {
         #expect(v.partitions[0].reason.contains("unchanged for 22 s"), "\(v.partitions[0].reason)")
     }
 
-    @Test("One poll alone: caught up is 0 s, behind is a lower bound of 0 s, no commit is unknown")
+    @Test("One poll alone, one time lag per row: caught up is 0 s, behind is a lower bound of 0 s or the record's age, no commit or no log end is unknown")
     func singlePollTimeLags() {
         let tp = TopicPartition(topic: "t", partition: 0)
         let behind = snapshot(at: 5, committed: 100, logEnd: 150).groups[0]
-        #expect(TimeLagEstimator.singlePollTimeLags(of: behind, at: 5_000) == [tp: .known(seconds: 0, method: .lowerBound)])
+        #expect(TimeLagEstimator.singlePollTimeLags(of: behind, at: 5_000) == [.known(seconds: 0, method: .lowerBound)])
         let caughtUp = snapshot(at: 5, committed: 150, logEnd: 150).groups[0]
-        #expect(TimeLagEstimator.singlePollTimeLags(of: caughtUp, at: 5_000) == [tp: .known(seconds: 0, method: .caughtUp)])
+        #expect(TimeLagEstimator.singlePollTimeLags(of: caughtUp, at: 5_000) == [.known(seconds: 0, method: .caughtUp)])
         let none = snapshot(at: 5, committed: nil, logEnd: 150).groups[0]
-        #expect(TimeLagEstimator.singlePollTimeLags(of: none, at: 5_000) == [tp: .unknown(reason: "no committed offset")])
+        #expect(TimeLagEstimator.singlePollTimeLags(of: none, at: 5_000) == [.unknown(reason: "no committed offset")])
+        let noLogEnd = snapshot(at: 5, committed: 100, logEnd: nil).groups[0]
+        #expect(TimeLagEstimator.singlePollTimeLags(of: noLogEnd, at: 5_000) == [.unknown(reason: "no log-end samples yet")])
+        // The record at the committed offset, when read, measures a row behind; an inexact one
+        // (a batch's newest timestamp) stays a bound.
+        var records = RecordTimes()
+        records[RecordTimes.Key(tp, offset: 100)] = RecordTimes.Record(timestamp: 2_000, exact: true)
+        #expect(TimeLagEstimator.singlePollTimeLags(of: behind, at: 5_000, records: records) == [.known(seconds: 3, method: .recordTimestamp)])
+        #expect(TimeLagEstimator.singlePollTimeLags(of: caughtUp, at: 5_000, records: records) == [.known(seconds: 0, method: .caughtUp)])
+        records[RecordTimes.Key(tp, offset: 100)] = RecordTimes.Record(timestamp: 1_000, exact: false)
+        #expect(TimeLagEstimator.singlePollTimeLags(of: behind, at: 5_000, records: records) == [.known(seconds: 4, method: .lowerBound)])
+    }
+
+    @Test("A snapshot's JSON gives each row the time lag at its position and the group the rows' maximum")
+    func snapshotJSONTimeLagsByRow() throws {
+        let s = snapshot(at: 5, committed: 100, logEnd: 150)
+        let json = try #require(try JSONSerialization.jsonObject(with: SnapshotJSON.encode(s, timeLags: { _ in [.known(seconds: 7, method: .interpolation)] })) as? [String: Any])
+        let group = try #require((json["groups"] as? [[String: Any]])?.first)
+        let row = try #require((group["partitions"] as? [[String: Any]])?.first)
+        #expect((row["timeLag"] as? [String: Any])?["seconds"] as? Double == 7)
+        #expect((group["timeLag"] as? [String: Any])?["method"] as? String == "interpolation")
+        // A list shorter than the rows gives the rest none, and the group none when no row has one.
+        let short = try #require(try JSONSerialization.jsonObject(with: SnapshotJSON.encode(s, timeLags: { _ in [] })) as? [String: Any])
+        let shortGroup = try #require((short["groups"] as? [[String: Any]])?.first)
+        #expect(shortGroup["timeLag"] == nil)
+        #expect((shortGroup["partitions"] as? [[String: Any]])?.first?["timeLag"] == nil)
     }
 }
 

@@ -78,6 +78,31 @@ struct MemberLabelerTests {
         #expect(l["yy22Qx3a"] == "order-service~22Qx3a")
     }
 
+    @Test("Small groups (searched lists) and large ones (hashed sets) follow the same rules", arguments: [3, MemberLabeler.smallGroup, MemberLabeler.smallGroup + 1, 40])
+    func smallAndLargeGroupsAgree(size: Int) throws {
+        // All but the last on one host: those share base and host (suffix), the last is alone on
+        // its host (host form). Ids end in distinct four-character tails.
+        let members = (0..<size).map { i in
+            (id: "member-\(i)-" + String(1000 + i), host: i == size - 1 ? "/10.0.0.9" : "/10.0.0.5", instance: String?.none)
+        }
+        var labeler = MemberLabeler()
+        var s = deployment(at: 0, members)
+        labeler.label(&s)
+        var expected: [String: String] = [:]
+        for (i, m) in members.enumerated() {
+            expected[m.id] = i == size - 1 ? "order-service@10.0.0.9" : "order-service~" + String(1000 + i)
+        }
+        #expect(labels(s) == expected)
+        // A member joining later with a taken label (from a recording) gets a fresh one.
+        var joined = deployment(at: 2, members + [(id: "late-zzzz", host: "/10.0.0.5", instance: nil)])
+        let late = try #require(joined.groups[0].members.firstIndex { $0.memberID == "late-zzzz" })
+        joined.groups[0].members[late].label = "order-service~1000"
+        labeler.label(&joined)
+        var after = expected
+        after["late-zzzz"] = "order-service~zzzz"
+        #expect(labels(joined) == after)
+    }
+
     @Test("A member that arrives labelled (a recorded snapshot) keeps its label when it is free")
     func recordedLabelsAreKept() {
         var first = MemberLabeler()

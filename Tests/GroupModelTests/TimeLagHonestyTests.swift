@@ -88,7 +88,8 @@ struct TimeLagHonestyTests {
         ])
         group.recomputeDerived()
         let snapshot = ClusterSnapshot(takenAt: 1_000, pollDurationMs: 1, cluster: ClusterInfo(), groups: [group])
-        let lags: [TopicPartition: TimeLag] = [tp0: .known(seconds: 18, method: .lowerBound), tp1: .known(seconds: 0, method: .caughtUp)]
+        // By row, in the group's row order.
+        let lags: [TimeLag] = [.known(seconds: 18, method: .lowerBound), .known(seconds: 0, method: .caughtUp)]
         let source: SnapshotJSON.TimeLagSource = { _ in lags }
         let data = try SnapshotJSON.encode(snapshot, timeLags: source)
         var streamed: [UInt8] = []

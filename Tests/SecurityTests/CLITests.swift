@@ -84,16 +84,15 @@ struct CLITests {
     }
 
     /// The per-partition time lags a snapshot JSON carries, by group.
-    static func timeLags(in data: Data) throws -> [String: [TopicPartition: TimeLag]] {
+    /// Each group's rows' time lags, in row order (as ``SnapshotJSON/TimeLagSource`` gives them).
+    static func timeLags(in data: Data) throws -> [String: [TimeLag]] {
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        var out: [String: [TopicPartition: TimeLag]] = [:]
+        var out: [String: [TimeLag]] = [:]
         for group in object?["groups"] as? [[String: Any]] ?? [] {
             guard let id = group["groupID"] as? String else { continue }
             for row in group["partitions"] as? [[String: Any]] ?? [] {
-                guard let tp = row["topicPartition"] as? [String: Any], let topic = tp["topic"] as? String,
-                      let partition = tp["partition"] as? Int, let lag = row["timeLag"] else { continue }
-                let value = try JSONDecoder().decode(TimeLag.self, from: JSONSerialization.data(withJSONObject: lag))
-                out[id, default: [:]][TopicPartition(topic: topic, partition: Int32(partition))] = value
+                guard let lag = row["timeLag"] else { continue }
+                out[id, default: []].append(try JSONDecoder().decode(TimeLag.self, from: JSONSerialization.data(withJSONObject: lag)))
             }
         }
         return out
@@ -117,7 +116,7 @@ struct CLITests {
                 // Exactly the canonical encoding (time lags included), not a partial file.
                 let lags = try Self.timeLags(in: Data(text.utf8))
                 #expect(!lags.isEmpty)
-                #expect(Data(text.utf8) == (try SnapshotJSON.encode(snapshot, timeLags: { lags[$0.groupID] ?? [:] })) + Data("\n".utf8))
+                #expect(Data(text.utf8) == (try SnapshotJSON.encode(snapshot, timeLags: { lags[$0.groupID] ?? [] })) + Data("\n".utf8))
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["snap.json"])
             let stdout = try await Self.kgtop(base)
