@@ -30,15 +30,15 @@ public struct CanonicalJSONEncoder: Sendable {
 
     /// Encodes `value` and returns the JSON bytes (no trailing newline).
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        var out: [UInt8] = []
+        var out = JSONBytes()
         try encode(value, depth: 0, into: &out)
-        return out
+        return out.array
     }
 
     /// Appends `value` to `out` as it would appear nested `depth` levels deep in a pretty-printed
     /// document (its closing bracket indented by `depth` levels), for writers that stream a large
     /// document one element at a time.
-    public func encode<T: Encodable>(_ value: T, depth: Int, into out: inout [UInt8]) throws {
+    func encode<T: Encodable>(_ value: T, depth: Int, into out: inout JSONBytes) throws {
         let root = JSONNode(depth: depth, pretty: pretty)
         try root.encodeValue(value, codingPath: [])
         root.render(into: &out)
@@ -67,11 +67,11 @@ final class JSONNode {
 
     /// Encodes `value` into this node, taking the fast path for primitives.
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
-        var bytes: [UInt8] = []
+        var bytes = JSONBytes()
         if try JSONPrimitive.write(value, into: &bytes, codingPath: codingPath)
             || JSONPrimitive.writeSelfWriting(value, depth: depth, pretty: pretty, into: &bytes)
         {
-            kind = .single(bytes)
+            kind = .single(bytes.array)
             return
         }
         try value.encode(to: JSONNodeEncoder(node: self, codingPath: codingPath))
@@ -93,7 +93,7 @@ final class JSONNode {
 
     /// Appends this node's JSON to `out`. A node nobody wrote to renders as an empty object, as
     /// Foundation does for a nested value that encodes nothing.
-    func render(into out: inout [UInt8]) {
+    func render(into out: inout JSONBytes) {
         switch kind {
         case .unset: JSONObject(depth: depth, pretty: pretty).render(into: &out)
         case .object(let o): o.render(into: &out)
@@ -108,7 +108,7 @@ final class JSONObject {
     let depth: Int
     let pretty: Bool
     /// Rendered member values, back to back.
-    var values: [UInt8] = []
+    var values = JSONBytes()
     /// Key and byte range in ``values`` of each member encoded so far.
     var entries: [(key: String, start: Int, end: Int)] = []
     /// Nested containers handed out by `nestedContainer`/`superEncoder`, rendered at the end.
@@ -119,13 +119,13 @@ final class JSONObject {
         self.pretty = pretty
     }
 
-    func add(key: String, render: (inout [UInt8]) throws -> Void) rethrows {
+    func add(key: String, render: (inout JSONBytes) throws -> Void) rethrows {
         let start = values.count
         try render(&values)
         entries.append((key, start, values.count))
     }
 
-    func render(into out: inout [UInt8]) {
+    func render(into out: inout JSONBytes) {
         for (key, node) in pending {
             let start = values.count
             node.render(into: &values)
@@ -148,7 +148,7 @@ final class JSONObject {
                 JSONPrimitive.indent(depth + 1, into: &out)
                 JSONPrimitive.writeString(entries[i].key, into: &out)
                 out.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
-                out.append(contentsOf: values[entries[i].start..<entries[i].end])
+                out.append(values, range: entries[i].start..<entries[i].end)
             }
             out.append(0x0A)
             JSONPrimitive.indent(depth, into: &out)
@@ -157,7 +157,7 @@ final class JSONObject {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 JSONPrimitive.writeString(entries[i].key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                out.append(contentsOf: values[entries[i].start..<entries[i].end])
+                out.append(values, range: entries[i].start..<entries[i].end)
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -168,7 +168,7 @@ final class JSONObject {
 final class JSONArray {
     let depth: Int
     let pretty: Bool
-    var body: [UInt8] = []
+    var body = JSONBytes()
     var count = 0
     /// Nested containers handed out in the middle of the array, spliced in at their offset.
     var pending: [(offset: Int, node: JSONNode)] = []
@@ -188,16 +188,16 @@ final class JSONArray {
         count += 1
     }
 
-    func render(into out: inout [UInt8]) {
+    func render(into out: inout JSONBytes) {
         out.append(UInt8(ascii: "["))
         if pretty { out.append(0x0A) }
         var from = 0
         for (offset, node) in pending {
-            out.append(contentsOf: body[from..<offset])
+            out.append(body, range: from..<offset)
             node.render(into: &out)
             from = offset
         }
-        out.append(contentsOf: body[from...])
+        out.append(body, range: from..<body.count)
         if pretty {
             out.append(0x0A)
             JSONPrimitive.indent(depth, into: &out)
@@ -211,7 +211,7 @@ final class JSONArray {
 enum JSONPrimitive {
     /// Writes `value` when it is a type JSON represents directly; returns false otherwise.
     @inline(__always)
-    static func write<T: Encodable>(_ value: T, into out: inout [UInt8], codingPath: [any CodingKey]) throws -> Bool {
+    static func write<T: Encodable>(_ value: T, into out: inout JSONBytes, codingPath: [any CodingKey]) throws -> Bool {
         switch value {
         case let v as String: writeString(v, into: &out)
         case let v as Int: writeInteger(v, into: &out)
@@ -236,7 +236,7 @@ enum JSONPrimitive {
     /// Writes `value` through its ``CanonicalJSONWritable`` conformance, nested `depth` levels
     /// deep; returns false when it has none.
     @inline(__always)
-    static func writeSelfWriting<T: Encodable>(_ value: T, depth: Int, pretty: Bool, into out: inout [UInt8]) throws -> Bool {
+    static func writeSelfWriting<T: Encodable>(_ value: T, depth: Int, pretty: Bool, into out: inout JSONBytes) throws -> Bool {
         guard let writable = value as? any CanonicalJSONWritable else { return false }
         try writable.writeCanonicalJSON(depth: depth, pretty: pretty, into: &out)
         return true
@@ -249,13 +249,13 @@ enum JSONPrimitive {
     }
 
     /// Appends `level` levels of indentation (two spaces each).
-    static func indent(_ level: Int, into out: inout [UInt8]) {
+    static func indent(_ level: Int, into out: inout JSONBytes) {
         separator(comma: false, newline: false, indent: level, into: &out)
     }
 
     /// Appends an optional `,`, an optional newline and `indent` levels of indentation in one copy.
     @inline(__always)
-    static func separator(comma: Bool, newline: Bool, indent level: Int, into out: inout [UInt8]) {
+    static func separator(comma: Bool, newline: Bool, indent level: Int, into out: inout JSONBytes) {
         let spaces = level * 2
         guard spaces <= 128 else {
             if comma { out.append(UInt8(ascii: ",")) }
@@ -280,15 +280,15 @@ enum JSONPrimitive {
         }
     }
 
-    static func writeNull(into out: inout [UInt8]) {
+    static func writeNull(into out: inout JSONBytes) {
         out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
     }
 
-    static func writeBool(_ v: Bool, into out: inout [UInt8]) {
+    static func writeBool(_ v: Bool, into out: inout JSONBytes) {
         if v { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
     }
 
-    static func writeInteger<I: BinaryInteger>(_ v: I, into out: inout [UInt8]) {
+    static func writeInteger<I: BinaryInteger>(_ v: I, into out: inout JSONBytes) {
         if let small = Int64(exactly: v) {
             writeInteger(small, into: &out)
         } else {
@@ -298,14 +298,14 @@ enum JSONPrimitive {
     }
 
     /// Appends the decimal digits of `v`, without going through a String.
-    static func writeInteger(_ v: Int64, into out: inout [UInt8]) {
+    static func writeInteger(_ v: Int64, into out: inout JSONBytes) {
         writeMagnitude(v.magnitude, negative: v < 0, into: &out)
     }
 
     /// Appends `-` when `negative`, then the digits of `magnitude`, put together on the stack and
     /// appended with one copy.
     @inline(__always)
-    private static func writeMagnitude(_ magnitude: UInt64, negative: Bool, into out: inout [UInt8]) {
+    private static func writeMagnitude(_ magnitude: UInt64, negative: Bool, into out: inout JSONBytes) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { stage in
             var n = 0
             stageDigits(magnitude, negative: negative, in: stage, at: &n)
@@ -345,7 +345,7 @@ enum JSONPrimitive {
         } while left > 0
     }
 
-    static func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ v: F, into out: inout [UInt8], codingPath: [any CodingKey]) throws {
+    static func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ v: F, into out: inout JSONBytes, codingPath: [any CodingKey]) throws {
         guard v.isFinite else {
             throw EncodingError.invalidValue(v, EncodingError.Context(codingPath: codingPath, debugDescription: "Unable to encode \(v) directly in JSON."))
         }
@@ -362,7 +362,7 @@ enum JSONPrimitive {
     /// without trailing zeros: doubles below 10^12 are less than 0.001 apart, so no other decimal of
     /// three places or fewer reads back as it. Others (negative zero, infinities, huge values) take
     /// the general path.
-    static func writeMilliseconds(ofSeconds seconds: Double, into out: inout [UInt8]) throws {
+    static func writeMilliseconds(ofSeconds seconds: Double, into out: inout JSONBytes) throws {
         let ms = (seconds * 1000).rounded()
         guard ms >= 0, ms < 1e15, ms.sign == .plus else {
             try writeFloat(ms / 1000, into: &out, codingPath: [])
@@ -373,7 +373,7 @@ enum JSONPrimitive {
 
     /// Appends `thousandths / 1000` in decimal, without trailing zeros after the point (none when
     /// it is whole); `thousandths` is not negative.
-    static func writeThousandths(_ thousandths: Int64, into out: inout [UInt8]) {
+    static func writeThousandths(_ thousandths: Int64, into out: inout JSONBytes) {
         let (whole, fraction) = thousandths.quotientAndRemainder(dividingBy: 1000)
         writeInteger(whole, into: &out)
         guard fraction != 0 else { return }
@@ -395,7 +395,7 @@ enum JSONPrimitive {
         writeInteger(digits, into: &out)
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    static func writeString(_ s: String, into out: inout JSONBytes) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
@@ -546,10 +546,10 @@ struct JSONSingleValueContainer: SingleValueEncodingContainer {
     let node: JSONNode
     let codingPath: [any CodingKey]
 
-    private func set(_ write: (inout [UInt8]) -> Void) {
-        var bytes: [UInt8] = []
+    private func set(_ write: (inout JSONBytes) -> Void) {
+        var bytes = JSONBytes()
         write(&bytes)
-        node.kind = .single(bytes)
+        node.kind = .single(bytes.array)
     }
 
     mutating func encodeNil() throws { set { JSONPrimitive.writeNull(into: &$0) } }

@@ -8,14 +8,14 @@
 /// `CanonicalJSONEncoderTests` compares both paths byte for byte.
 protocol CanonicalJSONWritable {
     /// Appends the value as it appears nested `depth` levels deep (pretty) or on one line.
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) throws
 }
 
 /// A ``CanonicalJSONWritable`` whose writer cannot fail (no floating-point members), so
 /// ``JSONObjectWriter`` can write it as a member without `try`.
 protocol InfallibleCanonicalJSONWritable: CanonicalJSONWritable {
     /// Appends the value as it appears nested `depth` levels deep (pretty) or on one line.
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8])
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes)
 }
 
 /// Writes one JSON object's members in the order given (the caller gives them sorted by key),
@@ -27,7 +27,7 @@ struct JSONObjectWriter {
 
     /// Opens the object (`{`).
     @inline(__always)
-    init(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    init(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         self.depth = depth
         self.pretty = pretty
         out.append(UInt8(ascii: "{"))
@@ -35,7 +35,7 @@ struct JSONObjectWriter {
 
     /// Writes the separator and `"key" : ` of the next member; its value follows.
     @inline(__always)
-    mutating func key(_ key: StaticString, into out: inout [UInt8]) {
+    mutating func key(_ key: StaticString, into out: inout JSONBytes) {
         self.key(key, integer: nil, into: &out)
     }
 
@@ -45,7 +45,7 @@ struct JSONObjectWriter {
     /// stack and appended with one copy (an append to the array costs more than the bytes it
     /// copies); a separator deeper than the precomputed indentation takes the general path.
     @inline(__always)
-    private mutating func key(_ key: StaticString, integer: Int64?, into out: inout [UInt8]) {
+    private mutating func key(_ key: StaticString, integer: Int64?, into out: inout JSONBytes) {
         let comma = count > 0
         count += 1
         let spaces = pretty ? 2 * (depth + 1) : 0
@@ -102,7 +102,7 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with the integer `value`; nothing when it is `nil`.
     @inline(__always)
-    mutating func integer(_ key: StaticString, _ value: (some BinaryInteger)?, into out: inout [UInt8]) {
+    mutating func integer(_ key: StaticString, _ value: (some BinaryInteger)?, into out: inout JSONBytes) {
         guard let value else { return }
         if let small = Int64(exactly: value) {
             self.key(key, integer: small, into: &out)
@@ -114,7 +114,7 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with the string `value`; nothing when it is `nil`.
     @inline(__always)
-    mutating func string(_ key: StaticString, _ value: String?, into out: inout [UInt8]) {
+    mutating func string(_ key: StaticString, _ value: String?, into out: inout JSONBytes) {
         guard let value else { return }
         self.key(key, into: &out)
         JSONPrimitive.writeString(value, into: &out)
@@ -122,7 +122,7 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with the Boolean `value`; nothing when it is `nil`.
     @inline(__always)
-    mutating func bool(_ key: StaticString, _ value: Bool?, into out: inout [UInt8]) {
+    mutating func bool(_ key: StaticString, _ value: Bool?, into out: inout JSONBytes) {
         guard let value else { return }
         self.key(key, into: &out)
         JSONPrimitive.writeBool(value, into: &out)
@@ -130,7 +130,7 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
     @inline(__always)
-    mutating func value(_ key: StaticString, _ value: (some InfallibleCanonicalJSONWritable)?, into out: inout [UInt8]) {
+    mutating func value(_ key: StaticString, _ value: (some InfallibleCanonicalJSONWritable)?, into out: inout JSONBytes) {
         guard let value else { return }
         self.key(key, into: &out)
         value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
@@ -138,7 +138,7 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with `value`, nested one level deeper; nothing when it is `nil`.
     @inline(__always)
-    mutating func value(_ key: StaticString, _ value: (some CanonicalJSONWritable)?, into out: inout [UInt8]) throws {
+    mutating func value(_ key: StaticString, _ value: (some CanonicalJSONWritable)?, into out: inout JSONBytes) throws {
         guard let value else { return }
         self.key(key, into: &out)
         try value.writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
@@ -146,7 +146,7 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with the array `list`, nested one level deeper; nothing when it is `nil`.
     @inline(__always)
-    mutating func array(_ key: StaticString, _ list: [some InfallibleCanonicalJSONWritable]?, into out: inout [UInt8]) {
+    mutating func array(_ key: StaticString, _ list: [some InfallibleCanonicalJSONWritable]?, into out: inout JSONBytes) {
         guard let list else { return }
         self.key(key, into: &out)
         JSONPrimitive.writeArray(list, depth: depth + 1, pretty: pretty, into: &out)
@@ -154,14 +154,14 @@ struct JSONObjectWriter {
 
     /// Writes the member `key` with the array of strings `list`, nested one level deeper.
     @inline(__always)
-    mutating func strings(_ key: StaticString, _ list: [String], into out: inout [UInt8]) {
+    mutating func strings(_ key: StaticString, _ list: [String], into out: inout JSONBytes) {
         self.key(key, into: &out)
         JSONPrimitive.writeStrings(list, depth: depth + 1, pretty: pretty, into: &out)
     }
 
     /// Closes the object (`}`).
     @inline(__always)
-    func close(into out: inout [UInt8]) {
+    func close(into out: inout JSONBytes) {
         if pretty {
             // An object without members is `{`, two newlines, the indentation and `}`.
             if count == 0 { out.append(0x0A) }
@@ -172,7 +172,7 @@ struct JSONObjectWriter {
 }
 
 extension TopicPartition: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.integer("partition", partition, into: &out)
         o.string("topic", topic, into: &out)
@@ -181,7 +181,7 @@ extension TopicPartition: InfallibleCanonicalJSONWritable {
 }
 
 extension LagValue: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         switch self {
         case .known(let value):
@@ -194,7 +194,7 @@ extension LagValue: InfallibleCanonicalJSONWritable {
 }
 
 extension ItemError: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.integer("code", code, into: &out)
         o.string("message", message, into: &out)
@@ -204,19 +204,19 @@ extension ItemError: InfallibleCanonicalJSONWritable {
 }
 
 extension HandoffState: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
 extension TimeLagMethod: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
 extension TimeLag: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         switch self {
         case .known(let seconds, let method):
@@ -233,12 +233,12 @@ extension TimeLag: CanonicalJSONWritable {
 }
 
 extension GroupPartition: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) throws {
         try writeCanonicalJSON(depth: depth, pretty: pretty, timeLag: nil, into: &out)
     }
 
     /// The row's JSON, with a `timeLag` member when one is given (as `SnapshotJSON` writes it).
-    func writeCanonicalJSON(depth: Int, pretty: Bool, timeLag: TimeLag?, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, timeLag: TimeLag?, into out: inout JSONBytes) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.string("commitMetadata", commitMetadata, into: &out)
         o.integer("committedOffset", committedOffset, into: &out)
@@ -256,13 +256,13 @@ extension GroupPartition: CanonicalJSONWritable {
 }
 
 extension MemberType: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
 extension GroupMember: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.array("assignment", assignment, into: &out)
         o.bool("assignmentUnknown", assignmentUnknown, into: &out)
@@ -286,7 +286,7 @@ extension GroupMember: CanonicalJSONWritable {
 }
 
 extension StreamsTaskSet: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.key("partitions", into: &out)
         JSONPrimitive.writeArray(count: partitions.count, depth: depth + 1, pretty: pretty, into: &out) { i, out in
@@ -298,7 +298,7 @@ extension StreamsTaskSet: InfallibleCanonicalJSONWritable {
 }
 
 extension StreamsTasks: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.array("active", active, into: &out)
         o.array("standby", standby, into: &out)
@@ -309,20 +309,20 @@ extension StreamsTasks: InfallibleCanonicalJSONWritable {
 
 extension JSONPrimitive {
     /// A JSON array of values that write themselves, as ``JSONArray/render(into:)`` lays it out at `depth`.
-    static func writeArray(_ list: [some InfallibleCanonicalJSONWritable], depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    static func writeArray(_ list: [some InfallibleCanonicalJSONWritable], depth: Int, pretty: Bool, into out: inout JSONBytes) {
         writeArray(count: list.count, depth: depth, pretty: pretty, into: &out) { i, out in
             list[i].writeCanonicalJSON(depth: depth + 1, pretty: pretty, into: &out)
         }
     }
 
     /// A JSON array of strings, as ``JSONArray/render(into:)`` lays it out at `depth`.
-    static func writeStrings(_ list: [String], depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    static func writeStrings(_ list: [String], depth: Int, pretty: Bool, into out: inout JSONBytes) {
         writeArray(count: list.count, depth: depth, pretty: pretty, into: &out) { i, out in
             writeString(list[i], into: &out)
         }
     }
 
-    static func writeArray(count: Int, depth: Int, pretty: Bool, into out: inout [UInt8], element: (Int, inout [UInt8]) throws -> Void) rethrows {
+    static func writeArray(count: Int, depth: Int, pretty: Bool, into out: inout JSONBytes, element: (Int, inout JSONBytes) throws -> Void) rethrows {
         out.append(UInt8(ascii: "["))
         if pretty {
             if count == 0 { out.append(0x0A) }
@@ -342,7 +342,7 @@ extension JSONPrimitive {
 
     /// `" : ` (pretty) or `":` after a key's characters: the closing quote and the colon.
     @inline(__always)
-    static func afterKey(pretty: Bool, into out: inout [UInt8]) {
+    static func afterKey(pretty: Bool, into out: inout JSONBytes) {
         if pretty {
             let text: StaticString = "\" : "
             text.withUTF8Buffer { out.append(contentsOf: $0) }
@@ -356,25 +356,25 @@ extension JSONPrimitive {
 // MARK: - Groups, topics and the snapshot's other members
 
 extension GroupType: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(brokerString, into: &out)
     }
 }
 
 extension GroupState: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(brokerString, into: &out)
     }
 }
 
 extension GroupProtocol: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
 extension StreamsSubtopology: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.strings("sourceTopics", sourceTopics, into: &out)
         o.string("subtopologyID", subtopologyID, into: &out)
@@ -383,7 +383,7 @@ extension StreamsSubtopology: InfallibleCanonicalJSONWritable {
 }
 
 extension GroupSummary: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.integer("awaitingRelease", awaitingRelease, into: &out)
         o.bool("isMixed", isMixed, into: &out)
@@ -400,14 +400,14 @@ extension GroupSummary: InfallibleCanonicalJSONWritable {
 }
 
 extension Group: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) throws {
         try writeCanonicalJSON(depth: depth, pretty: pretty, timeLags: nil, into: &out)
     }
 
     /// The group's JSON; with `timeLags` (one per row, in row order), each row gets its `timeLag`
     /// (none when the list ends before it) and the group a `timeLag`, the rows' maximum
     /// (``TimeLag/groupMaximum(_:)``, none when no row has a known one), as `SnapshotJSON` writes it.
-    func writeCanonicalJSON(depth: Int, pretty: Bool, timeLags: [TimeLag]?, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, timeLags: [TimeLag]?, into out: inout JSONBytes) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.integer("assignmentEpoch", assignmentEpoch, into: &out)
         o.string("assignor", assignor, into: &out)
@@ -447,7 +447,7 @@ extension Group: CanonicalJSONWritable {
 }
 
 extension PartitionOffsets: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.value("error", error, into: &out)
         o.integer("leader", leader, into: &out)
@@ -459,7 +459,7 @@ extension PartitionOffsets: InfallibleCanonicalJSONWritable {
 }
 
 extension TopicInfo: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.value("error", error, into: &out)
         o.string("name", name, into: &out)
@@ -471,13 +471,13 @@ extension TopicInfo: InfallibleCanonicalJSONWritable {
 }
 
 extension PollError.Scope: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         JSONPrimitive.writeString(rawValue, into: &out)
     }
 }
 
 extension PollError: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.integer("brokerID", brokerID, into: &out)
         o.string("groupID", groupID, into: &out)
@@ -492,7 +492,7 @@ extension PollError: InfallibleCanonicalJSONWritable {
 }
 
 extension BrokerInfo: InfallibleCanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.string("error", error, into: &out)
         o.string("host", host, into: &out)
@@ -505,7 +505,7 @@ extension BrokerInfo: InfallibleCanonicalJSONWritable {
 }
 
 extension ClusterSnapshot: CanonicalJSONWritable {
-    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout [UInt8]) throws {
+    func writeCanonicalJSON(depth: Int, pretty: Bool, into out: inout JSONBytes) throws {
         try writeCanonicalJSON(depth: depth, pretty: pretty, timeLags: nil, into: &out) { _ in }
     }
 
@@ -514,8 +514,8 @@ extension ClusterSnapshot: CanonicalJSONWritable {
     /// (``Group/writeCanonicalJSON(depth:pretty:timeLags:into:)``). `flush` is called with the
     /// output after each group and each topic: it may hand the bytes on and empty the buffer.
     func writeCanonicalJSON(
-        depth: Int, pretty: Bool, timeLags: SnapshotJSON.TimeLagSource?, into out: inout [UInt8],
-        flush: (inout [UInt8]) throws -> Void
+        depth: Int, pretty: Bool, timeLags: SnapshotJSON.TimeLagSource?, into out: inout JSONBytes,
+        flush: (inout JSONBytes) throws -> Void
     ) throws {
         var o = JSONObjectWriter(depth: depth, pretty: pretty, into: &out)
         o.key("cluster", into: &out)

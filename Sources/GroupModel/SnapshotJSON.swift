@@ -17,9 +17,9 @@ public enum SnapshotJSON {
 
     /// ``encode(_:timeLags:)`` as a byte array.
     public static func encodeBytes(_ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil) throws -> [UInt8] {
-        var out: [UInt8] = []
+        var out = JSONBytes(capacity: 1 << 16)
         try canonical(snapshot).writeCanonicalJSON(depth: 0, pretty: true, timeLags: timeLags, into: &out) { _ in }
-        return out
+        return out.array
     }
 
     /// Time lags of one group's partitions, one per row in the order of the group it is given (a
@@ -27,7 +27,8 @@ public enum SnapshotJSON {
     /// kept for the whole snapshot).
     public typealias TimeLagSource = (Group) -> [TimeLag]
 
-    /// Writes the same bytes as ``encode(_:timeLags:)`` to `sink`, in chunks of about `chunkSize` bytes.
+    /// Writes the same bytes as ``encode(_:timeLags:)`` to `sink`, in chunks of about `chunkSize`
+    /// bytes; a chunk is valid only during the call that hands it over.
     ///
     /// Every value in the snapshot writes its own JSON (``CanonicalJSONWritable``, the bytes
     /// Foundation's `JSONEncoder` gives for its `Encodable` conformance); only the cluster header
@@ -37,19 +38,18 @@ public enum SnapshotJSON {
     /// canonical order (as the poller and the assembler build them) are written as they are; the
     /// others are sorted as ``ClusterSnapshot/normalized()`` sorts them.
     public static func write(
-        _ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void
+        _ snapshot: ClusterSnapshot, timeLags: TimeLagSource? = nil, chunkSize: Int = 1 << 20, to sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let s = canonical(snapshot)
-        var buffer: [UInt8] = []
         // A chunk and one group's bytes beyond it, so that the buffer does not grow past a chunk.
-        buffer.reserveCapacity(min(chunkSize, 1 << 22) + (1 << 16))
+        var buffer = JSONBytes(capacity: min(chunkSize, 1 << 22) + (1 << 16))
         try s.writeCanonicalJSON(depth: 0, pretty: true, timeLags: timeLags, into: &buffer) { buffer in
             if buffer.count >= chunkSize {
-                try sink(buffer)
-                buffer.removeAll(keepingCapacity: true)
+                try buffer.withBytes(sink)
+                buffer.removeAll()
             }
         }
-        if !buffer.isEmpty { try sink(buffer) }
+        if !buffer.isEmpty { try buffer.withBytes(sink) }
     }
 
     /// `snapshot.normalized()`, without copying what is already in canonical order: each list is

@@ -157,22 +157,29 @@ private func endProcess(_ code: Int32) -> Never {
     exit(code)
 }
 
-/// Writes all of `bytes` to `fd` (again after a short write or an interrupted call).
-/// - Throws: ``UserFacingError`` naming `name` and the system's reason.
+/// Writes all of `bytes` to `fd`, as the buffer form below does.
 private func writeAll(_ bytes: [UInt8], to fd: Int32, name: String) throws(UserFacingError) {
-    let failure: Int32? = bytes.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
-        }
-        return nil
+    // `withUnsafeBytes` rethrows untyped: the error is carried out of it.
+    var failure: UserFacingError?
+    bytes.withUnsafeBytes { buffer in
+        do throws(UserFacingError) { try writeAll(buffer, to: fd, name: name) } catch { failure = error }
     }
-    if let failure { throw UserFacingError("\(name): cannot write: \(String(cString: strerror(failure)))") }
+    if let failure { throw failure }
+}
+
+/// Writes all of `buffer` to `fd` (again after a short write or an interrupted call).
+/// - Throws: ``UserFacingError`` naming `name` and the system's reason.
+private func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32, name: String) throws(UserFacingError) {
+    var offset = 0
+    while offset < buffer.count {
+        let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if n < 0 {
+            let failure = errno
+            if failure == EINTR { continue }
+            throw UserFacingError("\(name): cannot write: \(String(cString: strerror(failure)))")
+        }
+        offset += n
+    }
 }
 
 /// The human-readable form of a snapshot.

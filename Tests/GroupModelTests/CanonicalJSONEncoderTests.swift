@@ -92,7 +92,7 @@ struct CanonicalJSONEncoderTests {
         topicsOnly.groups = []
         for snapshot in [full, bare, topicsOnly] {
             var chunks: [[UInt8]] = []
-            try SnapshotJSON.write(snapshot, chunkSize: chunkSize) { chunks.append($0) }
+            try SnapshotJSON.write(snapshot, chunkSize: chunkSize) { chunks.append(Array($0)) }
             let expected = try Self.foundation(snapshot.normalized(), pretty: true)
             #expect(String(decoding: chunks.joined(), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
             #expect(chunks.allSatisfy { !$0.isEmpty })
@@ -109,14 +109,14 @@ struct CanonicalJSONEncoderTests {
     @Test("Milliseconds are written as the general float writer writes them, without a String")
     func milliseconds() throws {
         func general(_ seconds: Double) throws -> String {
-            var out: [UInt8] = []
+            var out = JSONBytes()
             try JSONPrimitive.writeFloat((seconds * 1000).rounded() / 1000, into: &out, codingPath: [])
-            return String(decoding: out, as: UTF8.self)
+            return String(decoding: out.array, as: UTF8.self)
         }
         func fast(_ seconds: Double) throws -> String {
-            var out: [UInt8] = []
+            var out = JSONBytes()
             try JSONPrimitive.writeMilliseconds(ofSeconds: seconds, into: &out)
-            return String(decoding: out, as: UTF8.self)
+            return String(decoding: out.array, as: UTF8.self)
         }
         var values: [Double] = [0, -0.0, 0.0004, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.12, 0.123, 0.5, 1, 1.5, 9.999, 10,
                                 59.9996, 1e6 + 0.001, 123_456_789.012, 999_999_999_999.999, 1e12, 1e15, 1e16, 1e300, -1, -0.25]
@@ -477,5 +477,45 @@ struct CanonicalJSONEncoderTests {
         var value = Value.object([("leaf", .int(1))])
         for depth in 0..<70 { value = depth % 2 == 0 ? .array([value, .null]) : .object([("k", value), ("a", .bool(true))]) }
         try Self.expectSame(value)
+    }
+}
+
+@Suite("JSONBytes")
+struct JSONBytesTests {
+    @Test("Appends of every size, across many growths, read back as the same bytes an array gets")
+    func appendsMatchAnArray() {
+        var random = SplitMix64(seed: 0x4A53)
+        var bytes = JSONBytes(capacity: 1)
+        var mirror: [UInt8] = []
+        for _ in 0..<2_000 {
+            switch random.below(4) {
+            case 0:
+                let b = UInt8(truncatingIfNeeded: random.next())
+                bytes.append(b)
+                mirror.append(b)
+            case 1:
+                let chunk = (0..<random.below(300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                bytes.append(contentsOf: chunk)
+                mirror.append(contentsOf: chunk)
+            case 2:
+                let text = String(repeating: "é\"x", count: random.below(5))
+                bytes.append(contentsOf: text.utf8)
+                mirror.append(contentsOf: Array(text.utf8))
+            default:
+                var other = JSONBytes()
+                let chunk = (0..<random.below(40)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                other.append(contentsOf: chunk)
+                let from = chunk.isEmpty ? 0 : random.below(chunk.count)
+                bytes.append(other, range: from..<chunk.count)
+                mirror.append(contentsOf: chunk[from...])
+            }
+        }
+        #expect(bytes.count == mirror.count)
+        #expect(bytes.array == mirror)
+        #expect(bytes.withBytes { Array($0) } == mirror)
+        bytes.removeAll()
+        #expect(bytes.isEmpty && bytes.array.isEmpty)
+        bytes.append(contentsOf: [1, 2, 3])
+        #expect(bytes.array == [1, 2, 3])
     }
 }
