@@ -570,7 +570,9 @@ public struct RecordTimes: Sendable, Hashable {
     ) -> [Key] {
         guard budget > 0 else { return [] }
         typealias Rank = (focus: Bool, lag: Int64)
-        var listed: [(key: Key, value: Rank)] = []
+        // Lagging rows by position (no partition copied, no string retained): a key is made only
+        // for the rows that can be picked.
+        var listed: [(group: Int32, row: Int32, value: Rank)] = []
         let groups = snapshot.groups
         let checkKnown = !known.isEmpty
         let checkFocus = !focus.isEmpty
@@ -582,19 +584,28 @@ public struct RecordTimes: Sendable, Hashable {
                     guard let committed = row.pointee.committedOffset, let lag = row.pointee.lagOffsets, lag > 0,
                           let logEnd = row.pointee.logEnd, committed < logEnd, !row.pointee.hasError else { continue }
                     if let oldest = oldestLogEnd(row, i == 0), committed >= oldest { continue }
-                    let key = Key(row.pointee.topicPartition, offset: committed)
-                    if checkKnown, known[key] != nil { continue }
-                    listed.append((key, (inFocus, lag)))
+                    if checkKnown, known[Key(row.pointee.topicPartition, offset: committed)] != nil { continue }
+                    listed.append((Int32(g), Int32(i), (inFocus, lag)))
+                }
+            }
+        }
+        /// The partition and committed offset of a listed row.
+        func key(group: Int32, row: Int32) -> Key {
+            groups.withUnsafeBufferPointer { groups in
+                (groups.baseAddress! + Int(group)).pointee.partitions.withUnsafeBufferPointer { rows in
+                    let row = rows.baseAddress! + Int(row)
+                    return Key(row.pointee.topicPartition, offset: row.pointee.committedOffset!)
                 }
             }
         }
         func better(_ a: Rank, _ b: Rank) -> Bool {
             a.focus != b.focus ? a.focus : a.lag > b.lag
         }
-        func merge(_ listings: some Sequence<(key: Key, value: Rank)>, capacity: Int) -> [Key: Rank] {
+        func merge(_ listings: some Sequence<(group: Int32, row: Int32, value: Rank)>, capacity: Int) -> [Key: Rank] {
             var picked: [Key: Rank] = [:]
             picked.reserveCapacity(capacity)
-            for (key, rank) in listings {
+            for (group, row, rank) in listings {
+                let key = key(group: group, row: row)
                 let previous = picked[key]
                 picked[key] = (rank.focus || previous?.focus == true, max(rank.lag, previous?.lag ?? 0))
             }
