@@ -455,7 +455,7 @@ public struct GroupPartition: Sendable, Hashable, Codable {
     /// The group's committed offset, or `nil` when the group never committed one.
     public var committedOffset: Int64? {
         get { presence.contains(.committedOffset) ? storedCommittedOffset : nil }
-        set { Self.store(newValue, in: &storedCommittedOffset, bit: .committedOffset, of: &presence) }
+        set { storedCommittedOffset = Self.stored(newValue, bit: .committedOffset, in: &presence) }
     }
 
     /// The metadata string stored with the commit, if any.
@@ -467,13 +467,13 @@ public struct GroupPartition: Sendable, Hashable, Codable {
     /// Log start offset, when known.
     public var logStart: Int64? {
         get { presence.contains(.logStart) ? storedLogStart : nil }
-        set { Self.store(newValue, in: &storedLogStart, bit: .logStart, of: &presence) }
+        set { storedLogStart = Self.stored(newValue, bit: .logStart, in: &presence) }
     }
 
     /// Log end offset, when known.
     public var logEnd: Int64? {
         get { presence.contains(.logEnd) ? storedLogEnd : nil }
-        set { Self.store(newValue, in: &storedLogEnd, bit: .logEnd, of: &presence) }
+        set { storedLogEnd = Self.stored(newValue, bit: .logEnd, in: &presence) }
     }
 
     /// Lag in offsets (see ``LagCalculator``).
@@ -543,77 +543,93 @@ public struct GroupPartition: Sendable, Hashable, Codable {
         logStart: Int64?, logEnd: Int64?, lag: LagValue, owner: String?,
         targetOwner: String?, handoff: HandoffState, error: ItemError?, sharing shared: inout OutOfLine<Rare>?
     ) {
-        storedTopicPartition = topicPartition
-        storedHandoff = handoff
-        presence = []
-        storedCommittedOffset = 0
-        storedLogStart = 0
-        storedLogEnd = 0
-        storedLag = 0
-        storedOwner = owner
-        rare = nil
-        Self.store(committedOffset, in: &storedCommittedOffset, bit: .committedOffset, of: &presence)
-        Self.store(logStart, in: &storedLogStart, bit: .logStart, of: &presence)
-        Self.store(logEnd, in: &storedLogEnd, bit: .logEnd, of: &presence)
-        if let rareFields = storeInline(commitMetadata: commitMetadata, lag: lag, targetOwner: targetOwner, error: error) {
-            if let box = shared, box.value == rareFields {
-                rare = box
+        // Everything is worked out first and each stored property assigned once: an initializer
+        // that calls a mutating method on the row it builds left the optimizer copying the whole
+        // row (its strings retained, then released) on the way out.
+        var presence: Presence = []
+        let committed = Self.stored(committedOffset, bit: .committedOffset, in: &presence)
+        let start = Self.stored(logStart, bit: .logStart, in: &presence)
+        let end = Self.stored(logEnd, bit: .logEnd, in: &presence)
+        let inline = Self.inline(commitMetadata: commitMetadata, lag: lag, owner: owner, targetOwner: targetOwner, error: error, presence: &presence)
+        var box: OutOfLine<Rare>?
+        if let rareFields = inline.rest {
+            if let shared, shared.value == rareFields {
+                box = shared
             } else {
-                let box = OutOfLine(rareFields)
+                box = OutOfLine(rareFields)
                 shared = box
-                rare = box
             }
         }
+        storedTopicPartition = topicPartition
+        storedHandoff = handoff
+        self.presence = presence
+        storedCommittedOffset = committed
+        storedLogStart = start
+        storedLogEnd = end
+        storedLag = inline.lag
+        storedOwner = owner
+        rare = box
     }
 
-    /// Stores an optional integer as its value (0 when `nil`) and a presence bit.
+    /// An optional integer as it is stored: its value (0 when `nil`), and its presence bit set or
+    /// cleared.
     @inline(__always)
-    private static func store(_ value: Int64?, in field: inout Int64, bit: Presence, of presence: inout Presence) {
+    private static func stored(_ value: Int64?, bit: Presence, in presence: inout Presence) -> Int64 {
         if let value {
-            field = value
             presence.insert(bit)
-        } else {
-            field = 0
-            presence.remove(bit)
+            return value
         }
+        presence.remove(bit)
+        return 0
     }
 
     /// Stores inline what of these fields can be (``storedOwner`` set already) and returns the rest,
     /// `nil` when nothing is left.
     private mutating func storeInline(commitMetadata: String?, lag: LagValue, targetOwner: String?, error: ItemError?) -> Rare? {
+        let inline = Self.inline(commitMetadata: commitMetadata, lag: lag, owner: storedOwner, targetOwner: targetOwner, error: error, presence: &presence)
+        storedLag = inline.lag
+        return inline.rest
+    }
+
+    /// How these fields are stored for a row owned by `owner`: the inline lag figure (with the
+    /// presence bits it needs set in `presence`) and the rest, `nil` when nothing is left.
+    @inline(__always)
+    private static func inline(
+        commitMetadata: String?, lag: LagValue, owner: String?, targetOwner: String?, error: ItemError?, presence: inout Presence
+    ) -> (lag: Int64, rest: Rare?) {
         presence.subtract([.lagKnown, .emptyCommitMetadata, .targetIsOwner])
         // The common row (a known lag, no error, commit metadata empty or absent, the target owner
         // absent or the owner) keeps everything inline: no rare fields are built and let go.
         if error == nil, case .known(let value) = lag, commitMetadata?.isEmpty ?? true,
-           targetOwner == nil || targetOwner == storedOwner
+           targetOwner == nil || targetOwner == owner
         {
-            storedLag = value
             presence.insert(.lagKnown)
             if commitMetadata != nil { presence.insert(.emptyCommitMetadata) }
             if targetOwner != nil { presence.insert(.targetIsOwner) }
-            return nil
+            return (value, nil)
         }
         var rest = Rare()
         if let commitMetadata {
             if commitMetadata.isEmpty { presence.insert(.emptyCommitMetadata) } else { rest.commitMetadata = commitMetadata }
         }
+        var figure: Int64
         switch lag {
         case .known(let value):
-            storedLag = value
+            figure = value
             presence.insert(.lagKnown)
         case .unknown(let reason):
             if let i = LagValue.commonReasons.firstIndex(of: reason) {
-                storedLag = Int64(i + 1)
+                figure = Int64(i + 1)
             } else {
-                storedLag = 0
+                figure = 0
                 rest.lagReason = reason
             }
         }
         if let targetOwner {
-            if targetOwner == storedOwner { presence.insert(.targetIsOwner) } else { rest.targetOwner = targetOwner }
+            if targetOwner == owner { presence.insert(.targetIsOwner) } else { rest.targetOwner = targetOwner }
         }
         rest.error = error
-        return rest.isEmpty ? nil : rest
+        return (figure, rest.isEmpty ? nil : rest)
     }
 
     /// Stores the rare fields again with the given ones changed (the others as they are).

@@ -1234,12 +1234,20 @@ private struct RowSink {
 
     init(buffer: UnsafeMutableBufferPointer<GroupPartition>) { self.buffer = buffer }
 
-    /// Writes `row` after the last one. Not inlined: inlined, the optimizer left a copy of every
-    /// row (all its strings retained) and its release beside the move.
+    /// Writes the row of these fields after the last one, made where it is stored, the fields
+    /// taken over (no string retained again). Not inlined: inlined, the optimizer left a copy of
+    /// every row (all its strings retained) and its release beside the move.
     @inline(never)
-    mutating func append(_ row: consuming GroupPartition) {
+    mutating func append(
+        topicPartition: consuming TopicPartition, committedOffset: Int64?, commitMetadata: consuming String?, logStart: Int64?,
+        logEnd: Int64?, lag: consuming LagValue, owner: consuming String?, targetOwner: consuming String?, handoff: HandoffState,
+        error: consuming ItemError?, sharing shared: inout OutOfLine<GroupPartition.Rare>?
+    ) {
         precondition(count < buffer.count, "more rows than present cells")
-        (buffer.baseAddress! + count).initialize(to: consume row)
+        (buffer.baseAddress! + count).initialize(to: GroupPartition(
+            topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
+            logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
+            handoff: handoff, error: error, sharing: &shared))
         count += 1
     }
 }
@@ -1339,9 +1347,9 @@ private struct RowContext {
         let targetOwner = targetIndex >= 0 ? members[Int(targetIndex)].memberID : nil
         // Counted from the fields, which then move into the row: counting the row would copy it.
         figures.add(lag: lag, topicPartition: topicPartition, handoff: handoff, owner: owner, targetOwner: targetOwner)
-        rows.append(GroupPartition(
+        rows.append(
             topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
             logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
-            handoff: handoff, error: commitPartitionError ?? logError, sharing: &sharedRare))
+            handoff: handoff, error: commitPartitionError ?? logError, sharing: &sharedRare)
     }
 }
