@@ -543,9 +543,7 @@ public struct GroupPartition: Sendable, Hashable, Codable {
         logStart: Int64?, logEnd: Int64?, lag: LagValue, owner: String?,
         targetOwner: String?, handoff: HandoffState, error: ItemError?, sharing shared: inout OutOfLine<Rare>?
     ) {
-        // Everything is worked out first and each stored property assigned once: an initializer
-        // that calls a mutating method on the row it builds left the optimizer copying the whole
-        // row (its strings retained, then released) on the way out.
+        // Everything is worked out first, then each stored property is assigned once.
         var presence: Presence = []
         let committed = Self.stored(committedOffset, bit: .committedOffset, in: &presence)
         let start = Self.stored(logStart, bit: .logStart, in: &presence)

@@ -1235,8 +1235,9 @@ private struct RowSink {
     init(buffer: UnsafeMutableBufferPointer<GroupPartition>) { self.buffer = buffer }
 
     /// Writes the row of these fields after the last one, made where it is stored, the fields
-    /// taken over (no string retained again). Not inlined: inlined, the optimizer left a copy of
-    /// every row (all its strings retained) and its release beside the move.
+    /// taken over (no string retained again). Not inlined: inlined, the optimizer kept a further
+    /// copy of every row (all its strings retained) and its release. One such copy and release
+    /// remain here all the same (see docs/PERFORMANCE.md, thirteenth part).
     @inline(never)
     mutating func append(
         topicPartition: consuming TopicPartition, committedOffset: Int64?, commitMetadata: consuming String?, logStart: Int64?,
