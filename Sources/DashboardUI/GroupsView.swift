@@ -82,58 +82,8 @@ struct GroupsCache {
             insights.entries.withUnsafeBufferPointer { entries in
                 for i in groups.indices {
                     let group = groups.baseAddress! + i
-                    let id = group.pointee.groupID
-                    let facts = insights.entryIndex(of: id, at: i).map { InsightFacts((entries.baseAddress! + $0).pointee) }
-                    let state = group.pointee.state
-                    let partitionCount = group.pointee.partitions.count
-                    let lagKnown = partitionCount == 0 || group.pointee.summary.partitionsLagUnknown < partitionCount
-                    let verdictRank = facts?.verdict?.severity ?? -1
-                    let problem = verdictRank >= HealthStatus.warn.severity || group.pointee.error != nil || state.isRebalancing
-                        || state == .dead || state == .notReady || Self.isUnknown(state)
-                        || group.pointee.summary.partitionsUnowned > 0 || group.pointee.summary.pendingRevocation > 0 || group.pointee.summary.awaitingRelease > 0
-                        || !group.pointee.summary.membersBehindAssignmentEpoch.isEmpty || group.pointee.summary.partitionsLagUnknown > 0
-                    // By rate (offsets/s, in thousandths) when the evaluator knows it, below every rate when not.
-                    let trend = facts?.lagRate?.offsetsPerSecond.map { Int64(($0 * 1000).rounded()) } ?? Int64.min
-                    let epoch = Int64(group.pointee.groupEpoch ?? group.pointee.generationID ?? -1)
-                    let stateText = Format.state(state)
-                    let assignor = group.pointee.assignor
-                    models.append(GroupRowModel(
-                        index: i, id: id, protocolName: group.pointee.protocol.rawValue, state: stateText,
-                        members: group.pointee.members.count, epoch: epoch, assignor: assignor ?? "",
-                        partitions: partitionCount, lag: lagKnown ? group.pointee.summary.totalLag : -1,
-                        timeLag: facts?.maxTimeLagMs ?? -1, trend: trend, verdict: verdictRank,
-                        lastRebalance: facts?.lastRebalanceAt ?? Int64.min, problem: problem))
-                    widths.measure(.group, id)
-                    widths.measure(.protocol, Self.protocolText(group.pointee.protocol, type: group.pointee.type))
-                    widths.measure(.state, stateText)
-                    widths.measure(.members, width: Self.digits(group.pointee.members.count))
-                    // The EPOCH cell (`Format.epochs`) by its parts: `7/7`, `7/?`, `gen 12` or `-`.
-                    if let groupEpoch = group.pointee.groupEpoch {
-                        widths.measure(.epoch, width: Self.digits(Int(groupEpoch)) + 1 + (group.pointee.assignmentEpoch.map { Self.digits(Int($0)) } ?? 1))
-                    } else if let generation = group.pointee.generationID {
-                        widths.measure(.epoch, width: 4 + Self.digits(Int(generation)))
-                    } else {
-                        widths.measure(.epoch, width: 1, placeholder: true)
-                    }
-                    widths.measure(.assignor, assignor ?? "-")
-                    widths.measure(.partitions, width: Self.digits(partitionCount))
-                    let lag = group.pointee.summary.totalLag
-                    let lagWidth = lag > -10_000 && lag < 10_000 ? Self.digits(Int(lag)) : DisplayWidth.of(Format.compact(lag))
-                    widths.measure(.lag, width: lagKnown ? lagWidth + (group.pointee.summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
-                    if let timeLag = facts?.maxTimeLagMs {
-                        // `Format.timeLag`'s columns: the duration, after `> ` for a bound.
-                        widths.measure(.timeLag, width: Format.durationWidth(ms: timeLag) + (facts?.maxTimeLagIsBound == true ? 2 : 0))
-                    } else {
-                        widths.measure(.timeLag, width: 1, placeholder: true)
-                    }
-                    let hasTrend = facts?.hasTrend ?? false
-                    widths.measure(.trend, width: hasTrend ? 14 : 0, placeholder: !hasTrend)
-                    if let verdict = facts?.verdict {
-                        widths.measure(.verdict, verdict.rawValue)
-                    } else {
-                        widths.measure(.verdict, width: 1, placeholder: true)
-                    }
-                    widths.measure(.sinceRebalance, width: 7, placeholder: facts?.lastRebalanceAt == nil && !state.isRebalancing)
+                    let facts = insights.entryIndex(of: group.pointee.groupID, at: i).map { InsightFacts((entries.baseAddress! + $0).pointee) }
+                    models.append(Self.model(of: group, at: i, facts: facts, widths: &widths))
                 }
             }
         }
@@ -164,6 +114,62 @@ struct GroupsCache {
         }
     }
 
+    /// The row model of the group at `group` (position `i`), its cells measured into `widths`.
+    private static func model(of group: UnsafePointer<Group>, at i: Int, facts: InsightFacts?, widths: inout GroupWidths) -> GroupRowModel {
+        let id = group.pointee.groupID
+        let state = group.pointee.state
+        let partitionCount = group.pointee.partitions.count
+        let lagKnown = partitionCount == 0 || group.pointee.summary.partitionsLagUnknown < partitionCount
+        let verdictRank = facts?.verdict?.severity ?? -1
+        let problem = verdictRank >= HealthStatus.warn.severity || group.pointee.error != nil || state.isRebalancing
+            || state == .dead || state == .notReady || Self.isUnknown(state)
+            || group.pointee.summary.partitionsUnowned > 0 || group.pointee.summary.pendingRevocation > 0 || group.pointee.summary.awaitingRelease > 0
+            || !group.pointee.summary.membersBehindAssignmentEpoch.isEmpty || group.pointee.summary.partitionsLagUnknown > 0
+        // By rate (offsets/s, in thousandths) when the evaluator knows it, below every rate when not.
+        let trend = facts?.lagRate?.offsetsPerSecond.map { Int64(($0 * 1000).rounded()) } ?? Int64.min
+        let epoch = Int64(group.pointee.groupEpoch ?? group.pointee.generationID ?? -1)
+        let stateText = Format.state(state)
+        let assignor = group.pointee.assignor
+        let model = GroupRowModel(
+            index: i, id: id, protocolName: group.pointee.protocol.rawValue, state: stateText,
+            members: group.pointee.members.count, epoch: epoch, assignor: assignor ?? "",
+            partitions: partitionCount, lag: lagKnown ? group.pointee.summary.totalLag : -1,
+            timeLag: facts?.maxTimeLagMs ?? -1, trend: trend, verdict: verdictRank,
+            lastRebalance: facts?.lastRebalanceAt ?? Int64.min, problem: problem)
+        widths.measure(.group, id)
+        widths.measure(.protocol, Self.protocolText(group.pointee.protocol, type: group.pointee.type))
+        widths.measure(.state, stateText)
+        widths.measure(.members, width: Self.digits(group.pointee.members.count))
+        // The EPOCH cell (`Format.epochs`) by its parts: `7/7`, `7/?`, `gen 12` or `-`.
+        if let groupEpoch = group.pointee.groupEpoch {
+            widths.measure(.epoch, width: Self.digits(Int(groupEpoch)) + 1 + (group.pointee.assignmentEpoch.map { Self.digits(Int($0)) } ?? 1))
+        } else if let generation = group.pointee.generationID {
+            widths.measure(.epoch, width: 4 + Self.digits(Int(generation)))
+        } else {
+            widths.measure(.epoch, width: 1, placeholder: true)
+        }
+        widths.measure(.assignor, assignor ?? "-")
+        widths.measure(.partitions, width: Self.digits(partitionCount))
+        let lag = group.pointee.summary.totalLag
+        let lagWidth = lag > -10_000 && lag < 10_000 ? Self.digits(Int(lag)) : DisplayWidth.of(Format.compact(lag))
+        widths.measure(.lag, width: lagKnown ? lagWidth + (group.pointee.summary.partitionsLagUnknown > 0 ? 1 : 0) : 1)
+        if let timeLag = facts?.maxTimeLagMs {
+            // `Format.timeLag`'s columns: the duration, after `> ` for a bound.
+            widths.measure(.timeLag, width: Format.durationWidth(ms: timeLag) + (facts?.maxTimeLagIsBound == true ? 2 : 0))
+        } else {
+            widths.measure(.timeLag, width: 1, placeholder: true)
+        }
+        let hasTrend = facts?.hasTrend ?? false
+        widths.measure(.trend, width: hasTrend ? 14 : 0, placeholder: !hasTrend)
+        if let verdict = facts?.verdict {
+            widths.measure(.verdict, verdict.rawValue)
+        } else {
+            widths.measure(.verdict, width: 1, placeholder: true)
+        }
+        widths.measure(.sinceRebalance, width: 7, placeholder: facts?.lastRebalanceAt == nil && !state.isRebalancing)
+        return model
+    }
+
     /// The widest cell of each column and whether any cell is more than a placeholder, counted
     /// without formatting the costly cells (numbers by their digits, the trend by its fixed width):
     /// what ``ColumnContent`` would hold after measuring every row, gathered in plain integers.
@@ -178,15 +184,11 @@ struct GroupsCache {
         }
 
         mutating func measure(_ column: GroupColumn, _ text: String) {
-            let placeholder = text.isEmpty || text == "-"
             // No text is wider than its UTF-8 bytes (a grapheme two columns wide takes three bytes
             // or more): one no longer than the widest so far cannot widen the column, and is not
             // measured (10,000 group ids every poll).
-            if text.utf8.count <= widths[column.ordinal] {
-                if !placeholder { filled[column.ordinal] = true }
-                return
-            }
-            measure(column, width: DisplayWidth.of(text), placeholder: placeholder)
+            let width = text.utf8.count <= widths[column.ordinal] ? 0 : DisplayWidth.of(text)
+            measure(column, width: width, placeholder: text.isEmpty || text == "-")
         }
 
         /// The columns' content, as measuring every cell into a ``ColumnContent`` would leave it.

@@ -351,7 +351,7 @@ enum JSONPrimitive {
         }
         var text = v.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        out.append(contentsOf: text.utf8)
+        out.append(utf8Of: text)
     }
 
     /// Writes `seconds` rounded to whole milliseconds, as ``writeFloat(_:into:codingPath:)`` writes

@@ -72,8 +72,8 @@ struct JSONBytes: ~Copyable {
     }
 
     /// Appends a string's UTF-8 bytes.
-    mutating func append(contentsOf text: String.UTF8View) {
-        var text = String(text)
+    mutating func append(utf8Of text: String) {
+        var text = text
         text.withUTF8 { append(contentsOf: $0) }
     }
 

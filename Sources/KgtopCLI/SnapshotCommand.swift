@@ -157,29 +157,34 @@ private func endProcess(_ code: Int32) -> Never {
     exit(code)
 }
 
-/// Writes all of `bytes` to `fd`, as the buffer form below does.
+/// Writes all of `bytes` to `fd` (again after a short write or an interrupted call).
+/// - Throws: ``UserFacingError`` naming `name` and the system's reason.
 private func writeAll(_ bytes: [UInt8], to fd: Int32, name: String) throws(UserFacingError) {
-    // `withUnsafeBytes` rethrows untyped: the error is carried out of it.
-    var failure: UserFacingError?
-    bytes.withUnsafeBytes { buffer in
-        do throws(UserFacingError) { try writeAll(buffer, to: fd, name: name) } catch { failure = error }
-    }
-    if let failure { throw failure }
+    try check(bytes.withUnsafeBytes { writeAll($0, to: fd) }, name: name)
 }
 
-/// Writes all of `buffer` to `fd` (again after a short write or an interrupted call).
-/// - Throws: ``UserFacingError`` naming `name` and the system's reason.
+/// ``writeAll(_:to:name:)`` for bytes read in place (a chunk of the JSON as it is written).
 private func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32, name: String) throws(UserFacingError) {
+    try check(writeAll(buffer, to: fd), name: name)
+}
+
+/// Writes all of `buffer` to `fd`; the `errno` of the write that failed, nil when all were written.
+private func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
     var offset = 0
     while offset < buffer.count {
         let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
         if n < 0 {
-            let failure = errno
-            if failure == EINTR { continue }
-            throw UserFacingError("\(name): cannot write: \(String(cString: strerror(failure)))")
+            if errno == EINTR { continue }
+            return errno
         }
         offset += n
     }
+    return nil
+}
+
+/// Throws the error of a failed write (`failure`, an `errno`), naming `name`.
+private func check(_ failure: Int32?, name: String) throws(UserFacingError) {
+    if let failure { throw UserFacingError("\(name): cannot write: \(String(cString: strerror(failure)))") }
 }
 
 /// The human-readable form of a snapshot.

@@ -499,7 +499,7 @@ struct JSONBytesTests {
                 mirror.append(contentsOf: chunk)
             case 2:
                 let text = String(repeating: "é\"x", count: random.below(5))
-                bytes.append(contentsOf: text.utf8)
+                bytes.append(utf8Of: text)
                 mirror.append(contentsOf: Array(text.utf8))
             default:
                 var other = JSONBytes()

@@ -190,21 +190,6 @@ struct HealthEvaluatorTests {
         records[RecordTimes.Key(tp, offset: 100)] = RecordTimes.Record(timestamp: 1_000, exact: false)
         #expect(TimeLagEstimator.singlePollTimeLags(of: behind, at: 5_000, records: records) == [.known(seconds: 4, method: .lowerBound)])
     }
-
-    @Test("A snapshot's JSON gives each row the time lag at its position and the group the rows' maximum")
-    func snapshotJSONTimeLagsByRow() throws {
-        let s = snapshot(at: 5, committed: 100, logEnd: 150)
-        let json = try #require(try JSONSerialization.jsonObject(with: SnapshotJSON.encode(s, timeLags: { _ in [.known(seconds: 7, method: .interpolation)] })) as? [String: Any])
-        let group = try #require((json["groups"] as? [[String: Any]])?.first)
-        let row = try #require((group["partitions"] as? [[String: Any]])?.first)
-        #expect((row["timeLag"] as? [String: Any])?["seconds"] as? Double == 7)
-        #expect((group["timeLag"] as? [String: Any])?["method"] as? String == "interpolation")
-        // A list shorter than the rows gives the rest none, and the group none when no row has one.
-        let short = try #require(try JSONSerialization.jsonObject(with: SnapshotJSON.encode(s, timeLags: { _ in [] })) as? [String: Any])
-        let shortGroup = try #require((short["groups"] as? [[String: Any]])?.first)
-        #expect(shortGroup["timeLag"] == nil)
-        #expect((shortGroup["partitions"] as? [[String: Any]])?.first?["timeLag"] == nil)
-    }
 }
 
 /// A partition verdict keeps the common reasons as figures and writes them when read: the words,

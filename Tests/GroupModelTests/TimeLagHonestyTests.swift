@@ -104,6 +104,13 @@ struct TimeLagHonestyTests {
         #expect((rows[0]["timeLag"] as? [String: Any])?["method"] as? String == "lower_bound")
         #expect((rows[1]["timeLag"] as? [String: Any])?["method"] as? String == "caught_up")
         #expect(rows[0]["committedOffset"] as? Int == 10)
+        // A list shorter than the rows gives the rest none, and the group the maximum of those given.
+        let short = try #require(try JSONSerialization.jsonObject(with: SnapshotJSON.encode(snapshot, timeLags: { _ in [.known(seconds: 0, method: .caughtUp)] })) as? [String: Any])
+        let shortGroup = try #require((short["groups"] as? [[String: Any]])?.first)
+        let shortRows = try #require(shortGroup["partitions"] as? [[String: Any]])
+        #expect((shortRows[0]["timeLag"] as? [String: Any])?["method"] as? String == "caught_up")
+        #expect(shortRows[1]["timeLag"] == nil)
+        #expect((shortGroup["timeLag"] as? [String: Any])?["method"] as? String == "caught_up")
         // The rest of the document is what it was; it still decodes as a snapshot.
         #expect(try SnapshotJSON.decodeSnapshot(data) == SnapshotJSON.decodeSnapshot(SnapshotJSON.encode(snapshot)))
         #expect(!String(decoding: try SnapshotJSON.encode(snapshot), as: UTF8.self).contains("timeLag"))
