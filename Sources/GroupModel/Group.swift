@@ -218,20 +218,30 @@ public struct GroupSummary: Sendable, Hashable, Codable {
     mutating func add(lag: LagValue, topicPartition: TopicPartition, handoff: HandoffState, owner: String?, targetOwner: String?) {
         switch lag {
         case .known(let lag):
-            totalLag += lag
-            if maxLag.map({ lag > $0 }) ?? true {
-                maxLag = lag
-                maxLagPartition = topicPartition
-            }
+            add(knownLag: lag, of: topicPartition)
         case .unknown:
             if !lag.isNotApplicable { partitionsLagUnknown += 1 }
         }
-        let owned = owner != nil
+        add(handoff: handoff, owned: owner != nil, targetElsewhere: targetOwner != nil && targetOwner != owner)
+    }
+
+    /// Counts a row's known lag.
+    @inline(__always)
+    mutating func add(knownLag lag: Int64, of topicPartition: TopicPartition) {
+        totalLag += lag
+        if maxLag.map({ lag > $0 }) ?? true {
+            maxLag = lag
+            maxLagPartition = topicPartition
+        }
+    }
+
+    /// Counts a row's hand-off: `owned` when it has an owner, `targetElsewhere` when its target
+    /// owner is another member than the owner.
+    @inline(__always)
+    mutating func add(handoff: HandoffState, owned: Bool, targetElsewhere: Bool) {
         if !owned && handoff != .notAssigned { partitionsUnowned += 1 }
         if handoff == .pendingRevocation { pendingRevocation += 1 }
-        if targetOwner != nil, targetOwner != owner, owned || handoff == .awaitingRelease {
-            awaitingRelease += 1
-        }
+        if targetElsewhere, owned || handoff == .awaitingRelease { awaitingRelease += 1 }
     }
 
     /// Sets the figures read from the members and the group's type (members behind the assignment
@@ -445,6 +455,13 @@ public struct GroupPartition: Sendable, Hashable, Codable {
     private var storedOwner: String?
     /// The rare fields; `nil` when the row has none of them.
     private var rare: OutOfLine<Rare>?
+}
+
+// The initializers are in an extension so that the struct keeps its memberwise initializer,
+// through which each of them stores the row: a row whose stored properties are assigned one by
+// one in an initializer is built, copied (its strings retained) and the first one destroyed by
+// the optimizer, once per row.
+extension GroupPartition {
 
     /// The partition.
     public var topicPartition: TopicPartition {
@@ -543,7 +560,7 @@ public struct GroupPartition: Sendable, Hashable, Codable {
         logStart: Int64?, logEnd: Int64?, lag: LagValue, owner: String?,
         targetOwner: String?, handoff: HandoffState, error: ItemError?, sharing shared: inout OutOfLine<Rare>?
     ) {
-        // Everything is worked out first, then each stored property is assigned once.
+        // Everything is worked out first, then the row is stored at once.
         var presence: Presence = []
         let committed = Self.stored(committedOffset, bit: .committedOffset, in: &presence)
         let start = Self.stored(logStart, bit: .logStart, in: &presence)
@@ -558,15 +575,30 @@ public struct GroupPartition: Sendable, Hashable, Codable {
                 shared = box
             }
         }
-        storedTopicPartition = topicPartition
-        storedHandoff = handoff
-        self.presence = presence
-        storedCommittedOffset = committed
-        storedLogStart = start
-        storedLogEnd = end
-        storedLag = inline.lag
-        storedOwner = owner
-        rare = box
+        self.init(
+            storedTopicPartition: topicPartition, storedHandoff: handoff, presence: presence,
+            storedCommittedOffset: committed, storedLogStart: start, storedLogEnd: end, storedLag: inline.lag,
+            storedOwner: owner, rare: box)
+    }
+
+    /// The common row: a known lag, no error, the commit metadata `""` (`emptyCommitMetadata`) or
+    /// absent, and the target owner absent or the owner (`targetIsOwner`, which needs an owner).
+    /// Stores what ``init(topicPartition:committedOffset:commitMetadata:logStart:logEnd:lag:owner:targetOwner:handoff:error:)``
+    /// stores for those fields, with no string compared and no out-of-line box considered.
+    init(
+        topicPartition: TopicPartition, committedOffset: Int64?, emptyCommitMetadata: Bool, logStart: Int64?,
+        logEnd: Int64?, knownLag: Int64, owner: String?, targetIsOwner: Bool, handoff: HandoffState
+    ) {
+        var presence: Presence = [.lagKnown]
+        let committed = Self.stored(committedOffset, bit: .committedOffset, in: &presence)
+        let start = Self.stored(logStart, bit: .logStart, in: &presence)
+        let end = Self.stored(logEnd, bit: .logEnd, in: &presence)
+        if emptyCommitMetadata { presence.insert(.emptyCommitMetadata) }
+        if targetIsOwner && owner != nil { presence.insert(.targetIsOwner) }
+        self.init(
+            storedTopicPartition: topicPartition, storedHandoff: handoff, presence: presence,
+            storedCommittedOffset: committed, storedLogStart: start, storedLogEnd: end, storedLag: knownLag,
+            storedOwner: owner, rare: nil)
     }
 
     /// An optional integer as it is stored: its value (0 when `nil`), and its presence bit set or

@@ -1251,6 +1251,20 @@ private struct RowSink {
             handoff: handoff, error: error, sharing: &shared))
         count += 1
     }
+
+    /// Writes the common row after the last one (see ``GroupPartition``'s initializer of that name).
+    @inline(never)
+    mutating func appendCommon(
+        topicPartition: consuming TopicPartition, committedOffset: Int64?, emptyCommitMetadata: Bool, logStart: Int64?,
+        logEnd: Int64?, knownLag: Int64, owner: consuming String?, targetIsOwner: Bool, handoff: HandoffState
+    ) {
+        precondition(count < buffer.count, "more rows than present cells")
+        (buffer.baseAddress! + count).initialize(to: GroupPartition(
+            topicPartition: topicPartition, committedOffset: committedOffset, emptyCommitMetadata: emptyCommitMetadata,
+            logStart: logStart, logEnd: logEnd, knownLag: knownLag, owner: owner, targetIsOwner: targetIsOwner,
+            handoff: handoff))
+        count += 1
+    }
 }
 
 /// What every row of one group is built from, and the topic whose rows are being built.
@@ -1315,6 +1329,37 @@ private struct RowContext {
         _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, ownerHasTarget: Bool,
         target targetIndex: Int32, consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
     ) {
+        let handoff: HandoffState
+        if ownerIndex >= 0 {
+            handoff = ownerHasTarget && targetIndex != ownerIndex ? .pendingRevocation : .settled
+        } else if targetIndex >= 0 {
+            handoff = anyBehind ? .awaitingRelease : .unowned
+        } else if !members.isEmpty && consumed {
+            handoff = .unowned
+        } else {
+            handoff = .notAssigned
+        }
+        // The common row (a known lag, no error, commit metadata empty or absent, the target owner
+        // absent or the owner), read in place: no string is retained but the topic and the owner.
+        // Members with one id count as one owner (their index), so equal indices are equal owners.
+        if !lagNotApplicable, commitError == nil, targetIndex < 0 || targetIndex == ownerIndex,
+           c < 0 || (offsets[c].error == nil && offsets[c].metadata?.isEmpty ?? true),
+           l < 0 || logs.inputs[l].error == nil
+        {
+            let committedOffset = c >= 0 ? offsets[c].offset : nil
+            let logStart = l >= 0 ? logs.inputs[l].logStart : nil
+            let logEnd = l >= 0 ? logs.inputs[l].logEnd : nil
+            if let known = LagCalculator.knownLag(committed: committedOffset, logStart: logStart, logEnd: logEnd) {
+                figures.add(knownLag: known, of: topicPartition)
+                figures.add(handoff: handoff, owned: ownerIndex >= 0, targetElsewhere: false)
+                rows.appendCommon(
+                    topicPartition: topicPartition, committedOffset: committedOffset,
+                    emptyCommitMetadata: c >= 0 && offsets[c].metadata != nil, logStart: logStart, logEnd: logEnd,
+                    knownLag: known, owner: ownerIndex >= 0 ? members[Int(ownerIndex)].memberID : nil,
+                    targetIsOwner: targetIndex >= 0, handoff: handoff)
+                return
+            }
+        }
         var committedOffset: Int64?
         var commitMetadata: String?
         var commitPartitionError: ItemError?
@@ -1334,16 +1379,6 @@ private struct RowContext {
         let lag = lagNotApplicable ? LagValue.notApplicable : LagCalculator.lag(
             committed: committedOffset, logStart: logStart, logEnd: logEnd,
             commitError: commitError ?? commitPartitionError, offsetsError: logError)
-        let handoff: HandoffState
-        if ownerIndex >= 0 {
-            handoff = ownerHasTarget && targetIndex != ownerIndex ? .pendingRevocation : .settled
-        } else if targetIndex >= 0 {
-            handoff = anyBehind ? .awaitingRelease : .unowned
-        } else if !members.isEmpty && consumed {
-            handoff = .unowned
-        } else {
-            handoff = .notAssigned
-        }
         let owner = ownerIndex >= 0 ? members[Int(ownerIndex)].memberID : nil
         let targetOwner = targetIndex >= 0 ? members[Int(targetIndex)].memberID : nil
         // Counted from the fields, which then move into the row: counting the row would copy it.

@@ -23,11 +23,18 @@ public enum LagCalculator {
     ) -> LagValue {
         if let commitError { return .unknown(reason: "committed offset unavailable: \(commitError.name)") }
         if let offsetsError { return .unknown(reason: "log offsets unavailable: \(offsetsError.name)") }
-        guard let logEnd else { return .unknown(reason: "log end offset unknown") }
-        guard let committed else {
-            guard let logStart else { return .unknown(reason: "no commit and log start offset unknown") }
-            return .known(max(0, logEnd - logStart))
+        guard logEnd != nil else { return .unknown(reason: "log end offset unknown") }
+        guard let known = knownLag(committed: committed, logStart: logStart, logEnd: logEnd) else {
+            return .unknown(reason: "no commit and log start offset unknown")
         }
-        return .known(max(0, logEnd - committed))
+        return .known(known)
+    }
+
+    /// The lag by rules 4 and 5 alone (no error): `nil` when the log end is unknown, or when there
+    /// is no commit and the log start is unknown.
+    @inline(__always)
+    public static func knownLag(committed: Int64?, logStart: Int64?, logEnd: Int64?) -> Int64? {
+        guard let logEnd, let from = committed ?? logStart else { return nil }
+        return max(0, logEnd - from)
     }
 }

@@ -91,6 +91,7 @@ extension KafkaAdminClient {
     /// Committed offsets of groups, routed to their coordinators (one OffsetFetch per coordinator);
     /// coordinator errors refresh the coordinator and retry once. Topic names are interned with
     /// `topicNames` (the cached Metadata's when nil); each group's id is the string of `groupIDs`.
+    /// Each group's offsets are in (topic, partition) order, each partition once.
     public func fetchOffsets(
         groupIDs: [String], requireStable: Bool = false, topicNames: MetadataTopicNames? = nil
     ) async throws(KafkaAdminError) -> FetchOffsetsResult {

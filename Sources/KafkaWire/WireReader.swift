@@ -12,20 +12,22 @@ import Darwin
 public struct WireReader: Sendable {
     @usableFromInline let storage: [UInt8]
     @usableFromInline let end: Int
+    /// The index of the next byte to read (written only by the reader's own methods).
+    @usableFromInline var _offset: Int
     /// The index of the next byte to read.
-    public private(set) var offset: Int
+    @inlinable public var offset: Int { _offset }
 
     /// Creates a reader over all of `bytes`.
     public init(_ bytes: [UInt8]) {
         self.storage = bytes
-        self.offset = 0
+        self._offset = 0
         self.end = bytes.count
     }
 
     /// Creates a reader over `bytes[range]`.
     public init(_ bytes: [UInt8], range: Range<Int>) {
         self.storage = bytes
-        self.offset = range.lowerBound
+        self._offset = range.lowerBound
         self.end = range.upperBound
     }
 
@@ -34,7 +36,7 @@ public struct WireReader: Sendable {
     /// Whether every byte has been read.
     @inlinable public var isAtEnd: Bool { offset >= end }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func need(_ n: Int) throws(WireError) {
         if n > end - offset { throw .truncated(needed: n, remaining: end - offset, offset: offset) }
     }
@@ -47,22 +49,22 @@ public struct WireReader: Sendable {
     // MARK: - Fixed-width integers
 
     /// Reads an `int8`.
-    public mutating func readInt8() throws(WireError) -> Int8 {
+    @inlinable public mutating func readInt8() throws(WireError) -> Int8 {
         try need(1)
-        defer { offset += 1 }
+        defer { _offset += 1 }
         return Int8(bitPattern: storage[offset])
     }
 
     /// Reads a `bool` (any non-zero byte is true, as Kafka's Java reader does).
-    public mutating func readBool() throws(WireError) -> Bool { try readInt8() != 0 }
+    @inlinable public mutating func readBool() throws(WireError) -> Bool { try readInt8() != 0 }
 
     /// Reads `width` (1 to 8) bytes as a big-endian unsigned value. The bytes are loaded at once
     /// after one bounds check (``need(_:)``), not one checked subscript per byte.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func readBigEndian(_ width: Int) throws(WireError) -> UInt64 {
         try need(width)
         let at = offset
-        offset += width
+        _offset += width
         if width == 8 {
             return storage.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
         }
@@ -78,29 +80,29 @@ public struct WireReader: Sendable {
     }
 
     /// Reads a big-endian `int16`.
-    public mutating func readInt16() throws(WireError) -> Int16 { Int16(truncatingIfNeeded: try readBigEndian(2)) }
+    @inlinable public mutating func readInt16() throws(WireError) -> Int16 { Int16(truncatingIfNeeded: try readBigEndian(2)) }
     /// Reads a big-endian `uint16`.
-    public mutating func readUInt16() throws(WireError) -> UInt16 { UInt16(truncatingIfNeeded: try readBigEndian(2)) }
+    @inlinable public mutating func readUInt16() throws(WireError) -> UInt16 { UInt16(truncatingIfNeeded: try readBigEndian(2)) }
     /// Reads a big-endian `int32`.
-    public mutating func readInt32() throws(WireError) -> Int32 { Int32(truncatingIfNeeded: try readBigEndian(4)) }
+    @inlinable public mutating func readInt32() throws(WireError) -> Int32 { Int32(truncatingIfNeeded: try readBigEndian(4)) }
     /// Reads a big-endian `uint32`.
-    public mutating func readUInt32() throws(WireError) -> UInt32 { UInt32(truncatingIfNeeded: try readBigEndian(4)) }
+    @inlinable public mutating func readUInt32() throws(WireError) -> UInt32 { UInt32(truncatingIfNeeded: try readBigEndian(4)) }
     /// Reads a big-endian `int64`.
-    public mutating func readInt64() throws(WireError) -> Int64 { Int64(bitPattern: try readBigEndian(8)) }
+    @inlinable public mutating func readInt64() throws(WireError) -> Int64 { Int64(bitPattern: try readBigEndian(8)) }
     /// Reads a big-endian IEEE 754 `float64`.
-    public mutating func readFloat64() throws(WireError) -> Double { Double(bitPattern: try readBigEndian(8)) }
+    @inlinable public mutating func readFloat64() throws(WireError) -> Double { Double(bitPattern: try readBigEndian(8)) }
 
     // MARK: - Variable-length integers
 
     /// Reads an unsigned LEB128 varint of at most 5 bytes (32 bits).
-    public mutating func readUnsignedVarint() throws(WireError) -> UInt32 {
+    @inlinable public mutating func readUnsignedVarint() throws(WireError) -> UInt32 {
         let start = offset
         var value: UInt32 = 0
         var shift: UInt32 = 0
         while true {
             try need(1)
             let b = storage[offset]
-            offset += 1
+            _offset += 1
             if shift == 28 && b > 0x0F { throw .varintTooLong(offset: start) }
             value |= UInt32(b & 0x7F) << shift
             if b & 0x80 == 0 { return value }
@@ -117,7 +119,7 @@ public struct WireReader: Sendable {
         while true {
             try need(1)
             let b = storage[offset]
-            offset += 1
+            _offset += 1
             if shift == 63 && b > 0x01 { throw .varintTooLong(offset: start) }
             value |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { return value }
@@ -127,7 +129,7 @@ public struct WireReader: Sendable {
     }
 
     /// Reads a zig-zag encoded signed varint (32 bits).
-    public mutating func readVarint() throws(WireError) -> Int32 {
+    @inlinable public mutating func readVarint() throws(WireError) -> Int32 {
         let u = try readUnsignedVarint()
         return Int32(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
     }
@@ -172,7 +174,7 @@ public struct WireReader: Sendable {
     public mutating func readRawBytes(_ count: Int) throws(WireError) -> [UInt8] {
         if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
         try need(count)
-        defer { offset += count }
+        defer { _offset += count }
         return Array(storage[offset..<offset + count])
     }
 
@@ -180,7 +182,7 @@ public struct WireReader: Sendable {
     public mutating func skip(_ count: Int) throws(WireError) {
         if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
         try need(count)
-        offset += count
+        _offset += count
     }
 
     /// The whole buffer the reader reads from (not only what is left): a caller that keeps where a
@@ -199,7 +201,7 @@ public struct WireReader: Sendable {
         let equal = storage.withUnsafeBytes { s in
             bytes.withUnsafeBytes { b in memcmp(s.baseAddress! + at, b.baseAddress! + range.lowerBound, n) == 0 }
         }
-        if equal { offset += n }
+        if equal { _offset += n }
         return equal
     }
 
@@ -207,7 +209,7 @@ public struct WireReader: Sendable {
     public mutating func subReader(_ count: Int) throws(WireError) -> WireReader {
         if count < 0 { throw .invalidLength(Int64(count), offset: offset) }
         try need(count)
-        defer { offset += count }
+        defer { _offset += count }
         return WireReader(storage, range: offset..<offset + count)
     }
 
@@ -217,7 +219,7 @@ public struct WireReader: Sendable {
     mutating func decodeString(_ count: Int) throws(WireError) -> String {
         let start = offset
         try need(count)
-        offset += count
+        _offset += count
         if count == 0 { return "" }
         // Fast path: ASCII needs no validation beyond the high bit.
         var ascii = true
@@ -254,7 +256,7 @@ public struct WireReader: Sendable {
             let start = offset
             let found = storage.withUnsafeBufferPointer { table.number(ofUTF8: UnsafeBufferPointer(rebasing: $0[start..<start + n])) }
             if let found {
-                offset += n
+                _offset += n
                 return table.strings[found]
             }
         }
@@ -269,7 +271,7 @@ public struct WireReader: Sendable {
     public mutating func skipString(compact: Bool, ifEqualTo known: String) -> Bool {
         let start = offset
         guard let n = try? readLength(compact: compact, wide: false, bytesPerUnit: 1), n <= end - offset else {
-            offset = start
+            _offset = start
             return false
         }
         var known = known
@@ -283,9 +285,9 @@ public struct WireReader: Sendable {
             }
         }
         if equal {
-            offset += n
+            _offset += n
         } else {
-            offset = start
+            _offset = start
         }
         return equal
     }
@@ -298,7 +300,7 @@ public struct WireReader: Sendable {
         do {
             if try readLength(compact: compact, wide: false, bytesPerUnit: 1) == nil { return true }
         } catch {}
-        offset = start
+        _offset = start
         return false
     }
 

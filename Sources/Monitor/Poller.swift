@@ -291,9 +291,23 @@ public actor Poller {
         for g in streamsInputs {
             for s in g.subtopologies { subscribe(s.sourceTopics) }
         }
+        // A group's committed offsets are in (topic, partition) order (as `fetchOffsets` gives
+        // them): each topic's run is passed over by a binary search for its end, so a group
+        // committing to one topic is read at its two ends, not at each of its partitions.
         for c in committedInputs.indices {
             committedInputs[c].offsets.withUnsafeBufferPointer { offsets in
-                for o in offsets.indices where offsets[o].topicPartition.topic != last { want(offsets[o].topicPartition.topic) }
+                var o = 0
+                while o < offsets.count {
+                    let topic = offsets[o].topicPartition.topic
+                    want(topic)
+                    var low = o + 1
+                    var high = offsets.count
+                    while low < high {
+                        let middle = low + (high - low) / 2
+                        if offsets[middle].topicPartition.topic == topic { low = middle + 1 } else { high = middle }
+                    }
+                    o = low
+                }
             }
         }
         // Sorted by topic then partition, with each partition's leader from the same Metadata entry;

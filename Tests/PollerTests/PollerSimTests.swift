@@ -93,6 +93,40 @@ struct PollerSimTests {
         #expect(Set(mix.members.map(\.memberType)) == [.classic, .consumer])
     }
 
+    @Test("Topics named only by a group's commits get their log offsets: every topic of the commits, runs of one and of many partitions")
+    func committedTopicsAreWanted() async throws {
+        let f = try await SimFixture.start()
+        let c = f.cluster
+        let topics = ["a", "b", "c", "d", "e"]
+        for (i, t) in topics.enumerated() {
+            try await c.createTopic(t, partitions: i + 1)
+            for p in 0...Int32(i) { _ = try await c.append(topic: t, partition: p, count: 10 + i) }
+        }
+        try await c.createTopic("unread", partitions: 2)
+        // No members: only the committed offsets name the topics. One group commits a partition of
+        // one topic between two topics with many; another commits to one topic only.
+        for (i, t) in topics.enumerated() where t != "c" {
+            for p in 0...Int32(i) { await c.commitOffset(group: "spread", topic: t, partition: p, offset: 3) }
+        }
+        await c.commitOffset(group: "spread", topic: "c", partition: 1, offset: 3)
+        for p: Int32 in 0...3 { await c.commitOffset(group: "single", topic: "d", partition: p, offset: 1) }
+        await c.advance(by: 1_000)
+
+        let s = try await f.poll().snapshot
+        await f.stop()
+        let spread = try #require(s.group("spread"))
+        #expect(Set(spread.partitions.map(\.topicPartition.topic)) == ["a", "b", "c", "d", "e"])
+        for row in spread.partitions {
+            let records = Int64(10 + topics.firstIndex(of: row.topicPartition.topic)!)
+            #expect(row.logEnd == records, "\(row.topicPartition)")
+            #expect(row.lag == .known(records - 3), "\(row.topicPartition)")
+        }
+        let single = try #require(s.group("single"))
+        #expect(single.partitions.count == 4 && single.partitions.allSatisfy { $0.lag == .known(12) })
+        // Log offsets are asked only for the topics the groups name.
+        #expect(!s.topics.contains { $0.name == "unread" })
+    }
+
     @Test("KIP-848 Reconciling: a slow member holds partitions the new member is waiting for")
     func reconciling() async throws {
         let f = try await SimFixture.start()
