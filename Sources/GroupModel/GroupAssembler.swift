@@ -281,8 +281,8 @@ public enum GroupAssembler {
         streams: DescribedStreamsGroupInput? = nil, committed: CommittedOffsetsInput?, logs: LogTable,
         scratch: inout RowScratch, remembered: inout AssemblyMemory.Entry?, layout: Int
     ) -> Group {
-        let last = remembered
-        remembered = nil
+        // Moved out, and back in when nothing changed: copying an entry retains all it holds.
+        var last = remembered.take()
         // The last poll's row plan, while its members are the ones handed out again.
         var plan: RowPlan?
         // What the group's members are built from (consumer and classic groups), and whether they
@@ -385,7 +385,7 @@ public enum GroupAssembler {
                 replaying: plan, members: members, assignmentEpoch: assignmentEpoch, committed: committed, logs: logs,
                 figures: &figures)
             // Nothing to remember that the last poll's entry does not hold already.
-            if reused { remembered = last }
+            if reused { remembered = last.take() }
         } else {
             // Laid out anew; remembered groups (consumer and classic ones) keep the plan.
             var rows: RowPlan.Recording? =
@@ -1326,7 +1326,7 @@ private struct RowContext {
     /// at `owner` and `target` (-1: none); `ownerHasTarget`: the member the owner counts as has a
     /// target assignment.
     private mutating func append(
-        _ topicPartition: TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, ownerHasTarget: Bool,
+        _ topicPartition: consuming TopicPartition, log l: Int, commit c: Int, owner ownerIndex: Int32, ownerHasTarget: Bool,
         target targetIndex: Int32, consumed: Bool, to rows: inout RowSink, figures: inout GroupSummary
     ) {
         let handoff: HandoffState

@@ -276,23 +276,29 @@ extension KafkaAdminClient {
                 stats.merge(answer.stats)
                 let slots = batches[leader] ?? []
                 let answered = Self.matchAnswers(answer.result, slots: slots, unique: unique, asked: builtRequests[leader])
+                // The answer's columns are bound once, not once per partition (each binding of the
+                // answer retains all its columns).
+                var failure: AdminItemError?
+                var (errorCodes, offsets, timestamps, leaderEpochs): ([Int16], [Int64], [Int64], [Int32]) = ([], [], [], [])
+                switch answer.result {
+                case let .failure(e): failure = e
+                case let .success(a): (errorCodes, offsets, timestamps, leaderEpochs) = (a.errorCodes, a.offsets, a.timestamps, a.leaderEpochs)
+                }
                 for (k, slot) in slots.enumerated() {
                     let r: Result<ListedOffset, AdminItemError>
-                    switch answer.result {
-                    case let .failure(e): r = .failure(e)
-                    case let .success(a):
+                    if let failure {
+                        r = .failure(failure)
+                    } else if answered[k] >= 0 {
                         let i = answered[k]
-                        if i >= 0 {
-                            if let e = AdminItemError.fromCode(a.errorCodes[i]) {
-                                r = .failure(e)
-                            } else {
-                                r = .success(ListedOffset(
-                                    offset: a.offsets[i], timestamp: a.timestamps[i] >= 0 ? a.timestamps[i] : nil,
-                                    leaderEpoch: a.leaderEpochs[i] >= 0 ? a.leaderEpochs[i] : nil))
-                            }
+                        if let e = AdminItemError.fromCode(errorCodes[i]) {
+                            r = .failure(e)
                         } else {
-                            r = .failure(AdminItemError(.missingFromResponse))
+                            r = .success(ListedOffset(
+                                offset: offsets[i], timestamp: timestamps[i] >= 0 ? timestamps[i] : nil,
+                                leaderEpoch: leaderEpochs[i] >= 0 ? leaderEpochs[i] : nil))
                         }
+                    } else {
+                        r = .failure(AdminItemError(.missingFromResponse))
                     }
                     if case let .failure(e) = r, case let .broker(code) = e.kind, KafkaErrorCode.staleMetadataErrors.contains(code) {
                         metadataStale = true

@@ -31,14 +31,18 @@ extension KafkaAdminClient {
                 }
                 let version = answer.version ?? 0
                 var ids = LastListedIDs(lastListedIDs[node] ?? [])
-                let listed = response.groups.map { g in
+                var listed = response.groups.map { g in
                     ListedGroup(
                         groupID: ids.reuse(g.groupID), protocolType: g.protocolType,
                         state: version >= 4 ? g.groupState : nil,
                         type: version >= 5 ? g.groupType.lowercasedIfNeeded : nil, nodeID: node)
-                }.filter { g in
-                    (types.isEmpty || g.type.map { types.contains($0) } ?? true)
-                        && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercasedIfNeeded) } ?? true)
+                }
+                // Unfiltered (the poller's listing), the list is kept as it is, not copied.
+                if !types.isEmpty || !lowerStates.isEmpty {
+                    listed.removeAll { g in
+                        !((types.isEmpty || g.type.map { types.contains($0) } ?? true)
+                            && (lowerStates.isEmpty || g.state.map { lowerStates.contains($0.lowercasedIfNeeded) } ?? true))
+                    }
                 }
                 result.brokers[node] = .success(listed)
                 listedIDs[node] = listed.map(\.groupID)

@@ -24,7 +24,12 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder {
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let announced = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
         let size = try Frame.bodySize(announced: announced, maxFrameSize: maxFrameSize)
-        guard buffer.readableBytes >= 4 + size else { return .needMoreData }
+        guard buffer.readableBytes >= 4 + size else {
+            // Room for the whole frame at once: a large answer (megabytes) arriving in many reads
+            // is then not copied again each time the buffer outgrows its storage.
+            buffer.reserveCapacity(minimumWritableBytes: 4 + size - buffer.readableBytes)
+            return .needMoreData
+        }
         buffer.moveReaderIndex(forwardBy: 4)
         guard let frame = buffer.readSlice(length: size) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
