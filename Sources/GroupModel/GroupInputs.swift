@@ -186,15 +186,19 @@ public struct CommittedOffsetsInput: Sendable, Hashable, Codable {
         public var offset: Int64?
         /// `Metadata`, if any.
         public var metadata: String?
-        /// The partition-level error, if any.
-        public var error: ItemError?
+        /// ``error``, kept under another name so that the memberwise initializer (file-private)
+        /// differs from the public one, which stores through it (see ``LogOffsetsInput``).
+        fileprivate var storedError: ItemError?
 
-        /// Creates a committed offset.
-        public init(topicPartition: TopicPartition, offset: Int64?, metadata: String? = nil, error: ItemError? = nil) {
-            self.topicPartition = topicPartition
-            self.offset = offset
-            self.metadata = metadata
-            self.error = error
+        /// The partition-level error, if any.
+        public var error: ItemError? {
+            get { storedError }
+            set { storedError = newValue }
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case topicPartition, offset, metadata
+            case storedError = "error"
         }
     }
 
@@ -226,16 +230,38 @@ public struct LogOffsetsInput: Sendable, Hashable, Codable {
     public var logEnd: Int64?
     /// The leader's node id, when known.
     public var leader: Int32?
-    /// The list-offsets error, if any.
-    public var error: ItemError?
+    /// ``error``, kept under another name so that the memberwise initializer (file-private, as
+    /// this property is) differs from the public one, which stores through it.
+    fileprivate var storedError: ItemError?
 
+    /// The list-offsets error, if any.
+    public var error: ItemError? {
+        get { storedError }
+        set { storedError = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case topicPartition, logStart, logEnd, leader
+        case storedError = "error"
+    }
+}
+
+// The inputs held by the hundred thousand are made through their memberwise initializers: an
+// initializer that assigns the stored properties one by one has the optimizer build the value,
+// copy it (its strings retained) and destroy the first, once per value. The memberwise ones are
+// file-private (each type has a file-private property), so these public initializers, in
+// extensions to keep them, are the only ones callers see.
+extension LogOffsetsInput {
     /// Creates log offsets.
     public init(topicPartition: TopicPartition, logStart: Int64? = nil, logEnd: Int64? = nil, leader: Int32? = nil, error: ItemError? = nil) {
-        self.topicPartition = topicPartition
-        self.logStart = logStart
-        self.logEnd = logEnd
-        self.leader = leader
-        self.error = error
+        self.init(topicPartition: topicPartition, logStart: logStart, logEnd: logEnd, leader: leader, storedError: error)
+    }
+}
+
+extension CommittedOffsetsInput.Offset {
+    /// Creates a committed offset.
+    public init(topicPartition: TopicPartition, offset: Int64?, metadata: String? = nil, error: ItemError? = nil) {
+        self.init(topicPartition: topicPartition, offset: offset, metadata: metadata, storedError: error)
     }
 }
 

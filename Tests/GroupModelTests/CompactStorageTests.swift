@@ -396,4 +396,44 @@ struct RowIndexTests {
         }
         #expect([GroupPartition]().rowIndex(of: tps[0]) == nil)
     }
+
+    /// ``LogOffsetsInput`` and ``CommittedOffsetsInput/Offset`` as plain structs.
+    private struct PlainLogOffsets: Codable, Hashable {
+        var topicPartition: TopicPartition
+        var logStart: Int64?
+        var logEnd: Int64?
+        var leader: Int32?
+        var error: ItemError?
+    }
+
+    private struct PlainCommitted: Codable, Hashable {
+        var topicPartition: TopicPartition
+        var offset: Int64?
+        var metadata: String?
+        var error: ItemError?
+    }
+
+    @Test("Log and committed offset inputs: the plain fields, setting the error, and the same JSON and decoding as plain structs")
+    func inputsAsPlainStructs() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let tp = TopicPartition(topic: "orders", partition: 3)
+        for error in [nil, ItemError(code: 6, name: "NOT_LEADER_OR_FOLLOWER", message: "moved")] {
+            var log = LogOffsetsInput(topicPartition: tp, logStart: 4, logEnd: 9, leader: 2, error: error)
+            #expect(log.topicPartition == tp && log.logStart == 4 && log.logEnd == 9 && log.leader == 2 && log.error == error)
+            let plainLog = PlainLogOffsets(topicPartition: tp, logStart: 4, logEnd: 9, leader: 2, error: error)
+            #expect(try encoder.encode(log) == encoder.encode(plainLog))
+            #expect(try JSONDecoder().decode(LogOffsetsInput.self, from: encoder.encode(plainLog)) == log)
+            log.error = ItemError(code: 3, name: "UNKNOWN_TOPIC_OR_PARTITION")
+            #expect(log.error?.code == 3 && log != LogOffsetsInput(topicPartition: tp, logStart: 4, logEnd: 9, leader: 2, error: error))
+
+            var committed = CommittedOffsetsInput.Offset(topicPartition: tp, offset: 7, metadata: "m", error: error)
+            #expect(committed.offset == 7 && committed.metadata == "m" && committed.error == error)
+            let plainCommitted = PlainCommitted(topicPartition: tp, offset: 7, metadata: "m", error: error)
+            #expect(try encoder.encode(committed) == encoder.encode(plainCommitted))
+            #expect(try JSONDecoder().decode(CommittedOffsetsInput.Offset.self, from: encoder.encode(plainCommitted)) == committed)
+            committed.error = nil
+            #expect(committed == CommittedOffsetsInput.Offset(topicPartition: tp, offset: 7, metadata: "m"))
+        }
+    }
 }
