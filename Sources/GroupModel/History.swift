@@ -583,9 +583,14 @@ struct GroupRing: Sendable, Hashable, Codable {
             if let key, let known = recent[key] {
                 lastTrait = known
             } else {
+            // The slot's traits at the last poll come first: its owner is then usually the very
+            // string of this row's (the members are kept while unchanged), compared as such, while
+            // other owners' ids are compared byte by byte.
+            let previous = depth[slot] > 0 ? Int32(truncatingIfNeeded: traitIndex[slot * cap + newest]) : -1
             // The table is read in place too (subscripting it would copy the traits' strings).
             let found = traits.withUnsafeBufferPointer { table -> Int32 in
                 guard let base = table.baseAddress else { return -1 }
+                if previous >= 0, Int(previous) < table.count, ObservationTraits.describe(base + Int(previous), row) { return previous }
                 if lastTrait >= 0, ObservationTraits.describe(base + Int(lastTrait), row) { return lastTrait }
                 guard table.count <= 16 else { return -1 }
                 for i in table.indices where ObservationTraits.describe(base + i, row) { return Int32(i) }
