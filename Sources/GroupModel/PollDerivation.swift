@@ -354,13 +354,13 @@ public struct PollDerivation: Sendable {
     /// marking the record as in use. Static, the records read through a pointer: a closure calling
     /// a method would copy the whole derivation for every row.
     private static func timeLag(
-        _ row: UnsafePointer<GroupPartition>, history lag: TimeLag, records: UnsafePointer<RecordTimes>, now: Int64,
+        _ row: UnsafePointer<GroupPartition>, history lag: TimeLag, records: RecordTimes.TopicRecords?, now: Int64,
         used: inout Set<RecordTimes.Key>
     ) -> TimeLag {
-        guard !records.pointee.isEmpty, lag.method != .caughtUp, let committed = row.pointee.committedOffset else { return lag }
-        let key = RecordTimes.Key(row.pointee.topicPartition, offset: committed)
-        guard let record = records.pointee[key] else { return lag }
-        used.insert(key)
+        guard let records, lag.method != .caughtUp, let committed = row.pointee.committedOffset,
+              let record = records[partition: row.pointee.topicPartition.partition, offset: committed]
+        else { return lag }
+        used.insert(RecordTimes.Key(row.pointee.topicPartition, offset: committed))
         return RecordTimes.timeLag(record, history: lag, now: now)
     }
 
@@ -377,14 +377,18 @@ public struct PollDerivation: Sendable {
         // would be copied for each row's call.
         var topic: String?
         var ring: TopicRing?
+        // The records read of the topic, looked up once per run too (nil when none).
+        var records: RecordTimes.TopicRecords?
+        let anyRecords = !recordTimes.isEmpty
         history.withTopicRings { rings in
-            withUnsafePointer(to: recordTimes) { records in
+            withUnsafePointer(to: recordTimes) { recordTimes in
                 rows.withUnsafeBufferPointer { rows in
                     for i in rows.indices {
                         let row = rows.baseAddress! + i
                         if row.pointee.topicPartition.topic != topic {
                             topic = row.pointee.topicPartition.topic
                             ring = rings.ring(row.pointee.topicPartition.topic)?.pointee
+                            records = anyRecords ? recordTimes.pointee.records(ofTopic: row.pointee.topicPartition.topic) : nil
                         }
                         let committed = row.pointee.committedOffset
                         let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {

@@ -488,27 +488,70 @@ public struct RecordTimes: Sendable, Hashable {
         }
     }
 
-    private var records: [Key: Record] = [:]
+    /// A partition number and an offset in it.
+    struct PartitionOffset: Sendable, Hashable {
+        var partition: Int32
+        var offset: Int64
+    }
+
+    /// The records of one topic, by partition and offset: a group's rows come topic by topic, so
+    /// the topic's name is hashed once per run of its rows, and each row's key is two integers.
+    public struct TopicRecords: Sendable {
+        fileprivate let records: [PartitionOffset: Record]
+
+        /// The record at `offset` of `partition`, if read.
+        public subscript(partition partition: Int32, offset offset: Int64) -> Record? {
+            records[PartitionOffset(partition: partition, offset: offset)]
+        }
+    }
+
+    /// Per topic, its records (no topic without any).
+    private var byTopic: [String: [PartitionOffset: Record]] = [:]
+    /// Entries held.
+    public private(set) var count = 0
 
     /// An empty table.
     public init() {}
 
-    /// Entries held.
-    public var count: Int { records.count }
-
     /// Whether nothing is held.
-    public var isEmpty: Bool { records.isEmpty }
+    public var isEmpty: Bool { count == 0 }
 
     /// The record at `key`, if read.
     public subscript(_ key: Key) -> Record? {
-        get { records[key] }
-        set { records[key] = newValue }
+        get { byTopic[key.topicPartition.topic]?[PartitionOffset(partition: key.topicPartition.partition, offset: key.offset)] }
+        set {
+            let at = PartitionOffset(partition: key.topicPartition.partition, offset: key.offset)
+            let topic = key.topicPartition.topic
+            if let newValue {
+                if byTopic[topic, default: [:]].updateValue(newValue, forKey: at) == nil { count += 1 }
+            } else if byTopic[topic]?.removeValue(forKey: at) != nil {
+                count -= 1
+                if byTopic[topic]?.isEmpty == true { byTopic[topic] = nil }
+            }
+        }
+    }
+
+    /// The records of `topic`, nil when it has none.
+    public func records(ofTopic topic: String) -> TopicRecords? {
+        byTopic[topic].map { TopicRecords(records: $0) }
     }
 
     /// Keeps only the entries for `keys` (the committed offsets still in use).
     public mutating func retain(_ keys: Set<Key>) {
-        guard records.count > keys.count || records.keys.contains(where: { !keys.contains($0) }) else { return }
-        records = records.filter { keys.contains($0.key) }
+        guard count > keys.count || byTopic.contains(where: { topic, records in
+            records.keys.contains { !keys.contains(Key(TopicPartition(topic: topic, partition: $0.partition), offset: $0.offset)) }
+        }) else { return }
+        var kept: [String: [PartitionOffset: Record]] = [:]
+        var n = 0
+        for (topic, records) in byTopic {
+            let left = records.filter { keys.contains(Key(TopicPartition(topic: topic, partition: $0.key.partition), offset: $0.key.offset)) }
+            if !left.isEmpty {
+                kept[topic] = left
+                n += left.count
+            }
+        }
+        byTopic = kept
+        count = n
     }
 
     /// The time lag from the record at the committed offset: `now − timestamp`, measured
@@ -576,6 +619,9 @@ public struct RecordTimes: Sendable, Hashable {
         let groups = snapshot.groups
         let checkKnown = !known.isEmpty
         let checkFocus = !focus.isEmpty
+        // The records known of the topic of the rows at hand, looked up once per run of its rows.
+        var knownTopic: String?
+        var knownOfTopic: TopicRecords?
         for g in groups.indices {
             let inFocus = checkFocus && focus.contains(groups[g].groupID)
             groups[g].partitions.withUnsafeBufferPointer { rows in
@@ -584,7 +630,13 @@ public struct RecordTimes: Sendable, Hashable {
                     guard let committed = row.pointee.committedOffset, let lag = row.pointee.lagOffsets, lag > 0,
                           let logEnd = row.pointee.logEnd, committed < logEnd, !row.pointee.hasError else { continue }
                     if let oldest = oldestLogEnd(row, i == 0), committed >= oldest { continue }
-                    if checkKnown, known[Key(row.pointee.topicPartition, offset: committed)] != nil { continue }
+                    if checkKnown {
+                        if row.pointee.topicPartition.topic != knownTopic {
+                            knownTopic = row.pointee.topicPartition.topic
+                            knownOfTopic = known.records(ofTopic: row.pointee.topicPartition.topic)
+                        }
+                        if knownOfTopic?[partition: row.pointee.topicPartition.partition, offset: committed] != nil { continue }
+                    }
                     listed.append((Int32(g), Int32(i), (inFocus, lag)))
                 }
             }

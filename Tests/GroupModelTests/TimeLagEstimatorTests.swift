@@ -117,4 +117,38 @@ struct TimeLagEstimatorTests {
         // Both shapes of input were tried.
         #expect(shuffled > 100 && shuffled < 1_900)
     }
+
+    @Test("Record times: set, replace, remove, keep only keys in use, and look up by topic")
+    func recordTimesTable() {
+        func key(_ topic: String, _ partition: Int32, _ offset: Int64) -> RecordTimes.Key {
+            RecordTimes.Key(TopicPartition(topic: topic, partition: partition), offset: offset)
+        }
+        var table = RecordTimes()
+        #expect(table.isEmpty && table.count == 0 && table.records(ofTopic: "a") == nil)
+        table[key("a", 0, 5)] = RecordTimes.Record(timestamp: 100, exact: true)
+        table[key("a", 1, 5)] = RecordTimes.Record(timestamp: 200, exact: false)
+        table[key("b", 0, 7)] = RecordTimes.Record(timestamp: 300, exact: true)
+        table[key("a", 0, 5)] = RecordTimes.Record(timestamp: 150, exact: true)
+        #expect(table.count == 3 && !table.isEmpty)
+        #expect(table[key("a", 0, 5)]?.timestamp == 150 && table[key("a", 0, 6)] == nil && table[key("c", 0, 5)] == nil)
+        let a = table.records(ofTopic: "a")
+        #expect(a?[partition: 1, offset: 5] == RecordTimes.Record(timestamp: 200, exact: false))
+        #expect(a?[partition: 0, offset: 5]?.timestamp == 150 && a?[partition: 2, offset: 5] == nil)
+
+        // The same entries set in another order make an equal table.
+        var other = RecordTimes()
+        other[key("b", 0, 7)] = RecordTimes.Record(timestamp: 300, exact: true)
+        other[key("a", 1, 5)] = RecordTimes.Record(timestamp: 200, exact: false)
+        other[key("a", 0, 5)] = RecordTimes.Record(timestamp: 150, exact: true)
+        #expect(other == table && other.hashValue == table.hashValue)
+
+        table[key("b", 0, 7)] = nil
+        table[key("b", 0, 7)] = nil
+        #expect(table.count == 2 && table.records(ofTopic: "b") == nil && table != other)
+
+        other.retain([key("a", 1, 5), key("b", 0, 7), key("z", 0, 1)])
+        #expect(other.count == 2 && other[key("a", 0, 5)] == nil && other[key("a", 1, 5)] != nil && other[key("b", 0, 7)] != nil)
+        other.retain([])
+        #expect(other.isEmpty && other == RecordTimes())
+    }
 }
