@@ -1236,8 +1236,9 @@ private struct RowSink {
 
     /// Writes the row of these fields after the last one, made where it is stored, the fields
     /// taken over (no string retained again). Not inlined: inlined, the optimizer kept a further
-    /// copy of every row (all its strings retained) and its release. One such copy and release
-    /// remain here all the same (see docs/PERFORMANCE.md, thirteenth part).
+    /// copy of every row (all its strings retained) and its release. The row is stored through
+    /// `GroupPartition`'s memberwise initializer, which it does not copy (docs/PERFORMANCE.md,
+    /// fourteenth part).
     @inline(never)
     mutating func append(
         topicPartition: consuming TopicPartition, committedOffset: Int64?, commitMetadata: consuming String?, logStart: Int64?,
