@@ -351,8 +351,8 @@ public struct PollDerivation: Sendable {
 
     /// The time lag of one partition row of a group at `now`, given its figure from the history's
     /// log-end samples (`lag`): from the record at the committed offset instead when it was read,
-    /// marking the record as in use. Static, the records read through a pointer: a closure calling
-    /// a method would copy the whole derivation for every row.
+    /// marking the record as in use. Static, given the records of the row's topic: a closure
+    /// calling a method would copy the whole derivation for every row.
     private static func timeLag(
         _ row: UnsafePointer<GroupPartition>, history lag: TimeLag, records: RecordTimes.TopicRecords?, now: Int64,
         used: inout Set<RecordTimes.Key>

@@ -25,9 +25,11 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder {
         guard let announced = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
         let size = try Frame.bodySize(announced: announced, maxFrameSize: maxFrameSize)
         guard buffer.readableBytes >= 4 + size else {
-            // Room for the whole frame at once: a large answer (megabytes) arriving in many reads
-            // is then not copied again each time the buffer outgrows its storage.
-            buffer.reserveCapacity(minimumWritableBytes: 4 + size - buffer.readableBytes)
+            // Once half of a frame is in, room for the rest: a large answer (megabytes) arriving
+            // in many reads is then not copied again when the buffer outgrows its storage at the
+            // end. Never more than what has arrived, so a size prefix alone allocates nothing.
+            let missing = 4 + size - buffer.readableBytes
+            if buffer.readableBytes >= missing { buffer.reserveCapacity(minimumWritableBytes: missing) }
             return .needMoreData
         }
         buffer.moveReaderIndex(forwardBy: 4)
