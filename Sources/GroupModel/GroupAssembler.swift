@@ -1245,12 +1245,10 @@ private struct RowSink {
         logEnd: Int64?, lag: consuming LagValue, owner: consuming String?, targetOwner: consuming String?, handoff: HandoffState,
         error: consuming ItemError?, sharing shared: inout OutOfLine<GroupPartition.Rare>?
     ) {
-        precondition(count < buffer.count, "more rows than present cells")
-        (buffer.baseAddress! + count).initialize(to: GroupPartition(
+        nextSlot().initialize(to: GroupPartition(
             topicPartition: topicPartition, committedOffset: committedOffset, commitMetadata: commitMetadata,
             logStart: logStart, logEnd: logEnd, lag: lag, owner: owner, targetOwner: targetOwner,
             handoff: handoff, error: error, sharing: &shared))
-        count += 1
     }
 
     /// Writes the common row after the last one (see ``GroupPartition``'s initializer of that name).
@@ -1259,12 +1257,18 @@ private struct RowSink {
         topicPartition: consuming TopicPartition, committedOffset: Int64?, emptyCommitMetadata: Bool, logStart: Int64?,
         logEnd: Int64?, knownLag: Int64, owner: consuming String?, targetIsOwner: Bool, handoff: HandoffState
     ) {
-        precondition(count < buffer.count, "more rows than present cells")
-        (buffer.baseAddress! + count).initialize(to: GroupPartition(
+        nextSlot().initialize(to: GroupPartition(
             topicPartition: topicPartition, committedOffset: committedOffset, emptyCommitMetadata: emptyCommitMetadata,
             logStart: logStart, logEnd: logEnd, knownLag: knownLag, owner: owner, targetIsOwner: targetIsOwner,
             handoff: handoff))
-        count += 1
+    }
+
+    /// The uninitialized storage of the next row, counted as written (the caller initializes it).
+    @inline(__always)
+    private mutating func nextSlot() -> UnsafeMutablePointer<GroupPartition> {
+        precondition(count < buffer.count, "more rows than present cells")
+        defer { count += 1 }
+        return buffer.baseAddress! + count
     }
 }
 

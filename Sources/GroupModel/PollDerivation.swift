@@ -379,25 +379,23 @@ public struct PollDerivation: Sendable {
         var ring: TopicRing?
         // The records read of the topic, looked up once per run too (nil when none).
         var records: RecordTimes.TopicRecords?
-        let anyRecords = !recordTimes.isEmpty
+        let recordTimes = recordTimes
         history.withTopicRings { rings in
-            withUnsafePointer(to: recordTimes) { recordTimes in
-                rows.withUnsafeBufferPointer { rows in
-                    for i in rows.indices {
-                        let row = rows.baseAddress! + i
-                        if row.pointee.topicPartition.topic != topic {
-                            topic = row.pointee.topicPartition.topic
-                            ring = rings.ring(row.pointee.topicPartition.topic)?.pointee
-                            records = anyRecords ? recordTimes.pointee.records(ofTopic: row.pointee.topicPartition.topic) : nil
-                        }
-                        let committed = row.pointee.committedOffset
-                        let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
-                            ring.timeLag(slot: slot, committed: committed, now: now)
-                        } else {
-                            TimeLagEstimator.timeLag(committed: committed, ordered: [OffsetSample](), now: now)
-                        }
-                        lags.append(Self.timeLag(row, history: sampled, records: records, now: now, used: &used))
+            rows.withUnsafeBufferPointer { rows in
+                for i in rows.indices {
+                    let row = rows.baseAddress! + i
+                    if row.pointee.topicPartition.topic != topic {
+                        topic = row.pointee.topicPartition.topic
+                        ring = rings.ring(row.pointee.topicPartition.topic)?.pointee
+                        records = recordTimes.isEmpty ? nil : recordTimes.records(ofTopic: row.pointee.topicPartition.topic)
                     }
+                    let committed = row.pointee.committedOffset
+                    let sampled = if let ring, let slot = ring.slot(of: row.pointee.topicPartition.partition) {
+                        ring.timeLag(slot: slot, committed: committed, now: now)
+                    } else {
+                        TimeLagEstimator.timeLag(committed: committed, ordered: [OffsetSample](), now: now)
+                    }
+                    lags.append(Self.timeLag(row, history: sampled, records: records, now: now, used: &used))
                 }
             }
         }

@@ -19,17 +19,24 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder {
         self.maxFrameSize = maxFrameSize
     }
 
+    /// The bytes to make room for while a frame of `bodySize` bytes (after its 4-byte size) is
+    /// incomplete with `readable` bytes in: once half of it is in, the rest, so that a large answer
+    /// (megabytes) arriving in many reads is not copied again when the buffer outgrows its storage
+    /// at the end; before that 0. Never more than what has arrived, so a size prefix alone makes
+    /// nothing be allocated.
+    public static func reservation(readable: Int, bodySize: Int) -> Int {
+        let missing = 4 + bodySize - readable
+        return missing > 0 && readable >= missing ? missing : 0
+    }
+
     /// Passes on every complete frame in `buffer`; an oversized or negative size prefix is
     /// ``KafkaWire/WireError/frameTooLarge(size:limit:)``.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let announced = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
         let size = try Frame.bodySize(announced: announced, maxFrameSize: maxFrameSize)
         guard buffer.readableBytes >= 4 + size else {
-            // Once half of a frame is in, room for the rest: a large answer (megabytes) arriving
-            // in many reads is then not copied again when the buffer outgrows its storage at the
-            // end. Never more than what has arrived, so a size prefix alone allocates nothing.
-            let missing = 4 + size - buffer.readableBytes
-            if buffer.readableBytes >= missing { buffer.reserveCapacity(minimumWritableBytes: missing) }
+            let room = Self.reservation(readable: buffer.readableBytes, bodySize: size)
+            if room > 0 { buffer.reserveCapacity(minimumWritableBytes: room) }
             return .needMoreData
         }
         buffer.moveReaderIndex(forwardBy: 4)
